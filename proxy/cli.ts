@@ -1,0 +1,64 @@
+/**
+ * `witness` command-line entry: dispatches to one module per command. Nothing else here.
+ */
+import { pathToFileURL } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { isWitnessError } from './errors.js';
+import { caCommand } from './cli/ca.js';
+import { configCommand } from './cli/config.js';
+import { processIO, type CommandIO } from './cli/io.js';
+import { startCommand } from './cli/start.js';
+import { statusCommand } from './cli/status.js';
+import { VERSION } from './version.js';
+
+const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number>> = {
+  start: startCommand,
+  status: statusCommand,
+  ca: caCommand,
+  config: configCommand,
+};
+
+const USAGE = `witness ${VERSION}: GitHub Copilot audit proxy
+
+Usage: witness <command> [options]
+
+Commands:
+  start     run the engine (proxy + control API) in the foreground
+  status    is an engine running for a data dir, and where
+  ca        ca cert: print the CA certificate to trust; ca activate-next
+  config    config schema | config check FILE
+
+Common options: --data-dir DIR, --port PORT, --config FILE, --json
+Run "witness <command> --help" for details.`;
+
+export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === 'version') {
+    io.out(VERSION);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    io.err(`Unknown command "${command}".\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (e) {
+    if (isWitnessError(e)) {
+      io.err(`witness: ${e.message} [${e.code}]`);
+      return e.code === 'USAGE' ? 2 : 1;
+    }
+    io.err(`witness: unexpected error: ${(e as Error).stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

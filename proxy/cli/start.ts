@@ -1,0 +1,76 @@
+/** `witness start`: run the engine in the foreground until SIGINT/SIGTERM. */
+import { Engine } from '../engine.js';
+import { createLogger } from '../log.js';
+import { parseCommon, resolveConfig } from './args.js';
+import type { CommandIO } from './io.js';
+
+export async function startCommand(argv: string[], io: CommandIO): Promise<number> {
+  const args = parseCommon(argv);
+  if (args.help) {
+    io.out(START_HELP);
+    return 0;
+  }
+  const { config, source } = resolveConfig(args);
+  const log = createLogger({ level: config.log.level, write: io.log });
+  const engine = new Engine({ dataDir: args.dataDir, config, log });
+  await engine.start();
+
+  const status = engine.status();
+  if (args.json) {
+    io.out(JSON.stringify({ event: 'started', ...status }));
+  } else {
+    io.out(startBanner(status, source));
+  }
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopping) {
+        io.err(`Received ${sig} again: exiting now.`);
+        process.exit(1);
+      }
+      stopping = true;
+      log.info('shutting down', { signal: sig });
+      void engine.stop().finally(resolve);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    io.onStopRequest?.(() => onSignal('SIGTERM'));
+  });
+  if (!args.json) io.out('Witness stopped.');
+  return 0;
+}
+
+function startBanner(s: ReturnType<Engine['status']>, configSource: string): string {
+  const ca = s.ca;
+  const dataDirArg = JSON.stringify(s.dataDir);
+  return [
+    'Witness is running: Copilot traffic through this proxy is intercepted and audited.',
+    '',
+    `  Proxy        ${s.proxy.url}        (PAC file: ${s.proxy.pacUrl})`,
+    `  Control API  ${s.control.url}   (token in ${s.dataDir}/control.json)`,
+    `  CA           SHA-256 ${ca.fingerprint256}`,
+    `               valid until ${ca.notAfter.slice(0, 10)}, only for: ${ca.permittedSubtrees.join(', ')}`,
+    `  Intercepts   ${s.intercept.hosts.join(', ')}`,
+    `  Data dir     ${s.dataDir}`,
+    `  Config       ${configSource}`,
+    '',
+    'Next steps:',
+    `  1. Save the CA:    witness ca cert --data-dir ${dataDirArg} > witness-ca.pem`,
+    '     and trust it (OS trust store, or NODE_EXTRA_CA_CERTS=witness-ca.pem for Node-based clients).',
+    `  2. VS Code:        settings.json → "http.proxy": "${s.proxy.url}"`,
+    `     Copilot CLI:    HTTPS_PROXY=${s.proxy.url} NODE_EXTRA_CA_CERTS=$PWD/witness-ca.pem copilot`,
+    `     JetBrains:      Settings → HTTP Proxy → Manual, host ${s.proxy.host}, port ${s.proxy.port}`,
+    `  3. Check:          witness status --data-dir ${dataDirArg}`,
+    '',
+    'Press Ctrl+C to stop.',
+  ].join('\n');
+}
+
+const START_HELP = `Usage: witness start [--data-dir DIR] [--port PORT] [--config FILE] [--json]
+
+Runs the Witness engine in the foreground until SIGINT/SIGTERM.
+  --data-dir DIR   where the CA, config and audit data live (default: per-user app data)
+  --port PORT      proxy port (default 7420; 0 picks a free port)
+  --config FILE    JSON config file (default: DATA_DIR/config.json if present)
+  --json           print the startup status as one JSON line instead of the banner`;

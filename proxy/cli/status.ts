@@ -1,0 +1,72 @@
+/**
+ * `witness status`: is an engine running for this data dir, where, and with which CA.
+ * Exit code 0 = running, 3 = not running (like `systemctl is-active`), 1 = error.
+ */
+import { readCaCertificates } from '../ca/index.js';
+import { dataPaths } from '../config/index.js';
+import { ControlApiError, createControlClient, isProcessAlive, readControlFile } from '../control/index.js';
+import { parseCommon } from './args.js';
+import type { CommandIO } from './io.js';
+
+export const EXIT_NOT_RUNNING = 3;
+
+export async function statusCommand(argv: string[], io: CommandIO): Promise<number> {
+  const args = parseCommon(argv);
+  if (args.help) {
+    io.out('Usage: witness status [--data-dir DIR] [--json]\n\nExit code 0 when an engine is running for DIR, 3 when not.');
+    return 0;
+  }
+  const control = readControlFile(args.dataDir);
+  let reason = 'no engine has been started for this data dir';
+  if (control) {
+    if (!isProcessAlive(control.pid)) {
+      reason = `the engine recorded in control.json (pid ${control.pid}) is no longer running`;
+    } else {
+      try {
+        const status = await createControlClient({ url: control.url, token: control.token }).status();
+        if (args.json) io.out(JSON.stringify({ running: true, ...status }, null, 2));
+        else {
+          io.out(
+            [
+              `Witness is running (pid ${status.pid}, since ${status.startedAt}).`,
+              `  Proxy        ${status.proxy.url}   PAC ${status.proxy.pacUrl}`,
+              `  Control API  ${status.control.url}`,
+              `  CA           SHA-256 ${status.ca.fingerprint256}`,
+              `               expires ${status.ca.notAfter}${status.ca.next ? `; next CA ${status.ca.next.fingerprint256} published` : ''}`,
+              `  Intercepts   ${status.intercept.hosts.join(', ')}`,
+              `  Traffic      ${status.counters.intercepted} intercepted, ${status.counters.tunnelled} tunnelled, ` +
+                `${status.counters.plainHttp} plain HTTP, ${status.counters.websocketsRefused} WebSockets refused` +
+                (status.lastInterceptedAt ? `; last Copilot request ${status.lastInterceptedAt}` : '; no Copilot request seen yet'),
+            ].join('\n'),
+          );
+        }
+        return 0;
+      } catch (e) {
+        reason =
+          e instanceof ControlApiError
+            ? `the engine answered ${e.status} ${e.code}: ${e.message}`
+            : `the engine (pid ${control.pid}) does not answer at ${control.url}: ${(e as Error).message}`;
+      }
+    }
+  }
+  const ca = readCaCertificates(dataPaths(args.dataDir).caDir).current;
+  if (args.json) {
+    io.out(
+      JSON.stringify(
+        {
+          running: false,
+          reason,
+          dataDir: args.dataDir,
+          ca: ca ? { fingerprint256: ca.fingerprint256, notAfter: ca.notAfter.toISOString(), permittedSubtrees: ca.permittedSubtrees } : null,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    io.out(`Witness is not running for ${args.dataDir}: ${reason}.`);
+    if (ca) io.out(`  CA  SHA-256 ${ca.fingerprint256}, expires ${ca.notAfter.toISOString()}`);
+    io.out('Start it with: witness start' + (args.extra['data-dir'] ? ` --data-dir ${JSON.stringify(args.dataDir)}` : ''));
+  }
+  return EXIT_NOT_RUNNING;
+}

@@ -1,0 +1,3 @@
+export { ConfigSchema, DEFAULT_INTERCEPT_HOSTS, DEFAULT_PROXY_PORT, type Config, type ConfigInput } from './schema.js';
+export { loadConfigFile, parseConfig, formatIssues } from './load.js';
+export { defaultDataDir, dataPaths } from './paths.js';

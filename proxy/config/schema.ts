@@ -1,0 +1,135 @@
+/**
+ * The engine's configuration: one schema, with a default and a description for every key.
+ * The README's configuration reference is generated from these descriptions
+ * (`witness config schema`), so document a key here, not elsewhere.
+ */
+import { z } from 'zod';
+
+export const DEFAULT_PROXY_PORT = 7420;
+
+/** Hosts intercepted by default (research/copilot.md §1). api.github.com is opt-in. */
+export const DEFAULT_INTERCEPT_HOSTS = [
+  '*.githubcopilot.com',
+  'githubcopilot.com',
+  'copilot-proxy.githubusercontent.com',
+  'copilot-telemetry.githubusercontent.com',
+  'origin-tracker.githubusercontent.com',
+] as const;
+
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const HOST_PATTERN_RE = new RegExp(`^(?:\\*\\.)?(?:${LABEL}\\.)+${LABEL}$`);
+const HOSTNAME_RE = new RegExp(`^(?:${LABEL}\\.)*${LABEL}$`);
+
+const hostPattern = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .refine((s) => HOST_PATTERN_RE.test(s) && !/\.\d+$/.test(s), {
+    message: 'must be a DNS name like "api.example.com" or a wildcard like "*.example.com" (no IP addresses)',
+  });
+
+const loopbackHost = z
+  .string()
+  .refine((s) => s === 'localhost' || s === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(s), {
+    message: 'must be a loopback address (127.0.0.1, ::1 or localhost): Witness never listens on the network',
+  });
+
+const port = z.number().int().min(0).max(65535);
+
+const hostPort = z.string().refine((s) => /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(s), {
+  message: 'must be "host:port" (e.g. "127.0.0.1:8443" or "[::1]:8443")',
+});
+
+export const ConfigSchema = z
+  .object({
+    proxy: z
+      .object({
+        host: loopbackHost.default('127.0.0.1').describe('Address the proxy listens on. Loopback only.'),
+        port: port
+          .default(DEFAULT_PROXY_PORT)
+          .describe(`TCP port of the proxy (and of its PAC file at /proxy.pac). Default ${DEFAULT_PROXY_PORT}; 0 picks a free port.`),
+      })
+      .strict()
+      .prefault({}),
+    control: z
+      .object({
+        port: port
+          .default(0)
+          .describe('TCP port of the control API on 127.0.0.1. 0 (default) picks a free port; the URL and token are written to DATA_DIR/control.json.'),
+      })
+      .strict()
+      .prefault({}),
+    intercept: z
+      .object({
+        hosts: z
+          .array(hostPattern)
+          .min(1)
+          .default([...DEFAULT_INTERCEPT_HOSTS])
+          .describe('Hosts whose TLS is intercepted and audited. "*.example.com" matches every subdomain. Every other CONNECT is tunnelled untouched.'),
+        githubApi: z
+          .boolean()
+          .default(false)
+          .describe('Also intercept api.github.com (Copilot token exchange and user info). Off by default: that host carries much more than Copilot.'),
+        websockets: z
+          .enum(['refuse', 'passthrough'])
+          .default('refuse')
+          .describe('WebSocket upgrades to intercepted hosts. "refuse" (default) answers 403 so clients fall back to HTTP, which Witness can audit.'),
+      })
+      .strict()
+      .prefault({}),
+    upstream: z
+      .object({
+        resolve: z
+          .record(
+            z.string().transform((s) => s.toLowerCase()).refine((s) => HOSTNAME_RE.test(s), { message: 'must be a hostname' }),
+            hostPort,
+          )
+          .default({})
+          .describe('Send traffic for a hostname to another "host:port" (like curl --resolve). TLS still verifies the original hostname. For staging and tests.'),
+        caFile: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe('PEM file of extra CA certificates trusted for upstream TLS, on top of the system roots and NODE_EXTRA_CA_CERTS.'),
+        connectTimeoutMs: z.number().int().positive().default(15000).describe('Give up connecting to an upstream after this many milliseconds.'),
+      })
+      .strict()
+      .prefault({}),
+    ca: z
+      .object({
+        validityDays: z.number().int().min(2).max(730).default(730).describe('Lifetime of the Witness CA certificate, at most 730 days.'),
+        renewBeforeDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(365)
+          .default(30)
+          .describe('Create the next CA this many days before the current one expires; both are published until the old one expires.'),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        maxInspectedBodyBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(32 * 1024 * 1024)
+          .describe('Largest request or response body held in memory for inspection; larger bodies stream through and are recorded as not inspected.'),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level of the JSON lines written to stderr.'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .refine((c) => c.ca.renewBeforeDays < c.ca.validityDays, {
+    path: ['ca', 'renewBeforeDays'],
+    message: 'must be smaller than ca.validityDays',
+  });
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;

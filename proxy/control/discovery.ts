@@ -1,0 +1,48 @@
+/**
+ * control.json: how the CLI and the desktop shell find a running engine for a data dir.
+ * Mode 0600: it holds the per-run bearer token.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { z } from 'zod';
+import { writeAtomic } from '../ca/index.js';
+import { dataPaths } from '../config/index.js';
+
+export const ControlFileSchema = z.object({
+  version: z.literal(1),
+  pid: z.number(),
+  url: z.string(),
+  token: z.string(),
+  proxyUrl: z.string(),
+  startedAt: z.string(),
+});
+export type ControlFile = z.infer<typeof ControlFileSchema>;
+
+export function writeControlFile(dataDir: string, info: ControlFile): void {
+  writeAtomic(dataPaths(dataDir).control, JSON.stringify(info, null, 2) + '\n', 0o600);
+}
+
+export function readControlFile(dataDir: string): ControlFile | null {
+  const file = dataPaths(dataDir).control;
+  if (!existsSync(file)) return null;
+  try {
+    return ControlFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
+/** Removes control.json only if it still describes this process (a newer engine may own it). */
+export function removeControlFile(dataDir: string, pid = process.pid): void {
+  const current = readControlFile(dataDir);
+  if (current && current.pid !== pid) return;
+  rmSync(dataPaths(dataDir).control, { force: true });
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}

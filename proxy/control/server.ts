@@ -1,0 +1,207 @@
+/**
+ * The control API server: the engine's only way in. Loopback HTTP + Server-Sent Events.
+ * Every request must pass, in order:
+ *   1. a loopback peer (the socket is dropped otherwise);
+ *   2. a Host header naming this loopback listener (defeats DNS rebinding) → else 403;
+ *   3. no foreign Origin, no cross-site fetch metadata (defeats CSRF) → else 403;
+ *   4. the per-run bearer token, compared in constant time → else 401.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WitnessError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { refuseNonLoopbackPeers } from '../intercept/loopback.js';
+import { EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from './contract.js';
+import type { EventBus } from './event-bus.js';
+import type { z } from 'zod';
+
+export type Handlers = {
+  [M in MethodName]: (input: z.output<(typeof Methods)[M]['input']>) => Promise<MethodOutput<M>> | MethodOutput<M>;
+};
+
+export interface ControlServerOptions {
+  port: number;
+  bus: EventBus;
+  handlers: Handlers;
+  log: Logger;
+  token?: string;
+  heartbeatMs?: number;
+}
+
+export class ControlServer {
+  readonly token: string;
+  private readonly server: http.Server;
+  private readonly streams = new Set<http.ServerResponse>();
+  private boundPort = 0;
+  refusedPeers = 0;
+
+  constructor(private readonly opts: ControlServerOptions) {
+    this.token = opts.token ?? randomBytes(32).toString('base64url');
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((e) => {
+        opts.log.error('control API handler failed', { err: e, path: req.url?.split('?')[0] });
+        if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'The engine failed to answer; see its log.');
+        else res.destroy();
+      });
+    });
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
+    refuseNonLoopbackPeers(this.server, (peer) => {
+      this.refusedPeers++;
+      opts.log.warn('Refused a control API connection from a non-loopback address', { peer });
+    });
+  }
+
+  get port() {
+    return this.boundPort;
+  }
+
+  get url() {
+    return `http://127.0.0.1:${this.boundPort}`;
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException) => {
+        reject(
+          e.code === 'EADDRINUSE'
+            ? new WitnessError('PORT_IN_USE', `Control API port ${this.opts.port} is already in use; set control.port to another port or 0.`, { cause: e })
+            : new WitnessError('LISTEN_FAILED', `Cannot start the control API: ${e.message}`, { cause: e }),
+        );
+      };
+      this.server.once('error', onError);
+      this.server.listen({ host: '127.0.0.1', port: this.opts.port, exclusive: true }, () => {
+        this.server.off('error', onError);
+        this.boundPort = (this.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.streams) s.end();
+    this.streams.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private allowedHosts(): Set<string> {
+    const p = this.boundPort;
+    return new Set([`127.0.0.1:${p}`, `localhost:${p}`, `[::1]:${p}`]);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!this.allowedHosts().has(host)) {
+      return sendError(res, 403, 'FORBIDDEN_HOST', 'The Host header must name this loopback listener.');
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.allowedHosts().has(originHost(origin))) {
+      return sendError(res, 403, 'FORBIDDEN_ORIGIN', 'Requests from other origins are not allowed.');
+    }
+    if (req.headers['sec-fetch-site'] === 'cross-site') {
+      return sendError(res, 403, 'FORBIDDEN_ORIGIN', 'Cross-site requests are not allowed.');
+    }
+    if (!this.authorized(req)) {
+      res.setHeader('www-authenticate', 'Bearer realm="witness"');
+      return sendError(res, 401, 'UNAUTHORIZED', 'A valid bearer token is required (see control.json in the data dir).');
+    }
+
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === EVENTS_PATH && req.method === 'GET') return this.stream(req, res, url);
+
+    const entry = (Object.entries(Methods) as Array<[MethodName, (typeof Methods)[MethodName]]>).find(([, m]) => m.path === url.pathname);
+    if (!entry) return sendError(res, 404, 'NOT_FOUND', `No such endpoint: ${url.pathname}`);
+    const [name, method] = entry;
+    if (req.method !== method.method) {
+      res.setHeader('allow', method.method);
+      return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${method.method}.`);
+    }
+    const raw = method.method === 'GET' ? Object.fromEntries(url.searchParams) : await readJson(req);
+    const parsed = method.input.safeParse(raw);
+    if (!parsed.success) {
+      return sendError(res, 400, 'BAD_INPUT', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    }
+    const output = await (this.opts.handlers[name] as (i: unknown) => unknown)(parsed.data);
+    sendJson(res, 200, method.output.parse(output));
+  }
+
+  private authorized(req: http.IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) return false;
+    const given = Buffer.from(m[1]!);
+    const want = Buffer.from(this.token);
+    return given.length === want.length && timingSafeEqual(given, want);
+  }
+
+  private stream(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    res.write(`retry: 1000\n: witness event stream\n\n`);
+    const lastId = Number(req.headers['last-event-id'] ?? url.searchParams.get('since') ?? NaN);
+    const send = (e: ControlEvent) => res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    if (Number.isFinite(lastId)) {
+      const { events, gap } = this.opts.bus.since(lastId);
+      if (gap) res.write(`event: gap\ndata: ${JSON.stringify({ after: lastId })}\n\n`);
+      events.forEach(send);
+    }
+    const unsubscribe = this.opts.bus.subscribe(send);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), this.opts.heartbeatMs ?? 15_000);
+    heartbeat.unref();
+    this.streams.add(res);
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      this.streams.delete(res);
+    });
+  }
+}
+
+function originHost(origin: string): string {
+  try {
+    const u = new URL(origin);
+    return u.protocol === 'http:' ? u.host.toLowerCase() : '';
+  } catch {
+    return '';
+  }
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 1024 * 1024) throw new WitnessError('USAGE', 'request body too large');
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return Symbol('invalid-json'); // fails schema validation with a clear 400
+  }
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, status: number, code: string, message: string) {
+  sendJson(res, status, { error: { code, message } });
+}

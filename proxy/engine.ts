@@ -1,0 +1,205 @@
+/**
+ * The engine: wires config, CA, proxy and control API together and owns their lifetime.
+ * No policy lives here; this file only connects the parts. Never imports electron.
+ */
+import { chmodSync, mkdirSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
+import { dataPaths, type Config } from './config/index.js';
+import { ControlServer, EventBus, isProcessAlive, readControlFile, removeControlFile, writeControlFile, type Status } from './control/index.js';
+import { WitnessError } from './errors.js';
+import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
+import type { Logger } from './log.js';
+import { VERSION } from './version.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface EngineOptions {
+  dataDir: string;
+  config: Config;
+  log: Logger;
+  keyProtector?: KeyProtector;
+  now?: () => Date;
+  /** Extra hooks (tests, later stages); the engine's own observers always run. */
+  hooks?: InterceptHooks;
+}
+
+/** Content types whose bodies are decoded and passed through the transform hook. */
+const INSPECTABLE = /^(text\/|application\/(json|x-ndjson|.*\+json)|text\/event-stream)/i;
+
+export class Engine {
+  readonly bus = new EventBus();
+  private proxy!: InterceptingProxy;
+  private control!: ControlServer;
+  private pool!: UpstreamPool;
+  private ca!: CaState;
+  private startedAt = new Date();
+  private lastInterceptedAt: Date | null = null;
+  private caTimer: NodeJS.Timeout | null = null;
+  private readonly hosts: string[];
+
+  constructor(private readonly opts: EngineOptions) {
+    this.hosts = effectiveInterceptHosts(opts.config.intercept);
+  }
+
+  async start(): Promise<void> {
+    const { dataDir, config, log } = this.opts;
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
+    const existing = readControlFile(dataDir);
+    if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
+      throw new WitnessError(
+        'PORT_IN_USE',
+        `Witness is already running for ${dataDir} (pid ${existing.pid}, proxy ${existing.proxyUrl}). Stop it first, or use another --data-dir.`,
+      );
+    }
+    this.startedAt = this.now();
+    this.ca = await this.loadCa();
+    this.pool = new UpstreamPool(config.upstream);
+    this.proxy = this.makeProxy(config.proxy.port);
+    await this.proxy.start();
+    this.control = new ControlServer({ port: config.control.port, bus: this.bus, log, handlers: { status: () => this.status() } });
+    try {
+      await this.control.start();
+    } catch (e) {
+      await this.proxy.stop();
+      throw e;
+    }
+    writeControlFile(dataDir, {
+      version: 1,
+      pid: process.pid,
+      url: this.control.url,
+      token: this.control.token,
+      proxyUrl: this.proxy.url,
+      startedAt: this.startedAt.toISOString(),
+    });
+    this.caTimer = setInterval(() => void this.checkCaRotation(), DAY_MS / 4);
+    this.caTimer.unref();
+    log.info('engine started', { proxy: this.proxy.url, control: this.control.url, hosts: this.hosts });
+  }
+
+  async stop(): Promise<void> {
+    if (this.caTimer) clearInterval(this.caTimer);
+    await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
+    this.pool?.close();
+    removeControlFile(this.opts.dataDir);
+    this.opts.log.info('engine stopped');
+  }
+
+  get proxyUrl() {
+    return this.proxy.url;
+  }
+  get proxyPort() {
+    return this.proxy.port;
+  }
+  get controlUrl() {
+    return this.control.url;
+  }
+  get controlToken() {
+    return this.control.token;
+  }
+  get caState() {
+    return this.ca;
+  }
+
+  status(): Status {
+    const ca = this.ca;
+    const summary = (c: { subject: string; fingerprint256: string; notBefore: Date; notAfter: Date; permittedSubtrees: string[] }) => ({
+      subject: c.subject,
+      fingerprint256: c.fingerprint256,
+      notBefore: c.notBefore.toISOString(),
+      notAfter: c.notAfter.toISOString(),
+      permittedSubtrees: c.permittedSubtrees,
+    });
+    return {
+      version: VERSION,
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      dataDir: this.opts.dataDir,
+      proxy: { url: this.proxy.url, host: this.opts.config.proxy.host, port: this.proxy.port, pacUrl: `${this.proxy.url}/proxy.pac` },
+      control: { url: this.control.url },
+      ca: { ...summary(ca.active), next: ca.next ? summary(ca.next) : null },
+      intercept: { hosts: this.hosts, websockets: this.opts.config.intercept.websockets },
+      counters: { ...this.proxy.counters, refusedPeers: this.proxy.counters.refusedPeers + this.control.refusedPeers },
+      lastInterceptedAt: this.lastInterceptedAt?.toISOString() ?? null,
+    };
+  }
+
+  private now() {
+    return (this.opts.now ?? (() => new Date()))();
+  }
+
+  private loadCa() {
+    const { config, dataDir, log } = this.opts;
+    return ensureCa({
+      caDir: dataPaths(dataDir).caDir,
+      hosts: this.hosts,
+      validityDays: config.ca.validityDays,
+      renewBeforeDays: config.ca.renewBeforeDays,
+      protector: this.opts.keyProtector ?? fileModeProtector,
+      now: () => this.now(),
+      log,
+    });
+  }
+
+  private makeProxy(port: number) {
+    const extra = this.opts.hooks;
+    const hooks: InterceptHooks = {
+      responseTransform: (req, head) => {
+        const custom = extra?.responseTransform?.(req, head);
+        if (custom !== undefined && custom !== null) return custom;
+        const type = String(head.headers['content-type'] ?? '');
+        // Inspectable bodies are decoded and pass through the transform point; later stages
+        // (protocol adapters, masking, holds) replace this PassThrough.
+        return INSPECTABLE.test(type) ? new PassThrough() : null;
+      },
+      onExchangeStart: (req) => {
+        this.lastInterceptedAt = this.now();
+        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: req.path, start: req.startedAt });
+        extra?.onExchangeStart?.(req);
+      },
+      onExchangeEnd: (s) => {
+        this.bus.publish('exchange.completed', {
+          id: s.request.id,
+          method: s.request.method,
+          host: s.request.host,
+          path: s.request.path,
+          status: s.status,
+          outcome: s.outcome,
+          timings: s.timings,
+          bytes: { fromUpstream: s.bytesFromUpstream, toClient: s.bytesToClient },
+          notInspected: s.notInspected,
+          error: s.error,
+        });
+        extra?.onExchangeEnd?.(s);
+      },
+    };
+    return new InterceptingProxy({
+      host: this.opts.config.proxy.host,
+      port,
+      interceptHosts: this.hosts,
+      websockets: this.opts.config.intercept.websockets,
+      ca: { keyPem: this.ca.active.keyPem, certPem: this.ca.active.certPem },
+      pool: this.pool,
+      hooks,
+      log: this.opts.log,
+    });
+  }
+
+  /** Periodic: create the next CA ahead of expiry; switch (restart the proxy) when it is due. */
+  private async checkCaRotation() {
+    try {
+      const before = this.ca.active.fingerprint256;
+      this.ca = await this.loadCa();
+      if (this.ca.active.fingerprint256 !== before) {
+        const port = this.proxy.port;
+        await this.proxy.stop();
+        this.proxy = this.makeProxy(port);
+        await this.proxy.start();
+        this.opts.log.info('proxy restarted with the rotated CA', { fingerprint256: this.ca.active.fingerprint256 });
+      }
+    } catch (e) {
+      this.opts.log.error('CA rotation check failed', { err: e });
+    }
+  }
+}

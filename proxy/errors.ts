@@ -1,0 +1,31 @@
+/**
+ * Errors a person can act on: a stable `code` for scripts and a message that says what
+ * happened and what to do next. Never put a secret, token or prompt body in a message.
+ */
+export type WitnessErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_UNREADABLE'
+  | 'PORT_IN_USE'
+  | 'LISTEN_FAILED'
+  | 'NOT_LOOPBACK'
+  | 'CA_INVALID'
+  | 'CA_KEY_LOCKED'
+  | 'ENGINE_NOT_RUNNING'
+  | 'CONTROL_UNREACHABLE'
+  | 'CONTROL_REJECTED'
+  | 'USAGE';
+
+export class WitnessError extends Error {
+  override readonly name = 'WitnessError';
+  constructor(
+    readonly code: WitnessErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isWitnessError(e: unknown): e is WitnessError {
+  return e instanceof WitnessError;
+}

@@ -1,0 +1,107 @@
+/**
+ * Content-Encoding decoding for inspected bodies. Decoders emit output as input arrives
+ * (a gzip stream flushed per SSE event decodes per event), so decoding never turns a
+ * stream into a blob. An encoding we cannot decode is reported, and the body passes
+ * through untouched (and uninspected).
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import zlib from 'node:zlib';
+
+export type DecoderResult =
+  | { ok: true; stream: Transform | null; encodings: string[] }
+  | { ok: false; reason: string; encodings: string[] };
+
+const SYNC = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+const BR_SYNC = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
+
+/** Encodings listed in a Content-Encoding header, in the order they were applied. */
+export function parseContentEncoding(header: string | string[] | undefined): string[] {
+  const raw = Array.isArray(header) ? header.join(',') : header ?? '';
+  return raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s && s !== 'identity');
+}
+
+export function createDecoder(header: string | string[] | undefined): DecoderResult {
+  const encodings = parseContentEncoding(header);
+  if (encodings.length === 0) return { ok: true, stream: null, encodings };
+  const stages: Transform[] = [];
+  for (const enc of [...encodings].reverse()) {
+    const stage = decoderFor(enc);
+    if (!stage) return { ok: false, reason: `content-encoding "${enc}" is not supported`, encodings };
+    stages.push(stage);
+  }
+  return { ok: true, stream: stages.length === 1 ? stages[0]! : chain(stages), encodings };
+}
+
+function decoderFor(enc: string): Transform | null {
+  switch (enc) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip(SYNC);
+    case 'br':
+      return zlib.createBrotliDecompress(BR_SYNC);
+    case 'deflate':
+      return new DeflateSniffer();
+    default:
+      return null;
+  }
+}
+
+/**
+ * "deflate" is meant to be zlib-wrapped (RFC 9110 §8.4.1.2) but some servers send raw
+ * deflate; the first two bytes tell which.
+ */
+class DeflateSniffer extends Transform {
+  private inner: Transform | null = null;
+  private head = Buffer.alloc(0);
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+    if (this.inner) return this.feed(chunk, cb);
+    this.head = Buffer.concat([this.head, chunk]);
+    if (this.head.length < 2) return cb();
+    const cmf = this.head[0]!;
+    const flg = this.head[1]!;
+    const zlibWrapped = (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
+    this.inner = zlibWrapped ? zlib.createInflate(SYNC) : zlib.createInflateRaw(SYNC);
+    this.inner.on('data', (d: Buffer) => this.push(d));
+    this.inner.on('error', (e) => this.destroy(e));
+    const head = this.head;
+    this.head = Buffer.alloc(0);
+    this.feed(head, cb);
+  }
+
+  private feed(chunk: Buffer, cb: TransformCallback) {
+    if (this.inner!.write(chunk)) cb();
+    else this.inner!.once('drain', () => cb());
+  }
+
+  override _flush(cb: TransformCallback) {
+    if (!this.inner) return cb(this.head.length ? new Error('deflate body too short') : null);
+    this.inner.once('end', () => cb());
+    this.inner.end();
+  }
+}
+
+/** Composes transforms into one, keeping backpressure and errors. */
+function chain(stages: Transform[]): Transform {
+  const first = stages[0]!;
+  const last = stages[stages.length - 1]!;
+  for (let i = 0; i < stages.length - 1; i++) {
+    stages[i]!.pipe(stages[i + 1]!);
+  }
+  const outer = new Transform({
+    transform(chunk, _enc, cb) {
+      if (first.write(chunk)) cb();
+      else first.once('drain', () => cb());
+    },
+    flush(cb) {
+      last.once('end', () => cb());
+      first.end();
+    },
+  });
+  last.on('data', (d) => outer.push(d));
+  for (const s of stages) s.on('error', (e) => outer.destroy(e));
+  return outer;
+}

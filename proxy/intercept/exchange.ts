@@ -1,0 +1,60 @@
+/**
+ * One intercepted HTTP exchange as the engine sees it, and the hooks later stages plug
+ * into (masking, protocol adapters, approval holds, audit). Types only.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Transform } from 'node:stream';
+
+export interface ExchangeRequest {
+  id: string;
+  method: string;
+  protocol: 'http' | 'https';
+  host: string;
+  port: number;
+  path: string;
+  headers: OutgoingHttpHeaders;
+  clientAddress: string | undefined;
+  httpVersion: string;
+  /** Epoch milliseconds when the request line arrived. */
+  startedAt: number;
+}
+
+export interface ExchangeResponseHead {
+  status: number;
+  headers: IncomingHttpHeaders;
+}
+
+export interface ExchangeTimings {
+  /** All in epoch milliseconds (fractional). */
+  start: number;
+  /** Upstream response headers received. */
+  headers: number | null;
+  /** First body byte from upstream. */
+  firstByte: number | null;
+  end: number | null;
+}
+
+export type ExchangeOutcome = 'ok' | 'client-abort' | 'upstream-error' | 'refused';
+
+export interface ExchangeSummary {
+  request: ExchangeRequest;
+  status: number | null;
+  timings: ExchangeTimings;
+  bytesFromUpstream: number;
+  bytesToClient: number;
+  outcome: ExchangeOutcome;
+  /** Why the body was not passed through the transform (e.g. an unknown encoding). */
+  notInspected: string | null;
+  error: string | null;
+}
+
+export interface InterceptHooks {
+  /**
+   * Called once the upstream response head is known. Return a Transform to receive the
+   * decoded body (content-encoding removed) and produce what the client gets, or null to
+   * pass the body through byte for byte.
+   */
+  responseTransform?(req: ExchangeRequest, head: ExchangeResponseHead): Transform | null;
+  onExchangeStart?(req: ExchangeRequest): void;
+  onExchangeEnd?(summary: ExchangeSummary): void;
+}

@@ -1,0 +1,262 @@
+/**
+ * The mockttp step that carries an intercepted request to the real upstream and streams
+ * the response back through the transform hook.
+ *
+ * Why a custom step: mockttp's beforeResponse/transformResponse buffer the whole body
+ * (research/mockttp.md §4: all 20 SSE events arrive at once), which would destroy
+ * streaming and time-to-first-token. This step pipes upstream → decoder → hook → client
+ * with backpressure, so each event is forwarded as soon as the hook releases it.
+ * It registers itself in mockttp's StepLookup (internal API; mockttp is pinned and
+ * test/integration/streaming.test.ts fails if incremental delivery breaks).
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Transform, pipeline, type TransformCallback } from 'node:stream';
+import { createRequire } from 'node:module';
+import type { ExchangeRequest, ExchangeSummary, InterceptHooks } from './exchange.js';
+import { createDecoder } from './decode.js';
+import type { UpstreamPool } from './upstream.js';
+
+const STEP_TYPE = 'witness-forward';
+
+/** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+  'host',
+]);
+
+interface MockttpOngoingRequest extends NodeJS.ReadableStream {
+  id: string;
+  method: string;
+  protocol: string;
+  httpVersion: string;
+  path: string;
+  remoteIpAddress?: string;
+  destination: { hostname: string; port: number };
+  rawHeaders: Array<[string, string]>;
+  body: { asStream(): NodeJS.ReadableStream };
+}
+
+type MockttpOngoingResponse = ServerResponse;
+
+export interface ForwardStepOptions {
+  pool: UpstreamPool;
+  hooks: InterceptHooks;
+  /** Epoch-ms clock; injectable for tests. */
+  now?: () => number;
+}
+
+/** A step definition that is also its own implementation (local mockttp only). */
+export class ForwardStep {
+  readonly type = STEP_TYPE;
+  static readonly isFinal = true;
+  static fromDefinition = (d: ForwardStep) => d;
+
+  constructor(private readonly opts: ForwardStepOptions) {}
+
+  explain() {
+    return 'forward to the Copilot upstream through the Witness stream transform';
+  }
+
+  async handle(req: MockttpOngoingRequest, res: MockttpOngoingResponse): Promise<void> {
+    const now = this.opts.now ?? (() => performance.timeOrigin + performance.now());
+    const { pool, hooks } = this.opts;
+    const protocol = req.protocol === 'http' ? 'http' : 'https';
+    const headers = forwardableHeaders(req.rawHeaders);
+    const host = req.destination.hostname;
+    const port = req.destination.port;
+    const defaultPort = protocol === 'https' ? 443 : 80;
+    headers.host = port === defaultPort ? host : `${host}:${port}`;
+
+    const exchange: ExchangeRequest = {
+      id: req.id,
+      method: req.method,
+      protocol,
+      host,
+      port,
+      path: req.path,
+      headers,
+      clientAddress: req.remoteIpAddress,
+      httpVersion: req.httpVersion,
+      startedAt: now(),
+    };
+    const summary: ExchangeSummary = {
+      request: exchange,
+      status: null,
+      timings: { start: exchange.startedAt, headers: null, firstByte: null, end: null },
+      bytesFromUpstream: 0,
+      bytesToClient: 0,
+      outcome: 'ok',
+      notInspected: null,
+      error: null,
+    };
+    hooks.onExchangeStart?.(exchange);
+    res.socket?.setNoDelay(true);
+
+    await new Promise<void>((resolve) => {
+      let settled = false;
+      const finish = (outcome?: ExchangeSummary['outcome'], error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (outcome) summary.outcome = outcome;
+        if (error) summary.error = describeError(error);
+        summary.timings.end = now();
+        try {
+          hooks.onExchangeEnd?.(summary);
+        } finally {
+          resolve();
+        }
+      };
+
+      const upstreamReq = pool.request(protocol, pool.target(host, port), { method: req.method, path: req.path, headers });
+
+      // The client went away: stop the upstream work too.
+      res.once('close', () => {
+        if (!res.writableFinished) {
+          upstreamReq.destroy();
+          finish('client-abort');
+        }
+      });
+
+      upstreamReq.once('error', (err) => {
+        if (res.headersSent) {
+          res.destroy(err);
+          finish(settled ? undefined : 'upstream-error', err);
+          return;
+        }
+        const body = JSON.stringify({
+          error: {
+            message: `Witness could not reach ${host}: ${describeError(err)}`,
+            code: 'witness_upstream_unreachable',
+          },
+        });
+        summary.status = 502;
+        res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+        finish('upstream-error', err);
+      });
+
+      upstreamReq.once('response', (upstreamRes: IncomingMessage) => {
+        summary.timings.headers = now();
+        const status = upstreamRes.statusCode ?? 502;
+        summary.status = status;
+        const outHeaders = responseHeaders(upstreamRes);
+        const hasBody = req.method !== 'HEAD' && status !== 204 && status !== 304 && !(status >= 100 && status < 200);
+
+        let transform = hasBody ? hooks.responseTransform?.(exchange, { status, headers: upstreamRes.headers }) ?? null : null;
+        let decoder: Transform | null = null;
+        if (transform) {
+          const decoded = createDecoder(upstreamRes.headers['content-encoding']);
+          if (decoded.ok) {
+            decoder = decoded.stream;
+            if (decoded.encodings.length > 0) delete outHeaders['content-encoding'];
+            delete outHeaders['content-length']; // the transform may change the length
+          } else {
+            summary.notInspected = decoded.reason;
+            transform.destroy();
+            transform = null;
+          }
+        }
+
+        res.writeHead(status, outHeaders);
+        res.flushHeaders(); // let the client see headers (and start its first-token clock) now
+
+        const counter = new ByteCounter((n) => {
+          if (summary.timings.firstByte === null) summary.timings.firstByte = now();
+          summary.bytesFromUpstream += n;
+        });
+        const toClient = new ByteCounter((n) => {
+          summary.bytesToClient += n;
+        });
+        const stages: NodeJS.ReadWriteStream[] = [counter];
+        if (decoder) stages.push(decoder);
+        if (transform) stages.push(transform);
+        stages.push(toClient);
+
+        pipeline(upstreamRes, ...(stages as [Transform]), res as unknown as NodeJS.WritableStream, (err) => {
+          if (!err) return finish('ok');
+          if (res.writableFinished) return finish();
+          if (!res.destroyed && summary.outcome === 'ok') {
+            // Upstream died mid-stream (or the transform failed): the client must see a
+            // broken response, not a silently truncated "complete" one.
+            res.destroy(err);
+          }
+          finish(res.destroyed && !upstreamRes.destroyed ? 'client-abort' : 'upstream-error', err);
+        });
+      });
+
+      const body = req.body.asStream();
+      body.on('error', (e) => upstreamReq.destroy(e));
+      body.pipe(upstreamReq);
+    });
+  }
+}
+
+let registered = false;
+
+/** Makes mockttp able to run ForwardStep (idempotent). */
+export function registerForwardStep(): void {
+  if (registered) return;
+  const require = createRequire(import.meta.url);
+  const impls = require('mockttp/dist/rules/requests/request-step-impls') as { StepLookup: Record<string, unknown> };
+  impls.StepLookup[STEP_TYPE] = ForwardStep;
+  registered = true;
+}
+
+function forwardableHeaders(raw: Array<[string, string]>): OutgoingHttpHeaders {
+  const connectionTokens = new Set<string>();
+  for (const [k, v] of raw) {
+    if (k.toLowerCase() === 'connection') v.split(',').forEach((t) => connectionTokens.add(t.trim().toLowerCase()));
+  }
+  const out: OutgoingHttpHeaders = {};
+  for (const [k, v] of raw) {
+    const key = k.toLowerCase();
+    if (key.startsWith(':') || HOP_BY_HOP.has(key) || connectionTokens.has(key)) continue;
+    const prev = out[key];
+    if (prev === undefined) out[key] = v;
+    else if (key === 'cookie') out[key] = `${String(prev)}; ${v}`;
+    else out[key] = Array.isArray(prev) ? [...prev, v] : [String(prev), v];
+  }
+  return out;
+}
+
+function responseHeaders(res: IncomingMessage): OutgoingHttpHeaders {
+  const connectionTokens = new Set(
+    String(res.headers.connection ?? '')
+      .split(',')
+      .map((t) => t.trim().toLowerCase()),
+  );
+  const out: OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(res.headers)) {
+    if (v === undefined || HOP_BY_HOP.has(k) || connectionTokens.has(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+class ByteCounter extends Transform {
+  constructor(private readonly onBytes: (n: number) => void) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+    this.onBytes(chunk.length);
+    cb(null, chunk);
+  }
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: string }).code;
+    return code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+  }
+  return String(e);
+}

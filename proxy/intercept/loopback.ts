@@ -1,0 +1,77 @@
+/**
+ * Loopback only: Witness must never become an open proxy for the LAN.
+ * Two layers: every listener binds a loopback address, and every accepted connection is
+ * checked again (a second line of defence should a future change bind more widely).
+ */
+import { createRequire } from 'node:module';
+import type { Server, Socket } from 'node:net';
+
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.toLowerCase();
+  if (a === '::1') return true;
+  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/** Attaches the peer check to a server; `onRefused` counts refusals. */
+export function refuseNonLoopbackPeers(server: Server, onRefused: (peer: string) => void): void {
+  server.prependListener('connection', (socket: Socket) => {
+    if (!isLoopbackAddress(socket.remoteAddress)) {
+      onRefused(socket.remoteAddress ?? 'unknown');
+      socket.destroy();
+    }
+  });
+}
+
+/**
+ * mockttp 4.6.5 calls `server.listen(port)` with no host, i.e. on every interface. We wrap its
+ * (CommonJS) combo-server factory once so that listen() binds the host we choose and the peer
+ * check is installed before the first connection. The version is pinned; a test asserts the
+ * listening address, so an upgrade that changes this fails loudly.
+ */
+type ComboFactory = (opts: unknown) => Promise<Server>;
+interface ComboModule {
+  createComboServer: ComboFactory;
+}
+
+let bindHost: string | null = null;
+let onRefusedPeer: (peer: string) => void = () => {};
+let patched = false;
+let queue: Promise<unknown> = Promise.resolve();
+
+function patchMockttp() {
+  if (patched) return;
+  const require = createRequire(import.meta.url);
+  const mod = require('mockttp/dist/server/http-combo-server') as ComboModule;
+  const original = mod.createComboServer;
+  mod.createComboServer = async (opts: unknown) => {
+    const server = await original(opts);
+    const host = bindHost;
+    if (host) {
+      const refused = onRefusedPeer;
+      refuseNonLoopbackPeers(server, refused);
+      const listen = server.listen.bind(server) as (...args: unknown[]) => Server;
+      (server as { listen: unknown }).listen = (port: number) => listen({ port, host, exclusive: true });
+    }
+    return server;
+  };
+  patched = true;
+}
+
+/** Runs `start` (a mockttp start call) so that the server it creates binds `host` only. */
+export async function startOnLoopback<T>(host: string, onRefused: (peer: string) => void, start: () => Promise<T>): Promise<T> {
+  patchMockttp();
+  const run = queue.then(async () => {
+    bindHost = host;
+    onRefusedPeer = onRefused;
+    try {
+      return await start();
+    } finally {
+      bindHost = null;
+      onRefusedPeer = () => {};
+    }
+  });
+  queue = run.catch(() => {});
+  return run;
+}

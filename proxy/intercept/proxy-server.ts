@@ -1,0 +1,219 @@
+/**
+ * The HTTPS proxy: mockttp terminating TLS only for intercepted hosts (tlsInterceptOnly),
+ * raw tunnels for everything else, bound to loopback. Decisions:
+ *  - Intercepted requests go through ForwardStep (streaming transform hook).
+ *  - Direct requests to the proxy itself serve /proxy.pac, or a short 404 explaining what
+ *    this port is; they are never forwarded (that would loop).
+ *  - WebSocket upgrades to intercepted hosts are refused with 403 by default: VS Code's
+ *    Responses-over-WebSocket transport falls back to HTTP POST on failure
+ *    (research/copilot.md §2.3), and HTTP is what Witness can audit and mask.
+ *  - Plain http:// proxy requests and WebSockets to other hosts pass through untouched.
+ */
+import { getLocal, requestSteps, webSocketSteps, type Mockttp } from 'mockttp';
+import { WitnessError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { InterceptHooks } from './exchange.js';
+import { ForwardStep, registerForwardStep } from './forward-step.js';
+import { HostMatcher } from './hosts.js';
+import { isLoopbackAddress, startOnLoopback } from './loopback.js';
+import { renderPac } from './pac.js';
+import type { UpstreamPool } from './upstream.js';
+
+export interface ProxyCounters {
+  intercepted: number;
+  tunnelled: number;
+  plainHttp: number;
+  websocketsRefused: number;
+  refusedPeers: number;
+  tlsClientErrors: number;
+}
+
+export interface InterceptingProxyOptions {
+  host: string;
+  port: number;
+  interceptHosts: readonly string[];
+  websockets: 'refuse' | 'passthrough';
+  ca: { keyPem: string; certPem: string };
+  pool: UpstreamPool;
+  hooks: InterceptHooks;
+  log: Logger;
+}
+
+const SELF_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+interface OngoingLike {
+  destination: { hostname: string; port: number };
+  path: string;
+}
+
+export class InterceptingProxy {
+  readonly counters: ProxyCounters = {
+    intercepted: 0,
+    tunnelled: 0,
+    plainHttp: 0,
+    websocketsRefused: 0,
+    refusedPeers: 0,
+    tlsClientErrors: 0,
+  };
+  private server: Mockttp | null = null;
+  private readonly hostMatcher: HostMatcher;
+  private boundPort = 0;
+
+  constructor(private readonly opts: InterceptingProxyOptions) {
+    this.hostMatcher = new HostMatcher(opts.interceptHosts);
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get url(): string {
+    const h = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
+    return `http://${h}:${this.boundPort}`;
+  }
+
+  isIntercepted(hostname: string): boolean {
+    return this.hostMatcher.matches(hostname);
+  }
+
+  async start(): Promise<void> {
+    registerForwardStep();
+    const server = getLocal({
+      https: {
+        key: this.opts.ca.keyPem,
+        cert: this.opts.ca.certPem,
+        // Clients that send no SNI get a certificate for a Copilot host, inside the CA's constraints.
+        defaultDomain: defaultDomainFor(this.opts.interceptHosts),
+        tlsInterceptOnly: this.opts.interceptHosts.map((hostname) => ({ hostname })),
+      },
+      recordTraffic: false,
+      // mockttp keeps a copy of bodies for its own events; we do not use those copies.
+      // A small cap keeps that copy from growing with huge or endless streams (mockttp #209).
+      maxBodySize: 64 * 1024,
+      debug: false,
+    });
+    const log = this.opts.log;
+
+    try {
+      await startOnLoopback(this.opts.host, (peer) => this.refusedPeer(peer), () => server.start(this.opts.port));
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'EADDRINUSE') {
+        throw new WitnessError(
+          'PORT_IN_USE',
+          `Port ${this.opts.port} on ${this.opts.host} is already in use. Stop the other program (or another Witness: \`witness status\`), or choose another port with --port.`,
+          { cause: e },
+        );
+      }
+      throw new WitnessError('LISTEN_FAILED', `Cannot listen on ${this.opts.host}:${this.opts.port}: ${(e as Error).message}`, { cause: e });
+    }
+    this.server = server;
+    this.boundPort = server.port;
+
+    const isSelf = (req: OngoingLike) => SELF_NAMES.has(req.destination.hostname.toLowerCase()) && req.destination.port === this.boundPort;
+
+    // Our own matchers decide on the request line alone: mockttp's callback matchers would
+    // wait for the whole request body before any rule matched.
+    const pacBody = renderPac(this.opts.interceptHosts, this.opts.host, this.boundPort);
+    await server.addRequestRules(
+      {
+        matchers: [matcher('witness-pac', (r) => isSelf(r) && r.path.split('?')[0] === '/proxy.pac')],
+        steps: [
+          new requestSteps.FixedResponseStep(200, 'OK', pacBody, {
+            'content-type': 'application/x-ns-proxy-autoconfig',
+            'cache-control': 'no-store',
+          }),
+        ],
+      } as never,
+      {
+        matchers: [matcher('witness-self', isSelf)],
+        steps: [
+          new requestSteps.FixedResponseStep(404, 'Not Found', 'This is the Witness proxy. Configure it as an HTTP proxy, or use /proxy.pac.\n', {
+            'content-type': 'text/plain',
+          }),
+        ],
+      } as never,
+    );
+
+    const step = new ForwardStep({ pool: this.opts.pool, hooks: this.opts.hooks });
+    await server.addRequestRules({
+      matchers: [
+        matcher('witness-intercepted-host', (r) => {
+          const hit = this.hostMatcher.matches(r.destination.hostname);
+          if (hit) this.counters.intercepted++;
+          return hit;
+        }),
+      ],
+      steps: [step],
+    } as never);
+    await server.forUnmatchedRequest().thenPassThrough();
+
+    if (this.opts.websockets === 'refuse') {
+      await server.addWebSocketRules({
+        matchers: [
+          matcher('witness-refuse-ws', (r) => {
+            const hit = this.hostMatcher.matches(r.destination.hostname);
+            if (hit) this.counters.websocketsRefused++;
+            return hit;
+          }),
+        ],
+        steps: [
+          new webSocketSteps.RejectWebSocketStep(
+            403,
+            'Forbidden',
+            { 'content-type': 'text/plain' },
+            'Witness audits Copilot over HTTP; WebSocket upgrades are refused so the client falls back to HTTP.\n',
+          ),
+        ],
+      } as never);
+    }
+    await server.forAnyWebSocket().thenPassThrough();
+
+    await server.on('tls-passthrough-opened', () => {
+      this.counters.tunnelled++;
+    });
+    await server.on('raw-passthrough-opened', () => {
+      this.counters.tunnelled++;
+    });
+    await server.on('request-initiated', (r) => {
+      const dest = r.destination;
+      const toSelf = dest && SELF_NAMES.has(dest.hostname) && dest.port === this.boundPort;
+      if (r.protocol === 'http' && dest && !toSelf && !this.hostMatcher.matches(dest.hostname)) {
+        this.counters.plainHttp++;
+      }
+    });
+    await server.on('tls-client-error', (e) => {
+      this.counters.tlsClientErrors++;
+      log.warn('TLS handshake with a client failed (is the Witness CA trusted by the client?)', {
+        cause: e.failureCause,
+        sni: e.tlsMetadata?.sniHostname,
+      });
+    });
+    // Drain mockttp's response tracking so it cannot accumulate bodies (mockttp #209).
+    await server.on('response', () => {});
+  }
+
+  private refusedPeer(peer: string) {
+    this.counters.refusedPeers++;
+    this.opts.log.warn('Refused a connection from a non-loopback address', { peer });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) await server.stop();
+  }
+}
+
+function matcher(type: string, test: (r: OngoingLike) => boolean) {
+  return { type, matches: (r: OngoingLike) => test(r), explain: () => type };
+}
+
+function defaultDomainFor(hosts: readonly string[]): string {
+  const wildcard = hosts.find((h) => h.startsWith('*.'));
+  if (hosts.includes('*.githubcopilot.com')) return 'api.githubcopilot.com';
+  if (wildcard) return `api.${wildcard.slice(2)}`;
+  return hosts[0] ?? 'api.githubcopilot.com';
+}
+
+export { isLoopbackAddress };

@@ -1,0 +1,149 @@
+/**
+ * A fake Copilot upstream for tests and benchmarks: a real HTTPS server (test PKI) with
+ * routes that mimic what matters about Copilot's API: paced SSE, compressed SSE, JSON,
+ * huge bodies, streams that die mid-way, and a WebSocket endpoint.
+ *   GET/POST /sse?n=20&ms=50[&gzip=1|br=1|deflate=1][&size=N]   paced SSE, then [DONE]
+ *   GET      /burst?mb=20                                          SSE as fast as possible
+ *   GET      /small                                                47-byte JSON
+ *   POST     /echo                                                 echoes method, headers, body
+ *   GET      /abort?after=3                                        3 events, then the socket is destroyed
+ */
+import { once } from 'node:events';
+import https from 'node:https';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { createTestRoot, issueLeaf, type TestCa } from './pki.js';
+
+export interface FakeUpstream {
+  port: number;
+  root: TestCa;
+  requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }>;
+  /** Set by tests to hook raw upgrade requests. */
+  upgrades: number;
+  close(): Promise<void>;
+}
+
+export const UPSTREAM_NAMES = ['api.githubcopilot.com', 'api.business.githubcopilot.com', 'proxy.business.githubcopilot.com', 'copilot-proxy.githubusercontent.com', 'localhost', '127.0.0.1'];
+
+export async function startFakeUpstream(root?: TestCa): Promise<FakeUpstream> {
+  const ca = root ?? (await createTestRoot());
+  const leaf = await issueLeaf(ca, UPSTREAM_NAMES);
+  const state: FakeUpstream = { port: 0, root: ca, requests: [], upgrades: 0, close: async () => {} };
+  const server = https.createServer({ key: leaf.keyPem, cert: leaf.certPem }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      route(req, res, body);
+    });
+  });
+  server.on('upgrade', (req, socket) => {
+    state.upgrades++;
+    socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+  });
+  server.keepAliveTimeout = 30_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  state.port = (server.address() as AddressInfo).port;
+  state.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
+}
+
+function sseEvent(i: number, size = 0): string {
+  const pad = size > 0 ? 'x'.repeat(size) : '';
+  return `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: `tok${i} ${pad}` }, finish_reason: null }], n: i })}\n\n`;
+}
+
+function route(req: http.IncomingMessage, res: http.ServerResponse, body: string) {
+  const url = new URL(req.url ?? '/', 'https://upstream.test');
+  const q = (k: string, d: number) => Number(url.searchParams.get(k) ?? d);
+  switch (url.pathname) {
+    case '/small': {
+      const text = JSON.stringify({ ok: true, message: 'small response body 47b' }).slice(0, 47);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    case '/echo': {
+      const text = JSON.stringify({ method: req.method, headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(text);
+      return;
+    }
+    case '/sse': {
+      const n = q('n', 20);
+      const ms = q('ms', 50);
+      const size = q('size', 0);
+      let out: NodeJS.WritableStream = res;
+      const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+      let flush = () => {};
+      if (url.searchParams.get('gzip') === '1') {
+        const z = zlib.createGzip();
+        z.pipe(res);
+        out = z;
+        flush = () => z.flush(zlib.constants.Z_SYNC_FLUSH);
+        headers['content-encoding'] = 'gzip';
+      } else if (url.searchParams.get('br') === '1') {
+        const z = zlib.createBrotliCompress();
+        z.pipe(res);
+        out = z;
+        flush = () => z.flush(zlib.constants.BROTLI_OPERATION_FLUSH);
+        headers['content-encoding'] = 'br';
+      } else if (url.searchParams.get('deflate') === '1') {
+        const z = zlib.createDeflate();
+        z.pipe(res);
+        out = z;
+        flush = () => z.flush(zlib.constants.Z_SYNC_FLUSH);
+        headers['content-encoding'] = 'deflate';
+      } else if (url.searchParams.get('encoding')) {
+        headers['content-encoding'] = url.searchParams.get('encoding')!;
+      }
+      res.writeHead(200, headers);
+      res.flushHeaders();
+      let i = 0;
+      const tick = () => {
+        if (res.destroyed) return;
+        if (i < n) {
+          out.write(sseEvent(i++, size));
+          flush();
+          setTimeout(tick, ms);
+        } else {
+          out.end('data: [DONE]\n\n');
+        }
+      };
+      tick();
+      return;
+    }
+    case '/burst': {
+      const total = q('mb', 20) * 1024 * 1024;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const event = sseEvent(0, 1000);
+      let sent = 0;
+      const pump = () => {
+        while (sent < total) {
+          sent += event.length;
+          if (!res.write(event)) return void res.once('drain', pump);
+        }
+        res.end('data: [DONE]\n\n');
+      };
+      pump();
+      return;
+    }
+    case '/abort': {
+      const after = q('after', 3);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < after; i++) res.write(sseEvent(i));
+      setTimeout(() => res.socket?.destroy(), 50);
+      return;
+    }
+    default:
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+  }
+}

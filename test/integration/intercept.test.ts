@@ -1,0 +1,161 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { startTestEngine, type TestEngine } from '../helpers/engine.js';
+import { requestViaProxy, tlsThroughProxy, timedRequest } from '../helpers/proxy-client.js';
+
+let upstream: FakeUpstream;
+let t: TestEngine;
+let proxyPort: number;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  t = await startTestEngine(upstream);
+  proxyPort = t.engine.proxyPort;
+});
+afterAll(async () => {
+  await t?.stop();
+  await upstream?.close();
+});
+
+describe('interception scope', () => {
+  it('gives an intercepted Copilot host a Witness-issued leaf that verifies against the Witness CA', async () => {
+    const socket = await tlsThroughProxy(proxyPort, 'api.githubcopilot.com', 443, { ca: t.caPem });
+    const cert = socket.getPeerCertificate(true);
+    expect(socket.authorized).toBe(true);
+    expect(cert.subjectaltname).toContain('DNS:api.githubcopilot.com');
+    expect(cert.issuer.CN).toBe(t.engine.caState.active.subject.match(/CN=([^,]+)/)![1]);
+    socket.destroy();
+  });
+
+  it('tunnels a non-Copilot host untouched: the client sees the upstream’s own certificate', async () => {
+    const socket = await tlsThroughProxy(proxyPort, 'localhost', upstream.port, { ca: upstream.root.certPem });
+    expect(socket.authorized).toBe(true);
+    expect(socket.getPeerCertificate().issuer.CN).toBe('Witness Test Upstream Root');
+    socket.destroy();
+    // The tunnel was counted, not intercepted.
+    await expect.poll(() => t.engine.status().counters.tunnelled).toBeGreaterThan(0);
+  });
+
+  it('serves a Copilot-host certificate to clients that send no SNI', async () => {
+    const socket = await tlsThroughProxy(proxyPort, 'api.githubcopilot.com', 443, { ca: t.caPem, servername: null, rejectUnauthorized: false });
+    expect(socket.getPeerCertificate().subjectaltname).toContain('githubcopilot.com');
+    socket.destroy();
+  });
+
+  it('forwards intercepted requests with their method, path, headers and body', async () => {
+    const res = await requestViaProxy({
+      proxyPort,
+      host: 'api.business.githubcopilot.com',
+      path: '/echo',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-token', 'proxy-authorization': 'Basic c2VjcmV0' },
+      body: JSON.stringify({ hello: 'world' }),
+      ca: t.caPem,
+    });
+    expect(res.status).toBe(200);
+    const echo = JSON.parse(res.body);
+    expect(echo.method).toBe('POST');
+    expect(echo.body).toBe('{"hello":"world"}');
+    expect(echo.headers.host).toBe('api.business.githubcopilot.com');
+    expect(echo.headers.authorization).toBe('Bearer test-token');
+    expect(echo.headers['proxy-authorization']).toBeUndefined(); // hop-by-hop, never forwarded upstream
+  });
+});
+
+describe('streaming pass-through', () => {
+  it('delivers 20 SSE events sent 50 ms apart incrementally, not all at the end', async () => {
+    const res = await requestViaProxy({ proxyPort, host: 'api.githubcopilot.com', path: '/sse?n=20&ms=50', ca: t.caPem });
+    expect(res.events).toHaveLength(21); // 20 + [DONE]
+    const gaps = res.eventTimes.slice(1, 20).map((v, i) => v - res.eventTimes[i]!);
+    const sorted = [...gaps].sort((a, b) => a - b);
+    const medianGap = sorted[Math.floor(sorted.length / 2)]!;
+    expect(medianGap).toBeGreaterThan(35);
+    expect(medianGap).toBeLessThan(80);
+    expect(res.eventTimes[19]! - res.eventTimes[0]!).toBeGreaterThan(800);
+  });
+
+  for (const enc of ['gzip', 'br', 'deflate'] as const) {
+    it(`decodes a ${enc} SSE stream in the transform and still streams it`, async () => {
+      const res = await requestViaProxy({ proxyPort, host: 'api.githubcopilot.com', path: `/sse?n=10&ms=40&${enc}=1`, ca: t.caPem });
+      expect(res.headers['content-encoding']).toBeUndefined();
+      expect(res.events).toHaveLength(11);
+      expect(res.events[3]).toContain('tok3');
+      expect(res.eventTimes[9]! - res.eventTimes[0]!).toBeGreaterThan(250);
+    });
+  }
+
+  it('passes an encoding it cannot decode through untouched and says so', async () => {
+    const seen: string[] = [];
+    const off = t.engine.bus.subscribe((e) => {
+      if (e.type === 'exchange.completed' && e.data.path.includes('encoding=zstd')) seen.push(String(e.data.notInspected));
+    });
+    const res = await requestViaProxy({ proxyPort, host: 'api.githubcopilot.com', path: '/sse?n=2&ms=1&encoding=zstd', ca: t.caPem });
+    off();
+    expect(res.headers['content-encoding']).toBe('zstd');
+    expect(res.body).toContain('tok1');
+    await expect.poll(() => seen[0]).toMatch(/zstd.*not supported/);
+  });
+
+  it('reports an upstream that dies mid-stream as a broken response, not a complete one', async () => {
+    await expect(requestViaProxy({ proxyPort, host: 'api.githubcopilot.com', path: '/abort?after=3', ca: t.caPem })).rejects.toThrow(/aborted|socket hang up|ECONNRESET|terminated/);
+  });
+
+  it('answers 502 with a readable JSON error when the upstream cannot be reached', async () => {
+    const down = await startTestEngine(upstream, { upstream: { resolve: { 'api.githubcopilot.com': '127.0.0.1:1' } } });
+    try {
+      const res = await requestViaProxy({ proxyPort: down.engine.proxyPort, host: 'api.githubcopilot.com', path: '/small', ca: down.caPem });
+      expect(res.status).toBe(502);
+      expect(JSON.parse(res.body).error.message).toMatch(/could not reach api\.githubcopilot\.com: .*ECONNREFUSED/);
+    } finally {
+      await down.stop();
+    }
+  });
+});
+
+describe('other traffic', () => {
+  it('passes plain http:// proxy requests through', async () => {
+    const plain = http.createServer((_req, res) => res.end('plain-ok'));
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+    const port = (plain.address() as import('node:net').AddressInfo).port;
+    try {
+      const res = await timedRequest((cb) =>
+        http.request({ host: '127.0.0.1', port: proxyPort, path: `http://localhost:${port}/x`, headers: { host: `localhost:${port}` } }, cb),
+      );
+      expect(res.body).toBe('plain-ok');
+      expect(t.engine.status().counters.plainHttp).toBeGreaterThan(0);
+    } finally {
+      plain.close();
+    }
+  });
+
+  it('refuses WebSocket upgrades to Copilot hosts so clients fall back to HTTP', async () => {
+    const socket = await tlsThroughProxy(proxyPort, 'api.githubcopilot.com', 443, { ca: t.caPem });
+    const head = await new Promise<string>((resolve) => {
+      let buf = '';
+      socket.on('data', (d) => {
+        buf += d.toString();
+        if (buf.includes('\r\n\r\n')) resolve(buf);
+      });
+      socket.write(
+        'GET /responses HTTP/1.1\r\nHost: api.githubcopilot.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      );
+    });
+    socket.destroy();
+    expect(head).toMatch(/^HTTP\/1\.1 403/);
+    expect(upstream.upgrades).toBe(0);
+    expect(t.engine.status().counters.websocketsRefused).toBe(1);
+  });
+
+  it('serves a PAC file that sends only Copilot hosts to the proxy', async () => {
+    const res = await fetch(`http://127.0.0.1:${proxyPort}/proxy.pac`);
+    expect(res.headers.get('content-type')).toBe('application/x-ns-proxy-autoconfig');
+    const pac = await res.text();
+    const FindProxyForURL = new Function('dnsDomainIs', `${pac}; return FindProxyForURL;`)((h: string, d: string) => h.endsWith(d));
+    expect(FindProxyForURL('https://api.business.githubcopilot.com/x', 'api.business.githubcopilot.com')).toBe(`PROXY 127.0.0.1:${proxyPort}`);
+    expect(FindProxyForURL('https://copilot-proxy.githubusercontent.com/', 'copilot-proxy.githubusercontent.com')).toBe(`PROXY 127.0.0.1:${proxyPort}`);
+    expect(FindProxyForURL('https://github.com/', 'github.com')).toBe('DIRECT');
+    expect(FindProxyForURL('https://evilgithubcopilot.com/', 'evilgithubcopilot.com')).toBe('DIRECT');
+  });
+});
