@@ -48,7 +48,7 @@ export async function generateCa(opts: GenerateCaOptions): Promise<GeneratedCa> 
     ],
   });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { certPem: cert.toString('pem'), keyPkcs8Pem: toPem(Buffer.from(pkcs8), 'PRIVATE KEY') };
+  return { certPem: cert.toString('pem').replace(/\r\n/g, '\n').trim() + '\n', keyPkcs8Pem: toPem(Buffer.from(pkcs8), 'PRIVATE KEY') };
 }
 
 export function nameConstraints(subtrees: readonly string[]): NameConstraints {

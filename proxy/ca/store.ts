@@ -158,7 +158,7 @@ export function describeCert(certPem: string): CaCertInfo {
   }
   const der = Buffer.from(cert.rawData);
   return {
-    certPem: cert.toString('pem') + '\n',
+    certPem: certPem.replace(/\r\n/g, '\n').trim() + '\n',
     subject: cert.subject,
     serialNumber: cert.serialNumber,
     fingerprint256: fingerprint(der),

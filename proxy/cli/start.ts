@@ -13,16 +13,11 @@ export async function startCommand(argv: string[], io: CommandIO): Promise<numbe
   const { config, source } = resolveConfig(args);
   const log = createLogger({ level: config.log.level, write: io.log });
   const engine = new Engine({ dataDir: args.dataDir, config, log });
-  await engine.start();
 
-  const status = engine.status();
-  if (args.json) {
-    io.out(JSON.stringify({ event: 'started', ...status }));
-  } else {
-    io.out(startBanner(status, source));
-  }
-
-  await new Promise<void>((resolve) => {
+  // Signal handlers go in before anything is printed: a supervisor that sends SIGTERM as
+  // soon as it sees the banner must get a clean shutdown, not the default kill.
+  let requestStop: () => void = () => {};
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
     let stopping = false;
     const onSignal = (sig: NodeJS.Signals) => {
       if (stopping) {
@@ -30,13 +25,21 @@ export async function startCommand(argv: string[], io: CommandIO): Promise<numbe
         process.exit(1);
       }
       stopping = true;
-      log.info('shutting down', { signal: sig });
-      void engine.stop().finally(resolve);
+      resolve(sig);
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    io.onStopRequest?.(() => onSignal('SIGTERM'));
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    requestStop = () => onSignal('SIGTERM');
   });
+  io.onStopRequest?.(() => requestStop());
+
+  await engine.start();
+  const status = engine.status();
+  io.out(args.json ? JSON.stringify({ event: 'started', ...status }) : startBanner(status, source));
+
+  const signal = await stopRequested;
+  log.info('shutting down', { signal });
+  await engine.stop();
   if (!args.json) io.out('Witness stopped.');
   return 0;
 }

@@ -73,12 +73,14 @@ export const EventSchemas = {
 } as const;
 export type EventType = keyof typeof EventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventSchemas)[T]>;
-export interface ControlEvent<T extends EventType = EventType> {
+export interface ControlEventOf<T extends EventType> {
   seq: number;
   type: T;
   time: string;
   data: EventData<T>;
 }
+/** Any event, discriminated by `type`. */
+export type ControlEvent = { [T in EventType]: ControlEventOf<T> }[EventType];
 
 export const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 

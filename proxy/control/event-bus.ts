@@ -2,7 +2,7 @@
  * Live events for the control API stream. Keeps the most recent events in a ring so a
  * client that reconnects with Last-Event-ID gets what it missed (no lost events).
  */
-import type { ControlEvent, EventData, EventType } from './contract.js';
+import type { ControlEvent, ControlEventOf, EventData, EventType } from './contract.js';
 
 type Listener = (e: ControlEvent) => void;
 
@@ -16,8 +16,8 @@ export class EventBus {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  publish<T extends EventType>(type: T, data: EventData<T>): ControlEvent<T> {
-    const event: ControlEvent<T> = { seq: ++this.seq, type, time: this.now().toISOString(), data };
+  publish<T extends EventType>(type: T, data: EventData<T>): ControlEventOf<T> {
+    const event: ControlEventOf<T> = { seq: ++this.seq, type, time: this.now().toISOString(), data };
     this.ring.push(event as ControlEvent);
     if (this.ring.length > this.capacity) this.ring.shift();
     for (const l of this.listeners) {

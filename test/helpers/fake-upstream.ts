@@ -13,6 +13,7 @@ import https from 'node:https';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import { performance } from 'node:perf_hooks';
 import { createTestRoot, issueLeaf, type TestCa } from './pki.js';
 
 export interface FakeUpstream {
@@ -57,7 +58,9 @@ export async function startFakeUpstream(root?: TestCa): Promise<FakeUpstream> {
 
 function sseEvent(i: number, size = 0): string {
   const pad = size > 0 ? 'x'.repeat(size) : '';
-  return `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: `tok${i} ${pad}` }, finish_reason: null }], n: i })}\n\n`;
+  // `t` = send time (epoch ms, sub-ms precision) so benchmarks can measure per-event delay.
+  const t = performance.timeOrigin + performance.now();
+  return `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: `tok${i} ${pad}` }, finish_reason: null }], n: i, t })}\n\n`;
 }
 
 function route(req: http.IncomingMessage, res: http.ServerResponse, body: string) {

@@ -1,0 +1,97 @@
+/**
+ * `npm run bench`: benchmarks in one process tree. The fake upstream, the Witness engine
+ * (the real CLI) and a bare mockttp baseline run as child processes; the clients run here.
+ * Prints ratios against baselines measured in the same run and writes
+ * bench/results/latest.json (and a dated copy) for comparison across commits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { generateCa, permittedSubtrees } from '../../proxy/ca/index.js';
+import { runProxyBench } from './proxy.bench.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const children: ChildProcess[] = [];
+const log = (s: string) => process.stderr.write(s + '\n');
+
+function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; first: any }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', (line) => resolve({ child, first: JSON.parse(line) }));
+    child.once('exit', (c) => reject(new Error(`${args.join(' ')} exited with ${c}`)));
+  });
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'witness-bench-'));
+  try {
+    const up = (await startChild(['test/bench/upstream-server.ts', work])).first as { port: number; caFile: string };
+    const upstreamCa = readFileSync(up.caFile, 'utf8');
+
+    const dataDir = join(work, 'witness');
+    const config = join(work, 'config.json');
+    writeFileSync(config, JSON.stringify({ proxy: { port: 0 }, upstream: { resolve: { 'api.githubcopilot.com': `127.0.0.1:${up.port}` }, caFile: up.caFile }, log: { level: 'warn' } }));
+    const witness = (await startChild(['bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' })).first;
+    const witnessPort = Number(new URL(witness.proxy.url).port);
+    const witnessCa = readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8');
+
+    const base = await generateCa({ subtrees: permittedSubtrees(['*.githubcopilot.com']), notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 86400e3) });
+    writeFileSync(join(work, 'base.crt'), base.certPem);
+    writeFileSync(join(work, 'base.key'), base.keyPkcs8Pem);
+    const mock = (await startChild(['test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile })).first;
+
+    const host = 'api.githubcopilot.com';
+    log(`benchmarking on ${cpus().length} cores, node ${process.version}`);
+    const proxy = await runProxyBench(
+      {
+        direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
+        tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
+        intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort },
+        mockttp: { name: 'mockttp', host, port: 443, ca: base.certPem, proxyPort: mock.port },
+      },
+      log,
+    );
+
+    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy };
+    const dir = join(root, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const latest = join(dir, 'latest.json');
+    writeFileSync(latest, JSON.stringify(result, null, 2) + '\n');
+    copyFileSync(latest, join(dir, `${result.date.slice(0, 19).replace(/[:T]/g, '-')}.json`));
+    console.log(JSON.stringify(proxy.ratios, null, 2));
+    console.table(
+      Object.fromEntries(
+        Object.entries(proxy.results).map(([m, r]: [string, any]) => [
+          m,
+          {
+            'keep-alive p50 ms': r.keepAlive500.p50Ms,
+            'keep-alive p99 ms': r.keepAlive500.p99Ms,
+            'new conn p50 ms': r.newConnections200.p50Ms,
+            'burst MB/s': r.burst20MB.mbPerS,
+            'SSE delay p50 ms': r.sse50x20ms.delayP50Ms,
+            'SSE delay p99 ms': r.sse50x20ms.delayP99Ms,
+            'first event ms': r.sse50x20ms.timeToFirstEventMs,
+          },
+        ]),
+      ),
+    );
+    log(`wrote ${latest}`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    for (const c of children) c.kill('SIGKILL');
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,108 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, spawnCli } from '../helpers/cli.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'witness-cli-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('witness CLI', () => {
+  it('start → status → ca cert → SIGTERM shuts down cleanly', async () => {
+    const dataDir = tempDir();
+    const run = spawnCli(['start', '--data-dir', dataDir, '--port', '0', '--json']);
+    const line = await run.waitFor(/"event":"started"/);
+    const started = JSON.parse(line);
+    expect(started.proxy.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const status = await runCli(['status', '--data-dir', dataDir, '--json']);
+    expect(status.code).toBe(0);
+    const s = JSON.parse(status.stdout);
+    expect(s).toMatchObject({ running: true, pid: run.child.pid, proxy: { url: started.proxy.url } });
+    expect(s.control.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(s.ca.fingerprint256).toBe(started.ca.fingerprint256);
+
+    const human = await runCli(['status', '--data-dir', dataDir]);
+    expect(human.stdout).toContain(`Proxy        ${started.proxy.url}`);
+
+    const cert = await runCli(['ca', 'cert', '--data-dir', dataDir]);
+    expect(cert.code).toBe(0);
+    expect(cert.stdout).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+    expect(cert.stdout).toBe(readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8'));
+
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(existsSync(join(dataDir, 'control.json'))).toBe(false);
+
+    const after = await runCli(['status', '--data-dir', dataDir, '--json']);
+    expect(after.code).toBe(3);
+    expect(JSON.parse(after.stdout)).toMatchObject({ running: false, ca: { fingerprint256: started.ca.fingerprint256 } });
+  });
+
+  it('prints the proxy address and next steps when started without --json', async () => {
+    const dataDir = tempDir();
+    const run = spawnCli(['start', '--data-dir', dataDir, '--port', '0']);
+    await run.waitFor(/Press Ctrl\+C to stop/);
+    expect(run.stdout()).toMatch(/Proxy +http:\/\/127\.0\.0\.1:\d+/);
+    expect(run.stdout()).toContain('"http.proxy"');
+    expect(run.stdout()).toContain('NODE_EXTRA_CA_CERTS');
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+    expect(code, run.stderr()).toBe(0);
+  });
+
+  it('refuses to start twice on one data dir', async () => {
+    const dataDir = tempDir();
+    const run = spawnCli(['start', '--data-dir', dataDir, '--port', '0', '--json']);
+    await run.waitFor(/"event":"started"/);
+    const second = await runCli(['start', '--data-dir', dataDir, '--port', '0']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/already running for .* \(pid \d+/);
+    run.child.kill('SIGTERM');
+    await run.exited;
+  });
+
+  it('fails at start on a bad config, naming the key and the reason', async () => {
+    const dataDir = tempDir();
+    const file = join(dataDir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ proxy: { host: '0.0.0.0' }, intercept: { hosts: ['*.githubcopilot.com', 'not a host'] }, upstream: { resolv: {} } }));
+    const r = await runCli(['start', '--data-dir', dataDir, '--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('proxy.host: must be a loopback address');
+    expect(r.stderr).toContain('intercept.hosts[1]: must be a DNS name');
+    expect(r.stderr).toContain('upstream.resolv: unknown key');
+    expect(r.stderr).toContain('[CONFIG_INVALID]');
+
+    writeFileSync(file, '{ "proxy": ');
+    const r2 = await runCli(['start', '--data-dir', dataDir, '--config', file]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/is not valid JSON/);
+  });
+
+  it('fails clearly when the port is in use', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = await runCli(['start', '--data-dir', tempDir(), '--port', String(port)]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect(r.stderr).toContain('[PORT_IN_USE]');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('rejects unknown flags and bad ports with usage errors', async () => {
+    expect((await runCli(['start', '--nope'])).code).toBe(2);
+    const r = await runCli(['start', '--port', 'abc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--port must be a number');
+  });
+});
