@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
@@ -95,6 +96,32 @@ describe('streaming pass-through', () => {
     expect(res.headers['content-encoding']).toBe('zstd');
     expect(res.body).toContain('tok1');
     await expect.poll(() => seen[0]).toMatch(/zstd.*not supported/);
+  });
+
+  it('keeps memory bounded while a 200 MB stream passes through (mockttp #209)', async () => {
+    global.gc?.();
+    const base = process.memoryUsage().arrayBuffers;
+    let peak = base;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 20);
+    let bytes = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        void tlsThroughProxy(proxyPort, 'api.githubcopilot.com', 443, { ca: t.caPem }).then((socket) => {
+          const req = https.request({ host: 'api.githubcopilot.com', path: '/burst?mb=200', createConnection: () => socket }, (res) => {
+            res.on('data', (d: Buffer) => (bytes += d.length));
+            res.on('end', resolve);
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+          req.end();
+        }, reject);
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(bytes).toBeGreaterThan(200 * 1024 * 1024);
+    // Without the fix the whole body would be retained (~200 MB of ArrayBuffers).
+    expect(peak - base).toBeLessThan(64 * 1024 * 1024);
   });
 
   it('reports an upstream that dies mid-stream as a broken response, not a complete one', async () => {
