@@ -1,0 +1,43 @@
+/**
+ * What a secret detector is. A detector is a regular expression over decoded text plus
+ * what the streaming masker needs to know to hold back no more than necessary.
+ * Detectors never see bytes, only text; they must be safe on any input (no catastrophic
+ * backtracking: every repetition is bounded).
+ */
+export interface Detector {
+  /** Placeholder type, e.g. "github-pat" → [MASKED:github-pat:1a2b]. */
+  readonly id: string;
+  readonly description: string;
+  /**
+   * Global regex (flags must include g and d). The secret is the named group `secret`, or
+   * the first defined group among `s1`..`s4`, or the whole match.
+   */
+  readonly pattern: RegExp;
+  /**
+   * Lower-case literals, one of which must occur in the text for the pattern to be worth
+   * running (a prefilter for throughput). Empty = always run.
+   */
+  readonly keywords: readonly string[];
+  /** Literal token prefixes (case-sensitive), for streaming hold-back of partial tokens. */
+  readonly prefixes?: readonly string[];
+  /** Characters that may follow a prefix inside a token (for hold-back). */
+  readonly tokenChars?: RegExp;
+  /**
+   * A regex anchored at the end ($) that matches a match still in progress (e.g. a key name
+   * whose value has not arrived yet). Its match start is held back in streaming.
+   */
+  readonly tail?: RegExp;
+  /**
+   * Extra streaming hold for context that arrives after the value (e.g. `kind: Secret`
+   * below a YAML `data:` block): the position from which to hold, or null.
+   */
+  hold?(text: string): number | null;
+  /** Rejects matches that only look like secrets (placeholders, references, low entropy). */
+  validate?(secret: string, context: { text: string; start: number; end: number }): boolean;
+  /** Higher wins when two findings overlap (specific formats beat generic assignments). */
+  readonly priority: number;
+}
+
+/** Token characters used by most API key formats. */
+export const TOKEN_CHARS = /[A-Za-z0-9_\-]/;
+export const BASE64_CHARS = /[A-Za-z0-9+/=]/;

@@ -1,0 +1,131 @@
+/**
+ * Credentials recognised by their surroundings: Authorization headers, passwords in URLs
+ * and connection strings, .npmrc auth, Docker config auths, Kubernetes Secret data.
+ */
+import type { Detector } from '../detector.js';
+import { looksLikeRealSecret } from '../entropy.js';
+import { contextual } from './build.js';
+
+const notPlaceholderCred = (s: string) =>
+  s.length >= 3 &&
+  !/^(?:password|passwd|pass|pwd|secret|changeme|xxx+|\*+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%[A-Za-z_]+%|\{\{.*\}\}|PASSWORD|USER(?:NAME)?|your[_-]?password|admin|root|guest|test|example)$/i.test(s) &&
+  !/^\$\(|^\$\{|^\{\{|^\[[^\]]*\]$|redacted|masked|filtered|\*{3}/i.test(s);
+
+export const authDetectors: Detector[] = [
+  contextual({
+    id: 'bearer-token',
+    description: 'Authorization: Bearer / token credentials',
+    pattern: /(?:\b(?:Bearer|token)\s+)(?<secret>[A-Za-z0-9_\-.~+/]{16,2000}=*)(?![A-Za-z0-9_\-.~+/=])/dg,
+    keywords: ['bearer', 'token'],
+    tail: /\b(?:Bearer|token)\s*[A-Za-z0-9_\-.~+/]*$/,
+    priority: 35,
+    validate: (s) => looksLikeRealSecret(s, { minLength: 16 }),
+  }),
+  contextual({
+    id: 'basic-auth',
+    description: 'Authorization: Basic credentials (base64 of user:password)',
+    pattern: /\bBasic\s+(?<secret>[A-Za-z0-9+/]{8,1000}={0,2})(?![A-Za-z0-9+/=])/dg,
+    keywords: ['basic'],
+    tail: /\bBasic\s*[A-Za-z0-9+/=]*$/,
+    priority: 45,
+    validate: (s) => {
+      try {
+        const decoded = Buffer.from(s, 'base64').toString('utf8');
+        return /^[^:\s]{1,200}:.{1,}$/s.test(decoded) && !/^[^:]*:(?:password|pass|secret|changeme)?$/i.test(decoded);
+      } catch {
+        return false;
+      }
+    },
+  }),
+  contextual({
+    id: 'url-password',
+    description: 'Password in a URL (scheme://user:password@host), any scheme',
+    pattern: /\b[a-z][a-z0-9+.\-]{1,20}:\/\/[^\s:@/?#"'`<>]{0,200}:(?<secret>[^\s@/?#"'`<>]{1,300})@(?:[A-Za-z0-9.\-_[\]:]|(?![\s\S]))/dgi,
+    keywords: ['://'],
+    tail: /\b[a-z][a-z0-9+.\-]{1,20}:(?:\/(?:\/[^\s/@?#"'`<>]*)?)?$/i,
+    priority: 50,
+    validate: notPlaceholderCred,
+  }),
+  contextual({
+    id: 'connection-string-password',
+    description: 'Password in an ADO.NET/JDBC/ODBC-style connection string (Password=…;)',
+    pattern: /(?:^|[;"'])[ \t]*(?:Password|Pwd|PWD|password|pwd|passwd)=(?<secret>[^;"'\s]{1,300})(?=;|"|'|\s|$)/dgm,
+    keywords: ['password', 'pwd'],
+    tail: /(?:Password|Pwd|passwd)\s*=\s*[^;"'\s]*$/i,
+    priority: 45,
+    validate: (s) => notPlaceholderCred(s) && looksLikeRealSecret(s, { minLength: 6, minEntropy: 2.5 }),
+  }),
+  contextual({
+    id: 'url-query-secret',
+    description: 'Secret-named URL query parameter (?api_key=…, &client_secret=…, &appid=…)',
+    pattern: /[?&](?:api[_\-]?key|apikey|appid|app_key|access_token|auth_token|token|client_secret|secret|password|pwd|passwd|private_token|key)=(?<secret>[^&\s"'#<>]{8,500})/dgi,
+    keywords: ['='],
+    tail: /[?&](?:api[_\-]?key|apikey|appid|app_key|access_token|auth_token|token|client_secret|secret|password|pwd|passwd|private_token|key)=?[^&\s"'#<>]*$/i,
+    priority: 40,
+    validate: (s) => looksLikeRealSecret(s),
+  }),
+  contextual({
+    id: 'cli-secret-flag',
+    description: 'Secret given on a command line (--password X, --account-key X, -p\'X\' for mysql, curl -u user:pass)',
+    pattern:
+      /(?:--(?:password|passwd|account-key|api-key|apikey|access-key|secret-key|secret|client-secret|token|auth-token|private-key-password|registry-password|db-password)(?:=|[ \t]+)|\bmysql(?:dump|admin)?\b[^\n]{0,200}?[ \t]-p|\bIDENTIFIED BY[ \t]+|(?:\bcurl\b[^\n]{0,300}?[ \t])(?:-u|--user)[ \t]+["']?[^\s:"']{1,100}:)(?:"(?<s1>[^"\n]{4,300})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{4,300})(?:'|(?![\s\S]))|(?<s4>[^\s"'\\]{4,300}))/dgi,
+    keywords: ['--', 'mysql', 'identified by', 'curl'],
+    tail: /(?:--(?:password|passwd|account-key|api-key|apikey|access-key|secret-key|secret|client-secret|token|auth-token)(?:=|[ \t]+)|[ \t]-p|IDENTIFIED BY[ \t]+|(?:-u|--user)[ \t]+["']?[^\s:"']{1,100}:)["']?[^\s"']*$/i,
+    priority: 40,
+    validate: (s) => notPlaceholderCred(s) && looksLikeRealSecret(s, { minLength: 6, minEntropy: 2.5 }),
+  }),
+  contextual({
+    id: 'npmrc-auth',
+    description: '.npmrc _authToken / _auth / _password',
+    pattern: /:(?:_authToken|_auth|_password)\s*=\s*["']?(?<secret>[^\s"'$][^\s"']{7,500})/dg,
+    keywords: ['_authtoken', '_auth', '_password'],
+    tail: /:_(?:a(?:u(?:t(?:h(?:T(?:o(?:k(?:e(?:n)?)?)?)?)?)?)?)?|p(?:a(?:s(?:s(?:w(?:o(?:r(?:d)?)?)?)?)?)?)?)?(?:\s*=\s*["']?[^\s"']*)?$/,
+    priority: 55,
+    validate: (s) => !/^\$\{/.test(s),
+  }),
+  contextual({
+    id: 'docker-config-auth',
+    description: 'Docker config.json "auth" (base64 of user:password) and identitytoken',
+    pattern: /"(?:auth|identitytoken|registrytoken)"\s*:\s*"(?<secret>[A-Za-z0-9+/=_\-.]{8,4000})(?:"|(?![\s\S]))/dg,
+    keywords: ['"auth"', '"identitytoken"', '"registrytoken"'],
+    tail: /"(?:auth|identitytoken|registrytoken)"\s*:?\s*"?[A-Za-z0-9+/=_\-.]*$/,
+    priority: 50,
+    validate: (s) => s.length >= 12,
+  }),
+  {
+    id: 'kubernetes-secret',
+    description: 'Kubernetes Secret data/stringData values (YAML)',
+    // Values of `data:` / `stringData:` entries in a document that declares `kind: Secret`.
+    pattern: /^(?<indent>[ \t]+)(?<key>[A-Za-z0-9_.\-]{1,253}):[ \t]+["']?(?<secret>[A-Za-z0-9+/=_\-.!@#$%^&*~]{4,20000})["']?[ \t]*$/dgm,
+    keywords: ['kind: secret', 'kind: "secret"', "kind: 'secret'"],
+    tail: /^[ \t]+[A-Za-z0-9_.\-]{1,253}:[ \t]*["']?[A-Za-z0-9+/=_\-.!@#$%^&*~]*$/m,
+    priority: 45,
+    validate: (s, ctx) => isInKubernetesSecretData(ctx.text, ctx.start) && s.length >= 4,
+    // `kind: Secret` often comes after `data:` (kubectl sorts keys): until the document's
+    // kind is known, values under data:/stringData: are held.
+    hold: (text) => {
+      const docStart = text.lastIndexOf('\n---') + 1;
+      const doc = text.slice(docStart);
+      const m = /^(?:data|stringData):[ \t]*$/m.exec(doc);
+      if (!m || /^kind:[ \t]*\S+[ \t]*\r?\n/m.test(doc)) return null;
+      return docStart + m.index + m[0].length;
+    },
+  },
+];
+
+/** True when `pos` is inside a data:/stringData: block of a YAML document with kind: Secret. */
+export function isInKubernetesSecretData(text: string, pos: number): boolean {
+  const docStart = Math.max(text.lastIndexOf('\n---', pos), 0);
+  let docEnd = text.indexOf('\n---', pos);
+  if (docEnd < 0) docEnd = text.length;
+  const doc = text.slice(docStart, docEnd);
+  if (!/^kind:[ \t]*["']?Secret["']?[ \t]*$/m.test(doc)) return false;
+  // Walk back to the nearest top-level key above this line.
+  const before = text.slice(docStart, pos);
+  const lines = before.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = /^([A-Za-z][A-Za-z0-9]*):/.exec(lines[i]!);
+    if (m) return m[1] === 'data' || m[1] === 'stringData';
+  }
+  return false;
+}

@@ -1,0 +1,130 @@
+/**
+ * Finding secrets in text: run every detector whose keywords occur, collect the secret
+ * spans, merge overlaps (the most specific detector names the merged span). Pure.
+ */
+import type { Detector } from './detector.js';
+
+export interface Finding {
+  type: string;
+  start: number;
+  end: number;
+  priority: number;
+}
+
+const GROUPS = ['secret', 's1', 's2', 's3', 's4', 'p1', 'p2'] as const;
+
+export function scan(text: string, detectors: readonly Detector[]): Finding[] {
+  return scanOpen(text, detectors).findings;
+}
+
+/**
+ * Like scan(), and also where the earliest candidate that reaches the end of the text starts
+ * (`openFrom`), validated or not: in a stream that text may still grow into a secret.
+ */
+export function scanOpen(text: string, detectors: readonly Detector[]): { findings: Finding[]; openFrom: number } {
+  let openFrom = text.length;
+  if (text.length === 0) return { findings: [], openFrom };
+  const lower = text.toLowerCase();
+  const raw: Finding[] = [];
+  for (const d of detectors) {
+    if (d.keywords.length > 0 && !d.keywords.some((k) => lower.includes(k))) continue;
+    const re = d.pattern;
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      if (m[0].length === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      const span = secretSpan(m);
+      if (re.lastIndex >= text.length && span) openFrom = Math.min(openFrom, span[0]);
+      if (span && span[1] > span[0]) {
+        const secret = text.slice(span[0], span[1]);
+        if (!d.validate || d.validate(secret, { text, start: span[0], end: span[1] })) {
+          raw.push({ type: d.id, start: span[0], end: span[1], priority: d.priority });
+        }
+      }
+      // Allow overlapping candidates from the same detector to be found past this secret.
+      if (span && span[0] + 1 > m.index && span[0] + 1 < re.lastIndex) re.lastIndex = span[1];
+    }
+  }
+  return { findings: mergeFindings(raw), openFrom };
+}
+
+const relaxedCache = new WeakMap<Detector, RegExp>();
+
+/**
+ * The detector's pattern with minimum repetition counts lowered to 1 and anchored at the
+ * end of the text: it matches a value that is still too short to judge (a stream that
+ * has not delivered the whole secret yet).
+ */
+function relaxed(d: Detector): RegExp {
+  let re = relaxedCache.get(d);
+  if (!re) {
+    const src = d.pattern.source
+      .replace(/\{(\d+),(\d*)\}/g, (m, a: string, b: string) => (Number(a) > 1 ? `{1,${b}}` : m))
+      .replace(/\{(\d+)\}/g, (m, a: string) => (Number(a) > 1 ? `{1,${a}}` : m));
+    re = new RegExp(`(?:${src})(?![\\s\\S])`, d.pattern.flags.replace('g', '').replace('y', ''));
+    relaxedCache.set(d, re);
+  }
+  return re;
+}
+
+/**
+ * Where the earliest partial candidate at the end of `text` starts (from `from` on), or
+ * text.length. Only the last `window` characters are searched.
+ */
+export function openCandidateStart(text: string, detectors: readonly Detector[], from: number, window = 600): number {
+  let open = text.length;
+  const start = Math.max(0, text.length - window);
+  const tail = text.slice(start);
+  const lower = tail.toLowerCase();
+  for (const d of detectors) {
+    if (d.keywords.length > 0 && !d.keywords.some((k) => lower.includes(k) || partialAtEnd(lower, k))) continue;
+    const m = relaxed(d).exec(tail);
+    if (m) {
+      const span = secretSpan(m);
+      const at = start + (span ? span[0] : m.index);
+      if (at >= from) open = Math.min(open, at);
+      else if (start + m.index + m[0].length > from) open = Math.min(open, from);
+    }
+  }
+  return open;
+}
+
+/** True when the end of `text` is a proper prefix of keyword `k` ("…secr" for "secret"). */
+function partialAtEnd(text: string, k: string): boolean {
+  for (let n = Math.min(k.length - 1, text.length); n > 0; n--) if (text.endsWith(k.slice(0, n))) return true;
+  return false;
+}
+
+function secretSpan(m: RegExpExecArray): [number, number] | null {
+  const idx = m.indices?.groups;
+  if (idx) {
+    for (const g of GROUPS) {
+      const span = idx[g];
+      if (span) return span;
+    }
+  }
+  return m.indices ? (m.indices[0] as [number, number]) : [m.index, m.index + m[0].length];
+}
+
+/** Sorted, non-overlapping; overlapping or touching-inside spans become one. */
+export function mergeFindings(raw: Finding[]): Finding[] {
+  if (raw.length <= 1) return raw;
+  raw.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Finding[] = [];
+  for (const f of raw) {
+    const last = out[out.length - 1];
+    if (last && f.start < last.end) {
+      if (f.end > last.end) last.end = f.end;
+      if (f.priority > last.priority) {
+        last.priority = f.priority;
+        last.type = f.type;
+      }
+    } else {
+      out.push({ ...f });
+    }
+  }
+  return out;
+}
