@@ -33,9 +33,18 @@ export interface Detector {
    */
   hold?(text: string): number | null;
   /** Rejects matches that only look like secrets (placeholders, references, low entropy). */
-  validate?(secret: string, context: { text: string; start: number; end: number }): boolean;
+  validate?(secret: string, context: ValidateContext): boolean;
   /** Higher wins when two findings overlap (specific formats beat generic assignments). */
   readonly priority: number;
+}
+
+export interface ValidateContext {
+  text: string;
+  /** Secret span. */
+  start: number;
+  end: number;
+  /** Where the whole regex match starts (e.g. the key name of an assignment). */
+  matchStart?: number;
 }
 
 /** Token characters used by most API key formats. */

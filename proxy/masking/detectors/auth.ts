@@ -40,7 +40,7 @@ export const authDetectors: Detector[] = [
   contextual({
     id: 'url-password',
     description: 'Password in a URL (scheme://user:password@host), any scheme',
-    pattern: /\b[a-z][a-z0-9+.\-]{1,20}:\/\/[^\s:@/?#"'`<>]{0,200}:(?<secret>[^\s@/?#"'`<>]{1,300})@(?:[A-Za-z0-9.\-_[\]:]|(?![\s\S]))/dgi,
+    pattern: /:\/\/(?<=\b[a-z][a-z0-9+.\-]{1,20}:\/\/)[^\s:@/?#"'`<>]{0,200}:(?<secret>[^\s@/?#"'`<>]{1,300})@(?:[A-Za-z0-9.\-_[\]:]|(?![\s\S]))/dgi,
     keywords: ['://'],
     tail: /\b[a-z][a-z0-9+.\-]{1,20}:(?:\/(?:\/[^\s/@?#"'`<>]*)?)?$/i,
     priority: 50,
@@ -49,7 +49,7 @@ export const authDetectors: Detector[] = [
   contextual({
     id: 'connection-string-password',
     description: 'Password in an ADO.NET/JDBC/ODBC-style connection string (Password=…;)',
-    pattern: /(?:^|[;"'])[ \t]*(?:Password|Pwd|PWD|password|pwd|passwd)=(?<secret>[^;"'\s]{1,300})(?=;|"|'|\s|$)/dgm,
+    pattern: /(?:Password|Pwd|PWD|password|pwd|passwd)=(?<=(?:^|[;"'])[ \t]*(?:Password|Pwd|PWD|password|pwd|passwd)=)(?<secret>[^;"'\s]{1,300})(?=;|"|'|\s|$)/dgm,
     keywords: ['password', 'pwd'],
     tail: /(?:Password|Pwd|passwd)\s*=\s*[^;"'\s]*$/i,
     priority: 45,

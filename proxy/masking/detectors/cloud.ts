@@ -53,7 +53,7 @@ export const cloudDetectors: Detector[] = [
   {
     id: 'azure-ad-client-secret',
     description: 'Azure AD (Entra ID) client secret',
-    pattern: /(?<![A-Za-z0-9_~.\-])(?<secret>[A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})(?![A-Za-z0-9_~.\-])/dg,
+    pattern: /Q~(?<=(?<![A-Za-z0-9_~.\-])(?<from>[A-Za-z0-9_~.\-]{3}\d)Q~)[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~.\-])/dg,
     keywords: ['q~'],
     tokenChars: /[A-Za-z0-9_~.\-]/,
     tail: /(?<![A-Za-z0-9_~.\-])[A-Za-z0-9_~.\-]{3}\d(?:Q(?:~[A-Za-z0-9_~.\-]{0,34})?)?$/,

@@ -2,30 +2,37 @@
  * Generic assignments: `password = "…"`, `api_key: …`, `"client_secret": "…"`,
  * `<string name="app_key">…</string>`, `my API key is …`. The value must look like a real
  * secret (entropy, character classes, not a placeholder or a variable reference).
+ *
+ * Performance: every pattern starts at its secret word (or a rare literal) and checks what
+ * comes before with a look-behind, so the regex engine does not try a 60-character key
+ * at every word of the text.
  */
-import type { Detector } from '../detector.js';
+import type { Detector, ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { contextual, QUOTED_VALUE } from './build.js';
 
-// A key name that ends with a secret word: DB_PASSWORD, apiKey, client_secret, x-api-key, AUTH_TOKEN.
-const KEY = String.raw`[A-Za-z0-9_.\-]{0,60}?(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.\-]?key|apikey|access[_.\-]?key|private[_.\-]?key|account[_.\-]?key|app[_.\-]?key|master[_.\-]?key|signing[_.\-]?key|secret[_.\-]?key[_.\-]?base|encryption[_.\-]?key|license[_.\-]?key|sas[_.\-]?key|auth(?:[_.\-]?(?:key|code))?|credentials?|(?<![A-Za-z])key)`;
+// The secret word a key name ends with: DB_PASSWORD, apiKey, client_secret, x-api-key, AUTH_TOKEN, SECRET_KEY_BASE.
+const KW = String.raw`(?:pass(?:word|wd|phrase)?|pwd|secret(?:[_.\-]?key[_.\-]?base)?|token|api[_.\-]?key|apikey|access[_.\-]?key|private[_.\-]?key|account[_.\-]?key|app[_.\-]?key|master[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|license[_.\-]?key|sas[_.\-]?key|auth(?:[_.\-]?(?:key|code))?|credentials?|(?<![A-Za-z])key)(?![a-z])`;
+/** A whole key name (only where it is cheap: after a fixed anchor like `<` or `="`). */
+const KEY = String.raw`[A-Za-z0-9_.\-]{0,60}?${KW}`;
 const KEYWORDS = ['pass', 'pwd', 'secret', 'token', 'key', 'auth', 'credential'];
+const SEPARATOR = String.raw`["'\]]{0,2}[ \t]*(?::[ \t]*[A-Za-z][A-Za-z0-9<>\[\]|]{0,30}[ \t]*=|\|\|=|\?\?=|:=|=>|[:=]|\)\s*=)[ \t]*(?:[rbuf]?(?=["']))?`;
 
 export const genericDetectors: Detector[] = [
   contextual({
     id: 'generic-secret',
     description: 'A secret-named key assigned a secret-looking value (code, config, env, JSON, YAML, headers)',
-    pattern: new RegExp(String.raw`(?<![A-Za-z0-9])(?<key>${KEY})["'\]]{0,2}[ \t]*(?::[ \t]*[A-Za-z][A-Za-z0-9<>\[\]|]{0,30}[ \t]*=|\|\|=|\?\?=|:=|=>|[:=]|\)\s*=)[ \t]*(?:[rbuf]?(?=["']))?` + QUOTED_VALUE, 'dgi'),
+    pattern: new RegExp(String.raw`${KW}${SEPARATOR}${QUOTED_VALUE}`, 'dgi'),
     keywords: KEYWORDS,
     // Context complete, value not started yet (a value in progress is held as an open match).
-    tail: new RegExp(String.raw`(?<![A-Za-z0-9])${KEY}["'\]]{0,2}[ \t]*(?::[ \t]*[A-Za-z][A-Za-z0-9<>\[\]|]{0,30}[ \t]*=?|\|\|?=?|\?\??=?|:=?|=>?|,|\)\s*=?)?[ \t]*[rbuf]?["'\x60]?$`, 'i'),
+    tail: new RegExp(String.raw`${KW}["'\]]{0,2}[ \t]*(?::[ \t]*[A-Za-z][A-Za-z0-9<>\[\]|]{0,30}[ \t]*=?|\|\|?=?|\?\??=?|:=?|=>?|,|\)\s*=?)?[ \t]*[rbuf]?["'\x60]?$`, 'i'),
     priority: 20,
     validate: genericValue,
   }),
   contextual({
     id: 'generic-secret',
     description: 'A secret-named key passed with its value as two quoted arguments: setdefault("API_TOKEN", "…")',
-    pattern: new RegExp(String.raw`["'](?<key>${KEY})["'][ \t]*,[ \t]*(?:"(?<s1>[^"\n\\]{1,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n\\]{1,400})(?:'|(?![\s\S])))`, 'dgi'),
+    pattern: new RegExp(String.raw`${KW}(?<=["'][A-Za-z0-9_.\-]{0,60}${KW})["'][ \t]*,[ \t]*(?:"(?<s1>[^"\n\\]{1,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n\\]{1,400})(?:'|(?![\s\S])))`, 'dgi'),
     keywords: KEYWORDS,
     priority: 20,
     validate: genericValue,
@@ -41,7 +48,7 @@ export const genericDetectors: Detector[] = [
   contextual({
     id: 'generic-secret',
     description: 'Fallback value of a secret-named variable (process.env.API_KEY ?? "…", ENV["TOKEN"] || "…")',
-    pattern: new RegExp(String.raw`(?<![A-Za-z0-9])(?<key>${KEY})["'\]]{0,2}\)?[ \t]*(?:\?\?|\|\||\bor\b)[ \t]*(?:"(?<s1>[^"\n\\]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n\\]{8,400})(?:'|(?![\s\S])))`, 'dgi'),
+    pattern: new RegExp(String.raw`${KW}["'\]]{0,2}\)?[ \t]*(?:\?\?|\|\||\bor\b)[ \t]*(?:"(?<s1>[^"\n\\]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n\\]{8,400})(?:'|(?![\s\S])))`, 'dgi'),
     keywords: KEYWORDS,
     priority: 22,
     validate: genericValue,
@@ -61,7 +68,7 @@ export const genericDetectors: Detector[] = [
     id: 'generic-secret',
     description: 'Secret-named variable in a Kubernetes/compose env list (- name: API_KEY / value: "…") or a Terraform variable default',
     pattern: new RegExp(
-      String.raw`(?:name:[ \t]*["']?(?<key>${KEY})["']?[ \t]*\r?\n[ \t]*value:|variable[ \t]+"(?<tfkey>${KEY})"[ \t]*\{[^}]{0,300}?default[ \t]*=)[ \t]*(?:"(?<s1>[^"\n]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{8,400})(?:'|(?![\s\S]))|(?<s4>[^\s"'#]{8,400}))`,
+      String.raw`(?:name:[ \t]*["']?${KEY}["']?[ \t]*\r?\n[ \t]*value:|variable[ \t]+"${KEY}"[ \t]*\{[^}]{0,300}?default[ \t]*=)[ \t]*(?:"(?<s1>[^"\n]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{8,400})(?:'|(?![\s\S]))|(?<s4>[^\s"'#]{8,400}))`,
       'dgi',
     ),
     keywords: KEYWORDS,
@@ -79,7 +86,7 @@ export const genericDetectors: Detector[] = [
   contextual({
     id: 'generic-secret',
     description: '.netrc password entries',
-    pattern: /(?:^|\s)password[ \t]+(?<secret>\S{6,300})/dgm,
+    pattern: /password(?<=(?:^|[ \t\n])password)[ \t]+(?<secret>\S{6,300})/dgm,
     keywords: ['password'],
     priority: 25,
     validate: (s, ctx) => looksLikeRealSecret(s, { minLength: 6 }) && !isEncryptedData(ctx.text, ctx.start),
@@ -88,7 +95,7 @@ export const genericDetectors: Detector[] = [
     id: 'generic-secret',
     description: 'A value in prose that the next sentence calls a secret ("X\\n^ that\'s the API key", "the new one is `X`")',
     pattern: new RegExp(
-      String.raw`(?:^(?<s1>[A-Za-z0-9_\-+/=.~]{16,400})[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*\^?[ \t]*(?:that'?s|this is|it'?s)[ \t]+(?:the|my|our)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|key|token|password|secret|credential)|\b(?:new one|the new (?:key|token|secret|password)|it)[ \t]+is[ \t]+` +
+      String.raw`(?:^(?<s1>[A-Za-z0-9_\-+/=.~]{16,400})[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*\^?[ \t]*(?:that'?s|this is|it'?s)[ \t]+(?:the|my|our)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|key|token|password|secret|credential)|[ \t]is[ \t]+(?<=\b(?:new one|the new (?:key|token|secret|password)|it)[ \t]+is[ \t]+)` +
         '`(?<s2>[^`\\s]{12,400})(?:`|(?![\\s\\S])))',
       'dgim',
     ),
@@ -100,27 +107,31 @@ export const genericDetectors: Detector[] = [
     id: 'generic-secret',
     description: 'A key or password given in prose ("my API key is …", "… is my token")',
     pattern: new RegExp(
-      String.raw`(?:\b(?:my|our|the|this|here'?s|here is|use)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|access key|token|password|secret|credential)s?(?:[ \t]+(?:is|was))?[:=]?[ \t]+(?:"(?<s1>[^"\s]{12,400})(?:"|(?![\s\S]))|'(?<s2>[^'\s]{12,400})(?:'|(?![\s\S]))|` +
+      String.raw`(?:(?:api[ _\-]?key|access key|token|password|secret|credential)s?(?<=\b(?:my|our|the|this|here'?s|here is|use)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|access key|token|password|secret|credential)s?)(?:[ \t]+(?:is|was))?[:=]?[ \t]+(?:"(?<s1>[^"\s]{12,400})(?:"|(?![\s\S]))|'(?<s2>[^'\s]{12,400})(?:'|(?![\s\S]))|` +
         '`(?<s3>[^`\\s]{12,400})(?:`|(?![\\s\\S]))' +
-        String.raw`|(?<s4>[A-Za-z0-9_+/=.~][A-Za-z0-9_\-+/=.~]{15,399}))|(?:"(?<p1>[^"\s]{16,400})(?:"|(?![\s\S]))|(?<p2>[A-Za-z0-9_+/=][A-Za-z0-9_\-+/=]{23,399}))[ \t]+(?:is )?(?:a |my |the |our )?(?:valid |real |prod(?:uction)? )?(?:[A-Z][\w\-]* ){0,2}(?:api[ _\-]?key|key|token|password|secret)\b)`,
+        String.raw`|(?<s4>[A-Za-z0-9_+/=.~][A-Za-z0-9_\-+/=.~]{15,399}))|(?:api[ _\-]?key|key|token|password|secret)\b(?<=(?:"(?<p1>[^"\s]{16,400})"|(?<![A-Za-z0-9_\-+/=])(?<p2>[A-Za-z0-9_+/=][A-Za-z0-9_\-+/=]{23,399}))[ \t]+(?:is )?(?:a |my |the |our )?(?:valid |real |prod(?:uction)? )?(?:[A-Z][\w\-]* ){0,2}(?:api[ _\-]?key|key|token|password|secret)))`,
       'dgi',
     ),
     keywords: ['key', 'token', 'password', 'secret', 'credential'],
-    tail: /\b(?:my|our|the|this|here'?s|here is|use)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|access key|token|password|secret|credential)s?(?:[ \t]+(?:is|was))?[:=]?[ \t]*["'\x60]?[^\s"'\x60]{0,400}$/i,
+    tail: /(?<=\b(?:my|our|the|this|here'?s|here is|use)[ \t]+(?:[\w\-]+[ \t]+){0,3})(?:api[ _\-]?key|access key|token|password|secret|credential)s?(?:[ \t]+(?:is|was))?[:=]?[ \t]*["'\x60]?$/i,
     priority: 15,
     validate: (s, ctx) => looksLikeRealSecret(s, { minLength: 12 }) && !isEncryptedData(ctx.text, ctx.start),
   }),
 ];
 
-function genericValue(s: string, ctx: { text: string; start: number }): boolean {
-  return looksLikeRealSecret(s) && !isNonSecretKey(ctx.text, ctx.start) && !isEncryptedData(ctx.text, ctx.start);
+function genericValue(s: string, ctx: ValidateContext): boolean {
+  return looksLikeRealSecret(s) && !isNonSecretKey(ctx.text, ctx.matchStart ?? ctx.start) && !isEncryptedData(ctx.text, ctx.start);
 }
 
-/** Keys whose values are identifiers, not secrets (key ids, token URLs, TTLs …). */
-function isNonSecretKey(text: string, start: number): boolean {
-  const head = text.slice(Math.max(0, start - 120), start);
-  const m = /([A-Za-z0-9_.\-]+)["'\]]?[ \t]*(?:\|\|=|\?\?=|:=|=>|[:=]|,|\)\s*=)[ \t]*(?:[rbuf]?["'`])?$/.exec(head);
-  const key = (m?.[1] ?? '').toLowerCase();
+const KEY_CHAR = /[A-Za-z0-9_.\-]/;
+
+/** Keys whose values are identifiers, not secrets (key ids, token URLs, TTLs …). `at` is inside the key name. */
+function isNonSecretKey(text: string, at: number): boolean {
+  let a = at;
+  let b = at;
+  while (a > 0 && at - a < 80 && KEY_CHAR.test(text[a - 1]!)) a--;
+  while (b < text.length && b - at < 80 && KEY_CHAR.test(text[b]!)) b++;
+  const key = text.slice(a, b).toLowerCase();
   return /(?:public|publishable|_id|keyid|key_id|-id|name|type|url|uri|endpoint|path|file|ttl|expir|length|size|format|version|hash|algorithm|header|prefix|field|policy|count|limit|timeout|enabled|mode|arn|region)$/.test(key) || /^(?:sort|cache|partition|primary|foreign|idempotency|hot|public)[_.\-]?key$/.test(key);
 }
 

@@ -16,7 +16,7 @@ export const infraDetectors: Detector[] = [
   {
     id: 'terraform-cloud-token',
     description: 'Terraform Cloud / Enterprise API token',
-    pattern: /(?<![A-Za-z0-9])(?<secret>[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-=]{60,100})(?![A-Za-z0-9_\-=])/dg,
+    pattern: /\.atlasv1\.(?<=(?<![A-Za-z0-9])(?<from>[A-Za-z0-9]{14})\.atlasv1\.)[A-Za-z0-9_\-=]{60,100}(?![A-Za-z0-9_\-=])/dg,
     keywords: ['.atlasv1.'],
     tail: /(?<![A-Za-z0-9])[A-Za-z0-9]{14}\.(?:a(?:t(?:l(?:a(?:s(?:v(?:1(?:\.[A-Za-z0-9_\-=]{0,100})?)?)?)?)?)?)?)?$/,
     priority: 60,
@@ -55,8 +55,8 @@ export const infraDetectors: Detector[] = [
   contextual({
     id: 'mailgun-api-key',
     description: 'Mailgun API key (new format: hex-hex-hex, used with the "api" user)',
-    pattern: /(?<![A-Za-z0-9])(?<secret>[a-f0-9]{32}-[a-f0-9]{8}-[a-f0-9]{8})(?![A-Za-z0-9])/dg,
-    keywords: [''],
+    pattern: /-(?<=(?<![A-Za-z0-9])(?<from>[a-f0-9]{32})-)[a-f0-9]{8}-[a-f0-9]{8}(?![A-Za-z0-9])/dg,
+    keywords: ['-'],
     priority: 55,
     validate: () => true,
   }),
