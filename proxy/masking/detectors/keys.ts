@@ -6,13 +6,13 @@ import type { Detector } from '../detector.js';
 // Armor header lines ("Comment: erin <e@x.com>") and XML-escaped newlines (&#xA;) occur too;
 // quotes and braces end an unterminated block (the end of a JSON/YAML string or code literal).
 const BODY = String.raw`[^"'\x60{}]`;
-const KIND = String.raw`((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)`;
+const KIND = String.raw`(?<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)`;
 
 export const keyDetectors: Detector[] = [
   {
     id: 'private-key',
     description: 'Private key block (PKCS#1/#8, EC, DSA, OpenSSH, PGP), also inside JSON strings; an unterminated block is masked to its end',
-    pattern: new RegExp(String.raw`(?<secret>-----BEGIN ${KIND}-----${BODY}{0,20000}?(?:-----END \1-----|(?!${BODY})))`, 'dg'),
+    pattern: new RegExp(String.raw`(?<secret>-----BEGIN ${KIND}-----${BODY}{0,20000}?(?:-----END \k<kind>-----|(?!${BODY})))`, 'dg'),
     keywords: ['private key'],
     prefixes: ['-----BEGIN '],
     tail: /-{1,5}(?:B(?:E(?:G(?:I(?:N(?: [A-Z ]{0,30}(?:-{1,5})?)?)?)?)?)?)?$/,

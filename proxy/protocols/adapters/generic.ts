@@ -1,0 +1,15 @@
+/** Any other event stream on an intercepted host: every event masked as a whole (never a crash). */
+import type { SseEvent } from '../sse.js';
+import { BaseAdapter, parseJson } from './base.js';
+
+export class GenericSseAdapter extends BaseAdapter {
+  onEvent(ev: SseEvent): string {
+    if (ev.data === null) return ev.raw;
+    const obj = parseJson(ev.data);
+    return this.maskWhole(ev, obj === undefined ? ev.data : obj);
+  }
+
+  finish(): string {
+    return '';
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Reading a Copilot request: who sent it, what the human asked, which files and tools
+ * were involved. Works on the already-masked body, so nothing here ever sees a secret
+ * that masking found.
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import { engineModel } from './classify.js';
+import type { EndpointKind } from './types.js';
+
+export interface ClientInfo {
+  editor: string | null;
+  editorVersion: string | null;
+  plugin: string | null;
+  integrationId: string | null;
+  intent: string | null;
+  initiator: string | null;
+  interactionId: string | null;
+  requestId: string | null;
+  userAgent: string | null;
+}
+
+export interface RequestView {
+  model: string | null;
+  prompt: string;
+  context: string[];
+  contextFiles: string[];
+  tools: string[];
+  stream: boolean;
+}
+
+export function clientInfo(headers: OutgoingHttpHeaders): ClientInfo {
+  const h = (k: string) => {
+    const v = headers[k];
+    return v === undefined ? null : Array.isArray(v) ? String(v[0]) : String(v);
+  };
+  const editorVersion = h('editor-version');
+  const ua = h('user-agent');
+  return {
+    editor: editorName(editorVersion, h('copilot-integration-id'), ua),
+    editorVersion,
+    plugin: h('editor-plugin-version'),
+    integrationId: h('copilot-integration-id'),
+    intent: h('openai-intent'),
+    initiator: h('x-initiator'),
+    interactionId: h('x-interaction-id'),
+    requestId: h('x-request-id') ?? h('x-github-request-id'),
+    userAgent: ua,
+  };
+}
+
+function editorName(editorVersion: string | null, integration: string | null, ua: string | null): string | null {
+  const ev = (editorVersion ?? '').toLowerCase();
+  if (ev.startsWith('vscode/')) return 'VS Code';
+  if (ev.startsWith('jetbrains') || ev.includes('intellij')) return 'JetBrains';
+  if (ev.startsWith('visualstudio') || ev.startsWith('vs/')) return 'Visual Studio';
+  if (ev.startsWith('neovim') || ev.startsWith('vim')) return 'Neovim';
+  if (ev.startsWith('xcode')) return 'Xcode';
+  if (integration === 'copilot-developer-cli' || /copilot-cli|githubcopilotcli/i.test(ua ?? '')) return 'Copilot CLI';
+  if (ev) return editorVersion!.split('/')[0]!;
+  return ua ? ua.split('/')[0]! : null;
+}
+
+/** Text of an OpenAI/Anthropic message content (string or parts). */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((p: any) => (typeof p === 'string' ? p : typeof p?.text === 'string' ? p.text : typeof p?.content === 'string' ? p.content : ''))
+      .filter(Boolean)
+      .join('\n');
+  }
+  return '';
+}
+
+/** In agent mode the human's words sit inside <userRequest> (or <user_query>) after injected context. */
+export function humanText(text: string): { prompt: string; context: string[] } {
+  const m = /<(userRequest|user_query)>\s*([\s\S]*?)\s*<\/\1>/.exec(text);
+  if (m) {
+    const context = text.replace(m[0], '').trim();
+    return { prompt: m[2]!, context: context ? [context] : [] };
+  }
+  // Ask mode: attachments first, the question after them.
+  const att = /^([\s\S]*<\/attachments>)\s*([\s\S]*)$/.exec(text);
+  if (att) return { prompt: att[2]!.trim(), context: [att[1]!] };
+  return { prompt: text, context: [] };
+}
+
+export function contextFilesOf(texts: string[]): string[] {
+  const files = new Set<string>();
+  for (const t of texts) {
+    for (const m of t.matchAll(/filePath="([^"]+)"/g)) files.add(m[1]!);
+    for (const m of t.matchAll(/^\s*(?:\/\/|#)\s*Path:\s*(\S+)/gm)) files.add(m[1]!);
+  }
+  return [...files];
+}
+
+export function readRequest(kind: EndpointKind, path: string, body: any): RequestView {
+  const view: RequestView = { model: null, prompt: '', context: [], contextFiles: [], tools: [], stream: false };
+  if (!body || typeof body !== 'object') return view;
+  view.model = typeof body.model === 'string' ? body.model : engineModel(path);
+  view.stream = body.stream === true;
+  const toolNames = (tools: unknown) =>
+    Array.isArray(tools) ? tools.map((t: any) => t?.function?.name ?? t?.name).filter((n: unknown): n is string => typeof n === 'string') : [];
+  view.tools = toolNames(body.tools);
+
+  if (kind === 'completion') {
+    view.prompt = '';
+    view.context = [typeof body.prompt === 'string' ? body.prompt : '', typeof body.suffix === 'string' ? body.suffix : ''].filter(Boolean);
+    const lang = body.extra?.language ? [`language: ${body.extra.language}`] : [];
+    view.context.push(...lang);
+  } else if (Array.isArray(body.messages)) {
+    const users = body.messages.filter((m: any) => m?.role === 'user');
+    const last = users[users.length - 1];
+    const text = contentText(last?.content);
+    const h = humanText(text);
+    view.prompt = h.prompt;
+    view.context = h.context;
+    if (typeof body.system === 'string' || Array.isArray(body.system)) void 0; // system prompts are not the human's words
+  } else if (Array.isArray(body.input)) {
+    const users = body.input.filter((i: any) => i?.role === 'user');
+    const h = humanText(contentText(users[users.length - 1]?.content));
+    view.prompt = h.prompt;
+    view.context = h.context;
+  } else if (typeof body.input === 'string') {
+    view.prompt = body.input;
+  }
+  view.contextFiles = contextFilesOf([...view.context, view.prompt]);
+  return view;
+}

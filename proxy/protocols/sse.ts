@@ -1,0 +1,117 @@
+/**
+ * Server-Sent Events framing (WHATWG HTML §9.2), parsed incrementally and byte-exactly.
+ * Any chunking gives the same events: UTF-8 sequences split across chunks, CR, LF or CRLF
+ * line ends (also split between chunks), comments, multi-line data, `event:`/`id:`.
+ * Each event keeps its raw text, so an event nobody changes is forwarded byte for byte.
+ */
+export interface SseEvent {
+  /** The exact text of the event including its terminating blank line. */
+  raw: string;
+  /** `event:` field, if any. */
+  event: string | null;
+  /** `data:` lines joined with "\n"; null when the block had no data line (comment-only). */
+  data: string | null;
+  id: string | null;
+  /** Line terminator used by this event ("\n", "\r\n" or "\r"). */
+  eol: string;
+}
+
+export class SseParser {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+  private buf = '';
+  private scanFrom = 0;
+
+  /** Feeds bytes (or text); returns the events completed by them. */
+  push(chunk: Uint8Array | string): SseEvent[] {
+    this.buf += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    return this.drain(false);
+  }
+
+  /** End of stream: a final event without its blank line is still delivered. */
+  end(): SseEvent[] {
+    this.buf += this.decoder.decode();
+    return this.drain(true);
+  }
+
+  /** Text received but not yet part of a complete event. */
+  get pending(): string {
+    return this.buf;
+  }
+
+  private drain(final: boolean): SseEvent[] {
+    const out: SseEvent[] = [];
+    for (;;) {
+      const end = findEventEnd(this.buf, this.scanFrom, final);
+      if (end < 0) {
+        // Nothing complete; resume scanning near the end next time (a CR may await its LF).
+        this.scanFrom = Math.max(0, this.buf.length - 2);
+        break;
+      }
+      const raw = this.buf.slice(0, end);
+      this.buf = this.buf.slice(end);
+      this.scanFrom = 0;
+      out.push(parseBlock(raw));
+    }
+    if (final && this.buf.length > 0) {
+      out.push(parseBlock(this.buf));
+      this.buf = '';
+    }
+    return out;
+  }
+}
+
+/** Index just past the blank line that ends the first event, or -1. */
+function findEventEnd(s: string, from: number, final: boolean): number {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 10 && c !== 13) continue;
+    // End of a line at i; is the next line empty?
+    let j = i + 1;
+    if (c === 13) {
+      if (j >= s.length) return final ? -1 : -1; // CR at end: maybe CRLF, wait
+      if (s.charCodeAt(j) === 10) j++;
+    }
+    if (j >= s.length) return -1;
+    const d = s.charCodeAt(j);
+    if (d === 10) return j + 1;
+    if (d === 13) {
+      if (j + 1 >= s.length) return final ? j + 1 : -1; // CR: maybe CRLF
+      return s.charCodeAt(j + 1) === 10 ? j + 2 : j + 1;
+    }
+    i = j - 1;
+  }
+  return -1;
+}
+
+function parseBlock(raw: string): SseEvent {
+  const eol = /\r\n/.test(raw) ? '\r\n' : raw.includes('\r') ? '\r' : '\n';
+  let event: string | null = null;
+  let id: string | null = null;
+  const data: string[] = [];
+  for (const line of raw.split(/\r\n|\r|\n/)) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') data.push(value);
+    else if (field === 'event') event = value;
+    else if (field === 'id') id = value;
+  }
+  return { raw, event, data: data.length ? data.join('\n') : null, id, eol };
+}
+
+/** Encodes an event in the same style as `like` (its event name, id and line ends). */
+export function encodeEvent(data: string, like: Pick<SseEvent, 'event' | 'id' | 'eol'> = { event: null, id: null, eol: '\n' }): string {
+  const eol = like.eol;
+  let out = '';
+  if (like.event !== null) out += `event: ${like.event}${eol}`;
+  if (like.id !== null) out += `id: ${like.id}${eol}`;
+  for (const line of data.split('\n')) out += `data: ${line}${eol}`;
+  return out + eol;
+}
+
+/** An SSE comment, used as a keep-alive while a response is held. */
+export function sseComment(text: string, eol = '\n'): string {
+  return `: ${text.replace(/[\r\n]+/g, ' ')}${eol}${eol}`;
+}

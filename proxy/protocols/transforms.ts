@@ -1,0 +1,86 @@
+/**
+ * Stream transforms that sit in the proxy's response path (after content decoding).
+ *  - SseAdapterTransform: bytes → SSE events → adapter (masking, assembly) → bytes. Each
+ *    input chunk's output is pushed at once, so events keep their pacing.
+ *  - BufferedBodyTransform: for JSON/text bodies, which are small and not streamed; bounded
+ *    by a size limit, beyond which the body passes through uninspected.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { StreamAdapter } from './adapters/base.js';
+import { SseParser } from './sse.js';
+
+export class SseAdapterTransform extends Transform {
+  private readonly parser = new SseParser();
+
+  constructor(readonly adapter: StreamAdapter) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+    let out = '';
+    try {
+      for (const ev of this.parser.push(chunk)) out += this.adapter.onEvent(ev);
+    } catch (e) {
+      return cb(e as Error);
+    }
+    if (out) this.push(out);
+    cb();
+  }
+
+  override _flush(cb: TransformCallback) {
+    let out = '';
+    try {
+      for (const ev of this.parser.end()) out += this.adapter.onEvent(ev);
+      out += this.adapter.finish();
+    } catch (e) {
+      return cb(e as Error);
+    }
+    if (out) this.push(out);
+    cb();
+  }
+}
+
+export interface BufferedResult {
+  /** What the client receives. */
+  body: Buffer;
+}
+
+export class BufferedBodyTransform extends Transform {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private overflow = false;
+  notInspected: string | null = null;
+
+  constructor(
+    private readonly limit: number,
+    private readonly process: (body: Buffer) => Buffer,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+    if (this.overflow) return cb(null, chunk);
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      this.overflow = true;
+      this.notInspected = `body larger than ${this.limit} bytes`;
+      const held = Buffer.concat([...this.chunks, chunk]);
+      this.chunks = [];
+      return cb(null, held);
+    }
+    this.chunks.push(chunk);
+    cb();
+  }
+
+  override _flush(cb: TransformCallback) {
+    if (this.overflow) return cb();
+    const body = Buffer.concat(this.chunks);
+    this.chunks = [];
+    try {
+      cb(null, this.process(body));
+    } catch (e) {
+      this.notInspected = `could not process body: ${(e as Error).message}`;
+      cb(null, body);
+    }
+  }
+}

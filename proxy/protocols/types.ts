@@ -1,0 +1,46 @@
+/** The normalized view of Copilot traffic that adapters produce. Types only. */
+export type EndpointKind = 'completion' | 'next-edit' | 'chat' | 'responses' | 'messages' | 'token' | 'models' | 'telemetry' | 'other';
+
+export interface ToolCall {
+  /** Position in the response (choice tool_call index, output_index or content block index). */
+  index: number;
+  id: string | null;
+  name: string;
+  /** Arguments as the client receives them (masked). */
+  arguments: string;
+}
+
+export interface Usage {
+  promptTokens: number | null;
+  completionTokens: number | null;
+  totalTokens: number | null;
+  cachedTokens: number | null;
+}
+
+/** What a streamed (or buffered) response contained, after masking. */
+export interface ResponseSummary {
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: string | null;
+  usage: Usage | null;
+  errors: string[];
+  model: string | null;
+}
+
+export type SemanticEvent =
+  | { kind: 'text'; channel: string; text: string }
+  | { kind: 'tool-call-start'; index: number; id: string | null; name: string }
+  | { kind: 'tool-call-delta'; index: number; text: string }
+  | { kind: 'tool-call-end'; index: number }
+  | { kind: 'finish'; reason: string }
+  | { kind: 'usage'; usage: Usage }
+  | { kind: 'error'; message: string };
+
+export interface MaskTally {
+  /** type → count */
+  counts: Map<string, number>;
+}
+
+export function emptySummary(): ResponseSummary {
+  return { text: '', toolCalls: [], finishReason: null, usage: null, errors: [], model: null };
+}

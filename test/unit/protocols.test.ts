@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Masker, PLACEHOLDER_RE } from '../../proxy/masking/index.js';
+import { adapterFor, SseAdapterTransform, type EndpointKind } from '../../proxy/protocols/index.js';
+import { reassemble } from '../helpers/reassemble.js';
+
+const fx = (name: string) => readFileSync(new URL(`../fixtures/copilot/${name}`, import.meta.url), 'utf8');
+const masker = new Masker({ key: Buffer.alloc(32, 7) });
+
+const STREAMS: Array<{ file: string; kind: EndpointKind; as: 'chat' | 'completion' | 'responses' | 'messages'; expected?: string }> = [
+  { file: '01-completion.response.sse.txt', kind: 'completion', as: 'completion' },
+  { file: '02-chat.response.sse.txt', kind: 'chat', as: 'chat' },
+  { file: '03-agent.response-toolcalls.sse.txt', kind: 'chat', as: 'chat', expected: '03-agent.expected-tool-calls.json' },
+  { file: '04-responses.response-toolcalls.sse.txt', kind: 'responses', as: 'responses', expected: '04-responses.expected-tool-calls.json' },
+  { file: '05-messages.response-tooluse.sse.txt', kind: 'messages', as: 'messages' },
+];
+
+/** Runs a body through the adapter transform in the given chunks; returns the client's bytes. */
+async function run(kind: EndpointKind, chunks: Buffer[], mask: boolean) {
+  const t = new SseAdapterTransform(adapterFor(kind, { masker: mask ? masker : null }));
+  const out: Buffer[] = [];
+  t.on('data', (d: Buffer) => out.push(Buffer.from(d)));
+  const done = new Promise((r) => t.on('end', r));
+  for (const c of chunks) t.write(c);
+  t.end();
+  await done;
+  return { body: Buffer.concat(out).toString('utf8'), adapter: t.adapter };
+}
+
+function splitAt(buf: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const p of points) {
+    out.push(buf.subarray(prev, p));
+    prev = p;
+  }
+  out.push(buf.subarray(prev));
+  return out.filter((b) => b.length > 0);
+}
+
+/** JSON equality after replacing each masked span (placeholder vs. original) by a marker. */
+function sameExceptMasked(actual: string, expected: string) {
+  const parts = actual.split(PLACEHOLDER_RE);
+  let rest = expected;
+  expect(rest.startsWith(parts[0]!)).toBe(true);
+  rest = rest.slice(parts[0]!.length);
+  for (const part of parts.slice(1)) {
+    const at = part === '' ? rest.length : rest.indexOf(part);
+    expect(at, `masked span then "${part.slice(0, 40)}"`).toBeGreaterThanOrEqual(0);
+    rest = rest.slice(at + part.length);
+  }
+  expect(rest).toBe('');
+}
+
+describe('protocol adapters on the Copilot fixtures', () => {
+  for (const s of STREAMS) {
+    it(`${s.file}: with masking off, the client gets the exact bytes`, async () => {
+      const raw = fx(s.file);
+      const { body } = await run(s.kind, [Buffer.from(raw)], false);
+      expect(body).toBe(raw);
+    });
+
+    it(`${s.file}: with masking on, planted secrets are gone and the content is otherwise the same`, async () => {
+      const raw = fx(s.file);
+      const { body, adapter } = await run(s.kind, [Buffer.from(raw)], true);
+      expect(body).not.toMatch(/sk_live_51FAKE|gho_FAKE|ghp_/);
+      const before = reassemble(s.as, raw);
+      const after = reassemble(s.as, body);
+      sameExceptMasked(after.text, before.text);
+      expect(after.toolCalls.map((c) => c.name)).toEqual(before.toolCalls.map((c) => c.name));
+      after.toolCalls.forEach((c, i) => {
+        expect(() => JSON.parse(c.arguments)).not.toThrow();
+        sameExceptMasked(c.arguments, before.toolCalls[i]!.arguments);
+      });
+      expect(adapter.summary.toolCalls.map((c) => c.arguments)).toEqual(after.toolCalls.map((c) => c.arguments));
+      if (s.expected) {
+        const exp = JSON.parse(fx(s.expected)) as Array<{ name: string; arguments: string }>;
+        expect(after.toolCalls.map((c) => c.name)).toEqual(exp.map((e) => e.name));
+        after.toolCalls.forEach((c, i) => sameExceptMasked(c.arguments, exp[i]!.arguments));
+      }
+    });
+
+    it(`${s.file}: any chunking gives the same client bytes (property)`, async () => {
+      const raw = Buffer.from(fx(s.file));
+      const whole = (await run(s.kind, [raw], true)).body;
+      const wholeOff = (await run(s.kind, [raw], false)).body;
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.nat({ max: raw.length }), { maxLength: 40 }), async (cuts) => {
+          const chunks = splitAt(raw, cuts);
+          expect((await run(s.kind, chunks, true)).body).toBe(whole);
+          expect((await run(s.kind, chunks, false)).body).toBe(wholeOff);
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
+
+  it('reports the expected tool calls for the agent fixture, masked', async () => {
+    const { adapter } = await run('chat', [Buffer.from(fx('03-agent.response-toolcalls.sse.txt'))], true);
+    expect(adapter.summary.toolCalls.map((c) => c.name)).toEqual(['replace_string_in_file', 'run_in_terminal']);
+    expect(adapter.summary.finishReason).toBe('tool_calls');
+    expect([...adapter.maskings.keys()]).toContain('stripe-secret-key');
+  });
+});
+
+describe('secrets split across events', () => {
+  const chatEvent = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+  const pem =
+    '-----BEGIN RSA PRIVATE KEY-----\n' +
+    Array.from({ length: 12 }, (_, i) => 'MIIEowIBAAKCAQEA' + String(i).padStart(2, '0') + 'x8VmN2bQ9rT5uW1yZ3aC6dE7fG0hJ4kL').join('\n') +
+    '\n-----END RSA PRIVATE KEY-----';
+  const secrets = ['ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8', 'sk_live_51Hq8Zt3Kq9X2vLmN4bP7cR1dS6fT0gU', 'AKIAIOSFODNN7ABCDEFG', pem];
+
+  for (const secret of secrets) {
+    it(`masks ${secret.slice(0, 14)}… split across 2..30 events`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 2, max: 30 }), fc.array(fc.nat(), { minLength: 29, maxLength: 29 }), async (n, seeds) => {
+          const text = `Here you go: ${secret} — keep it safe.`;
+          const cuts = [...new Set(seeds.slice(0, n - 1).map((s) => 1 + (s % (text.length - 1))))].sort((a, b) => a - b);
+          const pieces: string[] = [];
+          let prev = 0;
+          for (const c of cuts) {
+            pieces.push(text.slice(prev, c));
+            prev = c;
+          }
+          pieces.push(text.slice(prev));
+          const body = pieces.map(chatEvent).join('') + `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`;
+          const { body: out } = await run('chat', [Buffer.from(body)], true);
+          const seen = reassemble('chat', out);
+          expect(seen.text).not.toContain(secret.slice(4, 20));
+          expect(seen.text).toMatch(/^Here you go: \[MASKED:[a-z0-9-]+:[0-9a-f]{4}\] — keep it safe\.$/);
+        }),
+        { numRuns: 25 },
+      );
+    });
+  }
+});
