@@ -3,12 +3,13 @@
  * No policy lives here; this file only connects the parts. Never imports electron.
  */
 import { chmodSync, mkdirSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
 import { dataPaths, type Config } from './config/index.js';
 import { ControlServer, EventBus, isProcessAlive, readControlFile, removeControlFile, writeControlFile, type Status } from './control/index.js';
 import { WitnessError } from './errors.js';
 import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
+import { Inspector } from './inspect/index.js';
+import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -24,8 +25,6 @@ export interface EngineOptions {
   hooks?: InterceptHooks;
 }
 
-/** Content types whose bodies are decoded and passed through the transform hook. */
-const INSPECTABLE = /^(text\/|application\/(json|x-ndjson|.*\+json)|text\/event-stream)/i;
 
 export class Engine {
   readonly bus = new EventBus();
@@ -37,6 +36,8 @@ export class Engine {
   private lastInterceptedAt: Date | null = null;
   private caTimer: NodeJS.Timeout | null = null;
   private readonly hosts: string[];
+  private masker!: Masker;
+  private inspector!: Inspector;
 
   constructor(private readonly opts: EngineOptions) {
     this.hosts = effectiveInterceptHosts(opts.config.intercept);
@@ -55,6 +56,13 @@ export class Engine {
     }
     this.startedAt = this.now();
     this.ca = await this.loadCa();
+    this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir) });
+    this.inspector = new Inspector({
+      masker: this.masker,
+      masking: config.masking,
+      maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
+      onInteraction: (i) => this.bus.publish('interaction.completed', i),
+    });
     this.pool = new UpstreamPool(config.upstream);
     this.proxy = this.makeProxy(config.proxy.port);
     await this.proxy.start();
@@ -142,17 +150,16 @@ export class Engine {
     });
   }
 
+  get maskerInstance() {
+    return this.masker;
+  }
+
   private makeProxy(port: number) {
     const extra = this.opts.hooks;
+    const inspect = this.inspector.hooks();
     const hooks: InterceptHooks = {
-      responseTransform: (req, head) => {
-        const custom = extra?.responseTransform?.(req, head);
-        if (custom !== undefined && custom !== null) return custom;
-        const type = String(head.headers['content-type'] ?? '');
-        // Inspectable bodies are decoded and pass through the transform point; later stages
-        // (protocol adapters, masking, holds) replace this PassThrough.
-        return INSPECTABLE.test(type) ? new PassThrough() : null;
-      },
+      inspectRequest: (req, body) => inspect.inspectRequest(req, body),
+      responseTransform: (req, head) => extra?.responseTransform?.(req, head) ?? inspect.responseTransform(req, head),
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
         this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: req.path, start: req.startedAt });
@@ -171,6 +178,7 @@ export class Engine {
           notInspected: s.notInspected,
           error: s.error,
         });
+        inspect.onExchangeEnd(s);
         extra?.onExchangeEnd?.(s);
       },
     };
@@ -183,6 +191,7 @@ export class Engine {
       pool: this.pool,
       hooks,
       log: this.opts.log,
+      maxInspectedBodyBytes: this.opts.config.limits.maxInspectedBodyBytes,
     });
   }
 

@@ -107,6 +107,23 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    masking: z
+      .object({
+        requests: z
+          .enum(['mask', 'block', 'allow'])
+          .default('mask')
+          .describe('Secrets in prompts: "mask" replaces them before the request leaves the machine; "block" answers the IDE with a readable refusal instead; "allow" sends them (still masked in the audit record).'),
+        responses: z
+          .enum(['mask', 'allow'])
+          .default('mask')
+          .describe('Secrets in model output: "mask" replaces them before they reach the IDE (streaming-safe); "allow" passes them (still masked in the audit record).'),
+        uninspectable: z
+          .enum(['pass', 'block'])
+          .default('pass')
+          .describe('A body Witness cannot inspect (unknown encoding, too large, not parseable): "pass" forwards it and records "not inspected: <reason>"; "block" refuses it (strict).'),
+      })
+      .strict()
+      .prefault({}),
     limits: z
       .object({
         maxInspectedBodyBytes: z

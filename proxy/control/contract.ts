@@ -66,10 +66,56 @@ export const ExchangeCompletedSchema = z.object({
   error: z.string().nullable(),
 });
 
+export const ClientInfoSchema = z.object({
+  editor: z.string().nullable(),
+  editorVersion: z.string().nullable(),
+  plugin: z.string().nullable(),
+  integrationId: z.string().nullable(),
+  intent: z.string().nullable(),
+  initiator: z.string().nullable(),
+  interactionId: z.string().nullable(),
+  requestId: z.string().nullable(),
+  userAgent: z.string().nullable(),
+});
+
+export const MaskingTallySchema = z.object({ type: z.string(), where: z.enum(['request', 'response']), count: z.number() });
+
+/** One Copilot interaction as Witness saw it. Every text field is the masked version. */
+export const InteractionSchema = z.object({
+  id: z.string(),
+  time: z.string(),
+  endpoint: z.enum(['completion', 'next-edit', 'chat', 'responses', 'messages', 'token', 'models', 'telemetry', 'other']),
+  method: z.string(),
+  host: z.string(),
+  path: z.string(),
+  plan: z.enum(['individual', 'business', 'enterprise', 'unknown']),
+  model: z.string().nullable(),
+  client: ClientInfoSchema,
+  prompt: z.string(),
+  context: z.array(z.string()),
+  contextFiles: z.array(z.string()),
+  toolsOffered: z.array(z.string()),
+  response: z.string(),
+  toolCalls: z.array(z.object({ index: z.number(), id: z.string().nullable(), name: z.string(), arguments: z.string() })),
+  finishReason: z.string().nullable(),
+  usage: z
+    .object({ promptTokens: z.number().nullable(), completionTokens: z.number().nullable(), totalTokens: z.number().nullable(), cachedTokens: z.number().nullable() })
+    .nullable(),
+  maskings: z.array(MaskingTallySchema),
+  notInspected: z.array(z.string()),
+  decision: z.enum(['allowed', 'masked', 'blocked']),
+  status: z.enum(['ok', 'upstream-error', 'client-abort', 'blocked']),
+  httpStatus: z.number().nullable(),
+  errors: z.array(z.string()),
+  timings: z.object({ start: z.number(), firstByte: z.number().nullable(), firstToken: z.number().nullable(), end: z.number().nullable() }),
+});
+export type Interaction = z.infer<typeof InteractionSchema>;
+
 /** Every event the stream can carry, by type. */
 export const EventSchemas = {
   'exchange.started': ExchangeStartedSchema,
   'exchange.completed': ExchangeCompletedSchema,
+  'interaction.completed': InteractionSchema,
 } as const;
 export type EventType = keyof typeof EventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventSchemas)[T]>;

@@ -6,6 +6,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
+import { Decompress as ZstdDecompress } from 'fzstd';
 
 export type DecoderResult =
   | { ok: true; stream: Transform | null; encodings: string[] }
@@ -44,6 +45,8 @@ function decoderFor(enc: string): Transform | null {
       return zlib.createBrotliDecompress(BR_SYNC);
     case 'deflate':
       return new DeflateSniffer();
+    case 'zstd':
+      return new ZstdDecoder();
     default:
       return null;
   }
@@ -81,6 +84,34 @@ class DeflateSniffer extends Transform {
     if (!this.inner) return cb(this.head.length ? new Error('deflate body too short') : null);
     this.inner.once('end', () => cb());
     this.inner.end();
+  }
+}
+
+/**
+ * zstd: Node 20's zlib has none, so fzstd (pure JS, streaming) decodes it. Output is
+ * emitted per decoded block, so a zstd stream flushed per SSE event still streams.
+ */
+class ZstdDecoder extends Transform {
+  private readonly z = new ZstdDecompress((data) => {
+    if (data.length) this.push(Buffer.from(data));
+  });
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+    try {
+      this.z.push(chunk);
+      cb();
+    } catch (e) {
+      cb(new Error(`zstd: ${(e as Error).message}`));
+    }
+  }
+
+  override _flush(cb: TransformCallback) {
+    try {
+      this.z.push(new Uint8Array(0), true);
+      cb();
+    } catch (e) {
+      cb(new Error(`zstd: ${(e as Error).message}`));
+    }
   }
 }
 

@@ -48,7 +48,17 @@ export interface ExchangeSummary {
   error: string | null;
 }
 
+export type RequestAction =
+  | { kind: 'forward'; body?: Buffer; headers?: OutgoingHttpHeaders }
+  | { kind: 'respond'; status: number; headers: OutgoingHttpHeaders; body: Buffer };
+
 export interface InterceptHooks {
+  /**
+   * Sees the whole request body (null when it exceeded the inspection limit and streams
+   * through) before anything is sent upstream: forward it (possibly rewritten) or answer
+   * the client directly.
+   */
+  inspectRequest?(req: ExchangeRequest, body: Buffer | null): Promise<RequestAction> | RequestAction;
   /**
    * Called once the upstream response head is known. Return a Transform to receive the
    * decoded body (content-encoding removed) and produce what the client gets, or null to

@@ -51,6 +51,8 @@ type MockttpOngoingResponse = ServerResponse;
 export interface ForwardStepOptions {
   pool: UpstreamPool;
   hooks: InterceptHooks;
+  /** Largest request body buffered for inspectRequest. */
+  maxInspectedBodyBytes?: number;
   /** Epoch-ms clock; injectable for tests. */
   now?: () => number;
 }
@@ -101,6 +103,47 @@ export class ForwardStep {
     };
     hooks.onExchangeStart?.(exchange);
     res.socket?.setNoDelay(true);
+
+    // Request inspection happens before anything goes upstream.
+    let bodySource: { head: Buffer[]; rest: NodeJS.ReadableStream | null } | null = null;
+    if (hooks.inspectRequest) {
+      const stream = req.body.asStream();
+      const got = await collectBounded(stream, this.opts.maxInspectedBodyBytes ?? 32 * 1024 * 1024);
+      let action;
+      try {
+        action = await hooks.inspectRequest(exchange, got.overflow ? null : Buffer.concat(got.chunks));
+      } catch (e) {
+        action = {
+          kind: 'respond' as const,
+          status: 500,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(JSON.stringify({ error: { message: `Witness could not inspect this request: ${describeError(e)}`, code: 'witness_inspection_failed' } })),
+        };
+      }
+      if (action.kind === 'respond') {
+        summary.status = action.status;
+        summary.outcome = 'refused';
+        res.writeHead(action.status, { ...action.headers, 'content-length': action.body.length });
+        res.end(action.body);
+        summary.bytesToClient = action.body.length;
+        summary.timings.end = now();
+        hooks.onExchangeEnd?.(summary);
+        if (got.overflow) (stream as unknown as { resume(): void }).resume();
+        return;
+      }
+      if (action.headers) {
+        for (const k of Object.keys(headers)) delete headers[k];
+        Object.assign(headers, action.headers);
+        headers.host = port === defaultPort ? host : `${host}:${port}`;
+      }
+      if (action.body) {
+        delete headers['transfer-encoding'];
+        headers['content-length'] = String(action.body.length);
+        bodySource = { head: [action.body], rest: null };
+      } else {
+        bodySource = { head: got.chunks, rest: got.overflow ? stream : null };
+      }
+    }
 
     await new Promise<void>((resolve) => {
       let settled = false;
@@ -194,9 +237,18 @@ export class ForwardStep {
         });
       });
 
-      const body = req.body.asStream();
-      body.on('error', (e) => upstreamReq.destroy(e));
-      body.pipe(upstreamReq);
+      if (bodySource) {
+        for (const c of bodySource.head) upstreamReq.write(c);
+        if (bodySource.rest) {
+          bodySource.rest.on('error', (e) => upstreamReq.destroy(e));
+          bodySource.rest.pipe(upstreamReq);
+          (bodySource.rest as unknown as { resume(): void }).resume();
+        } else upstreamReq.end();
+      } else {
+        const body = req.body.asStream();
+        body.on('error', (e) => upstreamReq.destroy(e));
+        body.pipe(upstreamReq);
+      }
     });
   }
 }
@@ -251,6 +303,39 @@ class ByteCounter extends Transform {
     this.onBytes(chunk.length);
     cb(null, chunk);
   }
+}
+
+/** Reads a stream until it ends or passes `limit` bytes (then it is left paused). */
+function collectBounded(stream: NodeJS.ReadableStream, limit: number): Promise<{ chunks: Buffer[]; overflow: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+    };
+    const onData = (c: Buffer) => {
+      chunks.push(c);
+      size += c.length;
+      if (size > limit) {
+        stream.pause();
+        cleanup();
+        resolve({ chunks, overflow: true });
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve({ chunks, overflow: false });
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+  });
 }
 
 function describeError(e: unknown): string {

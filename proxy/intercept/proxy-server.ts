@@ -37,6 +37,7 @@ export interface InterceptingProxyOptions {
   pool: UpstreamPool;
   hooks: InterceptHooks;
   log: Logger;
+  maxInspectedBodyBytes?: number;
 }
 
 const SELF_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
@@ -135,7 +136,7 @@ export class InterceptingProxy {
       } as never,
     );
 
-    const step = new ForwardStep({ pool: this.opts.pool, hooks: this.opts.hooks });
+    const step = new ForwardStep({ pool: this.opts.pool, hooks: this.opts.hooks, maxInspectedBodyBytes: this.opts.maxInspectedBodyBytes });
     await server.addRequestRules({
       matchers: [
         matcher('witness-intercepted-host', (r) => {

@@ -4,3 +4,4 @@ export { scan, mergeFindings, type Finding } from './scan.js';
 export { ALL_DETECTORS } from './detectors/index.js';
 export type { Detector } from './detector.js';
 export { looksLikeRealSecret, shannonEntropy } from './entropy.js';
+export { loadOrCreateMaskingKey } from './key.js';

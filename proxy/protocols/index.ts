@@ -11,3 +11,4 @@ export { MessagesAdapter } from './adapters/messages.js';
 export { GenericSseAdapter } from './adapters/generic.js';
 export { adapterFor } from './adapters/select.js';
 export type { EndpointKind, ResponseSummary, SemanticEvent, ToolCall, Usage } from './types.js';
+export { refusal, type Refusal } from './refusal.js';

@@ -12,14 +12,25 @@ import { SseParser } from './sse.js';
 export class SseAdapterTransform extends Transform {
   private readonly parser = new SseParser();
 
-  constructor(readonly adapter: StreamAdapter) {
+  /**
+   * @param adapter produces what the client receives
+   * @param record  when set (masking off for the client), a second, masking adapter that
+   *                only builds the audit view; its output is discarded
+   */
+  constructor(
+    readonly adapter: StreamAdapter,
+    readonly record: StreamAdapter | null = null,
+  ) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
     let out = '';
     try {
-      for (const ev of this.parser.push(chunk)) out += this.adapter.onEvent(ev);
+      for (const ev of this.parser.push(chunk)) {
+        out += this.adapter.onEvent(ev);
+        this.record?.onEvent(ev);
+      }
     } catch (e) {
       return cb(e as Error);
     }
@@ -30,8 +41,12 @@ export class SseAdapterTransform extends Transform {
   override _flush(cb: TransformCallback) {
     let out = '';
     try {
-      for (const ev of this.parser.end()) out += this.adapter.onEvent(ev);
+      for (const ev of this.parser.end()) {
+        out += this.adapter.onEvent(ev);
+        this.record?.onEvent(ev);
+      }
       out += this.adapter.finish();
+      this.record?.finish();
     } catch (e) {
       return cb(e as Error);
     }

@@ -8,7 +8,10 @@
  *   POST     /echo                                                 echoes method, headers, body
  *   GET      /abort?after=3                                        3 events, then the socket is destroyed
  */
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import https from 'node:https';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -63,9 +66,45 @@ function sseEvent(i: number, size = 0): string {
   return `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: `tok${i} ${pad}` }, finish_reason: null }], n: i, t })}\n\n`;
 }
 
+const FIXTURES = new URL('../fixtures/copilot/', import.meta.url);
+
+/** Replays a fixture file: SSE event by event, `ms` apart (or JSON as one body). */
+function replayFixture(name: string, ms: number, res: http.ServerResponse) {
+  if (!/^[\w.-]+$/.test(name)) {
+    res.writeHead(400).end('bad fixture name');
+    return;
+  }
+  const text = readFileSync(new URL(name, FIXTURES), 'utf8');
+  if (!name.endsWith('.sse.txt')) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(text);
+    return;
+  }
+  const events = text.split(/(?<=\n\n)/);
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  let i = 0;
+  const tick = () => {
+    if (res.destroyed) return;
+    if (i < events.length) {
+      res.write(events[i++]);
+      setTimeout(tick, ms);
+    } else res.end();
+  };
+  tick();
+}
+
 function route(req: http.IncomingMessage, res: http.ServerResponse, body: string) {
   const url = new URL(req.url ?? '/', 'https://upstream.test');
   const q = (k: string, d: number) => Number(url.searchParams.get(k) ?? d);
+  const fixture = url.searchParams.get('fixture');
+  if (fixture) return replayFixture(fixture, q('ms', 0), res);
+  if (url.pathname.endsWith('/copilot_internal/v2/token')) return replayFixture('06-token-exchange.response.json', 0, res);
+  if (url.searchParams.get('echo') === '1') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ method: req.method, headers: req.headers, body }));
+    return;
+  }
   switch (url.pathname) {
     case '/small': {
       const text = JSON.stringify({ ok: true, message: 'small response body 47b' }).slice(0, 47);
@@ -104,6 +143,12 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, body: string
         out = z;
         flush = () => z.flush(zlib.constants.Z_SYNC_FLUSH);
         headers['content-encoding'] = 'deflate';
+      } else if (url.searchParams.get('zstd') === '1') {
+        // zstd CLI per event (Node 20's zlib has no zstd): one frame per event.
+        const z = new PassThrough();
+        z.pipe(res);
+        out = { write: (s: string) => z.write(execFileSync('zstd', ['-c', '-q'], { input: s })), end: (s: string) => z.end(execFileSync('zstd', ['-c', '-q'], { input: s })) } as unknown as NodeJS.WritableStream;
+        headers['content-encoding'] = 'zstd';
       } else if (url.searchParams.get('encoding')) {
         headers['content-encoding'] = url.searchParams.get('encoding')!;
       }

@@ -64,3 +64,22 @@ export function reassemble(kind: 'chat' | 'completion' | 'responses' | 'messages
   }
   return out;
 }
+
+const PLACEHOLDER = /\[MASKED:[a-z0-9-]+:[0-9a-f]{4}\]/;
+
+/**
+ * True when `actual` equals `expected` except that some spans of `expected` were replaced
+ * by placeholders. Throws with the first point of divergence otherwise.
+ */
+export function assertSameExceptMasked(actual: string, expected: string): void {
+  const parts = actual.split(PLACEHOLDER);
+  let rest = expected;
+  if (!rest.startsWith(parts[0]!)) throw new Error(`differs before the first placeholder: ${JSON.stringify(parts[0]!.slice(0, 80))}`);
+  rest = rest.slice(parts[0]!.length);
+  for (const part of parts.slice(1)) {
+    const at = part === '' ? rest.length : rest.indexOf(part);
+    if (at < 0) throw new Error(`after a placeholder expected ${JSON.stringify(part.slice(0, 60))}`);
+    rest = rest.slice(at + part.length);
+  }
+  if (rest !== '') throw new Error(`missing tail ${JSON.stringify(rest.slice(0, 60))}`);
+}

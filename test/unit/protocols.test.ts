@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Masker, PLACEHOLDER_RE } from '../../proxy/masking/index.js';
+import { Masker } from '../../proxy/masking/index.js';
 import { adapterFor, SseAdapterTransform, type EndpointKind } from '../../proxy/protocols/index.js';
-import { reassemble } from '../helpers/reassemble.js';
+import { assertSameExceptMasked, reassemble } from '../helpers/reassemble.js';
 
 const fx = (name: string) => readFileSync(new URL(`../fixtures/copilot/${name}`, import.meta.url), 'utf8');
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
@@ -40,19 +40,7 @@ function splitAt(buf: Buffer, cuts: number[]): Buffer[] {
   return out.filter((b) => b.length > 0);
 }
 
-/** JSON equality after replacing each masked span (placeholder vs. original) by a marker. */
-function sameExceptMasked(actual: string, expected: string) {
-  const parts = actual.split(PLACEHOLDER_RE);
-  let rest = expected;
-  expect(rest.startsWith(parts[0]!)).toBe(true);
-  rest = rest.slice(parts[0]!.length);
-  for (const part of parts.slice(1)) {
-    const at = part === '' ? rest.length : rest.indexOf(part);
-    expect(at, `masked span then "${part.slice(0, 40)}"`).toBeGreaterThanOrEqual(0);
-    rest = rest.slice(at + part.length);
-  }
-  expect(rest).toBe('');
-}
+const sameExceptMasked = assertSameExceptMasked;
 
 describe('protocol adapters on the Copilot fixtures', () => {
   for (const s of STREAMS) {

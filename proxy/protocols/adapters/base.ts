@@ -176,6 +176,8 @@ export abstract class BaseAdapter implements StreamAdapter {
 
   private recordText(key: string, ch: { m: StreamingMasker | null; out: string; counted: number }, out: string) {
     ch.out += out;
+    // The answer text; reasoning and thinking channels are not part of it.
+    if (!key.startsWith('rs:') && !key.startsWith('thinking:')) this.summary.text += out;
     if (ch.m) {
       for (const f of ch.m.findings.slice(ch.counted)) this.tally(f.type, 1);
       ch.counted = ch.m.findings.length;

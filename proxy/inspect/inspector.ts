@@ -1,0 +1,240 @@
+/**
+ * Turns intercepted exchanges into masked Interactions: masks requests before they leave
+ * (or refuses them, per policy), puts the right protocol adapter in the response stream,
+ * and assembles the record when the exchange ends. Nothing unmasked is ever kept: the
+ * record is built only from masked bodies and masked streams.
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import { PassThrough, type Transform } from 'node:stream';
+import type { Config } from '../config/index.js';
+import type { Interaction } from '../control/index.js';
+import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, InterceptHooks, RequestAction } from '../intercept/index.js';
+import { planForHost } from '../intercept/index.js';
+import type { Masker } from '../masking/index.js';
+import {
+  adapterFor,
+  BufferedBodyTransform,
+  classifyEndpoint,
+  clientInfo,
+  maskDeep,
+  readRequest,
+  refusal,
+  SseAdapterTransform,
+  type EndpointKind,
+  type RequestView,
+  type StreamAdapter,
+} from '../protocols/index.js';
+import { decodeBody } from './body.js';
+
+/** Headers whose values are credentials: forwarded upstream, never recorded. */
+export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'request-hmac', 'x-github-token', 'api-key', 'x-api-key'];
+
+interface Pending {
+  req: ExchangeRequest;
+  kind: EndpointKind;
+  view: RequestView;
+  maskings: Map<string, number>;
+  notInspected: string[];
+  blocked: boolean;
+  adapter: StreamAdapter | null;
+  recordAdapter: StreamAdapter | null;
+  bufferedResponse: string | null;
+  bufferedTransform: BufferedBodyTransform | null;
+}
+
+export interface InspectorOptions {
+  masker: Masker;
+  masking: Config['masking'];
+  maxInspectedBodyBytes: number;
+  onInteraction(i: Interaction): void;
+  now?: () => number;
+}
+
+const TEXTUAL = /^(?:text\/|application\/(?:json|x-ndjson|.*\+json|x-www-form-urlencoded))/i;
+
+export class Inspector {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(private readonly opts: InspectorOptions) {}
+
+  hooks(): Required<Pick<InterceptHooks, 'inspectRequest' | 'responseTransform' | 'onExchangeEnd'>> {
+    return {
+      inspectRequest: (req, body) => this.inspectRequest(req, body),
+      responseTransform: (req, head) => this.responseTransform(req, head),
+      onExchangeEnd: (s) => this.finish(s),
+    };
+  }
+
+  inspectRequest(req: ExchangeRequest, body: Buffer | null): RequestAction {
+    const kind = classifyEndpoint(req.method, req.host, req.path);
+    const p: Pending = {
+      req,
+      kind,
+      view: readRequest(kind, req.path, null),
+      maskings: new Map(),
+      notInspected: [],
+      blocked: false,
+      adapter: null,
+      recordAdapter: null,
+      bufferedResponse: null,
+      bufferedTransform: null,
+    };
+    this.pending.set(req.id, p);
+    const { masking } = this.opts;
+
+    const uninspectable = (reason: string): RequestAction => {
+      p.notInspected.push(`request: ${reason}`);
+      if (masking.uninspectable === 'block') return this.refuse(p, `Witness blocked this request because it could not be inspected (${reason}).`);
+      return { kind: 'forward' };
+    };
+
+    if (body === null) return uninspectable(`body larger than ${this.opts.maxInspectedBodyBytes} bytes`);
+    if (body.length === 0) return { kind: 'forward' };
+    const decoded = decodeBody(body, req.headers['content-encoding']);
+    if (!decoded.ok) return uninspectable(decoded.reason);
+
+    const type = String(req.headers['content-type'] ?? 'application/json');
+    const text = decoded.body.toString('utf8');
+    let parsed: unknown;
+    let isJson = false;
+    try {
+      parsed = JSON.parse(text);
+      isJson = true;
+    } catch {
+      if (!TEXTUAL.test(type)) return uninspectable(`content-type ${type} is not inspected`);
+    }
+
+    let maskedText = text;
+    let findings: Array<{ type: string }> = [];
+    let maskedValue: unknown = parsed;
+    if (isJson) {
+      const r = maskDeep(parsed, this.opts.masker);
+      findings = r.findings;
+      maskedValue = r.value;
+      if (r.value !== parsed) maskedText = JSON.stringify(r.value);
+    } else {
+      const r = this.opts.masker.mask(text);
+      findings = r.findings;
+      maskedText = r.text;
+    }
+    for (const f of findings) p.maskings.set(f.type, (p.maskings.get(f.type) ?? 0) + 1);
+    p.view = readRequest(kind, req.path, isJson ? maskedValue : null);
+    if (!isJson) p.view.prompt = maskedText;
+
+    if (findings.length === 0) return { kind: 'forward' };
+    const types = [...new Set(findings.map((f) => f.type))].join(', ');
+    if (masking.requests === 'block') {
+      return this.refuse(p, `Witness blocked this request: it contains secrets (${types}). Remove them from the prompt or the attached files and try again.`);
+    }
+    if (masking.requests === 'allow') return { kind: 'forward' };
+    // Re-sent uncompressed with the right length; every other header unchanged.
+    const headers: OutgoingHttpHeaders = { ...req.headers };
+    delete headers['content-encoding'];
+    delete headers['content-length'];
+    return { kind: 'forward', body: Buffer.from(maskedText, 'utf8'), headers };
+  }
+
+  responseTransform(req: ExchangeRequest, head: ExchangeResponseHead): Transform | null {
+    const p = this.pending.get(req.id);
+    if (!p) return null;
+    const type = String(head.headers['content-type'] ?? '');
+    const maskClient = this.opts.masking.responses === 'mask';
+    if (/^text\/event-stream/i.test(type)) {
+      const masked = adapterFor(p.kind, { masker: this.opts.masker, now: this.opts.now });
+      if (maskClient) {
+        p.adapter = masked;
+        return new SseAdapterTransform(masked);
+      }
+      p.adapter = masked;
+      return new SseAdapterTransform(adapterFor(p.kind, { masker: null }), masked);
+    }
+    if (TEXTUAL.test(type) || type === '') {
+      const t = new BufferedBodyTransform(this.opts.maxInspectedBodyBytes, (body) => this.processBuffered(p, body, maskClient));
+      p.bufferedTransform = t;
+      return t;
+    }
+    // Binary content: nothing to inspect, say so (the engine passes it through).
+    p.notInspected.push(`response: content-type ${type || 'unknown'} is not inspected`);
+    return new PassThrough();
+  }
+
+  /** Whole JSON/text responses (/models, token exchange, errors, non-streamed chat). */
+  private processBuffered(p: Pending, body: Buffer, maskClient: boolean): Buffer {
+    const text = body.toString('utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      const r = this.opts.masker.mask(text);
+      for (const f of r.findings) p.maskings.set(f.type, (p.maskings.get(f.type) ?? 0) + 1);
+      p.bufferedResponse = r.text;
+      return maskClient && r.findings.length ? Buffer.from(r.text) : body;
+    }
+    if (p.kind === 'token') {
+      // The client needs its token; the record must never hold it.
+      const record = maskDeep(json, this.opts.masker).value as Record<string, unknown>;
+      if (record && typeof record === 'object' && typeof record.token === 'string') record.token = this.opts.masker.placeholder('copilot-token', String((json as { token: string }).token));
+      p.maskings.set('copilot-token', (p.maskings.get('copilot-token') ?? 0) + 1);
+      p.bufferedResponse = JSON.stringify(record);
+      return body;
+    }
+    const r = maskDeep(json, this.opts.masker);
+    for (const f of r.findings) p.maskings.set(f.type, (p.maskings.get(f.type) ?? 0) + 1);
+    p.bufferedResponse = JSON.stringify(r.value).slice(0, 64 * 1024);
+    return maskClient && r.value !== json ? Buffer.from(JSON.stringify(r.value)) : body;
+  }
+
+  private refuse(p: Pending, message: string): RequestAction {
+    p.blocked = true;
+    const r = refusal(p.kind, message, { stream: p.view.stream || p.kind === 'completion', model: p.view.model });
+    return { kind: 'respond', status: r.status, headers: r.headers, body: r.body };
+  }
+
+  private finish(s: ExchangeSummary) {
+    const p = this.pending.get(s.request.id);
+    if (!p) return;
+    this.pending.delete(s.request.id);
+    const a = p.adapter;
+    const responseMaskings = new Map<string, number>(a?.maskings ?? []);
+    if (p.bufferedTransform?.notInspected) p.notInspected.push(`response: ${p.bufferedTransform.notInspected}`);
+    if (s.notInspected) p.notInspected.push(`response: ${s.notInspected}`);
+    const maskings: Interaction['maskings'] = [
+      ...[...p.maskings].map(([type, count]) => ({ type, where: 'request' as const, count })),
+      ...[...responseMaskings].map(([type, count]) => ({ type, where: 'response' as const, count })),
+    ];
+    const status: Interaction['status'] = p.blocked
+      ? 'blocked'
+      : s.outcome === 'client-abort'
+        ? 'client-abort'
+        : s.outcome === 'upstream-error' || (s.status ?? 0) >= 500 || (a?.summary.errors.length ?? 0) > 0
+          ? 'upstream-error'
+          : 'ok';
+    const interaction: Interaction = {
+      id: s.request.id,
+      time: new Date(s.timings.start).toISOString(),
+      endpoint: p.kind,
+      method: s.request.method,
+      host: s.request.host,
+      path: s.request.path,
+      plan: planForHost(s.request.host),
+      model: a?.summary.model ?? p.view.model,
+      client: clientInfo(s.request.headers),
+      prompt: p.view.prompt,
+      context: p.view.context,
+      contextFiles: p.view.contextFiles,
+      toolsOffered: p.view.tools,
+      response: a ? a.summary.text : p.bufferedResponse ?? '',
+      toolCalls: a?.summary.toolCalls.map((c) => ({ ...c })) ?? [],
+      finishReason: a?.summary.finishReason ?? null,
+      usage: a?.summary.usage ?? null,
+      maskings,
+      notInspected: p.notInspected,
+      decision: p.blocked ? 'blocked' : maskings.length > 0 ? 'masked' : 'allowed',
+      status,
+      httpStatus: s.status,
+      errors: [...(a?.summary.errors ?? []), ...(s.error ? [s.error] : [])],
+      timings: { start: s.timings.start, firstByte: s.timings.firstByte, firstToken: a?.firstTokenAt ?? null, end: s.timings.end },
+    };
+    this.opts.onInteraction(interaction);
+  }
+}
