@@ -6,6 +6,7 @@ import { realpathSync } from 'node:fs';
 import { isWitnessError } from './errors.js';
 import { caCommand } from './cli/ca.js';
 import { configCommand } from './cli/config.js';
+import { maskCommand } from './cli/mask.js';
 import { processIO, type CommandIO } from './cli/io.js';
 import { startCommand } from './cli/start.js';
 import { statusCommand } from './cli/status.js';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number
   status: statusCommand,
   ca: caCommand,
   config: configCommand,
+  mask: (argv, io) => maskCommand(argv, io),
 };
 
 const USAGE = `witness ${VERSION}: GitHub Copilot audit proxy
@@ -26,6 +28,7 @@ Commands:
   start     run the engine (proxy + control API) in the foreground
   status    is an engine running for a data dir, and where
   ca        ca cert: print the CA certificate to trust; ca activate-next
+  mask      mask secrets in stdin (stream) or in JSON lines (--jsonl)
   config    config schema | config check FILE
 
 Common options: --data-dir DIR, --port PORT, --config FILE, --json

@@ -18,6 +18,11 @@ export interface Detector {
    * running (a prefilter for throughput). Empty = always run.
    */
   readonly keywords: readonly string[];
+  /**
+   * Keywords are context that may lie far before the match (e.g. `kind: Secret`), so the
+   * prefilter must look at the whole text, not only near the match.
+   */
+  readonly contextKeywords?: boolean;
   /** Literal token prefixes (case-sensitive), for streaming hold-back of partial tokens. */
   readonly prefixes?: readonly string[];
   /** Characters that may follow a prefix inside a token (for hold-back). */

@@ -1,3 +1,4 @@
+import { KeywordIndex } from './keywords.js';
 /**
  * Finding secrets in text: run every detector whose keywords occur, collect the secret
  * spans, merge overlaps (the most specific detector names the merged span). Pure.
@@ -21,15 +22,25 @@ export function scan(text: string, detectors: readonly Detector[]): Finding[] {
  * Like scan(), and also where the earliest candidate that reaches the end of the text starts
  * (`openFrom`), validated or not: in a stream that text may still grow into a secret.
  */
-export function scanOpen(text: string, detectors: readonly Detector[]): { findings: Finding[]; openFrom: number } {
+export function scanOpen(text: string, detectors: readonly Detector[], from = 0): { findings: Finding[]; openFrom: number } {
   let openFrom = text.length;
-  if (text.length === 0) return { findings: [], openFrom };
-  const present = keywordsPresent(text.toLowerCase(), detectors);
+  if (text.length === 0 || from >= text.length) return { findings: [], openFrom };
+  // A match contains one of its detector's keywords, so only the scanned part needs them
+  // (except for detectors whose keywords are far-away context).
+  const pf = prefilterFor(detectors);
+  const present = new Uint8Array(pf.index.size);
+  pf.index.scan(text, present, from);
+  let presentAll: Uint8Array | null = from === 0 ? present : null;
   const raw: Finding[] = [];
-  for (const d of detectors) {
-    if (d.keywords.length > 0 && !d.keywords.some((k) => present.has(k))) continue;
+  for (let di = 0; di < detectors.length; di++) {
+    const d = detectors[di]!;
+    if (d.contextKeywords && presentAll === null) {
+      presentAll = new Uint8Array(pf.index.size);
+      pf.index.scan(text, presentAll, 0);
+    }
+    if (!wants(pf.ids[di]!, d.contextKeywords ? presentAll! : present)) continue;
     const re = d.pattern;
-    re.lastIndex = 0;
+    re.lastIndex = from;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
       if (m[0].length === 0) {
@@ -51,36 +62,28 @@ export function scanOpen(text: string, detectors: readonly Detector[]): { findin
   return { findings: mergeFindings(raw), openFrom };
 }
 
-const keywordIndex = new WeakMap<readonly Detector[], { re: RegExp; inside: Map<string, string[]> }>();
+interface Prefilter {
+  index: KeywordIndex;
+  /** Per detector: its keyword ids, or null when it always runs. */
+  ids: Array<number[] | null>;
+}
 
-/**
- * Which detector keywords occur in `lower`, found in one pass with one regex (an
- * `includes` per keyword per text cost more than all the detectors together).
- */
-function keywordsPresent(lower: string, detectors: readonly Detector[]): Set<string> {
-  let index = keywordIndex.get(detectors);
-  if (!index) {
-    const all = [...new Set(detectors.flatMap((d) => d.keywords))].filter((k) => k.length > 0);
-    all.sort((a, b) => b.length - a.length);
-    const re = new RegExp(all.map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|'), 'g');
-    // Keywords inside another keyword ("pass" in "password") occur whenever it does.
-    const inside = new Map(all.map((k) => [k, all.filter((o) => o !== k && k.includes(o))]));
-    index = { re, inside };
-    keywordIndex.set(detectors, index);
+const prefilters = new WeakMap<readonly Detector[], Prefilter>();
+
+export function prefilterFor(detectors: readonly Detector[]): Prefilter {
+  let p = prefilters.get(detectors);
+  if (!p) {
+    const index = new KeywordIndex(detectors.flatMap((d) => d.keywords));
+    p = { index, ids: detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : d.keywords.map((k) => index.id(k)).filter((x) => x >= 0))) };
+    prefilters.set(detectors, p);
   }
-  const { re, inside } = index;
-  const found = new Set<string>(['']);
-  re.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(lower)) !== null) {
-    const k = m[0];
-    if (!found.has(k)) {
-      found.add(k);
-      for (const o of inside.get(k) ?? []) found.add(o);
-    }
-    re.lastIndex = m.index + 1; // overlapping keywords
-  }
-  return found;
+  return p;
+}
+
+function wants(ids: number[] | null, present: Uint8Array): boolean {
+  if (ids === null) return true;
+  for (const id of ids) if (present[id]) return true;
+  return false;
 }
 
 const relaxedCache = new WeakMap<Detector, RegExp>();
@@ -110,9 +113,13 @@ export function openCandidateStart(text: string, detectors: readonly Detector[],
   let open = text.length;
   const start = Math.max(0, text.length - window);
   const tail = text.slice(start);
-  const lower = tail.toLowerCase();
-  for (const d of detectors) {
-    if (d.keywords.length > 0 && !d.keywords.some((k) => lower.includes(k) || partialAtEnd(lower, k))) continue;
+  const pf = prefilterFor(detectors);
+  const present = new Uint8Array(pf.index.size);
+  const endState = pf.index.scan(tail, present);
+  for (const id of pf.index.partialAt(endState)) present[id] = 1; // "…secr" may become "secret"
+  for (let di = 0; di < detectors.length; di++) {
+    const d = detectors[di]!;
+    if (!d.contextKeywords && !wants(pf.ids[di]!, present)) continue;
     const m = relaxed(d).exec(tail);
     if (m) {
       const span = secretSpan(m);
@@ -122,12 +129,6 @@ export function openCandidateStart(text: string, detectors: readonly Detector[],
     }
   }
   return open;
-}
-
-/** True when the end of `text` is a proper prefix of keyword `k` ("…secr" for "secret"). */
-function partialAtEnd(text: string, k: string): boolean {
-  for (let n = Math.min(k.length - 1, text.length); n > 0; n--) if (text.endsWith(k.slice(0, n))) return true;
-  return false;
 }
 
 function secretSpan(m: RegExpExecArray): [number, number] | null {

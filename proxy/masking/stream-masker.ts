@@ -16,6 +16,12 @@ import { looksLikeRealSecret } from './entropy.js';
 import { mergeFindings, openCandidateStart, scanOpen, type Finding } from './scan.js';
 
 const LOOKBEHIND = 4096;
+/**
+ * Matches are searched from this many characters before the pending text (key names,
+ * "Bearer ", URL schemes precede their secret by less); look-behinds and validators still
+ * see the whole LOOKBEHIND window.
+ */
+const CONTEXT_MARGIN = 512;
 const TAIL_WINDOW = 600;
 /** A held suffix longer than this is released anyway (masked as far as it can be). */
 const MAX_HOLD = 64 * 1024;
@@ -54,7 +60,7 @@ export class StreamingMasker {
     const window = this.emitted + this.pending;
     const windowBase = this.emittedBase;
     const offsetInWindow = this.emitted.length; // where pending starts in window
-    const { findings: all, openFrom } = scanOpen(window, this.masker.detectors);
+    const { findings: all, openFrom } = scanOpen(window, this.masker.detectors, Math.max(0, offsetInWindow - CONTEXT_MARGIN));
     // Findings inside already-forwarded text were decided earlier; one that reaches into
     // the pending text is masked from there on.
     const findings = all.filter((f) => f.end > offsetInWindow).map((f) => (f.start < offsetInWindow ? { ...f, start: offsetInWindow } : f));

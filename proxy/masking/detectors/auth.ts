@@ -97,7 +97,9 @@ export const authDetectors: Detector[] = [
     description: 'Kubernetes Secret data/stringData values (YAML)',
     // Values of `data:` / `stringData:` entries in a document that declares `kind: Secret`.
     pattern: /^(?<indent>[ \t]+)(?<key>[A-Za-z0-9_.\-]{1,253}):[ \t]+["']?(?<secret>[A-Za-z0-9+/=_\-.!@#$%^&*~]{4,20000})["']?[ \t]*$/dgm,
-    keywords: ['kind: secret', 'kind: "secret"', "kind: 'secret'"],
+    // Every candidate is a "key: value" line; whether the document is a Secret is checked by
+    // validate() on the whole text, so the prefilter only needs the ": " inside the match.
+    keywords: [': '],
     tail: /^[ \t]+[A-Za-z0-9_.\-]{1,253}:[ \t]*["']?[A-Za-z0-9+/=_\-.!@#$%^&*~]*$/m,
     priority: 45,
     validate: (s, ctx) => isInKubernetesSecretData(ctx.text, ctx.start) && s.length >= 4,

@@ -1,0 +1,69 @@
+/**
+ * `witness mask`: masks stdin to stdout as a stream (each piece is written as soon as it is
+ * safe). `--jsonl`: each input line {"id","text"} becomes {"id","text","findings":[{"type",
+ * "start","end"}]} with offsets into the input text, so anyone can score the detectors.
+ * Placeholders use this install's key (DATA_DIR/masking.key), like the audit records.
+ */
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
+import { loadOrCreateMaskingKey, Masker, StreamingMasker } from '../masking/index.js';
+import { parseCommon } from './args.js';
+import type { CommandIO } from './io.js';
+
+const HELP = `Usage: witness mask [--data-dir DIR] [--jsonl] < input > output
+
+  Reads text on stdin and writes it with secrets replaced by [MASKED:<type>:<hash>].
+  --jsonl   one JSON object per line in: {"id": …, "text": "…"}
+            one per line out: {"id", "text" (masked), "findings": [{"type","start","end"}]}`;
+
+export interface MaskStreams {
+  input: NodeJS.ReadableStream;
+  write(text: string): void;
+}
+
+export async function maskCommand(argv: string[], io: CommandIO, streams: MaskStreams = { input: process.stdin, write: (t) => void process.stdout.write(t) }): Promise<number> {
+  const args = parseCommon(argv, { jsonl: { type: 'boolean', default: false } });
+  if (args.help) {
+    io.out(HELP);
+    return 0;
+  }
+  mkdirSync(args.dataDir, { recursive: true, mode: 0o700 });
+  const masker = new Masker({ key: loadOrCreateMaskingKey(args.dataDir) });
+
+  if (args.extra.jsonl === true) {
+    let errors = 0;
+    let n = 0;
+    const rl = createInterface({ input: streams.input, crlfDelay: Infinity });
+    for await (const line of rl) {
+      n++;
+      if (!line.trim()) continue;
+      let obj: { id?: unknown; text?: unknown };
+      try {
+        obj = JSON.parse(line) as typeof obj;
+      } catch (e) {
+        errors++;
+        streams.write(JSON.stringify({ line: n, error: `invalid JSON: ${(e as Error).message}` }) + '\n');
+        continue;
+      }
+      if (typeof obj.text !== 'string') {
+        errors++;
+        streams.write(JSON.stringify({ line: n, id: obj.id ?? null, error: 'missing string field "text"' }) + '\n');
+        continue;
+      }
+      const r = masker.mask(obj.text);
+      streams.write(JSON.stringify({ id: obj.id ?? null, text: r.text, findings: r.findings.map((f) => ({ type: f.type, start: f.start, end: f.end })) }) + '\n');
+    }
+    return errors ? 1 : 0;
+  }
+
+  const sm = new StreamingMasker(masker);
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of streams.input) {
+    const out = sm.push(decoder.write(chunk as Buffer));
+    if (out) streams.write(out);
+  }
+  const rest = sm.push(decoder.end()) + sm.flush();
+  if (rest) streams.write(rest);
+  return 0;
+}

@@ -1,0 +1,60 @@
+/**
+ * Masking throughput on the shared dev corpus: Witness's whole-text masker vs the npm peer
+ * secretlint (recommended preset), run in this process on the same snippets; plus the
+ * streaming masker's cost per pushed chunk.
+ */
+import { randomBytes } from 'node:crypto';
+import { lintSource } from '@secretlint/core';
+import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
+import { Masker, StreamingMasker } from '../../proxy/masking/index.js';
+import { loadCorpus, SHARED_CORPUS } from '../helpers/corpus.js';
+import { round } from './clients.js';
+
+export async function runMaskingBench(log: (s: string) => void) {
+  const corpus = loadCorpus(SHARED_CORPUS);
+  const texts = corpus.map((e) => e.text);
+  const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
+  const masker = new Masker({ key: randomBytes(32) });
+
+  log('  witness whole-text masking');
+  for (const t of texts) masker.mask(t); // warm-up
+  const reps = 5;
+  let t0 = performance.now();
+  for (let r = 0; r < reps; r++) for (const t of texts) masker.mask(t);
+  const witnessMs = (performance.now() - t0) / reps;
+  const witnessMBs = bytes / 1048576 / (witnessMs / 1000);
+
+  log('  secretlint (recommended preset)');
+  const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
+  for (const t of texts.slice(0, 50)) await lintSource({ source: { content: t, filePath: '/snippet.txt', contentType: 'text' }, options: { config } });
+  t0 = performance.now();
+  let secretlintFindings = 0;
+  for (const t of texts) {
+    const r = await lintSource({ source: { content: t, filePath: '/snippet.txt', contentType: 'text' }, options: { config } });
+    secretlintFindings += r.messages.length;
+  }
+  const secretlintMs = performance.now() - t0;
+  const secretlintMBs = bytes / 1048576 / (secretlintMs / 1000);
+
+  log('  witness streaming (16-character chunks, like model tokens)');
+  const joined = texts.slice(0, 600).join('\n\n');
+  const sm = new StreamingMasker(masker);
+  t0 = performance.now();
+  let pushes = 0;
+  for (let i = 0; i < joined.length; i += 16) {
+    sm.push(joined.slice(i, i + 16));
+    pushes++;
+  }
+  sm.flush();
+  const streamMs = performance.now() - t0;
+
+  return {
+    corpusBytes: bytes,
+    snippets: texts.length,
+    witnessMBps: round(witnessMBs, 1),
+    secretlintMBps: round(secretlintMBs, 2),
+    ratioVsSecretlint: round(witnessMBs / secretlintMBs, 1),
+    secretlintFindings,
+    streaming16: { MBps: round(Buffer.byteLength(joined) / 1048576 / (streamMs / 1000), 2), usPerPush: round((streamMs * 1000) / pushes, 1) },
+  };
+}

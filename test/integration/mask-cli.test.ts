@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, WITNESS_BIN } from '../helpers/cli.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'witness-mask-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('witness mask', () => {
+  it('streams: safe text comes out before the input ends, a split secret comes out masked', async () => {
+    const child = spawn(process.execPath, [WITNESS_BIN, 'mask', '--data-dir', dataDir], { env: { ...process.env, WITNESS_FROM_SOURCE: '1' } });
+    let out = '';
+    const waitFor = (s: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "${s}" in ${JSON.stringify(out)}`)), 15_000);
+        const check = () => out.includes(s) && (clearTimeout(timer), resolve());
+        child.stdout.on('data', (d) => {
+          out += d;
+          check();
+        });
+        check();
+      });
+    child.stdin.write('Deploy notes:\nthe build is green.\n');
+    await waitFor('the build is green.\n'); // written while stdin is still open
+    child.stdin.write('token: ghp_A1b2C3d4E5f6G7h8I9');
+    child.stdin.write('j0K1l2M3n4O5p6Q7r8 end\n');
+    child.stdin.end();
+    await new Promise((r) => child.on('close', r));
+    expect(out).toMatch(/^Deploy notes:\nthe build is green\.\ntoken: \[MASKED:github-pat:[0-9a-f]{4}\] end\n$/);
+  });
+
+  it('--jsonl gives masked text and findings with input offsets; bad lines are reported, not dropped', async () => {
+    const input = [
+      JSON.stringify({ id: 'a', text: 'export AWS_ACCESS_KEY_ID=AKIAQTB437GVLYHHS3DG' }),
+      'not json',
+      JSON.stringify({ id: 'b', text: 'nothing secret here' }),
+    ].join('\n');
+    const r = await runCli(['mask', '--jsonl', '--data-dir', dataDir], { input });
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toEqual({ id: 'a', text: expect.stringMatching(/^export AWS_ACCESS_KEY_ID=\[MASKED:aws-access-key-id:[0-9a-f]{4}\]$/), findings: [{ type: 'aws-access-key-id', start: 25, end: 45 }] });
+    expect(lines[1]).toMatchObject({ line: 2, error: expect.stringMatching(/invalid JSON/) });
+    expect(lines[2]).toEqual({ id: 'b', text: 'nothing secret here', findings: [] });
+    expect(r.code).toBe(1);
+  });
+
+  it('uses the install key: the same secret gets the same placeholder every time', async () => {
+    const a = await runCli(['mask', '--data-dir', dataDir], { input: 'sk_live_51Hq8Zt3Kq9X2vLmN4bP7cR1dS6fT0gU\n' });
+    const b = await runCli(['mask', '--data-dir', dataDir], { input: 'again sk_live_51Hq8Zt3Kq9X2vLmN4bP7cR1dS6fT0gU\n' });
+    const ph = /\[MASKED:stripe-secret-key:[0-9a-f]{4}\]/;
+    expect(a.stdout.match(ph)![0]).toBe(b.stdout.match(ph)![0]);
+  });
+});
