@@ -99,33 +99,59 @@ function relaxed(d: Detector): RegExp {
     const src = d.pattern.source
       .replace(/\{(\d+),(\d*)\}/g, (m, a: string, b: string) => (Number(a) > 1 ? `{1,${b}}` : m))
       .replace(/\{(\d+)\}/g, (m, a: string) => (Number(a) > 1 ? `{1,${a}}` : m));
-    re = new RegExp(`(?:${src})(?![\\s\\S])`, d.pattern.flags.replace('g', '').replace('y', ''));
+    // No `d` flag: building match indices is the costly part, and holding from the start of
+    // the whole candidate (its key name included) is just as safe.
+    re = new RegExp(`(?:${src})(?![\\s\\S])`, d.pattern.flags.replace(/[gyd]/g, ''));
     relaxedCache.set(d, re);
   }
   return re;
 }
 
+interface HoldFilter {
+  index: KeywordIndex;
+  ids: Array<number[] | null>;
+}
+const holdFilters = new WeakMap<readonly Detector[], HoldFilter>();
+
+/** Triggers for streaming hold-back: a detector's keywords and its token prefixes. */
+function holdFilterFor(detectors: readonly Detector[]): HoldFilter {
+  let f = holdFilters.get(detectors);
+  if (!f) {
+    const words = (d: Detector) => [...d.keywords, ...(d.prefixes ?? []).map((p) => p.toLowerCase())];
+    const index = new KeywordIndex(detectors.flatMap(words));
+    f = { index, ids: detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : words(d).map((k) => index.id(k)).filter((x) => x >= 0))) };
+    holdFilters.set(detectors, f);
+  }
+  return f;
+}
+
 /**
- * Where the earliest partial candidate at the end of `text` starts (from `from` on), or
- * text.length. Only the last `window` characters are searched.
+ * Where the earliest candidate still in progress at the end of `text` starts (from `from`
+ * on), or text.length: a value still shorter than its detector's minimum, a token prefix
+ * with too few characters yet, a key whose value has not started. Only the last `window`
+ * characters are searched, and only detectors whose keywords or prefixes occur there
+ * (or have begun at the very end) are tried.
  */
 export function openCandidateStart(text: string, detectors: readonly Detector[], from: number, window = 600): number {
   let open = text.length;
   const start = Math.max(0, text.length - window);
   const tail = text.slice(start);
-  const pf = prefilterFor(detectors);
-  const present = new Uint8Array(pf.index.size);
-  const endState = pf.index.scan(tail, present);
-  for (const id of pf.index.partialAt(endState)) present[id] = 1; // "…secr" may become "secret"
+  const hf = holdFilterFor(detectors);
+  const present = new Uint8Array(hf.index.size);
+  const endState = hf.index.scan(tail, present);
+  for (const id of hf.index.partialAt(endState)) present[id] = 1; // "…secr" may become "secret"
+  const floor = (at: number, matchEnd: number) => {
+    if (at >= from) open = Math.min(open, at);
+    else if (matchEnd > from) open = Math.min(open, from);
+  };
   for (let di = 0; di < detectors.length; di++) {
     const d = detectors[di]!;
-    if (!d.contextKeywords && !wants(pf.ids[di]!, present)) continue;
+    if (!wants(hf.ids[di]!, present)) continue;
     const m = relaxed(d).exec(tail);
-    if (m) {
-      const span = secretSpan(m);
-      const at = start + (span ? span[0] : m.index);
-      if (at >= from) open = Math.min(open, at);
-      else if (start + m.index + m[0].length > from) open = Math.min(open, from);
+    if (m) floor(start + m.index, start + m.index + m[0].length);
+    if (d.tail) {
+      const t = d.tail.exec(tail);
+      if (t) floor(start + t.index, text.length);
     }
   }
   return open;

@@ -96,16 +96,8 @@ export class StreamingMasker {
     for (const f of findings) if (f.end >= end) hold = Math.min(hold, f.start);
 
     const tailFrom = Math.max(pendingStart, end - TAIL_WINDOW);
-    const tailText = window.slice(Math.max(0, end - TAIL_WINDOW));
-    const tailOffset = Math.max(0, end - TAIL_WINDOW);
-    for (const d of this.masker.detectors) {
-      if (!d.tail) continue;
-      const m = d.tail.exec(tailText);
-      if (m) hold = Math.min(hold, Math.max(tailOffset + m.index, tailFrom));
-    }
-
     // Partial candidates: a value shorter than its detector's minimum so far, a token
-    // prefix followed by too few characters, a key whose value has just begun.
+    // prefix followed by too few characters, a key whose value has not started yet.
     hold = Math.min(hold, openCandidateStart(window, this.masker.detectors, pendingStart, TAIL_WINDOW));
     for (const d of this.masker.detectors) {
       const h = d.hold?.(window);
