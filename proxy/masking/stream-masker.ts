@@ -26,7 +26,7 @@ const TAIL_WINDOW = 600;
 /** A held suffix longer than this is released anyway (masked as far as it can be). */
 const MAX_HOLD = 64 * 1024;
 
-export interface StreamFinding extends Finding {}
+export type StreamFinding = Finding;
 
 export class StreamingMasker {
   /** Text already forwarded (only the last LOOKBEHIND chars are kept). */

@@ -43,19 +43,28 @@ export class ChatCompletionsAdapter extends BaseAdapter {
       if (this.legacy) {
         if (typeof choice.text === 'string') {
           const out = this.text(tkey, choice.text);
-          if (out !== choice.text) ((choice.text = out), (changed = true));
+          if (out !== choice.text) {
+          choice.text = out;
+          changed = true;
+        }
         }
       } else {
         const delta = choice.delta ?? choice.message;
         if (delta && typeof delta === 'object') {
           if (typeof delta.content === 'string') {
             const out = this.text(tkey, delta.content);
-            if (out !== delta.content) ((delta.content = out), (changed = true));
+            if (out !== delta.content) {
+          delta.content = out;
+          changed = true;
+        }
           }
           if (Array.isArray(delta.tool_calls)) {
             // Text before a tool call goes out now, ahead of the call.
             const pre = this.flushText(tkey);
-            if (pre) ((delta.content = pre + (typeof delta.content === 'string' ? delta.content : '')), (changed = true));
+            if (pre) {
+          delta.content = pre + (typeof delta.content === 'string' ? delta.content : '');
+          changed = true;
+        }
             for (const tc of delta.tool_calls) {
               const key = this.callKey(ci, tc);
               const fn = tc.function ?? {};
@@ -64,7 +73,10 @@ export class ChatCompletionsAdapter extends BaseAdapter {
               }
               if (typeof fn.arguments === 'string') {
                 const out = this.args(key, fn.arguments);
-                if (out !== fn.arguments) ((fn.arguments = out), (changed = true));
+                if (out !== fn.arguments) {
+          fn.arguments = out;
+          changed = true;
+        }
               }
             }
           }
