@@ -16,7 +16,8 @@ export interface CorpusEntry {
   category: string;
 }
 
-export const SHARED_CORPUS = fileURLToPath(new URL('../../../shared/fixtures/secrets/dev-corpus.jsonl', import.meta.url));
+/** Copy of shared/fixtures/secrets/dev-corpus.jsonl (synthetic, fake values). */
+export const SHARED_CORPUS = fileURLToPath(new URL('../fixtures/secrets/dev-corpus.jsonl', import.meta.url));
 export const OWN_CORPUS = fileURLToPath(new URL('../fixtures/secrets/own-corpus.jsonl', import.meta.url));
 
 export function loadCorpus(file: string): CorpusEntry[] {
