@@ -7,6 +7,7 @@ import { isWitnessError } from './errors.js';
 import { caCommand } from './cli/ca.js';
 import { configCommand } from './cli/config.js';
 import { maskCommand } from './cli/mask.js';
+import { exportCommand, searchCommand, verifyCommand } from './cli/audit.js';
 import { processIO, type CommandIO } from './cli/io.js';
 import { startCommand } from './cli/start.js';
 import { statusCommand } from './cli/status.js';
@@ -18,6 +19,9 @@ const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number
   ca: caCommand,
   config: configCommand,
   mask: (argv, io) => maskCommand(argv, io),
+  verify: verifyCommand,
+  search: searchCommand,
+  export: (argv, io) => exportCommand(argv, io),
 };
 
 const USAGE = `witness ${VERSION}: GitHub Copilot audit proxy
@@ -29,6 +33,9 @@ Commands:
   status    is an engine running for a data dir, and where
   ca        ca cert: print the CA certificate to trust; ca activate-next
   mask      mask secrets in stdin (stream) or in JSON lines (--jsonl)
+  verify    check the audit trail's hash chain (exit 4 when tampered)
+  search    search the audit trail (filters + full text)
+  export    export the audit trail: --format jsonl|har|ocsf
   config    config schema | config check FILE
 
 Common options: --data-dir DIR, --port PORT, --config FILE, --json

@@ -10,6 +10,7 @@ import { WitnessError } from './errors.js';
 import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
+import { AuditStore, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -21,6 +22,8 @@ export interface EngineOptions {
   log: Logger;
   keyProtector?: KeyProtector;
   now?: () => Date;
+  /** Wraps the audit store's data key (desktop: OS keychain); default: key file or passphrase. */
+  storeKeyProvider?: StoreKeyProvider;
   /** Extra hooks (tests, later stages); the engine's own observers always run. */
   hooks?: InterceptHooks;
 }
@@ -38,6 +41,7 @@ export class Engine {
   private readonly hosts: string[];
   private masker!: Masker;
   private inspector!: Inspector;
+  private store!: AuditStore;
 
   constructor(private readonly opts: EngineOptions) {
     this.hosts = effectiveInterceptHosts(opts.config.intercept);
@@ -57,16 +61,33 @@ export class Engine {
     this.startedAt = this.now();
     this.ca = await this.loadCa();
     this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir) });
+    this.store = await AuditStore.open({ dataDir, log, ...(this.opts.storeKeyProvider ? { keyProvider: this.opts.storeKeyProvider } : {}) });
+    for (const issue of this.store.issues) log.error('audit store problem found at start', { where: issue.where, seq: issue.seq, problem: issue.message });
     this.inspector = new Inspector({
       masker: this.masker,
       masking: config.masking,
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
-      onInteraction: (i) => this.bus.publish('interaction.completed', i),
+      onInteraction: (i) => {
+        this.bus.publish('interaction.completed', i);
+        this.store.append(i).then(
+          (r) => this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash }),
+          (e) => log.error('could not store an audit record', { err: e, id: i.id }),
+        );
+      },
     });
     this.pool = new UpstreamPool(config.upstream);
     this.proxy = this.makeProxy(config.proxy.port);
     await this.proxy.start();
-    this.control = new ControlServer({ port: config.control.port, bus: this.bus, log, handlers: { status: () => this.status() } });
+    this.control = new ControlServer({
+      port: config.control.port,
+      bus: this.bus,
+      log,
+      handlers: {
+        status: () => this.status(),
+        search: (q) => search(this.store.db, q),
+        record: ({ id }) => this.store.get(id),
+      },
+    });
     try {
       await this.control.start();
     } catch (e) {
@@ -90,6 +111,7 @@ export class Engine {
     if (this.caTimer) clearInterval(this.caTimer);
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.pool?.close();
+    await this.store?.close();
     removeControlFile(this.opts.dataDir);
     this.opts.log.info('engine stopped');
   }
@@ -108,6 +130,9 @@ export class Engine {
   }
   get caState() {
     return this.ca;
+  }
+  get auditStore() {
+    return this.store;
   }
 
   status(): Status {
@@ -130,6 +155,7 @@ export class Engine {
       intercept: { hosts: this.hosts, websockets: this.opts.config.intercept.websockets },
       counters: { ...this.proxy.counters, refusedPeers: this.proxy.counters.refusedPeers + this.control.refusedPeers },
       lastInterceptedAt: this.lastInterceptedAt?.toISOString() ?? null,
+      audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message) },
     };
   }
 

@@ -13,6 +13,9 @@ export type WitnessErrorCode =
   | 'ENGINE_NOT_RUNNING'
   | 'CONTROL_UNREACHABLE'
   | 'CONTROL_REJECTED'
+  | 'STORE_LOCKED'
+  | 'STORE_CORRUPT'
+  | 'STORE_TAMPERED'
   | 'USAGE';
 
 export class WitnessError extends Error {

@@ -35,6 +35,7 @@ export const StatusSchema = z.object({
   intercept: z.object({ hosts: z.array(z.string()), websockets: z.enum(['refuse', 'passthrough']) }),
   counters: CountersSchema,
   lastInterceptedAt: z.string().nullable(),
+  audit: z.object({ records: z.number(), headSeq: z.number(), issues: z.array(z.string()) }),
 });
 export type Status = z.infer<typeof StatusSchema>;
 
@@ -93,6 +94,8 @@ export const InteractionSchema = z.object({
   client: ClientInfoSchema,
   prompt: z.string(),
   context: z.array(z.string()),
+  /** The whole conversation as sent (agent mode resends it every turn), masked. */
+  messages: z.array(z.object({ role: z.string(), text: z.string() })),
   contextFiles: z.array(z.string()),
   toolsOffered: z.array(z.string()),
   response: z.string(),
@@ -111,11 +114,58 @@ export const InteractionSchema = z.object({
 });
 export type Interaction = z.infer<typeof InteractionSchema>;
 
+/** A stored audit record (schema v1), message bodies resolved. */
+export const AuditRecordSchema = InteractionSchema.extend({
+  v: z.number(),
+  seq: z.number(),
+  device: z.string(),
+  user: z.string(),
+  ruleIds: z.array(z.string()),
+  approval: z.unknown(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+export const SearchQuerySchema = z
+  .object({
+    q: z.string().max(500).optional().describe('full-text query over masked prompt, response and tool calls (FTS4 syntax)'),
+    since: z.string().optional().describe('ISO time or epoch ms; records at or after'),
+    until: z.string().optional().describe('ISO time or epoch ms; records at or before'),
+    user: z.string().optional(),
+    client: z.string().optional().describe('editor, e.g. "VS Code"'),
+    model: z.string().optional(),
+    endpoint: z.string().optional(),
+    decision: z.string().optional(),
+    status: z.string().optional(),
+    masked: z.union([z.boolean(), z.enum(['true', 'false'])]).optional().describe('only records with (true) or without (false) masked secrets'),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    before: z.coerce.number().int().optional().describe('cursor: return records with seq below this'),
+  })
+  .strict();
+
+export const SearchHitSchema = z.object({
+  seq: z.number(),
+  id: z.string(),
+  time: z.string(),
+  user: z.string(),
+  client: z.string().nullable(),
+  endpoint: z.string(),
+  model: z.string().nullable(),
+  decision: z.string(),
+  status: z.string(),
+  maskings: z.number(),
+  prompt: z.string(),
+  response: z.string(),
+  toolCalls: z.array(z.string()),
+});
+export const SearchPageSchema = z.object({ items: z.array(SearchHitSchema), nextBefore: z.number().nullable(), total: z.number() });
+
 /** Every event the stream can carry, by type. */
 export const EventSchemas = {
   'exchange.started': ExchangeStartedSchema,
   'exchange.completed': ExchangeCompletedSchema,
   'interaction.completed': InteractionSchema,
+  'record.stored': z.object({ id: z.string(), seq: z.number(), hash: z.string() }),
 } as const;
 export type EventType = keyof typeof EventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventSchemas)[T]>;
@@ -133,6 +183,8 @@ export const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), me
 /** Request/response methods. `input` is the JSON body (or query for GET). */
 export const Methods = {
   status: { method: 'GET', path: `${API_PREFIX}/status`, input: z.object({}).strict(), output: StatusSchema },
+  search: { method: 'GET', path: `${API_PREFIX}/records`, input: SearchQuerySchema, output: SearchPageSchema },
+  record: { method: 'GET', path: `${API_PREFIX}/record`, input: z.object({ id: z.string() }).strict(), output: AuditRecordSchema.nullable() },
 } as const;
 export type MethodName = keyof typeof Methods;
 export type MethodInput<M extends MethodName> = z.input<(typeof Methods)[M]['input']>;

@@ -221,6 +221,7 @@ export class Inspector {
       client: clientInfo(s.request.headers),
       prompt: p.view.prompt,
       context: p.view.context,
+      messages: p.view.messages,
       contextFiles: p.view.contextFiles,
       toolsOffered: p.view.tools,
       response: a ? a.summary.text : p.bufferedResponse ?? '',

@@ -23,6 +23,7 @@ export interface RequestView {
   model: string | null;
   prompt: string;
   context: string[];
+  messages: Array<{ role: string; text: string }>;
   contextFiles: string[];
   tools: string[];
   stream: boolean;
@@ -60,6 +61,16 @@ function editorName(editorVersion: string | null, integration: string | null, ua
   return ua ? ua.split('/')[0]! : null;
 }
 
+/** All text of one message/input item: content, tool results, tool-call arguments. */
+function messageText(m: any): string {
+  if (!m || typeof m !== 'object') return '';
+  const parts = [contentText(m.content)];
+  if (Array.isArray(m.tool_calls)) for (const tc of m.tool_calls) parts.push(`${tc?.function?.name ?? ''}(${tc?.function?.arguments ?? ''})`);
+  if (typeof m.arguments === 'string') parts.push(`${m.name ?? ''}(${m.arguments})`);
+  if (typeof m.output === 'string') parts.push(m.output);
+  return parts.filter(Boolean).join('\n');
+}
+
 /** Text of an OpenAI/Anthropic message content (string or parts). */
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -95,7 +106,7 @@ export function contextFilesOf(texts: string[]): string[] {
 }
 
 export function readRequest(kind: EndpointKind, path: string, body: any): RequestView {
-  const view: RequestView = { model: null, prompt: '', context: [], contextFiles: [], tools: [], stream: false };
+  const view: RequestView = { model: null, prompt: '', context: [], messages: [], contextFiles: [], tools: [], stream: false };
   if (!body || typeof body !== 'object') return view;
   view.model = typeof body.model === 'string' ? body.model : engineModel(path);
   view.stream = body.stream === true;
@@ -109,6 +120,8 @@ export function readRequest(kind: EndpointKind, path: string, body: any): Reques
     const lang = body.extra?.language ? [`language: ${body.extra.language}`] : [];
     view.context.push(...lang);
   } else if (Array.isArray(body.messages)) {
+    view.messages = body.messages.map((m: any) => ({ role: String(m?.role ?? ''), text: messageText(m) }));
+    if (typeof body.system === 'string' || Array.isArray(body.system)) view.messages.unshift({ role: 'system', text: contentText(body.system) });
     const users = body.messages.filter((m: any) => m?.role === 'user');
     const last = users[users.length - 1];
     const text = contentText(last?.content);
@@ -117,6 +130,7 @@ export function readRequest(kind: EndpointKind, path: string, body: any): Reques
     view.context = h.context;
     if (typeof body.system === 'string' || Array.isArray(body.system)) void 0; // system prompts are not the human's words
   } else if (Array.isArray(body.input)) {
+    view.messages = body.input.map((i: any) => ({ role: String(i?.role ?? i?.type ?? ''), text: messageText(i) }));
     const users = body.input.filter((i: any) => i?.role === 'user');
     const h = humanText(contentText(users[users.length - 1]?.content));
     view.prompt = h.prompt;

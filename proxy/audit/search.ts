@@ -1,0 +1,99 @@
+/** Browsing and searching the audit index: filters, full-text (FTS4), keyset pagination. */
+import type { Database } from 'sql.js';
+import type { z } from 'zod';
+import { SearchQuerySchema } from '../control/contract.js';
+import type { AuditRecord } from './record.js';
+
+export type SearchQuery = z.input<typeof SearchQuerySchema>;
+export { SearchQuerySchema };
+
+export interface SearchHit {
+  seq: number;
+  id: string;
+  time: string;
+  user: string;
+  client: string | null;
+  endpoint: string;
+  model: string | null;
+  decision: string;
+  status: string;
+  maskings: number;
+  prompt: string;
+  response: string;
+  toolCalls: string[];
+}
+
+export interface SearchPage {
+  items: SearchHit[];
+  nextBefore: number | null;
+  total: number;
+}
+
+export function parseTime(s: string | undefined): number | undefined {
+  if (s === undefined || s === '') return undefined;
+  if (/^\d+$/.test(s)) return Number(s);
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new Error(`not a time: "${s}" (use ISO 8601 or epoch milliseconds)`);
+  return t;
+}
+
+export function search(db: Database, input: SearchQuery): SearchPage {
+  const q = SearchQuerySchema.parse(input);
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  const add = (sql: string, v: string | number) => {
+    where.push(sql);
+    args.push(v);
+  };
+  const since = parseTime(q.since);
+  const until = parseTime(q.until);
+  if (since !== undefined) add('r.ts >= ?', since);
+  if (until !== undefined) add('r.ts <= ?', until);
+  if (q.user) add('r.user = ?', q.user);
+  if (q.client) add('r.editor = ?', q.client);
+  if (q.model) add('r.model = ?', q.model);
+  if (q.endpoint) add('r.endpoint = ?', q.endpoint);
+  if (q.decision) add('r.decision = ?', q.decision);
+  if (q.status) add('r.status = ?', q.status);
+  if (q.masked !== undefined) where.push(q.masked === true || q.masked === 'true' ? 'r.maskings > 0' : 'r.maskings = 0');
+  let from = 'records r';
+  if (q.q && q.q.trim()) {
+    from = 'records r JOIN records_fts f ON f.docid = r.seq';
+    add('records_fts MATCH ?', ftsQuery(q.q));
+  }
+  const base = `FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''}`;
+  const total = Number(db.exec(`SELECT count(*) ${base}`, args)[0]?.values[0]?.[0] ?? 0);
+  const pageWhere = q.before !== undefined ? `${where.length ? ' AND' : ' WHERE'} r.seq < ?` : '';
+  const rows = db.exec(`SELECT r.json ${base}${pageWhere} ORDER BY r.seq DESC LIMIT ?`, [...args, ...(q.before !== undefined ? [q.before] : []), q.limit]);
+  const items = (rows[0]?.values ?? []).map((v) => hit(JSON.parse(v[0] as string) as AuditRecord));
+  const last = items[items.length - 1];
+  return { items, nextBefore: items.length === q.limit && last ? last.seq : null, total };
+}
+
+/** Plain words become an AND of quoted terms; FTS operators are kept when the user wrote them. */
+function ftsQuery(q: string): string {
+  if (/["*]|\b(?:AND|OR|NOT|NEAR)\b/.test(q)) return q;
+  return q
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => `"${w.replace(/"/g, '')}"`)
+    .join(' ');
+}
+
+function hit(r: AuditRecord): SearchHit {
+  return {
+    seq: r.seq,
+    id: r.id,
+    time: r.time,
+    user: r.user,
+    client: r.client.editor,
+    endpoint: r.endpoint,
+    model: r.model,
+    decision: r.decision,
+    status: r.status,
+    maskings: r.maskings.reduce((a, m) => a + m.count, 0),
+    prompt: r.prompt.slice(0, 500),
+    response: r.response.slice(0, 500),
+    toolCalls: r.toolCalls.map((c) => c.name),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Audit commands, reading the store directly (read-only, safe while an engine runs):
+ *   witness verify  — recompute the hash chain; exit 0 intact, 4 when not (names the first bad seq)
+ *   witness search  — filters + full-text, newest first
+ *   witness export  — jsonl | har | ocsf to stdout
+ */
+import { AuditStore, exportRecords, parseTime, search, type ExportFormat } from '../audit/index.js';
+import { WitnessError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { parseCommon } from './args.js';
+import type { CommandIO } from './io.js';
+
+export const EXIT_TAMPERED = 4;
+
+async function openReadOnly(dataDir: string, io: CommandIO) {
+  return AuditStore.open({ dataDir, readOnly: true, log: createLogger({ level: 'warn', write: io.log }) });
+}
+
+export async function verifyCommand(argv: string[], io: CommandIO): Promise<number> {
+  const args = parseCommon(argv);
+  if (args.help) {
+    io.out('Usage: witness verify [--data-dir DIR] [--json]\n\nRecomputes the audit hash chain. Exit 0 when intact, 4 when not (the first bad seq is named).');
+    return 0;
+  }
+  const store = await openReadOnly(args.dataDir, io);
+  const r = store.verify();
+  if (args.json) io.out(JSON.stringify(r, null, 2));
+  else if (r.ok) {
+    io.out(`Audit trail intact: ${r.records} records, head seq ${r.head?.seq ?? 0} (${r.head?.hash.slice(0, 16) ?? '-'}…)` + (r.checkpoint ? `, signed checkpoint at seq ${r.checkpoint.seq} valid.` : '.'));
+  } else {
+    io.out(`Audit trail NOT intact: first bad seq ${r.firstBadSeq ?? '?'}.`);
+    for (const p of r.problems) io.out(`  - ${p.message}`);
+  }
+  return r.ok ? 0 : EXIT_TAMPERED;
+}
+
+export async function searchCommand(argv: string[], io: CommandIO): Promise<number> {
+  const opts = {
+    q: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    user: { type: 'string' },
+    client: { type: 'string' },
+    model: { type: 'string' },
+    endpoint: { type: 'string' },
+    decision: { type: 'string' },
+    status: { type: 'string' },
+    masked: { type: 'boolean' },
+    limit: { type: 'string' },
+    before: { type: 'string' },
+  } as const;
+  const args = parseCommon(argv, opts);
+  if (args.help) {
+    io.out('Usage: witness search [TEXT] [--since T] [--until T] [--user U] [--client C] [--model M] [--endpoint E] [--decision D] [--status S] [--masked] [--limit N] [--before SEQ] [--data-dir DIR] [--json]');
+    return 0;
+  }
+  const e = args.extra;
+  const q: Record<string, unknown> = {};
+  for (const k of Object.keys(opts)) if (e[k] !== undefined) q[k] = e[k];
+  if (args.positionals.length) q.q = [q.q, ...args.positionals].filter(Boolean).join(' ');
+  const store = await openReadOnly(args.dataDir, io);
+  let page;
+  try {
+    page = search(store.db, q);
+  } catch (err) {
+    throw new WitnessError('USAGE', `Bad search: ${(err as Error).message}`);
+  }
+  if (args.json) {
+    io.out(JSON.stringify(page, null, 2));
+    return 0;
+  }
+  io.out(`${page.total} record(s)${page.total > page.items.length ? `, showing ${page.items.length}` : ''}`);
+  for (const h of page.items) {
+    io.out(`#${h.seq}  ${h.time}  ${h.user}  ${h.client ?? '-'}  ${h.endpoint}  ${h.model ?? '-'}  ${h.decision}${h.maskings ? ` (${h.maskings} masked)` : ''}  ${h.status}`);
+    if (h.prompt) io.out(`     prompt: ${oneLine(h.prompt)}`);
+    if (h.toolCalls.length) io.out(`     tools: ${h.toolCalls.join(', ')}`);
+  }
+  if (page.nextBefore !== null) io.out(`more: --before ${page.nextBefore}`);
+  return 0;
+}
+
+export async function exportCommand(argv: string[], io: CommandIO, write: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
+  const args = parseCommon(argv, { format: { type: 'string', default: 'jsonl' }, since: { type: 'string' }, until: { type: 'string' } });
+  if (args.help) {
+    io.out('Usage: witness export [--format jsonl|har|ocsf] [--since T] [--until T] [--data-dir DIR]');
+    return 0;
+  }
+  const format = String(args.extra.format);
+  if (!['jsonl', 'har', 'ocsf'].includes(format)) throw new WitnessError('USAGE', `--format must be jsonl, har or ocsf (got "${format}")`);
+  let since: number | undefined;
+  let until: number | undefined;
+  try {
+    since = parseTime(args.extra.since as string | undefined);
+    until = parseTime(args.extra.until as string | undefined);
+  } catch (err) {
+    throw new WitnessError('USAGE', (err as Error).message);
+  }
+  const store = await openReadOnly(args.dataDir, io);
+  const records = (function* () {
+    for (const r of store.iterate({ since, until })) yield store.resolve(r);
+  })();
+  exportRecords(records, format as ExportFormat, write);
+  return 0;
+}
+
+function oneLine(s: string): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > 120 ? t.slice(0, 117) + '…' : t;
+}

@@ -1,0 +1,39 @@
+/** Synthetic Interactions for audit-store tests (already masked, as the Inspector makes them). */
+import type { Interaction } from '../../proxy/control/index.js';
+
+let n = 0;
+export function interaction(over: Partial<Interaction> = {}): Interaction {
+  n++;
+  const start = Date.parse('2026-11-20T10:00:00Z') + n * 1000;
+  return {
+    id: `req-${n}`,
+    time: new Date(start).toISOString(),
+    endpoint: 'chat',
+    method: 'POST',
+    host: 'api.business.githubcopilot.com',
+    path: '/chat/completions',
+    plan: 'business',
+    model: 'gpt-4.1',
+    client: { editor: 'VS Code', editorVersion: 'vscode/1.108.0', plugin: 'copilot-chat/0.36.0', integrationId: 'vscode-chat', intent: 'conversation-panel', initiator: 'user', interactionId: 'i-1', requestId: `r-${n}`, userAgent: 'GitHubCopilotChat/0.36.0' },
+    prompt: `question number ${n}`,
+    context: [],
+    messages: [
+      { role: 'system', text: 'You are an AI programming assistant.' },
+      { role: 'user', text: `question number ${n}` },
+    ],
+    contextFiles: [],
+    toolsOffered: [],
+    response: `answer number ${n}`,
+    toolCalls: [],
+    finishReason: 'stop',
+    usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15, cachedTokens: null },
+    maskings: [],
+    notInspected: [],
+    decision: 'allowed',
+    status: 'ok',
+    httpStatus: 200,
+    errors: [],
+    timings: { start, firstByte: start + 100, firstToken: start + 120, end: start + 900 },
+    ...over,
+  };
+}

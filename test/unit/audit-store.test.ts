@@ -1,0 +1,252 @@
+import { createRequire } from 'node:module';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuditStore, exportRecords, passphraseKeyProvider, search, toOcsf } from '../../proxy/audit/index.js';
+import { AuditRecordSchema } from '../../proxy/control/index.js';
+import { interaction } from '../helpers/interactions.js';
+
+const dirs: string[] = [];
+const fresh = () => {
+  const d = mkdtempSync(join(tmpdir(), 'witness-audit-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
+});
+
+function allFileBytes(dir: string): Buffer {
+  const out: Buffer[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(readFileSync(p));
+    }
+  };
+  walk(dir);
+  return Buffer.concat(out);
+}
+
+/** Journal frames as [offset, length] pairs (after the 22-byte header). */
+function frames(file: string): Array<[number, number]> {
+  const b = readFileSync(file);
+  const out: Array<[number, number]> = [];
+  for (let p = 22; p + 4 <= b.length; ) {
+    const len = b.readUInt32BE(p);
+    out.push([p, 4 + len]);
+    p += 4 + len;
+  }
+  return out;
+}
+
+describe('audit store', () => {
+  it('stores, reads back, searches and verifies records; the chain links them', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir });
+    const r1 = await s.append(interaction({ prompt: 'why is the retry loop flaky' }));
+    const r2 = await s.append(interaction({ prompt: 'rename the payments module', decision: 'masked', maskings: [{ type: 'github-pat', where: 'request', count: 1 }] }));
+    expect(r1.seq).toBe(1);
+    expect(r2.prevHash).toBe(r1.hash);
+    expect(r1.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/); // UUIDv7
+    expect(AuditRecordSchema.parse(s.get(r2.id))).toMatchObject({ seq: 2, prompt: 'rename the payments module', messages: [{ role: 'system' }, { role: 'user' }] });
+    expect(search(s.db, { q: 'retry' }).items.map((h) => h.seq)).toEqual([1]);
+    expect(search(s.db, { masked: true }).items.map((h) => h.seq)).toEqual([2]);
+    expect(s.verify()).toMatchObject({ ok: true, records: 2, firstBadSeq: null });
+    await s.close();
+    const again = await AuditStore.open({ dataDir });
+    expect(again.verify()).toMatchObject({ ok: true, records: 2, checkpoint: { seq: 2, valid: true } });
+    await again.close();
+  });
+
+  it('writes nothing readable to disk: a planted prompt word is not in any file', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir });
+    for (let i = 0; i < 20; i++) await s.append(interaction({ prompt: `zebraquartz planted word ${i}`, response: 'zebraquartz reply' }));
+    expect(allFileBytes(dataDir).includes('zebraquartz')).toBe(false); // journal only
+    await s.compact();
+    await s.append(interaction({ prompt: 'zebraquartz after compaction' }));
+    await s.close();
+    expect(allFileBytes(dataDir).includes('zebraquartz')).toBe(false); // snapshot + journal
+    expect(statSync(join(dataDir, 'store')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'store', 'snapshot.bin')).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a wrong passphrase clearly and overwrites nothing', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir, keyProvider: passphraseKeyProvider('correct horse') });
+    await s.append(interaction());
+    await s.close();
+    const before = allFileBytes(dataDir);
+    await expect(AuditStore.open({ dataDir, keyProvider: passphraseKeyProvider('wrong horse') })).rejects.toMatchObject({ code: 'STORE_LOCKED', message: expect.stringMatching(/Wrong passphrase/) });
+    await expect(AuditStore.open({ dataDir })).rejects.toMatchObject({ code: 'STORE_LOCKED', message: expect.stringMatching(/WITNESS_STORE_PASSPHRASE/) });
+    expect(allFileBytes(dataDir).equals(before)).toBe(true);
+    const ok = await AuditStore.open({ dataDir, keyProvider: passphraseKeyProvider('correct horse') });
+    expect(ok.verify().records).toBe(1);
+    await ok.close();
+  });
+
+  it('drops a torn last frame (crash mid-write) with a warning, not a failed start', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir, compactEvery: 1000 });
+    for (let i = 0; i < 3; i++) await s.append(interaction());
+    // Simulate a crash: no close(); half a frame at the end of the journal.
+    const journal = join(dataDir, 'store', 'journal.bin');
+    const b = readFileSync(journal);
+    const [off, len] = frames(journal).pop()!;
+    writeFileSync(journal, Buffer.concat([b, b.subarray(off, off + Math.floor(len / 2))]));
+    const warnings: string[] = [];
+    const again = await AuditStore.open({ dataDir, log: { warn: (m: string) => warnings.push(m), info() {}, error() {}, debug() {}, child() { return this; } } as never });
+    expect(warnings.join()).toMatch(/torn frame/);
+    expect(again.issues).toEqual([]);
+    expect(again.verify()).toMatchObject({ ok: true, records: 3 });
+    const r = await again.append(interaction());
+    expect(r.seq).toBe(4);
+    await again.close();
+  });
+
+  describe('tampering', () => {
+    async function storeWith(n: number) {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir, compactEvery: 1000 });
+      for (let i = 0; i < n; i++) await s.append(interaction({ messages: [] }));
+      // No close: keep everything in the journal, as after a crash.
+      return { dataDir, journal: join(dataDir, 'store', 'journal.bin') };
+    }
+
+    it('a flipped byte in a journal frame is reported, verify names the seq, the rest stays readable', async () => {
+      const { dataDir, journal } = await storeWith(5);
+      const b = readFileSync(journal);
+      const [off] = frames(journal)[2]!; // seq 3
+      b[off + 30] = b[off + 30]! ^ 0xff;
+      writeFileSync(journal, b);
+      const s = await AuditStore.open({ dataDir, readOnly: true });
+      expect(s.issues[0]!.message).toMatch(/failed authentication/);
+      const v = s.verify();
+      expect(v.ok).toBe(false);
+      expect(v.firstBadSeq).toBe(3);
+      expect([...s.iterate()].map((r) => r.seq)).toEqual([1, 2, 4, 5]);
+    });
+
+    it('a deleted record is named by verify', async () => {
+      const { dataDir, journal } = await storeWith(5);
+      const b = readFileSync(journal);
+      const [off, len] = frames(journal)[1]!; // seq 2
+      writeFileSync(journal, Buffer.concat([b.subarray(0, off), b.subarray(off + len)]));
+      const s = await AuditStore.open({ dataDir, readOnly: true });
+      const v = s.verify();
+      expect(v.ok).toBe(false);
+      expect(v.firstBadSeq).toBe(2);
+      expect(v.problems.map((p) => p.message).join()).toMatch(/seq 2 is missing/);
+    });
+
+    it('two reordered records are named', async () => {
+      const { dataDir, journal } = await storeWith(5);
+      const b = readFileSync(journal);
+      const fr = frames(journal);
+      const [o2, l2] = fr[1]!;
+      const [o3, l3] = fr[2]!;
+      writeFileSync(journal, Buffer.concat([b.subarray(0, o2), b.subarray(o3, o3 + l3), b.subarray(o2, o2 + l2), b.subarray(o3 + l3)]));
+      const s = await AuditStore.open({ dataDir, readOnly: true });
+      const v = s.verify();
+      expect(v.ok).toBe(false);
+      expect(v.firstBadSeq).toBe(2);
+    });
+
+    it('a record changed by someone holding the key breaks the chain at that seq', async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir });
+      for (let i = 0; i < 4; i++) await s.append(interaction());
+      const row = s.db.exec('SELECT json FROM records WHERE seq = 3')[0]!.values[0]![0] as string;
+      s.db.run('UPDATE records SET json = ? WHERE seq = 3', [row.replace('question number', 'innocent question')]);
+      expect(s.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
+    });
+
+    it('a flipped byte in the snapshot is reported and the evidence kept; journal records stay readable', async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir });
+      for (let i = 0; i < 3; i++) await s.append(interaction());
+      await s.compact();
+      await s.append(interaction());
+      const snap = join(dataDir, 'store', 'snapshot.bin');
+      const b = readFileSync(snap);
+      b[b.length - 40] = b[b.length - 40]! ^ 0x01;
+      writeFileSync(snap, b);
+      const again = await AuditStore.open({ dataDir, readOnly: true });
+      expect(again.issues[0]!.message).toMatch(/snapshot failed authentication/);
+      expect([...again.iterate()].map((r) => r.seq)).toEqual([4]);
+      expect(again.verify()).toMatchObject({ ok: false, firstBadSeq: 1 });
+    });
+  });
+
+  it('stores a 30-turn agent conversation in ≤ 1.3× its unique content (bodies are deduplicated)', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir, compactEvery: 1000 });
+    const followup = JSON.parse(readFileSync(new URL('../fixtures/copilot/03-agent.followup-request.json', import.meta.url), 'utf8')) as { messages: Array<{ role: string; content: unknown }> };
+    const base = followup.messages.map((m) => ({ role: m.role, text: typeof m.content === 'string' ? m.content : JSON.stringify(m.content) }));
+    const history = [...base];
+    const unique = new Set<string>(base.map((m) => m.text));
+    for (let turn = 0; turn < 30; turn++) {
+      const tool = { role: 'tool', text: `Turn ${turn}: ran the tests.\n` + `PASS src/retry.test.ts (${turn}) — 42 tests, ${turn * 3} ms per suite\n`.repeat(20) };
+      const assistant = { role: 'assistant', text: `Turn ${turn}: next I will update handler ${turn} and re-run the suite with coverage for module ${turn}.`.repeat(4) };
+      history.push(tool, assistant);
+      unique.add(tool.text);
+      unique.add(assistant.text);
+      await s.append(interaction({ messages: [...history], prompt: `turn ${turn}`, response: assistant.text }));
+    }
+    const uniqueBytes = [...unique].reduce((a, t) => a + Buffer.byteLength(t), 0);
+    const stored = statSync(join(dataDir, 'store', 'journal.bin')).size;
+    expect(stored / uniqueBytes, `stored ${stored} B for ${uniqueBytes} B of unique content`).toBeLessThanOrEqual(1.3);
+    expect(s.get([...s.iterate()][29]!.id)!.messages).toHaveLength(base.length + 60);
+    await s.close();
+  });
+
+  describe('exports', () => {
+    async function populated() {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir });
+      await s.append(interaction({ prompt: 'first' }));
+      await s.append(interaction({ prompt: 'second', toolCalls: [{ index: 0, id: 'call_1', name: 'run_in_terminal', arguments: '{"command":"npm test"}' }], status: 'upstream-error', httpStatus: 502 }));
+      return s;
+    }
+    const collect = (s: AuditStore, format: 'jsonl' | 'har' | 'ocsf') => {
+      let out = '';
+      exportRecords((function* () { for (const r of s.iterate()) yield s.resolve(r); })(), format, (c) => (out += c));
+      return out;
+    };
+
+    it('JSONL round-trips: every line is a full record equal to what the store holds', async () => {
+      const s = await populated();
+      const lines = collect(s, 'jsonl').trim().split('\n').map((l) => AuditRecordSchema.parse(JSON.parse(l)));
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toEqual(AuditRecordSchema.parse(s.get(lines[1]!.id)));
+      expect(lines[1]!.toolCalls[0]!.name).toBe('run_in_terminal');
+    });
+
+    it('HAR validates against the HAR 1.2 schema', async () => {
+      const s = await populated();
+      const har = JSON.parse(collect(s, 'har'));
+      const require = createRequire(import.meta.url);
+      const Ajv = require('ajv');
+      const schemas = require('har-schema');
+      const ajv = new Ajv({ allErrors: true, schemaId: 'auto' });
+      ajv.addMetaSchema(require('ajv/lib/refs/json-schema-draft-06.json'));
+      for (const [name, schema] of Object.entries(schemas)) if (name !== 'har') ajv.addSchema(schema, name + '.json');
+      const valid = ajv.validate(schemas.har, har);
+      expect(ajv.errors ?? []).toEqual([]);
+      expect(valid).toBe(true);
+      expect(har.log.entries).toHaveLength(2);
+      expect(JSON.stringify(har)).not.toMatch(/authorization/i);
+    });
+
+    it('OCSF events carry the API Activity class fields', async () => {
+      const s = await populated();
+      const ev = collect(s, 'ocsf').trim().split('\n').map((l) => JSON.parse(l));
+      expect(ev[0]).toMatchObject({ class_uid: 6003, category_uid: 6, activity_id: 1, type_uid: 600301, status_id: 1, metadata: { version: '1.1.0', product: { name: 'Witness' } }, api: { service: { name: 'GitHub Copilot' } }, actor: { user: { name: expect.any(String) } } });
+      expect(ev[1]).toMatchObject({ status_id: 2, http_response: { code: 502 } });
+      expect(typeof toOcsf).toBe('function');
+    });
+  });
+});
