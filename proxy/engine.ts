@@ -61,7 +61,13 @@ export class Engine {
     this.startedAt = this.now();
     this.ca = await this.loadCa();
     this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir) });
-    this.store = await AuditStore.open({ dataDir, log, ...(this.opts.storeKeyProvider ? { keyProvider: this.opts.storeKeyProvider } : {}) });
+    this.store = await AuditStore.open({
+      dataDir,
+      log,
+      compactEvery: config.audit.compactEvery,
+      ...(this.opts.storeKeyProvider ? { keyProvider: this.opts.storeKeyProvider } : {}),
+    });
+    await this.applyRetention();
     for (const issue of this.store.issues) log.error('audit store problem found at start', { where: issue.where, seq: issue.seq, problem: issue.message });
     this.inspector = new Inspector({
       masker: this.masker,
@@ -102,7 +108,10 @@ export class Engine {
       proxyUrl: this.proxy.url,
       startedAt: this.startedAt.toISOString(),
     });
-    this.caTimer = setInterval(() => void this.checkCaRotation(), DAY_MS / 4);
+    this.caTimer = setInterval(() => {
+      void this.checkCaRotation();
+      void this.applyRetention();
+    }, DAY_MS / 4);
     this.caTimer.unref();
     log.info('engine started', { proxy: this.proxy.url, control: this.control.url, hosts: this.hosts });
   }
@@ -219,6 +228,16 @@ export class Engine {
       log: this.opts.log,
       maxInspectedBodyBytes: this.opts.config.limits.maxInspectedBodyBytes,
     });
+  }
+
+  private async applyRetention() {
+    const { maxAgeDays, maxSizeMB } = this.opts.config.audit;
+    try {
+      const r = await this.store.prune({ maxAgeMs: maxAgeDays ? maxAgeDays * DAY_MS : null, maxBytes: maxSizeMB ? maxSizeMB * 1024 * 1024 : null });
+      if (r.removed) this.opts.log.info('audit retention pruned old records', { removed: r.removed, upToSeq: r.upTo });
+    } catch (e) {
+      this.opts.log.error('audit retention failed', { err: e });
+    }
   }
 
   /** Periodic: create the next CA ahead of expiry; switch (restart the proxy) when it is due. */

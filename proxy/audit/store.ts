@@ -43,6 +43,11 @@ export interface AuditStoreOptions {
   readOnly?: boolean;
   /** Compact the journal into the snapshot after this many appends (default 5000). */
   compactEvery?: number;
+  /**
+   * Retention hook: may records up to and including `seq` be deleted? The sync client
+   * answers "only once the central server has acknowledged them". Default: yes.
+   */
+  canPrune?: (seq: number) => boolean;
   user?: string;
 }
 
@@ -285,11 +290,77 @@ export class AuditStore {
     }
   }
 
+  /** Where pruning left the chain: records up to `seq` were removed, `hash` was the last one's. */
+  get pruned(): { seq: number; hash: string } {
+    const p = getMeta(this.db, 'pruned');
+    return p ? (JSON.parse(p) as { seq: number; hash: string }) : { seq: 0, hash: GENESIS };
+  }
+
+  /**
+   * Retention: removes the oldest records older than `maxAgeMs` or beyond `maxBytes`
+   * (never past what canPrune allows). The chain stays verifiable: the last removed
+   * record's seq and hash become the new starting point, and a signed checkpoint is
+   * written first. Message bodies no longer referenced are removed too.
+   */
+  async prune(limits: { maxAgeMs?: number | null; maxBytes?: number | null; now?: number }): Promise<{ removed: number; upTo: number }> {
+    await this.chain.catch(() => undefined);
+    const now = limits.now ?? Date.now();
+    let upTo = 0;
+    if (limits.maxAgeMs) {
+      const row = this.db.exec('SELECT max(seq) FROM records WHERE ts < ?', [now - limits.maxAgeMs])[0]?.values[0]?.[0];
+      upTo = Math.max(upTo, Number(row ?? 0));
+    }
+    if (limits.maxBytes) {
+      const sizes = this.db.exec('SELECT seq, length(json) FROM records ORDER BY seq')[0]?.values ?? [];
+      const blobBytes = Number(this.db.exec('SELECT coalesce(sum(length(z)),0) FROM blobs')[0]?.values[0]?.[0] ?? 0);
+      let total = blobBytes + sizes.reduce((a, r) => a + Number(r[1]), 0);
+      for (const [seq, len] of sizes) {
+        if (total <= limits.maxBytes) break;
+        total -= Number(len);
+        upTo = Math.max(upTo, Number(seq));
+      }
+    }
+    upTo = Math.min(upTo, this.lastSeq);
+    while (upTo > 0 && this.opts.canPrune && !this.opts.canPrune(upTo)) upTo--;
+    if (upTo <= this.pruned.seq) return { removed: 0, upTo: this.pruned.seq };
+    const last = this.db.exec('SELECT hash FROM records WHERE seq = ?', [upTo])[0]?.values[0]?.[0] as string | undefined;
+    if (!last) return { removed: 0, upTo: this.pruned.seq };
+    this.writeCheckpoint();
+    const removed = Number(this.db.exec('SELECT count(*) FROM records WHERE seq <= ?', [upTo])[0]?.values[0]?.[0] ?? 0);
+    this.db.run('DELETE FROM records WHERE seq <= ?', [upTo]);
+    this.db.run('DELETE FROM records_fts WHERE docid <= ?', [upTo]);
+    setMeta(this.db, 'pruned', JSON.stringify({ seq: upTo, hash: last }));
+    this.sweep();
+    await this.compact();
+    return { removed, upTo };
+  }
+
+  /** Deletes message lists and bodies that no remaining record reaches. */
+  private sweep() {
+    const liveLists = new Set<string>();
+    const liveBlobs = new Set<string>();
+    for (const r of this.iterate()) {
+      let h = r.messages;
+      while (h && !liveLists.has(h)) {
+        liveLists.add(h);
+        const row = this.db.exec('SELECT parent, items FROM lists WHERE hash = ?', [h])[0]?.values[0];
+        if (!row) break;
+        for (const it of JSON.parse(row[1] as string) as StoredMessage[]) liveBlobs.add(it.blob);
+        h = row[0] as string | null;
+      }
+    }
+    for (const [table, live] of [['lists', liveLists], ['blobs', liveBlobs]] as const) {
+      const all = (this.db.exec(`SELECT hash FROM ${table}`)[0]?.values ?? []).map((v) => v[0] as string);
+      for (const h of all) if (!live.has(h)) this.db.run(`DELETE FROM ${table} WHERE hash = ?`, [h]);
+    }
+  }
+
   /** Recomputes the chain and every blob hash; names the first bad seq. */
   verify(): VerifyResult {
     const problems: StoreIssue[] = [...this.issues];
-    let prev = GENESIS;
-    let expectSeq = 1;
+    const start = this.pruned;
+    let prev = start.hash;
+    let expectSeq = start.seq + 1;
     let count = 0;
     let firstBad: number | null = problems.find((p) => p.seq !== null)?.seq ?? null;
     const bad = (seq: number, message: string) => {
@@ -320,10 +391,13 @@ export class AuditStore {
     if (cp) {
       const validSig = checkpointValid(cp) && cp.publicKey === this.deviceKey.pub;
       const row = this.db.exec('SELECT hash FROM records WHERE seq = ?', [cp.seq])[0]?.values[0]?.[0] as string | undefined;
-      const valid = validSig && (cp.seq === 0 || row === cp.hash);
+      const beforePrune = cp.seq <= start.seq;
+      const valid = validSig && (cp.seq === 0 || beforePrune || row === cp.hash);
       checkpoint = { seq: cp.seq, valid };
       if (!validSig) problems.push({ where: 'chain', seq: cp.seq, message: 'the signed checkpoint is not valid for this device' });
-      else if (cp.seq > 0 && row === undefined) bad(cp.seq, `records up to checkpointed seq ${cp.seq} are missing (the newest records were deleted)`);
+      else if (beforePrune) {
+        // The checkpoint predates pruning; the pruned boundary carries the chain on.
+      } else if (cp.seq > 0 && row === undefined) bad(cp.seq, `records up to checkpointed seq ${cp.seq} are missing (the newest records were deleted)`);
       else if (cp.seq > 0 && row !== cp.hash) bad(cp.seq, `seq ${cp.seq} differs from the signed checkpoint`);
     }
     return { ok: problems.length === 0, records: count, head, firstBadSeq: firstBad, problems, checkpoint };
@@ -358,6 +432,7 @@ export class AuditStore {
         } else if (type === 'R') {
           const r = JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as AuditRecord;
           if (r.seq <= this.lastSeq && this.db.exec('SELECT 1 FROM records WHERE seq = ?', [r.seq]).length) continue; // already in the snapshot
+        if (r.seq <= this.pruned.seq) continue; // removed by retention
           if (r.seq !== this.lastSeq + 1) {
             this.issues.push({ where: 'journal', seq: Math.min(r.seq, this.lastSeq + 1), message: `journal order broken: expected seq ${this.lastSeq + 1}, found ${r.seq}` });
           }

@@ -124,6 +124,25 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    audit: z
+      .object({
+        maxAgeDays: z
+          .number()
+          .int()
+          .min(1)
+          .nullable()
+          .default(365)
+          .describe('Prune audit records older than this many days (null keeps them forever). Records not yet acknowledged by the central server are never pruned.'),
+        maxSizeMB: z
+          .number()
+          .min(1)
+          .nullable()
+          .default(2048)
+          .describe('Prune the oldest audit records when the store grows beyond this size (null: no limit).'),
+        compactEvery: z.number().int().min(10).default(5000).describe('Fold the journal into a new encrypted snapshot after this many records.'),
+      })
+      .strict()
+      .prefault({}),
     limits: z
       .object({
         maxInspectedBodyBytes: z

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { generateCa, permittedSubtrees } from '../../proxy/ca/index.js';
 import { runProxyBench } from './proxy.bench.js';
 import { runMaskingBench } from './masking.bench.js';
+import { runAuditBench } from './audit.bench.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
@@ -60,13 +61,15 @@ async function main() {
 
     log('masking');
     const masking = await runMaskingBench(log);
-    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, masking };
+    log('audit store');
+    const audit = await runAuditBench(log);
+    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, masking, audit };
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const latest = join(dir, 'latest.json');
     writeFileSync(latest, JSON.stringify(result, null, 2) + '\n');
     copyFileSync(latest, join(dir, `${result.date.slice(0, 19).replace(/[:T]/g, '-')}.json`));
-    console.log(JSON.stringify({ proxy: proxy.ratios, masking }, null, 2));
+    console.log(JSON.stringify({ proxy: proxy.ratios, masking, audit }, null, 2));
     console.table(
       Object.fromEntries(
         Object.entries(proxy.results).map(([m, r]: [string, any]) => [

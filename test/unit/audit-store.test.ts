@@ -203,6 +203,48 @@ describe('audit store', () => {
     await s.close();
   });
 
+  describe('retention', () => {
+    const day = 86_400_000;
+    async function aged(canPrune?: (seq: number) => boolean) {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir, ...(canPrune ? { canPrune } : {}) });
+      const now = Date.parse('2026-11-21T00:00:00Z');
+      for (let k = 10; k >= 1; k--) {
+        const t = now - k * day;
+        await s.append(interaction({ time: new Date(t).toISOString(), timings: { start: t, firstByte: t, firstToken: t, end: t + 1 }, messages: [{ role: 'user', text: `shared context` }, { role: 'user', text: `day ${k}` }] }));
+      }
+      return { s, now, dataDir };
+    }
+
+    it('prunes records past the age limit and the chain still verifies from the pruned point', async () => {
+      const { s, now, dataDir } = await aged();
+      const r = await s.prune({ maxAgeMs: 5.5 * day, now });
+      expect(r).toEqual({ removed: 5, upTo: 5 });
+      expect([...s.iterate()].map((x) => x.seq)).toEqual([6, 7, 8, 9, 10]);
+      expect(s.verify()).toMatchObject({ ok: true, records: 5 });
+      expect(s.resolve([...s.iterate()][0]!).messages.map((m) => m.text)).toEqual(['shared context', 'day 5']);
+      await s.close();
+      const again = await AuditStore.open({ dataDir });
+      expect(again.verify()).toMatchObject({ ok: true, records: 5 });
+      await again.close();
+    });
+
+    it('never prunes records the central server has not acknowledged', async () => {
+      const { s, now } = await aged((seq) => seq <= 2);
+      const r = await s.prune({ maxAgeMs: 5.5 * day, now });
+      expect(r.upTo).toBe(2);
+      expect([...s.iterate()][0]!.seq).toBe(3);
+      expect(s.verify().ok).toBe(true);
+    });
+
+    it('prunes the oldest records beyond the size limit', async () => {
+      const { s, now } = await aged();
+      const r = await s.prune({ maxBytes: 4000, now });
+      expect(r.removed).toBeGreaterThan(0);
+      expect(s.verify().ok).toBe(true);
+    });
+  });
+
   describe('exports', () => {
     async function populated() {
       const dataDir = fresh();

@@ -1,0 +1,90 @@
+/**
+ * Audit store: durable appends per second (group commit) and p50/p99 latency; start time,
+ * RSS and size on disk at 10k and 100k records; search latency at 100k.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AuditStore } from '../../proxy/audit/index.js';
+import { interaction } from '../helpers/interactions.js';
+import { pct, round } from './clients.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function realistic(i: number) {
+  const words = ['invoice', 'ledger', 'retry', 'payments', 'refactor', 'generator', 'cache', 'tests', 'module', 'handler'];
+  const w = (k: number) => words[(i * 7 + k * 3) % words.length];
+  const history = Array.from({ length: 6 }, (_, k) => ({ role: k % 2 ? 'assistant' : 'user', text: `turn ${k} of conversation ${Math.floor(i / 10)}: ${w(k)} ${w(k + 1)} `.repeat(20) }));
+  return interaction({
+    prompt: `please ${w(0)} the ${w(1)} ${w(2)} (${i})`,
+    response: `Here is how to ${w(3)} the ${w(4)}: ...`.repeat(8),
+    messages: history,
+    decision: i % 5 === 0 ? 'masked' : 'allowed',
+    maskings: i % 5 === 0 ? [{ type: 'github-pat', where: 'request', count: 1 }] : [],
+  });
+}
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const f of readdirSync(dir)) {
+    const p = join(dir, f);
+    const st = statSync(p);
+    n += st.isDirectory() ? dirBytes(p) : st.size;
+  }
+  return n;
+}
+
+async function fill(s: AuditStore, from: number, to: number, concurrency: number) {
+  let next = from;
+  const lat: number[] = [];
+  const worker = async () => {
+    while (next < to) {
+      const i = next++;
+      const t = performance.now();
+      await s.append(realistic(i));
+      lat.push(performance.now() - t);
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { ms: performance.now() - t0, lat };
+}
+
+function openInChild(dataDir: string) {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/bench/audit-open.ts', dataDir], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+export async function runAuditBench(log: (s: string) => void) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'witness-auditbench-'));
+  try {
+    const s = await AuditStore.open({ dataDir, compactEvery: 20_000 });
+    log('  audit: 2000 durable appends, one at a time');
+    const seq = await fill(s, 0, 2000, 1);
+    log('  audit: 8000 durable appends, 32 concurrent (group commit)');
+    const conc = await fill(s, 2000, 10_000, 32);
+    await s.compact();
+    const at10k = { bytes: dirBytes(dataDir), ...openInChild(dataDir) };
+    log('  audit: filling to 100k records');
+    await fill(s, 10_000, 100_000, 64);
+    await s.close();
+    const at100k = { bytes: dirBytes(dataDir), ...openInChild(dataDir) };
+    return {
+      sequential: { appendsPerSec: round(2000 / (seq.ms / 1000), 0), p50Ms: round(pct(seq.lat, 50)), p99Ms: round(pct(seq.lat, 99)) },
+      concurrent32: { appendsPerSec: round(8000 / (conc.ms / 1000), 0), p50Ms: round(pct(conc.lat, 50)), p99Ms: round(pct(conc.lat, 99)) },
+      at10k: { startMs: round(at10k.openMs, 0), rssMB: round(at10k.rssMB, 0), bytesPer1k: round(at10k.bytes / 10, 0) },
+      at100k: {
+        startMs: round(at100k.openMs, 0),
+        rssMB: round(at100k.rssMB, 0),
+        bytesPer1k: round(at100k.bytes / 100, 0),
+        searchFtsP50Ms: round(at100k.searchFts.p50, 1),
+        searchFilteredP50Ms: round(at100k.searchFiltered.p50, 1),
+        searchPageP50Ms: round(at100k.searchPage.p50, 1),
+      },
+    };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
