@@ -169,7 +169,7 @@ export class AuditStore {
     this.lastSeq = seq;
     this.lastHash = record.hash;
     await Promise.all(frames);
-    if (++this.sinceCompaction >= (this.opts.compactEvery ?? 5000)) await this.compact();
+    if (++this.sinceCompaction >= (this.opts.compactEvery ?? 5000)) await this.compactNow();
     return record;
   }
 
@@ -218,8 +218,14 @@ export class AuditStore {
 
   /** Folds the journal into a new encrypted snapshot (atomic), then starts an empty journal. */
   async compact(): Promise<void> {
+    const run = this.chain.then(() => this.compactNow());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Compaction proper; callers hold the append chain (never await `chain` in here). */
+  private async compactNow(): Promise<void> {
     if (!this.journal) return;
-    await this.chain.catch(() => undefined);
     setMeta(this.db, 'head', JSON.stringify(this.head));
     const image = deflateRawSync(this.db.export(), { level: 1 });
     // db.export() resets sql.js prepared state; the FTS table and data are unaffected.
@@ -255,7 +261,7 @@ export class AuditStore {
   async close(): Promise<void> {
     await this.chain.catch(() => undefined);
     if (this.journal) {
-      if (this.sinceCompaction > 0) await this.compact();
+      if (this.sinceCompaction > 0) await this.compactNow();
       await this.journal.close();
       this.journal = null;
     }
@@ -331,7 +337,7 @@ export class AuditStore {
     this.db.run('DELETE FROM records_fts WHERE docid <= ?', [upTo]);
     setMeta(this.db, 'pruned', JSON.stringify({ seq: upTo, hash: last }));
     this.sweep();
-    await this.compact();
+    await this.compactNow();
     return { removed, upTo };
   }
 

@@ -61,6 +61,18 @@ describe('audit store', () => {
     await again.close();
   });
 
+  it('compacts by itself every compactEvery records, under concurrent appends', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir, compactEvery: 10 });
+    await Promise.all(Array.from({ length: 35 }, () => s.append(interaction())));
+    expect(s.verify()).toMatchObject({ ok: true, records: 35 });
+    expect(statSync(join(dataDir, 'store', 'snapshot.bin')).size).toBeGreaterThan(0);
+    await s.close();
+    const again = await AuditStore.open({ dataDir });
+    expect(again.verify()).toMatchObject({ ok: true, records: 35, checkpoint: { seq: 35, valid: true } });
+    await again.close();
+  });
+
   it('writes nothing readable to disk: a planted prompt word is not in any file', async () => {
     const dataDir = fresh();
     const s = await AuditStore.open({ dataDir });
