@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Interaction } from '../../proxy/control/index.js';
+import { createControlClient, type Interaction } from '../../proxy/control/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
@@ -129,6 +129,24 @@ describe('response masking (before output reaches the IDE)', () => {
     expect(JSON.stringify(i)).not.toContain(original.token.slice(0, 40));
     expect(JSON.stringify(i)).not.toContain('gho_FAKE');
     expect(i.response).toMatch(/\[MASKED:copilot-token:[0-9a-f]{4}\]/);
+  });
+});
+
+describe('audit records through the control API', () => {
+  it('stores each interaction durably and finds it by a word of its prompt', async () => {
+    const stored: string[] = [];
+    const off = t.engine.bus.subscribe((e) => {
+      if (e.type === 'record.stored') stored.push(e.data.id);
+    });
+    await via({ path: '/chat/completions?echo=1&t=auditapi', method: 'POST', body: JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'explain the flamingo scheduler' }] }), headers: { 'content-type': 'application/json' } });
+    await expect.poll(() => stored.length).toBeGreaterThan(0);
+    off();
+    const client = createControlClient({ url: t.engine.controlUrl, token: t.engine.controlToken });
+    const page = await client.call('search', { q: 'flamingo' });
+    expect(page.items).toHaveLength(1);
+    const record = await client.call('record', { id: page.items[0]!.id });
+    expect(record).toMatchObject({ prompt: 'explain the flamingo scheduler', messages: [{ role: 'user', text: 'explain the flamingo scheduler' }], hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect((await client.status()).audit.records).toBeGreaterThan(0);
   });
 });
 
