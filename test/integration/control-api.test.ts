@@ -4,6 +4,7 @@ import { createControlClient, readControlFile, StatusSchema, ControlApiError } f
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
+import { openEventStream } from '../helpers/events.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -88,34 +89,9 @@ describe('control API access checks', () => {
 
 describe('control API event stream', () => {
   async function openStream(headers: Record<string, string> = {}) {
-    const events: Array<{ id: string; type: string; data: any }> = [];
-    const ctrl = new AbortController();
-    const res = await fetch(`${t.engine.controlUrl}/api/v1/events`, { headers: { ...auth(), ...headers }, signal: ctrl.signal });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buf = '';
-    void (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          buf += value;
-          let i;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const id = /^id: (.*)$/m.exec(block)?.[1];
-            const type = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (id && type && data) events.push({ id, type, data: JSON.parse(data) });
-          }
-        }
-      } catch {
-        /* aborted */
-      }
-    })();
-    return { events, close: () => ctrl.abort() };
+    const events: Array<{ id: string; type: string; data: { data: any } }> = [];
+    const s = await openEventStream(t.engine.controlUrl, t.engine.controlToken, (type, data, id) => events.push({ id, type, data: { data } }), headers);
+    return { events, close: s.close };
   }
 
   it('streams each intercepted exchange with host, path, status and timings', async () => {
