@@ -3,6 +3,7 @@ import type { Database } from 'sql.js';
 import type { z } from 'zod';
 import { SearchQuerySchema } from '../control/contract.js';
 import type { AuditRecord } from './record.js';
+import { unpackRecord } from './db.js';
 
 export type SearchQuery = z.input<typeof SearchQuerySchema>;
 export { SearchQuerySchema };
@@ -64,8 +65,8 @@ export function search(db: Database, input: SearchQuery): SearchPage {
   const base = `FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''}`;
   const total = Number(db.exec(`SELECT count(*) ${base}`, args)[0]?.values[0]?.[0] ?? 0);
   const pageWhere = q.before !== undefined ? `${where.length ? ' AND' : ' WHERE'} r.seq < ?` : '';
-  const rows = db.exec(`SELECT r.json ${base}${pageWhere} ORDER BY r.seq DESC LIMIT ?`, [...args, ...(q.before !== undefined ? [q.before] : []), q.limit]);
-  const items = (rows[0]?.values ?? []).map((v) => hit(JSON.parse(v[0] as string) as AuditRecord));
+  const rows = db.exec(`SELECT r.z ${base}${pageWhere} ORDER BY r.seq DESC LIMIT ?`, [...args, ...(q.before !== undefined ? [q.before] : []), q.limit]);
+  const items = (rows[0]?.values ?? []).map((v) => hit(unpackRecord(v[0] as Uint8Array)));
   const last = items[items.length - 1];
   return { items, nextBefore: items.length === q.limit && last ? last.seq : null, total };
 }

@@ -20,11 +20,11 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { open, seal } from './aead.js';
 import { checkpointValid, loadDeviceKey, signCheckpoint, type Checkpoint } from './checkpoint.js';
-import { getMeta, insertRecord, loadSql, SCHEMA, setMeta } from './db.js';
+import { getMeta, insertRecord, loadSql, SCHEMA, setMeta, unpackRecord } from './db.js';
 import { GENESIS, recordHash, sha256Hex } from './hash.js';
 import { JOURNAL_HEADER_LENGTH, JournalWriter, readJournal, type JournalEntry, type JournalIssue } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
-import { RECORD_VERSION, uuidv7, type AuditRecord, type ExportedRecord, type StoredMessage } from './record.js';
+import { RECORD_VERSION, searchText, uuidv7, type AuditRecord, type ExportedRecord, type StoredMessage } from './record.js';
 
 const SNAPSHOT_MAGIC = Buffer.from('WSNP1\n');
 const SNAPSHOT_AAD = Buffer.from('witness-snapshot-v1');
@@ -270,9 +270,9 @@ export class AuditStore {
 
   /** Record by id, with message texts resolved. */
   get(id: string): ExportedRecord | null {
-    const res = this.db.exec('SELECT json FROM records WHERE id = ?', [id]);
-    const json = res[0]?.values[0]?.[0] as string | undefined;
-    return json ? this.resolve(JSON.parse(json) as AuditRecord) : null;
+    const res = this.db.exec('SELECT z FROM records WHERE id = ?', [id]);
+    const z = res[0]?.values[0]?.[0] as Uint8Array | undefined;
+    return z ? this.resolve(unpackRecord(z)) : null;
   }
 
   resolve(r: AuditRecord): ExportedRecord {
@@ -287,10 +287,10 @@ export class AuditStore {
 
   /** Records in seq order (raw, blobs unresolved), optionally within a time range. */
   *iterate(range: { since?: number; until?: number } = {}): Generator<AuditRecord> {
-    const stmt = this.db.prepare('SELECT json FROM records WHERE ts >= ? AND ts <= ? ORDER BY seq');
+    const stmt = this.db.prepare('SELECT z FROM records WHERE ts >= ? AND ts <= ? ORDER BY seq');
     stmt.bind([range.since ?? 0, range.until ?? Number.MAX_SAFE_INTEGER]);
     try {
-      while (stmt.step()) yield JSON.parse(stmt.get()[0] as string) as AuditRecord;
+      while (stmt.step()) yield unpackRecord(stmt.get()[0] as Uint8Array);
     } finally {
       stmt.free();
     }
@@ -317,7 +317,7 @@ export class AuditStore {
       upTo = Math.max(upTo, Number(row ?? 0));
     }
     if (limits.maxBytes) {
-      const sizes = this.db.exec('SELECT seq, length(json) FROM records ORDER BY seq')[0]?.values ?? [];
+      const sizes = this.db.exec('SELECT seq, length(z) FROM records ORDER BY seq')[0]?.values ?? [];
       const blobBytes = Number(this.db.exec('SELECT coalesce(sum(length(z)),0) FROM blobs')[0]?.values[0]?.[0] ?? 0);
       let total = blobBytes + sizes.reduce((a, r) => a + Number(r[1]), 0);
       for (const [seq, len] of sizes) {
@@ -334,11 +334,21 @@ export class AuditStore {
     this.writeCheckpoint();
     const removed = Number(this.db.exec('SELECT count(*) FROM records WHERE seq <= ?', [upTo])[0]?.values[0]?.[0] ?? 0);
     this.db.run('DELETE FROM records WHERE seq <= ?', [upTo]);
-    this.db.run('DELETE FROM records_fts WHERE docid <= ?', [upTo]);
+    // Contentless FTS rows cannot be deleted one by one; rebuild the index from what remains.
+    this.rebuildFts();
     setMeta(this.db, 'pruned', JSON.stringify({ seq: upTo, hash: last }));
     this.sweep();
     await this.compactNow();
     return { removed, upTo };
+  }
+
+  private rebuildFts() {
+    this.db.run('DROP TABLE IF EXISTS records_fts');
+    this.db.exec('CREATE VIRTUAL TABLE records_fts USING fts4(content="", prompt, response, tools)');
+    for (const r of this.iterate()) {
+      const t = searchText(r);
+      this.db.run('INSERT INTO records_fts (docid, prompt, response, tools) VALUES (?,?,?,?)', [r.seq, t.prompt, t.response, t.tools]);
+    }
   }
 
   /** Deletes message lists and bodies that no remaining record reaches. */

@@ -68,7 +68,10 @@ export async function runAuditBench(log: (s: string) => void) {
     await s.compact();
     const at10k = { bytes: dirBytes(dataDir), ...openInChild(dataDir) };
     log('  audit: filling to 100k records');
-    await fill(s, 10_000, 100_000, 64);
+    for (let k = 10_000; k < 100_000; k += 10_000) {
+      await fill(s, k, k + 10_000, 64);
+      log(`    ${k + 10_000} records, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`);
+    }
     await s.close();
     const at100k = { bytes: dirBytes(dataDir), ...openInChild(dataDir) };
     return {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditStore, exportRecords, passphraseKeyProvider, search, toOcsf } from '../../proxy/audit/index.js';
 import { AuditRecordSchema } from '../../proxy/control/index.js';
+import { packRecord, unpackRecord } from '../../proxy/audit/db.js';
 import { interaction } from '../helpers/interactions.js';
 
 const dirs: string[] = [];
@@ -171,8 +172,10 @@ describe('audit store', () => {
       const dataDir = fresh();
       const s = await AuditStore.open({ dataDir });
       for (let i = 0; i < 4; i++) await s.append(interaction());
-      const row = s.db.exec('SELECT json FROM records WHERE seq = 3')[0]!.values[0]![0] as string;
-      s.db.run('UPDATE records SET json = ? WHERE seq = 3', [row.replace('question number', 'innocent question')]);
+      const row = s.db.exec('SELECT z FROM records WHERE seq = 3')[0]!.values[0]![0] as Uint8Array;
+      const edited = unpackRecord(row);
+      edited.prompt = 'innocent question';
+      s.db.run('UPDATE records SET z = ? WHERE seq = 3', [packRecord(edited)]);
       expect(s.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
     });
 
