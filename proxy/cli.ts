@@ -8,6 +8,7 @@ import { caCommand } from './cli/ca.js';
 import { configCommand } from './cli/config.js';
 import { maskCommand } from './cli/mask.js';
 import { exportCommand, searchCommand, verifyCommand } from './cli/audit.js';
+import { policyCommand } from './cli/policy.js';
 import { processIO, type CommandIO } from './cli/io.js';
 import { startCommand } from './cli/start.js';
 import { statusCommand } from './cli/status.js';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number
   verify: verifyCommand,
   search: searchCommand,
   export: (argv, io) => exportCommand(argv, io),
+  policy: policyCommand,
 };
 
 const USAGE = `witness ${VERSION}: GitHub Copilot audit proxy
@@ -36,6 +38,7 @@ Commands:
   verify    check the audit trail's hash chain (exit 4 when tampered)
   search    search the audit trail (filters + full text)
   export    export the audit trail: --format jsonl|har|ocsf
+  policy    policy check FILE | policy show
   config    config schema | config check FILE
 
 Common options: --data-dir DIR, --port PORT, --config FILE, --json

@@ -11,6 +11,8 @@ import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type Intercep
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
+import { managedPolicyPath, resolvePolicy } from './policy/index.js';
+import { join } from 'node:path';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -59,6 +61,8 @@ export class Engine {
       );
     }
     this.startedAt = this.now();
+    // A bad policy file fails the start with the key's path, not later mid-request.
+    resolvePolicy({ userFile: join(dataDir, 'policy.json'), managedFile: managedPolicyPath() });
     this.ca = await this.loadCa();
     this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir) });
     this.store = await AuditStore.open({
@@ -92,6 +96,7 @@ export class Engine {
         status: () => this.status(),
         search: (q) => search(this.store.db, q),
         record: ({ id }) => this.store.get(id),
+        policy: () => resolvePolicy({ userFile: join(this.opts.dataDir, 'policy.json'), managedFile: managedPolicyPath() }),
       },
     });
     try {

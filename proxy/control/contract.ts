@@ -185,6 +185,17 @@ export const Methods = {
   status: { method: 'GET', path: `${API_PREFIX}/status`, input: z.object({}).strict(), output: StatusSchema },
   search: { method: 'GET', path: `${API_PREFIX}/records`, input: SearchQuerySchema, output: SearchPageSchema },
   record: { method: 'GET', path: `${API_PREFIX}/record`, input: z.object({ id: z.string() }).strict(), output: AuditRecordSchema.nullable() },
+  policy: {
+    method: 'GET',
+    path: `${API_PREFIX}/policy`,
+    input: z.object({}).strict(),
+    output: z.object({
+      policy: z.record(z.string(), z.unknown()),
+      source: z.record(z.string(), z.enum(['default', 'user', 'managed', 'central'])),
+      locked: z.array(z.string()),
+      layers: z.array(z.object({ name: z.enum(['default', 'user', 'managed', 'central']), file: z.string().nullable() })),
+    }),
+  },
 } as const;
 export type MethodName = keyof typeof Methods;
 export type MethodInput<M extends MethodName> = z.input<(typeof Methods)[M]['input']>;

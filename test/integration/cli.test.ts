@@ -99,6 +99,20 @@ describe('witness CLI', () => {
     }
   });
 
+  it('policy check validates a document and names the key of each problem', async () => {
+    const dir = tempDir();
+    const good = join(dir, 'good.json');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(good, JSON.stringify({ tools: { run_in_terminal: 'ask' }, approvals: { timeoutSeconds: 60 } }));
+    writeFileSync(bad, JSON.stringify({ approvals: { onTimeout: 'maybe' } }));
+    expect((await runCli(['policy', 'check', good])).code).toBe(0);
+    const r = await runCli(['policy', 'check', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('approvals.onTimeout');
+    const show = JSON.parse((await runCli(['policy', 'show', '--json', '--data-dir', dir])).stdout);
+    expect(show.source['approvals.timeoutSeconds']).toBe('default');
+  });
+
   it('rejects unknown flags and bad ports with usage errors', async () => {
     expect((await runCli(['start', '--nope'])).code).toBe(2);
     const r = await runCli(['start', '--port', 'abc']);

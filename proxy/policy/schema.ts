@@ -1,0 +1,63 @@
+/**
+ * The policy document (version 1): one schema for the built-in defaults, the user file,
+ * the IT-managed file and (later) the central server's signed bundle.
+ */
+import { z } from 'zod';
+
+const decision = z.enum(['allow', 'ask', 'deny']);
+
+export const CommandRuleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case id with dashes'),
+    pattern: z.string().refine((p) => {
+      try {
+        new RegExp(p, 'i');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be a valid regular expression'),
+    description: z.string().default(''),
+    decision: decision.default('ask'),
+  })
+  .strict();
+
+export const PolicySchema = z
+  .object({
+    version: z.literal(1).default(1),
+    plans: z
+      .object({
+        allowed: z.array(z.enum(['individual', 'business', 'enterprise', 'unknown'])).default(['individual', 'business', 'enterprise', 'unknown']),
+        message: z.string().default('Witness: this Copilot plan is not allowed on this machine. Sign in with your company account.'),
+      })
+      .strict()
+      .prefault({}),
+    masking: z
+      .object({ requests: z.enum(['mask', 'block', 'allow']).default('mask'), responses: z.enum(['mask', 'allow']).default('mask') })
+      .strict()
+      .prefault({}),
+    protectedPaths: z.array(z.string().min(1)).describe('globs, relative to the workspace; matched case-insensitively on Windows and macOS'),
+    protectedPathEdits: decision.default('ask').describe('edits, creations, deletions and moves touching a protected path'),
+    protectedCommands: z.array(CommandRuleSchema),
+    tools: z.record(z.string(), decision).default({}).describe('per tool name; beats the classes below'),
+    readOnlyTools: decision.default('allow'),
+    unknownTools: decision.default('ask'),
+    mcpTools: decision.default('ask'),
+    urls: z
+      .object({ allow: z.array(z.string()).default([]).describe('URL globs fetch tools may open without asking'), otherwise: decision.default('ask') })
+      .strict()
+      .prefault({}),
+    inlineCompletionsInProtectedPaths: z.enum(['allow', 'deny', 'record']).default('record'),
+    approvals: z
+      .object({
+        timeoutSeconds: z.number().int().min(5).max(3600).default(120),
+        onTimeout: z.enum(['deny', 'allow']).default('deny'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Policy = z.output<typeof PolicySchema>;
+export type PolicyInput = z.input<typeof PolicySchema>;
+export type Decision = z.infer<typeof decision>;
