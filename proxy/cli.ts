@@ -9,6 +9,7 @@ import { configCommand } from './cli/config.js';
 import { maskCommand } from './cli/mask.js';
 import { exportCommand, searchCommand, verifyCommand } from './cli/audit.js';
 import { policyCommand } from './cli/policy.js';
+import { approvalsCommand } from './cli/approvals.js';
 import { processIO, type CommandIO } from './cli/io.js';
 import { startCommand } from './cli/start.js';
 import { statusCommand } from './cli/status.js';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number
   search: searchCommand,
   export: (argv, io) => exportCommand(argv, io),
   policy: policyCommand,
+  approvals: approvalsCommand,
 };
 
 const USAGE = `witness ${VERSION}: GitHub Copilot audit proxy
@@ -39,6 +41,7 @@ Commands:
   search    search the audit trail (filters + full text)
   export    export the audit trail: --format jsonl|har|ocsf
   policy    policy check FILE | policy show
+  approvals approvals list | approve ID | deny ID [--reason TEXT]
   config    config schema | config check FILE
 
 Common options: --data-dir DIR, --port PORT, --config FILE, --json

@@ -11,7 +11,9 @@ import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type Intercep
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
-import { managedPolicyPath, resolvePolicy } from './policy/index.js';
+import { compilePolicy, managedPolicyPath, resolvePolicy, type CompiledPolicy } from './policy/index.js';
+import { ApprovalRegistry } from './approvals/registry.js';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
@@ -44,6 +46,8 @@ export class Engine {
   private masker!: Masker;
   private inspector!: Inspector;
   private store!: AuditStore;
+  private approvals!: ApprovalRegistry;
+  private policy!: CompiledPolicy;
 
   constructor(private readonly opts: EngineOptions) {
     this.hosts = effectiveInterceptHosts(opts.config.intercept);
@@ -62,7 +66,14 @@ export class Engine {
     }
     this.startedAt = this.now();
     // A bad policy file fails the start with the key's path, not later mid-request.
-    resolvePolicy({ userFile: join(dataDir, 'policy.json'), managedFile: managedPolicyPath() });
+    const effective = resolvePolicy({ userFile: join(dataDir, 'policy.json'), managedFile: managedPolicyPath() });
+    this.policy = compilePolicy(effective.policy);
+    this.approvals = new ApprovalRegistry({
+      timeoutMs: effective.policy.approvals.timeoutSeconds * 1000,
+      onTimeout: effective.policy.approvals.onTimeout,
+      onRequested: (a) => this.bus.publish('approval.requested', a),
+      onDecided: (a) => this.bus.publish('approval.decided', a),
+    });
     this.ca = await this.loadCa();
     this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir) });
     this.store = await AuditStore.open({
@@ -77,6 +88,7 @@ export class Engine {
       masker: this.masker,
       masking: config.masking,
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
+      holds: { policy: () => this.policy, registry: this.approvals, requester: safeUser() },
       onInteraction: (i) => {
         this.bus.publish('interaction.completed', i);
         this.store.append(i).then(
@@ -97,6 +109,9 @@ export class Engine {
         search: (q) => search(this.store.db, q),
         record: ({ id }) => this.store.get(id),
         policy: () => resolvePolicy({ userFile: join(this.opts.dataDir, 'policy.json'), managedFile: managedPolicyPath() }),
+        approvals: () => this.approvals.list(),
+        approval: ({ id }) => this.approvals.get(id),
+        decide: ({ id, decision, argsHash, reason }) => this.approvals.decide(id, { decision, argsHash, reason: reason ?? null, approver: safeUser() }),
       },
     });
     try {
@@ -260,5 +275,13 @@ export class Engine {
     } catch (e) {
       this.opts.log.error('CA rotation check failed', { err: e });
     }
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
 }

@@ -16,6 +16,7 @@ export type WitnessErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_CORRUPT'
   | 'STORE_TAMPERED'
+  | 'STALE_APPROVAL'
   | 'USAGE';
 
 export class WitnessError extends Error {

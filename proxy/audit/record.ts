@@ -20,10 +20,6 @@ export interface AuditRecord extends Omit<Interaction, 'messages'> {
   user: string;
   /** Hash of the stored message list (prefix-chained, content-addressed), or null. */
   messages: string | null;
-  /** Policy rule ids that decided (issue 5 fills these). */
-  ruleIds: string[];
-  /** Approval trail when an operation was held (issue 5). */
-  approval: unknown;
   prevHash: string;
   hash: string;
 }

@@ -126,13 +126,18 @@ export class AuditStore {
   }
 
   /** Stores one interaction; resolves once it is durable. Appends are serialized. */
-  append(i: Interaction, extra: Partial<Pick<AuditRecord, 'ruleIds' | 'approval'>> = {}): Promise<AuditRecord> {
-    const run = this.chain.then(() => this.appendNow(i, extra));
-    this.chain = run.catch(() => undefined);
-    return run;
+  append(i: Interaction): Promise<AuditRecord> {
+    // The chain orders records (seq, hash) and queues their frames; durability is awaited
+    // outside it, so appends arriving together share one write + fsync (group commit).
+    const queued = this.chain.then(() => this.appendNow(i));
+    this.chain = queued.catch(() => undefined);
+    return queued.then(async ({ record, durable }) => {
+      await durable;
+      return record;
+    });
   }
 
-  private async appendNow(i: Interaction, extra: Partial<Pick<AuditRecord, 'ruleIds' | 'approval'>>): Promise<AuditRecord> {
+  private async appendNow(i: Interaction): Promise<{ record: AuditRecord; durable: Promise<unknown> }> {
     if (!this.journal) throw new WitnessError('STORE_LOCKED', 'The audit store is open read-only.');
     const frames: Promise<void>[] = [];
     const items: StoredMessage[] = [];
@@ -158,8 +163,6 @@ export class AuditStore {
       device: this.device,
       user: this.user,
       messages: list,
-      ruleIds: extra.ruleIds ?? [],
-      approval: extra.approval ?? null,
       prevHash: this.lastHash,
       hash: '',
     };
@@ -168,9 +171,12 @@ export class AuditStore {
     insertRecord(this.db, record);
     this.lastSeq = seq;
     this.lastHash = record.hash;
-    await Promise.all(frames);
-    if (++this.sinceCompaction >= (this.opts.compactEvery ?? 5000)) await this.compactNow();
-    return record;
+    const durable = Promise.all(frames);
+    if (++this.sinceCompaction >= (this.opts.compactEvery ?? 5000)) {
+      await durable;
+      await this.compactNow();
+    }
+    return { record, durable };
   }
 
   /** Stores the message list as prefix-chained nodes; returns the list's hash. */

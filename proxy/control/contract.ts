@@ -106,7 +106,24 @@ export const InteractionSchema = z.object({
     .nullable(),
   maskings: z.array(MaskingTallySchema),
   notInspected: z.array(z.string()),
-  decision: z.enum(['allowed', 'masked', 'blocked']),
+  decision: z.enum(['allowed', 'masked', 'blocked', 'approved', 'denied', 'timed-out']),
+  /** Policy rules that decided (held, denied, blocked). */
+  ruleIds: z.array(z.string()),
+  /** Approval trail of held tool calls. */
+  approvals: z.array(
+    z.object({
+      id: z.string().nullable(),
+      tool: z.string(),
+      argsHash: z.string().nullable(),
+      verdict: z.enum(['pending', 'allowed', 'approved', 'denied', 'timed-out', 'cancelled']),
+      ruleIds: z.array(z.string()),
+      reasons: z.array(z.string()),
+      requestedAt: z.string().nullable(),
+      decidedAt: z.string().nullable(),
+      approver: z.string().nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
   status: z.enum(['ok', 'upstream-error', 'client-abort', 'blocked']),
   httpStatus: z.number().nullable(),
   errors: z.array(z.string()),
@@ -120,8 +137,6 @@ export const AuditRecordSchema = InteractionSchema.extend({
   seq: z.number(),
   device: z.string(),
   user: z.string(),
-  ruleIds: z.array(z.string()),
-  approval: z.unknown(),
   prevHash: z.string(),
   hash: z.string(),
 });
@@ -160,12 +175,42 @@ export const SearchHitSchema = z.object({
 });
 export const SearchPageSchema = z.object({ items: z.array(SearchHitSchema), nextBefore: z.number().nullable(), total: z.number() });
 
+export const ApprovalSchema = z.object({
+  id: z.string(),
+  exchangeId: z.string(),
+  host: z.string(),
+  client: z.string().nullable(),
+  requester: z.string(),
+  tool: z.string(),
+  arguments: z.string(),
+  argsHash: z.string(),
+  operation: z.object({
+    tool: z.string(),
+    class: z.string(),
+    paths: z.array(z.object({ path: z.string(), action: z.string() })),
+    commands: z.array(z.string()),
+    urls: z.array(z.string()),
+    unparsable: z.boolean(),
+  }),
+  ruleIds: z.array(z.string()),
+  reasons: z.array(z.string()),
+  requestedAt: z.string(),
+  expiresAt: z.string(),
+  status: z.enum(['pending', 'approved', 'denied', 'timed-out', 'cancelled']),
+  decidedAt: z.string().nullable(),
+  approver: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type ApprovalView = z.infer<typeof ApprovalSchema>;
+
 /** Every event the stream can carry, by type. */
 export const EventSchemas = {
   'exchange.started': ExchangeStartedSchema,
   'exchange.completed': ExchangeCompletedSchema,
   'interaction.completed': InteractionSchema,
   'record.stored': z.object({ id: z.string(), seq: z.number(), hash: z.string() }),
+  'approval.requested': ApprovalSchema,
+  'approval.decided': ApprovalSchema,
 } as const;
 export type EventType = keyof typeof EventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventSchemas)[T]>;
@@ -185,6 +230,14 @@ export const Methods = {
   status: { method: 'GET', path: `${API_PREFIX}/status`, input: z.object({}).strict(), output: StatusSchema },
   search: { method: 'GET', path: `${API_PREFIX}/records`, input: SearchQuerySchema, output: SearchPageSchema },
   record: { method: 'GET', path: `${API_PREFIX}/record`, input: z.object({ id: z.string() }).strict(), output: AuditRecordSchema.nullable() },
+  approvals: { method: 'GET', path: `${API_PREFIX}/approvals`, input: z.object({}).strict(), output: z.array(ApprovalSchema) },
+  approval: { method: 'GET', path: `${API_PREFIX}/approval`, input: z.object({ id: z.string() }).strict(), output: ApprovalSchema.nullable() },
+  decide: {
+    method: 'POST',
+    path: `${API_PREFIX}/approvals/decide`,
+    input: z.object({ id: z.string(), decision: z.enum(['approve', 'deny']), argsHash: z.string(), reason: z.string().max(2000).optional() }).strict(),
+    output: ApprovalSchema,
+  },
   policy: {
     method: 'GET',
     path: `${API_PREFIX}/policy`,

@@ -9,7 +9,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WitnessError } from '../errors.js';
+import { isWitnessError, WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { refuseNonLoopbackPeers } from '../intercept/loopback.js';
 import { EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from './contract.js';
@@ -129,7 +129,13 @@ export class ControlServer {
     if (!parsed.success) {
       return sendError(res, 400, 'BAD_INPUT', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
     }
-    const output = await (this.opts.handlers[name] as (i: unknown) => unknown)(parsed.data);
+    let output: unknown;
+    try {
+      output = await (this.opts.handlers[name] as (i: unknown) => unknown)(parsed.data);
+    } catch (e) {
+      if (isWitnessError(e)) return sendError(res, e.code === 'STALE_APPROVAL' ? 409 : 400, e.code, e.message);
+      throw e;
+    }
     sendJson(res, 200, method.output.parse(output));
   }
 

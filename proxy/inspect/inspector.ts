@@ -25,6 +25,10 @@ import {
   type StreamAdapter,
 } from '../protocols/index.js';
 import { decodeBody } from './body.js';
+import { HoldingSseTransform } from '../approvals/hold.js';
+import type { ApprovalRegistry } from '../approvals/registry.js';
+import { evaluateToolCall, type CompiledPolicy } from '../policy/index.js';
+import type { SemanticEvent } from '../protocols/index.js';
 
 /** Headers whose values are credentials: forwarded upstream, never recorded. */
 export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'request-hmac', 'x-github-token', 'api-key', 'x-api-key'];
@@ -40,6 +44,7 @@ interface Pending {
   recordAdapter: StreamAdapter | null;
   bufferedResponse: string | null;
   bufferedTransform: BufferedBodyTransform | null;
+  holder: HoldingSseTransform | null;
 }
 
 export interface InspectorOptions {
@@ -48,7 +53,11 @@ export interface InspectorOptions {
   maxInspectedBodyBytes: number;
   onInteraction(i: Interaction): void;
   now?: () => number;
+  /** Tool-call policy and approvals; without it, tool calls stream through unjudged. */
+  holds?: { policy: () => CompiledPolicy; registry: ApprovalRegistry; requester: string; keepAliveMs?: number };
 }
+
+const TOOL_STREAMS = new Set<EndpointKind>(['chat', 'next-edit', 'responses', 'messages']);
 
 const TEXTUAL = /^(?:text\/|application\/(?:json|x-ndjson|.*\+json|x-www-form-urlencoded))/i;
 
@@ -78,6 +87,7 @@ export class Inspector {
       recordAdapter: null,
       bufferedResponse: null,
       bufferedTransform: null,
+      holder: null,
     };
     this.pending.set(req.id, p);
     const { masking } = this.opts;
@@ -139,6 +149,7 @@ export class Inspector {
     if (!p) return null;
     const type = String(head.headers['content-type'] ?? '');
     const maskClient = this.opts.masking.responses === 'mask';
+    if (/^text\/event-stream/i.test(type) && this.opts.holds && TOOL_STREAMS.has(p.kind)) return this.holdingTransform(p, maskClient);
     if (/^text\/event-stream/i.test(type)) {
       const masked = adapterFor(p.kind, { masker: this.opts.masker, now: this.opts.now });
       if (maskClient) {
@@ -156,6 +167,42 @@ export class Inspector {
     // Binary content: nothing to inspect, say so (the engine passes it through).
     p.notInspected.push(`response: content-type ${type || 'unknown'} is not inspected`);
     return new PassThrough();
+  }
+
+  /** Streams whose tool calls are judged by policy (and held for approval). */
+  private holdingTransform(p: Pending, maskClient: boolean): Transform {
+    const holds = this.opts.holds!;
+    const policy = holds.policy();
+    let holder: HoldingSseTransform | null = null;
+    // Policy always judges the masked view of a call (and approvals never show a secret).
+    const record = adapterFor(p.kind, { masker: this.opts.masker, now: this.opts.now, onSemantic: (e: SemanticEvent) => holder?.onSemantic(e) });
+    const client = maskClient ? record : adapterFor(p.kind, { masker: null });
+    holder = new HoldingSseTransform(
+      client,
+      {
+        kind: p.kind,
+        evaluate: (tool, args) => evaluateToolCall(policy, tool, args),
+        requestApproval: ({ tool, arguments: args, decision }) =>
+          holds.registry.request({
+            exchangeId: p.req.id,
+            host: p.req.host,
+            client: clientInfo(p.req.headers).editor,
+            requester: holds.requester,
+            tool,
+            arguments: args,
+            operation: decision.operation,
+            ruleIds: decision.ruleIds,
+            reasons: decision.reasons,
+          }),
+        cancel: (id, reason) => holds.registry.cancel(id, reason),
+        ...(holds.keepAliveMs ? { keepAliveMs: holds.keepAliveMs } : {}),
+      },
+      [],
+      maskClient ? null : record,
+    );
+    p.adapter = record;
+    p.holder = holder;
+    return holder;
   }
 
   /** Whole JSON/text responses (/models, token exchange, errors, non-streamed chat). */
@@ -230,7 +277,22 @@ export class Inspector {
       usage: a?.summary.usage ?? null,
       maskings,
       notInspected: p.notInspected,
-      decision: p.blocked ? 'blocked' : maskings.length > 0 ? 'masked' : 'allowed',
+      decision: holdDecision(p) ?? (p.blocked ? 'blocked' : maskings.length > 0 ? 'masked' : 'allowed'),
+      ruleIds: [...new Set(p.holder?.trail.flatMap((c) => (c.verdict === 'allowed' ? [] : c.ruleIds)) ?? [])],
+      approvals: (p.holder?.trail ?? [])
+        .filter((c) => c.verdict !== 'allowed' || c.ruleIds.length > 0)
+        .map((c) => ({
+          id: c.approval?.id ?? null,
+          tool: c.tool,
+          argsHash: c.approval?.argsHash ?? null,
+          verdict: c.verdict,
+          ruleIds: c.ruleIds,
+          reasons: c.reasons,
+          requestedAt: c.approval?.requestedAt ?? null,
+          decidedAt: c.approval?.decidedAt ?? null,
+          approver: c.approval?.approver ?? null,
+          reason: c.approval?.reason ?? null,
+        })),
       status,
       httpStatus: s.status,
       errors: [...(a?.summary.errors ?? []), ...(s.error ? [s.error] : [])],
@@ -238,4 +300,12 @@ export class Inspector {
     };
     this.opts.onInteraction(interaction);
   }
+}
+
+function holdDecision(p: Pending): Interaction['decision'] | null {
+  const trail = p.holder?.trail ?? [];
+  if (trail.some((c) => c.verdict === 'timed-out')) return 'timed-out';
+  if (trail.some((c) => c.verdict === 'denied' || c.verdict === 'cancelled')) return 'denied';
+  if (trail.some((c) => c.verdict === 'approved')) return 'approved';
+  return null;
 }

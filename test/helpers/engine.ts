@@ -15,12 +15,17 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
+/** A policy that lets every tool call through (tests that are not about holds). */
+export const PERMISSIVE_POLICY = { protectedPaths: [], protectedCommands: [], unknownTools: 'allow', mcpTools: 'allow', urls: { otherwise: 'allow' } };
+
 export async function startTestEngine(
   upstream: FakeUpstream,
   overrides: ConfigInput = {},
   extra: Partial<EngineOptions> = {},
+  policy: Record<string, unknown> | null = PERMISSIVE_POLICY,
 ): Promise<TestEngine> {
   const dataDir = mkdtempSync(join(tmpdir(), 'witness-test-'));
+  if (policy) writeFileSync(join(dataDir, 'policy.json'), JSON.stringify(policy));
   const caFile = join(dataDir, 'upstream-ca.pem');
   writeFileSync(caFile, upstream.root.certPem);
   const resolve = Object.fromEntries(UPSTREAM_NAMES.filter((n) => !/^[\d.]+$|localhost/.test(n)).map((n) => [n, `127.0.0.1:${upstream.port}`]));

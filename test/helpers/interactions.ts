@@ -30,6 +30,8 @@ export function interaction(over: Partial<Interaction> = {}): Interaction {
     maskings: [],
     notInspected: [],
     decision: 'allowed',
+    ruleIds: [],
+    approvals: [],
     status: 'ok',
     httpStatus: 200,
     errors: [],

@@ -37,6 +37,7 @@ export class ChatCompletionsAdapter extends BaseAdapter {
     if (!Array.isArray(obj.choices)) return this.maskWhole(ev, obj);
 
     let changed = false;
+    let prefix = '';
     for (const choice of obj.choices) {
       const ci: number = typeof choice.index === 'number' ? choice.index : 0;
       const tkey = `choice:${ci}`;
@@ -59,12 +60,10 @@ export class ChatCompletionsAdapter extends BaseAdapter {
         }
           }
           if (Array.isArray(delta.tool_calls)) {
-            // Text before a tool call goes out now, ahead of the call.
+            // Text before a tool call goes out now, as its own chunk ahead of the call
+            // (so a hold on the call never holds the text).
             const pre = this.flushText(tkey);
-            if (pre) {
-          delta.content = pre + (typeof delta.content === 'string' ? delta.content : '');
-          changed = true;
-        }
+            if (pre) prefix += encodeEvent(JSON.stringify({ ...this.lastShape, choices: [{ index: ci, delta: { content: pre }, finish_reason: null }] }), ev);
             for (const tc of delta.tool_calls) {
               const key = this.callKey(ci, tc);
               const fn = tc.function ?? {};
@@ -91,7 +90,7 @@ export class ChatCompletionsAdapter extends BaseAdapter {
       const masked = this.maskWhole(ev, obj, (_p, k) => k === 'choices');
       if (masked !== ev.raw) return masked;
     }
-    return changed ? this.reencode(ev, obj) : ev.raw;
+    return prefix + (changed ? this.reencode(ev, obj) : ev.raw);
   }
 
   finish(): string {
