@@ -177,7 +177,7 @@ export class HoldingSseTransform extends Transform {
   }
 
   private startKeepAlive() {
-    const every = this.opts.keepAliveMs ?? 5000;
+    const every = this.opts.keepAliveMs ?? 2500;
     this.keepAlive = setInterval(() => {
       if (this.held && !this.destroyed) this.push(sseComment('witness: waiting for approval'));
     }, every);

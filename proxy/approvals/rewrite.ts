@@ -31,7 +31,7 @@ function json(ev: SseEvent): any {
 function rewriteChat(events: SseEvent[], denied: Set<number>, message: string): string {
   let out = '';
   let explained = false;
-  let shape: Record<string, unknown> = {};
+  const shape: Record<string, unknown> = {};
   let allowedCalls = 0;
   const explain = (like: SseEvent) => {
     explained = true;
