@@ -86,7 +86,12 @@ export class Engine {
     for (const issue of this.store.issues) log.error('audit store problem found at start', { where: issue.where, seq: issue.seq, problem: issue.message });
     this.inspector = new Inspector({
       masker: this.masker,
-      masking: config.masking,
+      // The policy sets masking per direction when a user/IT/central layer says so; else the config does.
+      masking: {
+        ...config.masking,
+        ...(effective.source['masking.requests'] !== 'default' ? { requests: effective.policy.masking.requests } : {}),
+        ...(effective.source['masking.responses'] !== 'default' ? { responses: effective.policy.masking.responses } : {}),
+      },
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
       holds: { policy: () => this.policy, registry: this.approvals, requester: safeUser() },
       onInteraction: (i) => {

@@ -191,6 +191,15 @@ export const ApprovalSchema = z.object({
     commands: z.array(z.string()),
     urls: z.array(z.string()),
     unparsable: z.boolean(),
+    previews: z.array(
+      z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('replace'), file: z.string(), oldText: z.string(), newText: z.string() }),
+        z.object({ kind: z.literal('patch'), text: z.string() }),
+        z.object({ kind: z.literal('create'), file: z.string(), content: z.string() }),
+        z.object({ kind: z.literal('command'), command: z.string() }),
+        z.object({ kind: z.literal('urls'), urls: z.array(z.string()) }),
+      ]),
+    ),
   }),
   ruleIds: z.array(z.string()),
   reasons: z.array(z.string()),

@@ -27,7 +27,7 @@ import {
 import { decodeBody } from './body.js';
 import { HoldingSseTransform } from '../approvals/hold.js';
 import type { ApprovalRegistry } from '../approvals/registry.js';
-import { evaluateToolCall, type CompiledPolicy } from '../policy/index.js';
+import { evaluateToolCall, normalizePath, type CompiledPolicy } from '../policy/index.js';
 import type { SemanticEvent } from '../protocols/index.js';
 
 /** Headers whose values are credentials: forwarded upstream, never recorded. */
@@ -45,6 +45,7 @@ interface Pending {
   bufferedResponse: string | null;
   bufferedTransform: BufferedBodyTransform | null;
   holder: HoldingSseTransform | null;
+  ruleIds: string[];
 }
 
 export interface InspectorOptions {
@@ -88,9 +89,18 @@ export class Inspector {
       bufferedResponse: null,
       bufferedTransform: null,
       holder: null,
+      ruleIds: [],
     };
     this.pending.set(req.id, p);
     const { masking } = this.opts;
+    const policy = this.opts.holds?.policy();
+
+    // Plan routing: e.g. personal Copilot plans refused on company machines.
+    if (policy && !policy.policy.plans.allowed.includes(planForHost(req.host))) {
+      p.ruleIds.push(`plan:${planForHost(req.host)}`);
+      p.view.stream = peekStream(body, req.headers['content-encoding']);
+      return this.refuse(p, policy.policy.plans.message);
+    }
 
     const uninspectable = (reason: string): RequestAction => {
       p.notInspected.push(`request: ${reason}`);
@@ -130,6 +140,22 @@ export class Inspector {
     for (const f of findings) p.maskings.set(f.type, (p.maskings.get(f.type) ?? 0) + 1);
     p.view = readRequest(kind, req.path, isJson ? maskedValue : null);
     if (!isJson) p.view.prompt = maskedText;
+
+    // Inline completions inside protected files (the file is named in the prompt header).
+    if (policy && kind === 'completion') {
+      const hit = p.view.contextFiles.map((f) => policy.protectedPaths.match(normalizePath(f))).find((g) => g !== null);
+      const mode = policy.policy.inlineCompletionsInProtectedPaths;
+      if (hit && mode !== 'allow') {
+        p.ruleIds.push(`inline-completion:${hit}`);
+        if (mode === 'deny') return this.refuse(p, 'Witness: no completions in protected files.');
+      }
+    }
+    const blockTypes = policy?.policy.masking.blockTypes ?? [];
+    const blocked = findings.filter((f) => blockTypes.includes(f.type)).map((f) => f.type);
+    if (blocked.length) {
+      p.ruleIds.push(...[...new Set(blocked)].map((t) => `block-secret:${t}`));
+      return this.refuse(p, `Witness blocked this request: it contains ${[...new Set(blocked)].join(', ')}, which policy does not allow to leave this machine. Remove it and try again.`);
+    }
 
     if (findings.length === 0) return { kind: 'forward' };
     const types = [...new Set(findings.map((f) => f.type))].join(', ');
@@ -278,7 +304,7 @@ export class Inspector {
       maskings,
       notInspected: p.notInspected,
       decision: holdDecision(p) ?? (p.blocked ? 'blocked' : maskings.length > 0 ? 'masked' : 'allowed'),
-      ruleIds: [...new Set(p.holder?.trail.flatMap((c) => (c.verdict === 'allowed' ? [] : c.ruleIds)) ?? [])],
+      ruleIds: [...new Set([...p.ruleIds, ...(p.holder?.trail.flatMap((c) => (c.verdict === 'allowed' ? [] : c.ruleIds)) ?? [])])],
       approvals: (p.holder?.trail ?? [])
         .filter((c) => c.verdict !== 'allowed' || c.ruleIds.length > 0)
         .map((c) => ({
@@ -308,4 +334,16 @@ function holdDecision(p: Pending): Interaction['decision'] | null {
   if (trail.some((c) => c.verdict === 'denied' || c.verdict === 'cancelled')) return 'denied';
   if (trail.some((c) => c.verdict === 'approved')) return 'approved';
   return null;
+}
+
+/** Whether the client asked for a stream (Copilot always does; default true). */
+function peekStream(body: Buffer | null, encoding: string | string[] | number | undefined): boolean {
+  if (!body || body.length === 0) return true;
+  const d = decodeBody(body, typeof encoding === 'number' ? undefined : encoding);
+  if (!d.ok) return true;
+  try {
+    return (JSON.parse(d.body.toString('utf8')) as { stream?: unknown }).stream !== false;
+  } catch {
+    return true;
+  }
 }

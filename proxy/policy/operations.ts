@@ -6,6 +6,14 @@
 export type OperationClass = 'read' | 'edit' | 'execute' | 'fetch' | 'mcp' | 'unknown';
 export type PathAction = 'read' | 'edit' | 'create' | 'delete' | 'move-from' | 'move-to';
 
+/** What a reviewer needs to see: the edit as a diff, the file to be created, the command. */
+export type Preview =
+  | { kind: 'replace'; file: string; oldText: string; newText: string }
+  | { kind: 'patch'; text: string }
+  | { kind: 'create'; file: string; content: string }
+  | { kind: 'command'; command: string }
+  | { kind: 'urls'; urls: string[] };
+
 export interface Operation {
   tool: string;
   class: OperationClass;
@@ -14,6 +22,7 @@ export interface Operation {
   urls: string[];
   /** Arguments that were not valid JSON (the call is judged on its name alone, strictly). */
   unparsable: boolean;
+  previews: Preview[];
 }
 
 const READ_ONLY = new Set([
@@ -27,7 +36,7 @@ const EXECUTE = new Set(['run_in_terminal', 'bash', 'powershell', 'write_bash', 
 const FETCH = new Set(['fetch_webpage', 'web_fetch']);
 
 export function extractOperation(tool: string, argumentsJson: string): Operation {
-  const op: Operation = { tool, class: classify(tool), paths: [], commands: [], urls: [], unparsable: false };
+  const op: Operation = { tool, class: classify(tool), paths: [], commands: [], urls: [], unparsable: false, previews: [] };
   let a: any;
   try {
     a = argumentsJson.trim() ? JSON.parse(argumentsJson) : {};
@@ -92,7 +101,31 @@ export function extractOperation(tool: string, argumentsJson: string): Operation
       // Reads (and unknown tools) may still name files: keep them for the record.
       for (const k of ['filePath', 'path', 'dirPath']) add(a[k], 'read');
   }
+  op.previews = previews(tool, a, op);
   return op;
+}
+
+function previews(tool: string, a: any, op: Operation): Preview[] {
+  const s = (v: unknown) => (typeof v === 'string' ? v : '');
+  switch (tool) {
+    case 'replace_string_in_file':
+    case 'edit':
+    case 'str_replace':
+      return [{ kind: 'replace', file: s(a.filePath ?? a.path), oldText: s(a.oldString ?? a.old_str), newText: s(a.newString ?? a.new_str) }];
+    case 'multi_replace_string_in_file':
+      return (Array.isArray(a.replacements) ? a.replacements : []).map((r: any) => ({ kind: 'replace' as const, file: s(r?.filePath), oldText: s(r?.oldString), newText: s(r?.newString) }));
+    case 'insert_edit_into_file':
+      return [{ kind: 'replace', file: s(a.filePath), oldText: '', newText: s(a.code) }];
+    case 'apply_patch':
+      return [{ kind: 'patch', text: s(a.input) }];
+    case 'create_file':
+    case 'create':
+      return [{ kind: 'create', file: s(a.filePath ?? a.path), content: s(a.content ?? a.file_text) }];
+    default:
+      if (op.commands.length) return op.commands.map((command) => ({ kind: 'command' as const, command }));
+      if (op.urls.length) return [{ kind: 'urls', urls: op.urls }];
+      return [];
+  }
 }
 
 function classify(tool: string): OperationClass {

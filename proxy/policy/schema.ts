@@ -33,7 +33,11 @@ export const PolicySchema = z
       .strict()
       .prefault({}),
     masking: z
-      .object({ requests: z.enum(['mask', 'block', 'allow']).default('mask'), responses: z.enum(['mask', 'allow']).default('mask') })
+      .object({
+        requests: z.enum(['mask', 'block', 'allow']).default('mask'),
+        responses: z.enum(['mask', 'allow']).default('mask'),
+        blockTypes: z.array(z.string()).default([]).describe('secret types that make a prompt be refused instead of masked, e.g. ["private-key"]'),
+      })
       .strict()
       .prefault({}),
     protectedPaths: z.array(z.string().min(1)).describe('globs, relative to the workspace; matched case-insensitively on Windows and macOS'),

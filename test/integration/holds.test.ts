@@ -161,3 +161,63 @@ describe('approval timeout', () => {
     }
   }, 20_000);
 });
+
+describe('request-side policy', () => {
+  let strict: TestEngine;
+  beforeAll(async () => {
+    strict = await startTestEngine(upstream, {}, {}, {
+      plans: { allowed: ['business', 'enterprise'], message: 'Personal Copilot plans are not allowed here.' },
+      masking: { blockTypes: ['private-key'] },
+      inlineCompletionsInProtectedPaths: 'deny',
+    });
+  });
+  afterAll(async () => {
+    await strict?.stop();
+  });
+  const post = (host: string, path: string, body: string) =>
+    tlsThroughProxy(strict.engine.proxyPort, host, 443, { ca: strict.caPem }).then(
+      (socket) =>
+        new Promise<string>((resolve, reject) => {
+          const req = https.request({ host, path, method: 'POST', headers: { 'content-type': 'application/json' }, createConnection: () => socket }, (res) => {
+            let b = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (b += d));
+            res.on('end', () => resolve(b));
+          });
+          req.on('error', reject);
+          req.end(body);
+        }),
+    );
+
+  it('refuses a personal plan host with a readable message and sends nothing upstream', async () => {
+    const before = upstream.requests.length;
+    const body = await post('api.individual.githubcopilot.com', '/chat/completions?t=plan', JSON.stringify({ stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(upstream.requests.length).toBe(before);
+    expect(reassemble('chat', body).text).toBe('Personal Copilot plans are not allowed here.');
+  });
+
+  it('refuses a prompt carrying a private key when policy blocks that type', async () => {
+    const key = '-----BEGIN RSA PRIVATE KEY-----\n' + 'MIIEowIBAAKCAQEAx8VmN2bQ9rT5uW1yZ3aC6dE7fG0hJ4kLmN0pQ2rS4tU6vW8xY\n'.repeat(4) + '-----END RSA PRIVATE KEY-----';
+    const before = upstream.requests.length;
+    const body = await post('api.business.githubcopilot.com', '/chat/completions?t=pk', JSON.stringify({ stream: true, messages: [{ role: 'user', content: `why does this fail?\n${key}` }] }));
+    expect(upstream.requests.length).toBe(before);
+    expect(reassemble('chat', body).text).toMatch(/contains private-key, which policy does not allow/);
+  });
+
+  it('gives no inline completion inside a protected file', async () => {
+    const before = upstream.requests.length;
+    const body = await post('proxy.business.githubcopilot.com', '/v1/engines/gpt-41-copilot/completions?t=nes', JSON.stringify({ prompt: '// Path: config/.env.production\nSTRIPE_KEY=', suffix: '', stream: true }));
+    expect(upstream.requests.length).toBe(before);
+    expect(reassemble('completion', body).text).toBe('');
+  });
+
+  it('shows reviewers a diff preview of a held edit', async () => {
+    const since = requested.length;
+    const s = stream('/chat/completions?fixture=03-agent.response-toolcalls.sse.txt&ms=1&t=preview');
+    const a = await nextApproval('replace_string_in_file', since);
+    expect(a.operation.previews[0]).toMatchObject({ kind: 'replace', file: '/home/dev/payments/.env.production', newText: 'STRIPE_KEY=${STRIPE_SECRET}\nRETRIES=3\n' });
+    expect((a.operation.previews[0] as { oldText: string }).oldText).toMatch(/^STRIPE_KEY=\[MASKED:stripe-secret-key:[0-9a-f]{4}\]/);
+    await client().call('decide', { id: a.id, decision: 'approve', argsHash: a.argsHash });
+    await s.finished;
+  });
+});
