@@ -42,7 +42,7 @@ export class Engine {
   private startedAt = new Date();
   private lastInterceptedAt: Date | null = null;
   private caTimer: NodeJS.Timeout | null = null;
-  private readonly hosts: string[];
+  private hosts: string[];
   private masker!: Masker;
   private inspector!: Inspector;
   private store!: AuditStore;
@@ -51,6 +51,11 @@ export class Engine {
 
   constructor(private readonly opts: EngineOptions) {
     this.hosts = effectiveInterceptHosts(opts.config.intercept);
+  }
+
+  /** A policy layer (user, IT, central) may set the intercepted hosts; it wins over the config. */
+  private applyPolicyHosts(hosts: string[] | undefined) {
+    if (hosts && hosts.length) this.hosts = effectiveInterceptHosts({ hosts, githubApi: this.opts.config.intercept.githubApi });
   }
 
   async start(): Promise<void> {
@@ -68,6 +73,7 @@ export class Engine {
     // A bad policy file fails the start with the key's path, not later mid-request.
     const effective = resolvePolicy({ userFile: join(dataDir, 'policy.json'), managedFile: managedPolicyPath() });
     this.policy = compilePolicy(effective.policy);
+    this.applyPolicyHosts(effective.policy.intercept.hosts);
     this.approvals = new ApprovalRegistry({
       timeoutMs: effective.policy.approvals.timeoutSeconds * 1000,
       onTimeout: effective.policy.approvals.onTimeout,

@@ -89,7 +89,10 @@ export class HoldingSseTransform extends Transform {
   override _destroy(err: Error | null, cb: (e: Error | null) => void) {
     this.stopKeepAlive();
     for (const c of this.calls.values()) {
-      if (c.verdict === 'pending' && c.approval) this.opts.cancel(c.approval.id, 'the client closed the connection');
+      if (c.verdict === 'pending' && c.approval) {
+        c.verdict = 'cancelled'; // now, so the audit record built on this close says so
+        this.opts.cancel(c.approval.id, 'the client closed the connection');
+      }
     }
     cb(err);
   }

@@ -267,6 +267,8 @@ export class Inspector {
     const p = this.pending.get(s.request.id);
     if (!p) return;
     this.pending.delete(s.request.id);
+    // The client left: cancel its holds now (the pipeline tears the transform down later).
+    if (s.outcome === 'client-abort' && p.holder && !p.holder.destroyed) p.holder.destroy();
     const a = p.adapter;
     const responseMaskings = new Map<string, number>(a?.maskings ?? []);
     if (p.bufferedTransform?.notInspected) p.notInspected.push(`response: ${p.bufferedTransform.notInspected}`);

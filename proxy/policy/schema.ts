@@ -25,6 +25,12 @@ export const CommandRuleSchema = z
 export const PolicySchema = z
   .object({
     version: z.literal(1).default(1),
+    intercept: z
+      .object({
+        hosts: z.array(z.string().min(1)).optional().describe('hosts whose TLS Witness intercepts (overrides the config when a policy layer sets it; applied at start)'),
+      })
+      .strict()
+      .prefault({}),
     plans: z
       .object({
         allowed: z.array(z.enum(['individual', 'business', 'enterprise', 'unknown'])).default(['individual', 'business', 'enterprise', 'unknown']),

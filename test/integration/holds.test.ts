@@ -7,6 +7,7 @@ import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.j
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { tlsThroughProxy } from '../helpers/proxy-client.js';
 import { assertSameExceptMasked, reassemble } from '../helpers/reassemble.js';
+import { runCli } from '../helpers/cli.js';
 
 const fx = (name: string) => readFileSync(new URL(`../fixtures/copilot/${name}`, import.meta.url), 'utf8');
 
@@ -134,6 +135,40 @@ describe('approval holds', () => {
     await Promise.all(streams.map((s) => s.finished));
     const calls = streams.map((s) => reassemble('chat', s.state.body).toolCalls.length);
     expect(calls.sort()).toEqual([1, 2, 2]);
+  });
+});
+
+describe('approvals: cancellation and the CLI', () => {
+  it('a client that closes its connection cancels its hold, and the cancellation is recorded', async () => {
+    const decided: ApprovalView[] = [];
+    const off = t.engine.bus.subscribe((e) => {
+      if (e.type === 'approval.decided') decided.push(e.data);
+    });
+    const since = requested.length;
+    const socket = await tlsThroughProxy(t.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: t.caPem });
+    const req = https.request({ host: 'api.business.githubcopilot.com', path: '/v1/messages?fixture=05-messages.response-tooluse.sse.txt&t=cancel', method: 'POST', createConnection: () => socket }, (res) => res.resume());
+    req.on('error', () => undefined);
+    req.end('{}');
+    const a = await nextApproval('run_in_terminal', since);
+    socket.destroy();
+    await expect.poll(() => decided.find((d) => d.id === a.id)?.status).toBe('cancelled');
+    off();
+    await expect.poll(() => interactions.find((i) => i.path.includes('t=cancel'))?.approvals[0]?.verdict).toBe('cancelled');
+  });
+
+  it('witness approvals list / approve answers a hold from the command line', async () => {
+    const since = requested.length;
+    const s = stream('/v1/messages?fixture=05-messages.response-tooluse.sse.txt&t=cli');
+    const a = await nextApproval('run_in_terminal', since);
+    const list = await runCli(['approvals', 'list', '--data-dir', t.dataDir, '--json']);
+    expect(JSON.parse(list.stdout).map((x: ApprovalView) => x.id)).toContain(a.id);
+    const human = await runCli(['approvals', 'list', '--data-dir', t.dataDir]);
+    expect(human.stdout).toContain('$ rm -rf /home/dev/payments/node_modules');
+    const r = await runCli(['approvals', 'approve', a.id, '--reason', 'cleanup is fine', '--data-dir', t.dataDir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/run_in_terminal: approved by /);
+    await s.finished;
+    expect(reassemble('messages', s.state.body).toolCalls.map((c) => c.name)).toEqual(['run_in_terminal']);
   });
 });
 
