@@ -1,1 +1,1 @@
-export { Inspector, CREDENTIAL_HEADERS, type InspectorOptions } from './inspector.js';
+export { Inspector, type InspectorOptions } from './inspector.js';

@@ -30,9 +30,6 @@ import type { ApprovalRegistry } from '../approvals/registry.js';
 import { evaluateToolCall, normalizePath, type CompiledPolicy } from '../policy/index.js';
 import type { SemanticEvent } from '../protocols/index.js';
 
-/** Headers whose values are credentials: forwarded upstream, never recorded. */
-export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'request-hmac', 'x-github-token', 'api-key', 'x-api-key'];
-
 interface Pending {
   req: ExchangeRequest;
   kind: EndpointKind;

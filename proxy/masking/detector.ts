@@ -52,6 +52,3 @@ export interface ValidateContext {
   matchStart?: number;
 }
 
-/** Token characters used by most API key formats. */
-export const TOKEN_CHARS = /[A-Za-z0-9_\-]/;
-export const BASE64_CHARS = /[A-Za-z0-9+/=]/;

@@ -13,7 +13,7 @@
  */
 import type { Masker } from './masker.js';
 import { looksLikeRealSecret } from './entropy.js';
-import { mergeFindings, openCandidateStart, scanOpen, type Finding } from './scan.js';
+import { openCandidateStart, scanOpen, type Finding } from './scan.js';
 
 const LOOKBEHIND = 4096;
 /**
@@ -26,7 +26,6 @@ const TAIL_WINDOW = 600;
 /** A held suffix longer than this is released anyway (masked as far as it can be). */
 const MAX_HOLD = 64 * 1024;
 
-export type StreamFinding = Finding;
 
 export class StreamingMasker {
   /** Text already forwarded (only the last LOOKBEHIND chars are kept). */
@@ -36,7 +35,7 @@ export class StreamingMasker {
   private pending = '';
   /** Absolute offset of pending[0]. */
   private pendingBase = 0;
-  readonly findings: StreamFinding[] = [];
+  readonly findings: Finding[] = [];
   constructor(private readonly masker: Masker) {}
 
   /** Adds text; returns the masked text that may be forwarded now (possibly ""). */
@@ -131,4 +130,3 @@ export class StreamingMasker {
   }
 }
 
-export { mergeFindings };

@@ -55,11 +55,6 @@ export class SseAdapterTransform extends Transform {
   }
 }
 
-export interface BufferedResult {
-  /** What the client receives. */
-  body: Buffer;
-}
-
 export class BufferedBodyTransform extends Transform {
   private chunks: Buffer[] = [];
   private size = 0;

@@ -36,11 +36,6 @@ export type SemanticEvent =
   | { kind: 'usage'; usage: Usage }
   | { kind: 'error'; message: string };
 
-export interface MaskTally {
-  /** type → count */
-  counts: Map<string, number>;
-}
-
 export function emptySummary(): ResponseSummary {
   return { text: '', toolCalls: [], finishReason: null, usage: null, errors: [], model: null };
 }
