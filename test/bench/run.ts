@@ -29,6 +29,10 @@ function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ chil
   });
 }
 
+/** `npm run bench -- proxy masking audit` runs only the named parts (default: all). */
+const wanted = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
+const want = (part: string) => wanted.size === 0 || wanted.has(part);
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'witness-bench-'));
   try {
@@ -49,7 +53,7 @@ async function main() {
 
     const host = 'api.githubcopilot.com';
     log(`benchmarking on ${cpus().length} cores, node ${process.version}`);
-    const proxy = await runProxyBench(
+    const proxy = !want('proxy') ? null : await runProxyBench(
       {
         direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
         tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
@@ -60,19 +64,19 @@ async function main() {
     );
 
     log('masking');
-    const masking = await runMaskingBench(log);
+    const masking = want('masking') ? await runMaskingBench(log) : null;
     log('audit store');
-    const audit = await runAuditBench(log);
+    const audit = want('audit') ? await runAuditBench(log) : null;
     const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, masking, audit };
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const latest = join(dir, 'latest.json');
     writeFileSync(latest, JSON.stringify(result, null, 2) + '\n');
     copyFileSync(latest, join(dir, `${result.date.slice(0, 19).replace(/[:T]/g, '-')}.json`));
-    console.log(JSON.stringify({ proxy: proxy.ratios, masking, audit }, null, 2));
+    console.log(JSON.stringify({ proxy: proxy?.ratios ?? null, masking, audit }, null, 2));
     console.table(
       Object.fromEntries(
-        Object.entries(proxy.results).map(([m, r]: [string, any]) => [
+        Object.entries(proxy?.results ?? {}).map(([m, r]: [string, any]) => [
           m,
           {
             'keep-alive p50 ms': r.keepAlive500.p50Ms,
