@@ -93,6 +93,24 @@ describe('protocol adapters on the Copilot fixtures', () => {
   });
 });
 
+describe('generic event streams', () => {
+  it('every detector has a keyword, so keyword-free events can safely skip parsing', async () => {
+    const { ALL_DETECTORS } = await import('../../proxy/masking/index.js');
+    expect(ALL_DETECTORS.filter((d) => d.keywords.length === 0 || d.keywords.includes(''))).toEqual([]);
+  });
+
+  it('still masks secrets in other event streams, including \\u-escaped ones', async () => {
+    const body =
+      `data: ${JSON.stringify({ note: 'plain event, nothing here' })}\n\n` +
+      `data: ${JSON.stringify({ note: 'key ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8' })}\n\n` +
+      'data: {"note":"\\u0067hp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"}\n\n';
+    const { body: out } = await run('other', [Buffer.from(body)], true);
+    expect(out.split('\n\n')[0]).toBe(`data: ${JSON.stringify({ note: 'plain event, nothing here' })}`);
+    expect(out).not.toContain('A1b2C3d4E5f6');
+    expect(out.match(/\[MASKED:github-pat:[0-9a-f]{4}\]/g)).toHaveLength(2);
+  });
+});
+
 describe('secrets split across events', () => {
   const chatEvent = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
   const pem =

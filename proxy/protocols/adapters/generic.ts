@@ -5,6 +5,8 @@ import { BaseAdapter, parseJson } from './base.js';
 export class GenericSseAdapter extends BaseAdapter {
   onEvent(ev: SseEvent): string {
     if (ev.data === null) return ev.raw;
+    // Most events hold nothing any detector could match: skip parsing them at all.
+    if (this.ctx.masker && !this.ctx.masker.mightContainSecret(ev.data)) return ev.raw;
     const obj = parseJson(ev.data);
     return this.maskWhole(ev, obj === undefined ? ev.data : obj);
   }
