@@ -9,7 +9,7 @@ import { configCommand } from './cli/config.js';
 import { maskCommand } from './cli/mask.js';
 import { exportCommand, searchCommand, verifyCommand } from './cli/audit.js';
 import { policyCommand } from './cli/policy.js';
-import { approvalsCommand } from './cli/approvals.js';
+import { approvalsCommand, uiCommand } from './cli/approvals.js';
 import { processIO, type CommandIO } from './cli/io.js';
 import { startCommand } from './cli/start.js';
 import { statusCommand } from './cli/status.js';
@@ -26,6 +26,7 @@ const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number
   export: (argv, io) => exportCommand(argv, io),
   policy: policyCommand,
   approvals: approvalsCommand,
+  ui: uiCommand,
 };
 
 const USAGE = `witness ${VERSION}: GitHub Copilot audit proxy
@@ -42,6 +43,7 @@ Commands:
   export    export the audit trail: --format jsonl|har|ocsf
   policy    policy check FILE | policy show
   approvals approvals list | approve ID | deny ID [--reason TEXT]
+  ui        print a one-time link that opens the Witness window in a browser
   config    config schema | config check FILE
 
 Common options: --data-dir DIR, --port PORT, --config FILE, --json

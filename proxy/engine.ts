@@ -2,7 +2,9 @@
  * The engine: wires config, CA, proxy and control API together and owns their lifetime.
  * No policy lives here; this file only connects the parts. Never imports electron.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
 import { dataPaths, type Config } from './config/index.js';
 import { ControlServer, EventBus, isProcessAlive, readControlFile, removeControlFile, writeControlFile, type Status } from './control/index.js';
@@ -112,6 +114,7 @@ export class Engine {
     this.proxy = this.makeProxy(config.proxy.port);
     await this.proxy.start();
     this.control = new ControlServer({
+      uiDir: uiDir(),
       port: config.control.port,
       bus: this.bus,
       log,
@@ -120,6 +123,7 @@ export class Engine {
         search: (q) => search(this.store.db, q),
         record: ({ id }) => this.store.get(id),
         policy: () => resolvePolicy({ userFile: join(this.opts.dataDir, 'policy.json'), managedFile: managedPolicyPath() }),
+        uiLink: () => ({ url: this.control.signInLink() }),
         approvals: () => this.approvals.list(),
         approval: ({ id }) => this.approvals.get(id),
         decide: ({ id, decision, argsHash, reason }) => this.approvals.decide(id, { decision, argsHash, reason: reason ?? null, approver: safeUser() }),
@@ -167,6 +171,10 @@ export class Engine {
   }
   get controlToken() {
     return this.control.token;
+  }
+  /** A one-time link that signs a browser in to the UI. */
+  signInLink() {
+    return this.control.signInLink();
   }
   get caState() {
     return this.ca;
@@ -295,4 +303,15 @@ function safeUser(): string {
   } catch {
     return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
+}
+
+/** The built UI (renderer/dist), when present. */
+function uiDir(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 3; i++) {
+    const candidate = join(dir, 'renderer', 'dist');
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+    dir = dirname(dir);
+  }
+  return null;
 }

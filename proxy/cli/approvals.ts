@@ -45,3 +45,13 @@ export async function approvalsCommand(argv: string[], io: CommandIO): Promise<n
   }
   throw new WitnessError('USAGE', `Unknown approvals command "${sub}".`);
 }
+
+/** `witness ui`: a fresh one-time link that opens the Witness window in a browser. */
+export async function uiCommand(argv: string[], io: CommandIO): Promise<number> {
+  const args = parseCommon(argv);
+  const control = readControlFile(args.dataDir);
+  if (!control || !isProcessAlive(control.pid)) throw new WitnessError('ENGINE_NOT_RUNNING', `Witness is not running for ${args.dataDir}: start it with \`witness start\`.`);
+  const { url } = await createControlClient({ url: control.url, token: control.token }).call('uiLink', {});
+  io.out(args.json ? JSON.stringify({ url }) : `Open this link once (it signs the browser in): ${url}`);
+  return 0;
+}

@@ -35,7 +35,8 @@ export async function startCommand(argv: string[], io: CommandIO): Promise<numbe
 
   await engine.start();
   const status = engine.status();
-  io.out(args.json ? JSON.stringify({ event: 'started', ...status }) : startBanner(status, source));
+  const link = engine.signInLink();
+  io.out(args.json ? JSON.stringify({ event: 'started', ...status, ui: link }) : startBanner(status, source, link));
 
   const signal = await stopRequested;
   log.info('shutting down', { signal });
@@ -44,7 +45,7 @@ export async function startCommand(argv: string[], io: CommandIO): Promise<numbe
   return 0;
 }
 
-function startBanner(s: ReturnType<Engine['status']>, configSource: string): string {
+function startBanner(s: ReturnType<Engine['status']>, configSource: string, uiLink: string): string {
   const ca = s.ca;
   const dataDirArg = JSON.stringify(s.dataDir);
   return [
@@ -52,6 +53,7 @@ function startBanner(s: ReturnType<Engine['status']>, configSource: string): str
     '',
     `  Proxy        ${s.proxy.url}        (PAC file: ${s.proxy.pacUrl})`,
     `  Control API  ${s.control.url}   (token in ${s.dataDir}/control.json)`,
+    `  Window       ${uiLink}   (one-time sign-in link)`,
     `  CA           SHA-256 ${ca.fingerprint256}`,
     `               valid until ${ca.notAfter.slice(0, 10)}, only for: ${ca.permittedSubtrees.join(', ')}`,
     `  Intercepts   ${s.intercept.hosts.join(', ')}`,

@@ -239,6 +239,7 @@ export const Methods = {
   status: { method: 'GET', path: `${API_PREFIX}/status`, input: z.object({}).strict(), output: StatusSchema },
   search: { method: 'GET', path: `${API_PREFIX}/records`, input: SearchQuerySchema, output: SearchPageSchema },
   record: { method: 'GET', path: `${API_PREFIX}/record`, input: z.object({ id: z.string() }).strict(), output: AuditRecordSchema.nullable() },
+  uiLink: { method: 'POST', path: `${API_PREFIX}/ui/link`, input: z.object({}).strict(), output: z.object({ url: z.string() }) },
   approvals: { method: 'GET', path: `${API_PREFIX}/approvals`, input: z.object({}).strict(), output: z.array(ApprovalSchema) },
   approval: { method: 'GET', path: `${API_PREFIX}/approval`, input: z.object({ id: z.string() }).strict(), output: ApprovalSchema.nullable() },
   decide: {

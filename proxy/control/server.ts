@@ -7,6 +7,8 @@
  *   4. the per-run bearer token, compared in constant time → else 401.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, normalize, sep } from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isWitnessError, WitnessError } from '../errors.js';
@@ -21,6 +23,8 @@ export type Handlers = {
 };
 
 export interface ControlServerOptions {
+  /** Folder of the built UI (renderer/dist), served at / behind the sign-in cookie. */
+  uiDir?: string | null;
   port: number;
   bus: EventBus;
   handlers: Handlers;
@@ -35,6 +39,9 @@ export class ControlServer {
   private readonly streams = new Set<http.ServerResponse>();
   private boundPort = 0;
   refusedPeers = 0;
+  /** One-time sign-in codes (code → expiry) and browser sessions (HttpOnly cookie values). */
+  private readonly codes = new Map<string, number>();
+  private readonly sessions = new Set<string>();
 
   constructor(private readonly opts: ControlServerOptions) {
     this.token = opts.token ?? randomBytes(32).toString('base64url');
@@ -88,6 +95,17 @@ export class ControlServer {
     });
   }
 
+  /**
+   * A link that signs a browser in once: /auth?code=… is exchanged for an HttpOnly,
+   * SameSite=Strict cookie and redirected to /, so the bearer token never appears in a
+   * URL, in history or in a Referer.
+   */
+  signInLink(ttlMs = 10 * 60 * 1000): string {
+    const code = randomBytes(24).toString('base64url');
+    this.codes.set(code, Date.now() + ttlMs);
+    return `${this.url}/auth?code=${code}`;
+  }
+
   private allowedHosts(): Set<string> {
     const p = this.boundPort;
     return new Set([`127.0.0.1:${p}`, `localhost:${p}`, `[::1]:${p}`]);
@@ -109,12 +127,16 @@ export class ControlServer {
     if (req.headers['sec-fetch-site'] === 'cross-site') {
       return sendError(res, 403, 'FORBIDDEN_ORIGIN', 'Cross-site requests are not allowed.');
     }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/auth' && req.method === 'GET') return this.signIn(url, res);
+    const isApi = url.pathname.startsWith('/api/');
     if (!this.authorized(req)) {
+      if (!isApi && this.opts.uiDir) return this.refusePage(res);
       res.setHeader('www-authenticate', 'Bearer realm="witness"');
       return sendError(res, 401, 'UNAUTHORIZED', 'A valid bearer token is required (see control.json in the data dir).');
     }
+    if (!isApi && this.opts.uiDir && req.method === 'GET') return this.serveUi(url.pathname, res);
 
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === EVENTS_PATH && req.method === 'GET') return this.stream(req, res, url);
 
     const entry = (Object.entries(Methods) as Array<[MethodName, (typeof Methods)[MethodName]]>).find(([, m]) => m.path === url.pathname);
@@ -142,10 +164,47 @@ export class ControlServer {
   private authorized(req: http.IncomingMessage): boolean {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) return false;
-    const given = Buffer.from(m[1]!);
-    const want = Buffer.from(this.token);
-    return given.length === want.length && timingSafeEqual(given, want);
+    if (m) {
+      const given = Buffer.from(m[1]!);
+      const want = Buffer.from(this.token);
+      return given.length === want.length && timingSafeEqual(given, want);
+    }
+    const session = /(?:^|;\s*)witness_session=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '')?.[1];
+    return session !== undefined && this.sessions.has(session);
+  }
+
+  private signIn(url: URL, res: http.ServerResponse) {
+    const code = url.searchParams.get('code') ?? '';
+    const expiry = this.codes.get(code);
+    this.codes.delete(code); // one use only
+    if (!expiry || expiry < Date.now()) return this.refusePage(res, 'This sign-in link was already used or has expired. Run `witness ui` for a new one.');
+    const session = randomBytes(32).toString('base64url');
+    this.sessions.add(session);
+    res.writeHead(303, { location: '/', 'set-cookie': `witness_session=${session}; HttpOnly; SameSite=Strict; Path=/` });
+    res.end();
+  }
+
+  private refusePage(res: http.ServerResponse, message = 'Open the sign-in link printed by `witness start` (or `witness ui`).') {
+    const body = `<!doctype html><meta charset="utf-8"><title>Witness: sign in</title><body style="font:15px system-ui;margin:15vh auto;max-width:34em"><h1>Witness</h1><p>${message.replace(/[<&>]/g, '')}</p>`;
+    res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" });
+    res.end(body);
+  }
+
+  private serveUi(pathname: string, res: http.ServerResponse) {
+    const dir = this.opts.uiDir!;
+    const rel = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
+    const file = normalize(join(dir, rel));
+    if (!file.startsWith(normalize(dir + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+      return sendError(res, 404, 'NOT_FOUND', `No such file: ${pathname}`);
+    }
+    const type = MIME[extname(file)] ?? 'application/octet-stream';
+    res.writeHead(200, {
+      'content-type': type,
+      // Bundled scripts and styles only: no inline code, no other origins.
+      'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      'cross-origin-opener-policy': 'same-origin',
+    });
+    res.end(readFileSync(file));
   }
 
   private stream(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
@@ -175,6 +234,16 @@ export class ControlServer {
     });
   }
 }
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
 
 function originHost(origin: string): string {
   try {

@@ -289,7 +289,7 @@ export class Inspector {
       host: s.request.host,
       path: s.request.path,
       plan: planForHost(s.request.host),
-      model: a?.summary.model ?? p.view.model,
+      model: a?.summary.model || p.view.model,
       client: clientInfo(s.request.headers),
       prompt: p.view.prompt,
       context: p.view.context,

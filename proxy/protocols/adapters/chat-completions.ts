@@ -27,7 +27,7 @@ export class ChatCompletionsAdapter extends BaseAdapter {
     if (ev.data.trim() === '[DONE]') return this.flushAll(ev) + ev.raw;
     const obj = parseJson(ev.data) as any;
     if (!obj || typeof obj !== 'object') return this.maskWhole(ev, ev.data);
-    if (typeof obj.model === 'string') this.summary.model ??= obj.model;
+    if (typeof obj.model === 'string' && obj.model) this.summary.model ??= obj.model;
     for (const k of ['id', 'created', 'model', 'object', 'system_fingerprint']) if (k in obj) this.lastShape[k] = obj[k];
     if (obj.error) this.error(String(obj.error.message ?? JSON.stringify(obj.error)));
     if (obj.usage) {

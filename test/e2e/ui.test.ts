@@ -1,0 +1,128 @@
+/**
+ * The Witness window in real Chromium (Debian's, driven by playwright-core) against the
+ * real engine and a fake Copilot upstream. Screenshots land in test-results/ for review.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import https from 'node:https';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { startTestEngine, type TestEngine } from '../helpers/engine.js';
+import { requestViaProxy, tlsThroughProxy } from '../helpers/proxy-client.js';
+import { reassemble } from '../helpers/reassemble.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
+
+let upstream: FakeUpstream;
+let t: TestEngine;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (see .ci/run)`);
+  if (!existsSync(fileURLToPath(new URL('../../renderer/dist/index.html', import.meta.url)))) throw new Error('UI not built: run `npm run build`');
+  mkdirSync(SHOTS, { recursive: true });
+  upstream = await startFakeUpstream();
+  t = await startTestEngine(upstream, {}, {}, null); // the built-in default policy
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+  await upstream?.close();
+});
+
+async function signedIn(viewport = { width: 1280, height: 720 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(t.engine.signInLink());
+  await expect.poll(() => page.url()).toBe(`${t.engine.controlUrl}/`);
+  return page;
+}
+
+describe('the Witness window', () => {
+  it('refuses to load without the sign-in link, and a sign-in link works only once', async () => {
+    const page = await browser.newPage();
+    const res = await page.goto(`${t.engine.controlUrl}/`);
+    expect(res?.status()).toBe(401);
+    await expect.poll(() => page.textContent('body')).toContain('Open the sign-in link');
+    const link = t.engine.signInLink();
+    await page.goto(link);
+    expect(page.url()).toBe(`${t.engine.controlUrl}/`);
+    const again = await (await browser.newPage()).goto(link);
+    expect(again?.status()).toBe(401);
+    await page.close();
+  });
+
+  it('shows an interaction live, with the secret as a placeholder only (DOM and network)', async () => {
+    const page = await signedIn();
+    const bodies: string[] = [];
+    page.on('response', async (r) => {
+      if (r.url().startsWith(t.engine.controlUrl)) bodies.push(await r.text().catch(() => ''));
+    });
+    await page.screenshot({ path: `${SHOTS}live-empty.png` });
+    await requestViaProxy({
+      proxyPort: t.engine.proxyPort,
+      host: 'api.business.githubcopilot.com',
+      path: '/chat/completions?fixture=02-chat.response.sse.txt&ms=5',
+      method: 'POST',
+      body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'why does STRIPE_KEY=sk_live_51FAKEFAKEFAKEFAKEFAKE00 fail?' }] }),
+      headers: { 'content-type': 'application/json', 'editor-version': 'vscode/1.108.0' },
+      ca: t.caPem,
+    });
+    await page.getByRole('table', { name: 'Interactions' }).getByText('VS Code').first().waitFor();
+    const prompt = page.getByRole('article', { name: 'Interaction detail' });
+    await expect.poll(() => prompt.textContent()).toMatch(/\[MASKED:stripe-secret-key:[0-9a-f]{4}\]/);
+    const html = await page.content();
+    expect(html).not.toContain('sk_live_51FAKE');
+    expect(bodies.join('\n')).not.toContain('sk_live_51FAKE');
+    await page.screenshot({ path: `${SHOTS}live.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('shows a held run_in_terminal in Approvals; approving releases it to the client', async () => {
+    const page = await signedIn({ width: 420, height: 560 });
+    await page.goto(`${t.engine.controlUrl}/#/approval`);
+    const socket = await tlsThroughProxy(t.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: t.caPem });
+    const response = new Promise<string>((resolve, reject) => {
+      const req = https.request({ host: 'api.business.githubcopilot.com', path: '/v1/messages?fixture=05-messages.response-tooluse.sse.txt', method: 'POST', createConnection: () => socket }, (res) => {
+        let b = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (b += d));
+        res.on('end', () => resolve(b));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    const card = page.getByRole('article', { name: 'Approval for run_in_terminal' });
+    await card.waitFor({ timeout: 10_000 }).catch(async (e) => {
+      await page.screenshot({ path: `${SHOTS}approval-missing.png` });
+      throw e;
+    });
+    await expect.poll(() => card.textContent()).toContain('rm -rf /home/dev/payments/node_modules');
+    await page.screenshot({ path: `${SHOTS}approval-popup.png` });
+    await card.getByRole('button', { name: 'Approve' }).click({ timeout: 5_000 });
+    const seen = reassemble('messages', await response);
+    expect(seen.toolCalls.map((c) => c.name)).toEqual(['run_in_terminal']);
+    await card.waitFor({ state: 'detached', timeout: 5_000 });
+    await page.close();
+  });
+
+  it('a foreign origin cannot call the API', async () => {
+    const page = await browser.newPage();
+    await page.goto('about:blank');
+    const result = await page.evaluate(async (url) => {
+      try {
+        const r = await fetch(`${url}/api/v1/status`, { credentials: 'include' });
+        return r.status;
+      } catch (e) {
+        return String(e);
+      }
+    }, t.engine.controlUrl);
+    expect(result === 401 || result === 403 || String(result).includes('Failed to fetch')).toBe(true);
+    await page.close();
+  });
+});
