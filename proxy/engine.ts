@@ -12,7 +12,7 @@ import { WitnessError } from './errors.js';
 import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
-import { AuditStore, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
+import { AuditStore, exportRecords, parseTime, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import { compilePolicy, managedPolicyPath, resolvePolicy, type CompiledPolicy } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/registry.js';
 import { userInfo } from 'node:os';
@@ -128,6 +128,39 @@ export class Engine {
         approval: ({ id }) => this.approvals.get(id),
         decide: ({ id, decision, argsHash, reason }) => this.approvals.decide(id, { decision, argsHash, reason: reason ?? null, approver: safeUser() }),
       },
+    });
+    // Exports as file downloads for the UI: GET /api/v1/export?format=jsonl|har|ocsf&since=&until=
+    this.control.download('/api/v1/export', (url, res) => {
+      const format = url.searchParams.get('format') ?? 'jsonl';
+      if (!['jsonl', 'har', 'ocsf'].includes(format)) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'BAD_INPUT', message: 'format must be jsonl, har or ocsf' } }));
+        return;
+      }
+      let since: number | undefined;
+      let until: number | undefined;
+      try {
+        since = parseTime(url.searchParams.get('since') ?? undefined);
+        until = parseTime(url.searchParams.get('until') ?? undefined);
+      } catch (e) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'BAD_INPUT', message: (e as Error).message } }));
+        return;
+      }
+      const ext = format === 'har' ? 'har' : format === 'ocsf' ? 'ocsf.jsonl' : 'jsonl';
+      res.writeHead(200, {
+        'content-type': format === 'har' ? 'application/json' : 'application/x-ndjson',
+        'content-disposition': `attachment; filename="witness-audit.${ext}"`,
+      });
+      const store = this.store;
+      exportRecords(
+        (function* () {
+          for (const r of store.iterate({ since, until })) yield store.resolve(r);
+        })(),
+        format as 'jsonl' | 'har' | 'ocsf',
+        (chunk) => res.write(chunk),
+      );
+      res.end();
     });
     try {
       await this.control.start();

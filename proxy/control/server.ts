@@ -106,6 +106,13 @@ export class ControlServer {
     return `${this.url}/auth?code=${code}`;
   }
 
+  /** Raw (non-JSON) downloads such as exports: path → writer. */
+  private readonly downloads = new Map<string, (url: URL, res: http.ServerResponse) => void | Promise<void>>();
+
+  download(path: string, handler: (url: URL, res: http.ServerResponse) => void | Promise<void>) {
+    this.downloads.set(path, handler);
+  }
+
   private allowedHosts(): Set<string> {
     const p = this.boundPort;
     return new Set([`127.0.0.1:${p}`, `localhost:${p}`, `[::1]:${p}`]);
@@ -138,6 +145,8 @@ export class ControlServer {
     if (!isApi && this.opts.uiDir && req.method === 'GET') return this.serveUi(url.pathname, res);
 
     if (url.pathname === EVENTS_PATH && req.method === 'GET') return this.stream(req, res, url);
+    const download = req.method === 'GET' ? this.downloads.get(url.pathname) : undefined;
+    if (download) return download(url, res);
 
     const entry = (Object.entries(Methods) as Array<[MethodName, (typeof Methods)[MethodName]]>).find(([, m]) => m.path === url.pathname);
     if (!entry) return sendError(res, 404, 'NOT_FOUND', `No such endpoint: ${url.pathname}`);

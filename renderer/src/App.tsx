@@ -2,8 +2,10 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, subscribe, type ApprovalView, type Interaction, type Status } from './api.js';
 import { Approvals } from './Approvals.js';
 import { Live } from './Live.js';
+import { Search } from './Search.js';
+import { Setup } from './Setup.js';
 
-type Tab = 'live' | 'approvals';
+type Tab = 'live' | 'approvals' | 'search' | 'setup';
 
 export function App() {
   const [status, setStatus] = useState<Status | null>(null);
@@ -11,7 +13,13 @@ export function App() {
   const [interactions, setInteractions] = useState<Interaction[]>([]);
   const [approvals, setApprovals] = useState<ApprovalView[]>([]);
   // The route is the hash: #/live, #/approvals, or #/approval/ID (the compact popup).
-  const tabOf = () => (location.hash.startsWith('#/approval') ? 'approvals' : 'live') as Tab;
+  const tabOf = (): Tab => {
+    const h = location.hash;
+    if (h.startsWith('#/approval')) return 'approvals';
+    if (h.startsWith('#/search')) return 'search';
+    if (h.startsWith('#/setup')) return 'setup';
+    return 'live';
+  };
   const [tab, setTabState] = useState<Tab>(tabOf());
   useEffect(() => {
     const onHash = () => setTabState(tabOf());
@@ -19,7 +27,7 @@ export function App() {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   const setTab = (t: Tab) => {
-    location.hash = t === 'live' ? '#/live' : '#/approvals';
+    location.hash = `#/${t}`;
   };
 
   const decided = useRef(new Set<string>());
@@ -66,6 +74,12 @@ export function App() {
           <button role="tab" aria-selected={tab === 'approvals'} onClick={() => setTab('approvals')}>
             Approvals {pending > 0 && <span className="count alert">{pending}</span>}
           </button>
+          <button role="tab" aria-selected={tab === 'search'} onClick={() => setTab('search')}>
+            Search
+          </button>
+          <button role="tab" aria-selected={tab === 'setup'} onClick={() => setTab('setup')}>
+            Setup
+          </button>
         </nav>
         <div className="meta">
           <span className={`dot ${connected ? 'ok' : 'off'}`} title={connected ? 'live' : 'reconnecting'} />
@@ -80,7 +94,12 @@ export function App() {
           )}
         </div>
       </header>
-      <main>{tab === 'live' ? <Live interactions={interactions} /> : <Approvals approvals={approvals} />}</main>
+      <main>
+        {tab === 'live' && <Live interactions={interactions} />}
+        {tab === 'approvals' && <Approvals approvals={approvals} />}
+        {tab === 'search' && <Search />}
+        {tab === 'setup' && <Setup status={status} />}
+      </main>
     </div>
   );
 }

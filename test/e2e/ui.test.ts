@@ -111,6 +111,44 @@ describe('the Witness window', () => {
     await page.close();
   });
 
+  it('search finds a record by a word of its prompt, and export downloads valid JSONL', async () => {
+    await requestViaProxy({
+      proxyPort: t.engine.proxyPort,
+      host: 'api.business.githubcopilot.com',
+      path: '/chat/completions?fixture=02-chat.response.sse.txt',
+      method: 'POST',
+      body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'how do I tune the pelican scheduler' }] }),
+      headers: { 'content-type': 'application/json' },
+      ca: t.caPem,
+    });
+    const stored = () => t.engine.auditStore.head.seq;
+    await expect.poll(stored).toBeGreaterThanOrEqual(2);
+    const page = await signedIn();
+    await page.goto(`${t.engine.controlUrl}/#/search`);
+    await page.getByRole('searchbox', { name: 'Search text' }).or(page.getByLabel('Search text')).fill('pelican');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const results = page.getByRole('table', { name: 'Search results' });
+    await results.getByText('how do I tune the pelican scheduler').waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: `${SHOTS}search.png` });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'JSONL' }).click()]);
+    const text = await new Promise<string>((resolve, reject) => {
+      void download.createReadStream().then((s) => {
+        let b = '';
+        s.on('data', (d: Buffer) => (b += d.toString('utf8')));
+        s.on('end', () => resolve(b));
+        s.on('error', reject);
+      }, reject);
+    });
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.some((r) => r.prompt === 'how do I tune the pelican scheduler')).toBe(true);
+    expect(text).not.toContain('sk_live_51FAKE');
+    await page.goto(`${t.engine.controlUrl}/#/setup`);
+    await page.getByText('Point your tools at Witness').waitFor();
+    await page.screenshot({ path: `${SHOTS}setup.png`, fullPage: true });
+    await page.close();
+  });
+
   it('a foreign origin cannot call the API', async () => {
     const page = await browser.newPage();
     await page.goto('about:blank');
