@@ -102,6 +102,10 @@ export class Engine {
       },
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
       holds: { policy: () => this.policy, registry: this.approvals, requester: safeUser() },
+      live: {
+        started: (e) => this.bus.publish('interaction.started', e),
+        delta: (e) => this.bus.publish('interaction.delta', e),
+      },
       onInteraction: (i) => {
         this.bus.publish('interaction.completed', i);
         this.store.append(i).then(

@@ -218,6 +218,10 @@ export const EventSchemas = {
   'exchange.completed': ExchangeCompletedSchema,
   'interaction.completed': InteractionSchema,
   'record.stored': z.object({ id: z.string(), seq: z.number(), hash: z.string() }),
+  /** A request was inspected and forwarded: who asked what (masked). */
+  'interaction.started': InteractionSchema.pick({ id: true, time: true, endpoint: true, host: true, path: true, model: true, client: true, prompt: true, decision: true }),
+  /** Masked response text / tool-call arguments as they stream (coalesced, ~40 ms). */
+  'interaction.delta': z.object({ id: z.string(), text: z.string(), tools: z.array(z.object({ index: z.number(), name: z.string().nullable(), text: z.string() })) }),
   'approval.requested': ApprovalSchema,
   'approval.decided': ApprovalSchema,
 } as const;

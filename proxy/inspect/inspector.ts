@@ -7,7 +7,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { PassThrough, type Transform } from 'node:stream';
 import type { Config } from '../config/index.js';
-import type { Interaction } from '../control/index.js';
+import type { EventData, Interaction } from '../control/index.js';
 import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, InterceptHooks, RequestAction } from '../intercept/index.js';
 import { planForHost } from '../intercept/index.js';
 import type { Masker } from '../masking/index.js';
@@ -43,6 +43,7 @@ interface Pending {
   bufferedTransform: BufferedBodyTransform | null;
   holder: HoldingSseTransform | null;
   ruleIds: string[];
+  flushLive?: () => void;
 }
 
 export interface InspectorOptions {
@@ -53,6 +54,11 @@ export interface InspectorOptions {
   now?: () => number;
   /** Tool-call policy and approvals; without it, tool calls stream through unjudged. */
   holds?: { policy: () => CompiledPolicy; registry: ApprovalRegistry; requester: string; keepAliveMs?: number };
+  /** Live view: the request as forwarded, then masked response pieces as they stream. */
+  live?: {
+    started(e: EventData<'interaction.started'>): void;
+    delta(e: EventData<'interaction.delta'>): void;
+  };
 }
 
 const TOOL_STREAMS = new Set<EndpointKind>(['chat', 'next-edit', 'responses', 'messages']);
@@ -66,7 +72,24 @@ export class Inspector {
 
   hooks(): Required<Pick<InterceptHooks, 'inspectRequest' | 'responseTransform' | 'onExchangeEnd'>> {
     return {
-      inspectRequest: (req, body) => this.inspectRequest(req, body),
+      inspectRequest: (req, body) => {
+        const action = this.inspectRequest(req, body);
+        const p = this.pending.get(req.id);
+        if (p && action.kind === 'forward' && this.opts.live) {
+          this.opts.live.started({
+            id: req.id,
+            time: new Date(req.startedAt).toISOString(),
+            endpoint: p.kind,
+            host: req.host,
+            path: req.path,
+            model: p.view.model,
+            client: clientInfo(req.headers),
+            prompt: p.view.prompt,
+            decision: p.maskings.size ? 'masked' : 'allowed',
+          });
+        }
+        return action;
+      },
       responseTransform: (req, head) => this.responseTransform(req, head),
       onExchangeEnd: (s) => this.finish(s),
     };
@@ -174,7 +197,7 @@ export class Inspector {
     const maskClient = this.opts.masking.responses === 'mask';
     if (/^text\/event-stream/i.test(type) && this.opts.holds && TOOL_STREAMS.has(p.kind)) return this.holdingTransform(p, maskClient);
     if (/^text\/event-stream/i.test(type)) {
-      const masked = adapterFor(p.kind, { masker: this.opts.masker, now: this.opts.now });
+      const masked = adapterFor(p.kind, { masker: this.opts.masker, now: this.opts.now, onSemantic: this.liveFeed(p) });
       if (maskClient) {
         p.adapter = masked;
         return new SseAdapterTransform(masked);
@@ -198,7 +221,15 @@ export class Inspector {
     const policy = holds.policy();
     let holder: HoldingSseTransform | null = null;
     // Policy always judges the masked view of a call (and approvals never show a secret).
-    const record = adapterFor(p.kind, { masker: this.opts.masker, now: this.opts.now, onSemantic: (e: SemanticEvent) => holder?.onSemantic(e) });
+    const live = this.liveFeed(p);
+    const record = adapterFor(p.kind, {
+      masker: this.opts.masker,
+      now: this.opts.now,
+      onSemantic: (e: SemanticEvent) => {
+        holder?.onSemantic(e);
+        live?.(e);
+      },
+    });
     const client = maskClient ? record : adapterFor(p.kind, { masker: null });
     holder = new HoldingSseTransform(
       client,
@@ -226,6 +257,36 @@ export class Inspector {
     p.adapter = record;
     p.holder = holder;
     return holder;
+  }
+
+  /**
+   * Masked response pieces for the live view, coalesced per exchange (one event per ~40 ms
+   * instead of one per token, so the event ring keeps its history).
+   */
+  private liveFeed(p: Pending): ((e: SemanticEvent) => void) | undefined {
+    const live = this.opts.live;
+    if (!live) return undefined;
+    let text = '';
+    const tools = new Map<number, { name: string | null; text: string }>();
+    let timer: NodeJS.Timeout | null = null;
+    const flush = () => {
+      timer = null;
+      if (!text && tools.size === 0) return;
+      live.delta({ id: p.req.id, text, tools: [...tools].map(([index, t]) => ({ index, ...t })) });
+      text = '';
+      tools.clear();
+    };
+    p.flushLive = flush;
+    return (e) => {
+      if (e.kind === 'text' && !e.channel.startsWith('rs:') && !e.channel.startsWith('thinking:')) text += e.text;
+      else if (e.kind === 'tool-call-start') tools.set(e.index, { name: e.name, text: tools.get(e.index)?.text ?? '' });
+      else if (e.kind === 'tool-call-delta') {
+        const t = tools.get(e.index) ?? { name: null, text: '' };
+        t.text += e.text;
+        tools.set(e.index, t);
+      } else return;
+      timer ??= setTimeout(flush, 40);
+    };
   }
 
   /** Whole JSON/text responses (/models, token exchange, errors, non-streamed chat). */
@@ -264,6 +325,7 @@ export class Inspector {
     const p = this.pending.get(s.request.id);
     if (!p) return;
     this.pending.delete(s.request.id);
+    p.flushLive?.();
     // The client left: cancel its holds now (the pipeline tears the transform down later).
     if (s.outcome === 'client-abort' && p.holder && !p.holder.destroyed) p.holder.destroy();
     const a = p.adapter;

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { api, subscribe, type ApprovalView, type Interaction, type Status } from './api.js';
+import { api, subscribe, type ApprovalView, type ControlEvent, type Interaction, type Status } from './api.js';
 import { Approvals } from './Approvals.js';
 import { Live } from './Live.js';
 import { Search } from './Search.js';
@@ -7,10 +7,50 @@ import { Setup } from './Setup.js';
 
 type Tab = 'live' | 'approvals' | 'search' | 'setup';
 
+/** An interaction in the live list; `streaming` until its record is complete. */
+export type LiveItem = Interaction & { streaming?: boolean };
+type Started = Extract<ControlEvent, { type: 'interaction.started' }>['data'];
+type Delta = Extract<ControlEvent, { type: 'interaction.delta' }>['data'];
+
+function provisional(s: Started): LiveItem {
+  return {
+    ...s,
+    method: 'POST',
+    plan: 'unknown',
+    context: [],
+    messages: [],
+    contextFiles: [],
+    toolsOffered: [],
+    response: '',
+    toolCalls: [],
+    finishReason: null,
+    usage: null,
+    maskings: [],
+    notInspected: [],
+    ruleIds: [],
+    approvals: [],
+    status: 'ok',
+    httpStatus: null,
+    errors: [],
+    timings: { start: Date.parse(s.time), firstByte: null, firstToken: null, end: null },
+    streaming: true,
+  };
+}
+
+function appendDelta(x: LiveItem, d: Delta): LiveItem {
+  const toolCalls = [...x.toolCalls];
+  for (const t of d.tools) {
+    const i = toolCalls.findIndex((c) => c.index === t.index);
+    if (i < 0) toolCalls.push({ index: t.index, id: null, name: t.name ?? '', arguments: t.text });
+    else toolCalls[i] = { ...toolCalls[i]!, name: toolCalls[i]!.name || (t.name ?? ''), arguments: toolCalls[i]!.arguments + t.text };
+  }
+  return { ...x, response: x.response + d.text, toolCalls };
+}
+
 export function App() {
   const [status, setStatus] = useState<Status | null>(null);
   const [connected, setConnected] = useState(false);
-  const [interactions, setInteractions] = useState<Interaction[]>([]);
+  const [interactions, setInteractions] = useState<LiveItem[]>([]);
   const [approvals, setApprovals] = useState<ApprovalView[]>([]);
   // The route is the hash: #/live, #/approvals, or #/approval/ID (the compact popup).
   const tabOf = (): Tab => {
@@ -34,7 +74,10 @@ export function App() {
   useEffect(() => {
     return subscribe(
       (e) => {
-        if (e.type === 'interaction.completed') setInteractions((xs) => [e.data, ...xs].slice(0, 2000));
+        if (e.type === 'interaction.started') setInteractions((xs) => [provisional(e.data), ...xs.filter((x) => x.id !== e.data.id)].slice(0, 2000));
+        if (e.type === 'interaction.delta') setInteractions((xs) => xs.map((x) => (x.id === e.data.id && x.streaming ? appendDelta(x, e.data) : x)));
+        if (e.type === 'interaction.completed')
+          setInteractions((xs) => (xs.some((x) => x.id === e.data.id) ? xs.map((x) => (x.id === e.data.id ? e.data : x)) : [e.data, ...xs].slice(0, 2000)));
         if (e.type === 'approval.requested') setApprovals((xs) => [...xs.filter((a) => a.id !== e.data.id), e.data]);
         if (e.type === 'approval.decided') {
           decided.current.add(e.data.id);

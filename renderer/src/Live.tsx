@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Interaction } from './api.js';
+import type { LiveItem } from './App.js';
 
 const MASK = /(\[MASKED:[a-z0-9-]+:[0-9a-f]{4}\])/g;
 
@@ -20,7 +20,7 @@ export function Masked({ text }: { text: string }) {
   );
 }
 
-export function Live({ interactions }: { interactions: Interaction[] }) {
+export function Live({ interactions }: { interactions: LiveItem[] }) {
   const [selected, setSelected] = useState<string | null>(null);
   const current = interactions.find((i) => i.id === selected) ?? interactions[0] ?? null;
   if (interactions.length === 0) {
@@ -56,7 +56,7 @@ export function Live({ interactions }: { interactions: Interaction[] }) {
                 <td>{i.model ?? '—'}</td>
                 <td>{maskedCount ? <span className="badge warn">{maskedCount}</span> : '—'}</td>
                 <td>
-                  <span className={`badge ${i.decision}`}>{i.decision}</span>
+                  {i.streaming ? <span className="badge streaming">streaming</span> : <span className={`badge ${i.decision}`}>{i.decision}</span>}
                 </td>
                 <td>{i.timings.end !== null ? `${Math.round(i.timings.end - i.timings.start)} ms` : '…'}</td>
               </tr>
@@ -79,7 +79,7 @@ export function Live({ interactions }: { interactions: Interaction[] }) {
           </pre>
           {current.response && (
             <>
-              <h3>Response</h3>
+              <h3>Response{current.streaming ? ' (streaming…)' : ''}</h3>
               <pre className="text">
                 <Masked text={current.response} />
               </pre>

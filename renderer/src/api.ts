@@ -3,15 +3,18 @@
  * contract, same origin, authenticated by the HttpOnly session cookie the sign-in link set.
  */
 import { createControlClient } from '../../proxy/control/client.js';
-import type { ApprovalView, ControlEvent, Interaction, Status } from '../../proxy/control/contract.js';
+import { EventSchemas, type ApprovalView, type ControlEvent, type Interaction, type Status } from '../../proxy/control/contract.js';
 
 export const api = createControlClient({ url: window.location.origin });
 export type { ApprovalView, ControlEvent, Interaction, Status };
 
 /** Live events with automatic reconnect; EventSource resends Last-Event-ID, so nothing is lost. */
 export function subscribe(onEvent: (e: ControlEvent) => void, onState: (connected: boolean) => void): () => void {
-  const es = new EventSource(api.eventsUrl());
-  const types = ['interaction.completed', 'record.stored', 'approval.requested', 'approval.decided', 'exchange.started', 'exchange.completed'];
+  // since=0: on first load, replay the engine's recent events (so nothing that happened while
+  // the page was loading is missed); reconnects resume from Last-Event-ID automatically.
+  const es = new EventSource(`${api.eventsUrl()}?since=0`);
+  // Every event type the contract declares (one list, so the UI never misses a new one).
+  const types = Object.keys(EventSchemas);
   const handler = (m: MessageEvent<string>) => onEvent(JSON.parse(m.data) as ControlEvent);
   for (const t of types) es.addEventListener(t, handler as EventListener);
   es.onopen = () => onState(true);

@@ -83,6 +83,34 @@ describe('the Witness window', () => {
     await page.close();
   });
 
+  it('streams a chat response into the Live view before the upstream has finished', async () => {
+    const page = await signedIn();
+    let done = false;
+    const request = requestViaProxy({
+      proxyPort: t.engine.proxyPort,
+      host: 'api.business.githubcopilot.com',
+      path: '/chat/completions?fixture=02-chat.response.sse.txt&ms=250',
+      method: 'POST',
+      body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'explain the retry loop' }] }),
+      headers: { 'content-type': 'application/json' },
+      ca: t.caPem,
+    }).then((r) => {
+      done = true;
+      return r;
+    });
+    // The row of this request, while it is still streaming.
+    const row = page.getByRole('table', { name: 'Interactions' }).locator('tr', { hasText: 'streaming' });
+    await row.first().click({ timeout: 10_000 });
+    const detail = page.getByRole('article', { name: 'Interaction detail' });
+    await expect.poll(() => detail.textContent(), { timeout: 10_000 }).toContain('RETRIES');
+    expect(done).toBe(false); // text shown while the upstream is still sending
+    expect(await detail.textContent()).toContain('streaming');
+    await page.screenshot({ path: `${SHOTS}live-streaming.png` });
+    await request;
+    await expect.poll(() => detail.textContent()).not.toContain('streaming…');
+    await page.close();
+  });
+
   it('shows a held run_in_terminal in Approvals; approving releases it to the client', async () => {
     const page = await signedIn({ width: 420, height: 560 });
     await page.goto(`${t.engine.controlUrl}/#/approval`);
