@@ -28,6 +28,8 @@ export interface Approval extends ApprovalRequest {
   argsHash: string;
   requestedAt: string;
   expiresAt: string;
+  /** What happens at expiresAt if nobody decides. */
+  defaultDecision: 'approve' | 'deny';
   status: 'pending' | ApprovalOutcome;
   decidedAt: string | null;
   approver: string | null;
@@ -67,6 +69,7 @@ export class ApprovalRegistry {
       argsHash: argsHash(req.tool, req.arguments),
       requestedAt: new Date(now).toISOString(),
       expiresAt: new Date(now + this.opts.timeoutMs).toISOString(),
+      defaultDecision: this.opts.onTimeout === 'allow' ? 'approve' : 'deny',
       status: 'pending',
       decidedAt: null,
       approver: null,

@@ -205,6 +205,7 @@ export const ApprovalSchema = z.object({
   reasons: z.array(z.string()),
   requestedAt: z.string(),
   expiresAt: z.string(),
+  defaultDecision: z.enum(['approve', 'deny']),
   status: z.enum(['pending', 'approved', 'denied', 'timed-out', 'cancelled']),
   decidedAt: z.string().nullable(),
   approver: z.string().nullable(),

@@ -61,8 +61,12 @@ export function App() {
     return 'live';
   };
   const [tab, setTabState] = useState<Tab>(tabOf());
+  const [hash, setHash] = useState(location.hash);
   useEffect(() => {
-    const onHash = () => setTabState(tabOf());
+    const onHash = () => {
+      setTabState(tabOf());
+      setHash(location.hash);
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
@@ -139,10 +143,16 @@ export function App() {
       </header>
       <main>
         {tab === 'live' && <Live interactions={interactions} />}
-        {tab === 'approvals' && <Approvals approvals={approvals} />}
+        {tab === 'approvals' && <Approvals approvals={focusFirst(approvals, /^#\/approval\/([\w-]+)/.exec(hash)?.[1])} />}
         {tab === 'search' && <Search />}
         {tab === 'setup' && <Setup status={status} />}
       </main>
     </div>
   );
+}
+
+/** `#/approval/ID` (the popup a notification opens) puts that request first, where the shortcuts act. */
+function focusFirst(approvals: ApprovalView[], id: string | undefined): ApprovalView[] {
+  if (!id) return approvals;
+  return [...approvals.filter((a) => a.id === id), ...approvals.filter((a) => a.id !== id)];
 }

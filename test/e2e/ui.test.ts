@@ -139,6 +139,33 @@ describe('the Witness window', () => {
     await page.close();
   });
 
+  it('denying from the Approvals view (keyboard: reason, then Alt+D) gives the client the refusal', async () => {
+    const page = await signedIn();
+    await page.goto(`${t.engine.controlUrl}/#/approvals`);
+    const socket = await tlsThroughProxy(t.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: t.caPem });
+    const response = new Promise<string>((resolve, reject) => {
+      const req = https.request({ host: 'api.business.githubcopilot.com', path: '/v1/messages?fixture=05-messages.response-tooluse.sse.txt', method: 'POST', createConnection: () => socket }, (res) => {
+        let b = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (b += d));
+        res.on('end', () => resolve(b));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    const card = page.getByRole('article', { name: 'Approval for run_in_terminal' });
+    await card.waitFor({ timeout: 10_000 });
+    await expect.poll(() => card.getByRole('timer').textContent()).toMatch(/^Denied automatically in \d+:\d\d$/);
+    await page.screenshot({ path: `${SHOTS}approvals-wide.png` });
+    await card.getByRole('textbox', { name: 'Reason' }).fill('not on this branch');
+    await page.keyboard.press('Alt+D');
+    const seen = reassemble('messages', await response);
+    expect(seen.toolCalls).toEqual([]);
+    expect(seen.text).toMatch(/Witness blocked a tool call[\s\S]*run_in_terminal: denied: not on this branch/);
+    await card.waitFor({ state: 'detached', timeout: 5_000 });
+    await page.close();
+  });
+
   it('search finds a record by a word of its prompt, and export downloads valid JSONL', async () => {
     await requestViaProxy({
       proxyPort: t.engine.proxyPort,
