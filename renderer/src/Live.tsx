@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { LiveItem } from './App.js';
 
 const MASK = /(\[MASKED:[a-z0-9-]+:[0-9a-f]{4}\])/g;
@@ -20,10 +20,57 @@ export function Masked({ text }: { text: string }) {
   );
 }
 
-export function Live({ interactions }: { interactions: LiveItem[] }) {
+type Chip = 'masked' | 'held' | 'tools' | `kind:${string}`;
+
+const CHIP_TEST: Record<'masked' | 'held' | 'tools', (i: LiveItem) => boolean> = {
+  masked: (i) => i.maskings.length > 0,
+  held: (i) => !['allowed', 'masked'].includes(i.decision),
+  tools: (i) => i.toolCalls.length > 0,
+};
+
+function matches(i: LiveItem, chips: Set<Chip>): boolean {
+  const kinds = [...chips].filter((c) => c.startsWith('kind:')).map((c) => c.slice(5));
+  if (kinds.length > 0 && !kinds.includes(i.endpoint)) return false;
+  return (['masked', 'held', 'tools'] as const).every((c) => !chips.has(c) || CHIP_TEST[c](i));
+}
+
+export function Live({ interactions: all }: { interactions: LiveItem[] }) {
   const [selected, setSelected] = useState<string | null>(null);
+  const [chips, setChips] = useState<Set<Chip>>(new Set());
+  // Paused: the rows shown are frozen (their content still updates); new ones wait behind "Resume".
+  const [frozen, setFrozen] = useState<Set<string> | null>(null);
+  const toggle = (c: Chip) =>
+    setChips((xs) => {
+      const next = new Set(xs);
+      if (!next.delete(c)) next.add(c);
+      return next;
+    });
+  const kinds = useMemo(() => [...new Set(all.map((i) => i.endpoint))].sort(), [all]);
+  const visible = all.filter((i) => !frozen || frozen.has(i.id));
+  const waiting = frozen ? all.length - visible.length : 0;
+  const interactions = visible.filter((i) => matches(i, chips));
   const current = interactions.find((i) => i.id === selected) ?? interactions[0] ?? null;
-  if (interactions.length === 0) {
+  const toolbar = (
+    <div className="toolbar" role="toolbar" aria-label="Live filters">
+      {([['masked', 'Masked'], ['held', 'Held or blocked'], ['tools', 'Tool calls']] as const).map(([c, label]) => (
+        <button key={c} className="chip" aria-pressed={chips.has(c)} onClick={() => toggle(c)}>
+          {label}
+        </button>
+      ))}
+      {kinds.map((k) => (
+        <button key={k} className="chip" aria-pressed={chips.has(`kind:${k}`)} onClick={() => toggle(`kind:${k}`)}>
+          {k}
+        </button>
+      ))}
+      <span className="sub">
+        {interactions.length} of {all.length}
+      </span>
+      <button className="pause" aria-pressed={frozen !== null} onClick={() => setFrozen(frozen ? null : new Set(all.map((i) => i.id)))}>
+        {frozen ? `Resume${waiting ? ` (${waiting} new)` : ''}` : 'Pause'}
+      </button>
+    </div>
+  );
+  if (all.length === 0) {
     return (
       <section className="empty">
         <h1>No Copilot traffic yet</h1>
@@ -32,6 +79,8 @@ export function Live({ interactions }: { interactions: LiveItem[] }) {
     );
   }
   return (
+    <>
+    {toolbar}
     <div className="split">
       <table className="list" aria-label="Interactions">
         <thead>
@@ -103,5 +152,6 @@ export function Live({ interactions }: { interactions: LiveItem[] }) {
         </article>
       )}
     </div>
+    </>
   );
 }

@@ -111,6 +111,46 @@ describe('the Witness window', () => {
     await page.close();
   });
 
+  it('filter chips narrow the Live list, and Pause holds new rows back until Resume', async () => {
+    const page = await signedIn();
+    const send = (content: string) =>
+      requestViaProxy({
+        proxyPort: t.engine.proxyPort,
+        host: 'api.business.githubcopilot.com',
+        path: '/chat/completions?fixture=02-chat.response.sse.txt&ms=1',
+        method: 'POST',
+        body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content }] }),
+        headers: { 'content-type': 'application/json', 'editor-version': 'vscode/1.108.0' },
+        ca: t.caPem,
+      });
+    await send('plain question about a flaky test');
+    await send('why does AWS_SECRET_ACCESS_KEY=Jk3m9QzP1xV7bN2cR8tY4uW6eA0sD5fG+hL/oI9k not work?');
+    const rows = page.getByRole('table', { name: 'Interactions' }).locator('tbody tr');
+    const maskedCells = page.getByRole('table', { name: 'Interactions' }).locator('tbody tr td:nth-child(5) .badge');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(2);
+    const total = await rows.count();
+    const toolbar = page.getByRole('toolbar', { name: 'Live filters' });
+    await toolbar.getByRole('button', { name: 'Masked' }).click();
+    await expect.poll(() => rows.count()).toBeLessThan(total);
+    expect(await rows.count()).toBeGreaterThan(0);
+    expect(await maskedCells.count()).toBe(await rows.count());
+    await rows.first().click();
+    await expect.poll(() => page.getByRole('article', { name: 'Interaction detail' }).textContent()).toMatch(/AWS_SECRET_ACCESS_KEY=\[MASKED:aws-secret-access-key:[0-9a-f]{4}\]/);
+    await page.screenshot({ path: `${SHOTS}live-filtered.png` });
+    await toolbar.getByRole('button', { name: 'Masked' }).click();
+    await expect.poll(() => rows.count()).toBe(total);
+
+    await toolbar.getByRole('button', { name: 'Pause' }).click();
+    await send('a question asked while paused');
+    await expect.poll(() => toolbar.getByRole('button', { name: /^Resume/ }).textContent()).toBe('Resume (1 new)');
+    expect(await rows.count()).toBe(total);
+    await toolbar.getByRole('button', { name: /^Resume/ }).click();
+    await expect.poll(() => rows.count()).toBe(total + 1);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: `${SHOTS}live-dark.png` });
+    await page.close();
+  });
+
   it('shows a held run_in_terminal in Approvals; approving releases it to the client', async () => {
     const page = await signedIn({ width: 420, height: 560 });
     await page.goto(`${t.engine.controlUrl}/#/approval`);
