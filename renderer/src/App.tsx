@@ -112,7 +112,7 @@ export function App() {
     <div className="app">
       <header className="bar">
         <div className="brand">
-          <span className="logo" aria-hidden>◉</span> Witness
+          <span className="logo" aria-hidden>◉</span> <span className="name">Witness</span>
         </div>
         <nav role="tablist" aria-label="Views">
           <button role="tab" aria-selected={tab === 'live'} onClick={() => setTab('live')}>
