@@ -3,13 +3,12 @@
  * real engine and a fake Copilot upstream. Screenshots land in test-results/ for review.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
-import { requestViaProxy, tlsThroughProxy } from '../helpers/proxy-client.js';
+import { requestViaProxy } from '../helpers/proxy-client.js';
 import { reassemble } from '../helpers/reassemble.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -41,6 +40,18 @@ async function signedIn(viewport = { width: 1280, height: 720 }): Promise<Page> 
   await page.goto(t.engine.signInLink());
   await expect.poll(() => page.url()).toBe(`${t.engine.controlUrl}/`);
   return page;
+}
+
+/** An agent turn whose run_in_terminal call the default policy holds; settles with the body once decided. */
+function heldToolUse() {
+  return requestViaProxy({
+    proxyPort: t.engine.proxyPort,
+    host: 'api.business.githubcopilot.com',
+    path: '/v1/messages?fixture=05-messages.response-tooluse.sse.txt',
+    method: 'POST',
+    body: '{}',
+    ca: t.caPem,
+  });
 }
 
 describe('the Witness window', () => {
@@ -154,17 +165,7 @@ describe('the Witness window', () => {
   it('shows a held run_in_terminal in Approvals; approving releases it to the client', async () => {
     const page = await signedIn({ width: 420, height: 560 });
     await page.goto(`${t.engine.controlUrl}/#/approval`);
-    const socket = await tlsThroughProxy(t.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: t.caPem });
-    const response = new Promise<string>((resolve, reject) => {
-      const req = https.request({ host: 'api.business.githubcopilot.com', path: '/v1/messages?fixture=05-messages.response-tooluse.sse.txt', method: 'POST', createConnection: () => socket }, (res) => {
-        let b = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (b += d));
-        res.on('end', () => resolve(b));
-      });
-      req.on('error', reject);
-      req.end('{}');
-    });
+    const response = heldToolUse();
     const card = page.getByRole('article', { name: 'Approval for run_in_terminal' });
     await card.waitFor({ timeout: 10_000 }).catch(async (e) => {
       await page.screenshot({ path: `${SHOTS}approval-missing.png` });
@@ -173,7 +174,7 @@ describe('the Witness window', () => {
     await expect.poll(() => card.textContent()).toContain('rm -rf /home/dev/payments/node_modules');
     await page.screenshot({ path: `${SHOTS}approval-popup.png` });
     await card.getByRole('button', { name: 'Approve' }).click({ timeout: 5_000 });
-    const seen = reassemble('messages', await response);
+    const seen = reassemble('messages', (await response).body);
     expect(seen.toolCalls.map((c) => c.name)).toEqual(['run_in_terminal']);
     await card.waitFor({ state: 'detached', timeout: 5_000 });
     await page.close();
@@ -182,24 +183,14 @@ describe('the Witness window', () => {
   it('denying from the Approvals view (keyboard: reason, then Alt+D) gives the client the refusal', async () => {
     const page = await signedIn();
     await page.goto(`${t.engine.controlUrl}/#/approvals`);
-    const socket = await tlsThroughProxy(t.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: t.caPem });
-    const response = new Promise<string>((resolve, reject) => {
-      const req = https.request({ host: 'api.business.githubcopilot.com', path: '/v1/messages?fixture=05-messages.response-tooluse.sse.txt', method: 'POST', createConnection: () => socket }, (res) => {
-        let b = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (b += d));
-        res.on('end', () => resolve(b));
-      });
-      req.on('error', reject);
-      req.end('{}');
-    });
+    const response = heldToolUse();
     const card = page.getByRole('article', { name: 'Approval for run_in_terminal' });
     await card.waitFor({ timeout: 10_000 });
     await expect.poll(() => card.getByRole('timer').textContent()).toMatch(/^Denied automatically in \d+:\d\d$/);
     await page.screenshot({ path: `${SHOTS}approvals-wide.png` });
     await card.getByRole('textbox', { name: 'Reason' }).fill('not on this branch');
     await page.keyboard.press('Alt+D');
-    const seen = reassemble('messages', await response);
+    const seen = reassemble('messages', (await response).body);
     expect(seen.toolCalls).toEqual([]);
     expect(seen.text).toMatch(/Witness blocked a tool call[\s\S]*run_in_terminal: denied: not on this branch/);
     await card.waitFor({ state: 'detached', timeout: 5_000 });

@@ -5,7 +5,7 @@ import type { ApprovalView, Interaction } from '../../proxy/control/index.js';
 import { ControlApiError, createControlClient } from '../../proxy/control/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
-import { tlsThroughProxy } from '../helpers/proxy-client.js';
+import { requestViaProxy, tlsThroughProxy } from '../helpers/proxy-client.js';
 import { assertSameExceptMasked, reassemble } from '../helpers/reassemble.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -176,16 +176,13 @@ describe('approval timeout', () => {
   it('a hold nobody answers is denied when the policy timeout expires', async () => {
     const quick = await startTestEngine(upstream, {}, {}, { approvals: { timeoutSeconds: 5 } });
     try {
-      const socket = await tlsThroughProxy(quick.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: quick.caPem });
-      const body = await new Promise<string>((resolve, reject) => {
-        const req = https.request({ host: 'api.business.githubcopilot.com', path: '/v1/messages?fixture=05-messages.response-tooluse.sse.txt', method: 'POST', createConnection: () => socket }, (res) => {
-          let b = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (b += d));
-          res.on('end', () => resolve(b));
-        });
-        req.on('error', reject);
-        req.end('{}');
+      const { body } = await requestViaProxy({
+        proxyPort: quick.engine.proxyPort,
+        host: 'api.business.githubcopilot.com',
+        path: '/v1/messages?fixture=05-messages.response-tooluse.sse.txt',
+        method: 'POST',
+        body: '{}',
+        ca: quick.caPem,
       });
       expect(body).toContain(': witness: waiting for approval');
       const seen = reassemble('messages', body);
