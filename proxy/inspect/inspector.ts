@@ -270,6 +270,7 @@ export class Inspector {
     const tools = new Map<number, { name: string | null; text: string }>();
     let timer: NodeJS.Timeout | null = null;
     const flush = () => {
+      if (timer) clearTimeout(timer);
       timer = null;
       if (!text && tools.size === 0) return;
       live.delta({ id: p.req.id, text, tools: [...tools].map(([index, t]) => ({ index, ...t })) });

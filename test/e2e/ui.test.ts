@@ -42,6 +42,19 @@ async function signedIn(viewport = { width: 1280, height: 720 }): Promise<Page> 
   return page;
 }
 
+/** A streamed chat turn through the proxy (the fake upstream paces events `ms` apart). */
+function chat(content: string, opts: { ms?: number; editor?: string } = {}) {
+  return requestViaProxy({
+    proxyPort: t.engine.proxyPort,
+    host: 'api.business.githubcopilot.com',
+    path: `/chat/completions?fixture=02-chat.response.sse.txt${opts.ms !== undefined ? `&ms=${opts.ms}` : ''}`,
+    method: 'POST',
+    body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content }] }),
+    headers: { 'content-type': 'application/json', ...(opts.editor ? { 'editor-version': opts.editor } : {}) },
+    ca: t.caPem,
+  });
+}
+
 /** An agent turn whose run_in_terminal call the default policy holds; settles with the body once decided. */
 function heldToolUse() {
   return requestViaProxy({
@@ -75,15 +88,7 @@ describe('the Witness window', () => {
       if (r.url().startsWith(t.engine.controlUrl)) bodies.push(await r.text().catch(() => ''));
     });
     await page.screenshot({ path: `${SHOTS}live-empty.png` });
-    await requestViaProxy({
-      proxyPort: t.engine.proxyPort,
-      host: 'api.business.githubcopilot.com',
-      path: '/chat/completions?fixture=02-chat.response.sse.txt&ms=5',
-      method: 'POST',
-      body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'why does STRIPE_KEY=sk_live_51FAKEFAKEFAKEFAKEFAKE00 fail?' }] }),
-      headers: { 'content-type': 'application/json', 'editor-version': 'vscode/1.108.0' },
-      ca: t.caPem,
-    });
+    await chat('why does STRIPE_KEY=sk_live_51FAKEFAKEFAKEFAKEFAKE00 fail?', { ms: 5, editor: 'vscode/1.108.0' });
     await page.getByRole('table', { name: 'Interactions' }).getByText('VS Code').first().waitFor();
     const prompt = page.getByRole('article', { name: 'Interaction detail' });
     await expect.poll(() => prompt.textContent()).toMatch(/\[MASKED:stripe-secret-key:[0-9a-f]{4}\]/);
@@ -97,15 +102,7 @@ describe('the Witness window', () => {
   it('streams a chat response into the Live view before the upstream has finished', async () => {
     const page = await signedIn();
     let done = false;
-    const request = requestViaProxy({
-      proxyPort: t.engine.proxyPort,
-      host: 'api.business.githubcopilot.com',
-      path: '/chat/completions?fixture=02-chat.response.sse.txt&ms=250',
-      method: 'POST',
-      body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'explain the retry loop' }] }),
-      headers: { 'content-type': 'application/json' },
-      ca: t.caPem,
-    }).then((r) => {
+    const request = chat('explain the retry loop', { ms: 250 }).then((r) => {
       done = true;
       return r;
     });
@@ -124,16 +121,7 @@ describe('the Witness window', () => {
 
   it('filter chips narrow the Live list, and Pause holds new rows back until Resume', async () => {
     const page = await signedIn();
-    const send = (content: string) =>
-      requestViaProxy({
-        proxyPort: t.engine.proxyPort,
-        host: 'api.business.githubcopilot.com',
-        path: '/chat/completions?fixture=02-chat.response.sse.txt&ms=1',
-        method: 'POST',
-        body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content }] }),
-        headers: { 'content-type': 'application/json', 'editor-version': 'vscode/1.108.0' },
-        ca: t.caPem,
-      });
+    const send = (content: string) => chat(content, { ms: 1, editor: 'vscode/1.108.0' });
     await send('plain question about a flaky test');
     await send('why does AWS_SECRET_ACCESS_KEY=Jk3m9QzP1xV7bN2cR8tY4uW6eA0sD5fG+hL/oI9k not work?');
     const rows = page.getByRole('table', { name: 'Interactions' }).locator('tbody tr');
@@ -198,15 +186,7 @@ describe('the Witness window', () => {
   });
 
   it('search finds a record by a word of its prompt, and export downloads valid JSONL', async () => {
-    await requestViaProxy({
-      proxyPort: t.engine.proxyPort,
-      host: 'api.business.githubcopilot.com',
-      path: '/chat/completions?fixture=02-chat.response.sse.txt',
-      method: 'POST',
-      body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'how do I tune the pelican scheduler' }] }),
-      headers: { 'content-type': 'application/json' },
-      ca: t.caPem,
-    });
+    await chat('how do I tune the pelican scheduler');
     const stored = () => t.engine.auditStore.head.seq;
     await expect.poll(stored).toBeGreaterThanOrEqual(2);
     const page = await signedIn();
