@@ -103,11 +103,11 @@ export class Engine {
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
       holds: { policy: () => this.policy, registry: this.approvals, requester: safeUser() },
       live: {
-        started: (e) => this.bus.publish('interaction.started', e),
+        started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
         delta: (e) => this.bus.publish('interaction.delta', e),
       },
       onInteraction: (i) => {
-        this.bus.publish('interaction.completed', i);
+        this.bus.publish('interaction.completed', { ...i, user: this.store.user });
         this.store.append(i).then(
           (r) => this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash }),
           (e) => log.error('could not store an audit record', { err: e, id: i.id }),
@@ -132,6 +132,11 @@ export class Engine {
         approval: ({ id }) => this.approvals.get(id),
         decide: ({ id, decision, argsHash, reason }) => this.approvals.decide(id, { decision, argsHash, reason: reason ?? null, approver: safeUser() }),
       },
+    });
+    // The CA certificate(s) to trust, as a file (the current one, plus the next during rotation).
+    this.control.download('/api/v1/ca.pem', (_url, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-pem-file', 'content-disposition': 'attachment; filename="witness-ca.pem"' });
+      res.end(this.ca.active.certPem + (this.ca.next?.certPem ?? ''));
     });
     // Exports as file downloads for the UI: GET /api/v1/export?format=jsonl|har|ocsf&since=&until=
     this.control.download('/api/v1/export', (url, res) => {

@@ -128,6 +128,13 @@ export const InteractionSchema = z.object({
   httpStatus: z.number().nullable(),
   errors: z.array(z.string()),
   timings: z.object({ start: z.number(), firstByte: z.number().nullable(), firstToken: z.number().nullable(), end: z.number().nullable() }),
+  /** Request and response headers, credentials `[REDACTED]`, other values masked (absent in records before 0.2). */
+  headers: z.object({ request: z.array(z.tuple([z.string(), z.string()])), response: z.array(z.tuple([z.string(), z.string()])) }).optional(),
+  /**
+   * How the response streamed: [ms after start, response chars, tool-argument chars] so far,
+   * one point per ≥16 ms (at most 1000), for replay at the recorded pace.
+   */
+  pace: z.array(z.tuple([z.number(), z.number(), z.number()])).optional(),
 });
 export type Interaction = z.infer<typeof InteractionSchema>;
 
@@ -217,10 +224,13 @@ export type ApprovalView = z.infer<typeof ApprovalSchema>;
 export const EventSchemas = {
   'exchange.started': ExchangeStartedSchema,
   'exchange.completed': ExchangeCompletedSchema,
-  'interaction.completed': InteractionSchema,
+  /** A finished interaction (as it is about to be stored), with who asked. */
+  'interaction.completed': InteractionSchema.extend({ user: z.string() }),
   'record.stored': z.object({ id: z.string(), seq: z.number(), hash: z.string() }),
   /** A request was inspected and forwarded: who asked what (masked). */
-  'interaction.started': InteractionSchema.pick({ id: true, time: true, endpoint: true, host: true, path: true, model: true, client: true, prompt: true, decision: true }),
+  'interaction.started': InteractionSchema.pick({ id: true, time: true, endpoint: true, host: true, path: true, model: true, client: true, prompt: true, decision: true }).extend({
+    user: z.string(),
+  }),
   /** Masked response text / tool-call arguments as they stream (coalesced, ~40 ms). */
   'interaction.delta': z.object({ id: z.string(), text: z.string(), tools: z.array(z.object({ index: z.number(), name: z.string().nullable(), text: z.string() })) }),
   'approval.requested': ApprovalSchema,

@@ -25,6 +25,7 @@ import {
   type StreamAdapter,
 } from '../protocols/index.js';
 import { decodeBody } from './body.js';
+import { redactHeaders } from './headers.js';
 import { HoldingSseTransform } from '../approvals/hold.js';
 import type { ApprovalRegistry } from '../approvals/registry.js';
 import { evaluateToolCall, normalizePath, type CompiledPolicy } from '../policy/index.js';
@@ -44,6 +45,8 @@ interface Pending {
   holder: HoldingSseTransform | null;
   ruleIds: string[];
   flushLive?: () => void;
+  responseHeaders: ExchangeResponseHead['headers'] | null;
+  pace: Array<[number, number, number]>;
 }
 
 export interface InspectorOptions {
@@ -56,7 +59,7 @@ export interface InspectorOptions {
   holds?: { policy: () => CompiledPolicy; registry: ApprovalRegistry; requester: string; keepAliveMs?: number };
   /** Live view: the request as forwarded, then masked response pieces as they stream. */
   live?: {
-    started(e: EventData<'interaction.started'>): void;
+    started(e: Omit<EventData<'interaction.started'>, 'user'>): void;
     delta(e: EventData<'interaction.delta'>): void;
   };
 }
@@ -110,6 +113,8 @@ export class Inspector {
       bufferedTransform: null,
       holder: null,
       ruleIds: [],
+      responseHeaders: null,
+      pace: [],
     };
     this.pending.set(req.id, p);
     const { masking } = this.opts;
@@ -193,11 +198,12 @@ export class Inspector {
   responseTransform(req: ExchangeRequest, head: ExchangeResponseHead): Transform | null {
     const p = this.pending.get(req.id);
     if (!p) return null;
+    p.responseHeaders = head.headers;
     const type = String(head.headers['content-type'] ?? '');
     const maskClient = this.opts.masking.responses === 'mask';
     if (/^text\/event-stream/i.test(type) && this.opts.holds && TOOL_STREAMS.has(p.kind)) return this.holdingTransform(p, maskClient);
     if (/^text\/event-stream/i.test(type)) {
-      const masked = adapterFor(p.kind, { masker: this.opts.masker, now: this.opts.now, onSemantic: this.liveFeed(p) });
+      const masked = adapterFor(p.kind, { masker: this.opts.masker, now: this.opts.now, onSemantic: this.semanticTap(p) });
       if (maskClient) {
         p.adapter = masked;
         return new SseAdapterTransform(masked);
@@ -221,13 +227,13 @@ export class Inspector {
     const policy = holds.policy();
     let holder: HoldingSseTransform | null = null;
     // Policy always judges the masked view of a call (and approvals never show a secret).
-    const live = this.liveFeed(p);
+    const live = this.semanticTap(p);
     const record = adapterFor(p.kind, {
       masker: this.opts.masker,
       now: this.opts.now,
       onSemantic: (e: SemanticEvent) => {
         holder?.onSemantic(e);
-        live?.(e);
+        live(e);
       },
     });
     const client = maskClient ? record : adapterFor(p.kind, { masker: null });
@@ -260,33 +266,40 @@ export class Inspector {
   }
 
   /**
-   * Masked response pieces for the live view, coalesced per exchange (one event per ~40 ms
-   * instead of one per token, so the event ring keeps its history).
+   * Every masked response piece: tracked for the record's pace (replay), and sent to the live
+   * view coalesced per exchange (one event per ~40 ms instead of one per token, so the event
+   * ring keeps its history).
    */
-  private liveFeed(p: Pending): ((e: SemanticEvent) => void) | undefined {
+  private semanticTap(p: Pending): (e: SemanticEvent) => void {
     const live = this.opts.live;
-    if (!live) return undefined;
+    const now = this.opts.now ?? Date.now;
     let text = '';
     const tools = new Map<number, { name: string | null; text: string }>();
     let timer: NodeJS.Timeout | null = null;
+    let textLen = 0;
+    let toolLen = 0;
     const flush = () => {
       if (timer) clearTimeout(timer);
       timer = null;
-      if (!text && tools.size === 0) return;
+      if (!live || (!text && tools.size === 0)) return;
       live.delta({ id: p.req.id, text, tools: [...tools].map(([index, t]) => ({ index, ...t })) });
       text = '';
       tools.clear();
     };
     p.flushLive = flush;
     return (e) => {
-      if (e.kind === 'text' && !e.channel.startsWith('rs:') && !e.channel.startsWith('thinking:')) text += e.text;
-      else if (e.kind === 'tool-call-start') tools.set(e.index, { name: e.name, text: tools.get(e.index)?.text ?? '' });
+      if (e.kind === 'text' && !e.channel.startsWith('rs:') && !e.channel.startsWith('thinking:')) {
+        text += e.text;
+        textLen += e.text.length;
+      } else if (e.kind === 'tool-call-start') tools.set(e.index, { name: e.name, text: tools.get(e.index)?.text ?? '' });
       else if (e.kind === 'tool-call-delta') {
         const t = tools.get(e.index) ?? { name: null, text: '' };
         t.text += e.text;
+        toolLen += e.text.length;
         tools.set(e.index, t);
       } else return;
-      timer ??= setTimeout(flush, 40);
+      trackPace(p.pace, now(), textLen, toolLen);
+      if (live) timer ??= setTimeout(flush, 40);
     };
   }
 
@@ -385,8 +398,28 @@ export class Inspector {
       httpStatus: s.status,
       errors: [...(a?.summary.errors ?? []), ...(s.error ? [s.error] : [])],
       timings: { start: s.timings.start, firstByte: s.timings.firstByte, firstToken: a?.firstTokenAt ?? null, end: s.timings.end },
+      headers: { request: redactHeaders(s.request.headers, this.opts.masker), response: p.responseHeaders ? redactHeaders(p.responseHeaders, this.opts.masker) : [] },
+      ...(p.pace.length ? { pace: p.pace.map(([t, x, y]) => [Math.max(0, Math.round(t - s.timings.start)), x, y] as [number, number, number]) } : {}),
     };
     this.opts.onInteraction(interaction);
+  }
+}
+
+const PACE_STEP_MS = 16;
+const PACE_MAX_POINTS = 1000;
+
+/** Adds a point to a pace track: one per ≥16 ms; past 1000 points, every other one is dropped. */
+export function trackPace(pace: Array<[number, number, number]>, t: number, textLen: number, toolLen: number) {
+  const last = pace[pace.length - 1];
+  if (last && t - last[0] < PACE_STEP_MS && pace.length > 1) {
+    last[1] = textLen;
+    last[2] = toolLen;
+    return;
+  }
+  pace.push([t, textLen, toolLen]);
+  if (pace.length > PACE_MAX_POINTS) {
+    const kept = pace.filter((_, i) => i % 2 === 0 || i === pace.length - 1);
+    pace.splice(0, pace.length, ...kept);
   }
 }
 

@@ -105,6 +105,21 @@ export function contextFilesOf(texts: string[]): string[] {
   return [...files];
 }
 
+/**
+ * The user messages the editor sends just before the human's own in the same turn
+ * (environment, workspace, attachments: agent mode puts them in separate messages).
+ * Empty when the turn does not end with a user message (e.g. a tool-result follow-up).
+ */
+function turnPreamble(items: any[]): string[] {
+  const out: string[] = [];
+  if (items[items.length - 1]?.role !== 'user') return out;
+  for (let k = items.length - 2; k >= 0 && items[k]?.role === 'user'; k--) {
+    const text = contentText(items[k].content);
+    if (text.trim()) out.unshift(text);
+  }
+  return out;
+}
+
 export function readRequest(kind: EndpointKind, path: string, body: any): RequestView {
   const view: RequestView = { model: null, prompt: '', context: [], messages: [], contextFiles: [], tools: [], stream: false };
   if (!body || typeof body !== 'object') return view;
@@ -127,14 +142,13 @@ export function readRequest(kind: EndpointKind, path: string, body: any): Reques
     const text = contentText(last?.content);
     const h = humanText(text);
     view.prompt = h.prompt;
-    view.context = h.context;
-    if (typeof body.system === 'string' || Array.isArray(body.system)) void 0; // system prompts are not the human's words
+    view.context = [...turnPreamble(body.messages), ...h.context];
   } else if (Array.isArray(body.input)) {
     view.messages = body.input.map((i: any) => ({ role: String(i?.role ?? i?.type ?? ''), text: messageText(i) }));
     const users = body.input.filter((i: any) => i?.role === 'user');
     const h = humanText(contentText(users[users.length - 1]?.content));
     view.prompt = h.prompt;
-    view.context = h.context;
+    view.context = [...turnPreamble(body.input), ...h.context];
   } else if (typeof body.input === 'string') {
     view.prompt = body.input;
   }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { api, subscribe, type ApprovalView, type ControlEvent, type Interaction, type Status } from './api.js';
 import { Approvals } from './Approvals.js';
 import { Live } from './Live.js';
@@ -6,9 +6,20 @@ import { Search } from './Search.js';
 import { Setup } from './Setup.js';
 
 type Tab = 'live' | 'approvals' | 'search' | 'setup';
+const TABS: Array<[Tab, string]> = [
+  ['live', 'Live'],
+  ['approvals', 'Approvals'],
+  ['search', 'Search'],
+  ['setup', 'Setup'],
+];
 
 /** An interaction in the live list; `streaming` until its record is complete. */
-export type LiveItem = Interaction & { streaming?: boolean };
+export type LiveItem = Interaction & { user?: string; streaming?: boolean };
+/** Where a finished interaction landed in the audit chain. */
+export type StoredRef = { seq: number; hash: string };
+export type StoredRefs = ReadonlyMap<string, StoredRef>;
+/** Rows kept in the window (the list is virtualized; older ones are in Search). */
+const KEEP = 10_000;
 type Started = Extract<ControlEvent, { type: 'interaction.started' }>['data'];
 type Delta = Extract<ControlEvent, { type: 'interaction.delta' }>['data'];
 
@@ -52,6 +63,7 @@ export function App() {
   const [connected, setConnected] = useState(false);
   const [interactions, setInteractions] = useState<LiveItem[]>([]);
   const [approvals, setApprovals] = useState<ApprovalView[]>([]);
+  const [stored, setStored] = useState<StoredRefs>(new Map());
   // The route is the hash: #/live, #/approvals, or #/approval/ID (the compact popup).
   const tabOf = (): Tab => {
     const h = location.hash;
@@ -73,15 +85,28 @@ export function App() {
   const setTab = (t: Tab) => {
     location.hash = `#/${t}`;
   };
+  // The tab list is one stop in the Tab order; arrow keys (and Home/End) move between views.
+  const onTabKey = (e: KeyboardEvent) => {
+    const at = TABS.findIndex(([t]) => t === tab);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    const next = TABS[(to + TABS.length) % TABS.length]![0];
+    setTab(next);
+    document.getElementById(`tab-${next}`)?.focus();
+  };
 
   const decided = useRef(new Set<string>());
   useEffect(() => {
     return subscribe(
       (e) => {
-        if (e.type === 'interaction.started') setInteractions((xs) => [provisional(e.data), ...xs.filter((x) => x.id !== e.data.id)].slice(0, 2000));
+        if (e.type === 'interaction.started') setInteractions((xs) => [provisional(e.data), ...xs.filter((x) => x.id !== e.data.id)].slice(0, KEEP));
         if (e.type === 'interaction.delta') setInteractions((xs) => xs.map((x) => (x.id === e.data.id && x.streaming ? appendDelta(x, e.data) : x)));
         if (e.type === 'interaction.completed')
-          setInteractions((xs) => (xs.some((x) => x.id === e.data.id) ? xs.map((x) => (x.id === e.data.id ? e.data : x)) : [e.data, ...xs].slice(0, 2000)));
+          setInteractions((xs) => (xs.some((x) => x.id === e.data.id) ? xs.map((x) => (x.id === e.data.id ? e.data : x)) : [e.data, ...xs].slice(0, KEEP)));
+        if (e.type === 'record.stored') setStored((m) => new Map(m).set(e.data.id, { seq: e.data.seq, hash: e.data.hash }));
+        if (e.type === 'interaction.started' || e.type === 'interaction.completed')
+          setStatus((st) => (st && (!st.lastInterceptedAt || st.lastInterceptedAt < e.data.time) ? { ...st, lastInterceptedAt: e.data.time } : st));
         if (e.type === 'approval.requested') setApprovals((xs) => [...xs.filter((a) => a.id !== e.data.id), e.data]);
         if (e.type === 'approval.decided') {
           decided.current.add(e.data.id);
@@ -105,6 +130,13 @@ export function App() {
     );
   }, []);
 
+  // Counters and CA state change without events: refresh them now and then.
+  useEffect(() => {
+    if (!connected) return;
+    const timer = setInterval(() => void api.status().then(setStatus, () => undefined), 10_000);
+    return () => clearInterval(timer);
+  }, [connected]);
+
   const pending = approvals.length;
   const masked = useMemo(() => interactions.reduce((n, i) => n + i.maskings.reduce((a, m) => a + m.count, 0), 0), [interactions]);
 
@@ -114,19 +146,22 @@ export function App() {
         <div className="brand">
           <span className="logo" aria-hidden>◉</span> <span className="name">Witness</span>
         </div>
-        <nav role="tablist" aria-label="Views">
-          <button role="tab" aria-selected={tab === 'live'} onClick={() => setTab('live')}>
-            Live <span className="count">{interactions.length}</span>
-          </button>
-          <button role="tab" aria-selected={tab === 'approvals'} onClick={() => setTab('approvals')}>
-            Approvals {pending > 0 && <span className="count alert">{pending}</span>}
-          </button>
-          <button role="tab" aria-selected={tab === 'search'} onClick={() => setTab('search')}>
-            Search
-          </button>
-          <button role="tab" aria-selected={tab === 'setup'} onClick={() => setTab('setup')}>
-            Setup
-          </button>
+        <nav role="tablist" aria-label="Views" onKeyDown={onTabKey}>
+          {TABS.map(([t, label]) => (
+            <button
+              key={t}
+              id={`tab-${t}`}
+              role="tab"
+              aria-selected={tab === t}
+              aria-controls="view"
+              tabIndex={tab === t ? 0 : -1}
+              onClick={() => setTab(t)}
+            >
+              {label}
+              {t === 'live' && <span className="count">{interactions.length}</span>}
+              {t === 'approvals' && pending > 0 && <span className="count alert">{pending}</span>}
+            </button>
+          ))}
         </nav>
         <div className="meta">
           <span className={`dot ${connected ? 'ok' : 'off'}`} title={connected ? 'live' : 'reconnecting'} />
@@ -141,8 +176,8 @@ export function App() {
           )}
         </div>
       </header>
-      <main>
-        {tab === 'live' && <Live interactions={interactions} />}
+      <main id="view" role="tabpanel" aria-labelledby={`tab-${tab}`}>
+        {tab === 'live' && <Live interactions={interactions} stored={stored} />}
         {tab === 'approvals' && <Approvals approvals={focusFirst(approvals, /^#\/approval\/([\w-]+)/.exec(hash)?.[1])} />}
         {tab === 'search' && <Search />}
         {tab === 'setup' && <Setup status={status} />}

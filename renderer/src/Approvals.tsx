@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, type ApprovalView } from './api.js';
-import { Masked } from './Live.js';
+import { Previews } from './Previews.js';
 
 export function Approvals({ approvals }: { approvals: ApprovalView[] }) {
   if (approvals.length === 0) {
@@ -72,40 +72,7 @@ function ApprovalCard({ a, first }: { a: ApprovalView; first: boolean }) {
       <header>
         <strong>{a.tool}</strong> <span className="sub">from {a.client ?? 'unknown client'} · requested by {a.requester}</span>
       </header>
-      {a.operation.previews.map((p, i) => (
-        <div key={i} className="preview">
-          {p.kind === 'command' && (
-            <pre className="text cmd">
-              $ <Masked text={p.command} />
-            </pre>
-          )}
-          {p.kind === 'replace' && (
-            <>
-              <div className="file">{p.file}</div>
-              <pre className="text del">
-                <Masked text={p.oldText} />
-              </pre>
-              <pre className="text add">
-                <Masked text={p.newText} />
-              </pre>
-            </>
-          )}
-          {p.kind === 'create' && (
-            <>
-              <div className="file">new file {p.file}</div>
-              <pre className="text add">
-                <Masked text={p.content} />
-              </pre>
-            </>
-          )}
-          {p.kind === 'patch' && (
-            <pre className="text">
-              <Masked text={p.text} />
-            </pre>
-          )}
-          {p.kind === 'urls' && <pre className="text">{p.urls.join('\n')}</pre>}
-        </div>
-      ))}
+      <Previews previews={a.operation.previews} />
       <p className="sub">
         Rule: {a.ruleIds.join(', ')} · {a.reasons.join('; ')}
       </p>

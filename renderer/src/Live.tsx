@@ -1,5 +1,6 @@
-import { useMemo, useState } from 'react';
-import type { LiveItem } from './App.js';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { LiveItem, StoredRefs } from './App.js';
+import { Detail } from './Detail.js';
 
 const MASK = /(\[MASKED:[a-z0-9-]+:[0-9a-f]{4}\])/g;
 
@@ -34,7 +35,21 @@ function matches(i: LiveItem, chips: Set<Chip>): boolean {
   return (['masked', 'held', 'tools'] as const).every((c) => !chips.has(c) || CHIP_TEST[c](i));
 }
 
-export function Live({ interactions: all }: { interactions: LiveItem[] }) {
+/** The editor, as people call it (the Editor-Version header says e.g. "vscode/1.108.0"). */
+export function clientName(i: Pick<LiveItem, 'client'>): string {
+  return i.client.editor ?? i.client.userAgent?.split(/[/ ]/)[0] ?? '—';
+}
+
+/** "just now", "42 s ago", "3 min ago", "2 h ago". */
+export function ago(ms: number): string {
+  if (ms < 5000) return 'just now';
+  if (ms < 60_000) return `${Math.floor(ms / 1000)} s ago`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
+  if (ms < 172_800_000) return `${Math.floor(ms / 3_600_000)} h ago`;
+  return `${Math.floor(ms / 86_400_000)} days ago`;
+}
+
+export function Live({ interactions: all, stored }: { interactions: LiveItem[]; stored: StoredRefs }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [chips, setChips] = useState<Set<Chip>>(new Set());
   // Paused: the rows shown are frozen (their content still updates); new ones wait behind "Resume".
@@ -46,9 +61,8 @@ export function Live({ interactions: all }: { interactions: LiveItem[] }) {
       return next;
     });
   const kinds = useMemo(() => [...new Set(all.map((i) => i.endpoint))].sort(), [all]);
-  const visible = all.filter((i) => !frozen || frozen.has(i.id));
-  const waiting = frozen ? all.length - visible.length : 0;
-  const interactions = visible.filter((i) => matches(i, chips));
+  const interactions = useMemo(() => all.filter((i) => (!frozen || frozen.has(i.id)) && matches(i, chips)), [all, frozen, chips]);
+  const waiting = frozen ? all.filter((i) => !frozen.has(i.id)).length : 0;
   const current = interactions.find((i) => i.id === selected) ?? interactions[0] ?? null;
   const toolbar = (
     <div className="toolbar" role="toolbar" aria-label="Live filters">
@@ -75,83 +89,164 @@ export function Live({ interactions: all }: { interactions: LiveItem[] }) {
       <section className="empty">
         <h1>No Copilot traffic yet</h1>
         <p>Point your editor at the proxy shown above and trust the Witness CA; interactions appear here as they happen.</p>
+        <p>
+          <a href="#/setup">Setup instructions</a>
+        </p>
       </section>
     );
   }
   return (
-    <>
-    {toolbar}
-    <div className="split">
-      <table className="list" aria-label="Interactions">
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Client</th>
-            <th>Kind</th>
-            <th>Model</th>
-            <th>Masked</th>
-            <th>Decision</th>
-            <th>Latency</th>
-          </tr>
-        </thead>
-        <tbody>
-          {interactions.map((i) => {
-            const maskedCount = i.maskings.reduce((a, m) => a + m.count, 0);
-            return (
-              <tr key={i.id} className={current?.id === i.id ? 'sel' : ''} onClick={() => setSelected(i.id)} tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && setSelected(i.id)}>
-                <td>{new Date(i.time).toLocaleTimeString()}</td>
-                <td>{i.client.editor ?? '—'}</td>
-                <td>{i.endpoint}</td>
-                <td>{i.model ?? '—'}</td>
-                <td>{maskedCount ? <span className="badge warn">{maskedCount}</span> : '—'}</td>
-                <td>
-                  {i.streaming ? <span className="badge streaming">streaming</span> : <span className={`badge ${i.decision}`}>{i.decision}</span>}
-                </td>
-                <td>{i.timings.end !== null ? `${Math.round(i.timings.end - i.timings.start)} ms` : '…'}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      {current && (
-        <article className="detail" aria-label="Interaction detail">
-          <h2>
-            {current.endpoint} · {current.model ?? 'unknown model'} <span className={`badge ${current.decision}`}>{current.decision}</span>
-          </h2>
-          <p className="sub">
-            {current.client.editor ?? 'unknown client'} {current.client.editorVersion ?? ''} · {current.host}
-            {current.path.split('?')[0]}
-          </p>
-          <h3>Prompt</h3>
-          <pre className="text">
-            <Masked text={current.prompt || '(no prompt text)'} />
-          </pre>
-          {current.response && (
-            <>
-              <h3>Response{current.streaming ? ' (streaming…)' : ''}</h3>
-              <pre className="text">
-                <Masked text={current.response} />
-              </pre>
-            </>
-          )}
-          {current.toolCalls.length > 0 && (
-            <>
-              <h3>Tool calls</h3>
-              {current.toolCalls.map((c) => (
-                <pre key={`${c.index}-${c.id}`} className="text tool">
-                  <strong>{c.name}</strong> <Masked text={c.arguments} />
-                </pre>
-              ))}
-            </>
-          )}
-          {current.maskings.length > 0 && (
-            <p className="sub">
-              Masked: {current.maskings.map((m) => `${m.count}× ${m.type} (${m.where})`).join(', ')}
-            </p>
-          )}
-        </article>
-      )}
+    <div className="live">
+      {toolbar}
+      <div className="split">
+        <Rows items={interactions} selectedId={current?.id ?? null} onSelect={setSelected} />
+        {current ? <Detail key={current.id} item={current} stored={stored.get(current.id)} /> : <p className="sub">No interaction matches these filters.</p>}
+      </div>
     </div>
-    </>
   );
+}
+
+const ROW = 34;
+const OVERSCAN = 8;
+
+/**
+ * The interaction list, virtualized: only the rows in view (plus a few) are in the DOM, so
+ * thousands of rows stay smooth. Newest first; when rows arrive above a scrolled-down view,
+ * the view stays on the rows being read. Arrow keys, Page Up/Down, Home and End move the
+ * selection (an ARIA grid with an active descendant).
+ */
+function Rows({ items, selectedId, onSelect }: { items: LiveItem[]; selectedId: string | null; onSelect: (id: string) => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const anchor = useRef<{ id: string; offset: number } | null>(null);
+
+  useLayoutEffect(() => {
+    const el = ref.current!;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // Keep the row at the top of a scrolled-down view in place when new rows arrive above it.
+  useLayoutEffect(() => {
+    const el = ref.current!;
+    const a = anchor.current;
+    if (a && el.scrollTop > 0) {
+      const idx = items.findIndex((i) => i.id === a.id);
+      if (idx >= 0 && idx * ROW + a.offset !== el.scrollTop) {
+        el.scrollTop = idx * ROW + a.offset;
+        setScrollTop(el.scrollTop);
+      }
+    }
+  }, [items]);
+
+  const onScroll = () => {
+    const el = ref.current!;
+    setScrollTop(el.scrollTop);
+    const top = items[Math.floor(el.scrollTop / ROW)];
+    anchor.current = top ? { id: top.id, offset: el.scrollTop % ROW } : null;
+  };
+
+  const selectedIndex = items.findIndex((i) => i.id === selectedId);
+  const move = (to: number) => {
+    const idx = Math.max(0, Math.min(items.length - 1, to));
+    const it = items[idx];
+    if (!it) return;
+    onSelect(it.id);
+    const el = ref.current!;
+    const head = ROW; // the sticky header row
+    if (idx * ROW < el.scrollTop) el.scrollTop = idx * ROW;
+    else if ((idx + 1) * ROW > el.scrollTop + el.clientHeight - head) el.scrollTop = (idx + 1) * ROW - el.clientHeight + head;
+  };
+  const page = Math.max(1, Math.floor(height / ROW) - 2);
+  const onKeyDown = (e: KeyboardEvent) => {
+    const at = Math.max(0, selectedIndex);
+    const to = { ArrowDown: at + 1, ArrowUp: at - 1, PageDown: at + page, PageUp: at - page, Home: 0, End: items.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    move(to);
+  };
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
+  const last = Math.min(items.length, Math.ceil((scrollTop + height) / ROW) + OVERSCAN);
+  const now = useNow(1000);
+  return (
+    <div
+      ref={ref}
+      className="rows"
+      role="grid"
+      aria-label="Interactions"
+      aria-rowcount={items.length + 1}
+      aria-activedescendant={selectedId ? `row-${selectedId}` : undefined}
+      tabIndex={0}
+      onScroll={onScroll}
+      onKeyDown={onKeyDown}
+    >
+      <div className="row head" role="row" aria-rowindex={1}>
+        {['Time', 'User', 'Client', 'Kind', 'Model', 'Masked', 'Decision', 'Latency'].map((h) => (
+          <span key={h} role="columnheader">
+            {h}
+          </span>
+        ))}
+      </div>
+      <div className="rows-body" style={{ height: items.length * ROW }}>
+        {items.slice(first, last).map((i, k) => {
+          const idx = first + k;
+          const maskedCount = i.maskings.reduce((a, m) => a + m.count, 0);
+          return (
+            <div
+              key={i.id}
+              id={`row-${i.id}`}
+              className={`row${i.id === selectedId ? ' sel' : ''}`}
+              role="row"
+              aria-rowindex={idx + 2}
+              aria-selected={i.id === selectedId}
+              style={{ transform: `translateY(${idx * ROW}px)` }}
+              onClick={() => onSelect(i.id)}
+            >
+              <span role="gridcell" title={new Date(i.time).toLocaleString()}>
+                {new Date(i.time).toLocaleTimeString()}
+              </span>
+              <span role="gridcell" className="clip">
+                {i.user ?? '—'}
+              </span>
+              <span role="gridcell" className="clip">
+                {clientName(i)}
+              </span>
+              <span role="gridcell">{i.endpoint}</span>
+              <span role="gridcell" className="clip">
+                {i.model ?? '—'}
+              </span>
+              <span role="gridcell" className="masked-count">
+                {maskedCount ? <span className="badge warn">{maskedCount}</span> : '—'}
+              </span>
+              <span role="gridcell">{i.streaming ? <span className="badge streaming">streaming</span> : <span className={`badge ${i.decision}`}>{i.decision}</span>}</span>
+              <span role="gridcell" className="num">
+                {i.timings.end !== null ? formatMs(i.timings.end - i.timings.start) : `${formatMs(Math.max(0, now - i.timings.start))}…`}
+              </span>
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+/** The current time, refreshed every `ms` (for "running for" counters). */
+export function useNow(ms: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.floor((ms % 60_000) / 1000)} s`;
+  if (ms < 172_800_000) return `${Math.floor(ms / 3_600_000)} h ${Math.floor((ms % 3_600_000) / 60_000)} min`;
+  return `${Math.floor(ms / 86_400_000)} days`;
 }

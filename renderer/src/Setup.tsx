@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, type Status } from './api.js';
+import { ago, useNow } from './Live.js';
 
 type Policy = Awaited<ReturnType<typeof api.call<'policy'>>>;
 
@@ -11,13 +12,13 @@ export function Setup({ status }: { status: Status | null }) {
   }, []);
   if (!status) return <p className="sub">connecting…</p>;
   const proxy = status.proxy.url;
-  const seen = status.lastInterceptedAt ? `last Copilot request ${new Date(status.lastInterceptedAt).toLocaleString()}` : 'no Copilot traffic seen yet';
   return (
     <div className="setup">
       <article className="card">
         <h2>Status</h2>
+        <Seen at={status.lastInterceptedAt} />
         <p>
-          Proxy <code>{proxy}</code> · PAC <code>{status.proxy.pacUrl}</code> · {seen}
+          Proxy <code>{proxy}</code> · PAC <code>{status.proxy.pacUrl}</code>
         </p>
         <p className="sub">
           {status.counters.intercepted} intercepted · {status.counters.tunnelled} tunnelled · {status.counters.websocketsRefused} WebSockets refused · audit records {status.audit.records}
@@ -31,7 +32,19 @@ export function Setup({ status }: { status: Status | null }) {
         <p className="sub">
           valid until {new Date(status.ca.notAfter).toLocaleDateString()} · only for {status.ca.permittedSubtrees.join(', ')}
         </p>
-        <p className="sub">Save it with <code>witness ca cert &gt; witness-ca.pem</code> and trust it in the OS store.</p>
+        <p>
+          <a className="button" href="/api/v1/ca.pem" download="witness-ca.pem">
+            Download witness-ca.pem
+          </a>{' '}
+          <span className="sub">
+            or <code>witness ca cert &gt; witness-ca.pem</code>; then trust it in the OS store (it can only vouch for the hosts above).
+          </span>
+        </p>
+        {status.ca.next && (
+          <p className="sub">
+            Next CA (rotation): <code className="fp">{status.ca.next.fingerprint256}</code>, included in the download.
+          </p>
+        )}
       </article>
       <article className="card">
         <h2>Point your tools at Witness</h2>
@@ -69,6 +82,28 @@ export function Setup({ status }: { status: Status | null }) {
         </article>
       )}
     </div>
+  );
+}
+
+const RECENT_MS = 5 * 60_000;
+
+/** Whether Copilot traffic has reached Witness lately: the first thing to check when setting up. */
+function Seen({ at }: { at: string | null }) {
+  const now = useNow(5000);
+  if (!at) {
+    return (
+      <p className="seen off" role="status">
+        <span className="dot off" /> No Copilot traffic seen yet: point your editor at the proxy and trust the CA (below), then ask Copilot something.
+      </p>
+    );
+  }
+  const since = Math.max(0, now - Date.parse(at));
+  const recent = since < RECENT_MS;
+  return (
+    <p className={`seen ${recent ? 'ok' : 'stale'}`} role="status">
+      <span className={`dot ${recent ? 'ok' : 'stale'}`} /> {recent ? 'Copilot traffic seen' : 'No Copilot traffic lately: last seen'} {ago(since)}
+      <span className="sub"> ({new Date(at).toLocaleString()})</span>
+    </p>
   );
 }
 

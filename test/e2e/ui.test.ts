@@ -8,6 +8,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
+import { createControlClient } from '../../proxy/control/index.js';
+import { fx, headersOf } from '../helpers/fixtures.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
 import { reassemble } from '../helpers/reassemble.js';
 
@@ -67,6 +69,57 @@ function heldToolUse() {
   });
 }
 
+/** An agent turn (fixture 03) whose protected-file edit the default policy holds; `extra` messages go before the user's turn. */
+function agentTurn(tag: string, opts: { ms?: number; token?: string; extra?: Array<{ role: string; content: string }> } = {}) {
+  const body = JSON.parse(fx('03-agent.request.json')) as { messages: Array<{ role: string; content: string }> };
+  body.messages.splice(body.messages.length - 1, 0, ...(opts.extra ?? []));
+  return requestViaProxy({
+    proxyPort: t.engine.proxyPort,
+    host: 'api.business.githubcopilot.com',
+    path: `/chat/completions?fixture=03-agent.response-toolcalls.sse.txt&ms=${opts.ms ?? 10}&t=${tag}`,
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { ...headersOf('03-agent.request-headers.http'), ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
+    ca: t.caPem,
+  });
+}
+
+const control = () => createControlClient({ url: t.engine.controlUrl, token: t.engine.controlToken });
+
+/** Decides the next pending approval for `tool` through the control API (as another reviewer would). */
+async function decideNext(tool: string, decision: 'approve' | 'deny', reason: string) {
+  let id = '';
+  let argsHash = '';
+  await expect
+    .poll(
+      async () => {
+        const a = (await control().call('approvals', {})).find((x) => x.tool === tool);
+        if (a) ({ id, argsHash } = a);
+        return Boolean(a);
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+  await control().call('decide', { id, decision, argsHash, reason });
+}
+
+/** Presses Tab (or Shift+Tab) until `accept` holds for the focused element; fails after `max` presses. */
+async function tabTo(page: Page, accept: string, opts: { back?: boolean; max?: number } = {}) {
+  for (let k = 0; k < (opts.max ?? 30); k++) {
+    if ((await page.locator(`${accept}:focus`).count()) > 0) return;
+    await page.keyboard.press(opts.back ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`focus never reached ${accept}`);
+}
+
+/** The text of a download. */
+async function downloaded(download: import('playwright-core').Download): Promise<string> {
+  const stream = await download.createReadStream();
+  let text = '';
+  for await (const chunk of stream) text += (chunk as Buffer).toString('utf8');
+  return text;
+}
+
 describe('the Witness window', () => {
   it('refuses to load without the sign-in link, and a sign-in link works only once', async () => {
     const page = await browser.newPage();
@@ -81,6 +134,24 @@ describe('the Witness window', () => {
     await page.close();
   });
 
+  it('Setup shows that no Copilot traffic was seen yet, then flips live when it arrives; the CA downloads', async () => {
+    const page = await signedIn();
+    await page.goto(`${t.engine.controlUrl}/#/setup`);
+    const seen = page.locator('.seen[role=status]');
+    await expect.poll(() => seen.textContent()).toContain('No Copilot traffic seen yet');
+    await page.screenshot({ path: `${SHOTS}setup-no-traffic.png` });
+    await chat('first request of the day', { ms: 1 });
+    await expect.poll(() => seen.textContent()).toMatch(/^ Copilot traffic seen (just now|\d+ s ago)/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download witness-ca.pem' }).click()]);
+    const pem = await downloaded(download);
+    expect(pem).toContain(t.caPem.trim());
+    expect(download.suggestedFilename()).toBe('witness-ca.pem');
+    await page.screenshot({ path: `${SHOTS}setup.png`, fullPage: true });
+    await page.setViewportSize({ width: 420, height: 560 });
+    await page.screenshot({ path: `${SHOTS}setup-popup.png` });
+    await page.close();
+  });
+
   it('shows an interaction live, with the secret as a placeholder only (DOM and network)', async () => {
     const page = await signedIn();
     const bodies: string[] = [];
@@ -89,7 +160,7 @@ describe('the Witness window', () => {
     });
     await page.screenshot({ path: `${SHOTS}live-empty.png` });
     await chat('why does STRIPE_KEY=sk_live_51FAKEFAKEFAKEFAKEFAKE00 fail?', { ms: 5, editor: 'vscode/1.108.0' });
-    await page.getByRole('table', { name: 'Interactions' }).getByText('VS Code').first().waitFor();
+    await page.getByRole('grid', { name: 'Interactions' }).getByText('VS Code').first().waitFor();
     const prompt = page.getByRole('article', { name: 'Interaction detail' });
     await expect.poll(() => prompt.textContent()).toMatch(/\[MASKED:stripe-secret-key:[0-9a-f]{4}\]/);
     const html = await page.content();
@@ -107,7 +178,7 @@ describe('the Witness window', () => {
       return r;
     });
     // The row of this request, while it is still streaming.
-    const row = page.getByRole('table', { name: 'Interactions' }).locator('tr', { hasText: 'streaming' });
+    const row = page.getByRole('grid', { name: 'Interactions' }).locator('.row', { hasText: 'streaming' });
     await row.first().click({ timeout: 10_000 });
     const detail = page.getByRole('article', { name: 'Interaction detail' });
     await expect.poll(() => detail.textContent(), { timeout: 10_000 }).toContain('RETRIES');
@@ -124,8 +195,8 @@ describe('the Witness window', () => {
     const send = (content: string) => chat(content, { ms: 1, editor: 'vscode/1.108.0' });
     await send('plain question about a flaky test');
     await send('why does AWS_SECRET_ACCESS_KEY=Jk3m9QzP1xV7bN2cR8tY4uW6eA0sD5fG+hL/oI9k not work?');
-    const rows = page.getByRole('table', { name: 'Interactions' }).locator('tbody tr');
-    const maskedCells = page.getByRole('table', { name: 'Interactions' }).locator('tbody tr td:nth-child(5) .badge');
+    const rows = page.getByRole('grid', { name: 'Interactions' }).locator('.rows-body .row');
+    const maskedCells = rows.locator('.masked-count .badge');
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(2);
     const total = await rows.count();
     const toolbar = page.getByRole('toolbar', { name: 'Live filters' });
@@ -197,21 +268,160 @@ describe('the Witness window', () => {
     await results.getByText('how do I tune the pelican scheduler').waitFor({ timeout: 10_000 });
     await page.screenshot({ path: `${SHOTS}search.png` });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'JSONL' }).click()]);
-    const text = await new Promise<string>((resolve, reject) => {
-      void download.createReadStream().then((s) => {
-        let b = '';
-        s.on('data', (d: Buffer) => (b += d.toString('utf8')));
-        s.on('end', () => resolve(b));
-        s.on('error', reject);
-      }, reject);
-    });
+    const text = await downloaded(download);
     const lines = text.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.some((r) => r.prompt === 'how do I tune the pelican scheduler')).toBe(true);
     expect(text).not.toContain('sk_live_51FAKE');
-    await page.goto(`${t.engine.controlUrl}/#/setup`);
-    await page.getByText('Point your tools at Witness').waitFor();
-    await page.screenshot({ path: `${SHOTS}setup.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('the detail pane shows an agent turn in full: human text apart from context, files, the held edit as a diff with its trail, timings, redacted headers, chain', async () => {
+    const token = 'tid=FAKEsessiontokenFAKE;exp=1767890000;sku=copilot_for_business_seat_quota;proxy-ep=proxy.business.githubcopilot.com:FAKEMAC00';
+    const page = await signedIn();
+    const turn = agentTurn('detail', {
+      token,
+      extra: [{ role: 'user', content: '<attachments>\n<attachment id="config.ts" filePath="/home/dev/payments/src/config.ts">\nexport const key = process.env.STRIPE_SECRET;\n</attachment>\n</attachments>' }],
+    });
+    await decideNext('replace_string_in_file', 'approve', 'staging only');
+    await turn;
+    const rec = await (async () => {
+      let found: ReturnType<typeof t.engine.auditStore.get> = null;
+      await expect
+        .poll(() => {
+          for (const r of t.engine.auditStore.iterate({})) if (r.path.includes('t=detail')) found = t.engine.auditStore.get(r.id);
+          return found !== null;
+        })
+        .toBe(true);
+      return found!;
+    })();
+    await page.getByRole('grid', { name: 'Interactions' }).locator('.row', { hasText: 'claude-sonnet-4.5' }).first().click();
+    const detail = page.getByRole('article', { name: 'Interaction detail' });
+    await expect.poll(() => detail.textContent()).toContain(`seq ${rec.seq}`);
+    const prompt = await detail.locator('h3:text-is("Prompt") + pre').textContent();
+    expect(prompt).toContain('Switch the payments service to read the Stripe key');
+    expect(prompt).not.toContain('environment_info');
+    const context = detail.locator('details', { hasText: 'Injected context' });
+    await context.locator('summary').click();
+    expect(await context.textContent()).toContain('<environment_info>');
+    expect(await detail.getByRole('list', { name: 'Context files' }).textContent()).toContain('/home/dev/payments/src/config.ts');
+    const edit = detail.getByLabel('Tool call replace_string_in_file');
+    expect(await edit.locator('.file').textContent()).toMatch(/\.env/);
+    expect(await edit.getByLabel('removed').count()).toBe(1);
+    expect(await edit.getByLabel('added').count()).toBe(1);
+    expect(await edit.locator('.badge').textContent()).toBe('approved');
+    expect(await detail.getByLabel('Tool call run_in_terminal').locator('.text.cmd').textContent()).toMatch(/^\$ \S/);
+    expect(await detail.getByRole('list', { name: 'Approval trail' }).textContent()).toMatch(/approved\s*replace_string_in_file[\s\S]*protected-path[\s\S]*staging only/);
+    expect(await detail.getByLabel('Timings').textContent()).toMatch(/first byte[\d.]+ m?s\s*first token[\d.]+ m?s\s*total[\d.]+ m?s/);
+    await detail.locator('details', { hasText: 'Headers' }).locator('summary').click();
+    const headers = await detail.getByRole('table', { name: 'Request headers' }).textContent();
+    expect(headers).toContain('authorizationBearer [REDACTED]');
+    expect(headers).toContain('editor-plugin-versioncopilot-chat/0.36.0');
+    expect(await page.content()).not.toContain('FAKEsessiontokenFAKE');
+    expect(JSON.stringify(rec)).not.toContain('FAKEsessiontokenFAKE');
+    const chain = await detail.locator('dl.chain').textContent();
+    expect(chain).toContain(rec.hash);
+    expect(chain).toContain(rec.prevHash);
+    await page.setViewportSize({ width: 1280, height: 1900 });
+    await page.screenshot({ path: `${SHOTS}detail.png` });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: `${SHOTS}detail-dark.png` });
+    await page.close();
+  });
+
+  it('replays a recorded response at its recorded pace', async () => {
+    const page = await signedIn();
+    await chat('replay this answer', { ms: 150, editor: 'JetBrains-IC/2025.3' });
+    await page.getByRole('grid', { name: 'Interactions' }).locator('.row', { hasText: 'JetBrains' }).first().click();
+    const detail = page.getByRole('article', { name: 'Interaction detail' });
+    const replay = detail.getByRole('button', { name: /Replay/ });
+    await replay.waitFor();
+    expect(await replay.textContent()).toMatch(/^▶ Replay \((1\.\d\d|\d{3}) m?s\)$/);
+    const text = detail.getByLabel('Response text');
+    const full = (await text.textContent())!;
+    await replay.click();
+    // Sample the text as it plays: it must grow through several partial states to the whole.
+    const seen: number[] = [];
+    for (let k = 0; k < 200 && (await detail.getByRole('button', { name: 'Stop replay' }).count()) > 0; k++) {
+      seen.push(((await text.textContent()) ?? '').length);
+      await page.waitForTimeout(40);
+    }
+    const partial = [...new Set(seen.filter((n) => n > 0 && n < full.length))];
+    expect(partial.length).toBeGreaterThanOrEqual(3);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b)); // it only ever grows
+    await expect.poll(() => text.textContent()).toBe(full);
+    await page.close();
+  });
+
+  it('keeps thousands of rows smooth: only the rows in view are in the DOM; keys walk the list', async () => {
+    const page = await signedIn();
+    const N = 2000;
+    let next = 0;
+    const worker = async () => {
+      while (next < N) {
+        const k = next++;
+        await requestViaProxy({ proxyPort: t.engine.proxyPort, host: 'api.business.githubcopilot.com', path: `/models?n=${k}`, ca: t.caPem });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    const grid = page.getByRole('grid', { name: 'Interactions' });
+    await expect.poll(async () => Number(await grid.getAttribute('aria-rowcount')), { timeout: 60_000 }).toBeGreaterThan(N);
+    const rowCount = Number(await grid.getAttribute('aria-rowcount'));
+    const inDom = grid.locator('.rows-body .row');
+    expect(await inDom.count()).toBeLessThan(60);
+    await grid.focus();
+    const selected = grid.locator('.row[aria-selected=true]');
+    await page.keyboard.press('End');
+    await expect.poll(() => selected.getAttribute('aria-rowindex')).toBe(String(rowCount));
+    await page.keyboard.press('Home');
+    await expect.poll(() => selected.getAttribute('aria-rowindex')).toBe('2');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('PageDown');
+    await expect.poll(async () => Number(await selected.getAttribute('aria-rowindex'))).toBeGreaterThan(5);
+    await grid.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    await expect.poll(async () => Number(await inDom.first().getAttribute('aria-rowindex'))).toBeGreaterThan(rowCount / 3);
+    expect(await inDom.count()).toBeLessThan(60);
+    // A row read mid-list stays put while new rows arrive above it.
+    const top = await inDom.nth(10).getAttribute('id');
+    const box = async () => (await grid.locator(`[id="${top}"]`).boundingBox())?.y;
+    const before = await box();
+    await chat('a new row arrives above', { ms: 1 });
+    await expect.poll(async () => Number(await grid.getAttribute('aria-rowcount'))).toBe(rowCount + 1);
+    expect(await box()).toBe(before);
+    await page.screenshot({ path: `${SHOTS}live-thousands.png` });
+    await page.close();
+  }, 120_000);
+
+  it('is usable with the keyboard alone: views, the list, and an approval decision', async () => {
+    const page = await signedIn();
+    await chat('keyboard question one', { ms: 1 });
+    await chat('keyboard question two', { ms: 1 });
+    const detail = page.getByRole('article', { name: 'Interaction detail' });
+    await expect.poll(() => detail.textContent()).toContain('keyboard question two');
+    await tabTo(page, '[role=grid]');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => detail.locator('h3:text-is("Prompt") + pre').textContent()).toBe('keyboard question one');
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => detail.locator('h3:text-is("Prompt") + pre').textContent()).toBe('keyboard question two');
+    await page.screenshot({ path: `${SHOTS}keyboard-live.png` });
+    // Back to the tab list, then the arrow keys move between views.
+    await tabTo(page, '[role=tab]', { back: true });
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.url()).toMatch(/#\/approvals$/);
+    expect(await page.locator(':focus').textContent()).toMatch(/^Approvals/);
+    const response = heldToolUse();
+    const card = page.getByRole('article', { name: 'Approval for run_in_terminal' });
+    await card.waitFor({ timeout: 10_000 });
+    await tabTo(page, 'input[aria-label=Reason]');
+    await page.keyboard.type('checked the path');
+    await page.keyboard.press('Tab');
+    expect(await page.locator(':focus').getAttribute('class')).toBe('approve');
+    await page.screenshot({ path: `${SHOTS}keyboard-approval.png` });
+    await page.keyboard.press('Enter');
+    const seen = reassemble('messages', (await response).body);
+    expect(seen.toolCalls.map((c) => c.name)).toEqual(['run_in_terminal']);
+    await card.waitFor({ state: 'detached', timeout: 5_000 });
     await page.close();
   });
 

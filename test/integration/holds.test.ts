@@ -1,5 +1,4 @@
 import https from 'node:https';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalView, Interaction } from '../../proxy/control/index.js';
 import { ControlApiError, createControlClient } from '../../proxy/control/index.js';
@@ -8,8 +7,8 @@ import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { requestViaProxy, tlsThroughProxy } from '../helpers/proxy-client.js';
 import { assertSameExceptMasked, reassemble } from '../helpers/reassemble.js';
 import { runCli } from '../helpers/cli.js';
+import { fx } from '../helpers/fixtures.js';
 
-const fx = (name: string) => readFileSync(new URL(`../fixtures/copilot/${name}`, import.meta.url), 'utf8');
 
 let upstream: FakeUpstream;
 let t: TestEngine;

@@ -1,21 +1,11 @@
-import { readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlClient, type Interaction } from '../../proxy/control/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
+import { fx, headersOf } from '../helpers/fixtures.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
 import { assertSameExceptMasked, reassemble } from '../helpers/reassemble.js';
-
-const fx = (name: string) => readFileSync(new URL(`../fixtures/copilot/${name}`, import.meta.url), 'utf8');
-const headersOf = (name: string) =>
-  Object.fromEntries(
-    fx(name)
-      .split('\n')
-      .slice(1)
-      .filter((l) => /^[\w-]+: /.test(l))
-      .map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 2)]),
-  );
 
 let upstream: FakeUpstream;
 let t: TestEngine;
@@ -75,7 +65,20 @@ describe('request masking (before the prompt leaves the machine)', () => {
     expect(i.toolsOffered).toContain('run_in_terminal');
     expect(i.toolCalls.map((c) => c.name)).toEqual(['replace_string_in_file', 'run_in_terminal']);
     expect(JSON.stringify(i)).not.toContain('sk_live_51FAKE');
-    expect(JSON.stringify(i)).not.toMatch(/Bearer /);
+    expect(JSON.stringify(i)).not.toContain('sku=copilot_for_business_seat_quota'); // the Authorization value
+    expect(i.headers?.request).toContainEqual(['authorization', 'Bearer [REDACTED]']);
+    expect(i.headers?.request).toContainEqual(['editor-plugin-version', 'copilot-chat/0.36.0']);
+    expect(i.headers?.response.some(([k]) => k === 'content-type')).toBe(true);
+    // The human's words apart from what the editor injected in the same turn.
+    expect(i.prompt.trim()).toBe('Switch the payments service to read the Stripe key from STRIPE_SECRET and run the unit tests.');
+    expect(i.context.join('\n')).toContain('<environment_info>');
+    expect(i.context.join('\n')).toContain('<reminderInstructions>');
+    // The response's pace: increasing times, growing text and tool arguments, ending at the whole.
+    const pace = i.pace!;
+    expect(pace.length).toBeGreaterThan(1);
+    pace.slice(1).forEach((p, k) => expect(p[0] >= pace[k]![0] && p[1] >= pace[k]![1] && p[2] >= pace[k]![2]).toBe(true));
+    expect(pace[pace.length - 1]![1]).toBe(i.response.length);
+    expect(pace[pace.length - 1]![2]).toBe(i.toolCalls.reduce((n, c) => n + c.arguments.length, 0));
     expect(i.decision).toBe('masked');
     expect(i.timings.firstToken).not.toBeNull();
   });

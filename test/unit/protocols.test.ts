@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Masker } from '../../proxy/masking/index.js';
 import { adapterFor, SseAdapterTransform, type EndpointKind } from '../../proxy/protocols/index.js';
 import { assertSameExceptMasked, reassemble } from '../helpers/reassemble.js';
+import { fx } from '../helpers/fixtures.js';
 
-const fx = (name: string) => readFileSync(new URL(`../fixtures/copilot/${name}`, import.meta.url), 'utf8');
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
 
 const STREAMS: Array<{ file: string; kind: EndpointKind; as: 'chat' | 'completion' | 'responses' | 'messages'; expected?: string }> = [
