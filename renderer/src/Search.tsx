@@ -1,23 +1,46 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from './api.js';
+import { Detail } from './Detail.js';
 import { Masked } from './Live.js';
 
 type Page = Awaited<ReturnType<typeof api.call<'search'>>>;
+type Rec = NonNullable<Awaited<ReturnType<typeof api.call<'record'>>>>;
+
+/** A datetime-local value as ISO (it has no zone: it is the browser's local time). */
+const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
 /** Audit search: full text + filters over the stored (masked) records, paginated; exports. */
 export function Search() {
   const [q, setQ] = useState('');
   const [endpoint, setEndpoint] = useState('');
   const [decision, setDecision] = useState('');
+  const [since, setSince] = useState('');
+  const [until, setUntil] = useState('');
+  const [maskedOnly, setMaskedOnly] = useState(false);
   const [page, setPage] = useState<Page | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState<Rec | null>(null);
+  const range = { ...(iso(since) ? { since: iso(since) } : {}), ...(iso(until) ? { until: iso(until) } : {}) };
   const run = (before?: number) => {
     setError(null);
     api
-      .call('search', { ...(q ? { q } : {}), ...(endpoint ? { endpoint } : {}), ...(decision ? { decision } : {}), limit: 50, ...(before !== undefined ? { before } : {}) })
+      .call('search', {
+        ...(q ? { q } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        ...(decision ? { decision } : {}),
+        ...(maskedOnly ? { masked: true } : {}),
+        ...range,
+        limit: 50,
+        ...(before !== undefined ? { before } : {}),
+      })
       .then((p) => setPage(before !== undefined && page ? { ...p, items: [...page.items, ...p.items] } : p))
       .catch((e: Error) => setError(e.message));
   };
+  // The latest records on open.
+  useEffect(() => run(), []);
+  const show = (id: string) =>
+    void api.call('record', { id }).then(setOpen, (e: Error) => setError(e.message));
+  const exportQuery = new URLSearchParams(range as Record<string, string>).toString();
   return (
     <section className="search">
       <form
@@ -41,11 +64,20 @@ export function Search() {
             <option key={k}>{k}</option>
           ))}
         </select>
+        <label className="range">
+          from <input type="datetime-local" aria-label="From" value={since} onChange={(e) => setSince(e.target.value)} />
+        </label>
+        <label className="range">
+          to <input type="datetime-local" aria-label="To" value={until} onChange={(e) => setUntil(e.target.value)} />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={maskedOnly} onChange={(e) => setMaskedOnly(e.target.checked)} /> with masked secrets
+        </label>
         <button type="submit">Search</button>
         <span className="exports">
           Export:{' '}
           {(['jsonl', 'har', 'ocsf'] as const).map((f) => (
-            <a key={f} href={`/api/v1/export?format=${f}`} download>
+            <a key={f} href={`/api/v1/export?format=${f}${exportQuery ? `&${exportQuery}` : ''}`} download>
               {f.toUpperCase()}
             </a>
           ))}
@@ -54,7 +86,11 @@ export function Search() {
       {error && <p className="error">{error}</p>}
       {page && (
         <>
-          <p className="sub">{page.total} record(s)</p>
+          <p className="sub">
+            {page.total} record{page.total === 1 ? '' : 's'}
+            {page.total === 0 && (q || endpoint || decision || maskedOnly || since || until) ? ' match these filters' : ''}
+          </p>
+          <div className="tablewrap">
           <table className="list" aria-label="Search results">
             <thead>
               <tr>
@@ -69,7 +105,7 @@ export function Search() {
             </thead>
             <tbody>
               {page.items.map((h) => (
-                <tr key={h.seq}>
+                <tr key={h.seq} tabIndex={0} className={open?.id === h.id ? 'sel' : ''} onClick={() => show(h.id)} onKeyDown={(e) => e.key === 'Enter' && show(h.id)}>
                   <td>{h.seq}</td>
                   <td>{new Date(h.time).toLocaleString()}</td>
                   <td>{h.user}</td>
@@ -85,12 +121,21 @@ export function Search() {
               ))}
             </tbody>
           </table>
+          </div>
           {page.nextBefore !== null && (
             <button className="more" onClick={() => run(page.nextBefore!)}>
               Load more
             </button>
           )}
         </>
+      )}
+      {open && (
+        <div className="opened">
+          <button className="ghost" onClick={() => setOpen(null)}>
+            Close record {open.seq}
+          </button>
+          <Detail key={open.id} item={open} stored={{ seq: open.seq, hash: open.hash }} />
+        </div>
       )}
     </section>
   );

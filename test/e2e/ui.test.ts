@@ -266,7 +266,11 @@ describe('the Witness window', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     const results = page.getByRole('table', { name: 'Search results' });
     await results.getByText('how do I tune the pelican scheduler').waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: `${SHOTS}search.png` });
+    await results.getByText('how do I tune the pelican scheduler').click();
+    const detail = page.getByRole('article', { name: 'Interaction detail' });
+    await expect.poll(() => detail.textContent()).toMatch(/Audit chain.*seq \d+/);
+    expect(await detail.locator('h3:text-is("Prompt") + pre').textContent()).toBe('how do I tune the pelican scheduler');
+    await page.screenshot({ path: `${SHOTS}search.png`, fullPage: true });
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'JSONL' }).click()]);
     const text = await downloaded(download);
     const lines = text.trim().split('\n').map((l) => JSON.parse(l));
@@ -423,6 +427,28 @@ describe('the Witness window', () => {
     expect(seen.toolCalls.map((c) => c.name)).toEqual(['run_in_terminal']);
     await card.waitFor({ state: 'detached', timeout: 5_000 });
     await page.close();
+  });
+
+  it('every view fits a 420×560 popup and 1280×720 without sideways scrolling (screenshots of each)', async () => {
+    const response = heldToolUse(); // something in the approval queue
+    for (const viewport of [
+      { width: 1280, height: 720 },
+      { width: 420, height: 560 },
+    ]) {
+      const page = await signedIn(viewport);
+      for (const view of ['live', 'approvals', 'search', 'setup']) {
+        await page.goto(`${t.engine.controlUrl}/#/${view}`);
+        await page.getByRole('tab', { name: new RegExp(`^${view}`, 'i'), selected: true }).waitFor();
+        if (view === 'approvals') await page.getByRole('article', { name: 'Approval for run_in_terminal' }).waitFor({ timeout: 10_000 });
+        if (view === 'live') await page.getByRole('article', { name: 'Interaction detail' }).waitFor();
+        const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+        expect(overflow, `${view} at ${viewport.width}px`).toBeLessThanOrEqual(0);
+        await page.screenshot({ path: `${SHOTS}view-${view}-${viewport.width}.png` });
+      }
+      await page.close();
+    }
+    await decideNext('run_in_terminal', 'deny', 'screenshots done');
+    await response;
   });
 
   it('a foreign origin cannot call the API', async () => {
