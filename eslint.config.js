@@ -16,7 +16,7 @@ const nodeBan = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'renderer/dist/**', 'test-results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'renderer/dist/**', 'test-results/**', '.scratch/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

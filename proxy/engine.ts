@@ -124,7 +124,7 @@ export class Engine {
       log,
       handlers: {
         status: () => this.status(),
-        search: (q) => search(this.store.db, q),
+        search: (q) => search(this.store, q),
         record: ({ id }) => this.store.get(id),
         policy: () => resolvePolicy({ userFile: join(this.opts.dataDir, 'policy.json'), managedFile: managedPolicyPath() }),
         uiLink: () => ({ url: this.control.signInLink() }),

@@ -1,10 +1,13 @@
 /**
- * The in-memory index (sql.js): records, content-addressed blobs, full-text search (FTS4).
- * It is never written to disk in clear: the store persists it only as an encrypted snapshot.
+ * The in-memory index (sql.js): one row per record with the columns searches filter on and
+ * where the record's frame lives in the segments; message-body and list locations; full-text
+ * search (FTS4). The bodies themselves stay on disk, encrypted, read on demand, so memory
+ * and start time grow with the index, not with the content. The index is never written to
+ * disk in clear: the store persists it only as an encrypted snapshot.
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { Database, SqlJsStatic } from 'sql.js';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { Database, SqlJsStatic, Statement } from 'sql.js';
 import type { AuditRecord } from './record.js';
 import { searchText } from './record.js';
 
@@ -19,23 +22,98 @@ export function loadSql(): Promise<SqlJsStatic> {
   return sqlPromise;
 }
 
+/** Index format 2: bodies in segments (format 1 kept deflated records inside the index). */
+export const INDEX_FORMAT = 2;
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
 CREATE TABLE IF NOT EXISTS records (
-  seq INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, ts INTEGER NOT NULL, user TEXT, editor TEXT, model TEXT,
-  endpoint TEXT, decision TEXT, status TEXT, maskings INTEGER, z BLOB NOT NULL, hash TEXT NOT NULL, prev_hash TEXT NOT NULL);
+  seq INTEGER PRIMARY KEY, idk INTEGER NOT NULL, ts INTEGER NOT NULL, user TEXT, editor TEXT, model TEXT,
+  endpoint TEXT, decision TEXT, status TEXT, maskings INTEGER, hash TEXT NOT NULL,
+  seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
-CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, z BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS lists (hash TEXT PRIMARY KEY, parent TEXT, items TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS records_idk ON records(idk);
+-- Message bodies and list nodes by SHA-256, keyed by its first 104 bits (two integers:
+-- compact, and collision-free in practice); the frames hold the full hash and the content.
+CREATE TABLE IF NOT EXISTS blobs (k INTEGER NOT NULL, k2 INTEGER NOT NULL, seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, PRIMARY KEY (k, k2)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lists (k INTEGER NOT NULL, k2 INTEGER NOT NULL, seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, PRIMARY KEY (k, k2)) WITHOUT ROWID;
 -- Contentless: the index only (the text is in the record); keeps memory and snapshots small.
 CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts4(content="", prompt, response, tools);
 `;
 
-export function insertRecord(db: Database, r: AuditRecord): void {
+/** A hex SHA-256 as the two integer keys of the blobs and lists tables. */
+export function hashKeys(hex: string): [number, number] {
+  return [parseInt(hex.slice(0, 13), 16), parseInt(hex.slice(13, 26), 16)];
+}
+
+/** An id as an integer key (52 bits of its SHA-256); rows found by it are checked against the record. */
+export function idKey(id: string): number {
+  return parseInt(createHash('sha256').update(id).digest('hex').slice(0, 13), 16);
+}
+
+/**
+ * Durability is the journal's job, so SQLite needs no rollback journal of its own: without
+ * these, every statement creates and deletes a journal file in sql.js's in-memory FS.
+ * (They are reset when sql.js exports the database, so apply them again after that.)
+ */
+export function tune(db: Database): void {
+  db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
+}
+
+/** Where a frame lives: segment number, offset of its length prefix, sealed length. */
+export interface Loc {
+  seg: number;
+  off: number;
+  len: number;
+}
+
+/** Prepared statements, re-prepared after sql.js export() frees them. */
+export class Statements {
+  private cache = new Map<string, Statement>();
+  constructor(private readonly db: Database) {}
+
+  get(sql: string): Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs a statement that changes rows. */
+  run(sql: string, params: Array<string | number | null | Uint8Array>): void {
+    const s = this.get(sql);
+    s.run(params);
+  }
+
+  /** The first row, or null. */
+  one(sql: string, params: Array<string | number | null>): Array<string | number | Uint8Array | null> | null {
+    const s = this.get(sql);
+    try {
+      s.bind(params);
+      return s.step() ? (s.get() as Array<string | number | Uint8Array | null>) : null;
+    } finally {
+      s.reset();
+    }
+  }
+
+  /** Forget every statement (after export(), which frees them). */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  free(): void {
+    for (const s of this.cache.values()) s.free();
+    this.cache.clear();
+  }
+}
+
+export function insertRecord(st: Statements, r: AuditRecord, loc: Loc): void {
   const maskings = r.maskings.reduce((a, m) => a + m.count, 0);
-  db.run('INSERT OR IGNORE INTO records (seq,id,ts,user,editor,model,endpoint,decision,status,maskings,z,hash,prev_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)', [
+  st.run('INSERT OR IGNORE INTO records (seq,idk,ts,user,editor,model,endpoint,decision,status,maskings,hash,seg,off,len) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)', [
     r.seq,
-    r.id,
+    idKey(r.id),
     Date.parse(r.time),
     r.user,
     r.client.editor,
@@ -44,21 +122,13 @@ export function insertRecord(db: Database, r: AuditRecord): void {
     r.decision,
     r.status,
     maskings,
-    packRecord(r),
     r.hash,
-    r.prevHash,
+    loc.seg,
+    loc.off,
+    loc.len,
   ]);
   const t = searchText(r);
-  db.run('INSERT OR REPLACE INTO records_fts (docid, prompt, response, tools) VALUES (?,?,?,?)', [r.seq, t.prompt, t.response, t.tools]);
-}
-
-/** Records are kept deflated in the index (JSON compresses ~4×; memory is the limit at 100k records). */
-export function packRecord(r: AuditRecord): Uint8Array {
-  return deflateRawSync(JSON.stringify(r));
-}
-
-export function unpackRecord(z: Uint8Array): AuditRecord {
-  return JSON.parse(inflateRawSync(z).toString('utf8')) as AuditRecord;
+  st.run('INSERT OR REPLACE INTO records_fts (docid, prompt, response, tools) VALUES (?,?,?,?)', [r.seq, t.prompt, t.response, t.tools]);
 }
 
 export function getMeta(db: Database, k: string): string | null {

@@ -37,6 +37,11 @@ export function exportRecords(records: Iterable<ExportedRecord>, format: ExportF
 
 const STREAMED = new Set(['completion', 'next-edit', 'chat', 'responses', 'messages']);
 
+/** HAR carries no credential header at all, not even redacted. */
+function withoutCredentials(pairs: Array<[string, string]>) {
+  return pairs.filter(([, value]) => !value.includes('[REDACTED]')).map(([name, value]) => ({ name, value }));
+}
+
 export function toHarEntry(r: ExportedRecord) {
   const url = `https://${r.host}${r.path}`;
   const u = new URL(url);
@@ -54,7 +59,7 @@ export function toHarEntry(r: ExportedRecord) {
       httpVersion: 'HTTP/1.1',
       cookies: [],
       headers: r.headers
-        ? r.headers.request.map(([name, value]) => ({ name, value }))
+        ? withoutCredentials(r.headers.request)
         : headers([
             ['Host', r.host],
             ['Editor-Version', r.client.editorVersion],
@@ -75,7 +80,7 @@ export function toHarEntry(r: ExportedRecord) {
       statusText: '',
       httpVersion: 'HTTP/1.1',
       cookies: [],
-      headers: (r.headers?.response ?? []).map(([name, value]) => ({ name, value })),
+      headers: withoutCredentials(r.headers?.response ?? []),
       content: { size: Buffer.byteLength(responseText), mimeType: STREAMED.has(r.endpoint) ? 'text/plain' : 'application/json', text: responseText },
       redirectURL: '',
       headersSize: -1,

@@ -8,7 +8,7 @@
  * that fails authentication elsewhere is reported as tampering, and reading goes on.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { open, seal } from './aead.js';
 
@@ -24,7 +24,8 @@ export interface JournalIssue {
   detail: string;
 }
 
-export type JournalEntry = { frame: Buffer; issue?: undefined } | { frame?: undefined; issue: JournalIssue };
+/** A frame with where it sits: `offset` of its length prefix, `length` of the sealed bytes. */
+export type JournalEntry = { frame: Buffer; offset: number; length: number; issue?: undefined } | { frame?: undefined; issue: JournalIssue };
 
 export interface JournalReadResult {
   /** Frames and problems, in file order (so a problem can be placed between records). */
@@ -34,44 +35,67 @@ export interface JournalReadResult {
   validLength: number;
 }
 
-export function readJournal(file: string, key: Buffer): JournalReadResult {
+/** Reads the frames of a journal file from byte `from` on (a frame boundary; the header is always read). */
+export function readJournal(file: string, key: Buffer, from = 0): JournalReadResult {
   const out: JournalReadResult = { entries: [], issues: [], validLength: 0 };
   const problem = (issue: JournalIssue) => {
     out.issues.push(issue);
     out.entries.push({ issue });
   };
   if (!existsSync(file)) return out;
-  const data = readFileSync(file);
+  if (from > HEADER && statSync(file).size < from) {
+    problem({ kind: 'tampered-frame', offset: from, detail: `the file ends at byte ${statSync(file).size}, before the ${from} bytes the index covers (truncated)` });
+    out.validLength = statSync(file).size;
+    return out;
+  }
+  const data = from > HEADER ? readTail(file, from) : readFileSync(file);
   if (data.length < HEADER || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
     if (data.length > 0) problem({ kind: data.length < HEADER ? 'torn-tail' : 'bad-header', offset: 0, detail: 'journal header is missing or damaged' });
     return out;
   }
   const fileId = data.subarray(MAGIC.length, HEADER);
+  // With `from`, `data` is the header followed by the file from `from` on: positions are
+  // reported as file offsets.
+  const shift = from > HEADER ? from - HEADER : 0;
   let pos = HEADER;
-  out.validLength = pos;
+  out.validLength = pos + shift;
   while (pos < data.length) {
     if (pos + 4 > data.length) {
-      problem({ kind: 'torn-tail', offset: pos, detail: `${data.length - pos} trailing bytes (a write cut short by a crash)` });
+      problem({ kind: 'torn-tail', offset: pos + shift, detail: `${data.length - pos} trailing bytes (a write cut short by a crash)` });
       break;
     }
     const len = data.readUInt32BE(pos);
     if (len < 28 || len > MAX_FRAME || pos + 4 + len > data.length) {
       const last = pos + 4 + len >= data.length || len > MAX_FRAME;
-      problem({ kind: last ? 'torn-tail' : 'tampered-frame', offset: pos, detail: `frame length ${len} does not fit the file` });
+      problem({ kind: last ? 'torn-tail' : 'tampered-frame', offset: pos + shift, detail: `frame length ${len} does not fit the file` });
       break;
     }
     const sealed = data.subarray(pos + 4, pos + 4 + len);
     try {
-      out.entries.push({ frame: open(key, sealed, fileId) });
-      out.validLength = pos + 4 + len;
+      out.entries.push({ frame: open(key, sealed, fileId), offset: pos + shift, length: len });
+      out.validLength = pos + shift + 4 + len;
     } catch {
       const atEnd = pos + 4 + len === data.length;
-      problem({ kind: atEnd ? 'torn-tail' : 'tampered-frame', offset: pos, detail: 'frame failed authentication' });
-      if (!atEnd) out.validLength = pos + 4 + len; // keep reading past a damaged frame
+      problem({ kind: atEnd ? 'torn-tail' : 'tampered-frame', offset: pos + shift, detail: 'frame failed authentication' });
+      if (!atEnd) out.validLength = pos + shift + 4 + len; // keep reading past a damaged frame
     }
     pos += 4 + len;
   }
   return out;
+}
+
+/** The header and the bytes from `from` on, as one buffer. */
+function readTail(file: string, from: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const out = Buffer.alloc(HEADER + Math.max(0, size - from));
+    readSync(fd, out, 0, HEADER, 0);
+    if (size > from) readSync(fd, out, HEADER, size - from, from);
+    return out;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class JournalWriter {
@@ -79,7 +103,12 @@ export class JournalWriter {
   private fileId!: Buffer;
   private queue: Array<{ buf: Buffer; resolve: () => void; reject: (e: Error) => void }> = [];
   private flushing: Promise<void> | null = null;
+  /** Bytes on disk (durable). */
   bytes = 0;
+  /** Where the next frame goes (durable bytes plus frames queued). */
+  end = 0;
+  private broken: Error | null = null;
+  private dsync = false;
 
   private constructor(
     readonly file: string,
@@ -99,7 +128,6 @@ export class JournalWriter {
     } else {
       const fd = openSync(file, 'r+');
       const head = Buffer.alloc(HEADER);
-      const { readSync } = await import('node:fs');
       readSync(fd, head, 0, HEADER, 0);
       w.fileId = head.subarray(MAGIC.length);
       ftruncateSync(fd, validLength);
@@ -107,20 +135,34 @@ export class JournalWriter {
       closeSync(fd);
       w.bytes = validLength;
     }
-    w.fh = await openFile(file, 'a', 0o600);
+    w.end = w.bytes;
+    // O_DSYNC: each write returns once durable (one trip to the thread pool, not two).
+    w.fh = await openFile(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_DSYNC ?? 0), 0o600);
+    w.dsync = (constants.O_DSYNC ?? 0) !== 0;
     return w;
   }
 
-  /** Resolves once the frame is durable (fdatasync). */
-  append(plaintext: Buffer): Promise<void> {
+  /** Queues a frame; `durable` resolves once it is on disk (fdatasync). */
+  append(plaintext: Buffer): { offset: number; length: number; durable: Promise<void> } {
     const sealed = seal(this.key, plaintext, this.fileId);
     const buf = Buffer.allocUnsafe(4 + sealed.length);
     buf.writeUInt32BE(sealed.length, 0);
     sealed.copy(buf, 4);
-    return new Promise((resolve, reject) => {
+    const offset = this.end;
+    this.end += buf.length;
+    const durable = new Promise<void>((resolve, reject) => {
+      if (this.broken) return reject(new Error(`the audit journal cannot be written: ${this.broken.message}`));
       this.queue.push({ buf, resolve, reject });
-      if (!this.flushing) this.flushing = this.flushLoop();
+      // Start writing once the caller's synchronous work is done, so the frames of one
+      // record (bodies, list node, record) go out in one write.
+      if (!this.flushing) this.flushing = Promise.resolve().then(() => this.flushLoop());
     });
+    return { offset, length: sealed.length, durable };
+  }
+
+  /** The file id bound into every frame (associated data). */
+  get id(): Buffer {
+    return this.fileId;
   }
 
   private async flushLoop(): Promise<void> {
@@ -130,18 +172,26 @@ export class JournalWriter {
       try {
         const data = Buffer.concat(batch.map((b) => b.buf));
         await this.fh!.write(data);
-        await this.fh!.datasync();
+        if (!this.dsync) await this.fh!.datasync();
         this.bytes += data.length;
         for (const b of batch) b.resolve();
       } catch (e) {
-        for (const b of batch) b.reject(e as Error);
+        // A failed write (disk full, I/O error) leaves the file's end unknown: refuse
+        // everything after it rather than hand out offsets that may be wrong.
+        this.broken = e as Error;
+        for (const b of [...batch, ...this.queue.splice(0)]) b.reject(e as Error);
       }
     }
     this.flushing = null;
   }
 
+  /** Resolves once everything queued so far is on disk. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
   async close(): Promise<void> {
-    if (this.flushing) await this.flushing;
+    await this.flush();
     await this.fh?.close();
     this.fh = null;
   }

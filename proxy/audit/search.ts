@@ -2,8 +2,14 @@
 import type { Database } from 'sql.js';
 import type { z } from 'zod';
 import { SearchQuerySchema } from '../control/contract.js';
+import type { Loc } from './db.js';
 import type { AuditRecord } from './record.js';
-import { unpackRecord } from './db.js';
+
+/** Where search reads from: the index, and the records it points to (the AuditStore). */
+export interface RecordSource {
+  db: Database;
+  recordAt(loc: Loc, expectSeq?: number): AuditRecord;
+}
 
 export type SearchQuery = z.input<typeof SearchQuerySchema>;
 export { SearchQuerySchema };
@@ -38,7 +44,8 @@ export function parseTime(s: string | undefined): number | undefined {
   return t;
 }
 
-export function search(db: Database, input: SearchQuery): SearchPage {
+export function search(source: RecordSource, input: SearchQuery): SearchPage {
+  const db = source.db;
   const q = SearchQuerySchema.parse(input);
   const where: string[] = [];
   const args: (string | number)[] = [];
@@ -65,10 +72,18 @@ export function search(db: Database, input: SearchQuery): SearchPage {
   const base = `FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''}`;
   const total = Number(db.exec(`SELECT count(*) ${base}`, args)[0]?.values[0]?.[0] ?? 0);
   const pageWhere = q.before !== undefined ? `${where.length ? ' AND' : ' WHERE'} r.seq < ?` : '';
-  const rows = db.exec(`SELECT r.z ${base}${pageWhere} ORDER BY r.seq DESC LIMIT ?`, [...args, ...(q.before !== undefined ? [q.before] : []), q.limit]);
-  const items = (rows[0]?.values ?? []).map((v) => hit(unpackRecord(v[0] as Uint8Array)));
-  const last = items[items.length - 1];
-  return { items, nextBefore: items.length === q.limit && last ? last.seq : null, total };
+  const rows = db.exec(`SELECT r.seq, r.seg, r.off, r.len ${base}${pageWhere} ORDER BY r.seq DESC LIMIT ?`, [...args, ...(q.before !== undefined ? [q.before] : []), q.limit]);
+  const items: SearchHit[] = [];
+  const found = rows[0]?.values ?? [];
+  for (const v of found) {
+    try {
+      items.push(hit(source.recordAt({ seg: v[1] as number, off: v[2] as number, len: v[3] as number }, v[0] as number)));
+    } catch {
+      // An unreadable record (modified or corrupted) is left out; `witness verify` names it.
+    }
+  }
+  const last = found[found.length - 1];
+  return { items, nextBefore: found.length === q.limit && last ? (last[0] as number) : null, total };
 }
 
 /** Plain words become an AND of quoted terms; FTS operators are kept when the user wrote them. */

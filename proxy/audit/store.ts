@@ -1,18 +1,20 @@
 /**
  * The audit store: every interaction becomes a durable, encrypted, hash-chained record.
  *
- * On disk (DATA_DIR/store, folder 0700): keyring.json (wrapped data key), snapshot.bin
- * (the sql.js index, AES-256-GCM, written atomically by compaction), journal.bin (frames
- * appended since the snapshot), device-key.bin (sealed Ed25519 key), checkpoint.json.
+ * On disk (DATA_DIR/store, folder 0700): keyring.json (wrapped data key), segments/*.wseg
+ * (append-only encrypted journal files holding every record, message body and list node),
+ * snapshot.bin (the sql.js index, AES-256-GCM, written atomically by compaction, with the
+ * segment position it covers), device-key.bin (sealed Ed25519 key), checkpoint.json.
  * Nothing is readable without the key. A record is acknowledged (append() resolves) only
- * once its journal frame is fsynced; start replays the journal over the snapshot, so a
- * kill -9 loses nothing that was acknowledged.
+ * once its frames are fsynced; start loads the index and replays the frames written after
+ * it, so a kill -9 loses nothing that was acknowledged. Bodies stay on disk and are read by
+ * position when asked for: memory and start time follow the index, not the content.
  */
 import { hostname, userInfo } from 'node:os';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { Database } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 import { writeAtomic } from '../ca/index.js';
 import type { Interaction } from '../control/index.js';
 import { WitnessError } from '../errors.js';
@@ -20,14 +22,19 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { open, seal } from './aead.js';
 import { checkpointValid, loadDeviceKey, signCheckpoint, type Checkpoint } from './checkpoint.js';
-import { getMeta, insertRecord, loadSql, SCHEMA, setMeta, unpackRecord } from './db.js';
+import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, loadSql, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
 import { GENESIS, recordHash, sha256Hex } from './hash.js';
-import { JOURNAL_HEADER_LENGTH, JournalWriter, readJournal, type JournalEntry, type JournalIssue } from './journal.js';
+import { JournalWriter, readJournal, type JournalEntry } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
 import { RECORD_VERSION, searchText, uuidv7, type AuditRecord, type ExportedRecord, type StoredMessage } from './record.js';
+import { Segments } from './segments.js';
 
 const SNAPSHOT_MAGIC = Buffer.from('WSNP1\n');
 const SNAPSHOT_AAD = Buffer.from('witness-snapshot-v1');
+/** Bodies are compressed for speed (level 1): appends are on the hot path. */
+const FAST = { level: 1, windowBits: 12, memLevel: 5 };
+/** A segment is closed and a new one started past this size. */
+const SEGMENT_MAX = 64 * 1024 * 1024;
 
 export interface StoreIssue {
   where: 'journal' | 'snapshot' | 'chain';
@@ -41,7 +48,7 @@ export interface AuditStoreOptions {
   log?: Logger;
   /** Read-only (CLI search/export/verify while an engine may be writing). */
   readOnly?: boolean;
-  /** Compact the journal into the snapshot after this many appends (default 5000). */
+  /** Snapshot the index after this many appends (default 5000): bounds the replay at start. */
   compactEvery?: number;
   /**
    * Retention hook: may records up to and including `seq` be deleted? The sync client
@@ -49,6 +56,8 @@ export interface AuditStoreOptions {
    */
   canPrune?: (seq: number) => boolean;
   user?: string;
+  /** Start a new segment past this many bytes (default 64 MB). */
+  segmentBytes?: number;
 }
 
 export interface VerifyResult {
@@ -60,14 +69,27 @@ export interface VerifyResult {
   checkpoint: { seq: number; valid: boolean } | null;
 }
 
+interface ListNode {
+  hash: string;
+  parent: string | null;
+  items: StoredMessage[];
+}
+
 export class AuditStore {
   readonly issues: StoreIssue[] = [];
   private journal: JournalWriter | null = null;
+  /** The segment being appended to. */
+  private current = 1;
   private lastSeq = 0;
   private lastHash = GENESIS;
   private sinceCompaction = 0;
+  /** While replaying: the seq of the last record frame seen, to check file order. */
+  private prevRecordSeq: number | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private deviceKey!: ReturnType<typeof loadDeviceKey>;
+  private readonly st: Statements;
+  /** Frames queued but not yet on disk, by "seg:off": reads never race the writer. */
+  private readonly inflight = new Map<string, Buffer>();
   readonly device: string;
   readonly user: string;
 
@@ -76,9 +98,11 @@ export class AuditStore {
     readonly dir: string,
     private readonly key: Buffer,
     readonly db: Database,
+    readonly segments: Segments,
   ) {
     this.device = deviceId(opts.dataDir);
     this.user = opts.user ?? safeUser();
+    this.st = new Statements(db);
   }
 
   static async open(opts: AuditStoreOptions): Promise<AuditStore> {
@@ -89,34 +113,61 @@ export class AuditStore {
     const key = await loadDataKey(dir, provider);
     const SQL = await loadSql();
     const log = opts.log ?? silentLogger;
+    const segments = new Segments(dir, key, !opts.readOnly);
 
     const issues: StoreIssue[] = [];
+    if (existsSync(join(dir, 'journal.bin'))) {
+      if (opts.readOnly) throw new WitnessError('STORE_LOCKED', `The audit store in ${dir} has the layout of an earlier pre-release; start the engine once to convert it.`);
+      await migrateV1(dir, key, SQL, segments, log);
+    }
     let db: Database;
+    let replayFrom = { seg: 0, off: 0 };
     const snapFile = join(dir, 'snapshot.bin');
     if (existsSync(snapFile)) {
-      const raw = readFileSync(snapFile);
       try {
-        if (!raw.subarray(0, SNAPSHOT_MAGIC.length).equals(SNAPSHOT_MAGIC)) throw new Error('bad header');
-        db = new SQL.Database(inflateRawSync(open(key, raw.subarray(SNAPSHOT_MAGIC.length), SNAPSHOT_AAD)));
+        db = new SQL.Database(loadImage(key, snapFile));
+        const format = getMeta(db, 'format');
+        if (format !== String(INDEX_FORMAT)) {
+          db.close();
+          throw new Error(`index format ${format ?? 1}, expected ${INDEX_FORMAT}`);
+        }
+        replayFrom = JSON.parse(getMeta(db, 'replayFrom') ?? '{"seg":0,"off":0}') as { seg: number; off: number };
       } catch (e) {
-        // Never overwrite evidence: move it aside and keep going with what the journal holds.
+        // Never overwrite evidence: move it aside, and rebuild the index from the segments.
         const aside = join(dir, `snapshot.damaged-${Date.now()}.bin`);
         if (!opts.readOnly) renameSync(snapFile, aside);
-        issues.push({ where: 'snapshot', seq: null, message: `snapshot failed authentication (${(e as Error).message}); kept as ${aside}` });
-        log.error('audit snapshot is damaged or was tampered with', { file: aside });
+        issues.push({ where: 'snapshot', seq: null, message: `snapshot failed authentication (${(e as Error).message}); kept as ${aside}; the index was rebuilt from the segments` });
+        log.error('audit snapshot is damaged or was tampered with; rebuilding the index from the segments', { file: aside });
         db = new SQL.Database();
+        replayFrom = { seg: 0, off: 0 };
       }
     } else db = new SQL.Database();
+    tune(db);
     db.exec(SCHEMA);
+    setMeta(db, 'format', String(INDEX_FORMAT));
 
-    const store = new AuditStore(opts, dir, key, db);
+    const store = new AuditStore(opts, dir, key, db, segments);
     store.issues.push(...issues);
     store.deviceKey = loadDeviceKey(dir, key);
     store.restoreHead();
-    const jr = readJournal(join(dir, 'journal.bin'), key);
-    store.replay(jr.entries, log);
+    // File order is checked record to record; with no index to start from (a new store, or
+    // a rebuild after pruning), the first record found sets the start.
+    store.prevRecordSeq = replayFrom.seg > 0 ? store.lastSeq : null;
+    const list = segments.list();
+    let tail = { n: 1, validLength: 0 };
+    for (const n of list) {
+      const last = n === list[list.length - 1];
+      if (n < replayFrom.seg) continue;
+      const jr = readJournal(segments.path(n), key, n === replayFrom.seg ? replayFrom.off : 0);
+      store.replay(n, jr.entries, log, last);
+      // A segment whose header is damaged is evidence: never write over it, start the next one.
+      // So is one cut shorter than the index says it was: the next appends go to a new one.
+      if (last) tail = jr.issues.some((i) => i.kind === 'bad-header' || i.detail.includes('(truncated)')) ? { n: n + 1, validLength: 0 } : { n, validLength: jr.validLength };
+    }
+    if (list.length > 0 && replayFrom.seg > list[list.length - 1]!) tail = { n: replayFrom.seg, validLength: 0 };
     if (!opts.readOnly) {
-      store.journal = await JournalWriter.open(join(dir, 'journal.bin'), key, jr.validLength);
+      store.current = tail.n;
+      store.journal = await JournalWriter.open(segments.path(tail.n), key, tail.validLength);
     }
     return store;
   }
@@ -139,39 +190,47 @@ export class AuditStore {
 
   private async appendNow(i: Interaction): Promise<{ record: AuditRecord; durable: Promise<unknown> }> {
     if (!this.journal) throw new WitnessError('STORE_LOCKED', 'The audit store is open read-only.');
-    const frames: Promise<void>[] = [];
+    if (this.journal.end >= (this.opts.segmentBytes ?? SEGMENT_MAX)) await this.nextSegment();
+    const durables: Promise<void>[] = [];
     const items: StoredMessage[] = [];
-    for (const m of i.messages) {
-      const hash = sha256Hex(m.text);
-      items.push({ role: m.role, blob: hash });
-      if (!this.hasBlob(hash)) {
-        const z = deflateRawSync(Buffer.from(m.text, 'utf8'));
-        this.db.run('INSERT OR IGNORE INTO blobs (hash, z) VALUES (?, ?)', [hash, z]);
-        frames.push(this.journal.append(frame('B', Buffer.concat([Buffer.from(hash, 'hex'), z]))));
+    this.db.exec('BEGIN');
+    let record: AuditRecord;
+    try {
+      for (const m of i.messages) {
+        const hash = sha256Hex(m.text);
+        items.push({ role: m.role, blob: hash });
+        if (!this.locate('blobs', hash)) {
+          const loc = this.write(frame('B', Buffer.concat([Buffer.from(hash, 'hex'), deflateRawSync(Buffer.from(m.text, 'utf8'), FAST)])), durables);
+          this.place('blobs', hash, loc);
+        }
       }
+      // The conversation as a content-addressed list: agent mode resends the whole history
+      // each turn, so only the items after the longest already-stored prefix are written.
+      const list = this.storeList(items, durables);
+      const { messages: _m, ...rest } = i;
+      const seq = this.lastSeq + 1;
+      record = {
+        ...rest,
+        v: RECORD_VERSION,
+        id: i.id && /^[0-9a-f-]{36}$/.test(i.id) ? i.id : uuidv7(Date.parse(i.time) || Date.now()),
+        seq,
+        device: this.device,
+        user: this.user,
+        messages: list,
+        prevHash: this.lastHash,
+        hash: '',
+      };
+      record.hash = recordHash(record.prevHash, record as unknown as Record<string, unknown>);
+      const loc = this.write(frame('R', deflateRawSync(JSON.stringify(record), FAST)), durables);
+      insertRecord(this.st, record, loc);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
     }
-    // The conversation as a content-addressed list: agent mode resends the whole history
-    // each turn, so only the items after the longest already-stored prefix are written.
-    const list = this.storeList(items, frames);
-    const { messages: _m, ...rest } = i;
-    const seq = this.lastSeq + 1;
-    const record: AuditRecord = {
-      ...rest,
-      v: RECORD_VERSION,
-      id: i.id && /^[0-9a-f-]{36}$/.test(i.id) ? i.id : uuidv7(Date.parse(i.time) || Date.now()),
-      seq,
-      device: this.device,
-      user: this.user,
-      messages: list,
-      prevHash: this.lastHash,
-      hash: '',
-    };
-    record.hash = recordHash(record.prevHash, record as unknown as Record<string, unknown>);
-    frames.push(this.journal.append(frame('R', deflateRawSync(JSON.stringify(record)))));
-    insertRecord(this.db, record);
-    this.lastSeq = seq;
+    this.lastSeq = record.seq;
     this.lastHash = record.hash;
-    const durable = Promise.all(frames);
+    const durable = Promise.all(durables);
     if (++this.sinceCompaction >= (this.opts.compactEvery ?? 5000)) {
       await durable;
       await this.compactNow();
@@ -179,29 +238,78 @@ export class AuditStore {
     return { record, durable };
   }
 
+  /** Queues a frame in the current segment; its location, readable at once. */
+  private write(body: Buffer, durables: Promise<void>[]): Loc {
+    const { offset, length, durable } = this.journal!.append(body);
+    const key = `${this.current}:${offset}`;
+    this.inflight.set(key, body);
+    durables.push(durable.finally(() => this.inflight.delete(key)));
+    return { seg: this.current, off: offset, len: length };
+  }
+
+  /** Closes the current segment (everything in it durable) and starts the next. */
+  private async nextSegment() {
+    await this.journal!.close();
+    this.current++;
+    this.journal = await JournalWriter.open(this.segments.path(this.current), this.key, 0);
+  }
+
+  /** The plaintext frame at `loc` (from memory while its write is in flight). */
+  private frameAt(loc: Loc): Buffer {
+    return this.inflight.get(`${loc.seg}:${loc.off}`) ?? this.segments.read(loc);
+  }
+
+  /** The record whose frame is at `loc`; throws when unreadable or not the expected seq. */
+  recordAt(loc: Loc, expectSeq?: number): AuditRecord {
+    const f = this.frameAt(loc);
+    if (f[0] !== 0x52 /* R */ && f[0] !== 0x43 /* C */) throw new Error(`the frame at segment ${loc.seg} byte ${loc.off} is not a record`);
+    const r = JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as AuditRecord;
+    if (expectSeq !== undefined && r.seq !== expectSeq) throw new Error(`the frame indexed as seq ${expectSeq} holds seq ${r.seq}`);
+    return r;
+  }
+
   /** Stores the message list as prefix-chained nodes; returns the list's hash. */
-  private storeList(items: StoredMessage[], frames: Promise<void>[]): string | null {
+  private storeList(items: StoredMessage[], durables: Promise<void>[]): string | null {
     if (items.length === 0) return null;
     const prefix: string[] = [];
     let h = '';
     for (const it of items) prefix.push((h = sha256Hex(`${h}|${it.role}|${it.blob}`)));
     let known = -1;
     for (let k = prefix.length - 1; k >= 0; k--) {
-      if (this.db.exec('SELECT 1 FROM lists WHERE hash = ?', [prefix[k]!]).length) {
+      if (this.locate('lists', prefix[k]!)) {
         known = k;
         break;
       }
     }
     const top = prefix[prefix.length - 1]!;
     if (known === prefix.length - 1) return top;
-    const node = { hash: top, parent: known >= 0 ? prefix[known]! : null, items: items.slice(known + 1) };
-    this.insertList(node);
-    frames.push(this.journal!.append(frame('L', deflateRawSync(JSON.stringify(node)))));
+    const node: ListNode = { hash: top, parent: known >= 0 ? prefix[known]! : null, items: items.slice(known + 1) };
+    this.place('lists', top, this.write(frame('L', deflateRawSync(JSON.stringify(node))), durables));
     return top;
   }
 
-  private insertList(node: { hash: string; parent: string | null; items: StoredMessage[] }) {
-    this.db.run('INSERT OR IGNORE INTO lists (hash, parent, items) VALUES (?, ?, ?)', [node.hash, node.parent, JSON.stringify(node.items)]);
+  /** Where the body or list node with this hash is stored, or null. */
+  private locate(table: 'blobs' | 'lists', hash: string): Loc | null {
+    const row = this.st.one(`SELECT seg, off, len FROM ${table} WHERE k = ? AND k2 = ?`, hashKeys(hash));
+    return row ? { seg: row[0] as number, off: row[1] as number, len: row[2] as number } : null;
+  }
+
+  private place(table: 'blobs' | 'lists', hash: string, loc: Loc) {
+    this.st.run(`INSERT OR IGNORE INTO ${table} (k, k2, seg, off, len) VALUES (?, ?, ?, ?, ?)`, [...hashKeys(hash), loc.seg, loc.off, loc.len]);
+  }
+
+  /** A list node read back from its frame (null when absent, unreadable or not that node). */
+  private listNode(hash: string): ListNode | null {
+    const loc = this.locate('lists', hash);
+    if (!loc) return null;
+    try {
+      const f = this.frameAt(loc);
+      if (f[0] !== 0x4c /* L */) return null;
+      const node = JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as ListNode;
+      return node.hash === hash ? node : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The messages of a stored list, oldest first. */
@@ -210,19 +318,15 @@ export class AuditStore {
     let h = hash;
     let guard = 0;
     while (h && guard++ < 100_000) {
-      const row = this.db.exec('SELECT parent, items FROM lists WHERE hash = ?', [h])[0]?.values[0];
-      if (!row) break;
-      chunks.push(JSON.parse(row[1] as string) as StoredMessage[]);
-      h = row[0] as string | null;
+      const node = this.listNode(h);
+      if (!node) break;
+      chunks.push(node.items);
+      h = node.parent;
     }
     return chunks.reverse().flat();
   }
 
-  private hasBlob(hash: string): boolean {
-    return this.db.exec('SELECT 1 FROM blobs WHERE hash = ?', [hash]).length > 0;
-  }
-
-  /** Folds the journal into a new encrypted snapshot (atomic), then starts an empty journal. */
+  /** Snapshots the index (atomically) so the next start replays only what follows. */
   async compact(): Promise<void> {
     const run = this.chain.then(() => this.compactNow());
     this.chain = run.catch(() => undefined);
@@ -232,22 +336,16 @@ export class AuditStore {
   /** Compaction proper; callers hold the append chain (never await `chain` in here). */
   private async compactNow(): Promise<void> {
     if (!this.journal) return;
+    await this.journal.flush();
     setMeta(this.db, 'head', JSON.stringify(this.head));
+    setMeta(this.db, 'replayFrom', JSON.stringify({ seg: this.current, off: this.journal.end }));
+    // sql.js ≥ 1.16 exports through the backup API: statements and pragmas survive it.
     const image = deflateRawSync(this.db.export(), { level: 1 });
-    // db.export() resets sql.js prepared state; the FTS table and data are unaffected.
     writeAtomic(join(this.dir, 'snapshot.bin'), Buffer.concat([SNAPSHOT_MAGIC, seal(this.key, image, SNAPSHOT_AAD)]), 0o600);
     fsyncDir(this.dir);
-    await this.journal.close();
-    const fresh = join(this.dir, 'journal.next.bin');
-    const next = await JournalWriter.open(fresh, this.key, 0);
-    await next.close();
-    renameSync(fresh, join(this.dir, 'journal.bin'));
-    fsyncDir(this.dir);
-    this.journal = await JournalWriter.open(join(this.dir, 'journal.bin'), this.key, JOURNAL_HEADER_LENGTH);
     this.sinceCompaction = 0;
     this.writeCheckpoint();
   }
-
   writeCheckpoint(): Checkpoint {
     const c = signCheckpoint(this.deviceKey, { device: this.device, seq: this.lastSeq, hash: this.lastHash, time: new Date().toISOString() });
     if (!this.opts.readOnly) writeAtomic(join(this.dir, 'checkpoint.json'), JSON.stringify(c, null, 2) + '\n', 0o644);
@@ -271,35 +369,73 @@ export class AuditStore {
       await this.journal.close();
       this.journal = null;
     }
+    this.st.free();
+    this.segments.close();
     this.db.close();
   }
 
-  /** Record by id, with message texts resolved. */
+  /** Record by id, with message texts resolved (null if absent or unreadable). */
   get(id: string): ExportedRecord | null {
-    const res = this.db.exec('SELECT z FROM records WHERE id = ?', [id]);
-    const z = res[0]?.values[0]?.[0] as Uint8Array | undefined;
-    return z ? this.resolve(unpackRecord(z)) : null;
+    const rows = this.db.exec('SELECT seq, seg, off, len FROM records WHERE idk = ?', [idKey(id)])[0]?.values ?? [];
+    for (const row of rows) {
+      try {
+        const r = this.recordAt({ seg: row[1] as number, off: row[2] as number, len: row[3] as number }, row[0] as number);
+        if (r.id === id) return this.resolve(r);
+      } catch (e) {
+        this.unreadable(row[0] as number, e as Error);
+      }
+    }
+    return null;
   }
 
   resolve(r: AuditRecord): ExportedRecord {
     return { ...r, messages: this.listItems(r.messages).map((m) => ({ role: m.role, text: this.blobText(m.blob) ?? '' })) };
   }
 
+  /** A message body by hash; null when absent or unreadable. */
   blobText(hash: string): string | null {
-    const res = this.db.exec('SELECT z FROM blobs WHERE hash = ?', [hash]);
-    const z = res[0]?.values[0]?.[0] as Uint8Array | undefined;
-    return z ? inflateRawSync(z).toString('utf8') : null;
+    const loc = this.locate('blobs', hash);
+    if (!loc) return null;
+    try {
+      const f = this.frameAt(loc);
+      if (f[0] !== 0x42 /* B */ || f.subarray(1, 33).toString('hex') !== hash) return null;
+      return inflateRawSync(f.subarray(33)).toString('utf8');
+    } catch {
+      return null;
+    }
   }
 
-  /** Records in seq order (raw, blobs unresolved), optionally within a time range. */
-  *iterate(range: { since?: number; until?: number } = {}): Generator<AuditRecord> {
-    const stmt = this.db.prepare('SELECT z FROM records WHERE ts >= ? AND ts <= ? ORDER BY seq');
+  /** Index rows in seq order, optionally within a time range. */
+  private *rows(range: { since?: number; until?: number } = {}): Generator<{ seq: number; hash: string; loc: Loc }> {
+    const stmt = this.db.prepare('SELECT seq, hash, seg, off, len FROM records WHERE ts >= ? AND ts <= ? ORDER BY seq');
     stmt.bind([range.since ?? 0, range.until ?? Number.MAX_SAFE_INTEGER]);
     try {
-      while (stmt.step()) yield unpackRecord(stmt.get()[0] as Uint8Array);
+      while (stmt.step()) {
+        const v = stmt.get();
+        yield { seq: v[0] as number, hash: v[1] as string, loc: { seg: v[2] as number, off: v[3] as number, len: v[4] as number } };
+      }
     } finally {
       stmt.free();
     }
+  }
+
+  /** Records in seq order (raw, blobs unresolved), optionally within a time range. An unreadable record is reported and skipped. */
+  *iterate(range: { since?: number; until?: number } = {}): Generator<AuditRecord> {
+    for (const row of this.rows(range)) {
+      let r: AuditRecord;
+      try {
+        r = this.recordAt(row.loc, row.seq);
+      } catch (e) {
+        this.unreadable(row.seq, e as Error);
+        continue;
+      }
+      yield r;
+    }
+  }
+
+  private unreadable(seq: number, e: Error) {
+    const message = `seq ${seq} cannot be read (${e.message}): modified or corrupted`;
+    if (!this.issues.some((i) => i.message === message)) this.issues.push({ where: 'journal', seq, message });
   }
 
   /** Where pruning left the chain: records up to `seq` were removed, `hash` was the last one's. */
@@ -312,10 +448,16 @@ export class AuditStore {
    * Retention: removes the oldest records older than `maxAgeMs` or beyond `maxBytes`
    * (never past what canPrune allows). The chain stays verifiable: the last removed
    * record's seq and hash become the new starting point, and a signed checkpoint is
-   * written first. Message bodies no longer referenced are removed too.
+   * written first. Message bodies no longer referenced go too, and segments holding only
+   * removed data are deleted (what is still live in them is copied forward first).
    */
   async prune(limits: { maxAgeMs?: number | null; maxBytes?: number | null; now?: number }): Promise<{ removed: number; upTo: number }> {
-    await this.chain.catch(() => undefined);
+    const run = this.chain.then(() => this.pruneNow(limits));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pruneNow(limits: { maxAgeMs?: number | null; maxBytes?: number | null; now?: number }): Promise<{ removed: number; upTo: number }> {
     const now = limits.now ?? Date.now();
     let upTo = 0;
     if (limits.maxAgeMs) {
@@ -323,8 +465,8 @@ export class AuditStore {
       upTo = Math.max(upTo, Number(row ?? 0));
     }
     if (limits.maxBytes) {
-      const sizes = this.db.exec('SELECT seq, length(z) FROM records ORDER BY seq')[0]?.values ?? [];
-      const blobBytes = Number(this.db.exec('SELECT coalesce(sum(length(z)),0) FROM blobs')[0]?.values[0]?.[0] ?? 0);
+      const sizes = this.db.exec('SELECT seq, len FROM records ORDER BY seq')[0]?.values ?? [];
+      const blobBytes = Number(this.db.exec('SELECT coalesce(sum(len),0) FROM blobs')[0]?.values[0]?.[0] ?? 0);
       let total = blobBytes + sizes.reduce((a, r) => a + Number(r[1]), 0);
       for (const [seq, len] of sizes) {
         if (total <= limits.maxBytes) break;
@@ -336,16 +478,42 @@ export class AuditStore {
     while (upTo > 0 && this.opts.canPrune && !this.opts.canPrune(upTo)) upTo--;
     if (upTo <= this.pruned.seq) return { removed: 0, upTo: this.pruned.seq };
     const last = this.db.exec('SELECT hash FROM records WHERE seq = ?', [upTo])[0]?.values[0]?.[0] as string | undefined;
-    if (!last) return { removed: 0, upTo: this.pruned.seq };
+    if (!last || !this.journal) return { removed: 0, upTo: this.pruned.seq };
     this.writeCheckpoint();
     const removed = Number(this.db.exec('SELECT count(*) FROM records WHERE seq <= ?', [upTo])[0]?.values[0]?.[0] ?? 0);
+    const boundary = { seq: upTo, hash: last };
+    const durables: Promise<void>[] = [];
+    // The boundary is journaled too, so an index rebuilt from the segments knows it.
+    this.write(frame('P', Buffer.from(JSON.stringify(boundary))), durables);
     this.db.run('DELETE FROM records WHERE seq <= ?', [upTo]);
+    setMeta(this.db, 'pruned', JSON.stringify(boundary));
     // Contentless FTS rows cannot be deleted one by one; rebuild the index from what remains.
     this.rebuildFts();
-    setMeta(this.db, 'pruned', JSON.stringify({ seq: upTo, hash: last }));
     this.sweep();
+    const old = this.segments.list().filter((n) => n < this.current);
+    for (const n of old) this.copyForward(n, durables);
+    await Promise.all(durables);
     await this.compactNow();
+    // The snapshot no longer points into the old segments: remove them.
+    for (const n of old) this.segments.remove(n);
     return { removed, upTo };
+  }
+
+  /** Re-writes what is still live in segment `n` into the current one, and re-points the index. */
+  private copyForward(n: number, durables: Promise<void>[]) {
+    const records = this.db.exec('SELECT seq, off, len FROM records WHERE seg = ?', [n])[0]?.values ?? [];
+    for (const [seq, off, len] of records) {
+      const f = this.segments.read({ seg: n, off: off as number, len: len as number });
+      const loc = this.write(frame('C', f.subarray(1)), durables);
+      this.st.run('UPDATE records SET seg = ?, off = ?, len = ? WHERE seq = ?', [loc.seg, loc.off, loc.len, seq as number]);
+    }
+    for (const table of ['blobs', 'lists'] as const) {
+      const rows = this.db.exec(`SELECT k, k2, off, len FROM ${table} WHERE seg = ?`, [n])[0]?.values ?? [];
+      for (const [k, k2, off, len] of rows) {
+        const loc = this.write(this.segments.read({ seg: n, off: off as number, len: len as number }), durables);
+        this.st.run(`UPDATE ${table} SET seg = ?, off = ?, len = ? WHERE k = ? AND k2 = ?`, [loc.seg, loc.off, loc.len, k as number, k2 as number]);
+      }
+    }
   }
 
   private rebuildFts() {
@@ -353,7 +521,7 @@ export class AuditStore {
     this.db.exec('CREATE VIRTUAL TABLE records_fts USING fts4(content="", prompt, response, tools)');
     for (const r of this.iterate()) {
       const t = searchText(r);
-      this.db.run('INSERT INTO records_fts (docid, prompt, response, tools) VALUES (?,?,?,?)', [r.seq, t.prompt, t.response, t.tools]);
+      this.st.run('INSERT INTO records_fts (docid, prompt, response, tools) VALUES (?,?,?,?)', [r.seq, t.prompt, t.response, t.tools]);
     }
   }
 
@@ -365,19 +533,23 @@ export class AuditStore {
       let h = r.messages;
       while (h && !liveLists.has(h)) {
         liveLists.add(h);
-        const row = this.db.exec('SELECT parent, items FROM lists WHERE hash = ?', [h])[0]?.values[0];
-        if (!row) break;
-        for (const it of JSON.parse(row[1] as string) as StoredMessage[]) liveBlobs.add(it.blob);
-        h = row[0] as string | null;
+        const node = this.listNode(h);
+        if (!node) break;
+        for (const it of node.items) liveBlobs.add(it.blob);
+        h = node.parent;
       }
     }
-    for (const [table, live] of [['lists', liveLists], ['blobs', liveBlobs]] as const) {
-      const all = (this.db.exec(`SELECT hash FROM ${table}`)[0]?.values ?? []).map((v) => v[0] as string);
-      for (const h of all) if (!live.has(h)) this.db.run(`DELETE FROM ${table} WHERE hash = ?`, [h]);
+    for (const [table, live] of [
+      ['lists', liveLists],
+      ['blobs', liveBlobs],
+    ] as const) {
+      const keep = new Set([...live].map((h) => hashKeys(h).join(':')));
+      for (const [k, k2] of this.db.exec(`SELECT k, k2 FROM ${table}`)[0]?.values ?? [])
+        if (!keep.has(`${k}:${k2}`)) this.st.run(`DELETE FROM ${table} WHERE k = ? AND k2 = ?`, [k as number, k2 as number]);
     }
   }
 
-  /** Recomputes the chain and every blob hash; names the first bad seq. */
+  /** Recomputes the chain and every blob hash, reading every record back from disk; names the first bad seq. */
   verify(): VerifyResult {
     const problems: StoreIssue[] = [...this.issues];
     const start = this.pruned;
@@ -386,23 +558,45 @@ export class AuditStore {
     let count = 0;
     let firstBad: number | null = problems.find((p) => p.seq !== null)?.seq ?? null;
     const bad = (seq: number, message: string) => {
+      if (problems.some((p) => p.message === message)) return;
       problems.push({ where: 'chain', seq, message });
       if (firstBad === null || seq < firstBad) firstBad = seq;
     };
     let head: VerifyResult['head'] = null;
-    for (const r of this.iterate()) {
+    const goodLists = new Set<string>();
+    const goodBlobs = new Set<string>();
+    for (const row of this.rows()) {
       count++;
-      if (r.seq !== expectSeq) bad(expectSeq, `record seq ${expectSeq} is missing (next present is ${r.seq})`);
+      if (row.seq !== expectSeq) bad(expectSeq, `record seq ${expectSeq} is missing (next present is ${row.seq})`);
+      let r: AuditRecord;
+      try {
+        r = this.recordAt(row.loc, row.seq);
+      } catch (e) {
+        bad(row.seq, `seq ${row.seq} cannot be read (${(e as Error).message}): modified or corrupted`);
+        prev = row.hash;
+        expectSeq = row.seq + 1;
+        continue;
+      }
       if (r.prevHash !== prev) bad(r.seq, `seq ${r.seq} does not follow the previous record (prevHash mismatch)`);
-      if (recordHash(r.prevHash, r as unknown as Record<string, unknown>) !== r.hash) bad(r.seq, `seq ${r.seq} was modified (hash mismatch)`);
-      const items = this.listItems(r.messages);
-      let listHash = '';
-      for (const it of items) listHash = sha256Hex(`${listHash}|${it.role}|${it.blob}`);
-      if (r.messages !== null && listHash !== r.messages) bad(r.seq, `the message list of seq ${r.seq} was modified or is missing`);
-      for (const m of items) {
-        const text = this.blobText(m.blob);
-        if (text === null) bad(r.seq, `seq ${r.seq} references a missing message body`);
-        else if (sha256Hex(text) !== m.blob) bad(r.seq, `a message body of seq ${r.seq} was modified`);
+      if (recordHash(r.prevHash, r as unknown as Record<string, unknown>) !== r.hash || r.hash !== row.hash) bad(r.seq, `seq ${r.seq} was modified (hash mismatch)`);
+      if (r.messages !== null && !goodLists.has(r.messages)) {
+        const items = this.listItems(r.messages);
+        let listHash = '';
+        for (const it of items) listHash = sha256Hex(`${listHash}|${it.role}|${it.blob}`);
+        let ok = listHash === r.messages;
+        if (!ok) bad(r.seq, `the message list of seq ${r.seq} was modified or is missing`);
+        for (const m of items) {
+          if (goodBlobs.has(m.blob)) continue;
+          const text = this.blobText(m.blob);
+          if (text === null) bad(r.seq, `seq ${r.seq} references a missing message body`);
+          else if (sha256Hex(text) !== m.blob) bad(r.seq, `a message body of seq ${r.seq} was modified`);
+          else {
+            goodBlobs.add(m.blob);
+            continue;
+          }
+          ok = false;
+        }
+        if (ok) goodLists.add(r.messages);
       }
       prev = r.hash;
       expectSeq = r.seq + 1;
@@ -427,7 +621,7 @@ export class AuditStore {
 
   private restoreHead() {
     const h = getMeta(this.db, 'head');
-    const last = this.db.exec('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1')[0]?.values[0];
+    const last = this.st.one('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1', []);
     if (last) {
       this.lastSeq = last[0] as number;
       this.lastHash = last[1] as string;
@@ -438,27 +632,44 @@ export class AuditStore {
     }
   }
 
-  private replay(entries: JournalEntry[], log: Logger) {
+  /** Brings the index up to date with frames of segment `n` (in file order). */
+  private replay(n: number, entries: JournalEntry[], log: Logger, lastSegment: boolean) {
+    this.db.exec('BEGIN');
     for (const e of entries) {
       if (e.issue) {
-        this.reportJournalIssue(e.issue, log);
+        if (e.issue.kind === 'torn-tail' && lastSegment) {
+          log.warn('audit journal ends in a torn frame (crash during a write); it was dropped', { segment: n, offset: e.issue.offset, detail: e.issue.detail });
+          continue; // never acknowledged: not a problem of the chain
+        }
+        this.issues.push({ where: 'journal', seq: this.lastSeq + 1, message: `segment ${n}: ${e.issue.detail} at byte ${e.issue.offset} (modified or corrupted)` });
+        log.error('audit journal frame failed authentication', { segment: n, offset: e.issue.offset });
         continue;
       }
       const f = e.frame;
+      const loc = { seg: n, off: e.offset, len: e.length };
       const type = String.fromCharCode(f[0]!);
       try {
         if (type === 'B') {
-          this.db.run('INSERT OR IGNORE INTO blobs (hash, z) VALUES (?, ?)', [f.subarray(1, 33).toString('hex'), f.subarray(33)]);
+          this.place('blobs', f.subarray(1, 33).toString('hex'), loc);
         } else if (type === 'L') {
-          this.insertList(JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as { hash: string; parent: string | null; items: StoredMessage[] });
-        } else if (type === 'R') {
-          const r = JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as AuditRecord;
-          if (r.seq <= this.lastSeq && this.db.exec('SELECT 1 FROM records WHERE seq = ?', [r.seq]).length) continue; // already in the snapshot
-        if (r.seq <= this.pruned.seq) continue; // removed by retention
-          if (r.seq !== this.lastSeq + 1) {
-            this.issues.push({ where: 'journal', seq: Math.min(r.seq, this.lastSeq + 1), message: `journal order broken: expected seq ${this.lastSeq + 1}, found ${r.seq}` });
+          this.place('lists', (JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as ListNode).hash, loc);
+        } else if (type === 'P') {
+          const boundary = JSON.parse(f.subarray(1).toString('utf8')) as { seq: number; hash: string };
+          if (boundary.seq > this.pruned.seq) {
+            setMeta(this.db, 'pruned', JSON.stringify(boundary));
+            this.db.run('DELETE FROM records WHERE seq <= ?', [boundary.seq]);
           }
-          insertRecord(this.db, r);
+        } else if (type === 'R' || type === 'C') {
+          // R: a record as appended, in chain order. C: a record copied forward by pruning.
+          const r = JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as AuditRecord;
+          if (type === 'R') {
+            const expected = this.prevRecordSeq === null ? r.seq : this.prevRecordSeq + 1;
+            if (r.seq !== expected) this.issues.push({ where: 'journal', seq: Math.min(r.seq, expected), message: `journal order broken: expected seq ${expected}, found ${r.seq}` });
+            this.prevRecordSeq = r.seq;
+          }
+          if (r.seq <= this.lastSeq && this.st.one('SELECT 1 FROM records WHERE seq = ?', [r.seq])) continue; // already indexed
+          if (r.seq <= this.pruned.seq) continue; // removed by retention
+          insertRecord(this.st, r, loc);
           if (r.seq > this.lastSeq) {
             this.lastSeq = r.seq;
             this.lastHash = r.hash;
@@ -468,19 +679,57 @@ export class AuditStore {
         this.issues.push({ where: 'journal', seq: this.lastSeq + 1, message: `a journal frame could not be read: ${(err as Error).message}` });
       }
     }
-  }
-
-  private reportJournalIssue(issue: JournalIssue, log: Logger) {
-    if (issue.kind === 'torn-tail') {
-      log.warn('audit journal ends in a torn frame (crash during a write); it was dropped', { offset: issue.offset, detail: issue.detail });
-      return; // never acknowledged: not a problem of the chain
-    }
-    this.issues.push({ where: 'journal', seq: this.lastSeq + 1, message: `journal ${issue.detail} at byte ${issue.offset} (modified or corrupted)` });
-    log.error('audit journal frame failed authentication', { offset: issue.offset });
+    this.db.exec('COMMIT');
   }
 }
 
-function frame(type: 'B' | 'L' | 'R', body: Buffer): Buffer {
+/**
+ * The index image from an encrypted snapshot, with as few whole-size copies alive at once
+ * as possible (the file, its plaintext, the image): at 100k records they are tens of MB.
+ */
+function loadImage(key: Buffer, file: string): Uint8Array {
+  let raw: Buffer | null = readFileSync(file);
+  if (!raw.subarray(0, SNAPSHOT_MAGIC.length).equals(SNAPSHOT_MAGIC)) throw new Error('bad header');
+  let plain: Buffer | null = open(key, raw.subarray(SNAPSHOT_MAGIC.length), SNAPSHOT_AAD);
+  raw = null;
+  const image = inflateRawSync(plain);
+  plain = null;
+  return image;
+}
+
+/**
+ * Converts a store from the first pre-release layout (journal.bin + a snapshot holding
+ * deflated records) into segments: every body, list node and record is written as a frame
+ * of segment 1, then the old files are kept aside (renamed, never deleted).
+ */
+async function migrateV1(dir: string, key: Buffer, SQL: SqlJsStatic, segments: Segments, log: Logger) {
+  if (segments.list().length > 0) throw new WitnessError('STORE_LOCKED', `${dir} holds both the old journal.bin and segments; move journal.bin aside if the segments are complete.`);
+  const writer = await JournalWriter.open(segments.path(1), key, 0);
+  const durables: Promise<void>[] = [];
+  const put = (f: Buffer) => durables.push(writer.append(f).durable);
+  const snapFile = join(dir, 'snapshot.bin');
+  if (existsSync(snapFile)) {
+    const raw = readFileSync(snapFile);
+    const old = new SQL.Database(inflateRawSync(open(key, raw.subarray(SNAPSHOT_MAGIC.length), SNAPSHOT_AAD)));
+    for (const [hash, z] of old.exec('SELECT hash, z FROM blobs')[0]?.values ?? []) put(frame('B', Buffer.concat([Buffer.from(hash as string, 'hex'), Buffer.from(z as Uint8Array)])));
+    for (const [hash, parent, items] of old.exec('SELECT hash, parent, items FROM lists')[0]?.values ?? [])
+      put(frame('L', deflateRawSync(JSON.stringify({ hash, parent, items: JSON.parse(items as string) as StoredMessage[] }))));
+    const pruned = getMeta(old, 'pruned');
+    if (pruned) put(frame('P', Buffer.from(pruned)));
+    for (const [z] of old.exec('SELECT z FROM records ORDER BY seq')[0]?.values ?? []) put(frame('R', Buffer.from(z as Uint8Array)));
+    old.close();
+  }
+  for (const e of readJournal(join(dir, 'journal.bin'), key).entries) if (e.frame) put(e.frame);
+  await Promise.all(durables);
+  await writer.close();
+  const stamp = Date.now();
+  if (existsSync(snapFile)) renameSync(snapFile, join(dir, `snapshot.v1-${stamp}.bin`));
+  renameSync(join(dir, 'journal.bin'), join(dir, `journal.v1-${stamp}.bin`));
+  fsyncDir(dir);
+  log.info('audit store converted to segments; the old files were kept aside', { dir, stamp });
+}
+
+function frame(type: 'B' | 'L' | 'R' | 'C' | 'P', body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(type), body]);
 }
 

@@ -61,7 +61,7 @@ export async function searchCommand(argv: string[], io: CommandIO): Promise<numb
   const store = await openReadOnly(args.dataDir, io);
   let page;
   try {
-    page = search(store.db, q);
+    page = search(store, q);
   } catch (err) {
     throw new WitnessError('USAGE', `Bad search: ${(err as Error).message}`);
   }

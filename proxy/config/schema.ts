@@ -139,7 +139,7 @@ export const ConfigSchema = z
           .nullable()
           .default(2048)
           .describe('Prune the oldest audit records when the store grows beyond this size (null: no limit).'),
-        compactEvery: z.number().int().min(10).default(5000).describe('Fold the journal into a new encrypted snapshot after this many records.'),
+        compactEvery: z.number().int().min(10).default(5000).describe('Snapshot the encrypted index after this many records (bounds the replay at start).'),
       })
       .strict()
       .prefault({}),

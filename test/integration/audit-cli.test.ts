@@ -43,7 +43,7 @@ describe('audit CLI', () => {
     try {
       const s = await AuditStore.open({ dataDir: copy, compactEvery: 100 });
       for (let i = 0; i < 3; i++) await s.append(interaction({ messages: [] }));
-      const journal = join(copy, 'store', 'journal.bin');
+      const journal = join(copy, 'store', 'segments', '00000001.wseg');
       const b = readFileSync(journal);
       const second = 22 + 4 + b.readUInt32BE(22); // start of frame 2 (seq 2)
       b[second + 40] = b[second + 40]! ^ 0x55;

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditStore, exportRecords, passphraseKeyProvider, search, toOcsf } from '../../proxy/audit/index.js';
 import { AuditRecordSchema } from '../../proxy/control/index.js';
-import { packRecord, unpackRecord } from '../../proxy/audit/db.js';
+import { seal } from '../../proxy/audit/aead.js';
+import { defaultKeyProvider } from '../../proxy/audit/index.js';
+import { loadDataKey } from '../../proxy/audit/keyring.js';
+import { deflateRawSync } from 'node:zlib';
 import { interaction } from '../helpers/interactions.js';
 
 const dirs: string[] = [];
@@ -31,6 +34,9 @@ function allFileBytes(dir: string): Buffer {
   return Buffer.concat(out);
 }
 
+/** The first segment of a store (where everything goes until it is 64 MB). */
+const segment1 = (dataDir: string) => join(dataDir, 'store', 'segments', '00000001.wseg');
+
 /** Journal frames as [offset, length] pairs (after the 22-byte header). */
 function frames(file: string): Array<[number, number]> {
   const b = readFileSync(file);
@@ -53,8 +59,8 @@ describe('audit store', () => {
     expect(r2.prevHash).toBe(r1.hash);
     expect(r1.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/); // UUIDv7
     expect(AuditRecordSchema.parse(s.get(r2.id))).toMatchObject({ seq: 2, prompt: 'rename the payments module', messages: [{ role: 'system' }, { role: 'user' }] });
-    expect(search(s.db, { q: 'retry' }).items.map((h) => h.seq)).toEqual([1]);
-    expect(search(s.db, { masked: true }).items.map((h) => h.seq)).toEqual([2]);
+    expect(search(s, { q: 'retry' }).items.map((h) => h.seq)).toEqual([1]);
+    expect(search(s, { masked: true }).items.map((h) => h.seq)).toEqual([2]);
     expect(s.verify()).toMatchObject({ ok: true, records: 2, firstBadSeq: null });
     await s.close();
     const again = await AuditStore.open({ dataDir });
@@ -106,7 +112,7 @@ describe('audit store', () => {
     const s = await AuditStore.open({ dataDir, compactEvery: 1000 });
     for (let i = 0; i < 3; i++) await s.append(interaction());
     // Simulate a crash: no close(); half a frame at the end of the journal.
-    const journal = join(dataDir, 'store', 'journal.bin');
+    const journal = segment1(dataDir);
     const b = readFileSync(journal);
     const [off, len] = frames(journal).pop()!;
     writeFileSync(journal, Buffer.concat([b, b.subarray(off, off + Math.floor(len / 2))]));
@@ -126,7 +132,7 @@ describe('audit store', () => {
       const s = await AuditStore.open({ dataDir, compactEvery: 1000 });
       for (let i = 0; i < n; i++) await s.append(interaction({ messages: [] }));
       // No close: keep everything in the journal, as after a crash.
-      return { dataDir, journal: join(dataDir, 'store', 'journal.bin') };
+      return { dataDir, journal: segment1(dataDir) };
     }
 
     it('a flipped byte in a journal frame is reported, verify names the seq, the rest stays readable', async () => {
@@ -168,18 +174,44 @@ describe('audit store', () => {
       expect(v.firstBadSeq).toBe(2);
     });
 
+    it('a segment cut shorter than the index knows is reported, kept, and verify names the first lost seq', async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir });
+      for (let i = 0; i < 6; i++) await s.append(interaction({ messages: [] }));
+      await s.close();
+      const file = segment1(dataDir);
+      const [off] = frames(file)[3]!; // seq 4 onwards is cut off
+      writeFileSync(file, readFileSync(file).subarray(0, off + 10));
+      const again = await AuditStore.open({ dataDir });
+      expect(again.issues.map((i) => i.message).join()).toMatch(/truncated/);
+      expect(again.verify()).toMatchObject({ ok: false, firstBadSeq: 4 });
+      expect((await again.append(interaction())).seq).toBe(7);
+      expect(readdirSync(join(dataDir, 'store', 'segments'))).toEqual(['00000001.wseg', '00000002.wseg']);
+      expect(readFileSync(file).length).toBe(off + 10); // the evidence is not written over
+      await again.close();
+    });
+
     it('a record changed by someone holding the key breaks the chain at that seq', async () => {
       const dataDir = fresh();
       const s = await AuditStore.open({ dataDir });
       for (let i = 0; i < 4; i++) await s.append(interaction());
-      const row = s.db.exec('SELECT z FROM records WHERE seq = 3')[0]!.values[0]![0] as Uint8Array;
-      const edited = unpackRecord(row);
+      // Someone with the data key writes an edited copy of seq 3 as a valid frame and points the index at it.
+      const key = await loadDataKey(join(dataDir, 'store'), defaultKeyProvider(join(dataDir, 'store')));
+      const [loc] = s.db.exec('SELECT seg, off, len FROM records WHERE seq = 3')[0]!.values as number[][];
+      const edited = s.recordAt({ seg: loc![0]!, off: loc![1]!, len: loc![2]! });
       edited.prompt = 'innocent question';
-      s.db.run('UPDATE records SET z = ? WHERE seq = 3', [packRecord(edited)]);
+      const file = segment1(dataDir);
+      const b = readFileSync(file);
+      const sealed = seal(key, Buffer.concat([Buffer.from('R'), deflateRawSync(JSON.stringify(edited))]), b.subarray(6, 22));
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(sealed.length);
+      writeFileSync(file, Buffer.concat([b, len, sealed]));
+      s.db.run('UPDATE records SET off = ?, len = ? WHERE seq = 3', [b.length, sealed.length]);
+      expect(s.recordAt({ seg: 1, off: b.length, len: sealed.length }).prompt).toBe('innocent question');
       expect(s.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
     });
 
-    it('a flipped byte in the snapshot is reported and the evidence kept; journal records stay readable', async () => {
+    it('a flipped byte in the snapshot is reported and the evidence kept; the index is rebuilt from the segments, nothing lost', async () => {
       const dataDir = fresh();
       const s = await AuditStore.open({ dataDir });
       for (let i = 0; i < 3; i++) await s.append(interaction());
@@ -190,9 +222,16 @@ describe('audit store', () => {
       b[b.length - 40] = b[b.length - 40]! ^ 0x01;
       writeFileSync(snap, b);
       const again = await AuditStore.open({ dataDir, readOnly: true });
-      expect(again.issues[0]!.message).toMatch(/snapshot failed authentication/);
-      expect([...again.iterate()].map((r) => r.seq)).toEqual([4]);
-      expect(again.verify()).toMatchObject({ ok: false, firstBadSeq: 1 });
+      expect(again.issues[0]!.message).toMatch(/snapshot failed authentication.*rebuilt from the segments/);
+      expect(readdirSync(join(dataDir, 'store')).some((f) => /^snapshot\.damaged-\d+\.bin$/.test(f))).toBe(false); // read-only: left in place
+      expect([...again.iterate()].map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+      const v = again.verify();
+      expect(v).toMatchObject({ ok: false, records: 4, head: { seq: 4 } });
+      expect(v.problems.map((p) => p.where)).toEqual(['snapshot']);
+      const writable = await AuditStore.open({ dataDir });
+      expect(readdirSync(join(dataDir, 'store')).some((f) => /^snapshot\.damaged-\d+\.bin$/.test(f))).toBe(true); // the evidence, kept aside
+      expect((await writable.append(interaction())).seq).toBe(5);
+      await writable.close();
     });
   });
 
@@ -212,7 +251,7 @@ describe('audit store', () => {
       await s.append(interaction({ messages: [...history], prompt: `turn ${turn}`, response: assistant.text }));
     }
     const uniqueBytes = [...unique].reduce((a, t) => a + Buffer.byteLength(t), 0);
-    const stored = statSync(join(dataDir, 'store', 'journal.bin')).size;
+    const stored = statSync(segment1(dataDir)).size;
     expect(stored / uniqueBytes, `stored ${stored} B for ${uniqueBytes} B of unique content`).toBeLessThanOrEqual(1.3);
     expect(s.get([...s.iterate()][29]!.id)!.messages).toHaveLength(base.length + 60);
     await s.close();
@@ -257,6 +296,73 @@ describe('audit store', () => {
       const r = await s.prune({ maxBytes: 4000, now });
       expect(r.removed).toBeGreaterThan(0);
       expect(s.verify().ok).toBe(true);
+    });
+  });
+
+  describe('segments', () => {
+    const segs = (dataDir: string) => readdirSync(join(dataDir, 'store', 'segments')).sort();
+
+    it('rolls segments by size, reads across them, and rebuilds a lost index from them', async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir, segmentBytes: 4096, compactEvery: 7 });
+      for (let i = 0; i < 40; i++) await s.append(interaction({ prompt: `segment question ${i}` }));
+      expect(segs(dataDir).length).toBeGreaterThan(3);
+      expect(search(s, { q: 'segment' }).total).toBe(40);
+      expect(s.verify()).toMatchObject({ ok: true, records: 40 });
+      await s.close();
+      rmSync(join(dataDir, 'store', 'snapshot.bin'));
+      const again = await AuditStore.open({ dataDir, segmentBytes: 4096 });
+      expect(again.verify()).toMatchObject({ ok: true, records: 40 });
+      expect(search(again, { q: '"segment question 17"' }).items.map((h) => h.prompt)).toEqual(['segment question 17']);
+      expect((await again.append(interaction())).seq).toBe(41);
+      await again.close();
+    });
+
+    it('pruning deletes the old segments (copying what is still live forward); the chain verifies after a restart', async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir, segmentBytes: 4096 });
+      const start = Date.parse('2026-11-01T00:00:00Z');
+      for (let i = 0; i < 40; i++) {
+        const t = start + i * 3_600_000;
+        await s.append(interaction({ time: new Date(t).toISOString(), prompt: `hour ${i}`, messages: [{ role: 'system', text: 'shared system prompt' }, { role: 'user', text: `hour ${i}` }] }));
+      }
+      const before = segs(dataDir);
+      const r = await s.prune({ maxAgeMs: 10.5 * 3_600_000, now: start + 40 * 3_600_000 });
+      expect(r.upTo).toBe(30); // hours 0–29 are older than 10.5 h
+      const after = segs(dataDir);
+      expect(after.filter((f) => before.includes(f) && f !== before[before.length - 1])).toEqual([]);
+      expect(s.verify()).toMatchObject({ ok: true, records: 10 });
+      expect(s.resolve([...s.iterate()][0]!).messages.map((m) => m.text)).toEqual(['shared system prompt', 'hour 30']);
+      await s.close();
+      const again = await AuditStore.open({ dataDir });
+      expect(again.verify()).toMatchObject({ ok: true, records: 10 });
+      await again.close();
+      // Even with the index gone, the segments alone carry the pruned boundary and every live body.
+      rmSync(join(dataDir, 'store', 'snapshot.bin'));
+      const rebuilt = await AuditStore.open({ dataDir });
+      const rv = rebuilt.verify();
+      expect(rv).toMatchObject({ ok: true, records: 10 });
+      expect(rebuilt.resolve([...rebuilt.iterate()][0]!).messages.map((m) => m.text)).toEqual(['shared system prompt', 'hour 30']);
+      await rebuilt.close();
+    });
+
+    it('converts a store from the first pre-release layout (journal.bin), keeping the old file aside', async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir });
+      await s.append(interaction({ prompt: 'from the old layout' }));
+      await s.append(interaction({ prompt: 'second old record' }));
+      await s.close();
+      // The old layout had everything since the last snapshot in store/journal.bin (same frame format).
+      rmSync(join(dataDir, 'store', 'snapshot.bin'));
+      const { renameSync } = await import('node:fs');
+      renameSync(segment1(dataDir), join(dataDir, 'store', 'journal.bin'));
+      rmSync(join(dataDir, 'store', 'segments'), { recursive: true });
+      await expect(AuditStore.open({ dataDir, readOnly: true })).rejects.toMatchObject({ code: 'STORE_LOCKED', message: expect.stringMatching(/earlier pre-release/) });
+      const converted = await AuditStore.open({ dataDir });
+      expect(converted.verify()).toMatchObject({ ok: true, records: 2 });
+      expect(search(converted, { q: 'layout' }).items.map((h) => h.prompt)).toEqual(['from the old layout']);
+      expect(readdirSync(join(dataDir, 'store')).some((f) => /^journal\.v1-\d+\.bin$/.test(f))).toBe(true);
+      await converted.close();
     });
   });
 
