@@ -287,7 +287,11 @@ describe('the Witness window', () => {
       token,
       extra: [{ role: 'user', content: '<attachments>\n<attachment id="config.ts" filePath="/home/dev/payments/src/config.ts">\nexport const key = process.env.STRIPE_SECRET;\n</attachment>\n</attachments>' }],
     });
+    // A decision made elsewhere (another reviewer, the CLI) shows up in this window live.
+    const badge = page.getByRole('tab', { name: /^Approvals/ }).locator('.count');
+    await expect.poll(() => badge.textContent(), { timeout: 10_000 }).toBe('1');
     await decideNext('replace_string_in_file', 'approve', 'staging only');
+    await badge.waitFor({ state: 'detached', timeout: 5_000 });
     await turn;
     const rec = await (async () => {
       let found: ReturnType<typeof t.engine.auditStore.get> = null;

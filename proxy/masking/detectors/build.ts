@@ -26,7 +26,9 @@ export function token(spec: TokenSpec): Detector {
   return {
     id: spec.id,
     description: spec.description,
-    pattern: new RegExp(`(?<![${spec.leftChars ?? chars}])(?<secret>(?:${alt})${spec.body})(?![${chars}])`, 'gd'),
+    // The literal prefix comes first so the regex engine can skip to it; the left-boundary
+    // check is a look-behind placed after it (a leading look-behind is tried at every position).
+    pattern: new RegExp(`(?<secret>(?:${alt})(?<=(?<![${spec.leftChars ?? chars}])(?:${alt}))${spec.body})(?![${chars}])`, 'gd'),
     keywords: [...new Set(spec.prefixes.map((p) => p.toLowerCase()))],
     prefixes: spec.prefixes,
     tokenChars: new RegExp(`[${chars}]`),
