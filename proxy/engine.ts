@@ -108,9 +108,13 @@ export class Engine {
       },
       onInteraction: (i) => {
         this.bus.publish('interaction.completed', { ...i, user: this.store.user });
-        this.store.append(i).then(
+        // After this turn of the event loop: the response's last bytes and the client's next
+        // request come first; the record is durable a moment later.
+        setImmediate(() =>
+          this.store.append(i).then(
           (r) => this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash }),
           (e) => log.error('could not store an audit record', { err: e, id: i.id }),
+          ),
         );
       },
     });
@@ -197,6 +201,8 @@ export class Engine {
     if (this.caTimer) clearInterval(this.caTimer);
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.pool?.close();
+    // Appends are started on the next turn of the event loop: let those already scheduled start.
+    await new Promise((resolve) => setImmediate(resolve));
     await this.store?.close();
     removeControlFile(this.opts.dataDir);
     this.opts.log.info('engine stopped');

@@ -97,12 +97,48 @@ export class AuditStore {
     private readonly opts: AuditStoreOptions,
     readonly dir: string,
     private readonly key: Buffer,
-    readonly db: Database,
+    private readonly database: Database,
     readonly segments: Segments,
   ) {
     this.device = deviceId(opts.dataDir);
     this.user = opts.user ?? safeUser();
-    this.st = new Statements(db);
+    this.st = new Statements(database);
+  }
+
+  /** The index, brought up to date first (index writes are batched off the append path). */
+  get db(): Database {
+    this.syncIndex();
+    return this.database;
+  }
+
+  /** Index writes waiting for the next batch, and the bodies/lists they will add. */
+  private pendingIndex: Array<() => void> = [];
+  private readonly pendingLocs = new Map<string, Loc>();
+  private indexTimer: NodeJS.Timeout | null = null;
+
+  /** Applies the waiting index writes in one transaction. Every read path calls it first. */
+  syncIndex(): void {
+    if (this.indexTimer) clearTimeout(this.indexTimer);
+    this.indexTimer = null;
+    if (this.pendingIndex.length === 0) return;
+    const work = this.pendingIndex;
+    this.pendingIndex = [];
+    this.database.exec('BEGIN');
+    try {
+      for (const w of work) w();
+      this.database.exec('COMMIT');
+    } catch (e) {
+      this.database.exec('ROLLBACK');
+      throw e;
+    } finally {
+      this.pendingLocs.clear();
+    }
+  }
+
+  private queueIndex(work: () => void) {
+    this.pendingIndex.push(work);
+    this.indexTimer ??= setTimeout(() => this.syncIndex(), 20);
+    this.indexTimer.unref?.();
   }
 
   static async open(opts: AuditStoreOptions): Promise<AuditStore> {
@@ -193,9 +229,8 @@ export class AuditStore {
     if (this.journal.end >= (this.opts.segmentBytes ?? SEGMENT_MAX)) await this.nextSegment();
     const durables: Promise<void>[] = [];
     const items: StoredMessage[] = [];
-    this.db.exec('BEGIN');
     let record: AuditRecord;
-    try {
+    {
       for (const m of i.messages) {
         const hash = sha256Hex(m.text);
         items.push({ role: m.role, blob: hash });
@@ -222,11 +257,8 @@ export class AuditStore {
       };
       record.hash = recordHash(record.prevHash, record as unknown as Record<string, unknown>);
       const loc = this.write(frame('R', deflateRawSync(JSON.stringify(record), FAST)), durables);
-      insertRecord(this.st, record, loc);
-      this.db.exec('COMMIT');
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      throw e;
+      const stored = record;
+      this.queueIndex(() => insertRecord(this.st, stored, loc));
     }
     this.lastSeq = record.seq;
     this.lastHash = record.hash;
@@ -290,11 +322,19 @@ export class AuditStore {
 
   /** Where the body or list node with this hash is stored, or null. */
   private locate(table: 'blobs' | 'lists', hash: string): Loc | null {
+    const pending = this.pendingLocs.get(`${table}:${hash}`);
+    if (pending) return pending;
     const row = this.st.one(`SELECT seg, off, len FROM ${table} WHERE k = ? AND k2 = ?`, hashKeys(hash));
     return row ? { seg: row[0] as number, off: row[1] as number, len: row[2] as number } : null;
   }
 
-  private place(table: 'blobs' | 'lists', hash: string, loc: Loc) {
+  /** Indexes a body or list node: at once while replaying, batched on the append path. */
+  private place(table: 'blobs' | 'lists', hash: string, loc: Loc, now = false) {
+    if (!now) {
+      this.pendingLocs.set(`${table}:${hash}`, loc);
+      this.queueIndex(() => this.place(table, hash, loc, true));
+      return;
+    }
     this.st.run(`INSERT OR IGNORE INTO ${table} (k, k2, seg, off, len) VALUES (?, ?, ?, ?, ?)`, [...hashKeys(hash), loc.seg, loc.off, loc.len]);
   }
 
@@ -335,12 +375,13 @@ export class AuditStore {
 
   /** Compaction proper; callers hold the append chain (never await `chain` in here). */
   private async compactNow(): Promise<void> {
+    this.syncIndex();
     if (!this.journal) return;
     await this.journal.flush();
-    setMeta(this.db, 'head', JSON.stringify(this.head));
-    setMeta(this.db, 'replayFrom', JSON.stringify({ seg: this.current, off: this.journal.end }));
+    setMeta(this.database, 'head', JSON.stringify(this.head));
+    setMeta(this.database, 'replayFrom', JSON.stringify({ seg: this.current, off: this.journal.end }));
     // sql.js ≥ 1.16 exports through the backup API: statements and pragmas survive it.
-    const image = deflateRawSync(this.db.export(), { level: 1 });
+    const image = deflateRawSync(this.database.export(), { level: 1 });
     writeAtomic(join(this.dir, 'snapshot.bin'), Buffer.concat([SNAPSHOT_MAGIC, seal(this.key, image, SNAPSHOT_AAD)]), 0o600);
     fsyncDir(this.dir);
     this.sinceCompaction = 0;
@@ -364,6 +405,7 @@ export class AuditStore {
 
   async close(): Promise<void> {
     await this.chain.catch(() => undefined);
+    this.syncIndex();
     if (this.journal) {
       if (this.sinceCompaction > 0) await this.compactNow();
       await this.journal.close();
@@ -371,12 +413,13 @@ export class AuditStore {
     }
     this.st.free();
     this.segments.close();
-    this.db.close();
+    this.database.close();
   }
 
   /** Record by id, with message texts resolved (null if absent or unreadable). */
   get(id: string): ExportedRecord | null {
-    const rows = this.db.exec('SELECT seq, seg, off, len FROM records WHERE idk = ?', [idKey(id)])[0]?.values ?? [];
+    this.syncIndex();
+    const rows = this.database.exec('SELECT seq, seg, off, len FROM records WHERE idk = ?', [idKey(id)])[0]?.values ?? [];
     for (const row of rows) {
       try {
         const r = this.recordAt({ seg: row[1] as number, off: row[2] as number, len: row[3] as number }, row[0] as number);
@@ -407,7 +450,8 @@ export class AuditStore {
 
   /** Index rows in seq order, optionally within a time range. */
   private *rows(range: { since?: number; until?: number } = {}): Generator<{ seq: number; hash: string; loc: Loc }> {
-    const stmt = this.db.prepare('SELECT seq, hash, seg, off, len FROM records WHERE ts >= ? AND ts <= ? ORDER BY seq');
+    this.syncIndex();
+    const stmt = this.database.prepare('SELECT seq, hash, seg, off, len FROM records WHERE ts >= ? AND ts <= ? ORDER BY seq');
     stmt.bind([range.since ?? 0, range.until ?? Number.MAX_SAFE_INTEGER]);
     try {
       while (stmt.step()) {
@@ -440,7 +484,8 @@ export class AuditStore {
 
   /** Where pruning left the chain: records up to `seq` were removed, `hash` was the last one's. */
   get pruned(): { seq: number; hash: string } {
-    const p = getMeta(this.db, 'pruned');
+    this.syncIndex();
+    const p = getMeta(this.database, 'pruned');
     return p ? (JSON.parse(p) as { seq: number; hash: string }) : { seq: 0, hash: GENESIS };
   }
 
@@ -458,15 +503,16 @@ export class AuditStore {
   }
 
   private async pruneNow(limits: { maxAgeMs?: number | null; maxBytes?: number | null; now?: number }): Promise<{ removed: number; upTo: number }> {
+    this.syncIndex();
     const now = limits.now ?? Date.now();
     let upTo = 0;
     if (limits.maxAgeMs) {
-      const row = this.db.exec('SELECT max(seq) FROM records WHERE ts < ?', [now - limits.maxAgeMs])[0]?.values[0]?.[0];
+      const row = this.database.exec('SELECT max(seq) FROM records WHERE ts < ?', [now - limits.maxAgeMs])[0]?.values[0]?.[0];
       upTo = Math.max(upTo, Number(row ?? 0));
     }
     if (limits.maxBytes) {
-      const sizes = this.db.exec('SELECT seq, len FROM records ORDER BY seq')[0]?.values ?? [];
-      const blobBytes = Number(this.db.exec('SELECT coalesce(sum(len),0) FROM blobs')[0]?.values[0]?.[0] ?? 0);
+      const sizes = this.database.exec('SELECT seq, len FROM records ORDER BY seq')[0]?.values ?? [];
+      const blobBytes = Number(this.database.exec('SELECT coalesce(sum(len),0) FROM blobs')[0]?.values[0]?.[0] ?? 0);
       let total = blobBytes + sizes.reduce((a, r) => a + Number(r[1]), 0);
       for (const [seq, len] of sizes) {
         if (total <= limits.maxBytes) break;
@@ -477,16 +523,16 @@ export class AuditStore {
     upTo = Math.min(upTo, this.lastSeq);
     while (upTo > 0 && this.opts.canPrune && !this.opts.canPrune(upTo)) upTo--;
     if (upTo <= this.pruned.seq) return { removed: 0, upTo: this.pruned.seq };
-    const last = this.db.exec('SELECT hash FROM records WHERE seq = ?', [upTo])[0]?.values[0]?.[0] as string | undefined;
+    const last = this.database.exec('SELECT hash FROM records WHERE seq = ?', [upTo])[0]?.values[0]?.[0] as string | undefined;
     if (!last || !this.journal) return { removed: 0, upTo: this.pruned.seq };
     this.writeCheckpoint();
-    const removed = Number(this.db.exec('SELECT count(*) FROM records WHERE seq <= ?', [upTo])[0]?.values[0]?.[0] ?? 0);
+    const removed = Number(this.database.exec('SELECT count(*) FROM records WHERE seq <= ?', [upTo])[0]?.values[0]?.[0] ?? 0);
     const boundary = { seq: upTo, hash: last };
     const durables: Promise<void>[] = [];
     // The boundary is journaled too, so an index rebuilt from the segments knows it.
     this.write(frame('P', Buffer.from(JSON.stringify(boundary))), durables);
-    this.db.run('DELETE FROM records WHERE seq <= ?', [upTo]);
-    setMeta(this.db, 'pruned', JSON.stringify(boundary));
+    this.database.run('DELETE FROM records WHERE seq <= ?', [upTo]);
+    setMeta(this.database, 'pruned', JSON.stringify(boundary));
     // Contentless FTS rows cannot be deleted one by one; rebuild the index from what remains.
     this.rebuildFts();
     this.sweep();
@@ -501,14 +547,14 @@ export class AuditStore {
 
   /** Re-writes what is still live in segment `n` into the current one, and re-points the index. */
   private copyForward(n: number, durables: Promise<void>[]) {
-    const records = this.db.exec('SELECT seq, off, len FROM records WHERE seg = ?', [n])[0]?.values ?? [];
+    const records = this.database.exec('SELECT seq, off, len FROM records WHERE seg = ?', [n])[0]?.values ?? [];
     for (const [seq, off, len] of records) {
       const f = this.segments.read({ seg: n, off: off as number, len: len as number });
       const loc = this.write(frame('C', f.subarray(1)), durables);
       this.st.run('UPDATE records SET seg = ?, off = ?, len = ? WHERE seq = ?', [loc.seg, loc.off, loc.len, seq as number]);
     }
     for (const table of ['blobs', 'lists'] as const) {
-      const rows = this.db.exec(`SELECT k, k2, off, len FROM ${table} WHERE seg = ?`, [n])[0]?.values ?? [];
+      const rows = this.database.exec(`SELECT k, k2, off, len FROM ${table} WHERE seg = ?`, [n])[0]?.values ?? [];
       for (const [k, k2, off, len] of rows) {
         const loc = this.write(this.segments.read({ seg: n, off: off as number, len: len as number }), durables);
         this.st.run(`UPDATE ${table} SET seg = ?, off = ?, len = ? WHERE k = ? AND k2 = ?`, [loc.seg, loc.off, loc.len, k as number, k2 as number]);
@@ -517,8 +563,8 @@ export class AuditStore {
   }
 
   private rebuildFts() {
-    this.db.run('DROP TABLE IF EXISTS records_fts');
-    this.db.exec('CREATE VIRTUAL TABLE records_fts USING fts4(content="", prompt, response, tools)');
+    this.database.run('DROP TABLE IF EXISTS records_fts');
+    this.database.exec('CREATE VIRTUAL TABLE records_fts USING fts4(content="", prompt, response, tools)');
     for (const r of this.iterate()) {
       const t = searchText(r);
       this.st.run('INSERT INTO records_fts (docid, prompt, response, tools) VALUES (?,?,?,?)', [r.seq, t.prompt, t.response, t.tools]);
@@ -544,13 +590,14 @@ export class AuditStore {
       ['blobs', liveBlobs],
     ] as const) {
       const keep = new Set([...live].map((h) => hashKeys(h).join(':')));
-      for (const [k, k2] of this.db.exec(`SELECT k, k2 FROM ${table}`)[0]?.values ?? [])
+      for (const [k, k2] of this.database.exec(`SELECT k, k2 FROM ${table}`)[0]?.values ?? [])
         if (!keep.has(`${k}:${k2}`)) this.st.run(`DELETE FROM ${table} WHERE k = ? AND k2 = ?`, [k as number, k2 as number]);
     }
   }
 
   /** Recomputes the chain and every blob hash, reading every record back from disk; names the first bad seq. */
   verify(): VerifyResult {
+    this.syncIndex();
     const problems: StoreIssue[] = [...this.issues];
     const start = this.pruned;
     let prev = start.hash;
@@ -606,7 +653,7 @@ export class AuditStore {
     let checkpoint: VerifyResult['checkpoint'] = null;
     if (cp) {
       const validSig = checkpointValid(cp) && cp.publicKey === this.deviceKey.pub;
-      const row = this.db.exec('SELECT hash FROM records WHERE seq = ?', [cp.seq])[0]?.values[0]?.[0] as string | undefined;
+      const row = this.database.exec('SELECT hash FROM records WHERE seq = ?', [cp.seq])[0]?.values[0]?.[0] as string | undefined;
       const beforePrune = cp.seq <= start.seq;
       const valid = validSig && (cp.seq === 0 || beforePrune || row === cp.hash);
       checkpoint = { seq: cp.seq, valid };
@@ -620,7 +667,7 @@ export class AuditStore {
   }
 
   private restoreHead() {
-    const h = getMeta(this.db, 'head');
+    const h = getMeta(this.database, 'head');
     const last = this.st.one('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1', []);
     if (last) {
       this.lastSeq = last[0] as number;
@@ -634,7 +681,7 @@ export class AuditStore {
 
   /** Brings the index up to date with frames of segment `n` (in file order). */
   private replay(n: number, entries: JournalEntry[], log: Logger, lastSegment: boolean) {
-    this.db.exec('BEGIN');
+    this.database.exec('BEGIN');
     for (const e of entries) {
       if (e.issue) {
         if (e.issue.kind === 'torn-tail' && lastSegment) {
@@ -650,14 +697,14 @@ export class AuditStore {
       const type = String.fromCharCode(f[0]!);
       try {
         if (type === 'B') {
-          this.place('blobs', f.subarray(1, 33).toString('hex'), loc);
+          this.place('blobs', f.subarray(1, 33).toString('hex'), loc, true);
         } else if (type === 'L') {
-          this.place('lists', (JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as ListNode).hash, loc);
+          this.place('lists', (JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as ListNode).hash, loc, true);
         } else if (type === 'P') {
           const boundary = JSON.parse(f.subarray(1).toString('utf8')) as { seq: number; hash: string };
           if (boundary.seq > this.pruned.seq) {
-            setMeta(this.db, 'pruned', JSON.stringify(boundary));
-            this.db.run('DELETE FROM records WHERE seq <= ?', [boundary.seq]);
+            setMeta(this.database, 'pruned', JSON.stringify(boundary));
+            this.database.run('DELETE FROM records WHERE seq <= ?', [boundary.seq]);
           }
         } else if (type === 'R' || type === 'C') {
           // R: a record as appended, in chain order. C: a record copied forward by pruning.
@@ -679,7 +726,7 @@ export class AuditStore {
         this.issues.push({ where: 'journal', seq: this.lastSeq + 1, message: `a journal frame could not be read: ${(err as Error).message}` });
       }
     }
-    this.db.exec('COMMIT');
+    this.database.exec('COMMIT');
   }
 }
 

@@ -92,7 +92,10 @@ async function main() {
     );
     log(`wrote ${latest}`);
   } finally {
-    for (const c of children) c.kill('SIGTERM');
+    // Let the engine finish its shutdown (it writes a last snapshot) before its data dir goes.
+    await Promise.all(
+      children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((resolve) => (c.once('exit', resolve), c.kill('SIGTERM'))))),
+    );
     rmSync(work, { recursive: true, force: true });
   }
 }
