@@ -20,7 +20,6 @@ import type { Interaction } from '../control/index.js';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { open, seal } from './aead.js';
 import { checkpointValid, loadDeviceKey, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, loadSql, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
 import { GENESIS, recordHash, sha256Hex } from './hash.js';
@@ -28,9 +27,8 @@ import { JournalWriter, readJournal, type JournalEntry } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
 import { RECORD_VERSION, searchText, uuidv7, type AuditRecord, type ExportedRecord, type StoredMessage } from './record.js';
 import { Segments } from './segments.js';
+import { readSnapshot, writeSnapshot } from './snapshot.js';
 
-const SNAPSHOT_MAGIC = Buffer.from('WSNP1\n');
-const SNAPSHOT_AAD = Buffer.from('witness-snapshot-v1');
 /** Bodies are compressed for speed (level 1): appends are on the hot path. */
 const FAST = { level: 1, windowBits: 12, memLevel: 5 };
 /** A segment is closed and a new one started past this size. */
@@ -58,6 +56,8 @@ export interface AuditStoreOptions {
   user?: string;
   /** Start a new segment past this many bytes (default 64 MB). */
   segmentBytes?: number;
+  /** Snapshot chunk size (default 1 MB; tests use small ones). */
+  snapshotChunkBytes?: number;
 }
 
 export interface VerifyResult {
@@ -161,7 +161,7 @@ export class AuditStore {
     const snapFile = join(dir, 'snapshot.bin');
     if (existsSync(snapFile)) {
       try {
-        db = new SQL.Database(loadImage(key, snapFile));
+        db = new SQL.Database(readSnapshot(snapFile, key));
         const format = getMeta(db, 'format');
         if (format !== String(INDEX_FORMAT)) {
           db.close();
@@ -381,8 +381,7 @@ export class AuditStore {
     setMeta(this.database, 'head', JSON.stringify(this.head));
     setMeta(this.database, 'replayFrom', JSON.stringify({ seg: this.current, off: this.journal.end }));
     // sql.js ≥ 1.16 exports through the backup API: statements and pragmas survive it.
-    const image = deflateRawSync(this.database.export(), { level: 1 });
-    writeAtomic(join(this.dir, 'snapshot.bin'), Buffer.concat([SNAPSHOT_MAGIC, seal(this.key, image, SNAPSHOT_AAD)]), 0o600);
+    writeSnapshot(join(this.dir, 'snapshot.bin'), this.key, this.database.export(), this.opts.snapshotChunkBytes);
     fsyncDir(this.dir);
     this.sinceCompaction = 0;
     this.writeCheckpoint();
@@ -731,20 +730,6 @@ export class AuditStore {
 }
 
 /**
- * The index image from an encrypted snapshot, with as few whole-size copies alive at once
- * as possible (the file, its plaintext, the image): at 100k records they are tens of MB.
- */
-function loadImage(key: Buffer, file: string): Uint8Array {
-  let raw: Buffer | null = readFileSync(file);
-  if (!raw.subarray(0, SNAPSHOT_MAGIC.length).equals(SNAPSHOT_MAGIC)) throw new Error('bad header');
-  let plain: Buffer | null = open(key, raw.subarray(SNAPSHOT_MAGIC.length), SNAPSHOT_AAD);
-  raw = null;
-  const image = inflateRawSync(plain);
-  plain = null;
-  return image;
-}
-
-/**
  * Converts a store from the first pre-release layout (journal.bin + a snapshot holding
  * deflated records) into segments: every body, list node and record is written as a frame
  * of segment 1, then the old files are kept aside (renamed, never deleted).
@@ -756,8 +741,7 @@ async function migrateV1(dir: string, key: Buffer, SQL: SqlJsStatic, segments: S
   const put = (f: Buffer) => durables.push(writer.append(f).durable);
   const snapFile = join(dir, 'snapshot.bin');
   if (existsSync(snapFile)) {
-    const raw = readFileSync(snapFile);
-    const old = new SQL.Database(inflateRawSync(open(key, raw.subarray(SNAPSHOT_MAGIC.length), SNAPSHOT_AAD)));
+    const old = new SQL.Database(readSnapshot(snapFile, key));
     for (const [hash, z] of old.exec('SELECT hash, z FROM blobs')[0]?.values ?? []) put(frame('B', Buffer.concat([Buffer.from(hash as string, 'hex'), Buffer.from(z as Uint8Array)])));
     for (const [hash, parent, items] of old.exec('SELECT hash, parent, items FROM lists')[0]?.values ?? [])
       put(frame('L', deflateRawSync(JSON.stringify({ hash, parent, items: JSON.parse(items as string) as StoredMessage[] }))));

@@ -191,6 +191,36 @@ describe('audit store', () => {
       await again.close();
     });
 
+    it('snapshot chunks that are swapped or dropped fail authentication; the index is rebuilt from the segments', async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir, snapshotChunkBytes: 4096 });
+      for (let i = 0; i < 30; i++) await s.append(interaction({ prompt: `chunked ${i}` }));
+      await s.close();
+      const snap = join(dataDir, 'store', 'snapshot.bin');
+      const b = readFileSync(snap);
+      expect(b.subarray(0, 6).toString()).toBe('WSNP2\n');
+      const chunks: Buffer[] = [];
+      for (let p = 16; p < b.length; ) {
+        const len = b.readUInt32BE(p);
+        chunks.push(b.subarray(p, p + 4 + len));
+        p += 4 + len;
+      }
+      expect(chunks.length).toBeGreaterThan(3);
+      for (const damaged of [
+        Buffer.concat([b.subarray(0, 16), chunks[1]!, chunks[0]!, ...chunks.slice(2)]), // swapped
+        Buffer.concat([b.subarray(0, 16), ...chunks.slice(0, -1)]), // last chunk dropped
+      ]) {
+        writeFileSync(snap, damaged);
+        const again = await AuditStore.open({ dataDir, readOnly: true });
+        expect(again.issues[0]!.message).toMatch(/snapshot failed authentication/);
+        expect(again.verify()).toMatchObject({ records: 30, head: { seq: 30 } });
+      }
+      writeFileSync(snap, b);
+      const intact = await AuditStore.open({ dataDir, readOnly: true });
+      expect(intact.issues).toEqual([]);
+      expect(intact.verify()).toMatchObject({ ok: true, records: 30 });
+    });
+
     it('a record changed by someone holding the key breaks the chain at that seq', async () => {
       const dataDir = fresh();
       const s = await AuditStore.open({ dataDir });
