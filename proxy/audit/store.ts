@@ -316,7 +316,7 @@ export class AuditStore {
     const top = prefix[prefix.length - 1]!;
     if (known === prefix.length - 1) return top;
     const node: ListNode = { hash: top, parent: known >= 0 ? prefix[known]! : null, items: items.slice(known + 1) };
-    this.place('lists', top, this.write(frame('L', deflateRawSync(JSON.stringify(node))), durables));
+    this.place('lists', top, this.write(frame('L', deflateRawSync(JSON.stringify(node), FAST)), durables));
     return top;
   }
 
