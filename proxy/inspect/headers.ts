@@ -24,7 +24,8 @@ export function redactHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeaders
         out.push([name, scheme ? `${scheme} [REDACTED]` : '[REDACTED]']);
         continue;
       }
-      const masked = masker.mask(value).text;
+      // Most header values hold no keyword at all: skip the detectors for them.
+      const masked = masker.mightContainSecret(value) ? masker.mask(value).text : value;
       out.push([name, masked.length > MAX_VALUE ? `${masked.slice(0, MAX_VALUE)}…` : masked]);
     }
   }

@@ -1,0 +1,33 @@
+/** The canonical JSON behind every record hash must never change its output. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../proxy/audit/hash.js';
+
+/** The first, plain implementation: the definition the faster one must match byte for byte. */
+function reference(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : reference(v))).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+}
+
+describe('canonicalJson', () => {
+  it('matches the reference definition on arbitrary values (unicode keys, undefined, nesting)', () => {
+    const leaf = fc.oneof(fc.string({ unit: 'binary' }), fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node')), fc.dictionary(fc.string({ unit: 'binary' }), tie('node'))),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(reference(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('sorts keys and drops undefined values', () => {
+    expect(canonicalJson({ b: 1, a: [undefined, { d: undefined, c: 'x' }], é: true, Z: null })).toBe('{"Z":null,"a":[null,{"c":"x"}],"b":1,"é":true}');
+  });
+});
