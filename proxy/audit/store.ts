@@ -137,8 +137,25 @@ export class AuditStore {
 
   private queueIndex(work: () => void) {
     this.pendingIndex.push(work);
-    this.indexTimer ??= setTimeout(() => this.syncIndex(), 20);
+    this.indexTimer ??= setTimeout(() => {
+      try {
+        this.syncIndex();
+      } catch (e) {
+        this.indexFailed(e as Error);
+      }
+    }, 20);
     this.indexTimer.unref?.();
+  }
+
+  /**
+   * The index missed some writes (the frames themselves are durable). No snapshot is written
+   * from now on, so the next start replays those frames from the last good snapshot.
+   */
+  private indexBroken = false;
+  private indexFailed(e: Error) {
+    this.indexBroken = true;
+    this.issues.push({ where: 'snapshot', seq: null, message: `the index could not be updated (${e.message}); restart to rebuild it from the segments` });
+    (this.opts.log ?? silentLogger).error('audit index update failed; no snapshot will be written until restart', { err: e });
   }
 
   static async open(opts: AuditStoreOptions): Promise<AuditStore> {
@@ -375,8 +392,12 @@ export class AuditStore {
 
   /** Compaction proper; callers hold the append chain (never await `chain` in here). */
   private async compactNow(): Promise<void> {
-    this.syncIndex();
-    if (!this.journal) return;
+    try {
+      this.syncIndex();
+    } catch (e) {
+      this.indexFailed(e as Error);
+    }
+    if (!this.journal || this.indexBroken) return;
     await this.journal.flush();
     setMeta(this.database, 'head', JSON.stringify(this.head));
     setMeta(this.database, 'replayFrom', JSON.stringify({ seg: this.current, off: this.journal.end }));
@@ -404,7 +425,11 @@ export class AuditStore {
 
   async close(): Promise<void> {
     await this.chain.catch(() => undefined);
-    this.syncIndex();
+    try {
+      this.syncIndex();
+    } catch (e) {
+      this.indexFailed(e as Error);
+    }
     if (this.journal) {
       if (this.sinceCompaction > 0) await this.compactNow();
       await this.journal.close();

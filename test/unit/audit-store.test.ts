@@ -107,6 +107,24 @@ describe('audit store', () => {
     await ok.close();
   });
 
+  it('an index write that fails is reported, no snapshot is written over the good one, and a restart rebuilds the index', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir });
+    await s.append(interaction());
+    await s.compact();
+    const snapshot = join(dataDir, 'store', 'snapshot.bin');
+    const good = readFileSync(snapshot);
+    s.db.exec('DROP TABLE records'); // the next batched index write fails
+    await s.append(interaction());
+    await s.append(interaction());
+    await expect.poll(() => s.issues.map((i) => i.message).join()).toMatch(/index could not be updated/);
+    await s.close();
+    expect(readFileSync(snapshot).equals(good)).toBe(true);
+    const again = await AuditStore.open({ dataDir });
+    expect(again.verify()).toMatchObject({ ok: true, records: 3 });
+    await again.close();
+  });
+
   it('drops a torn last frame (crash mid-write) with a warning, not a failed start', async () => {
     const dataDir = fresh();
     const s = await AuditStore.open({ dataDir, compactEvery: 1000 });
