@@ -31,6 +31,8 @@ import { readSnapshot, writeSnapshot } from './snapshot.js';
 
 /** Bodies are compressed for speed (level 1): appends are on the hot path. */
 const FAST = { level: 1, windowBits: 12, memLevel: 5 };
+/** Index writes applied per background turn (about 0.1–0.2 ms each). */
+const INDEX_SLICE = 12;
 /** A segment is closed and a new one started past this size. */
 const SEGMENT_MAX = 64 * 1024 * 1024;
 
@@ -116,13 +118,17 @@ export class AuditStore {
   private readonly pendingLocs = new Map<string, Loc>();
   private indexTimer: NodeJS.Timeout | null = null;
 
-  /** Applies the waiting index writes in one transaction. Every read path calls it first. */
-  syncIndex(): void {
+  /**
+   * Applies waiting index writes in one transaction: all of them (every read path calls this
+   * first), or at most `limit` (the background path, so no single turn of the event loop
+   * stalls for long).
+   */
+  syncIndex(limit = Infinity): void {
     if (this.indexTimer) clearTimeout(this.indexTimer);
     this.indexTimer = null;
     if (this.pendingIndex.length === 0) return;
-    const work = this.pendingIndex;
-    this.pendingIndex = [];
+    const work = this.pendingIndex.length <= limit ? this.pendingIndex : this.pendingIndex.slice(0, limit);
+    this.pendingIndex = work === this.pendingIndex ? [] : this.pendingIndex.slice(limit);
     this.database.exec('BEGIN');
     try {
       for (const w of work) w();
@@ -131,19 +137,26 @@ export class AuditStore {
       this.database.exec('ROLLBACK');
       throw e;
     } finally {
-      this.pendingLocs.clear();
+      // Dedup lookups fall back to the index once nothing is pending.
+      if (this.pendingIndex.length === 0) this.pendingLocs.clear();
+      else this.scheduleIndex(0);
     }
   }
 
   private queueIndex(work: () => void) {
     this.pendingIndex.push(work);
+    this.scheduleIndex(20);
+  }
+
+  private scheduleIndex(ms: number) {
     this.indexTimer ??= setTimeout(() => {
+      this.indexTimer = null;
       try {
-        this.syncIndex();
+        this.syncIndex(INDEX_SLICE);
       } catch (e) {
         this.indexFailed(e as Error);
       }
-    }, 20);
+    }, ms);
     this.indexTimer.unref?.();
   }
 

@@ -1,5 +1,6 @@
 /** `witness start`: run the engine in the foreground until SIGINT/SIGTERM. */
 import { Engine } from '../engine.js';
+import { tuneGarbageCollector } from '../gc-tuning.js';
 import { createLogger } from '../log.js';
 import { parseCommon, resolveConfig } from './args.js';
 import type { CommandIO } from './io.js';
@@ -10,6 +11,7 @@ export async function startCommand(argv: string[], io: CommandIO): Promise<numbe
     io.out(START_HELP);
     return 0;
   }
+  tuneGarbageCollector();
   const { config, source } = resolveConfig(args);
   const log = createLogger({ level: config.log.level, write: io.log });
   const engine = new Engine({ dataDir: args.dataDir, config, log });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditStore } from '../../proxy/audit/index.js';
+import { ENGINE_V8_FLAGS, tuneGarbageCollector } from '../../proxy/gc-tuning.js';
 import { interaction } from '../helpers/interactions.js';
 import { pct, round } from './clients.js';
 
@@ -65,6 +66,9 @@ function openInChild(dataDir: string, env: NodeJS.ProcessEnv = {}) {
 const TRIM = { MALLOC_TRIM_THRESHOLD_: String(1024 * 1024) };
 
 export async function runAuditBench(log: (s: string) => void) {
+  // Appends are measured in this process: tune its GC as `witness start` tunes the engine's.
+  tuneGarbageCollector();
+  log(`  audit: V8 flags as in the engine: ${ENGINE_V8_FLAGS}`);
   log('  audit: building the engine (the start/RSS child runs dist/)');
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'witness-auditbench-'));
