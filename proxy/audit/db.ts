@@ -22,14 +22,17 @@ export function loadSql(): Promise<SqlJsStatic> {
   return sqlPromise;
 }
 
-/** Index format 2: bodies in segments (format 1 kept deflated records inside the index). */
-export const INDEX_FORMAT = 2;
+/**
+ * Index format 3: bodies in segments, record hashes only in the records themselves
+ * (1 kept deflated records inside the index; 2 kept a copy of each hash).
+ */
+export const INDEX_FORMAT = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
 CREATE TABLE IF NOT EXISTS records (
   seq INTEGER PRIMARY KEY, idk INTEGER NOT NULL, ts INTEGER NOT NULL, user TEXT, editor TEXT, model TEXT,
-  endpoint TEXT, decision TEXT, status TEXT, maskings INTEGER, hash TEXT NOT NULL,
+  endpoint TEXT, decision TEXT, status TEXT, maskings INTEGER,
   seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
 CREATE INDEX IF NOT EXISTS records_idk ON records(idk);
@@ -111,7 +114,7 @@ export class Statements {
 
 export function insertRecord(st: Statements, r: AuditRecord, loc: Loc): void {
   const maskings = r.maskings.reduce((a, m) => a + m.count, 0);
-  st.run('INSERT OR IGNORE INTO records (seq,idk,ts,user,editor,model,endpoint,decision,status,maskings,hash,seg,off,len) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)', [
+  st.run('INSERT OR IGNORE INTO records (seq,idk,ts,user,editor,model,endpoint,decision,status,maskings,seg,off,len) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)', [
     r.seq,
     idKey(r.id),
     Date.parse(r.time),
@@ -122,7 +125,6 @@ export function insertRecord(st: Statements, r: AuditRecord, loc: Loc): void {
     r.decision,
     r.status,
     maskings,
-    r.hash,
     loc.seg,
     loc.off,
     loc.len,

@@ -194,10 +194,11 @@ export class AuditStore {
         db = new SQL.Database(readSnapshot(snapFile, key));
         const format = getMeta(db, 'format');
         if (format !== String(INDEX_FORMAT)) {
+          // An index from another version (authentic, just laid out differently): rebuild it.
+          log.info('audit index snapshot has another format; rebuilding the index from the segments', { format, expected: INDEX_FORMAT });
           db.close();
-          throw new Error(`index format ${format ?? 1}, expected ${INDEX_FORMAT}`);
-        }
-        replayFrom = JSON.parse(getMeta(db, 'replayFrom') ?? '{"seg":0,"off":0}') as { seg: number; off: number };
+          db = new SQL.Database();
+        } else replayFrom = JSON.parse(getMeta(db, 'replayFrom') ?? '{"seg":0,"off":0}') as { seg: number; off: number };
       } catch (e) {
         // Never overwrite evidence: move it aside, and rebuild the index from the segments.
         const aside = join(dir, `snapshot.damaged-${Date.now()}.bin`);
@@ -328,6 +329,17 @@ export class AuditStore {
     const r = JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as AuditRecord;
     if (expectSeq !== undefined && r.seq !== expectSeq) throw new Error(`the frame indexed as seq ${expectSeq} holds seq ${r.seq}`);
     return r;
+  }
+
+  /** The hash of the record with this seq, read from the record itself (undefined if absent or unreadable). */
+  private hashAt(seq: number): string | undefined {
+    const row = this.st.one('SELECT seg, off, len FROM records WHERE seq = ?', [seq]);
+    if (!row) return undefined;
+    try {
+      return this.recordAt({ seg: row[0] as number, off: row[1] as number, len: row[2] as number }, seq).hash;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Stores the message list as prefix-chained nodes; returns the list's hash. */
@@ -486,14 +498,14 @@ export class AuditStore {
   }
 
   /** Index rows in seq order, optionally within a time range. */
-  private *rows(range: { since?: number; until?: number } = {}): Generator<{ seq: number; hash: string; loc: Loc }> {
+  private *rows(range: { since?: number; until?: number } = {}): Generator<{ seq: number; loc: Loc }> {
     this.syncIndex();
-    const stmt = this.database.prepare('SELECT seq, hash, seg, off, len FROM records WHERE ts >= ? AND ts <= ? ORDER BY seq');
+    const stmt = this.database.prepare('SELECT seq, seg, off, len FROM records WHERE ts >= ? AND ts <= ? ORDER BY seq');
     stmt.bind([range.since ?? 0, range.until ?? Number.MAX_SAFE_INTEGER]);
     try {
       while (stmt.step()) {
         const v = stmt.get();
-        yield { seq: v[0] as number, hash: v[1] as string, loc: { seg: v[2] as number, off: v[3] as number, len: v[4] as number } };
+        yield { seq: v[0] as number, loc: { seg: v[1] as number, off: v[2] as number, len: v[3] as number } };
       }
     } finally {
       stmt.free();
@@ -560,7 +572,7 @@ export class AuditStore {
     upTo = Math.min(upTo, this.lastSeq);
     while (upTo > 0 && this.opts.canPrune && !this.opts.canPrune(upTo)) upTo--;
     if (upTo <= this.pruned.seq) return { removed: 0, upTo: this.pruned.seq };
-    const last = this.database.exec('SELECT hash FROM records WHERE seq = ?', [upTo])[0]?.values[0]?.[0] as string | undefined;
+    const last = this.hashAt(upTo);
     if (!last || !this.journal) return { removed: 0, upTo: this.pruned.seq };
     this.writeCheckpoint();
     const removed = Number(this.database.exec('SELECT count(*) FROM records WHERE seq <= ?', [upTo])[0]?.values[0]?.[0] ?? 0);
@@ -637,7 +649,7 @@ export class AuditStore {
     this.syncIndex();
     const problems: StoreIssue[] = [...this.issues];
     const start = this.pruned;
-    let prev = start.hash;
+    let prev: string | null = start.hash;
     let expectSeq = start.seq + 1;
     let count = 0;
     let firstBad: number | null = problems.find((p) => p.seq !== null)?.seq ?? null;
@@ -657,12 +669,12 @@ export class AuditStore {
         r = this.recordAt(row.loc, row.seq);
       } catch (e) {
         bad(row.seq, `seq ${row.seq} cannot be read (${(e as Error).message}): modified or corrupted`);
-        prev = row.hash;
+        prev = null; // unknown: the next record's link cannot be checked
         expectSeq = row.seq + 1;
         continue;
       }
-      if (r.prevHash !== prev) bad(r.seq, `seq ${r.seq} does not follow the previous record (prevHash mismatch)`);
-      if (recordHash(r.prevHash, r as unknown as Record<string, unknown>) !== r.hash || r.hash !== row.hash) bad(r.seq, `seq ${r.seq} was modified (hash mismatch)`);
+      if (prev !== null && r.prevHash !== prev) bad(r.seq, `seq ${r.seq} does not follow the previous record (prevHash mismatch)`);
+      if (recordHash(r.prevHash, r as unknown as Record<string, unknown>) !== r.hash) bad(r.seq, `seq ${r.seq} was modified (hash mismatch)`);
       if (r.messages !== null && !goodLists.has(r.messages)) {
         const items = this.listItems(r.messages);
         let listHash = '';
@@ -690,7 +702,7 @@ export class AuditStore {
     let checkpoint: VerifyResult['checkpoint'] = null;
     if (cp) {
       const validSig = checkpointValid(cp) && cp.publicKey === this.deviceKey.pub;
-      const row = this.database.exec('SELECT hash FROM records WHERE seq = ?', [cp.seq])[0]?.values[0]?.[0] as string | undefined;
+      const row = this.hashAt(cp.seq);
       const beforePrune = cp.seq <= start.seq;
       const valid = validSig && (cp.seq === 0 || beforePrune || row === cp.hash);
       checkpoint = { seq: cp.seq, valid };
@@ -705,10 +717,11 @@ export class AuditStore {
 
   private restoreHead() {
     const h = getMeta(this.database, 'head');
-    const last = this.st.one('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1', []);
-    if (last) {
+    const last = this.st.one('SELECT seq FROM records ORDER BY seq DESC LIMIT 1', []);
+    const lastHash = last ? this.hashAt(last[0] as number) : undefined;
+    if (last && lastHash) {
       this.lastSeq = last[0] as number;
-      this.lastHash = last[1] as string;
+      this.lastHash = lastHash;
     } else if (h) {
       const head = JSON.parse(h) as { seq: number; hash: string };
       this.lastSeq = head.seq;

@@ -414,6 +414,20 @@ describe('audit store', () => {
     });
   });
 
+  it('an index snapshot from another version is rebuilt from the segments quietly (not reported as tampering)', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir });
+    for (let i = 0; i < 3; i++) await s.append(interaction());
+    s.db.run("UPDATE meta SET v = '2' WHERE k = 'format'");
+    await s.compact();
+    await s.close();
+    const again = await AuditStore.open({ dataDir });
+    expect(again.issues).toEqual([]);
+    expect(again.verify()).toMatchObject({ ok: true, records: 3 });
+    expect((await again.append(interaction())).seq).toBe(4);
+    await again.close();
+  });
+
   describe('exports', () => {
     async function populated() {
       const dataDir = fresh();
