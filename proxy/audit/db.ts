@@ -40,6 +40,8 @@ CREATE INDEX IF NOT EXISTS records_idk ON records(idk);
 -- compact, and collision-free in practice); the frames hold the full hash and the content.
 CREATE TABLE IF NOT EXISTS blobs (k INTEGER NOT NULL, k2 INTEGER NOT NULL, seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, PRIMARY KEY (k, k2)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lists (k INTEGER NOT NULL, k2 INTEGER NOT NULL, seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, PRIMARY KEY (k, k2)) WITHOUT ROWID;
+-- The key filter (bloom.ts) as of the snapshot.
+CREATE TABLE IF NOT EXISTS keyfilter (id INTEGER PRIMARY KEY, bits BLOB NOT NULL);
 -- Contentless: the index only (the text is in the record); keeps memory and snapshots small.
 CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts4(content="", prompt, response, tools);
 `;

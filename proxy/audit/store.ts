@@ -26,6 +26,7 @@ import { GENESIS, recordHash, sha256Hex } from './hash.js';
 import { JournalWriter, readJournal, type JournalEntry } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
 import { RECORD_VERSION, searchText, uuidv7, type AuditRecord, type ExportedRecord, type StoredMessage } from './record.js';
+import { KeyFilter } from './bloom.js';
 import { Segments } from './segments.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
@@ -111,6 +112,39 @@ export class AuditStore {
   get db(): Database {
     this.syncIndex();
     return this.database;
+  }
+
+  /** Which body and list keys may be stored (null until loaded or built). */
+  private filter: KeyFilter | null = null;
+
+  /** The key filter: from the snapshot, or built once from the index. */
+  private keyFilter(): KeyFilter {
+    if (this.filter) return this.filter;
+    const row = this.st.one('SELECT bits FROM keyfilter WHERE id = 1', []);
+    let f: KeyFilter | null = null;
+    if (row && row[0] instanceof Uint8Array) {
+      try {
+        f = new KeyFilter(new Uint8Array(row[0]));
+      } catch {
+        f = null;
+      }
+    }
+    if (!f) {
+      f = new KeyFilter();
+      for (const table of ['blobs', 'lists'] as const) {
+        const stmt = this.database.prepare(`SELECT k, k2 FROM ${table}`);
+        try {
+          while (stmt.step()) {
+            const [k, k2] = stmt.get() as number[];
+            f.add(table, k!, k2!);
+          }
+        } finally {
+          stmt.free();
+        }
+      }
+    }
+    this.filter = f;
+    return f;
   }
 
   /** Index writes waiting for the next batch, and the bodies/lists they will add. */
@@ -217,6 +251,7 @@ export class AuditStore {
     store.issues.push(...issues);
     store.deviceKey = loadDeviceKey(dir, key);
     store.restoreHead();
+    store.keyFilter(); // before replay, which adds to it
     // File order is checked record to record; with no index to start from (a new store, or
     // a rebuild after pruning), the first record found sets the start.
     store.prevRecordSeq = replayFrom.seg > 0 ? store.lastSeq : null;
@@ -366,12 +401,18 @@ export class AuditStore {
   private locate(table: 'blobs' | 'lists', hash: string): Loc | null {
     const pending = this.pendingLocs.get(`${table}:${hash}`);
     if (pending) return pending;
-    const row = this.st.one(`SELECT seg, off, len FROM ${table} WHERE k = ? AND k2 = ?`, hashKeys(hash));
+    const keys = hashKeys(hash);
+    if (!this.keyFilter().mightHave(table, keys[0], keys[1])) return null;
+    const row = this.st.one(`SELECT seg, off, len FROM ${table} WHERE k = ? AND k2 = ?`, keys);
     return row ? { seg: row[0] as number, off: row[1] as number, len: row[2] as number } : null;
   }
 
   /** Indexes a body or list node: at once while replaying, batched on the append path. */
   private place(table: 'blobs' | 'lists', hash: string, loc: Loc, now = false) {
+    if (this.filter) {
+      const [k, k2] = hashKeys(hash);
+      this.filter.add(table, k, k2);
+    }
     if (!now) {
       this.pendingLocs.set(`${table}:${hash}`, loc);
       this.queueIndex(() => this.place(table, hash, loc, true));
@@ -426,6 +467,7 @@ export class AuditStore {
     await this.journal.flush();
     setMeta(this.database, 'head', JSON.stringify(this.head));
     setMeta(this.database, 'replayFrom', JSON.stringify({ seg: this.current, off: this.journal.end }));
+    if (this.filter) this.database.run('INSERT OR REPLACE INTO keyfilter (id, bits) VALUES (1, ?)', [this.filter.bits]);
     // sql.js ≥ 1.16 exports through the backup API: statements and pragmas survive it.
     writeSnapshot(join(this.dir, 'snapshot.bin'), this.key, this.database.export(), this.opts.snapshotChunkBytes);
     fsyncDir(this.dir);

@@ -31,3 +31,21 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: 1, a: [undefined, { d: undefined, c: 'x' }], é: true, Z: null })).toBe('{"Z":null,"a":[null,{"c":"x"}],"b":1,"é":true}');
   });
 });
+
+describe('KeyFilter (the index key Bloom filter)', () => {
+  it('never forgets a key, keeps tables apart, and rarely claims an absent key', async () => {
+    const { KeyFilter } = await import('../../proxy/audit/bloom.js');
+    const { hashKeys } = await import('../../proxy/audit/db.js');
+    const { sha256Hex } = await import('../../proxy/audit/hash.js');
+    const f = new KeyFilter();
+    const added = Array.from({ length: 50_000 }, (_, i) => hashKeys(sha256Hex(`body ${i}`)));
+    for (const [k, k2] of added) f.add('blobs', k, k2);
+    expect(added.every(([k, k2]) => f.mightHave('blobs', k, k2))).toBe(true);
+    const absent = Array.from({ length: 20_000 }, (_, i) => hashKeys(sha256Hex(`other ${i}`)));
+    const falsePositives = absent.filter(([k, k2]) => f.mightHave('blobs', k, k2)).length;
+    expect(falsePositives / absent.length).toBeLessThan(0.01);
+    // The same keys under the other table are (almost all) unknown.
+    expect(added.filter(([k, k2]) => f.mightHave('lists', k, k2)).length / added.length).toBeLessThan(0.01);
+    expect(() => new KeyFilter(new Uint8Array(10))).toThrow(/wrong size/);
+  });
+});
