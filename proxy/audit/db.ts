@@ -72,7 +72,7 @@ export interface Loc {
   len: number;
 }
 
-/** Prepared statements, re-prepared after sql.js export() frees them. */
+/** Prepared statements, kept for the life of the database (sql.js ≥ 1.16 export() leaves them valid). */
 export class Statements {
   private cache = new Map<string, Statement>();
   constructor(private readonly db: Database) {}
@@ -101,11 +101,6 @@ export class Statements {
     } finally {
       s.reset();
     }
-  }
-
-  /** Forget every statement (after export(), which frees them). */
-  clear(): void {
-    this.cache.clear();
   }
 
   free(): void {

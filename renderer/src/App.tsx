@@ -104,7 +104,16 @@ export function App() {
         if (e.type === 'interaction.delta') setInteractions((xs) => xs.map((x) => (x.id === e.data.id && x.streaming ? appendDelta(x, e.data) : x)));
         if (e.type === 'interaction.completed')
           setInteractions((xs) => (xs.some((x) => x.id === e.data.id) ? xs.map((x) => (x.id === e.data.id ? e.data : x)) : [e.data, ...xs].slice(0, KEEP)));
-        if (e.type === 'record.stored') setStored((m) => new Map(m).set(e.data.id, { seq: e.data.seq, hash: e.data.hash }));
+        if (e.type === 'record.stored')
+          setStored((m) => {
+            const next = new Map(m).set(e.data.id, { seq: e.data.seq, hash: e.data.hash });
+            // Only rows still in the window need it: drop the oldest beyond that.
+            for (const id of next.keys()) {
+              if (next.size <= KEEP) break;
+              next.delete(id);
+            }
+            return next;
+          });
         if (e.type === 'interaction.started' || e.type === 'interaction.completed')
           setStatus((st) => (st && (!st.lastInterceptedAt || st.lastInterceptedAt < e.data.time) ? { ...st, lastInterceptedAt: e.data.time } : st));
         if (e.type === 'approval.requested') setApprovals((xs) => [...xs.filter((a) => a.id !== e.data.id), e.data]);
