@@ -23,6 +23,11 @@ export interface Detector {
    * prefilter must look at the whole text, not only near the match.
    */
   readonly contextKeywords?: boolean;
+  /**
+   * A cheap test on the whole text: when it says no, no match could pass validate(), so
+   * the search is skipped (e.g. Kubernetes Secret values need a `kind: Secret` document).
+   */
+  applies?(text: string): boolean;
   /** Literal token prefixes (case-sensitive), for streaming hold-back of partial tokens. */
   readonly prefixes?: readonly string[];
   /** Characters that may follow a prefix inside a token (for hold-back). */

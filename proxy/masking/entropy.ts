@@ -1,24 +1,56 @@
 /** Heuristics for "does this value look like a real secret, not a placeholder or a reference". */
 
+const counts = new Uint32Array(128);
+
 export function shannonEntropy(s: string): number {
-  if (s.length === 0) return 0;
-  const counts = new Map<string, number>();
-  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const n = s.length;
+  if (n === 0) return 0;
+  // ASCII values (nearly all secrets) count in a reused table; anything else in a Map.
+  let wide: Map<string, number> | null = null;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) counts[c]!++;
+    else {
+      wide ??= new Map();
+      const ch = String.fromCharCode(c);
+      wide.set(ch, (wide.get(ch) ?? 0) + 1);
+    }
+  }
   let h = 0;
-  for (const c of counts.values()) {
-    const p = c / s.length;
-    h -= p * Math.log2(p);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) {
+      const k = counts[c]!;
+      if (k !== 0) {
+        const p = k / n;
+        h -= p * Math.log2(p);
+        counts[c] = 0;
+      }
+    }
+  }
+  if (wide) {
+    for (const k of wide.values()) {
+      const p = k / n;
+      h -= p * Math.log2(p);
+    }
   }
   return h;
 }
 
+/** How many of: lower-case letters, upper-case letters, digits, anything else. */
 export function charClasses(s: string): number {
-  let n = 0;
-  if (/[a-z]/.test(s)) n++;
-  if (/[A-Z]/.test(s)) n++;
-  if (/[0-9]/.test(s)) n++;
-  if (/[^A-Za-z0-9]/.test(s)) n++;
-  return n;
+  let lower = 0;
+  let upper = 0;
+  let digit = 0;
+  let other = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 && c <= 122) lower = 1;
+    else if (c >= 65 && c <= 90) upper = 1;
+    else if (c >= 48 && c <= 57) digit = 1;
+    else other = 1;
+  }
+  return lower + upper + digit + other;
 }
 
 const PLACEHOLDER_WORDS =

@@ -7,6 +7,34 @@
  */
 const ALPHA = 128;
 
+/** Occurrences of chosen keywords: (keyword id, start) pairs in order of their end. */
+export class Hits {
+  ids = new Int32Array(64);
+  starts = new Int32Array(64);
+  length = 0;
+  /** Keyword ids in the order they were first seen (each once). */
+  readonly seen: number[] = [];
+  constructor(readonly wanted: Uint8Array) {}
+
+  add(id: number, start: number): void {
+    if (this.length === this.ids.length) {
+      const ids = new Int32Array(this.length * 2);
+      ids.set(this.ids);
+      this.ids = ids;
+      const starts = new Int32Array(this.length * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+    }
+    this.ids[this.length] = id;
+    this.starts[this.length++] = start;
+  }
+
+  reset(): void {
+    this.length = 0;
+    this.seen.length = 0;
+  }
+}
+
 export class KeywordIndex {
   readonly keywords: string[];
   private readonly delta: Int32Array;
@@ -15,6 +43,12 @@ export class KeywordIndex {
   /** Keyword ids of which each state's string is a proper prefix (incl. shorter suffixes). */
   private readonly partial: number[][];
   private readonly ids = new Map<string, number>();
+  /** Keyword lengths by id. */
+  readonly lengths: Int32Array;
+  /** Columns per state in the hot table. */
+  private readonly width: number;
+  /** ASCII character → class (0: not in any keyword). */
+  private readonly cls: Uint8Array;
 
   constructor(keywords: Iterable<string>) {
     this.keywords = [...new Set([...keywords].map((k) => k.toLowerCase()).filter((k) => k.length > 0 && /^[\x00-\x7f]+$/.test(k)))];
@@ -65,29 +99,72 @@ export class KeywordIndex {
         }
       }
     }
-    this.delta = delta;
+    // The hot table is indexed by character class (the characters keywords use, case-folded,
+    // plus one class for everything else), so it stays small enough for the CPU cache.
+    // Entries are the next state times the class count (no multiply per character), bit-
+    // inverted (negative) when that state has outputs.
+    const used = [...new Set(this.keywords.join(''))].map((ch) => ch.charCodeAt(0)).sort((a, b) => a - b);
+    const width = used.length + 1;
+    const cls = new Uint8Array(ALPHA);
+    used.forEach((c, k) => {
+      cls[c] = k + 1;
+      if (c >= 97 && c <= 122) cls[c - 32] = k + 1;
+    });
+    let other = 0;
+    while (used.includes(other) || (other >= 65 && other <= 90)) other++; // a character in no keyword
+    const hot = new Int32Array(n * width);
+    for (let st = 0; st < n; st++) {
+      for (let k = 0; k < width; k++) {
+        const t = delta[st * ALPHA + (k === 0 ? other : used[k - 1]!)]!;
+        hot[st * width + k] = out[t]!.length ? ~(t * width) : t * width;
+      }
+    }
+    this.width = width;
+    this.cls = cls;
+    this.delta = hot;
     this.outputs = out;
     this.partial = partial;
+    this.lengths = Int32Array.from(this.keywords, (k) => k.length);
   }
 
   id(keyword: string): number {
     return this.ids.get(keyword.toLowerCase()) ?? -1;
   }
 
-  /** Marks present keywords of text[from, to); returns the automaton state at `to`. */
-  scan(text: string, present: Uint8Array, from = 0, to = text.length): number {
+  /**
+   * Marks present keywords of text[from, to); returns the automaton state at `to`. With
+   * `hits`, also records where each occurrence of a keyword flagged in `hits.wanted` starts,
+   * and lists the keywords seen (present[] must then start all zero).
+   */
+  scan(text: string, present: Uint8Array, from = 0, to = text.length, hits?: Hits): number {
     const delta = this.delta;
-    const outputs = this.outputs;
+    const cls = this.cls;
     let s = 0;
     for (let i = from; i < to; i++) {
-      let c = text.charCodeAt(i);
-      if (c >= ALPHA) c = 0;
-      else if (c >= 65 && c <= 90) c |= 0x20;
-      s = delta[s * ALPHA + c]!;
-      const o = outputs[s]!;
-      if (o.length) for (let k = 0; k < o.length; k++) present[o[k]!] = 1;
+      const c = text.charCodeAt(i);
+      const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
+      if (v >= 0) s = v;
+      else {
+        s = ~v;
+        this.found(s / this.width, i, present, hits);
+      }
     }
-    return s;
+    return s / this.width;
+  }
+
+  private found(state: number, at: number, present: Uint8Array, hits: Hits | undefined): void {
+    const o = this.outputs[state]!;
+    for (let k = 0; k < o.length; k++) {
+      const id = o[k]!;
+      if (hits === undefined) present[id] = 1;
+      else {
+        if (present[id] === 0) {
+          present[id] = 1;
+          hits.seen.push(id);
+        }
+        if (hits.wanted[id]) hits.add(id, at + 1 - this.lengths[id]!);
+      }
+    }
   }
 
   /** Keywords that the text ending in `state` has begun but not finished. */

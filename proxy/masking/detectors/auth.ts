@@ -11,6 +11,9 @@ const notPlaceholderCred = (s: string) =>
   !/^(?:password|passwd|pass|pwd|secret|changeme|xxx+|\*+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%[A-Za-z_]+%|\{\{.*\}\}|PASSWORD|USER(?:NAME)?|your[_-]?password|admin|root|guest|test|example)$/i.test(s) &&
   !/^\$\(|^\$\{|^\{\{|^\[[^\]]*\]$|redacted|masked|filtered|\*{3}/i.test(s);
 
+const DATA_LINE = /^(?:data|stringData):[ \t]*$/gm;
+const KIND_LINE = /^kind:[ \t]*\S+[ \t]*\r?\n/gm;
+
 export const authDetectors: Detector[] = [
   contextual({
     id: 'bearer-token',
@@ -102,21 +105,26 @@ export const authDetectors: Detector[] = [
     keywords: [': '],
     tail: /^[ \t]+[A-Za-z0-9_.\-]{1,253}:[ \t]*["']?[A-Za-z0-9+/=_\-.!@#$%^&*~]*$/m,
     priority: 45,
+    applies: (text) => declaresSecretKind(text),
     validate: (s, ctx) => isInKubernetesSecretData(ctx.text, ctx.start) && s.length >= 4,
     // `kind: Secret` often comes after `data:` (kubectl sorts keys): until the document's
     // kind is known, values under data:/stringData: are held.
     hold: (text) => {
+      // The last document (after the last `---`), searched in place: no copy per push.
       const docStart = text.lastIndexOf('\n---') + 1;
-      const doc = text.slice(docStart);
-      const m = /^(?:data|stringData):[ \t]*$/m.exec(doc);
-      if (!m || /^kind:[ \t]*\S+[ \t]*\r?\n/m.test(doc)) return null;
-      return docStart + m.index + m[0].length;
+      DATA_LINE.lastIndex = docStart;
+      const m = DATA_LINE.exec(text);
+      if (!m) return null;
+      KIND_LINE.lastIndex = docStart;
+      if (KIND_LINE.test(text)) return null;
+      return m.index + m[0].length;
     },
   },
 ];
 
 /** True when `pos` is inside a data:/stringData: block of a YAML document with kind: Secret. */
 export function isInKubernetesSecretData(text: string, pos: number): boolean {
+  if (!declaresSecretKind(text)) return false;
   const docStart = Math.max(text.lastIndexOf('\n---', pos), 0);
   let docEnd = text.indexOf('\n---', pos);
   if (docEnd < 0) docEnd = text.length;
@@ -130,4 +138,16 @@ export function isInKubernetesSecretData(text: string, pos: number): boolean {
     if (m) return m[1] === 'data' || m[1] === 'stringData';
   }
   return false;
+}
+
+let lastText = '';
+let lastDeclares = false;
+
+/** Whether any document in the text says `kind: Secret` (remembered for the last text: a scan asks once per candidate line). */
+function declaresSecretKind(text: string): boolean {
+  if (text !== lastText) {
+    lastText = text;
+    lastDeclares = /^kind:[ \t]*["']?Secret["']?[ \t]*$/m.test(text);
+  }
+  return lastDeclares;
 }

@@ -93,12 +93,21 @@ export const genericDetectors: Detector[] = [
   }),
   contextual({
     id: 'generic-secret',
-    description: 'A value in prose that the next sentence calls a secret ("X\\n^ that\'s the API key", "the new one is `X`")',
+    description: 'A value on its own line that the next sentence calls a secret ("X\\n^ that\'s the API key")',
+    // Starts at the phrase and finds the value with a look-behind, so the search runs where
+    // the phrase occurs instead of at every line start.
     pattern: new RegExp(
-      String.raw`(?:^(?<s1>[A-Za-z0-9_\-+/=.~]{16,400})[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*\^?[ \t]*(?:that'?s|this is|it'?s)[ \t]+(?:the|my|our)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|key|token|password|secret|credential)|[ \t]is[ \t]+(?<=\b(?:new one|the new (?:key|token|secret|password)|it)[ \t]+is[ \t]+)` +
-        '`(?<s2>[^`\\s]{12,400})(?:`|(?![\\s\\S])))',
+      String.raw`(?:that'?s|this is|it'?s)(?<=^(?<s1>[A-Za-z0-9_\-+/=.~]{16,400})[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*\^?[ \t]*(?:that'?s|this is|it'?s))[ \t]+(?:the|my|our)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|key|token|password|secret|credential)`,
       'dgim',
     ),
+    keywords: ['key', 'token', 'password', 'secret', 'credential'],
+    priority: 15,
+    validate: (s) => looksLikeRealSecret(s, { minLength: 12 }),
+  }),
+  contextual({
+    id: 'generic-secret',
+    description: 'A value in backticks that the same sentence calls the new secret ("the new one is `X`")',
+    pattern: new RegExp(String.raw`[ \t]is[ \t]+(?<=\b(?:new one|the new (?:key|token|secret|password)|it)[ \t]+is[ \t]+)` + '`(?<s2>[^`\\s]{12,400})(?:`|(?![\\s\\S]))', 'dgim'),
     keywords: ['key', 'token', 'password', 'secret', 'credential', 'new one'],
     priority: 15,
     validate: (s) => looksLikeRealSecret(s, { minLength: 12 }),
@@ -123,20 +132,22 @@ function genericValue(s: string, ctx: ValidateContext): boolean {
   return looksLikeRealSecret(s) && !isNonSecretKey(ctx.text, ctx.matchStart ?? ctx.start) && !isEncryptedData(ctx.text, ctx.start);
 }
 
-const KEY_CHAR = /[A-Za-z0-9_.\-]/;
+const isKeyChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
 
 /** Keys whose values are identifiers, not secrets (key ids, token URLs, TTLs …). `at` is inside the key name. */
 function isNonSecretKey(text: string, at: number): boolean {
   let a = at;
   let b = at;
-  while (a > 0 && at - a < 80 && KEY_CHAR.test(text[a - 1]!)) a--;
-  while (b < text.length && b - at < 80 && KEY_CHAR.test(text[b]!)) b++;
+  while (a > 0 && at - a < 80 && isKeyChar(text.charCodeAt(a - 1))) a--;
+  while (b < text.length && b - at < 80 && isKeyChar(text.charCodeAt(b))) b++;
   const key = text.slice(a, b).toLowerCase();
   return /(?:public|publishable|_id|keyid|key_id|-id|name|type|url|uri|endpoint|path|file|ttl|expir|length|size|format|version|hash|algorithm|header|prefix|field|policy|count|limit|timeout|enabled|mode|arn|region)$/.test(key) || /^(?:sort|cache|partition|primary|foreign|idempotency|hot|public)[_.\-]?key$/.test(key);
 }
 
 /** Values under SealedSecret/SOPS encryptedData are ciphertext, safe to share. */
 function isEncryptedData(text: string, start: number): boolean {
+  if (text.startsWith('ENC[', start)) return true;
+  if (!text.includes('SealedSecret')) return false;
   const before = text.slice(Math.max(0, start - 4000), start);
-  return (/\bkind:\s*SealedSecret\b/.test(text) && /encryptedData:/.test(before)) || /^ENC\[/.test(text.slice(start, start + 8));
+  return before.includes('encryptedData:') && /\bkind:\s*SealedSecret\b/.test(text);
 }

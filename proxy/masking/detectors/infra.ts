@@ -37,7 +37,7 @@ export const infraDetectors: Detector[] = [
     id: 'datadog-api-key',
     description: 'Datadog API or application key (32/40 hex next to a Datadog key name)',
     pattern: /(?:datadog|dd)[A-Za-z_.\-]*(?:api|app|application)[_.\-]?key["'>]?\s*(?:[:=]|=>|,|>)?\s*["']?(?<secret>[a-f0-9]{32}|[a-f0-9]{40})(?![A-Za-z0-9])/dgi,
-    keywords: ['datadog', 'dd_', 'dd-'],
+    keywords: ['datadog', 'dd'],
     priority: 55,
     validate: () => true,
   }),

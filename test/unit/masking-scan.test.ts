@@ -1,0 +1,126 @@
+/**
+ * The fast scanner must find exactly what a plain search finds. Detectors are searched
+ * only where one of their start literals occurs (read off each regex), with match indices
+ * built only when a secret's position is ambiguous; streaming hold-back is searched the
+ * same way. Each is held equal to a reference that runs every regex globally, on the
+ * corpora, on every prefix of a sample of snippets, and on generated text.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { groupsInLookarounds, literalStarts } from '../../proxy/masking/anchors.js';
+import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
+import { shannonEntropy } from '../../proxy/masking/entropy.js';
+import { openCandidateStart, openCandidateStartReference, scanOpen, scanReference } from '../../proxy/masking/scan.js';
+import { loadCorpus, OWN_CORPUS, SHARED_CORPUS } from '../helpers/corpus.js';
+
+const sorted = (xs: string[] | null) => (xs === null ? null : [...xs].sort());
+
+describe('literal starts read off a regex', () => {
+  it('finds the literal prefixes every match must begin with', () => {
+    expect(sorted(literalStarts(/(?<secret>(?:ghp_|gho_)(?<=(?<![A-Za-z0-9])(?:ghp_|gho_))[A-Za-z0-9]{36})/))).toEqual(['gho_', 'ghp_']);
+    expect(literalStarts(/\bBasic\s+(?<secret>[A-Za-z0-9+/]{8,})/)).toEqual(['basic']);
+    expect(sorted(literalStarts(/[?&](?:api|key)=/))).toEqual(['&api=', '&key=', '?api=', '?key=']);
+    expect(literalStarts(/(?<=foo)bar/)).toEqual(['bar']);
+    expect(literalStarts(/\x60abc/)).toEqual(['`abc']);
+    expect(literalStarts(/x{2}y/)).toEqual(['x']);
+    expect(literalStarts(/ab(?:cd)?e/)).toEqual(['ab']);
+    expect(literalStarts(/Pass(?:word)?=/i)).toEqual(['pass']);
+  });
+
+  it('drops literals that extend a shorter one', () => {
+    expect(literalStarts(/(?:password|pass|pwd)/)).toEqual(['pwd', 'pass']);
+  });
+
+  it('gives up when a match could start with anything', () => {
+    expect(literalStarts(/a?bc/)).toBeNull();
+    expect(literalStarts(/(?:ab|c*)d/)).toBeNull();
+    expect(literalStarts(/foo|[a-z]bar/)).toBeNull();
+    expect(literalStarts(/.key/)).toBeNull();
+    expect(literalStarts(/\d{4}-/)).toBeNull();
+    expect(literalStarts(/^(?<indent>[^x]+)y/m)).toBeNull();
+    expect(literalStarts(/(\w)\1/)).toBeNull();
+    expect(literalStarts(/é/)).toBeNull();
+  });
+
+  it('names the capture groups that sit inside look-arounds', () => {
+    expect([...groupsInLookarounds(/(?<=(?<p1>a)|(?<p2>[(]))(?<s1>b)(?=(?<n>c))/)].sort()).toEqual(['n', 'p1', 'p2']);
+    expect([...groupsInLookarounds(/(?<secret>x)\(?<not>y\)/)]).toEqual([]);
+  });
+
+  it('anchors most detectors (the rest are searched globally)', () => {
+    const anchored = ALL_DETECTORS.filter((d) => (literalStarts(d.pattern) ?? []).every((l) => l.length >= 2) && literalStarts(d.pattern) !== null);
+    expect(anchored.length / ALL_DETECTORS.length).toBeGreaterThan(0.9);
+  });
+});
+
+const shared = loadCorpus(SHARED_CORPUS).map((e) => e.text);
+const own = loadCorpus(OWN_CORPUS).map((e) => e.text);
+
+describe('anchored scanning equals a global search', () => {
+  it('on every snippet of both corpora, from the start and from a point inside', () => {
+    expect(shared.length).toBeGreaterThan(2000);
+    let differing = 0;
+    for (const text of [...shared, ...own]) {
+      for (const from of [0, Math.floor(text.length / 3)]) {
+        if (JSON.stringify(scanOpen(text, ALL_DETECTORS, from)) !== JSON.stringify(scanReference(text, ALL_DETECTORS, from))) differing++;
+      }
+    }
+    expect(differing).toBe(0);
+  }, 120_000);
+
+  it('streaming hold-back on every prefix of a sample of snippets', () => {
+    let cases = 0;
+    let differing = 0;
+    for (const text of shared.filter((_, i) => i % 9 === 0)) {
+      for (let cut = 1; cut <= text.length; cut += 5) {
+        const s = text.slice(0, cut);
+        const from = Math.max(0, cut - 40);
+        cases++;
+        if (openCandidateStart(s, ALL_DETECTORS, from) !== openCandidateStartReference(s, ALL_DETECTORS, from)) differing++;
+      }
+    }
+    expect(cases).toBeGreaterThan(10_000);
+    expect(differing).toBe(0);
+  }, 120_000);
+
+  // Text made of what detectors key on: keywords, token prefixes, separators, quotes, long
+  // random runs, line breaks, in any mix and case.
+  const pieces = [
+    'password', 'PASSWORD', 'pwd', 'secret', 'token', 'api_key', 'apiKey', 'auth', 'Bearer ', 'Basic ', 'key-', 'ghp_', 'github_pat_', 'sk-', 'sk-ant-',
+    'xoxb-', 'AKIA', 'eyJ', 'AIza', '-----BEGIN RSA PRIVATE KEY-----', '-----END RSA PRIVATE KEY-----', 'https://', 'user:', '@host', '?api_key=', '&token=',
+    ' = ', ': ', '=', ':', '"', "'", '`', ' ', '\n', '\t', 'kind: Secret\n', 'data:\n', '  ', '--password ', 'that\'s the API key', ' is ', 'my token is ', '<add key="ApiKey" value="',
+  ];
+  const run = fc.stringMatching(/^[A-Za-z0-9+/_\-.]{1,48}$/);
+  const textArb = fc.array(fc.oneof(fc.constantFrom(...pieces), run), { minLength: 1, maxLength: 40 }).map((xs) => xs.join(''));
+
+  it('on generated text (property)', () => {
+    fc.assert(
+      fc.property(textArb, fc.nat(), (text, f) => {
+        const from = text.length ? f % text.length : 0;
+        expect(scanOpen(text, ALL_DETECTORS, from)).toEqual(scanReference(text, ALL_DETECTORS, from));
+        expect(openCandidateStart(text, ALL_DETECTORS, from)).toBe(openCandidateStartReference(text, ALL_DETECTORS, from));
+      }),
+      { numRuns: 400, seed: 20261121 },
+    );
+  });
+});
+
+describe('entropy', () => {
+  it('equals the textbook formula over UTF-16 units, ASCII or not', () => {
+    const reference = (s: string) => {
+      const counts = new Map<number, number>();
+      for (let i = 0; i < s.length; i++) counts.set(s.charCodeAt(i), (counts.get(s.charCodeAt(i)) ?? 0) + 1);
+      let h = 0;
+      for (const c of counts.values()) h -= (c / s.length) * Math.log2(c / s.length);
+      return h;
+    };
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ maxLength: 80 }), (a, b) => {
+        expect(shannonEntropy(a + b)).toBeCloseTo(reference(a + b), 9);
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+    expect(shannonEntropy('')).toBe(0);
+    expect(shannonEntropy('aaaa')).toBe(0);
+  });
+});
