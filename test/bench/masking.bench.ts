@@ -17,7 +17,9 @@ export async function runMaskingBench(log: (s: string) => void) {
   const masker = new Masker({ key: randomBytes(32) });
 
   log('  witness whole-text masking');
-  for (const t of texts) masker.mask(t); // warm-up
+  // Both sides are measured warm (a proxy runs for days): three passes for the JIT and the
+  // regex engine's native tier, then the timed ones.
+  for (let r = 0; r < 3; r++) for (const t of texts) masker.mask(t);
   const reps = 5;
   let t0 = performance.now();
   for (let r = 0; r < reps; r++) for (const t of texts) masker.mask(t);
@@ -26,7 +28,7 @@ export async function runMaskingBench(log: (s: string) => void) {
 
   log('  secretlint (recommended preset)');
   const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
-  for (const t of texts.slice(0, 50)) await lintSource({ source: { content: t, filePath: '/snippet.txt', contentType: 'text' }, options: { config } });
+  for (const t of texts) await lintSource({ source: { content: t, filePath: '/snippet.txt', contentType: 'text' }, options: { config } });
   t0 = performance.now();
   let secretlintFindings = 0;
   for (const t of texts) {

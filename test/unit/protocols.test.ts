@@ -142,3 +142,44 @@ describe('secrets split across events', () => {
     });
   }
 });
+
+describe('SSE framing', () => {
+  // Events as a server may write them: any line end (LF, CRLF, CR), comments, event and id
+  // fields, several data lines, non-ASCII text.
+  const line = fc.array(fc.constantFrom('a', 'Z', '7', ' ', '{', '}', '"', ':', ',', 'é', '€', '😀'), { maxLength: 30 }).map((cs) => cs.join(''));
+  const eventArb = fc.record({
+    eol: fc.constantFrom('\n', '\r\n', '\r'),
+    comment: fc.option(line, { nil: undefined }),
+    event: fc.option(fc.stringMatching(/^[a-z_.]{1,12}$/), { nil: undefined }),
+    id: fc.option(fc.stringMatching(/^[0-9]{1,4}$/), { nil: undefined }),
+    data: fc.array(line, { minLength: 0, maxLength: 3 }),
+  });
+  const encode = (e: { eol: string; comment?: string; event?: string; id?: string; data: string[] }) =>
+    (e.comment !== undefined ? `:${e.comment}${e.eol}` : '') +
+    (e.event !== undefined ? `event: ${e.event}${e.eol}` : '') +
+    (e.id !== undefined ? `id: ${e.id}${e.eol}` : '') +
+    e.data.map((d) => `data: ${d}${e.eol}`).join('') +
+    e.eol;
+
+  it('gives the same events, byte for byte, under any chunking and any line ends (property)', async () => {
+    const { SseParser } = await import('../../proxy/protocols/sse.js');
+    fc.assert(
+      fc.property(fc.array(eventArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 12 }), (events, cuts) => {
+        const text = events.map(encode).join('');
+        const bytes = Buffer.from(text, 'utf8');
+        const whole = new SseParser();
+        const expected = [...whole.push(bytes), ...whole.end()];
+        const chunked = new SseParser();
+        const got = splitAt(bytes, cuts).flatMap((c) => chunked.push(c));
+        got.push(...chunked.end());
+        expect(got).toEqual(expected);
+        // Raw texts rebuild the stream exactly; each event's fields are the ones written.
+        expect(got.map((e) => e.raw).join('')).toBe(text);
+        const withData = events.filter((e) => e.data.length > 0);
+        expect(got.filter((e) => e.data !== null).map((e) => e.data)).toEqual(withData.map((e) => e.data.join('\n')));
+        expect(got.filter((e) => e.data !== null).map((e) => e.event)).toEqual(withData.map((e) => e.event ?? null));
+      }),
+      { numRuns: 300, seed: 42 },
+    );
+  });
+});
