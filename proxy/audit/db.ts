@@ -5,10 +5,10 @@
  * and start time grow with the index, not with the content. The index is never written to
  * disk in clear: the store persists it only as an encrypted snapshot.
  */
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Database, SqlJsStatic, Statement } from 'sql.js';
 import type { AuditRecord } from './record.js';
+import { sha256Hex } from './hash.js';
 import { searchText } from './record.js';
 
 let sqlPromise: Promise<SqlJsStatic> | null = null;
@@ -53,7 +53,7 @@ export function hashKeys(hex: string): [number, number] {
 
 /** An id as an integer key (52 bits of its SHA-256); rows found by it are checked against the record. */
 export function idKey(id: string): number {
-  return parseInt(createHash('sha256').update(id).digest('hex').slice(0, 13), 16);
+  return parseInt(sha256Hex(id).slice(0, 13), 16);
 }
 
 /**

@@ -30,8 +30,17 @@ import { KeyFilter } from './bloom.js';
 import { Segments } from './segments.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
-/** Bodies are compressed for speed (level 1): appends are on the hot path. */
-const FAST = { level: 1, windowBits: 12, memLevel: 5 };
+/**
+ * Frames are compressed for speed (level 1, small window): appends are on the hot path.
+ * The output buffer is sized to the input (zlib's default is 16 KB per call): those
+ * buffers live outside the JS heap and are freed from GC callbacks, and with one per frame
+ * they made each young-generation pause 2–3 ms longer (measured with --trace-gc-nvp).
+ */
+function compress(data: Buffer | string): Buffer {
+  const n = typeof data === 'string' ? data.length : data.byteLength;
+  const chunkSize = Math.min(64 * 1024, Math.max(512, 1 << Math.ceil(Math.log2(n / 2 + 1))));
+  return deflateRawSync(data, { level: 1, windowBits: 12, memLevel: 5, chunkSize });
+}
 /** Index writes applied per background turn (about 0.1–0.2 ms each). */
 const INDEX_SLICE = 12;
 /** A segment is closed and a new one started past this size. */
@@ -301,7 +310,7 @@ export class AuditStore {
         const hash = sha256Hex(m.text);
         items.push({ role: m.role, blob: hash });
         if (!this.locate('blobs', hash)) {
-          const loc = this.write(frame('B', Buffer.concat([Buffer.from(hash, 'hex'), deflateRawSync(Buffer.from(m.text, 'utf8'), FAST)])), durables);
+          const loc = this.write(frame('B', Buffer.concat([Buffer.from(hash, 'hex'), compress(Buffer.from(m.text, 'utf8'))])), durables);
           this.place('blobs', hash, loc);
         }
       }
@@ -322,7 +331,7 @@ export class AuditStore {
         hash: '',
       };
       record.hash = recordHash(record.prevHash, record as unknown as Record<string, unknown>);
-      const loc = this.write(frame('R', deflateRawSync(JSON.stringify(record), FAST)), durables);
+      const loc = this.write(frame('R', compress(JSON.stringify(record))), durables);
       const stored = record;
       this.queueIndex(() => insertRecord(this.st, stored, loc));
     }
@@ -393,7 +402,7 @@ export class AuditStore {
     const top = prefix[prefix.length - 1]!;
     if (known === prefix.length - 1) return top;
     const node: ListNode = { hash: top, parent: known >= 0 ? prefix[known]! : null, items: items.slice(known + 1) };
-    this.place('lists', top, this.write(frame('L', deflateRawSync(JSON.stringify(node), FAST)), durables));
+    this.place('lists', top, this.write(frame('L', compress(JSON.stringify(node))), durables));
     return top;
   }
 
