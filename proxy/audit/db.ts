@@ -109,25 +109,32 @@ export class Statements {
   }
 }
 
-export function insertRecord(st: Statements, r: AuditRecord, loc: Loc): void {
+/** What the index keeps of a record: its filter columns, location and searchable text. */
+export interface RecordRow {
+  cols: Array<string | number | null>;
+  fts: [number, string, string, string];
+}
+
+/**
+ * The record's index row, taken at once so that a queued index write holds a few strings
+ * rather than the whole record (what is alive at a young-GC pause is what it copies).
+ */
+export function recordRow(r: AuditRecord, loc: Loc): RecordRow {
   const maskings = r.maskings.reduce((a, m) => a + m.count, 0);
-  st.run('INSERT OR IGNORE INTO records (seq,idk,ts,user,editor,model,endpoint,decision,status,maskings,seg,off,len) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)', [
-    r.seq,
-    idKey(r.id),
-    Date.parse(r.time),
-    r.user,
-    r.client.editor,
-    r.model,
-    r.endpoint,
-    r.decision,
-    r.status,
-    maskings,
-    loc.seg,
-    loc.off,
-    loc.len,
-  ]);
   const t = searchText(r);
-  st.run('INSERT OR REPLACE INTO records_fts (docid, prompt, response, tools) VALUES (?,?,?,?)', [r.seq, t.prompt, t.response, t.tools]);
+  return {
+    cols: [r.seq, idKey(r.id), Date.parse(r.time), r.user, r.client.editor, r.model, r.endpoint, r.decision, r.status, maskings, loc.seg, loc.off, loc.len],
+    fts: [r.seq, t.prompt, t.response, t.tools],
+  };
+}
+
+export function insertRow(st: Statements, row: RecordRow): void {
+  st.run('INSERT OR IGNORE INTO records (seq,idk,ts,user,editor,model,endpoint,decision,status,maskings,seg,off,len) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)', row.cols);
+  st.run('INSERT OR REPLACE INTO records_fts (docid, prompt, response, tools) VALUES (?,?,?,?)', row.fts);
+}
+
+export function insertRecord(st: Statements, r: AuditRecord, loc: Loc): void {
+  insertRow(st, recordRow(r, loc));
 }
 
 export function getMeta(db: Database, k: string): string | null {

@@ -21,7 +21,7 @@ import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { checkpointValid, loadDeviceKey, signCheckpoint, type Checkpoint } from './checkpoint.js';
-import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, loadSql, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
+import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, insertRow, loadSql, recordRow, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
 import { GENESIS, recordHash, sha256Hex } from './hash.js';
 import { JournalWriter, readJournal, type JournalEntry } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
@@ -332,8 +332,8 @@ export class AuditStore {
       };
       record.hash = recordHash(record.prevHash, record as unknown as Record<string, unknown>);
       const loc = this.write(frame('R', compress(JSON.stringify(record))), durables);
-      const stored = record;
-      this.queueIndex(() => insertRecord(this.st, stored, loc));
+      const row = recordRow(record, loc);
+      this.queueIndex(() => insertRow(this.st, row));
     }
     this.lastSeq = record.seq;
     this.lastHash = record.hash;
