@@ -13,19 +13,24 @@ export class KeyFilter {
     if (bits.length !== BITS / 8) throw new Error('key filter has the wrong size');
   }
 
-  /** Lists use the keys swapped, so the two tables share one array. */
-  private *positions(table: 'blobs' | 'lists', k: number, k2: number): Generator<number> {
-    // Reduced first, so every product stays far below 2^53.
-    const [a, b] = table === 'blobs' ? [k % BITS, (k2 % BITS) | 1] : [k2 % BITS, (k % BITS) | 1];
-    for (let i = 0; i < PROBES; i++) yield (a + i * b) % BITS;
-  }
-
   add(table: 'blobs' | 'lists', k: number, k2: number): void {
-    for (const p of this.positions(table, k, k2)) this.bits[p >>> 3]! |= 1 << (p & 7);
+    // Lists use the keys swapped, so the two tables share one array. Reduced first, so
+    // every product stays far below 2^53. (Plain loops: this runs a dozen times per append.)
+    const a = (table === 'blobs' ? k : k2) % BITS;
+    const b = ((table === 'blobs' ? k2 : k) % BITS) | 1;
+    for (let i = 0; i < PROBES; i++) {
+      const p = (a + i * b) % BITS;
+      this.bits[p >>> 3]! |= 1 << (p & 7);
+    }
   }
 
   mightHave(table: 'blobs' | 'lists', k: number, k2: number): boolean {
-    for (const p of this.positions(table, k, k2)) if ((this.bits[p >>> 3]! & (1 << (p & 7))) === 0) return false;
+    const a = (table === 'blobs' ? k : k2) % BITS;
+    const b = ((table === 'blobs' ? k2 : k) % BITS) | 1;
+    for (let i = 0; i < PROBES; i++) {
+      const p = (a + i * b) % BITS;
+      if ((this.bits[p >>> 3]! & (1 << (p & 7))) === 0) return false;
+    }
     return true;
   }
 }

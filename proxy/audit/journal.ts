@@ -101,7 +101,9 @@ function readTail(file: string, from: number): Buffer {
 export class JournalWriter {
   private fh: FileHandle | null = null;
   private fileId!: Buffer;
-  private queue: Array<{ buf: Buffer; resolve: () => void; reject: (e: Error) => void }> = [];
+  private queue: Array<{ off: number; buf: Buffer; resolve: () => void; reject: (e: Error) => void }> = [];
+  /** The batch being written now. */
+  private writing: Array<{ off: number; buf: Buffer }> = [];
   private flushing: Promise<void> | null = null;
   /** Bytes on disk (durable). */
   bytes = 0;
@@ -152,12 +154,23 @@ export class JournalWriter {
     this.end += buf.length;
     const durable = new Promise<void>((resolve, reject) => {
       if (this.broken) return reject(new Error(`the audit journal cannot be written: ${this.broken.message}`));
-      this.queue.push({ buf, resolve, reject });
+      this.queue.push({ off: offset, buf, resolve, reject });
       // Start writing once the caller's synchronous work is done, so the frames of one
       // record (bodies, list node, record) go out in one write.
       if (!this.flushing) this.flushing = Promise.resolve().then(() => this.flushLoop());
     });
     return { offset, length: sealed.length, durable };
+  }
+
+  /**
+   * The plaintext of a frame that is queued or being written (not yet readable from the
+   * file), or null. Rare: a read of a record appended a moment ago.
+   */
+  inFlight(offset: number): Buffer | null {
+    for (const list of [this.writing, this.queue]) {
+      for (const f of list) if (f.off === offset) return open(this.key, f.buf.subarray(4), this.fileId);
+    }
+    return null;
   }
 
   /** The file id bound into every frame (associated data). */
@@ -169,16 +182,19 @@ export class JournalWriter {
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
+      this.writing = batch;
       try {
         const data = Buffer.concat(batch.map((b) => b.buf));
         await this.fh!.write(data);
         if (!this.dsync) await this.fh!.datasync();
         this.bytes += data.length;
+        this.writing = [];
         for (const b of batch) b.resolve();
       } catch (e) {
         // A failed write (disk full, I/O error) leaves the file's end unknown: refuse
         // everything after it rather than hand out offsets that may be wrong.
         this.broken = e as Error;
+        this.writing = [];
         for (const b of [...batch, ...this.queue.splice(0)]) b.reject(e as Error);
       }
     }

@@ -100,8 +100,6 @@ export class AuditStore {
   private chain: Promise<unknown> = Promise.resolve();
   private deviceKey!: ReturnType<typeof loadDeviceKey>;
   private readonly st: Statements;
-  /** Frames queued but not yet on disk, by "seg:off": reads never race the writer. */
-  private readonly inflight = new Map<string, Buffer>();
   readonly device: string;
   readonly user: string;
 
@@ -158,7 +156,7 @@ export class AuditStore {
 
   /** Index writes waiting for the next batch, and the bodies/lists they will add. */
   private pendingIndex: Array<() => void> = [];
-  private readonly pendingLocs = new Map<string, Loc>();
+  private readonly pendingLocs = { blobs: new Map<string, Loc>(), lists: new Map<string, Loc>() };
   private indexTimer: NodeJS.Timeout | null = null;
 
   /**
@@ -181,7 +179,10 @@ export class AuditStore {
       throw e;
     } finally {
       // Dedup lookups fall back to the index once nothing is pending.
-      if (this.pendingIndex.length === 0) this.pendingLocs.clear();
+      if (this.pendingIndex.length === 0) {
+        this.pendingLocs.blobs.clear();
+        this.pendingLocs.lists.clear();
+      }
       else this.scheduleIndex(0);
     }
   }
@@ -348,9 +349,7 @@ export class AuditStore {
   /** Queues a frame in the current segment; its location, readable at once. */
   private write(body: Buffer, durables: Promise<void>[]): Loc {
     const { offset, length, durable } = this.journal!.append(body);
-    const key = `${this.current}:${offset}`;
-    this.inflight.set(key, body);
-    durables.push(durable.finally(() => this.inflight.delete(key)));
+    durables.push(durable);
     return { seg: this.current, off: offset, len: length };
   }
 
@@ -363,7 +362,7 @@ export class AuditStore {
 
   /** The plaintext frame at `loc` (from memory while its write is in flight). */
   private frameAt(loc: Loc): Buffer {
-    return this.inflight.get(`${loc.seg}:${loc.off}`) ?? this.segments.read(loc);
+    return (loc.seg === this.current ? this.journal?.inFlight(loc.off) : null) ?? this.segments.read(loc);
   }
 
   /** The record whose frame is at `loc`; throws when unreadable or not the expected seq. */
@@ -408,7 +407,7 @@ export class AuditStore {
 
   /** Where the body or list node with this hash is stored, or null. */
   private locate(table: 'blobs' | 'lists', hash: string): Loc | null {
-    const pending = this.pendingLocs.get(`${table}:${hash}`);
+    const pending = this.pendingLocs[table].get(hash);
     if (pending) return pending;
     const keys = hashKeys(hash);
     if (!this.keyFilter().mightHave(table, keys[0], keys[1])) return null;
@@ -423,7 +422,7 @@ export class AuditStore {
       this.filter.add(table, k, k2);
     }
     if (!now) {
-      this.pendingLocs.set(`${table}:${hash}`, loc);
+      this.pendingLocs[table].set(hash, loc);
       this.queueIndex(() => this.place(table, hash, loc, true));
       return;
     }
