@@ -366,9 +366,9 @@ function endMatch(s: EndSearch, tail: string, plan: HoldPlan): RegExpExecArray |
  * (or have begun at the very end) are tried.
  */
 export function openCandidateStart(text: string, detectors: readonly Detector[], from: number, window = 600): number {
-  let open = text.length;
   const start = Math.max(0, text.length - window);
   const tail = text.slice(start);
+  const earliest = new Earliest(text.length, from);
   const plan = holdPlanFor(detectors);
   const present = plan.present;
   const hits = plan.hits;
@@ -377,49 +377,53 @@ export function openCandidateStart(text: string, detectors: readonly Detector[],
   sortHitsByStart(hits);
   const partial = plan.index.partialAt(endState); // "…secr" may become "secret"
   for (const id of partial) present[id] = 1;
-  const floor = (at: number, matchEnd: number) => {
-    if (at >= from) open = Math.min(open, at);
-    else if (matchEnd > from) open = Math.min(open, from);
-  };
   try {
     for (let di = 0; di < detectors.length; di++) {
       if (!wants(plan.ids[di]!, present)) continue;
       const m = endMatch(plan.relaxed[di]!, tail, plan);
-      if (m) floor(start + m.index, start + m.index + m[0].length);
+      if (m) earliest.candidate(start + m.index, start + m.index + m[0].length);
       const ts = plan.tails[di];
       if (ts) {
         const t = endMatch(ts, tail, plan);
-        if (t) floor(start + t.index, text.length);
+        if (t) earliest.candidate(start + t.index, text.length);
       }
     }
   } finally {
     for (const id of hits.seen) present[id] = 0;
     for (const id of partial) present[id] = 0;
   }
-  return open;
+  return earliest.at;
+}
+
+/** The earliest hold point at or after `from`: a candidate that began before `from` but reaches past it holds from `from`. */
+class Earliest {
+  constructor(
+    public at: number,
+    private readonly from: number,
+  ) {}
+
+  candidate(start: number, end: number): void {
+    if (start >= this.from) this.at = Math.min(this.at, start);
+    else if (end > this.from) this.at = Math.min(this.at, this.from);
+  }
 }
 
 /** openCandidateStart() with every pattern searched everywhere: the reference the anchored one is held to. */
 export function openCandidateStartReference(text: string, detectors: readonly Detector[], from: number, window = 600): number {
-  let open = text.length;
   const start = Math.max(0, text.length - window);
   const tail = text.slice(start);
+  const earliest = new Earliest(text.length, from);
   const plan = holdPlanFor(detectors);
   const present = new Uint8Array(plan.index.size);
-  const endState = plan.index.scan(tail, present);
-  for (const id of plan.index.partialAt(endState)) present[id] = 1;
-  const floor = (at: number, matchEnd: number) => {
-    if (at >= from) open = Math.min(open, at);
-    else if (matchEnd > from) open = Math.min(open, from);
-  };
+  for (const id of plan.index.partialAt(plan.index.scan(tail, present))) present[id] = 1;
   detectors.forEach((d, di) => {
     if (!wants(plan.ids[di]!, present)) return;
     const m = relaxed(d).exec(tail);
-    if (m) floor(start + m.index, start + m.index + m[0].length);
+    if (m) earliest.candidate(start + m.index, start + m.index + m[0].length);
     const t = d.tail?.exec(tail);
-    if (t) floor(start + t.index, text.length);
+    if (t) earliest.candidate(start + t.index, text.length);
   });
-  return open;
+  return earliest.at;
 }
 
 /**

@@ -76,10 +76,12 @@ export async function runAuditBench(log: (s: string) => void) {
     const s = await AuditStore.open({ dataDir, compactEvery: 20_000 });
     log('  audit: 2000 durable appends, one at a time');
     const seq = await fill(s, 0, 2000, 1);
-    log('  audit: 4000 durable appends, 4 concurrent (group commit)');
-    const conc4 = await fill(s, 2000, 6000, 4);
-    log('  audit: 4000 durable appends, 32 concurrent (group commit)');
-    const conc = await fill(s, 6000, 10_000, 32);
+    log('  audit: 3000 durable appends, 2 concurrent (group commit)');
+    const conc2 = await fill(s, 2000, 5000, 2);
+    log('  audit: 3000 durable appends, 4 concurrent (group commit)');
+    const conc4 = await fill(s, 5000, 8000, 4);
+    log('  audit: 2000 durable appends, 32 concurrent (group commit)');
+    const conc = await fill(s, 8000, 10_000, 32);
     await s.compact();
     const at10k = { bytes: dirBytes(dataDir), ...openInChild(dataDir) };
     log('  audit: filling to 100k records');
@@ -92,8 +94,9 @@ export async function runAuditBench(log: (s: string) => void) {
     const at100kTrim = openInChild(dataDir, TRIM);
     return {
       sequential: { appendsPerSec: round(2000 / (seq.ms / 1000), 0), p50Ms: round(pct(seq.lat, 50)), p99Ms: round(pct(seq.lat, 99)) },
-      concurrent4: { appendsPerSec: round(4000 / (conc4.ms / 1000), 0), p50Ms: round(pct(conc4.lat, 50)), p99Ms: round(pct(conc4.lat, 99)) },
-      concurrent32: { appendsPerSec: round(4000 / (conc.ms / 1000), 0), p50Ms: round(pct(conc.lat, 50)), p99Ms: round(pct(conc.lat, 99)) },
+      concurrent2: { appendsPerSec: round(3000 / (conc2.ms / 1000), 0), p50Ms: round(pct(conc2.lat, 50)), p99Ms: round(pct(conc2.lat, 99)) },
+      concurrent4: { appendsPerSec: round(3000 / (conc4.ms / 1000), 0), p50Ms: round(pct(conc4.lat, 50)), p99Ms: round(pct(conc4.lat, 99)) },
+      concurrent32: { appendsPerSec: round(2000 / (conc.ms / 1000), 0), p50Ms: round(pct(conc.lat, 50)), p99Ms: round(pct(conc.lat, 99)) },
       at10k: { startMs: round(at10k.openMs, 0), rssOpenMB: round(at10k.rssOpenMB, 0), rssMB: round(at10k.rssMB, 0), bytesPer1k: round(at10k.bytes / 10, 0) },
       at100k: {
         startMs: round(at100k.openMs, 0),
