@@ -22,7 +22,7 @@ export const keyDetectors: Detector[] = [
       const body = s
         .replace(/-----(?:BEGIN|END)[^-]*-----/g, '')
         .replace(/^[A-Za-z-]+: .*$/gm, '')
-        .replace(/\\n|\\r|\s/g, '');
+        .replace(/(?:\\[nr]|\s)+/g, '');
       return body.length >= 40 && !/YOUR|EXAMPLE|KEY_?CONTENT|\.\.\.|REDACTED/i.test(s);
     },
   },
