@@ -3,7 +3,8 @@
  * the hex is a keyed hash (HMAC-SHA-256 with a per-install key) of the secret. The same
  * secret gets the same placeholder across records; the secret cannot be recovered.
  */
-import { createHmac } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Detector } from './detector.js';
 import { ALL_DETECTORS } from './detectors/index.js';
 import { prefilterFor, scan, type Finding } from './scan.js';
@@ -17,15 +18,31 @@ export interface MaskerOptions {
   /** Per-install key for the placeholder hash. */
   key: Buffer;
   detectors?: readonly Detector[];
+  /**
+   * Characters of recently masked texts whose results are kept (0: none). Agent mode sends
+   * the whole conversation every turn, so the same long messages come back again and again;
+   * a result is found again by the text's SHA-256 instead of being scanned again.
+   */
+  cacheChars?: number;
 }
+
+/** Texts shorter than this are scanned every time (hashing and bookkeeping would cost more). */
+const CACHE_MIN_CHARS = 512;
+const oneShotHash = (nodeCrypto as { hash?: (alg: string, data: string, enc: 'base64') => string }).hash;
+const digest = (text: string) => (oneShotHash ? oneShotHash('sha256', text, 'base64') : createHash('sha256').update(text).digest('base64'));
 
 export class Masker {
   readonly detectors: readonly Detector[];
   private readonly key: Buffer;
+  /** Recent results by the SHA-256 of their input, oldest first (an LRU bounded in characters). */
+  private readonly cache = new Map<string, { text: string; findings: Finding[]; size: number }>();
+  private cached = 0;
+  private readonly cacheChars: number;
 
   constructor(opts: MaskerOptions) {
     this.key = opts.key;
     this.detectors = opts.detectors ?? ALL_DETECTORS;
+    this.cacheChars = opts.cacheChars ?? 8 * 1024 * 1024;
   }
 
   placeholder(type: string, secret: string): string {
@@ -52,6 +69,31 @@ export class Masker {
   }
 
   mask(text: string): MaskResult {
+    if (this.cacheChars === 0 || text.length < CACHE_MIN_CHARS || text.length > this.cacheChars) return this.maskNow(text);
+    const k = digest(text);
+    const hit = this.cache.get(k);
+    if (hit) {
+      this.cache.delete(k); // most recently used last
+      this.cache.set(k, hit);
+      return { text: hit.text, findings: hit.findings.map((f) => ({ ...f })) };
+    }
+    const r = this.maskNow(text);
+    this.cache.set(k, { text: r.text, findings: r.findings.map((f) => ({ ...f })), size: text.length });
+    this.cached += text.length;
+    for (const [old, e] of this.cache) {
+      if (this.cached <= this.cacheChars) break;
+      this.cache.delete(old);
+      this.cached -= e.size;
+    }
+    return r;
+  }
+
+  /** Characters of input whose results are cached now. */
+  get cachedChars(): number {
+    return this.cached;
+  }
+
+  private maskNow(text: string): MaskResult {
     const findings = scan(text, this.detectors);
     return { text: this.apply(text, findings), findings };
   }

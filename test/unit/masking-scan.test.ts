@@ -124,3 +124,34 @@ describe('entropy', () => {
     expect(shannonEntropy('aaaa')).toBe(0);
   });
 });
+
+describe('the masker remembers recent long texts', () => {
+  it('gives the same result from its cache as from a scan, and copes with callers changing what it returned', async () => {
+    const { Masker } = await import('../../proxy/masking/index.js');
+    const key = Buffer.alloc(32, 9);
+    const cached = new Masker({ key });
+    const plain = new Masker({ key, cacheChars: 0 });
+    const long = shared.filter((t) => t.length >= 512);
+    expect(long.length).toBeGreaterThan(200);
+    for (const text of long) {
+      const expected = plain.mask(text);
+      expect(cached.mask(text)).toEqual(expected); // scanned, then remembered
+      const again = cached.mask(text);
+      expect(again).toEqual(expected); // from the cache
+      again.findings.forEach((f) => (f.start = -1));
+      expect(cached.mask(text)).toEqual(expected);
+    }
+    expect(plain.cachedChars).toBe(0);
+  });
+
+  it('stays within its character budget, dropping the least recently used', async () => {
+    const { Masker } = await import('../../proxy/masking/index.js');
+    const m = new Masker({ key: Buffer.alloc(32, 1), cacheChars: 5000 });
+    const texts = Array.from({ length: 40 }, (_, i) => `line ${i} `.repeat(80));
+    for (const t of texts) {
+      m.mask(t);
+      expect(m.cachedChars).toBeLessThanOrEqual(5000);
+    }
+    expect(m.cachedChars).toBeGreaterThan(0);
+  });
+});
