@@ -189,7 +189,23 @@ export class AuditStore {
 
   private queueIndex(work: () => void) {
     this.pendingIndex.push(work);
-    this.scheduleIndex(20);
+    // A full slice runs right after this turn: the append's frames are being written then,
+    // so the index work overlaps the disk wait instead of landing on a later append.
+    if (this.pendingIndex.length >= INDEX_SLICE) this.scheduleIndexSoon();
+    else this.scheduleIndex(20);
+  }
+
+  private indexSoon: NodeJS.Immediate | null = null;
+  private scheduleIndexSoon() {
+    this.indexSoon ??= setImmediate(() => {
+      this.indexSoon = null;
+      try {
+        this.syncIndex(INDEX_SLICE);
+      } catch (e) {
+        this.indexFailed(e as Error);
+      }
+    });
+    this.indexSoon.unref?.();
   }
 
   private scheduleIndex(ms: number) {
