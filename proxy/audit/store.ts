@@ -199,11 +199,7 @@ export class AuditStore {
   private scheduleIndexSoon() {
     this.indexSoon ??= setImmediate(() => {
       this.indexSoon = null;
-      try {
-        this.syncIndex(INDEX_SLICE);
-      } catch (e) {
-        this.indexFailed(e as Error);
-      }
+      this.indexSlice();
     });
     this.indexSoon.unref?.();
   }
@@ -211,13 +207,18 @@ export class AuditStore {
   private scheduleIndex(ms: number) {
     this.indexTimer ??= setTimeout(() => {
       this.indexTimer = null;
-      try {
-        this.syncIndex(INDEX_SLICE);
-      } catch (e) {
-        this.indexFailed(e as Error);
-      }
+      this.indexSlice();
     }, ms);
     this.indexTimer.unref?.();
+  }
+
+  /** One background slice of index writes; a failure is reported, never thrown into the event loop. */
+  private indexSlice() {
+    try {
+      this.syncIndex(INDEX_SLICE);
+    } catch (e) {
+      this.indexFailed(e as Error);
+    }
   }
 
   /**

@@ -1,6 +1,9 @@
 /**
  * Finding secrets in text: run every detector whose keywords occur, collect the secret
- * spans, merge overlaps (the most specific detector names the merged span). Pure.
+ * spans, merge overlaps (the most specific detector names the merged span). Pure apart
+ * from reused scratch buffers (scans are synchronous).
+ * A detector whose matches all begin with known literals (anchors.ts) is tried only where
+ * one occurs, found in the same keyword pass; the others are searched from `from` on.
  */
 import { groupsInLookarounds, literalStarts } from './anchors.js';
 import type { Detector } from './detector.js';
@@ -66,8 +69,8 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0)
 }
 
 /**
- * The reference search: the detector's global regex from `from` to the end. The anchored
- * search must find exactly what this finds (a test holds them equal).
+ * The detector's regex searched from `from` to the end: for detectors without start
+ * literals, and the reference the anchored search must match exactly (a test holds them equal).
  */
 function runGlobal(d: Detector, s: Search, text: string, from: number, raw: Finding[], out: { openFrom: number }): void {
   const re = s.re;
