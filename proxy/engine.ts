@@ -83,7 +83,7 @@ export class Engine {
       onDecided: (a) => this.bus.publish('approval.decided', a),
     });
     this.ca = await this.loadCa();
-    this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir) });
+    this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir), cacheChars: Math.round(config.masking.cacheMB * 1024 * 1024) });
     this.store = await AuditStore.open({
       dataDir,
       log,

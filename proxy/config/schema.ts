@@ -121,6 +121,12 @@ export const ConfigSchema = z
           .enum(['pass', 'block'])
           .default('pass')
           .describe('A body Witness cannot inspect (unknown encoding, too large, not parseable): "pass" forwards it and records "not inspected: <reason>"; "block" refuses it (strict).'),
+        cacheMB: z
+          .number()
+          .min(0)
+          .max(1024)
+          .default(8)
+          .describe('Masking results kept for recent long texts, in millions of characters (0 turns it off). Agent mode resends the whole conversation each turn; with the cache, only new messages are scanned.'),
       })
       .strict()
       .prefault({}),

@@ -10,6 +10,7 @@ describe('configuration', () => {
     expect(c.intercept.hosts).toEqual([...DEFAULT_INTERCEPT_HOSTS]);
     expect(c.intercept.githubApi).toBe(false);
     expect(c.intercept.websockets).toBe('refuse');
+    expect(c.masking.cacheMB).toBe(8);
   });
 
   it('names the key and the reason for every problem', () => {
@@ -20,6 +21,7 @@ describe('configuration', () => {
     expect(() => parseConfig({ ca: { validityDays: 3650 } })).toThrow(/ca\.validityDays/);
     expect(() => parseConfig({ ca: { validityDays: 20, renewBeforeDays: 30 } })).toThrow(/ca\.renewBeforeDays: must be smaller/);
     expect(() => parseConfig({ proxi: {} })).toThrow(/proxi: unknown key/);
+    expect(() => parseConfig({ masking: { cacheMB: -1 } })).toThrow(/masking\.cacheMB/);
   });
 
   it('adds api.github.com only when opted in', () => {
