@@ -16,6 +16,7 @@
 const MAX_LITERALS = 64;
 const MAX_LENGTH = 16;
 const ESCAPED_CLASS = /[dDwWsSbBkpPu0-9cx]/;
+const CONTROL_ESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', f: '\f', v: '\v' };
 
 interface Alt {
   lits: string[];
@@ -142,7 +143,9 @@ class Parser {
       const c = this.src[this.i]!;
       if (c === '\\') {
         const e = this.src[this.i + 1]!;
-        if (ESCAPED_CLASS.test(e) || /[a-zA-Z]/.test(e)) plain = false;
+        const control = CONTROL_ESCAPES[e];
+        if (control !== undefined) chars.push(control);
+        else if (ESCAPED_CLASS.test(e) || /[a-zA-Z]/.test(e)) plain = false;
         else chars.push(e);
         this.i += 2;
         continue;
@@ -162,7 +165,7 @@ class Parser {
       this.i += 2;
       return [];
     }
-    const simple: Record<string, string> = { t: '\t', n: '\n', r: '\r', f: '\f', v: '\v', '0': '\0' };
+
     if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(this.src.slice(this.i + 2, this.i + 4))) {
       const ch = String.fromCharCode(parseInt(this.src.slice(this.i + 2, this.i + 4), 16));
       this.i += 4;
@@ -174,7 +177,8 @@ class Parser {
       return null;
     }
     this.i += 2;
-    if (simple[e] !== undefined && e !== '0') return [simple[e]!];
+    const control = CONTROL_ESCAPES[e];
+    if (control !== undefined) return [control];
     if (/[A-Za-z0-9]/.test(e)) return null; // \d \w \s, back references
     return [e];
   }

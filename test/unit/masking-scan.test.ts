@@ -25,6 +25,7 @@ describe('literal starts read off a regex', () => {
     expect(literalStarts(/x{2}y/)).toEqual(['x']);
     expect(literalStarts(/ab(?:cd)?e/)).toEqual(['ab']);
     expect(literalStarts(/Pass(?:word)?=/i)).toEqual(['pass']);
+    expect(sorted(literalStarts(/[ \t]is[ \t]+`/))).toEqual(['\tis\t', '\tis ', ' is\t', ' is ']);
   });
 
   it('drops literals that extend a shorter one', () => {
