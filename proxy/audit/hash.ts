@@ -2,8 +2,7 @@
  * Tamper evidence: canonical JSON (sorted keys, no whitespace) and the record hash chain
  * hash = SHA-256(prevHash || canonical(record without `hash`)). Pure.
  */
-import * as nodeCrypto from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -43,7 +42,6 @@ export function recordHash(prevHash: string, record: Record<string, unknown>): s
  * carries a weak handle that the young-generation GC must process, and the append path
  * hashes a dozen values per record (measured: ~2.7 ms of each scavenge pause went there).
  */
-const oneShot = ((nodeCrypto as { hash?: unknown }).hash as ((alg: string, data: string | Buffer, enc: 'hex') => string) | undefined) ?? null;
 export function sha256Hex(data: string | Buffer): string {
-  return oneShot ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }

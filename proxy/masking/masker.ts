@@ -3,8 +3,7 @@
  * the hex is a keyed hash (HMAC-SHA-256 with a per-install key) of the secret. The same
  * secret gets the same placeholder across records; the secret cannot be recovered.
  */
-import * as nodeCrypto from 'node:crypto';
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import type { Detector } from './detector.js';
 import { ALL_DETECTORS } from './detectors/index.js';
 import { prefilterFor, scan, type Finding } from './scan.js';
@@ -28,8 +27,7 @@ export interface MaskerOptions {
 
 /** Texts shorter than this are scanned every time (hashing and bookkeeping would cost more). */
 const CACHE_MIN_CHARS = 512;
-const oneShotHash = (nodeCrypto as { hash?: (alg: string, data: string, enc: 'base64') => string }).hash;
-const digest = (text: string) => (oneShotHash ? oneShotHash('sha256', text, 'base64') : createHash('sha256').update(text).digest('base64'));
+
 
 export class Masker {
   readonly detectors: readonly Detector[];
@@ -70,7 +68,7 @@ export class Masker {
 
   mask(text: string): MaskResult {
     if (this.cacheChars === 0 || text.length < CACHE_MIN_CHARS || text.length > this.cacheChars) return this.maskNow(text);
-    const k = digest(text);
+    const k = hash('sha256', text, 'base64');
     const hit = this.cache.get(k);
     if (hit) {
       this.cache.delete(k); // most recently used last

@@ -194,13 +194,16 @@ const plans = new WeakMap<readonly Detector[], Plan>();
  */
 const MIN_ANCHOR = 2;
 
+/** The start literals a search is anchored on, or null when it is searched everywhere. */
+function anchorsOf(re: RegExp): string[] | null {
+  const lits = literalStarts(re);
+  return lits && lits.every((l) => l.length >= MIN_ANCHOR) ? lits : null;
+}
+
 function planFor(detectors: readonly Detector[]): Plan {
   let p = plans.get(detectors);
   if (p) return p;
-  const starts = detectors.map((d) => {
-    const lits = literalStarts(d.pattern);
-    return lits && lits.every((l) => l.length >= MIN_ANCHOR) ? lits : null;
-  });
+  const starts = detectors.map((d) => anchorsOf(d.pattern));
   const index = new KeywordIndex([...detectors.flatMap((d) => d.keywords), ...starts.flatMap((s) => s ?? [])]);
   const startMask = new Uint8Array(detectors.length * index.size);
   const wanted = new Uint8Array(index.size);
@@ -312,10 +315,6 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
   let f = holdPlans.get(detectors);
   if (f) return f;
   const words = (d: Detector) => [...d.keywords, ...(d.prefixes ?? []).map((p) => p.toLowerCase())];
-  const anchorsOf = (re: RegExp) => {
-    const lits = literalStarts(re);
-    return lits && lits.every((l) => l.length >= MIN_ANCHOR) ? lits : null;
-  };
   const relaxedRes = detectors.map((d) => relaxed(d));
   const relaxedLits = relaxedRes.map(anchorsOf);
   const tailLits = detectors.map((d) => (d.tail ? anchorsOf(d.tail) : null));
