@@ -23,23 +23,23 @@ export function loadSql(): Promise<SqlJsStatic> {
 }
 
 /**
- * Index format 3: bodies in segments, record hashes only in the records themselves
- * (1 kept deflated records inside the index; 2 kept a copy of each hash).
+ * Index format 4: a location may point inside an append's group frame (`sub`).
+ * (1 kept deflated records inside the index; 2 kept a copy of each hash; 3 had no `sub`.)
  */
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
 CREATE TABLE IF NOT EXISTS records (
   seq INTEGER PRIMARY KEY, idk INTEGER NOT NULL, ts INTEGER NOT NULL, user TEXT, editor TEXT, model TEXT,
   endpoint TEXT, decision TEXT, status TEXT, maskings INTEGER,
-  seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL);
+  seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, sub INTEGER);
 CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
 CREATE INDEX IF NOT EXISTS records_idk ON records(idk);
 -- Message bodies and list nodes by SHA-256, keyed by its first 104 bits (two integers:
 -- compact, and collision-free in practice); the frames hold the full hash and the content.
-CREATE TABLE IF NOT EXISTS blobs (k INTEGER NOT NULL, k2 INTEGER NOT NULL, seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, PRIMARY KEY (k, k2)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS lists (k INTEGER NOT NULL, k2 INTEGER NOT NULL, seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, PRIMARY KEY (k, k2)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (k INTEGER NOT NULL, k2 INTEGER NOT NULL, seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, sub INTEGER, PRIMARY KEY (k, k2)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lists (k INTEGER NOT NULL, k2 INTEGER NOT NULL, seg INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, sub INTEGER, PRIMARY KEY (k, k2)) WITHOUT ROWID;
 -- The key filter (bloom.ts) as of the snapshot.
 CREATE TABLE IF NOT EXISTS keyfilter (id INTEGER PRIMARY KEY, bits BLOB NOT NULL);
 -- Contentless: the index only (the text is in the record); keeps memory and snapshots small.
@@ -65,11 +65,23 @@ export function tune(db: Database): void {
   db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
 }
 
-/** Where a frame lives: segment number, offset of its length prefix, sealed length. */
+/**
+ * Where a frame lives: segment number, offset of its length prefix, sealed length; and for
+ * an entry of a group frame (what one append wrote), the entry's offset in the group.
+ */
 export interface Loc {
   seg: number;
   off: number;
   len: number;
+  sub?: number | null;
+}
+
+/** The columns that hold a location, in the order `locAt` reads them. */
+export const LOC_COLUMNS = 'seg, off, len, sub';
+
+/** The location in a result row, from column `i` on (seg, off, len, sub). */
+export function locAt(v: ArrayLike<unknown>, i = 0): Loc {
+  return { seg: v[i] as number, off: v[i + 1] as number, len: v[i + 2] as number, sub: (v[i + 3] as number | null) ?? null };
 }
 
 /** Prepared statements, kept for the life of the database (sql.js ≥ 1.16 export() leaves them valid). */
@@ -123,13 +135,13 @@ export function recordRow(r: AuditRecord, loc: Loc): RecordRow {
   const maskings = r.maskings.reduce((a, m) => a + m.count, 0);
   const t = searchText(r);
   return {
-    cols: [r.seq, idKey(r.id), Date.parse(r.time), r.user, r.client.editor, r.model, r.endpoint, r.decision, r.status, maskings, loc.seg, loc.off, loc.len],
+    cols: [r.seq, idKey(r.id), Date.parse(r.time), r.user, r.client.editor, r.model, r.endpoint, r.decision, r.status, maskings, loc.seg, loc.off, loc.len, loc.sub ?? null],
     fts: [r.seq, t.prompt, t.response, t.tools],
   };
 }
 
 export function insertRow(st: Statements, row: RecordRow): void {
-  st.run('INSERT OR IGNORE INTO records (seq,idk,ts,user,editor,model,endpoint,decision,status,maskings,seg,off,len) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)', row.cols);
+  st.run('INSERT OR IGNORE INTO records (seq,idk,ts,user,editor,model,endpoint,decision,status,maskings,seg,off,len,sub) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)', row.cols);
   st.run('INSERT OR REPLACE INTO records_fts (docid, prompt, response, tools) VALUES (?,?,?,?)', row.fts);
 }
 

@@ -10,11 +10,27 @@ import type { AuditRecord, ExportedRecord } from './record.js';
 
 export type ExportFormat = 'jsonl' | 'har' | 'ocsf';
 
+/** JSONL field order (the README's): records are stored with their keys sorted, exported in this order. */
+export const JSONL_FIELDS = [
+  'v', 'id', 'seq', 'time', 'device', 'user', 'client', 'endpoint', 'method', 'host', 'path', 'plan', 'model', 'prompt', 'context', 'messages',
+  'contextFiles', 'toolsOffered', 'response', 'toolCalls', 'finishReason', 'usage', 'maskings', 'notInspected', 'decision', 'ruleIds', 'approvals',
+  'status', 'httpStatus', 'errors', 'timings', 'headers', 'pace', 'prevHash', 'hash',
+] as const;
+
+/** The record with its fields in JSONL_FIELDS order (any others after them, as they come). */
+function inFieldOrder(r: ExportedRecord): Record<string, unknown> {
+  const src = r as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of JSONL_FIELDS) if (k in src) out[k] = src[k];
+  for (const k of Object.keys(src)) if (!(k in out)) out[k] = src[k];
+  return out;
+}
+
 export function exportRecords(records: Iterable<ExportedRecord>, format: ExportFormat, write: (chunk: string) => void): number {
   let n = 0;
   if (format === 'jsonl') {
     for (const r of records) {
-      write(JSON.stringify(r) + '\n');
+      write(JSON.stringify(inFieldOrder(r)) + '\n');
       n++;
     }
     return n;

@@ -6,18 +6,49 @@ import { hash } from 'node:crypto';
 
 export const GENESIS = '0'.repeat(64);
 
+/**
+ * Canonical JSON: keys sorted (code-unit order) at every level, undefined values left out,
+ * no whitespace. Made by the engine's own serializer: given the sorted list of every key in
+ * the value, JSON.stringify writes each object's keys in that order and skips absent ones.
+ * (A value with a `__proto__` key, a toJSON method or an object that is not plain takes
+ * the plain path: there the list could read an inherited property, or the serializer would
+ * call the method.)
+ */
 export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const keys = new Set<string>();
+  return collectKeys(value, keys) ? JSON.stringify(value, [...keys].sort()) : canonicalPlain(value);
+}
+
+/** Adds every object key in `value` to `keys`; false when the fast path cannot be used. */
+function collectKeys(value: object, keys: Set<string>): boolean {
+  if (Array.isArray(value)) {
+    for (const v of value) if (v !== null && typeof v === 'object' && !collectKeys(v as object, keys)) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  for (const k in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+    if (k === '__proto__') return false;
+    keys.add(k);
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== null && typeof v === 'object' && !collectKeys(v, keys)) return false;
+  }
+  return true;
+}
+
+function canonicalPlain(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ',';
       const v: unknown = value[i];
-      out += v === undefined ? 'null' : canonicalJson(v);
+      out += v === undefined ? 'null' : canonicalPlain(v);
     }
     return out + ']';
   }
-  // Keys in code-unit order (the default sort), undefined values left out.
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
   let out = '{';
@@ -27,7 +58,7 @@ export function canonicalJson(value: unknown): string {
     if (v === undefined) continue;
     if (!first) out += ',';
     first = false;
-    out += JSON.stringify(k) + ':' + canonicalJson(v);
+    out += JSON.stringify(k) + ':' + canonicalPlain(v);
   }
   return out + '}';
 }
@@ -35,6 +66,17 @@ export function canonicalJson(value: unknown): string {
 export function recordHash(prevHash: string, record: Record<string, unknown>): string {
   const { hash: _omit, ...rest } = record;
   return sha256Hex(prevHash + canonicalJson(rest));
+}
+
+/**
+ * Chains a record that has no `hash` yet: its hash, and its JSON with the hash (the
+ * canonical text reused, so the record is serialized once).
+ */
+export function chainRecord(prevHash: string, unsigned: Record<string, unknown>): { hash: string; json: string } {
+  if ('hash' in unsigned) throw new Error('chainRecord takes a record without its hash');
+  const canon = canonicalJson(unsigned);
+  const hash = sha256Hex(prevHash + canon);
+  return { hash, json: canon === '{}' ? `{"hash":"${hash}"}` : `${canon.slice(0, -1)},"hash":"${hash}"}` };
 }
 
 /**

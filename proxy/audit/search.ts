@@ -2,7 +2,7 @@
 import type { Database } from 'sql.js';
 import type { z } from 'zod';
 import { SearchQuerySchema } from '../control/contract.js';
-import type { Loc } from './db.js';
+import { locAt, type Loc } from './db.js';
 import type { AuditRecord } from './record.js';
 
 /** Where search reads from: the index, and the records it points to (the AuditStore). */
@@ -72,12 +72,12 @@ export function search(source: RecordSource, input: SearchQuery): SearchPage {
   const base = `FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''}`;
   const total = Number(db.exec(`SELECT count(*) ${base}`, args)[0]?.values[0]?.[0] ?? 0);
   const pageWhere = q.before !== undefined ? `${where.length ? ' AND' : ' WHERE'} r.seq < ?` : '';
-  const rows = db.exec(`SELECT r.seq, r.seg, r.off, r.len ${base}${pageWhere} ORDER BY r.seq DESC LIMIT ?`, [...args, ...(q.before !== undefined ? [q.before] : []), q.limit]);
+  const rows = db.exec(`SELECT r.seq, r.seg, r.off, r.len, r.sub ${base}${pageWhere} ORDER BY r.seq DESC LIMIT ?`, [...args, ...(q.before !== undefined ? [q.before] : []), q.limit]);
   const items: SearchHit[] = [];
   const found = rows[0]?.values ?? [];
   for (const v of found) {
     try {
-      items.push(hit(source.recordAt({ seg: v[1] as number, off: v[2] as number, len: v[3] as number }, v[0] as number)));
+      items.push(hit(source.recordAt(locAt(v, 1), v[0] as number)));
     } catch {
       // An unreadable record (modified or corrupted) is left out; `witness verify` names it.
     }

@@ -9,6 +9,12 @@
  * once its frames are fsynced; start loads the index and replays the frames written after
  * it, so a kill -9 loses nothing that was acknowledged. Bodies stay on disk and are read by
  * position when asked for: memory and start time follow the index, not the content.
+ *
+ * Frames: B (a message body: SHA-256 || deflated text), L (a list node), R (a record), C (a
+ * record copied forward by pruning), P (a pruning boundary), and G: everything one append
+ * adds (new bodies, list node, record) as entries of one frame, sealed and compressed once.
+ * Before G, an append of six new bodies made eight frames, each with its own zlib and cipher
+ * object; their weak handles were half of every young-generation GC pause.
  */
 import { hostname, userInfo } from 'node:os';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, chmodSync } from 'node:fs';
@@ -21,8 +27,8 @@ import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { checkpointValid, loadDeviceKey, signCheckpoint, type Checkpoint } from './checkpoint.js';
-import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, insertRow, loadSql, recordRow, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
-import { GENESIS, recordHash, sha256Hex } from './hash.js';
+import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, insertRow, loadSql, locAt, LOC_COLUMNS, recordRow, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
+import { chainRecord, GENESIS, recordHash, sha256Hex } from './hash.js';
 import { JournalWriter, readJournal, type JournalEntry } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
 import { RECORD_VERSION, searchText, uuidv7, type AuditRecord, type ExportedRecord, type StoredMessage } from './record.js';
@@ -43,6 +49,8 @@ function compress(data: Buffer | string): Buffer {
 }
 /** Index writes applied per background turn (about 0.1–0.2 ms each). */
 const INDEX_SLICE = 12;
+/** Index writes per transaction of the in-memory index. */
+const INDEX_TXN = 2000;
 /** A segment is closed and a new one started past this size. */
 const SEGMENT_MAX = 64 * 1024 * 1024;
 
@@ -159,10 +167,15 @@ export class AuditStore {
   private readonly pendingLocs = { blobs: new Map<string, Loc>(), lists: new Map<string, Loc>() };
   private indexTimer: NodeJS.Timeout | null = null;
 
+  /** Index writes applied since the open index transaction began (-1: none is open). */
+  private txWrites = -1;
+
   /**
-   * Applies waiting index writes in one transaction: all of them (every read path calls this
-   * first), or at most `limit` (the background path, so no single turn of the event loop
-   * stalls for long).
+   * Applies waiting index writes: all of them (every read path calls this first), or at most
+   * `limit` (the background path, so no single turn of the event loop stalls for long).
+   * They go into one long transaction, committed every INDEX_TXN writes and before a
+   * snapshot. Durability is the journal's job: a commit only moves sql.js's dirty pages and
+   * FTS terms into its in-memory file, and done per slice it was a third of the index's cost.
    */
   syncIndex(limit = Infinity): void {
     if (this.indexTimer) clearTimeout(this.indexTimer);
@@ -170,11 +183,16 @@ export class AuditStore {
     if (this.pendingIndex.length === 0) return;
     const work = this.pendingIndex.length <= limit ? this.pendingIndex : this.pendingIndex.slice(0, limit);
     this.pendingIndex = work === this.pendingIndex ? [] : this.pendingIndex.slice(limit);
-    this.database.exec('BEGIN');
+    if (this.txWrites < 0) {
+      this.st.run('BEGIN', []);
+      this.txWrites = 0;
+    }
     try {
       for (const w of work) w();
-      this.database.exec('COMMIT');
+      this.txWrites += work.length;
+      if (this.txWrites >= INDEX_TXN) this.commitIndex();
     } catch (e) {
+      this.txWrites = -1;
       this.database.exec('ROLLBACK');
       throw e;
     } finally {
@@ -185,6 +203,13 @@ export class AuditStore {
       }
       else this.scheduleIndex(0);
     }
+  }
+
+  /** Commits the open index transaction, if any (sql.js can only export with none open). */
+  private commitIndex() {
+    if (this.txWrites < 0) return;
+    this.txWrites = -1;
+    this.st.run('COMMIT', []);
   }
 
   private queueIndex(work: () => void) {
@@ -322,37 +347,47 @@ export class AuditStore {
     if (this.journal.end >= (this.opts.segmentBytes ?? SEGMENT_MAX)) await this.nextSegment();
     const durables: Promise<void>[] = [];
     const items: StoredMessage[] = [];
-    let record: AuditRecord;
-    {
-      for (const m of i.messages) {
-        const hash = sha256Hex(m.text);
-        items.push({ role: m.role, blob: hash });
-        if (!this.locate('blobs', hash)) {
-          const loc = this.write(frame('B', Buffer.concat([Buffer.from(hash, 'hex'), compress(Buffer.from(m.text, 'utf8'))])), durables);
-          this.place('blobs', hash, loc);
-        }
+    /** What this append adds, written as one group frame (or a lone record frame). */
+    const entries: GroupEntry[] = [];
+    const fresh = new Set<string>();
+    for (const m of i.messages) {
+      const hash = sha256Hex(m.text);
+      items.push({ role: m.role, blob: hash });
+      if (!fresh.has(hash) && !this.locate('blobs', hash)) {
+        fresh.add(hash);
+        entries.push({ type: 'B', body: Buffer.concat([Buffer.from(hash, 'hex'), Buffer.from(m.text, 'utf8')]), table: 'blobs', hash });
       }
-      // The conversation as a content-addressed list: agent mode resends the whole history
-      // each turn, so only the items after the longest already-stored prefix are written.
-      const list = this.storeList(items, durables);
-      const { messages: _m, ...rest } = i;
-      const seq = this.lastSeq + 1;
-      record = {
-        ...rest,
-        v: RECORD_VERSION,
-        id: i.id && /^[0-9a-f-]{36}$/.test(i.id) ? i.id : uuidv7(Date.parse(i.time) || Date.now()),
-        seq,
-        device: this.device,
-        user: this.user,
-        messages: list,
-        prevHash: this.lastHash,
-        hash: '',
-      };
-      record.hash = recordHash(record.prevHash, record as unknown as Record<string, unknown>);
-      const loc = this.write(frame('R', compress(JSON.stringify(record))), durables);
-      const row = recordRow(record, loc);
-      this.queueIndex(() => insertRow(this.st, row));
     }
+    // The conversation as a content-addressed list: agent mode resends the whole history
+    // each turn, so only the items after the longest already-stored prefix are written.
+    const list = this.listFor(items);
+    if (list.node) entries.push({ type: 'L', body: Buffer.from(JSON.stringify(list.node)), table: 'lists', hash: list.node.hash });
+    const unsigned: Omit<AuditRecord, 'hash'> = {
+      ...i,
+      v: RECORD_VERSION,
+      id: i.id && /^[0-9a-f-]{36}$/.test(i.id) ? i.id : uuidv7(Date.parse(i.time) || Date.now()),
+      seq: this.lastSeq + 1,
+      device: this.device,
+      user: this.user,
+      messages: list.hash,
+      prevHash: this.lastHash,
+    };
+    const { hash, json } = chainRecord(unsigned.prevHash, unsigned as unknown as Record<string, unknown>);
+    const record = unsigned as AuditRecord;
+    record.hash = hash;
+    let loc: Loc;
+    if (entries.length === 0) loc = this.write(frame('R', compress(json)), durables);
+    else {
+      entries.push({ type: 'R', body: Buffer.from(json, 'utf8') });
+      const { payload, subs } = groupPayload(entries);
+      const g = this.write(frame('G', compress(payload)), durables);
+      entries.forEach((e, k) => {
+        if (e.table) this.place(e.table, e.hash, { ...g, sub: subs[k]! });
+      });
+      loc = { ...g, sub: subs[subs.length - 1]! };
+    }
+    const row = recordRow(record, loc);
+    this.queueIndex(() => insertRow(this.st, row));
     this.lastSeq = record.seq;
     this.lastHash = record.hash;
     const durable = Promise.all(durables);
@@ -382,29 +417,47 @@ export class AuditStore {
     return (loc.seg === this.current ? this.journal?.inFlight(loc.off) : null) ?? this.segments.read(loc);
   }
 
+  /**
+   * The entry at `loc`, whether a frame of its own or inside a group: its type and plain
+   * body (for B, the 32-byte hash then the text). Throws when unreadable.
+   */
+  private entryAt(loc: Loc): { type: string; body: Buffer } {
+    const f = this.frameAt(loc);
+    const type = String.fromCharCode(f[0]!);
+    if (loc.sub !== null && loc.sub !== undefined) {
+      if (type !== 'G') throw new Error(`the frame at segment ${loc.seg} byte ${loc.off} is not a group`);
+      return groupEntryAt(inflateRawSync(f.subarray(1)), loc.sub);
+    }
+    if (type === 'B') return { type, body: Buffer.concat([f.subarray(1, 33), inflateRawSync(f.subarray(33))]) };
+    return { type, body: type === 'P' ? f.subarray(1) : inflateRawSync(f.subarray(1)) };
+  }
+
   /** The record whose frame is at `loc`; throws when unreadable or not the expected seq. */
   recordAt(loc: Loc, expectSeq?: number): AuditRecord {
-    const f = this.frameAt(loc);
-    if (f[0] !== 0x52 /* R */ && f[0] !== 0x43 /* C */) throw new Error(`the frame at segment ${loc.seg} byte ${loc.off} is not a record`);
-    const r = JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as AuditRecord;
+    const e = this.entryAt(loc);
+    if (e.type !== 'R' && e.type !== 'C') throw new Error(`the frame at segment ${loc.seg} byte ${loc.off} is not a record`);
+    const r = JSON.parse(e.body.toString('utf8')) as AuditRecord;
     if (expectSeq !== undefined && r.seq !== expectSeq) throw new Error(`the frame indexed as seq ${expectSeq} holds seq ${r.seq}`);
     return r;
   }
 
   /** The hash of the record with this seq, read from the record itself (undefined if absent or unreadable). */
   private hashAt(seq: number): string | undefined {
-    const row = this.st.one('SELECT seg, off, len FROM records WHERE seq = ?', [seq]);
+    const row = this.st.one(`SELECT ${LOC_COLUMNS} FROM records WHERE seq = ?`, [seq]);
     if (!row) return undefined;
     try {
-      return this.recordAt({ seg: row[0] as number, off: row[1] as number, len: row[2] as number }, seq).hash;
+      return this.recordAt(locAt(row), seq).hash;
     } catch {
       return undefined;
     }
   }
 
-  /** Stores the message list as prefix-chained nodes; returns the list's hash. */
-  private storeList(items: StoredMessage[], durables: Promise<void>[]): string | null {
-    if (items.length === 0) return null;
+  /**
+   * The message list as prefix-chained nodes: its hash, and the node to write for the items
+   * after the longest prefix already stored (none when the whole list is known).
+   */
+  private listFor(items: StoredMessage[]): { hash: string | null; node: ListNode | null } {
+    if (items.length === 0) return { hash: null, node: null };
     const prefix: string[] = [];
     let h = '';
     for (const it of items) prefix.push((h = sha256Hex(`${h}|${it.role}|${it.blob}`)));
@@ -416,10 +469,8 @@ export class AuditStore {
       }
     }
     const top = prefix[prefix.length - 1]!;
-    if (known === prefix.length - 1) return top;
-    const node: ListNode = { hash: top, parent: known >= 0 ? prefix[known]! : null, items: items.slice(known + 1) };
-    this.place('lists', top, this.write(frame('L', compress(JSON.stringify(node))), durables));
-    return top;
+    if (known === prefix.length - 1) return { hash: top, node: null };
+    return { hash: top, node: { hash: top, parent: known >= 0 ? prefix[known]! : null, items: items.slice(known + 1) } };
   }
 
   /** Where the body or list node with this hash is stored, or null. */
@@ -428,22 +479,26 @@ export class AuditStore {
     if (pending) return pending;
     const keys = hashKeys(hash);
     if (!this.keyFilter().mightHave(table, keys[0], keys[1])) return null;
-    const row = this.st.one(`SELECT seg, off, len FROM ${table} WHERE k = ? AND k2 = ?`, keys);
-    return row ? { seg: row[0] as number, off: row[1] as number, len: row[2] as number } : null;
+    const row = this.st.one(`SELECT ${LOC_COLUMNS} FROM ${table} WHERE k = ? AND k2 = ?`, keys);
+    return row ? locAt(row) : null;
   }
 
   /** Indexes a body or list node: at once while replaying, batched on the append path. */
   private place(table: 'blobs' | 'lists', hash: string, loc: Loc, now = false) {
-    if (this.filter) {
-      const [k, k2] = hashKeys(hash);
-      this.filter.add(table, k, k2);
-    }
+    const [k, k2] = hashKeys(hash);
+    this.filter?.add(table, k, k2);
     if (!now) {
-      this.pendingLocs[table].set(hash, loc);
-      this.queueIndex(() => this.place(table, hash, loc, true));
+      // Found here until its row is in the index (under steady load the queue is never
+      // empty, so each entry goes as its write is applied, not when the queue drains).
+      const pending = this.pendingLocs[table];
+      pending.set(hash, loc);
+      this.queueIndex(() => {
+        this.place(table, hash, loc, true);
+        pending.delete(hash);
+      });
       return;
     }
-    this.st.run(`INSERT OR IGNORE INTO ${table} (k, k2, seg, off, len) VALUES (?, ?, ?, ?, ?)`, [...hashKeys(hash), loc.seg, loc.off, loc.len]);
+    this.st.run(`INSERT OR IGNORE INTO ${table} (k, k2, seg, off, len, sub) VALUES (?, ?, ?, ?, ?, ?)`, [k, k2, loc.seg, loc.off, loc.len, loc.sub ?? null]);
   }
 
   /** A list node read back from its frame (null when absent, unreadable or not that node). */
@@ -451,9 +506,9 @@ export class AuditStore {
     const loc = this.locate('lists', hash);
     if (!loc) return null;
     try {
-      const f = this.frameAt(loc);
-      if (f[0] !== 0x4c /* L */) return null;
-      const node = JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as ListNode;
+      const e = this.entryAt(loc);
+      if (e.type !== 'L') return null;
+      const node = JSON.parse(e.body.toString('utf8')) as ListNode;
       return node.hash === hash ? node : null;
     } catch {
       return null;
@@ -489,6 +544,7 @@ export class AuditStore {
       this.indexFailed(e as Error);
     }
     if (!this.journal || this.indexBroken) return;
+    this.commitIndex();
     await this.journal.flush();
     setMeta(this.database, 'head', JSON.stringify(this.head));
     setMeta(this.database, 'replayFrom', JSON.stringify({ seg: this.current, off: this.journal.end }));
@@ -535,10 +591,10 @@ export class AuditStore {
   /** Record by id, with message texts resolved (null if absent or unreadable). */
   get(id: string): ExportedRecord | null {
     this.syncIndex();
-    const rows = this.database.exec('SELECT seq, seg, off, len FROM records WHERE idk = ?', [idKey(id)])[0]?.values ?? [];
+    const rows = this.database.exec(`SELECT seq, ${LOC_COLUMNS} FROM records WHERE idk = ?`, [idKey(id)])[0]?.values ?? [];
     for (const row of rows) {
       try {
-        const r = this.recordAt({ seg: row[1] as number, off: row[2] as number, len: row[3] as number }, row[0] as number);
+        const r = this.recordAt(locAt(row, 1), row[0] as number);
         if (r.id === id) return this.resolve(r);
       } catch (e) {
         this.unreadable(row[0] as number, e as Error);
@@ -556,9 +612,9 @@ export class AuditStore {
     const loc = this.locate('blobs', hash);
     if (!loc) return null;
     try {
-      const f = this.frameAt(loc);
-      if (f[0] !== 0x42 /* B */ || f.subarray(1, 33).toString('hex') !== hash) return null;
-      return inflateRawSync(f.subarray(33)).toString('utf8');
+      const e = this.entryAt(loc);
+      if (e.type !== 'B' || e.body.subarray(0, 32).toString('hex') !== hash) return null;
+      return e.body.toString('utf8', 32);
     } catch {
       return null;
     }
@@ -567,12 +623,12 @@ export class AuditStore {
   /** Index rows in seq order, optionally within a time range. */
   private *rows(range: { since?: number; until?: number } = {}): Generator<{ seq: number; loc: Loc }> {
     this.syncIndex();
-    const stmt = this.database.prepare('SELECT seq, seg, off, len FROM records WHERE ts >= ? AND ts <= ? ORDER BY seq');
+    const stmt = this.database.prepare(`SELECT seq, ${LOC_COLUMNS} FROM records WHERE ts >= ? AND ts <= ? ORDER BY seq`);
     stmt.bind([range.since ?? 0, range.until ?? Number.MAX_SAFE_INTEGER]);
     try {
       while (stmt.step()) {
         const v = stmt.get();
-        yield { seq: v[0] as number, loc: { seg: v[1] as number, off: v[2] as number, len: v[3] as number } };
+        yield { seq: v[0] as number, loc: locAt(v, 1) };
       }
     } finally {
       stmt.free();
@@ -661,19 +717,30 @@ export class AuditStore {
     return { removed, upTo };
   }
 
-  /** Re-writes what is still live in segment `n` into the current one, and re-points the index. */
+  /**
+   * Re-writes what is still live in segment `n` into the current one, and re-points the
+   * index. An entry of a group frame is written as a frame of its own.
+   */
   private copyForward(n: number, durables: Promise<void>[]) {
-    const records = this.database.exec('SELECT seq, off, len FROM records WHERE seg = ?', [n])[0]?.values ?? [];
-    for (const [seq, off, len] of records) {
-      const f = this.segments.read({ seg: n, off: off as number, len: len as number });
-      const loc = this.write(frame('C', f.subarray(1)), durables);
-      this.st.run('UPDATE records SET seg = ?, off = ?, len = ? WHERE seq = ?', [loc.seg, loc.off, loc.len, seq as number]);
+    const records = this.database.exec(`SELECT seq, ${LOC_COLUMNS} FROM records WHERE seg = ?`, [n])[0]?.values ?? [];
+    for (const v of records) {
+      const from = locAt(v, 1);
+      const body = from.sub === null ? this.segments.read(from).subarray(1) : compress(this.entryAt(from).body);
+      const loc = this.write(frame('C', body), durables);
+      this.st.run('UPDATE records SET seg = ?, off = ?, len = ?, sub = NULL WHERE seq = ?', [loc.seg, loc.off, loc.len, v[0] as number]);
     }
     for (const table of ['blobs', 'lists'] as const) {
-      const rows = this.database.exec(`SELECT k, k2, off, len FROM ${table} WHERE seg = ?`, [n])[0]?.values ?? [];
-      for (const [k, k2, off, len] of rows) {
-        const loc = this.write(this.segments.read({ seg: n, off: off as number, len: len as number }), durables);
-        this.st.run(`UPDATE ${table} SET seg = ?, off = ?, len = ? WHERE k = ? AND k2 = ?`, [loc.seg, loc.off, loc.len, k as number, k2 as number]);
+      const rows = this.database.exec(`SELECT k, k2, ${LOC_COLUMNS} FROM ${table} WHERE seg = ?`, [n])[0]?.values ?? [];
+      for (const v of rows) {
+        const from = locAt(v, 2);
+        let copy: Buffer;
+        if (from.sub === null) copy = this.segments.read(from);
+        else {
+          const { type, body } = this.entryAt(from);
+          copy = type === 'B' ? frame('B', Buffer.concat([body.subarray(0, 32), compress(body.subarray(32))])) : frame('L', compress(body));
+        }
+        const loc = this.write(copy, durables);
+        this.st.run(`UPDATE ${table} SET seg = ?, off = ?, len = ?, sub = NULL WHERE k = ? AND k2 = ?`, [loc.seg, loc.off, loc.len, v[0] as number, v[1] as number]);
       }
     }
   }
@@ -796,6 +863,34 @@ export class AuditStore {
     }
   }
 
+  /** Indexes one replayed entry (`body` is plain; for B only its first 32 bytes, the hash, are read). */
+  private replayEntry(type: string, body: Buffer, loc: Loc) {
+    if (type === 'B') this.place('blobs', body.subarray(0, 32).toString('hex'), loc, true);
+    else if (type === 'L') this.place('lists', (JSON.parse(body.toString('utf8')) as ListNode).hash, loc, true);
+    else if (type === 'P') {
+      const boundary = JSON.parse(body.toString('utf8')) as { seq: number; hash: string };
+      if (boundary.seq > this.pruned.seq) {
+        setMeta(this.database, 'pruned', JSON.stringify(boundary));
+        this.database.run('DELETE FROM records WHERE seq <= ?', [boundary.seq]);
+      }
+    } else if (type === 'R' || type === 'C') {
+      // R: a record as appended, in chain order. C: a record copied forward by pruning.
+      const r = JSON.parse(body.toString('utf8')) as AuditRecord;
+      if (type === 'R') {
+        const expected = this.prevRecordSeq === null ? r.seq : this.prevRecordSeq + 1;
+        if (r.seq !== expected) this.issues.push({ where: 'journal', seq: Math.min(r.seq, expected), message: `journal order broken: expected seq ${expected}, found ${r.seq}` });
+        this.prevRecordSeq = r.seq;
+      }
+      if (r.seq <= this.lastSeq && this.st.one('SELECT 1 FROM records WHERE seq = ?', [r.seq])) return; // already indexed
+      if (r.seq <= this.pruned.seq) return; // removed by retention
+      insertRecord(this.st, r, loc);
+      if (r.seq > this.lastSeq) {
+        this.lastSeq = r.seq;
+        this.lastHash = r.hash;
+      }
+    } else throw new Error(`unknown frame type ${type}`);
+  }
+
   /** Brings the index up to date with frames of segment `n` (in file order). */
   private replay(n: number, entries: JournalEntry[], log: Logger, lastSegment: boolean) {
     this.database.exec('BEGIN');
@@ -810,35 +905,17 @@ export class AuditStore {
         continue;
       }
       const f = e.frame;
-      const loc = { seg: n, off: e.offset, len: e.length };
+      const loc: Loc = { seg: n, off: e.offset, len: e.length, sub: null };
       const type = String.fromCharCode(f[0]!);
       try {
-        if (type === 'B') {
-          this.place('blobs', f.subarray(1, 33).toString('hex'), loc, true);
-        } else if (type === 'L') {
-          this.place('lists', (JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as ListNode).hash, loc, true);
-        } else if (type === 'P') {
-          const boundary = JSON.parse(f.subarray(1).toString('utf8')) as { seq: number; hash: string };
-          if (boundary.seq > this.pruned.seq) {
-            setMeta(this.database, 'pruned', JSON.stringify(boundary));
-            this.database.run('DELETE FROM records WHERE seq <= ?', [boundary.seq]);
+        if (type === 'G') {
+          const payload = inflateRawSync(f.subarray(1));
+          for (const sub of groupOffsets(payload)) {
+            const entry = groupEntryAt(payload, sub);
+            this.replayEntry(entry.type, entry.body, { ...loc, sub });
           }
-        } else if (type === 'R' || type === 'C') {
-          // R: a record as appended, in chain order. C: a record copied forward by pruning.
-          const r = JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as AuditRecord;
-          if (type === 'R') {
-            const expected = this.prevRecordSeq === null ? r.seq : this.prevRecordSeq + 1;
-            if (r.seq !== expected) this.issues.push({ where: 'journal', seq: Math.min(r.seq, expected), message: `journal order broken: expected seq ${expected}, found ${r.seq}` });
-            this.prevRecordSeq = r.seq;
-          }
-          if (r.seq <= this.lastSeq && this.st.one('SELECT 1 FROM records WHERE seq = ?', [r.seq])) continue; // already indexed
-          if (r.seq <= this.pruned.seq) continue; // removed by retention
-          insertRecord(this.st, r, loc);
-          if (r.seq > this.lastSeq) {
-            this.lastSeq = r.seq;
-            this.lastHash = r.hash;
-          }
-        } else throw new Error(`unknown frame type ${type}`);
+        } else if (type === 'B') this.replayEntry(type, f.subarray(1, 33), loc);
+        else this.replayEntry(type, type === 'P' ? f.subarray(1) : inflateRawSync(f.subarray(1)), loc);
       } catch (err) {
         this.issues.push({ where: 'journal', seq: this.lastSeq + 1, message: `a journal frame could not be read: ${(err as Error).message}` });
       }
@@ -878,8 +955,45 @@ async function migrateV1(dir: string, key: Buffer, SQL: SqlJsStatic, segments: S
   log.info('audit store converted to segments; the old files were kept aside', { dir, stamp });
 }
 
-function frame(type: 'B' | 'L' | 'R' | 'C' | 'P', body: Buffer): Buffer {
+function frame(type: 'B' | 'L' | 'R' | 'C' | 'P' | 'G', body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(type), body]);
+}
+
+/** An entry of a group frame: a body, list node or record, and for the first two the index row it gets. */
+type GroupEntry = { type: 'B' | 'L' | 'R'; body: Buffer } & ({ table: 'blobs' | 'lists'; hash: string } | { table?: undefined });
+
+/** A group's plain payload: per entry, its type (1 byte), body length (u32 BE) and body; and where each entry starts. */
+function groupPayload(entries: GroupEntry[]): { payload: Buffer; subs: number[] } {
+  const parts: Buffer[] = [];
+  const subs: number[] = [];
+  let at = 0;
+  for (const e of entries) {
+    const head = Buffer.allocUnsafe(5);
+    head[0] = e.type.charCodeAt(0);
+    head.writeUInt32BE(e.body.length, 1);
+    parts.push(head, e.body);
+    subs.push(at);
+    at += 5 + e.body.length;
+  }
+  return { payload: Buffer.concat(parts, at), subs };
+}
+
+/** The entry of a group payload that starts at `sub`. */
+function groupEntryAt(payload: Buffer, sub: number): { type: string; body: Buffer } {
+  if (sub < 0 || sub + 5 > payload.length) throw new Error(`no group entry at ${sub}`);
+  const end = sub + 5 + payload.readUInt32BE(sub + 1);
+  if (end > payload.length) throw new Error(`the group entry at ${sub} runs past the group`);
+  return { type: String.fromCharCode(payload[sub]!), body: payload.subarray(sub + 5, end) };
+}
+
+/** Where each entry of a group payload starts. */
+function groupOffsets(payload: Buffer): number[] {
+  const out: number[] = [];
+  for (let at = 0; at < payload.length; at = at + 5 + payload.readUInt32BE(at + 1)) {
+    if (at + 5 > payload.length) throw new Error('a group ends inside an entry header');
+    out.push(at);
+  }
+  return out;
 }
 
 function fsyncDir(dir: string) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditStore, exportRecords, passphraseKeyProvider, search, toOcsf } from '../../proxy/audit/index.js';
+import { JSONL_FIELDS } from '../../proxy/audit/export.js';
 import { AuditRecordSchema } from '../../proxy/control/index.js';
 import { seal } from '../../proxy/audit/aead.js';
 import { defaultKeyProvider } from '../../proxy/audit/index.js';
@@ -144,6 +145,47 @@ describe('audit store', () => {
     await again.close();
   });
 
+  describe('group frames (one frame per append)', () => {
+    it("an append's new bodies, list node and record go out as one frame; a body repeated within it is stored once", async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir, compactEvery: 1000 });
+      const messages = [
+        { role: 'system', text: 'You are an AI programming assistant.' },
+        { role: 'user', text: 'same words twice' },
+        { role: 'user', text: 'same words twice' },
+      ];
+      const r1 = await s.append(interaction({ messages }));
+      expect(frames(segment1(dataDir))).toHaveLength(1);
+      expect(s.db.exec('SELECT count(*) FROM blobs')[0]!.values[0]![0]).toBe(2);
+      // Nothing new but the record: a record frame of its own.
+      await s.append(interaction({ messages }));
+      expect(frames(segment1(dataDir))).toHaveLength(2);
+      expect(s.get(r1.id)!.messages).toEqual(messages);
+      // A crash (no close, no snapshot): the index is rebuilt from the frames, entries included.
+      const again = await AuditStore.open({ dataDir, readOnly: true });
+      expect(again.verify()).toMatchObject({ ok: true, records: 2 });
+      expect(again.get(r1.id)!.messages).toEqual(messages);
+      expect(search(again, { q: `"${r1.prompt}"` }).total).toBe(1);
+    });
+
+    it('a flipped byte in a group frame names that seq; the records around it stay readable', async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir, compactEvery: 1000 });
+      for (let i = 0; i < 4; i++) await s.append(interaction({ messages: [{ role: 'user', text: `body of turn ${i}` }] }));
+      const file = segment1(dataDir);
+      const b = readFileSync(file);
+      const [off, len] = frames(file)[2]!; // seq 3's group
+      b[off + Math.floor(len / 2)] = b[off + Math.floor(len / 2)]! ^ 0x01;
+      writeFileSync(file, b);
+      const again = await AuditStore.open({ dataDir, readOnly: true });
+      expect(again.issues[0]!.message).toMatch(/failed authentication/);
+      expect(again.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
+      const seqs = [...again.iterate()].map((r) => r.seq);
+      expect(seqs).toEqual([1, 2, 4]);
+      expect(again.resolve([...again.iterate()][2]!).messages.map((m) => m.text)).toEqual(['body of turn 3']);
+    });
+  });
+
   describe('tampering', () => {
     async function storeWith(n: number) {
       const dataDir = fresh();
@@ -245,8 +287,8 @@ describe('audit store', () => {
       for (let i = 0; i < 4; i++) await s.append(interaction());
       // Someone with the data key writes an edited copy of seq 3 as a valid frame and points the index at it.
       const key = await loadDataKey(join(dataDir, 'store'), defaultKeyProvider(join(dataDir, 'store')));
-      const [loc] = s.db.exec('SELECT seg, off, len FROM records WHERE seq = 3')[0]!.values as number[][];
-      const edited = s.recordAt({ seg: loc![0]!, off: loc![1]!, len: loc![2]! });
+      const [loc] = s.db.exec('SELECT seg, off, len, sub FROM records WHERE seq = 3')[0]!.values as number[][];
+      const edited = s.recordAt({ seg: loc![0]!, off: loc![1]!, len: loc![2]!, sub: loc![3]! });
       edited.prompt = 'innocent question';
       const file = segment1(dataDir);
       const b = readFileSync(file);
@@ -254,7 +296,7 @@ describe('audit store', () => {
       const len = Buffer.alloc(4);
       len.writeUInt32BE(sealed.length);
       writeFileSync(file, Buffer.concat([b, len, sealed]));
-      s.db.run('UPDATE records SET off = ?, len = ? WHERE seq = 3', [b.length, sealed.length]);
+      s.db.run('UPDATE records SET off = ?, len = ?, sub = NULL WHERE seq = 3', [b.length, sealed.length]);
       expect(s.recordAt({ seg: 1, off: b.length, len: sealed.length }).prompt).toBe('innocent question');
       expect(s.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
     });
@@ -448,6 +490,11 @@ describe('audit store', () => {
       expect(lines).toHaveLength(2);
       expect(lines[1]).toEqual(AuditRecordSchema.parse(s.get(lines[1]!.id)));
       expect(lines[1]!.toolCalls[0]!.name).toBe('run_in_terminal');
+      // Fields come in the documented order (records are stored with sorted keys).
+      const keys = Object.keys(JSON.parse(collect(s, 'jsonl').split('\n')[0]!) as object);
+      expect(keys.slice(0, 4)).toEqual(['v', 'id', 'seq', 'time']);
+      expect(keys.slice(-2)).toEqual(['prevHash', 'hash']);
+      expect(keys).toEqual(JSONL_FIELDS.filter((k) => keys.includes(k)));
     });
 
     it('HAR validates against the HAR 1.2 schema', async () => {

@@ -27,6 +27,19 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('takes the plain path where the serializer would differ: __proto__ keys, toJSON, non-plain objects', () => {
+    const withProto = JSON.parse('{"b":{"__proto__":{"x":1},"a":2},"c":{"a":1}}') as unknown;
+    expect(canonicalJson(withProto)).toBe(reference(withProto));
+    const withDate = { when: new Date(0), a: 1 };
+    expect(canonicalJson(withDate)).toBe(reference(withDate));
+    class Box {
+      constructor(readonly w: number) {}
+    }
+    Object.defineProperty(Box.prototype, 'h', { value: 3, enumerable: true });
+    const boxes = { a: new Box(1), b: { h: 9, w: 2 } };
+    expect(canonicalJson(boxes)).toBe(reference(boxes));
+  });
+
   it('sorts keys and drops undefined values', () => {
     expect(canonicalJson({ b: 1, a: [undefined, { d: undefined, c: 'x' }], é: true, Z: null })).toBe('{"Z":null,"a":[null,{"c":"x"}],"b":1,"é":true}');
   });
