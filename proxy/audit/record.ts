@@ -29,9 +29,21 @@ export interface ExportedRecord extends Omit<AuditRecord, 'messages'> {
   messages: Array<{ role: string; text: string }>;
 }
 
+/** Random bytes drawn from a pool: each randomBytes() call leaves a native object for the GC. */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function random16(): Buffer {
+  if (poolAt + 16 > pool.length) {
+    pool = randomBytes(16 * 256);
+    poolAt = 0;
+  }
+  poolAt += 16;
+  return pool.subarray(poolAt - 16, poolAt);
+}
+
 /** UUIDv7: 48-bit millisecond timestamp, then random bits (time-ordered ids). */
 export function uuidv7(nowMs = Date.now()): string {
-  const b = randomBytes(16);
+  const b = Buffer.from(random16());
   b.writeUIntBE(Math.floor(nowMs), 0, 6);
   b[6] = (b[6]! & 0x0f) | 0x70;
   b[8] = (b[8]! & 0x3f) | 0x80;
