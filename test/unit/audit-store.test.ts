@@ -38,12 +38,13 @@ function allFileBytes(dir: string): Buffer {
 /** The first segment of a store (where everything goes until it is 64 MB). */
 const segment1 = (dataDir: string) => join(dataDir, 'store', 'segments', '00000001.wseg');
 
-/** Journal frames as [offset, length] pairs (after the 22-byte header). */
+/** Journal frames as [offset, length] pairs (after the 22-byte header, up to the zeros written ahead). */
 function frames(file: string): Array<[number, number]> {
   const b = readFileSync(file);
   const out: Array<[number, number]> = [];
   for (let p = 22; p + 4 <= b.length; ) {
     const len = b.readUInt32BE(p);
+    if (len === 0) break;
     out.push([p, 4 + len]);
     p += 4 + len;
   }
@@ -130,11 +131,14 @@ describe('audit store', () => {
     const dataDir = fresh();
     const s = await AuditStore.open({ dataDir, compactEvery: 1000 });
     for (let i = 0; i < 3; i++) await s.append(interaction());
-    // Simulate a crash: no close(); half a frame at the end of the journal.
+    // Simulate a crash: no close(); half a frame written after the last one (where the
+    // next write goes, into the zeros written ahead).
     const journal = segment1(dataDir);
     const b = readFileSync(journal);
     const [off, len] = frames(journal).pop()!;
-    writeFileSync(journal, Buffer.concat([b, b.subarray(off, off + Math.floor(len / 2))]));
+    expect(b.length).toBeGreaterThan(off + len + len); // the zeros are there
+    b.set(b.subarray(off, off + Math.floor(len / 2)), off + len);
+    writeFileSync(journal, b);
     const warnings: string[] = [];
     const again = await AuditStore.open({ dataDir, log: { warn: (m: string) => warnings.push(m), info() {}, error() {}, debug() {}, child() { return this; } } as never });
     expect(warnings.join()).toMatch(/torn frame/);
@@ -143,6 +147,43 @@ describe('audit store', () => {
     const r = await again.append(interaction());
     expect(r.seq).toBe(4);
     await again.close();
+  });
+
+  describe('zeros written ahead of the frames', () => {
+    it('are there while open, are read past (even by a reader while the writer is live), and are cut off at close', async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir, compactEvery: 1000 });
+      for (let i = 0; i < 5; i++) await s.append(interaction({ messages: [] }));
+      const file = segment1(dataDir);
+      const [off, len] = frames(file).pop()!;
+      expect(statSync(file).size).toBeGreaterThan(off + len);
+      const reader = await AuditStore.open({ dataDir, readOnly: true });
+      expect(reader.issues).toEqual([]);
+      expect(reader.verify()).toMatchObject({ ok: true, records: 5 });
+      await s.close();
+      expect(statSync(file).size).toBe(off + len);
+    });
+
+    it('a last frame that itself ends in zero bytes is kept whole after a crash', async () => {
+      const dataDir = fresh();
+      const s = await AuditStore.open({ dataDir, compactEvery: 100_000 });
+      const file = segment1(dataDir);
+      // The GCM tag is random: about one frame in 256 ends in a zero byte.
+      let n = 0;
+      for (;;) {
+        await s.append(interaction({ messages: [] }));
+        n++;
+        const [off, len] = frames(file).pop()!;
+        if (readFileSync(file)[off + len - 1] === 0) break;
+        expect(n).toBeLessThan(5000);
+      }
+      // No close (a crash): the file still ends in the zeros written ahead.
+      const again = await AuditStore.open({ dataDir });
+      expect(again.issues).toEqual([]);
+      expect(again.verify()).toMatchObject({ ok: true, records: n });
+      expect((await again.append(interaction())).seq).toBe(n + 1);
+      await again.close();
+    });
   });
 
   describe('group frames (one frame per append)', () => {
@@ -341,10 +382,10 @@ describe('audit store', () => {
       await s.append(interaction({ messages: [...history], prompt: `turn ${turn}`, response: assistant.text }));
     }
     const uniqueBytes = [...unique].reduce((a, t) => a + Buffer.byteLength(t), 0);
+    expect(s.get([...s.iterate()][29]!.id)!.messages).toHaveLength(base.length + 60);
+    await s.close(); // cuts off the zeros written ahead
     const stored = statSync(segment1(dataDir)).size;
     expect(stored / uniqueBytes, `stored ${stored} B for ${uniqueBytes} B of unique content`).toBeLessThanOrEqual(1.3);
-    expect(s.get([...s.iterate()][29]!.id)!.messages).toHaveLength(base.length + 60);
-    await s.close();
   });
 
   describe('retention', () => {
