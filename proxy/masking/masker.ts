@@ -3,7 +3,7 @@
  * the hex is a keyed hash (HMAC-SHA-256 with a per-install key) of the secret. The same
  * secret gets the same placeholder across records; the secret cannot be recovered.
  */
-import { createHmac, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Detector } from './detector.js';
 import { ALL_DETECTORS } from './detectors/index.js';
 import { prefilterFor, scan, type Finding } from './scan.js';
@@ -37,15 +37,39 @@ export class Masker {
   private cached = 0;
   private readonly cacheChars: number;
 
+  /** The key padded to SHA-256's 64-byte block, XOR 0x36 and XOR 0x5c (HMAC's inner and outer keys). */
+  private readonly ipad: Buffer;
+  private readonly opad: Buffer;
+
   constructor(opts: MaskerOptions) {
     this.key = opts.key;
+    const block = Buffer.alloc(64);
+    (this.key.length > 64 ? hash('sha256', this.key, 'buffer') : this.key).copy(block);
+    this.ipad = Buffer.from(block.map((b) => b ^ 0x36));
+    this.opad = Buffer.from(block.map((b) => b ^ 0x5c));
     this.detectors = opts.detectors ?? ALL_DETECTORS;
     this.cacheChars = opts.cacheChars ?? 8 * 1024 * 1024;
   }
 
   placeholder(type: string, secret: string): string {
-    const h = createHmac('sha256', this.key).update(secret).digest('hex').slice(0, 4);
-    return `[MASKED:${type}:${h}]`;
+    return `[MASKED:${type}:${this.tag(secret)}]`;
+  }
+
+  /**
+   * HMAC-SHA-256(key, secret), first 4 hex digits. Computed from its definition with two
+   * one-shot hashes over the padded key (RFC 2104): createHmac makes a native object per
+   * call, which cost a tenth of the masker's time on the shared corpus. A test holds the
+   * two equal.
+   */
+  private tag(secret: string): string {
+    const data = Buffer.from(secret, 'utf8');
+    const inner = Buffer.allocUnsafe(64 + data.length);
+    this.ipad.copy(inner, 0);
+    data.copy(inner, 64);
+    const outer = Buffer.allocUnsafe(64 + 32);
+    this.opad.copy(outer, 0);
+    hash('sha256', inner, 'buffer').copy(outer, 64);
+    return hash('sha256', outer, 'hex').slice(0, 4);
   }
 
   /**

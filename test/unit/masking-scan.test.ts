@@ -156,3 +156,21 @@ describe('the masker remembers recent long texts', () => {
     expect(m.cachedChars).toBeGreaterThan(0);
   });
 });
+
+describe('placeholder tags', () => {
+  it('are HMAC-SHA-256 of the secret (first 4 hex digits), for any secret and key length', async () => {
+    const { createHmac, randomBytes } = await import('node:crypto');
+    const { Masker } = await import('../../proxy/masking/index.js');
+    for (const keyLength of [32, 64, 65, 100]) {
+      const key = randomBytes(keyLength);
+      const m = new Masker({ key });
+      fc.assert(
+        fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (secret) => {
+          const expected = createHmac('sha256', key).update(secret).digest('hex').slice(0, 4);
+          expect(m.placeholder('github-pat', secret)).toBe(`[MASKED:github-pat:${expected}]`);
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+});
