@@ -278,7 +278,13 @@ export class AuditStore {
     if (existsSync(snapFile)) {
       try {
         db = new SQL.Database(readSnapshot(snapFile, key));
-        const format = getMeta(db, 'format');
+        let format = getMeta(db, 'format');
+        if (format === '3') {
+          // Format 3 lacks only `sub`, and every location in it is a frame of its own (NULL).
+          db.exec('ALTER TABLE records ADD COLUMN sub INTEGER; ALTER TABLE blobs ADD COLUMN sub INTEGER; ALTER TABLE lists ADD COLUMN sub INTEGER;');
+          setMeta(db, 'format', String(INDEX_FORMAT));
+          format = String(INDEX_FORMAT);
+        }
         if (format !== String(INDEX_FORMAT)) {
           // An index from another version (authentic, just laid out differently): rebuild it.
           log.info('audit index snapshot has another format; rebuilding the index from the segments', { format, expected: INDEX_FORMAT });

@@ -511,6 +511,25 @@ describe('audit store', () => {
     await again.close();
   });
 
+  it('an index snapshot of format 3 (no entry offsets) is brought up to date in place, without a rebuild', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir });
+    for (let i = 0; i < 3; i++) await s.append(interaction({ messages: [] }));
+    s.db.exec("ALTER TABLE records DROP COLUMN sub; ALTER TABLE blobs DROP COLUMN sub; ALTER TABLE lists DROP COLUMN sub; UPDATE meta SET v = '3' WHERE k = 'format'");
+    await s.close();
+    const info: string[] = [];
+    const log = { warn() {}, info: (m: string) => info.push(m), error() {}, debug() {}, child() { return this; } } as never;
+    const reader = await AuditStore.open({ dataDir, readOnly: true, log });
+    expect(info.join()).not.toMatch(/rebuilding/);
+    expect(reader.verify()).toMatchObject({ ok: true, records: 3 });
+    const again = await AuditStore.open({ dataDir, log });
+    const r = await again.append(interaction({ messages: [{ role: 'user', text: 'in a group frame' }] }));
+    expect(again.get(r.id)!.messages.map((m) => m.text)).toEqual(['in a group frame']);
+    expect(again.verify()).toMatchObject({ ok: true, records: 4 });
+    await again.close();
+    expect(info.join()).not.toMatch(/rebuilding/);
+  });
+
   describe('exports', () => {
     async function populated() {
       const dataDir = fresh();
