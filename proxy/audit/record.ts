@@ -3,7 +3,7 @@
  * Message bodies are stored content-addressed (`messages[].blob` = SHA-256 of the text);
  * the record hash covers those hashes, so it covers the text too.
  */
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from './aead.js';
 import type { Interaction } from '../control/index.js';
 
 export const RECORD_VERSION = 1;
@@ -29,21 +29,9 @@ export interface ExportedRecord extends Omit<AuditRecord, 'messages'> {
   messages: Array<{ role: string; text: string }>;
 }
 
-/** Random bytes drawn from a pool: each randomBytes() call leaves a native object for the GC. */
-let pool = Buffer.alloc(0);
-let poolAt = 0;
-function random16(): Buffer {
-  if (poolAt + 16 > pool.length) {
-    pool = randomBytes(16 * 256);
-    poolAt = 0;
-  }
-  poolAt += 16;
-  return pool.subarray(poolAt - 16, poolAt);
-}
-
 /** UUIDv7: 48-bit millisecond timestamp, then random bits (time-ordered ids). */
 export function uuidv7(nowMs = Date.now()): string {
-  const b = Buffer.from(random16());
+  const b = pooledRandomBytes(16);
   b.writeUIntBE(Math.floor(nowMs), 0, 6);
   b[6] = (b[6]! & 0x0f) | 0x70;
   b[8] = (b[8]! & 0x3f) | 0x80;

@@ -28,10 +28,8 @@ export interface MaskerOptions {
 /** Texts shorter than this are scanned every time (hashing and bookkeeping would cost more). */
 const CACHE_MIN_CHARS = 512;
 
-
 export class Masker {
   readonly detectors: readonly Detector[];
-  private readonly key: Buffer;
   /** Recent results by the SHA-256 of their input, oldest first (an LRU bounded in characters). */
   private readonly cache = new Map<string, { text: string; findings: Finding[]; size: number }>();
   private cached = 0;
@@ -42,9 +40,8 @@ export class Masker {
   private readonly opad: Buffer;
 
   constructor(opts: MaskerOptions) {
-    this.key = opts.key;
     const block = Buffer.alloc(64);
-    (this.key.length > 64 ? hash('sha256', this.key, 'buffer') : this.key).copy(block);
+    (opts.key.length > 64 ? hash('sha256', opts.key, 'buffer') : opts.key).copy(block);
     this.ipad = Buffer.from(block.map((b) => b ^ 0x36));
     this.opad = Buffer.from(block.map((b) => b ^ 0x5c));
     this.detectors = opts.detectors ?? ALL_DETECTORS;
