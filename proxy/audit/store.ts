@@ -917,9 +917,10 @@ export class AuditStore {
       try {
         if (type === 'G') {
           const payload = inflateRawSync(f.subarray(1));
-          for (const sub of groupOffsets(payload)) {
+          for (let sub = 0; sub < payload.length; ) {
             const entry = groupEntryAt(payload, sub);
             this.replayEntry(entry.type, entry.body, { ...loc, sub });
+            sub += 5 + entry.body.length;
           }
         } else if (type === 'B') this.replayEntry(type, f.subarray(1, 33), loc);
         else this.replayEntry(type, type === 'P' ? f.subarray(1) : inflateRawSync(f.subarray(1)), loc);
@@ -993,15 +994,6 @@ function groupEntryAt(payload: Buffer, sub: number): { type: string; body: Buffe
   return { type: String.fromCharCode(payload[sub]!), body: payload.subarray(sub + 5, end) };
 }
 
-/** Where each entry of a group payload starts. */
-function groupOffsets(payload: Buffer): number[] {
-  const out: number[] = [];
-  for (let at = 0; at < payload.length; at = at + 5 + payload.readUInt32BE(at + 1)) {
-    if (at + 5 > payload.length) throw new Error('a group ends inside an entry header');
-    out.push(at);
-  }
-  return out;
-}
 
 function fsyncDir(dir: string) {
   try {

@@ -76,7 +76,7 @@ function findEventEnd(s: string, from: number, final: boolean, lfOnly: boolean):
     // End of a line at i; is the next line empty?
     let j = i + 1;
     if (c === 13) {
-      if (j >= s.length) return final ? -1 : -1; // CR at end: maybe CRLF, wait
+      if (j >= s.length) return -1; // CR at end: maybe CRLF, wait
       if (s.charCodeAt(j) === 10) j++;
     }
     if (j >= s.length) return -1;
