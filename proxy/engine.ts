@@ -32,6 +32,8 @@ export interface EngineOptions {
   storeKeyProvider?: StoreKeyProvider;
   /** Extra hooks (tests, later stages); the engine's own observers always run. */
   hooks?: InterceptHooks;
+  /** Origins allowed to call the control API cross-origin with the token (default: the desktop window's). */
+  uiOrigins?: readonly string[];
 }
 
 
@@ -124,6 +126,7 @@ export class Engine {
     this.control = new ControlServer({
       uiDir: uiDir(),
       port: config.control.port,
+      ...(this.opts.uiOrigins ? { uiOrigins: this.opts.uiOrigins } : {}),
       bus: this.bus,
       log,
       handlers: {

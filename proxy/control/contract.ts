@@ -280,3 +280,24 @@ export type MethodInput<M extends MethodName> = z.input<(typeof Methods)[M]['inp
 export type MethodOutput<M extends MethodName> = z.infer<(typeof Methods)[M]['output']>;
 
 export const EVENTS_PATH = `${API_PREFIX}/events`;
+
+/**
+ * The desktop window's origin: the shell serves the bundled UI over this custom scheme and
+ * the UI calls the control API cross-origin with the bearer token (never a cookie). The
+ * engine answers CORS for this origin only; every other foreign origin stays refused.
+ */
+export const DESKTOP_UI_ORIGIN = 'app://witness';
+
+/**
+ * control.json in the data dir: how the CLI and the desktop shell find a running engine.
+ * Written by the engine (mode 0600: it holds the per-run bearer token).
+ */
+export const ControlFileSchema = z.object({
+  version: z.literal(1),
+  pid: z.number(),
+  url: z.string(),
+  token: z.string(),
+  proxyUrl: z.string(),
+  startedAt: z.string(),
+});
+export type ControlFile = z.infer<typeof ControlFileSchema>;
