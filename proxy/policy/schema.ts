@@ -65,6 +65,15 @@ export const PolicySchema = z
       })
       .strict()
       .prefault({}),
+    desktop: z
+      .object({
+        startAtLogin: z
+          .enum(['user', 'always', 'never'])
+          .default('user')
+          .describe('start the desktop app at login: "user" lets each user choose (on unless they turn it off); "always" or "never", set by IT, decides and locks it'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

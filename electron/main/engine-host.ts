@@ -1,0 +1,22 @@
+/**
+ * Runs the engine in an Electron utility process (a Node process of its own, so TLS and
+ * masking never block the tray or windows), with the engine's V8 flags, its output piped
+ * to the shell (the supervisor reads the "started" line) and to a log file.
+ */
+import { utilityProcess } from 'electron';
+import { engineProcess, type SpawnedLike } from '../core/engine-process.js';
+import type { EngineCommand } from '../core/engine-launch.js';
+import type { EngineProcess } from '../core/engine-supervisor.js';
+
+export function launchEngine(cmd: EngineCommand, logLine: (line: string) => void): EngineProcess {
+  const child = utilityProcess.fork(cmd.modulePath, cmd.args, {
+    execArgv: cmd.execArgv,
+    env: cmd.env,
+    stdio: 'pipe',
+    serviceName: 'Witness engine',
+  });
+  const proc = engineProcess(child as unknown as SpawnedLike);
+  proc.onStdoutLine(logLine);
+  proc.onStderrLine(logLine);
+  return proc;
+}

@@ -1,0 +1,15 @@
+/**
+ * The OS notification for a new held tool call (alongside its popup), with text from
+ * core/notification-text.ts. Clicking it brings the popup (or the window) forward.
+ */
+import { Notification } from 'electron';
+import type { ApprovalView } from '../../proxy/control/contract.js';
+import { approvalNotification } from '../core/notification-text.js';
+
+export function notifyApproval(a: ApprovalView, icon: string | undefined, onClick: () => void, now = Date.now()): void {
+  if (!Notification.isSupported()) return;
+  const text = approvalNotification(a, now);
+  const n = new Notification({ title: text.title, body: text.body, urgency: 'critical', ...(icon ? { icon } : {}) });
+  n.on('click', onClick);
+  n.show();
+}

@@ -1,0 +1,268 @@
+/**
+ * The desktop shell, wired: single-instance lock, app:// scheme and security hooks, the
+ * supervised engine, the live view of it over the control API, tray, windows, approval
+ * popups and notifications, start at login. Wiring only: every decision is made in
+ * electron/core/ (plain modules tested without Electron).
+ */
+import { execFile } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { app, ipcMain, protocol, screen, session } from 'electron';
+import { APP_ID } from '../core/app-identity.js';
+import { startAtLogin, type StartAtLoginPolicy } from '../core/autostart.js';
+import { engineCommand, endpointFor, findRunningEngine, isProcessAlive } from '../core/engine-launch.js';
+import { EngineSupervisor, type RunningEngine, type SupervisorOptions } from '../core/engine-supervisor.js';
+import { EngineWatch } from '../core/engine-watch.js';
+import { PopupStack } from '../core/popups.js';
+import { processTreeOps } from '../core/process-tree.js';
+import { loadSettings, saveSettings, type ShellSettings } from '../core/shell-settings.js';
+import { trayModel, type TrayInput } from '../core/tray-model.js';
+import { CHANNELS } from '../preload/bridge.js';
+import { launchEngine } from './engine-host.js';
+import { handle } from './ipc.js';
+import { loginItem } from './login-item.js';
+import { notifyApproval } from './notifications.js';
+import { registerAppScheme, serveApp } from './protocol.js';
+import { guardSession, guardWebContents } from './security.js';
+import { TrayIcon } from './tray.js';
+import { Windows } from './windows.js';
+
+export interface ShellOptions {
+  /** Root of the app bundle (app.getAppPath() by default): bin/, dist/, renderer/dist/. */
+  appPath?: string;
+  supervisor?: SupervisorOptions;
+  env?: NodeJS.ProcessEnv;
+  argv?: readonly string[];
+  platform?: NodeJS.Platform;
+  /** How long the window's first request for the engine waits while it starts. */
+  engineWaitMs?: number;
+}
+
+export interface Shell {
+  supervisor: EngineSupervisor;
+  popups: PopupStack;
+  windows: Windows;
+  /** The tray as last drawn (tests and diagnostics). */
+  trayInput(): TrayInput;
+  /** Stops the engine tree and closes everything; the app then quits. */
+  shutdown(): Promise<void>;
+}
+
+/** Returns null when another instance already runs (it is asked to show its window). */
+export async function startShell(opts: ShellOptions = {}): Promise<Shell | null> {
+  const env = opts.env ?? process.env;
+  const platform = opts.platform ?? process.platform;
+  const argv = opts.argv ?? process.argv;
+  if (platform === 'win32') app.setAppUserModelId(APP_ID);
+
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+  registerAppScheme(protocol);
+  const log = shellLog();
+  guardWebContents(app, log);
+  // Stay in the tray when the last window closes (the default would quit).
+  app.on('window-all-closed', () => undefined);
+
+  await app.whenReady();
+  const appPath = opts.appPath ?? app.getAppPath();
+  guardSession(session.defaultSession);
+  serveApp(protocol, join(appPath, 'renderer', 'dist'));
+
+  const assets = join(appPath, 'electron', 'assets');
+  const appIcon = join(assets, 'icon.png');
+  const windows = new Windows(join(appPath, 'dist', 'electron', 'preload', 'index.cjs'), platform === 'linux' ? appIcon : undefined);
+
+  const logsDir = app.getPath('logs');
+  mkdirSync(logsDir, { recursive: true });
+  const engineLog = join(logsDir, 'engine.log');
+  const tree = processTreeOps(platform, run, (pid, sig) => process.kill(pid, sig));
+  const supervisor = new EngineSupervisor(
+    {
+      launch: () => launchEngine(engineCommand(appPath, env), (line) => appendFileSync(engineLog, line + '\n')),
+      readEndpoint: (started) => endpointFor(started, (f) => readFile(f, 'utf8')),
+      findRunning: () => findRunningEngine({ read: (f) => readFile(f, 'utf8'), isAlive: (pid) => isProcessAlive(pid), env, platform, home: homedir() }),
+      descendants: tree.descendants,
+      forceKill: tree.forceKill,
+      schedule: (fn, ms) => {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      },
+      now: () => Date.now(),
+    },
+    opts.supervisor,
+  );
+
+  const popups = new PopupStack({
+    open: (a, bounds, onUserClose) => windows.openPopup(a, bounds, onUserClose),
+    workArea: () => screen.getPrimaryDisplay().workArea,
+    notify: (a) => notifyApproval(a, platform === 'linux' ? appIcon : undefined, () => popups.focus(a.id) || windows.showMain(`approval/${a.id}`)),
+  });
+
+  // Start at login: the user's choice, unless IT's policy decides.
+  const settingsFile = join(app.getPath('userData'), 'desktop-settings.json');
+  const settingsFs = { read: (f: string) => readFileSync(f, 'utf8'), write: (f: string, t: string) => writeFileSync(f, t, { mode: 0o600 }) };
+  let settings: ShellSettings = loadSettings(settingsFile, settingsFs);
+  const login = loginItem(app, platform, env);
+  let loginPolicy: { value: StartAtLoginPolicy; enforced: boolean } = { value: 'user', enforced: false };
+  const loginState = () => startAtLogin(loginPolicy.value, loginPolicy.enforced, settings.startAtLogin);
+  const applyLogin = () => {
+    try {
+      login.set(loginState().enabled);
+    } catch (e) {
+      log.warn('could not change start at login', { err: (e as Error).message });
+    }
+  };
+
+  let watch: EngineWatch | null = null;
+  const input = (): TrayInput => ({
+    engine: supervisor.state,
+    status: watch?.status
+      ? { interceptedCount: watch.status.counters.intercepted, lastInterceptedAt: watch.status.lastInterceptedAt, auditIssues: watch.status.audit.issues }
+      : null,
+    pending: watch?.pending.length ?? 0,
+    // The control API has no pause or sign-in yet; the menu grows these when it does.
+    interception: null,
+    identity: null,
+    startAtLogin: { supported: login.supported, ...loginState() },
+    now: Date.now(),
+  });
+
+  let tray: TrayIcon | null = null;
+  const redraw = () => tray?.update(trayModel(input()));
+  tray = new TrayIcon(
+    assets,
+    {
+      'open-window': () => windows.showMain('live'),
+      'open-approvals': () => windows.showMain('approvals'),
+      'open-setup': () => windows.showMain('setup'),
+      'restart-engine': () => supervisor.retryNow(),
+      'toggle-start-at-login': () => {
+        if (loginState().locked) return;
+        settings = { ...settings, startAtLogin: !loginState().enabled };
+        saveSettings(settingsFile, settings, settingsFs);
+        applyLogin();
+        redraw();
+      },
+      quit: () => app.quit(),
+      pause: () => undefined,
+      resume: () => undefined,
+      'sign-in': () => windows.showMain('setup'),
+      'sign-out': () => windows.showMain('setup'),
+    },
+    platform,
+    trayModel(input()),
+  );
+  // The tray line counts down to the next restart attempt.
+  const ticker = setInterval(() => {
+    const p = supervisor.state.phase;
+    if (p === 'restarting' || p === 'down') redraw();
+  }, 1000);
+  ticker.unref();
+
+  const watchEngine = (engine: RunningEngine | null) => {
+    watch?.stop();
+    watch = null;
+    if (!engine) return;
+    const w = new EngineWatch(engine.endpoint, {
+      requested: (a) => popups.requested(a),
+      decided: (a) => popups.decided(a.id),
+      resynced: (pending) => {
+        popups.reconcile(pending);
+        void readLoginPolicy(w);
+      },
+      changed: redraw,
+      disconnected: () => {
+        // An engine started outside the app that went away: run our own.
+        if (engine.external && !isProcessAlive(engine.pid)) supervisor.externalLost();
+      },
+    });
+    watch = w;
+    w.start();
+  };
+  const readLoginPolicy = async (w: EngineWatch) => {
+    try {
+      const p = await w.api.call('policy', {});
+      const value = ((p.policy.desktop as { startAtLogin?: StartAtLoginPolicy } | undefined)?.startAtLogin ?? 'user') as StartAtLoginPolicy;
+      const source = p.source['desktop.startAtLogin'];
+      loginPolicy = { value, enforced: source === 'managed' || source === 'central' };
+      applyLogin();
+      redraw();
+    } catch (e) {
+      log.warn('could not read the policy for start at login', { err: (e as Error).message });
+    }
+  };
+  let watched: RunningEngine | null = null;
+  supervisor.onChange((_phase, engine) => {
+    if (engine !== watched) {
+      watched = engine;
+      watchEngine(engine);
+      if (!engine) popups.closeAll();
+    }
+    redraw();
+  });
+
+  // The window asks where the engine is; it waits while the engine starts.
+  handle(ipcMain, CHANNELS.controlEndpoint, (id) => windows.isOwn(id), log, async () => {
+    const engine = supervisor.engine ?? (await runningEngine(supervisor, opts.engineWaitMs ?? 60_000));
+    return { url: engine.endpoint.url, token: engine.endpoint.token };
+  });
+
+  app.on('second-instance', () => windows.showMain('live'));
+  let stopping: Promise<void> | null = null;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      clearInterval(ticker);
+      watch?.stop();
+      popups.closeAll();
+      await supervisor.stop();
+      tray?.destroy();
+      tray = null;
+      windows.closeAll();
+    })());
+  app.on('before-quit', (e) => {
+    if (supervisor.state.phase === 'stopped') return;
+    e.preventDefault();
+    void shutdown().then(() => app.quit());
+  });
+
+  applyLogin();
+  void supervisor.start();
+  if (!login.startedAtLogin(argv)) windows.showMain('live');
+
+  return { supervisor, popups, windows, trayInput: input, shutdown };
+}
+
+/** Resolves with the engine once it runs; rejects with a message for the window after `ms`. */
+function runningEngine(supervisor: EngineSupervisor, ms: number): Promise<RunningEngine> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error('WITNESS_ENGINE_DOWN: the engine is not running; see the tray menu.'));
+    }, ms);
+    const off = supervisor.onChange((_p, engine) => {
+      if (!engine) return;
+      clearTimeout(timer);
+      off();
+      resolve(engine);
+    });
+  });
+}
+
+function run(file: string, args: string[]): Promise<{ stdout: string; code: number | null }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { windowsHide: true, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+      resolve({ stdout: String(stdout), code: err ? ((err as { code?: number }).code ?? 1) : 0 });
+    });
+  });
+}
+
+/** The shell's own log: JSON lines on stderr, like the engine's. Never a token or a URL path. */
+function shellLog() {
+  const write = (level: string, msg: string, fields?: Record<string, unknown>) =>
+    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, msg, component: 'shell', ...fields }) + '\n');
+  return { warn: (msg: string, fields?: Record<string, unknown>) => write('warn', msg, fields) };
+}
