@@ -13,7 +13,7 @@ import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type Intercep
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, parseTime, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
-import { compilePolicy, managedPolicyPath, resolvePolicy, type CompiledPolicy } from './policy/index.js';
+import { compilePolicy, readManagedPolicy, resolvePolicy, type CompiledPolicy } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/registry.js';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +75,7 @@ export class Engine {
     }
     this.startedAt = this.now();
     // A bad policy file fails the start with the key's path, not later mid-request.
-    const effective = resolvePolicy({ userFile: join(dataDir, 'policy.json'), managedFile: managedPolicyPath() });
+    const effective = resolvePolicy({ userFile: join(dataDir, 'policy.json'), managed: readManagedPolicy() });
     this.policy = compilePolicy(effective.policy);
     this.applyPolicyHosts(effective.policy.intercept.hosts);
     this.approvals = new ApprovalRegistry({
@@ -133,7 +133,7 @@ export class Engine {
         status: () => this.status(),
         search: (q) => search(this.store, q),
         record: ({ id }) => this.store.get(id),
-        policy: () => resolvePolicy({ userFile: join(this.opts.dataDir, 'policy.json'), managedFile: managedPolicyPath() }),
+        policy: () => resolvePolicy({ userFile: join(this.opts.dataDir, 'policy.json'), managed: readManagedPolicy() }),
         uiLink: () => ({ url: this.control.signInLink() }),
         approvals: () => this.approvals.list(),
         approval: ({ id }) => this.approvals.get(id),

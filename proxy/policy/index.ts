@@ -4,3 +4,4 @@ export { resolvePolicy, readPolicyFile, checkPolicyDocument, managedPolicyPath, 
 export { extractOperation, patchPaths, type Operation, type OperationClass } from './operations.js';
 export { normalizePath, pathMatcher } from './paths.js';
 export { compilePolicy, evaluateToolCall, type CompiledPolicy, type ToolDecision } from './evaluate.js';
+export { readManagedPolicy, type ManagedPolicy } from './managed/index.js';
