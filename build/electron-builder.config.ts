@@ -4,6 +4,8 @@
  *   release      every target signed and notarized; forceCodeSigning, so an unsigned
  *                artifact cannot come out of it; fuses on (CI runners with network)
  *   unsigned     the same targets for local tries, named "-unsigned" so nobody ships one
+ *   smoke        unsigned, with the one fuse Playwright needs to drive the app (Node's
+ *                inspector arguments) left on: only for the release workflow's smoke test
  *   placeholder  where the Electron binary cannot be downloaded (this project's CI): the
  *                app is packaged around a placeholder Electron distribution, enough to check
  *                what goes into app.asar, the packaged package.json, the .desktop file and
@@ -17,7 +19,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Configuration } from 'electron-builder';
 import { APP_ID, EXECUTABLE_NAME, PRODUCT_NAME } from '../electron/core/app-identity.js';
 
-export type BuildMode = 'release' | 'unsigned' | 'placeholder';
+export type BuildMode = 'release' | 'unsigned' | 'smoke' | 'placeholder';
 
 /** The Electron the app is built with (the `electron` dev dependency: types and this). */
 export const ELECTRON_VERSION = (JSON.parse(readFileSync(new URL('../node_modules/electron/package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -40,7 +42,7 @@ export interface ConfigOptions {
 export function builderConfig({ mode, env = process.env, electronDist, inputs = { dist: 'dist', rendererDist: 'renderer/dist' } }: ConfigOptions): Configuration {
   if (mode === 'placeholder' && !electronDist) throw new Error('placeholder mode needs electronDist');
   const release = mode === 'release';
-  const unsignedTag = mode === 'release' ? '' : '-unsigned';
+  const unsignedTag = mode === 'release' ? '' : mode === 'smoke' ? '-smoke' : '-unsigned';
   const azure = azureSigning(env);
   return {
     appId: APP_ID,
@@ -87,7 +89,7 @@ export function builderConfig({ mode, env = process.env, electronDist, inputs = 
             runAsNode: false,
             enableCookieEncryption: true,
             enableNodeOptionsEnvironmentVariable: false,
-            enableNodeCliInspectArguments: false,
+            enableNodeCliInspectArguments: mode === 'smoke',
             enableEmbeddedAsarIntegrityValidation: true,
             onlyLoadAppFromAsar: true,
             grantFileProtocolExtraPrivileges: false,

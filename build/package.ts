@@ -3,7 +3,7 @@
  * app in release/linux-unpacked/). Builds with the real Electron when it is available
  * (downloaded by electron-builder, or node_modules/electron/dist), and around a placeholder
  * distribution where it cannot be downloaded, saying so. Release signing: --release.
- *   tsx build/package.ts [--linux dir|deb|rpm|AppImage ...] [--release] [--placeholder]
+ *   tsx build/package.ts [--linux dir|deb|rpm|AppImage ...] [--release | --smoke] [--placeholder] [--out DIR]
  * Run after `npm run build` and `npm run build:desktop` (the npm scripts do).
  */
 import { existsSync } from 'node:fs';
@@ -19,6 +19,8 @@ export interface PackageOptions {
   /** Linux targets to build ("dir" for release/linux-unpacked/); default: this OS's installers. */
   linux?: string[];
   release?: boolean;
+  /** An unpacked build of this OS for the release workflow's Playwright smoke test. */
+  smoke?: boolean;
   /** Package around a placeholder Electron (no download). Default: when no real Electron is at hand. */
   placeholder?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -40,7 +42,8 @@ export async function packageApp(opts: PackageOptions): Promise<string[]> {
   const localElectron = join(root, 'node_modules', 'electron', 'dist');
   const placeholder = opts.placeholder ?? (env.WITNESS_ELECTRON_PLACEHOLDER ? env.WITNESS_ELECTRON_PLACEHOLDER === '1' : !(existsSync(`${localElectron}/version`) || (await electronDownloadable())));
   if (placeholder && opts.release) throw new Error('A release needs the real Electron: it cannot be built around a placeholder.');
-  const mode: BuildMode = placeholder ? 'placeholder' : opts.release ? 'release' : 'unsigned';
+  if (placeholder && opts.smoke) throw new Error('The smoke test runs the app: it needs the real Electron.');
+  const mode: BuildMode = placeholder ? 'placeholder' : opts.release ? 'release' : opts.smoke ? 'smoke' : 'unsigned';
   const electronDist = placeholder ? createPlaceholderElectron(opts.placeholderDir ?? join(root, '.scratch', 'placeholder-electron'), ELECTRON_VERSION) : undefined;
   if (placeholder) process.stderr.write(`witness package: ${PLACEHOLDER_NOTICE}\n`);
   const base = builderConfig({ mode, env, inputs, ...(electronDist ? { electronDist } : {}) });
@@ -50,11 +53,12 @@ export async function packageApp(opts: PackageOptions): Promise<string[]> {
     ...(!placeholder && existsSync(`${localElectron}/version`) ? { electronDist: localElectron } : {}),
     ...(opts.outDir ? { directories: { ...base.directories, output: opts.outDir } } : {}),
   };
-  if (!opts.release) env.CSC_IDENTITY_AUTO_DISCOVERY ??= 'false';
+  // electron-builder reads this from the process: only a release looks for a signing identity.
+  if (!opts.release) process.env.CSC_IDENTITY_AUTO_DISCOVERY ??= 'false';
   return build({
     projectDir: root,
     config,
-    ...(opts.linux ? { targets: Platform.LINUX.createTarget(opts.linux) } : {}),
+    ...(opts.linux ? { targets: Platform.LINUX.createTarget(opts.linux) } : opts.smoke ? { targets: Platform.current().createTarget('dir') } : {}),
     publish: 'never',
   });
 }
@@ -75,6 +79,8 @@ function parseArgs(argv: string[]): PackageOptions {
     const a = argv[i]!;
     if (a === '--release') opts.release = true;
     else if (a === '--placeholder') opts.placeholder = true;
+    else if (a === '--smoke') opts.smoke = true;
+    else if (a === '--out') opts.outDir = argv[++i];
     else if (a === '--linux') {
       const targets: string[] = [];
       while (argv[i + 1] && !argv[i + 1]!.startsWith('--')) targets.push(argv[++i]!);

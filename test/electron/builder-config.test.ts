@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { MAC_PREFERENCE_DOMAIN } from '../../proxy/policy/managed/index.js';
 import { builderConfig, MSI_UPGRADE_CODE, requireNotarization, type BuildMode } from '../../build/electron-builder.config.js';
 
 const require = createRequire(import.meta.url);
@@ -21,7 +22,7 @@ function errors(config: object): string[] {
 }
 
 describe('electron-builder configuration', () => {
-  for (const mode of ['release', 'unsigned', 'placeholder'] as BuildMode[]) {
+  for (const mode of ['release', 'unsigned', 'smoke', 'placeholder'] as BuildMode[]) {
     it(`is valid against electron-builder's schema in ${mode} mode`, () => {
       expect(errors(builderConfig({ mode, env: {}, electronDist: '/tmp/placeholder' }))).toEqual([]);
     });
@@ -74,6 +75,9 @@ describe('electron-builder configuration', () => {
       loadBrowserProcessSpecificV8Snapshot: false,
     });
     expect(builderConfig({ mode: 'placeholder', env: {}, electronDist: '/x' }).electronFuses).toBeNull();
+    // Only the smoke-test build lets Playwright attach to the main process.
+    expect(builderConfig({ mode: 'smoke', env: {} }).electronFuses).toMatchObject({ enableNodeCliInspectArguments: true, runAsNode: false, onlyLoadAppFromAsar: true });
+    expect(builderConfig({ mode: 'smoke', env: {} }).forceCodeSigning).toBe(false);
     expect(() => builderConfig({ mode: 'placeholder', env: {} })).toThrow(/electronDist/);
   });
 
@@ -84,6 +88,10 @@ describe('electron-builder configuration', () => {
     expect(() => requireNotarization('darwin', {})).toThrow(/must be notarized/);
     expect(() => requireNotarization('darwin', { APPLE_API_KEY: 'k.p8', APPLE_API_KEY_ID: 'id', APPLE_API_ISSUER: 'iss' })).not.toThrow();
     expect(() => requireNotarization('win32', {})).not.toThrow();
+  });
+
+  it('uses one app id for the bundle, the notification identity and the managed-preferences domain', () => {
+    expect(builderConfig({ mode: 'release', env: {} }).appId).toBe(MAC_PREFERENCE_DOMAIN);
   });
 
   it('builds deb, rpm and AppImage for Linux, keeping electron-builder\'s default dependencies', () => {
