@@ -284,7 +284,8 @@ export class Engine {
       responseTransform: (req, head) => extra?.responseTransform?.(req, head) ?? inspect.responseTransform(req, head),
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
-        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: req.path, start: req.startedAt });
+        // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
+        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: this.inspector.maskedPath(req).text, start: req.startedAt });
         extra?.onExchangeStart?.(req);
       },
       onExchangeEnd: (s) => {
@@ -292,7 +293,7 @@ export class Engine {
           id: s.request.id,
           method: s.request.method,
           host: s.request.host,
-          path: s.request.path,
+          path: this.inspector.maskedPath(s.request).text,
           status: s.status,
           outcome: s.outcome,
           timings: s.timings,
