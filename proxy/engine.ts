@@ -304,6 +304,11 @@ export class Engine {
         inspect.onExchangeEnd(s);
         extra?.onExchangeEnd?.(s);
       },
+      onWebSocketPassthrough: (s) => {
+        this.lastInterceptedAt = this.now();
+        this.inspector.recordWebSocketPassthrough(s);
+        extra?.onWebSocketPassthrough?.(s);
+      },
     };
     return new InterceptingProxy({
       host: this.opts.config.proxy.host,

@@ -8,7 +8,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { PassThrough, type Transform } from 'node:stream';
 import type { Config } from '../config/index.js';
 import type { EventData, Interaction } from '../control/index.js';
-import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, InterceptHooks, RequestAction } from '../intercept/index.js';
+import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, InterceptHooks, RequestAction, WebSocketSummary } from '../intercept/index.js';
 import { planForHost } from '../intercept/index.js';
 import { maskUrl, type Masker, type MaskResult } from '../masking/index.js';
 import {
@@ -420,6 +420,56 @@ export class Inspector {
     };
     this.opts.onInteraction(interaction);
   }
+
+  /**
+   * A WebSocket let through unaudited (`intercept.websockets: "passthrough"`): recorded like
+   * any interaction, saying plainly that its frames were not inspected.
+   */
+  recordWebSocketPassthrough(s: WebSocketSummary) {
+    const req = s.request;
+    const target = this.maskedPath(req);
+    const maskings = [...tally(target.findings)].map(([type, count]) => ({ type, where: 'request' as const, count }));
+    const failed = s.outcome === 'upstream-error' || (s.status ?? 0) >= 500;
+    this.opts.onInteraction({
+      id: req.id,
+      time: new Date(req.startedAt).toISOString(),
+      endpoint: classifyEndpoint(req.method, req.host, req.path),
+      method: req.method,
+      host: req.host,
+      path: target.text,
+      plan: planForHost(req.host),
+      model: null,
+      client: clientInfo(req.headers),
+      prompt: '',
+      context: [],
+      messages: [],
+      contextFiles: [],
+      toolsOffered: [],
+      response: '',
+      toolCalls: [],
+      finishReason: null,
+      usage: null,
+      maskings,
+      notInspected: [WEBSOCKET_NOT_INSPECTED],
+      decision: 'allowed',
+      ruleIds: [],
+      approvals: [],
+      status: s.outcome === 'client-abort' ? 'client-abort' : failed ? 'upstream-error' : 'ok',
+      httpStatus: s.status,
+      errors: s.error ? [s.error] : [],
+      timings: { start: s.timings.start, firstByte: s.timings.end, firstToken: null, end: s.timings.end },
+      headers: { request: redactHeaders(req.headers, this.opts.masker), response: s.responseHeaders ? redactHeaders(s.responseHeaders, this.opts.masker) : [] },
+    });
+  }
+}
+
+/** What a passed-through WebSocket's record says about its frames. */
+export const WEBSOCKET_NOT_INSPECTED = 'websocket passthrough: frames not inspected';
+
+function tally(findings: ReadonlyArray<{ type: string }>): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const f of findings) m.set(f.type, (m.get(f.type) ?? 0) + 1);
+  return m;
 }
 
 const PACE_STEP_MS = 16;
