@@ -134,7 +134,10 @@ export class Engine {
         uiLink: () => ({ url: this.control.signInLink() }),
         approvals: () => this.approvals.list(),
         approval: ({ id }) => this.approvals.get(id),
-        decide: ({ id, decision, argsHash, reason }) => this.approvals.decide(id, { decision, argsHash, reason: reason ?? null, approver: safeUser() }),
+        // A reviewer may paste the very secret they refuse: the reason is masked where it enters,
+        // so the client's explanation, the record, events and the approvals list never hold it.
+        decide: ({ id, decision, argsHash, reason }) =>
+          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: safeUser() }),
       },
     });
     // The CA certificate(s) to trust, as a file (the current one, plus the next during rotation).
