@@ -1,5 +1,5 @@
 /** OS integration in plain modules: process trees, start at login, the engine command line, settings. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import { endpointFor, engineCommand, findRunningEngine } from '../../electron/co
 import { descendantsOf, parsePsTable, processTreeOps } from '../../electron/core/process-tree.js';
 import { loadSettings, saveSettings } from '../../electron/core/shell-settings.js';
 import { ENGINE_V8_FLAGS } from '../../proxy/gc-tuning.js';
+import { startFakeUpstream } from '../helpers/fake-upstream.js';
+import { startTestEngine } from '../helpers/engine.js';
 
 describe('process tree', () => {
   // `ps -A -o pid=,ppid=` as printed on Debian 12.
@@ -86,17 +88,27 @@ describe('engine command and discovery', () => {
   });
 
   it('attaches only to a live engine that answers with its token', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'witness-control-'));
-    writeFileSync(join(dir, 'control.json'), JSON.stringify({ version: 1, pid: 77, url: 'http://127.0.0.1:5', token: 'tok', proxyUrl: 'x', startedAt: 'now' }));
-    const deps = { read: (f: string) => readFile(f, 'utf8'), env: { WITNESS_DATA_DIR: dir }, platform: 'linux' as const, home: '/h' };
-    const answering = (async (_u: unknown, init?: RequestInit) =>
-      new Headers(init?.headers).get('authorization') === 'Bearer tok'
-        ? Response.json({ ...STATUS, pid: 77 })
-        : Response.json({ error: { code: 'UNAUTHORIZED', message: 'no' } }, { status: 401 })) as typeof fetch;
-    expect(await findRunningEngine({ ...deps, isAlive: () => true, fetch: answering })).toEqual({ pid: 77, dataDir: dir, endpoint: { url: 'http://127.0.0.1:5', token: 'tok' }, external: true });
-    expect(await findRunningEngine({ ...deps, isAlive: () => false, fetch: answering })).toBeNull();
-    const refusing = (async () => Response.json({ error: { code: 'UNAUTHORIZED', message: 'no' } }, { status: 401 })) as typeof fetch;
-    expect(await findRunningEngine({ ...deps, isAlive: () => true, fetch: refusing })).toBeNull();
+    const upstream = await startFakeUpstream();
+    const t = await startTestEngine(upstream);
+    try {
+      const deps = { read: (f: string) => readFile(f, 'utf8'), env: { WITNESS_DATA_DIR: t.dataDir }, platform: 'linux' as const, home: '/h' };
+      expect(await findRunningEngine({ ...deps, isAlive: () => true })).toEqual({
+        pid: process.pid,
+        dataDir: t.dataDir,
+        endpoint: { url: t.engine.controlUrl, token: t.engine.controlToken },
+        external: true,
+      });
+      // A dead pid, or a control.json whose token the engine does not take: not ours to attach to.
+      expect(await findRunningEngine({ ...deps, isAlive: () => false })).toBeNull();
+      const control = join(t.dataDir, 'control.json');
+      const real = readFileSync(control, 'utf8');
+      writeFileSync(control, real.replace(t.engine.controlToken, 'stale-token'));
+      expect(await findRunningEngine({ ...deps, isAlive: () => true })).toBeNull();
+      writeFileSync(control, real);
+    } finally {
+      await t.stop();
+      await upstream.close();
+    }
   });
 });
 
@@ -112,16 +124,3 @@ describe('shell settings', () => {
   });
 });
 
-const STATUS = {
-  version: '0.1.0',
-  pid: 77,
-  startedAt: 'now',
-  dataDir: '/d',
-  proxy: { url: 'http://127.0.0.1:6', host: '127.0.0.1', port: 6, pacUrl: 'x' },
-  control: { url: 'http://127.0.0.1:5' },
-  ca: { subject: 's', fingerprint256: 'f', notBefore: 'a', notAfter: 'b', permittedSubtrees: [], next: null },
-  intercept: { hosts: [], websockets: 'refuse' },
-  counters: { intercepted: 0, tunnelled: 0, plainHttp: 0, websocketsRefused: 0, refusedPeers: 0, tlsClientErrors: 0 },
-  lastInterceptedAt: null,
-  audit: { records: 0, headSeq: 0, issues: [] },
-};
