@@ -5,7 +5,7 @@
  * electron/core/ (plain modules tested without Electron).
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +79,7 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
   const logsDir = app.getPath('logs');
   mkdirSync(logsDir, { recursive: true });
   const engineLog = join(logsDir, 'engine.log');
+  rotateLog(engineLog);
   const tree = processTreeOps(platform, run, (pid, sig) => process.kill(pid, sig));
   const supervisor = new EngineSupervisor(
     {
@@ -250,6 +251,15 @@ function runningEngine(supervisor: EngineSupervisor, ms: number): Promise<Runnin
       resolve(engine);
     });
   });
+}
+
+/** Keeps one previous engine log once the current one passes 10 MB. */
+function rotateLog(file: string): void {
+  try {
+    if (statSync(file).size > 10 * 1024 * 1024) renameSync(file, `${file}.1`);
+  } catch {
+    // No log yet.
+  }
 }
 
 function run(file: string, args: string[]): Promise<{ stdout: string; code: number | null }> {
