@@ -6,7 +6,7 @@
  *  - ocsf:  OCSF 1.1 API Activity (class 6003) events for SIEMs (mapping in the README).
  */
 import { VERSION } from '../version.js';
-import type { AuditRecord, ExportedRecord } from './record.js';
+import type { AuditRecord, ExportedRecord } from '../model/index.js';
 
 export type ExportFormat = 'jsonl' | 'har' | 'ocsf';
 

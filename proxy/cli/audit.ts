@@ -4,7 +4,8 @@
  *   witness search  — filters + full-text, newest first
  *   witness export  — jsonl | har | ocsf to stdout
  */
-import { AuditStore, exportRecords, parseTime, search, type ExportFormat } from '../audit/index.js';
+import { AuditStore, exportRecords, search, type ExportFormat } from '../audit/index.js';
+import { parseTime } from '../model/index.js';
 import { WitnessError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { parseCommon } from './args.js';

@@ -7,7 +7,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { PassThrough, type Transform } from 'node:stream';
 import type { Config } from '../config/index.js';
-import type { EventData, Interaction } from '../control/index.js';
+import type { EventData } from '../control/index.js';
+import type { Interaction } from '../model/index.js';
 import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, InterceptHooks, RequestAction } from '../intercept/index.js';
 import { planForHost } from '../intercept/index.js';
 import type { Masker } from '../masking/index.js';

@@ -2,7 +2,7 @@ export { SseParser, encodeEvent, sseComment, type SseEvent } from './sse.js';
 export { JsonStreamMasker } from './json-string-masker.js';
 export { maskDeep } from './deep-mask.js';
 export { classifyEndpoint, engineModel } from './classify.js';
-export { clientInfo, readRequest, humanText, contextFilesOf, type ClientInfo, type RequestView } from './request.js';
+export { clientInfo, readRequest, humanText, contextFilesOf, type RequestView } from './request.js';
 export { SseAdapterTransform, BufferedBodyTransform } from './transforms.js';
 export { BaseAdapter, type AdapterContext, type StreamAdapter } from './adapters/base.js';
 export { ChatCompletionsAdapter } from './adapters/chat-completions.js';

@@ -4,20 +4,9 @@
  * that masking found.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { ClientInfo } from '../model/index.js';
 import { engineModel } from './classify.js';
 import type { EndpointKind } from './types.js';
-
-export interface ClientInfo {
-  editor: string | null;
-  editorVersion: string | null;
-  plugin: string | null;
-  integrationId: string | null;
-  intent: string | null;
-  initiator: string | null;
-  interactionId: string | null;
-  requestId: string | null;
-  userAgent: string | null;
-}
 
 export interface RequestView {
   model: string | null;

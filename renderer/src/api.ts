@@ -3,7 +3,8 @@
  * contract, same origin, authenticated by the HttpOnly session cookie the sign-in link set.
  */
 import { createControlClient } from '../../proxy/control/client.js';
-import { EventSchemas, type ApprovalView, type ControlEvent, type Interaction, type Status } from '../../proxy/control/contract.js';
+import { EventSchemas, type ApprovalView, type ControlEvent, type Status } from '../../proxy/control/contract.js';
+import type { Interaction } from '../../proxy/model/index.js';
 
 export const api = createControlClient({ url: window.location.origin });
 export type { ApprovalView, ControlEvent, Interaction, Status };
