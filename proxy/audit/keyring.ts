@@ -9,7 +9,7 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../ca/index.js';
+import { writeAtomic } from '../fs.js';
 import { WitnessError } from '../errors.js';
 import { open, seal } from './aead.js';
 

@@ -17,11 +17,11 @@
  * object; their weak handles were half of every young-generation GC pause.
  */
 import { hostname, userInfo } from 'node:os';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Database, SqlJsStatic } from 'sql.js';
-import { writeAtomic } from '../ca/index.js';
+import { fsyncDir, writeAtomic } from '../fs.js';
 import { RECORD_VERSION, type AuditRecord, type ExportedRecord, type Interaction, type StoredMessage } from '../model/index.js';
 import { chainRecord, GENESIS, recordHash, sha256Hex } from '../model/node.js';
 import { WitnessError } from '../errors.js';
@@ -994,16 +994,6 @@ function groupEntryAt(payload: Buffer, sub: number): { type: string; body: Buffe
   return { type: String.fromCharCode(payload[sub]!), body: payload.subarray(sub + 5, end) };
 }
 
-
-function fsyncDir(dir: string) {
-  try {
-    const fd = openSync(dir, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-  } catch {
-    // not supported on every platform (Windows); the rename is still atomic
-  }
-}
 
 function deviceId(dataDir: string): string {
   const f = join(dataDir, 'device.json');

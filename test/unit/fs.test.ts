@@ -1,0 +1,17 @@
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeAtomic } from '../../proxy/fs.js';
+
+describe('writeAtomic', () => {
+  it('replaces a file whole with the given mode and leaves no temp file behind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'witness-fs-'));
+    const file = join(dir, 'key.bin');
+    writeFileSync(file, 'old contents that are longer than the new ones', { mode: 0o644 });
+    writeAtomic(file, Buffer.from('new'), 0o600);
+    expect(readFileSync(file, 'utf8')).toBe('new');
+    if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['key.bin']);
+  });
+});
