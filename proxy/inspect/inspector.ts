@@ -25,7 +25,7 @@ import {
   type RequestView,
   type StreamAdapter,
 } from '../protocols/index.js';
-import { decodeBody } from './body.js';
+import { decodeBody } from '../content-decoding.js';
 import { redactHeaders } from './headers.js';
 import { HoldingSseTransform } from '../approvals/hold.js';
 import type { ApprovalRegistry } from '../approvals/registry.js';

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { ExchangeRequest, ExchangeSummary, InterceptHooks } from './exchange.js';
-import { createDecoder } from './decode.js';
+import { createDecoder } from '../content-decoding.js';
 import type { UpstreamPool } from './upstream.js';
 
 const STEP_TYPE = 'witness-forward';

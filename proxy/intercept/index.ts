@@ -2,5 +2,4 @@ export { InterceptingProxy, isLoopbackAddress, type ProxyCounters, type Intercep
 export { UpstreamPool, splitHostPort, type UpstreamOptions } from './upstream.js';
 export { HostMatcher, effectiveInterceptHosts, planForHost } from './hosts.js';
 export { renderPac } from './pac.js';
-export { createDecoder, parseContentEncoding } from './decode.js';
 export type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, ExchangeTimings, InterceptHooks, RequestAction } from './exchange.js';
