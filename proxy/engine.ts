@@ -7,13 +7,12 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
 import { dataPaths, type Config } from './config/index.js';
-import { ControlServer, EventBus, isProcessAlive, readControlFile, removeControlFile, writeControlFile, type Status } from './control/index.js';
-import { WitnessError } from './errors.js';
+import type { Status } from './control/index.js';
+import { ControlServer, EventBus, refuseSecondEngine, registerDownloads, removeControlFile, writeControlFile } from './control-server/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
-import { parseTime } from './model/index.js';
 import { compilePolicy, managedPolicyPath, resolvePolicy, type CompiledPolicy } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/registry.js';
 import { userInfo } from 'node:os';
@@ -65,13 +64,7 @@ export class Engine {
     const { dataDir, config, log } = this.opts;
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chmodSync(dataDir, 0o700);
-    const existing = readControlFile(dataDir);
-    if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
-      throw new WitnessError(
-        'PORT_IN_USE',
-        `Witness is already running for ${dataDir} (pid ${existing.pid}, proxy ${existing.proxyUrl}). Stop it first, or use another --data-dir.`,
-      );
-    }
+    refuseSecondEngine(dataDir);
     this.startedAt = this.now();
     // A bad policy file fails the start with the key's path, not later mid-request.
     const effective = resolvePolicy({ userFile: join(dataDir, 'policy.json'), managedFile: managedPolicyPath() });
@@ -138,43 +131,18 @@ export class Engine {
         decide: ({ id, decision, argsHash, reason }) => this.approvals.decide(id, { decision, argsHash, reason: reason ?? null, approver: safeUser() }),
       },
     });
-    // The CA certificate(s) to trust, as a file (the current one, plus the next during rotation).
-    this.control.download('/api/v1/ca.pem', (_url, res) => {
-      res.writeHead(200, { 'content-type': 'application/x-pem-file', 'content-disposition': 'attachment; filename="witness-ca.pem"' });
-      res.end(this.ca.active.certPem + (this.ca.next?.certPem ?? ''));
-    });
-    // Exports as file downloads for the UI: GET /api/v1/export?format=jsonl|har|ocsf&since=&until=
-    this.control.download('/api/v1/export', (url, res) => {
-      const format = url.searchParams.get('format') ?? 'jsonl';
-      if (!['jsonl', 'har', 'ocsf'].includes(format)) {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'BAD_INPUT', message: 'format must be jsonl, har or ocsf' } }));
-        return;
-      }
-      let since: number | undefined;
-      let until: number | undefined;
-      try {
-        since = parseTime(url.searchParams.get('since') ?? undefined);
-        until = parseTime(url.searchParams.get('until') ?? undefined);
-      } catch (e) {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'BAD_INPUT', message: (e as Error).message } }));
-        return;
-      }
-      const ext = format === 'har' ? 'har' : format === 'ocsf' ? 'ocsf.jsonl' : 'jsonl';
-      res.writeHead(200, {
-        'content-type': format === 'har' ? 'application/json' : 'application/x-ndjson',
-        'content-disposition': `attachment; filename="witness-audit.${ext}"`,
-      });
-      const store = this.store;
-      exportRecords(
-        (function* () {
-          for (const r of store.iterate({ since, until })) yield store.resolve(r);
-        })(),
-        format as 'jsonl' | 'har' | 'ocsf',
-        (chunk) => res.write(chunk),
-      );
-      res.end();
+    registerDownloads(this.control, {
+      caPem: () => this.ca.active.certPem + (this.ca.next?.certPem ?? ''),
+      exportRecords: (format, { since, until }, write) => {
+        const store = this.store;
+        exportRecords(
+          (function* () {
+            for (const r of store.iterate({ since, until })) yield store.resolve(r);
+          })(),
+          format,
+          write,
+        );
+      },
     });
     try {
       await this.control.start();

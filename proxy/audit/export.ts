@@ -6,9 +6,7 @@
  *  - ocsf:  OCSF 1.1 API Activity (class 6003) events for SIEMs (mapping in the README).
  */
 import { VERSION } from '../version.js';
-import type { AuditRecord, ExportedRecord } from '../model/index.js';
-
-export type ExportFormat = 'jsonl' | 'har' | 'ocsf';
+import type { AuditRecord, ExportedRecord, ExportFormat } from '../model/index.js';
 
 /** JSONL field order (the README's): records are stored with their keys sorted, exported in this order. */
 export const JSONL_FIELDS = [

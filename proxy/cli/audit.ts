@@ -4,8 +4,8 @@
  *   witness search  — filters + full-text, newest first
  *   witness export  — jsonl | har | ocsf to stdout
  */
-import { AuditStore, exportRecords, search, type ExportFormat } from '../audit/index.js';
-import { parseTime } from '../model/index.js';
+import { AuditStore, exportRecords, search } from '../audit/index.js';
+import { EXPORT_FORMATS, parseTime, type ExportFormat } from '../model/index.js';
 import { WitnessError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { parseCommon } from './args.js';
@@ -87,7 +87,7 @@ export async function exportCommand(argv: string[], io: CommandIO, write: (s: st
     return 0;
   }
   const format = String(args.extra.format);
-  if (!['jsonl', 'har', 'ocsf'].includes(format)) throw new WitnessError('USAGE', `--format must be jsonl, har or ocsf (got "${format}")`);
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new WitnessError('USAGE', `--format must be jsonl, har or ocsf (got "${format}")`);
   let since: number | undefined;
   let until: number | undefined;
   try {

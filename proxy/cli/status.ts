@@ -4,7 +4,8 @@
  */
 import { readCaCertificates } from '../ca/index.js';
 import { dataPaths } from '../config/index.js';
-import { ControlApiError, createControlClient, isProcessAlive, readControlFile } from '../control/index.js';
+import { ControlApiError, createControlClient } from '../control/index.js';
+import { isProcessAlive, readControlFile } from '../control-server/index.js';
 import { parseCommon } from './args.js';
 import type { CommandIO } from './io.js';
 

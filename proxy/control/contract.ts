@@ -151,3 +151,9 @@ export type MethodInput<M extends MethodName> = z.input<(typeof Methods)[M]['inp
 export type MethodOutput<M extends MethodName> = z.infer<(typeof Methods)[M]['output']>;
 
 export const EVENTS_PATH = `${API_PREFIX}/events`;
+
+/**
+ * File downloads (not JSON): the CA certificate(s) to trust, and the audit trail as
+ * `?format=jsonl|har|ocsf&since=&until=`. The UI links to them; the server answers them.
+ */
+export const DOWNLOADS = { caPem: `${API_PREFIX}/ca.pem`, export: `${API_PREFIX}/export` } as const;

@@ -21,6 +21,10 @@ export const AuditRecordSchema = InteractionSchema.extend({
 /** A record as exported: message texts resolved. */
 export type ExportedRecord = z.infer<typeof AuditRecordSchema>;
 
+/** Export formats of the audit trail: JSON Lines, HTTP Archive 1.2, OCSF 1.1 API Activity. */
+export const EXPORT_FORMATS = ['jsonl', 'har', 'ocsf'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
 /** One message of a stored conversation: its role and the SHA-256 of its text. */
 export interface StoredMessage {
   role: string;

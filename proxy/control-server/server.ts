@@ -13,8 +13,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isWitnessError, WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { refuseNonLoopbackPeers } from '../intercept/loopback.js';
-import { EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from './contract.js';
+import { EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from '../control/index.js';
+import { refuseNonLoopbackPeers } from '../loopback.js';
 import type { EventBus } from './event-bus.js';
 import type { z } from 'zod';
 
