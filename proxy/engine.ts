@@ -14,8 +14,8 @@ import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import { compilePolicy, managedPolicyPath, resolvePolicy, type CompiledPolicy } from './policy/index.js';
-import { ApprovalRegistry } from './approvals/registry.js';
-import { userInfo } from 'node:os';
+import { ApprovalRegistry } from './approvals/index.js';
+import { osUser } from './identity/index.js';
 import { join } from 'node:path';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
@@ -95,7 +95,7 @@ export class Engine {
         ...(effective.source['masking.responses'] !== 'default' ? { responses: effective.policy.masking.responses } : {}),
       },
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
-      holds: { policy: () => this.policy, registry: this.approvals, requester: safeUser() },
+      holds: { policy: () => this.policy, registry: this.approvals, requester: osUser() },
       live: {
         started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
         delta: (e) => this.bus.publish('interaction.delta', e),
@@ -128,7 +128,7 @@ export class Engine {
         uiLink: () => ({ url: this.control.signInLink() }),
         approvals: () => this.approvals.list(),
         approval: ({ id }) => this.approvals.get(id),
-        decide: ({ id, decision, argsHash, reason }) => this.approvals.decide(id, { decision, argsHash, reason: reason ?? null, approver: safeUser() }),
+        decide: ({ id, decision, argsHash, reason }) => this.approvals.decide(id, { decision, argsHash, reason: reason ?? null, approver: osUser() }),
       },
     });
     registerDownloads(this.control, {
@@ -311,14 +311,6 @@ export class Engine {
     } catch (e) {
       this.opts.log.error('CA rotation check failed', { err: e });
     }
-  }
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
 }
 

@@ -16,12 +16,12 @@
  * Before G, an append of six new bodies made eight frames, each with its own zlib and cipher
  * object; their weak handles were half of every young-generation GC pause.
  */
-import { hostname, userInfo } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, renameSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { fsyncDir, writeAtomic } from '../fs.js';
+import { deviceId, osUser } from '../identity/index.js';
 import { RECORD_VERSION, type AuditRecord, type ExportedRecord, type Interaction, type StoredMessage } from '../model/index.js';
 import { chainRecord, GENESIS, recordHash, sha256Hex } from '../model/node.js';
 import { WitnessError } from '../errors.js';
@@ -73,7 +73,9 @@ export interface AuditStoreOptions {
    * answers "only once the central server has acknowledged them". Default: yes.
    */
   canPrune?: (seq: number) => boolean;
+  /** Who and where, for new records (default: the OS user and DATA_DIR/device.json). */
   user?: string;
+  device?: string;
   /** Start a new segment past this many bytes (default 64 MB). */
   segmentBytes?: number;
   /** Snapshot chunk size (default 1 MB; tests use small ones). */
@@ -118,8 +120,8 @@ export class AuditStore {
     private readonly database: Database,
     readonly segments: Segments,
   ) {
-    this.device = deviceId(opts.dataDir);
-    this.user = opts.user ?? safeUser();
+    this.device = opts.device ?? deviceId(opts.dataDir);
+    this.user = opts.user ?? osUser();
     this.st = new Statements(database);
   }
 
@@ -992,27 +994,4 @@ function groupEntryAt(payload: Buffer, sub: number): { type: string; body: Buffe
   const end = sub + 5 + payload.readUInt32BE(sub + 1);
   if (end > payload.length) throw new Error(`the group entry at ${sub} runs past the group`);
   return { type: String.fromCharCode(payload[sub]!), body: payload.subarray(sub + 5, end) };
-}
-
-
-function deviceId(dataDir: string): string {
-  const f = join(dataDir, 'device.json');
-  if (existsSync(f)) {
-    try {
-      return (JSON.parse(readFileSync(f, 'utf8')) as { id: string }).id;
-    } catch {
-      // fall through and recreate
-    }
-  }
-  const id = `${hostname()}-${uuidv7().slice(0, 8)}`;
-  writeAtomic(f, JSON.stringify({ id }) + '\n', 0o644);
-  return id;
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
-  }
 }
