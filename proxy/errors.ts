@@ -2,6 +2,7 @@
  * Errors a person can act on: a stable `code` for scripts and a message that says what
  * happened and what to do next. Never put a secret, token or prompt body in a message.
  */
+import type { z } from 'zod';
 export type WitnessErrorCode =
   | 'CONFIG_INVALID'
   | 'CONFIG_UNREADABLE'
@@ -32,4 +33,23 @@ export class WitnessError extends Error {
 
 export function isWitnessError(e: unknown): e is WitnessError {
   return e instanceof WitnessError;
+}
+
+/** "intercept.hosts[2]: must be a DNS name …" — one line per problem. */
+export function formatIssues(error: z.ZodError, source: string): string {
+  const lines = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((k) => `  ${formatPath([...issue.path, k])}: unknown key (check the spelling against \`witness config schema\`)`)
+      : [`  ${formatPath(issue.path) || '(root)'}: ${issue.message}`],
+  );
+  return `Invalid ${source}:\n${lines.join('\n')}`;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
 }

@@ -27,8 +27,7 @@ import {
 } from '../protocols/index.js';
 import { decodeBody } from '../content-decoding.js';
 import { redactHeaders } from './headers.js';
-import { HoldingSseTransform } from '../approvals/hold.js';
-import type { ApprovalRegistry } from '../approvals/registry.js';
+import { HoldingSseTransform, type ApprovalRegistry } from '../approvals/index.js';
 import { evaluateToolCall, normalizePath, type CompiledPolicy } from '../policy/index.js';
 import type { SemanticEvent } from '../protocols/index.js';
 

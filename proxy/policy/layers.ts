@@ -7,8 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { formatIssues } from '../config/index.js';
-import { WitnessError } from '../errors.js';
+import { formatIssues, WitnessError } from '../errors.js';
 import { DEFAULT_POLICY } from './defaults.js';
 import { PolicySchema, type Policy } from './schema.js';
 
