@@ -1,4 +1,4 @@
-// Lint rules that keep each folder inside its layer (STYLE.md §1, docs/architecture.md):
+// Lint rules that keep each folder inside its layer (docs/architecture.md explains why):
 //   proxy/ and server/ never import electron (the engine runs headless);
 //   renderer/ never imports Node built-ins (the UI runs in a plain browser too);
 //   layers/through-index   a folder is imported only through its index.ts (model/ also

@@ -20,7 +20,7 @@ const SYNC = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z
 const BR_SYNC = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
 
 /** Encodings listed in a Content-Encoding header, in the order they were applied. */
-export function parseContentEncoding(header: string | string[] | undefined): string[] {
+function parseContentEncoding(header: string | string[] | undefined): string[] {
   const raw = Array.isArray(header) ? header.join(',') : header ?? '';
   return raw
     .split(',')

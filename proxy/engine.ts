@@ -30,8 +30,6 @@ export interface EngineOptions {
   now?: () => Date;
   /** Wraps the audit store's data key (desktop: OS keychain); default: key file or passphrase. */
   storeKeyProvider?: StoreKeyProvider;
-  /** Extra hooks (tests, later stages); the engine's own observers always run. */
-  hooks?: InterceptHooks;
 }
 
 
@@ -246,15 +244,13 @@ export class Engine {
   }
 
   private makeProxy(port: number) {
-    const extra = this.opts.hooks;
     const inspect = this.inspector.hooks();
     const hooks: InterceptHooks = {
       inspectRequest: (req, body) => inspect.inspectRequest(req, body),
-      responseTransform: (req, head) => extra?.responseTransform?.(req, head) ?? inspect.responseTransform(req, head),
+      responseTransform: (req, head) => inspect.responseTransform(req, head),
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
         this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: req.path, start: req.startedAt });
-        extra?.onExchangeStart?.(req);
       },
       onExchangeEnd: (s) => {
         this.bus.publish('exchange.completed', {
@@ -270,7 +266,6 @@ export class Engine {
           error: s.error,
         });
         inspect.onExchangeEnd(s);
-        extra?.onExchangeEnd?.(s);
       },
     };
     return new InterceptingProxy({

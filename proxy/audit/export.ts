@@ -56,7 +56,7 @@ function withoutCredentials(pairs: Array<[string, string]>) {
   return pairs.filter(([, value]) => !value.includes('[REDACTED]')).map(([name, value]) => ({ name, value }));
 }
 
-export function toHarEntry(r: ExportedRecord) {
+function toHarEntry(r: ExportedRecord) {
   const url = `https://${r.host}${r.path}`;
   const u = new URL(url);
   const requestBody = JSON.stringify({ model: r.model, messages: r.messages.length ? r.messages : [{ role: 'user', text: r.prompt }], tools: r.toolsOffered });

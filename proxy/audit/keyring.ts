@@ -19,7 +19,7 @@ export interface KeyProvider {
   kek(salt: Buffer): Promise<Buffer> | Buffer;
 }
 
-export function fileKeyProvider(storeDir: string): KeyProvider {
+function fileKeyProvider(storeDir: string): KeyProvider {
   return {
     kind: 'file',
     kek: () => {

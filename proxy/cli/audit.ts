@@ -11,7 +11,7 @@ import { createLogger } from '../log.js';
 import { parseCommon } from './args.js';
 import type { CommandIO } from './io.js';
 
-export const EXIT_TAMPERED = 4;
+const EXIT_TAMPERED = 4;
 
 async function openReadOnly(dataDir: string, io: CommandIO) {
   return AuditStore.open({ dataDir, readOnly: true, log: createLogger({ level: 'warn', write: io.log }) });

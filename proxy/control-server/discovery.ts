@@ -8,7 +8,7 @@ import { writeAtomic } from '../fs.js';
 import { dataPaths } from '../config/index.js';
 import { WitnessError } from '../errors.js';
 
-export const ControlFileSchema = z.object({
+const ControlFileSchema = z.object({
   version: z.literal(1),
   pid: z.number(),
   url: z.string(),

@@ -41,8 +41,4 @@ export class EventBus {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
   }
-
-  get lastSeq() {
-    return this.seq;
-  }
 }

@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import { AuditRecordSchema, InteractionSchema, OperationSchema, SearchPageSchema, SearchQuerySchema } from '../model/index.js';
 
-export const API_PREFIX = '/api/v1';
+const API_PREFIX = '/api/v1';
 
-export const CaSummarySchema = z.object({
+const CaSummarySchema = z.object({
   subject: z.string(),
   fingerprint256: z.string(),
   notBefore: z.string(),
@@ -17,7 +17,7 @@ export const CaSummarySchema = z.object({
   permittedSubtrees: z.array(z.string()),
 });
 
-export const CountersSchema = z.object({
+const CountersSchema = z.object({
   intercepted: z.number(),
   tunnelled: z.number(),
   plainHttp: z.number(),
@@ -41,14 +41,14 @@ export const StatusSchema = z.object({
 });
 export type Status = z.infer<typeof StatusSchema>;
 
-export const TimingsSchema = z.object({
+const TimingsSchema = z.object({
   start: z.number().describe('epoch ms'),
   headers: z.number().nullable(),
   firstByte: z.number().nullable(),
   end: z.number().nullable(),
 });
 
-export const ExchangeStartedSchema = z.object({
+const ExchangeStartedSchema = z.object({
   id: z.string(),
   method: z.string(),
   host: z.string(),
@@ -56,7 +56,7 @@ export const ExchangeStartedSchema = z.object({
   start: z.number(),
 });
 
-export const ExchangeCompletedSchema = z.object({
+const ExchangeCompletedSchema = z.object({
   id: z.string(),
   method: z.string(),
   host: z.string(),

@@ -257,7 +257,6 @@ export class Inspector {
         cancel: (id, reason) => holds.registry.cancel(id, reason),
         ...(holds.keepAliveMs ? { keepAliveMs: holds.keepAliveMs } : {}),
       },
-      [],
       maskClient ? null : record,
     );
     p.adapter = record;

@@ -5,8 +5,8 @@
  *  - Direct requests to the proxy itself serve /proxy.pac, or a short 404 explaining what
  *    this port is; they are never forwarded (that would loop).
  *  - WebSocket upgrades to intercepted hosts are refused with 403 by default: VS Code's
- *    Responses-over-WebSocket transport falls back to HTTP POST on failure
- *    (research/copilot.md §2.3), and HTTP is what Witness can audit and mask.
+ *    Responses-over-WebSocket transport falls back to HTTP POST on failure, and HTTP is
+ *    what Witness can audit and mask.
  *  - Plain http:// proxy requests and WebSockets to other hosts pass through untouched.
  */
 import { getLocal, requestSteps, webSocketSteps, type Mockttp } from 'mockttp';

@@ -20,7 +20,7 @@ export const ClientInfoSchema = z.object({
 });
 export type ClientInfo = z.infer<typeof ClientInfoSchema>;
 
-export const MaskingTallySchema = z.object({ type: z.string(), where: z.enum(['request', 'response']), count: z.number() });
+const MaskingTallySchema = z.object({ type: z.string(), where: z.enum(['request', 'response']), count: z.number() });
 
 /** One Copilot interaction as Witness saw it. Every text field is the masked version. */
 export const InteractionSchema = z.object({

@@ -7,9 +7,9 @@
  */
 import { z } from 'zod';
 
-export const OperationClassSchema = z.enum(['read', 'edit', 'execute', 'fetch', 'mcp', 'unknown']);
+const OperationClassSchema = z.enum(['read', 'edit', 'execute', 'fetch', 'mcp', 'unknown']);
 export type OperationClass = z.infer<typeof OperationClassSchema>;
-export const PathActionSchema = z.enum(['read', 'edit', 'create', 'delete', 'move-from', 'move-to']);
+const PathActionSchema = z.enum(['read', 'edit', 'create', 'delete', 'move-from', 'move-to']);
 export type PathAction = z.infer<typeof PathActionSchema>;
 
 /** What a reviewer needs to see: the edit as a diff, the file to be created, the command. */

@@ -14,7 +14,7 @@ export interface ImportGraph {
   external: Map<string, Set<string>>;
 }
 
-export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
 function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
