@@ -2,7 +2,7 @@
  * The engine: wires config, CA, proxy and control API together and owns their lifetime.
  * No policy lives here; this file only connects the parts. Never imports electron.
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
@@ -17,6 +17,7 @@ import { compilePolicy, managedPolicyPath, resolvePolicy, type CompiledPolicy } 
 import { ApprovalRegistry } from './approvals/index.js';
 import { osUser } from './identity/index.js';
 import { join } from 'node:path';
+import { ensurePrivateDir } from './fs.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -60,8 +61,7 @@ export class Engine {
 
   async start(): Promise<void> {
     const { dataDir, config, log } = this.opts;
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    chmodSync(dataDir, 0o700);
+    ensurePrivateDir(dataDir, 'its data dir');
     refuseSecondEngine(dataDir);
     this.startedAt = this.now();
     // A bad policy file fails the start with the key's path, not later mid-request.

@@ -3,22 +3,27 @@
  * happened and what to do next. Never put a secret, token or prompt body in a message.
  */
 import type { z } from 'zod';
-export type WitnessErrorCode =
-  | 'CONFIG_INVALID'
-  | 'CONFIG_UNREADABLE'
-  | 'PORT_IN_USE'
-  | 'LISTEN_FAILED'
-  | 'NOT_LOOPBACK'
-  | 'CA_INVALID'
-  | 'CA_KEY_LOCKED'
-  | 'ENGINE_NOT_RUNNING'
-  | 'CONTROL_UNREACHABLE'
-  | 'CONTROL_REJECTED'
-  | 'STORE_LOCKED'
-  | 'STORE_CORRUPT'
-  | 'STORE_TAMPERED'
-  | 'STALE_APPROVAL'
-  | 'USAGE';
+
+/** Every code, in one list (the README documents each one; a test keeps them in step). */
+export const ERROR_CODES = [
+  'CONFIG_INVALID',
+  'CONFIG_UNREADABLE',
+  'ALREADY_RUNNING',
+  'PORT_IN_USE',
+  'LISTEN_FAILED',
+  'CA_INVALID',
+  'CA_KEY_LOCKED',
+  'MASKING_KEY_INVALID',
+  'ENGINE_NOT_RUNNING',
+  'CONTROL_REJECTED',
+  'STORE_LOCKED',
+  'STORE_KEY_WRONG',
+  'STORE_READ_ONLY',
+  'STORE_CORRUPT',
+  'STALE_APPROVAL',
+  'USAGE',
+] as const;
+export type WitnessErrorCode = (typeof ERROR_CODES)[number];
 
 export class WitnessError extends Error {
   override readonly name = 'WitnessError';

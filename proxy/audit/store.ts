@@ -16,11 +16,11 @@
  * Before G, an append of six new bodies made eight frames, each with its own zlib and cipher
  * object; their weak handles were half of every young-generation GC pause.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Database, SqlJsStatic } from 'sql.js';
-import { fsyncDir, writeAtomic } from '../fs.js';
+import { ensurePrivateDir, fsyncDir, writeAtomic } from '../fs.js';
 import { deviceId, osUser } from '../identity/index.js';
 import { RECORD_VERSION, type AuditRecord, type ExportedRecord, type Interaction, type StoredMessage } from '../model/index.js';
 import { chainRecord, GENESIS, recordHash, sha256Hex } from '../model/node.js';
@@ -261,8 +261,8 @@ export class AuditStore {
 
   static async open(opts: AuditStoreOptions): Promise<AuditStore> {
     const dir = join(opts.dataDir, 'store');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!opts.readOnly) chmodSync(dir, 0o700);
+    if (opts.readOnly) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    else ensurePrivateDir(dir, 'the audit store');
     const provider = opts.keyProvider ?? defaultKeyProvider(dir);
     const key = await loadDataKey(dir, provider);
     const SQL = await loadSql();
@@ -351,7 +351,7 @@ export class AuditStore {
   }
 
   private async appendNow(i: Interaction): Promise<{ record: AuditRecord; durable: Promise<unknown> }> {
-    if (!this.journal) throw new WitnessError('STORE_LOCKED', 'The audit store is open read-only.');
+    if (!this.journal) throw new WitnessError('STORE_READ_ONLY', 'The audit store is open read-only (search, export, verify); only the engine appends records.');
     if (this.journal.end >= (this.opts.segmentBytes ?? SEGMENT_MAX)) await this.nextSegment();
     const durables: Promise<void>[] = [];
     const items: StoredMessage[] = [];

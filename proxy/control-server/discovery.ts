@@ -53,7 +53,7 @@ export function refuseSecondEngine(dataDir: string): void {
   const existing = readControlFile(dataDir);
   if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
     throw new WitnessError(
-      'PORT_IN_USE',
+      'ALREADY_RUNNING',
       `Witness is already running for ${dataDir} (pid ${existing.pid}, proxy ${existing.proxyUrl}). Stop it first, or use another --data-dir.`,
     );
   }

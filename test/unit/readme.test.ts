@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configReferenceMarkdown } from '../../proxy/config/index.js';
+import { ERROR_CODES } from '../../proxy/errors.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -15,5 +16,9 @@ describe('README', () => {
     expect(readme).toContain('npm install');
     expect(readme).toContain('npm start');
     expect(readme).toContain('npm test');
+  });
+
+  it('documents every error code', () => {
+    expect(ERROR_CODES.filter((code) => !readme.includes(`| \`${code}\` |`))).toEqual([]);
   });
 });
