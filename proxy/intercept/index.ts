@@ -1,4 +1,4 @@
 export { InterceptingProxy, type ProxyCounters, type InterceptingProxyOptions } from './proxy-server.js';
 export { UpstreamPool, type UpstreamOptions } from './upstream.js';
 export { HostMatcher, effectiveInterceptHosts, planForHost } from './hosts.js';
-export type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, ExchangeTimings, InterceptHooks, RequestAction } from './exchange.js';
+export type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, ExchangeTimings, InterceptHooks, RequestAction, WebSocketSummary } from './exchange.js';

@@ -4,3 +4,4 @@ export type { Finding } from './scan.js';
 export { ALL_DETECTORS } from './detectors/index.js';
 export type { Detector } from './detector.js';
 export { loadOrCreateMaskingKey } from './key.js';
+export { maskUrl } from './url.js';
