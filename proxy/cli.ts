@@ -4,15 +4,21 @@
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { isWitnessError } from './errors.js';
-import { caCommand } from './cli/ca.js';
-import { configCommand } from './cli/config.js';
-import { maskCommand } from './cli/mask.js';
-import { exportCommand, searchCommand, verifyCommand } from './cli/audit.js';
-import { policyCommand } from './cli/policy.js';
-import { approvalsCommand, uiCommand } from './cli/approvals.js';
-import { processIO, type CommandIO } from './cli/io.js';
-import { startCommand } from './cli/start.js';
-import { statusCommand } from './cli/status.js';
+import {
+  approvalsCommand,
+  caCommand,
+  configCommand,
+  exportCommand,
+  maskCommand,
+  policyCommand,
+  processIO,
+  searchCommand,
+  startCommand,
+  statusCommand,
+  uiCommand,
+  verifyCommand,
+  type CommandIO,
+} from './cli/index.js';
 import { VERSION } from './version.js';
 
 const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number>> = {

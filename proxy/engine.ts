@@ -2,21 +2,22 @@
  * The engine: wires config, CA, proxy and control API together and owns their lifetime.
  * No policy lives here; this file only connects the parts. Never imports electron.
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
 import { dataPaths, type Config } from './config/index.js';
-import { ControlServer, EventBus, isProcessAlive, readControlFile, removeControlFile, writeControlFile, type Status } from './control/index.js';
-import { WitnessError } from './errors.js';
+import type { Status } from './control/index.js';
+import { ControlServer, EventBus, refuseSecondEngine, registerDownloads, removeControlFile, writeControlFile } from './control-server/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
-import { AuditStore, exportRecords, parseTime, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
+import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import { compilePolicy, managedPolicyPath, resolvePolicy, type CompiledPolicy } from './policy/index.js';
-import { ApprovalRegistry } from './approvals/registry.js';
-import { userInfo } from 'node:os';
+import { ApprovalRegistry } from './approvals/index.js';
+import { osUser } from './identity/index.js';
 import { join } from 'node:path';
+import { ensurePrivateDir } from './fs.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -30,8 +31,6 @@ export interface EngineOptions {
   now?: () => Date;
   /** Wraps the audit store's data key (desktop: OS keychain); default: key file or passphrase. */
   storeKeyProvider?: StoreKeyProvider;
-  /** Extra hooks (tests, later stages); the engine's own observers always run. */
-  hooks?: InterceptHooks;
 }
 
 
@@ -62,15 +61,8 @@ export class Engine {
 
   async start(): Promise<void> {
     const { dataDir, config, log } = this.opts;
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    chmodSync(dataDir, 0o700);
-    const existing = readControlFile(dataDir);
-    if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
-      throw new WitnessError(
-        'PORT_IN_USE',
-        `Witness is already running for ${dataDir} (pid ${existing.pid}, proxy ${existing.proxyUrl}). Stop it first, or use another --data-dir.`,
-      );
-    }
+    ensurePrivateDir(dataDir, 'its data dir');
+    refuseSecondEngine(dataDir);
     this.startedAt = this.now();
     // A bad policy file fails the start with the key's path, not later mid-request.
     const effective = resolvePolicy({ userFile: join(dataDir, 'policy.json'), managedFile: managedPolicyPath() });
@@ -101,7 +93,7 @@ export class Engine {
         ...(effective.source['masking.responses'] !== 'default' ? { responses: effective.policy.masking.responses } : {}),
       },
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
-      holds: { policy: () => this.policy, registry: this.approvals, requester: safeUser() },
+      holds: { policy: () => this.policy, registry: this.approvals, requester: osUser() },
       live: {
         started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
         delta: (e) => this.bus.publish('interaction.delta', e),
@@ -137,46 +129,21 @@ export class Engine {
         // A reviewer may paste the very secret they refuse: the reason is masked where it enters,
         // so the client's explanation, the record, events and the approvals list never hold it.
         decide: ({ id, decision, argsHash, reason }) =>
-          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: safeUser() }),
+          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: osUser() }),
       },
     });
-    // The CA certificate(s) to trust, as a file (the current one, plus the next during rotation).
-    this.control.download('/api/v1/ca.pem', (_url, res) => {
-      res.writeHead(200, { 'content-type': 'application/x-pem-file', 'content-disposition': 'attachment; filename="witness-ca.pem"' });
-      res.end(this.ca.active.certPem + (this.ca.next?.certPem ?? ''));
-    });
-    // Exports as file downloads for the UI: GET /api/v1/export?format=jsonl|har|ocsf&since=&until=
-    this.control.download('/api/v1/export', (url, res) => {
-      const format = url.searchParams.get('format') ?? 'jsonl';
-      if (!['jsonl', 'har', 'ocsf'].includes(format)) {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'BAD_INPUT', message: 'format must be jsonl, har or ocsf' } }));
-        return;
-      }
-      let since: number | undefined;
-      let until: number | undefined;
-      try {
-        since = parseTime(url.searchParams.get('since') ?? undefined);
-        until = parseTime(url.searchParams.get('until') ?? undefined);
-      } catch (e) {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'BAD_INPUT', message: (e as Error).message } }));
-        return;
-      }
-      const ext = format === 'har' ? 'har' : format === 'ocsf' ? 'ocsf.jsonl' : 'jsonl';
-      res.writeHead(200, {
-        'content-type': format === 'har' ? 'application/json' : 'application/x-ndjson',
-        'content-disposition': `attachment; filename="witness-audit.${ext}"`,
-      });
-      const store = this.store;
-      exportRecords(
-        (function* () {
-          for (const r of store.iterate({ since, until })) yield store.resolve(r);
-        })(),
-        format as 'jsonl' | 'har' | 'ocsf',
-        (chunk) => res.write(chunk),
-      );
-      res.end();
+    registerDownloads(this.control, {
+      caPem: () => this.ca.active.certPem + (this.ca.next?.certPem ?? ''),
+      exportRecords: (format, { since, until }, write) => {
+        const store = this.store;
+        exportRecords(
+          (function* () {
+            for (const r of store.iterate({ since, until })) yield store.resolve(r);
+          })(),
+          format,
+          write,
+        );
+      },
     });
     try {
       await this.control.start();
@@ -280,16 +247,14 @@ export class Engine {
   }
 
   private makeProxy(port: number) {
-    const extra = this.opts.hooks;
     const inspect = this.inspector.hooks();
     const hooks: InterceptHooks = {
       inspectRequest: (req, body) => inspect.inspectRequest(req, body),
-      responseTransform: (req, head) => extra?.responseTransform?.(req, head) ?? inspect.responseTransform(req, head),
+      responseTransform: (req, head) => inspect.responseTransform(req, head),
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
         // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
         this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: this.inspector.maskedPath(req).text, start: req.startedAt });
-        extra?.onExchangeStart?.(req);
       },
       onExchangeEnd: (s) => {
         this.bus.publish('exchange.completed', {
@@ -305,12 +270,10 @@ export class Engine {
           error: s.error,
         });
         inspect.onExchangeEnd(s);
-        extra?.onExchangeEnd?.(s);
       },
       onWebSocketPassthrough: (s) => {
         this.lastInterceptedAt = this.now();
         this.inspector.recordWebSocketPassthrough(s);
-        extra?.onWebSocketPassthrough?.(s);
       },
     };
     return new InterceptingProxy({
@@ -351,14 +314,6 @@ export class Engine {
     } catch (e) {
       this.opts.log.error('CA rotation check failed', { err: e });
     }
-  }
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
 }
 

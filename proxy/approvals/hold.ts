@@ -46,7 +46,6 @@ export class HoldingSseTransform extends Transform {
   constructor(
     readonly adapter: StreamAdapter,
     private readonly opts: HoldOptions,
-    private readonly semanticSink: SemanticEvent[],
     /** A second, masking adapter that only builds the audit view (client masking off). */
     private readonly record: StreamAdapter | null = null,
   ) {
@@ -103,7 +102,6 @@ export class HoldingSseTransform extends Transform {
 
   private handle(out: string) {
     const events = this.sem.splice(0);
-    this.semanticSink.push(...events);
     for (const e of events) {
       if (e.kind === 'tool-call-start' && !this.calls.has(e.index)) {
         this.calls.set(e.index, { index: e.index, tool: e.name, arguments: '', args: '', complete: false, verdict: 'pending', ruleIds: [], reasons: [], approval: null });

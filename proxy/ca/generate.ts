@@ -3,7 +3,7 @@
  *  - Name Constraints (critical): permitted dNSName subtrees = the intercepted domains,
  *    excluded iPAddress 0.0.0.0/0 and ::/0, so a leaf for any other name or any IP fails;
  *  - Basic Constraints (critical): CA, pathlen 0, so it cannot mint intermediate CAs.
- * mockttp's own generator cannot express the IP exclusion or pathlen (research/mockttp.md §3).
+ * mockttp's own generator cannot express the IP exclusion or pathlen.
  */
 import { webcrypto, randomBytes } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';

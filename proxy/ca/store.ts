@@ -11,10 +11,11 @@
  * leaf for an uncovered host would fail verification anyway.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { WitnessError } from '../errors.js';
+import { writeAtomic } from '../fs.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { permittedSubtrees, subtreesCover } from './constraints.js';
@@ -228,17 +229,4 @@ function promote(caDir: string) {
 function stripKey(ca: LoadedCa): CaCertInfo {
   const { keyPem: _drop, ...info } = ca;
   return info;
-}
-
-export function writeAtomic(file: string, data: Buffer | string, mode: number) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode });
-  chmodSync(tmp, mode);
-  const fd = openSync(tmp, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
 }

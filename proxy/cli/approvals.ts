@@ -3,7 +3,8 @@
  * without a window (headless). Talks to the running engine through the control API; a
  * decision quotes the hash of the arguments it was shown, so it cannot release others.
  */
-import { ControlApiError, createControlClient, isProcessAlive, readControlFile } from '../control/index.js';
+import { ControlApiError, createControlClient } from '../control/index.js';
+import { isProcessAlive, readControlFile } from '../control-server/index.js';
 import { WitnessError } from '../errors.js';
 import { parseCommon } from './args.js';
 import type { CommandIO } from './io.js';

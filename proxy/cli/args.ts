@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { WitnessError } from '../errors.js';
 import { dataPaths, defaultDataDir, loadConfigFile, parseConfig, type Config } from '../config/index.js';
 
-export const COMMON_OPTIONS = {
+const COMMON_OPTIONS = {
   'data-dir': { type: 'string' },
   config: { type: 'string' },
   port: { type: 'string' },

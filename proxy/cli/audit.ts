@@ -4,13 +4,14 @@
  *   witness search  — filters + full-text, newest first
  *   witness export  — jsonl | har | ocsf to stdout
  */
-import { AuditStore, exportRecords, parseTime, search, type ExportFormat } from '../audit/index.js';
+import { AuditStore, exportRecords, search } from '../audit/index.js';
+import { EXPORT_FORMATS, parseTime, type ExportFormat } from '../model/index.js';
 import { WitnessError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { parseCommon } from './args.js';
 import type { CommandIO } from './io.js';
 
-export const EXIT_TAMPERED = 4;
+const EXIT_TAMPERED = 4;
 
 async function openReadOnly(dataDir: string, io: CommandIO) {
   return AuditStore.open({ dataDir, readOnly: true, log: createLogger({ level: 'warn', write: io.log }) });
@@ -86,7 +87,7 @@ export async function exportCommand(argv: string[], io: CommandIO, write: (s: st
     return 0;
   }
   const format = String(args.extra.format);
-  if (!['jsonl', 'har', 'ocsf'].includes(format)) throw new WitnessError('USAGE', `--format must be jsonl, har or ocsf (got "${format}")`);
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new WitnessError('USAGE', `--format must be jsonl, har or ocsf (got "${format}")`);
   let since: number | undefined;
   let until: number | undefined;
   try {

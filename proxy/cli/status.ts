@@ -4,11 +4,12 @@
  */
 import { readCaCertificates } from '../ca/index.js';
 import { dataPaths } from '../config/index.js';
-import { ControlApiError, createControlClient, isProcessAlive, readControlFile } from '../control/index.js';
+import { ControlApiError, createControlClient } from '../control/index.js';
+import { isProcessAlive, readControlFile } from '../control-server/index.js';
 import { parseCommon } from './args.js';
 import type { CommandIO } from './io.js';
 
-export const EXIT_NOT_RUNNING = 3;
+const EXIT_NOT_RUNNING = 3;
 
 export async function statusCommand(argv: string[], io: CommandIO): Promise<number> {
   const args = parseCommon(argv);

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 
-export const DEFAULT_PROXY_PORT = 7420;
+const DEFAULT_PROXY_PORT = 7420;
 
-/** Hosts intercepted by default (research/copilot.md §1). api.github.com is opt-in. */
+/** Hosts intercepted by default: Copilot's API, proxy, telemetry and origin-tracker hosts. api.github.com is opt-in. */
 export const DEFAULT_INTERCEPT_HOSTS = [
   '*.githubcopilot.com',
   'githubcopilot.com',

@@ -3,7 +3,7 @@
  * (deny > ask > allow), with the ids of those rules and human reasons. Pure.
  */
 import type { Decision, Policy } from './schema.js';
-import { extractOperation, type Operation } from './operations.js';
+import { extractOperation, type Operation } from '../model/index.js';
 import { normalizePath, pathMatcher, type PathMatcher } from './paths.js';
 
 export interface ToolDecision {

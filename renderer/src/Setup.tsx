@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, type Status } from './api.js';
+import { api, DOWNLOADS, type Status } from './api.js';
 import { ago, useNow } from './Live.js';
 
 type Policy = Awaited<ReturnType<typeof api.call<'policy'>>>;
@@ -33,7 +33,7 @@ export function Setup({ status }: { status: Status | null }) {
           valid until {new Date(status.ca.notAfter).toLocaleDateString()} · only for {status.ca.permittedSubtrees.join(', ')}
         </p>
         <p>
-          <a className="button" href="/api/v1/ca.pem" download="witness-ca.pem">
+          <a className="button" href={DOWNLOADS.caPem} download="witness-ca.pem">
             Download witness-ca.pem
           </a>{' '}
           <span className="sub">

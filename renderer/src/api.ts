@@ -2,11 +2,12 @@
  * The UI's only way to the engine: the typed control API client derived from the shared
  * contract, same origin, authenticated by the HttpOnly session cookie the sign-in link set.
  */
-import { createControlClient } from '../../proxy/control/client.js';
-import { EventSchemas, type ApprovalView, type ControlEvent, type Interaction, type Status } from '../../proxy/control/contract.js';
+import { createControlClient, DOWNLOADS, EventSchemas, type ApprovalView, type ControlEvent, type Status } from '../../proxy/control/index.js';
+import type { Interaction } from '../../proxy/model/index.js';
 
 export const api = createControlClient({ url: window.location.origin });
 export type { ApprovalView, ControlEvent, Interaction, Status };
+export { DOWNLOADS };
 
 /** Live events with automatic reconnect; EventSource resends Last-Event-ID, so nothing is lost. */
 export function subscribe(onEvent: (e: ControlEvent) => void, onState: (connected: boolean) => void): () => void {

@@ -43,7 +43,7 @@ export async function startFakeUpstream(root?: TestCa): Promise<FakeUpstream> {
       route(req, res, body);
     });
   });
-  server.on('upgrade', (req, socket) => {
+  server.on('upgrade', (_req, socket) => {
     state.upgrades++;
     socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
   });

@@ -7,7 +7,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 
-export async function connectTunnel(proxyPort: number, target: string): Promise<import('node:net').Socket> {
+async function connectTunnel(proxyPort: number, target: string): Promise<import('node:net').Socket> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: proxyPort, method: 'CONNECT', path: target, headers: { host: target } });
     req.once('connect', (res, socket) => {
@@ -130,15 +130,4 @@ export async function timedRequest(
     req.on('error', (e) => (abortAfterEvents !== undefined ? undefined : reject(e)));
     req.end(body);
   });
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-export function gaps(times: number[]): number[] {
-  return times.slice(1).map((t, i) => t - times[i]!);
 }

@@ -3,8 +3,7 @@
  * and next-edit on the proxy host) and legacy completions (`/v1/engines/{model}/completions`).
  *
  * Text is masked per choice; tool-call arguments per call, keyed by `index` with `id` as
- * the fallback (VS Code matches by id, else appends to the last call: research/copilot.md
- * §2.2). Held text is released into the chunk that carries finish_reason, or into one
+ * the fallback (VS Code matches by id, else appends to the last call). Held text is released into the chunk that carries finish_reason, or into one
  * synthetic chunk before `[DONE]`. `prompt_filter_results`, usage-only chunks,
  * copilot_references/copilot_errors and mid-stream `{"error":…}` pass through (masked).
  */

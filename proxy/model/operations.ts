@@ -1,29 +1,38 @@
 /**
- * What a tool call would do, extracted from its name and arguments (research/copilot.md §3):
- * files it reads or changes (filePath, dirPath, replacements[].filePath, apply_patch
- * envelopes, notebook edits, Copilot CLI `path`), commands it runs, URLs it opens. Pure.
+ * What a tool call would do, extracted from its name and arguments: files it reads or
+ * changes (filePath, dirPath, replacements[].filePath, apply_patch envelopes, notebook
+ * edits, Copilot CLI `path`), commands it runs, URLs it opens, and previews a reviewer
+ * reads (the diff, the new file, the command). Pure; imports only zod, so the policy, the
+ * approval queue and the UI all judge and show a call from this one reading.
  */
-export type OperationClass = 'read' | 'edit' | 'execute' | 'fetch' | 'mcp' | 'unknown';
-export type PathAction = 'read' | 'edit' | 'create' | 'delete' | 'move-from' | 'move-to';
+import { z } from 'zod';
+
+const OperationClassSchema = z.enum(['read', 'edit', 'execute', 'fetch', 'mcp', 'unknown']);
+export type OperationClass = z.infer<typeof OperationClassSchema>;
+const PathActionSchema = z.enum(['read', 'edit', 'create', 'delete', 'move-from', 'move-to']);
+export type PathAction = z.infer<typeof PathActionSchema>;
 
 /** What a reviewer needs to see: the edit as a diff, the file to be created, the command. */
-export type Preview =
-  | { kind: 'replace'; file: string; oldText: string; newText: string }
-  | { kind: 'patch'; text: string }
-  | { kind: 'create'; file: string; content: string }
-  | { kind: 'command'; command: string }
-  | { kind: 'urls'; urls: string[] };
+export const PreviewSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('replace'), file: z.string(), oldText: z.string(), newText: z.string() }),
+  z.object({ kind: z.literal('patch'), text: z.string() }),
+  z.object({ kind: z.literal('create'), file: z.string(), content: z.string() }),
+  z.object({ kind: z.literal('command'), command: z.string() }),
+  z.object({ kind: z.literal('urls'), urls: z.array(z.string()) }),
+]);
+export type Preview = z.infer<typeof PreviewSchema>;
 
-export interface Operation {
-  tool: string;
-  class: OperationClass;
-  paths: Array<{ path: string; action: PathAction }>;
-  commands: string[];
-  urls: string[];
+export const OperationSchema = z.object({
+  tool: z.string(),
+  class: OperationClassSchema,
+  paths: z.array(z.object({ path: z.string(), action: PathActionSchema })),
+  commands: z.array(z.string()),
+  urls: z.array(z.string()),
   /** Arguments that were not valid JSON (the call is judged on its name alone, strictly). */
-  unparsable: boolean;
-  previews: Preview[];
-}
+  unparsable: z.boolean(),
+  previews: z.array(PreviewSchema),
+});
+export type Operation = z.infer<typeof OperationSchema>;
 
 const READ_ONLY = new Set([
   'read_file', 'list_dir', 'file_search', 'grep_search', 'semantic_search', 'get_errors', 'get_changed_files', 'search_workspace_symbols',

@@ -4,10 +4,11 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { z } from 'zod';
-import { writeAtomic } from '../ca/index.js';
+import { writeAtomic } from '../fs.js';
 import { dataPaths } from '../config/index.js';
+import { WitnessError } from '../errors.js';
 
-export const ControlFileSchema = z.object({
+const ControlFileSchema = z.object({
   version: z.literal(1),
   pid: z.number(),
   url: z.string(),
@@ -44,5 +45,16 @@ export function isProcessAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** Refuses to start a second engine on a data dir whose control.json names a live process. */
+export function refuseSecondEngine(dataDir: string): void {
+  const existing = readControlFile(dataDir);
+  if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
+    throw new WitnessError(
+      'ALREADY_RUNNING',
+      `Witness is already running for ${dataDir} (pid ${existing.pid}, proxy ${existing.proxyUrl}). Stop it first, or use another --data-dir.`,
+    );
   }
 }
