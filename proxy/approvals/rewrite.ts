@@ -79,6 +79,12 @@ function rewriteResponses(events: SseEvent[], denied: Set<number>, message: stri
   for (const ev of events) {
     const o = json(ev);
     if ((o?.type === 'response.output_item.added' || o?.type === 'response.output_item.done') && denied.has(o.output_index) && responsesCall(o.item) && o.item?.id) deniedIds.add(o.item.id);
+    // A call only the final response carries: its index is its place in `output`.
+    if (/^response\.(?:completed|incomplete|failed)$/.test(o?.type) && Array.isArray(o.response?.output)) {
+      o.response.output.forEach((item: any, i: number) => {
+        if (denied.has(i) && responsesCall(item) && item?.id) deniedIds.add(item.id);
+      });
+    }
   }
   let out = '';
   let explained = false;

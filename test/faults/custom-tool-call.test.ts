@@ -87,6 +87,14 @@ const SHAPES: Shape[] = [
     body: responsesCall({ id: 'fc_T', type: 'function_call', call_id: 'call_T', name: 'apply_patch', arguments: patchArgs }),
   },
   {
+    shape: 'Responses function_call that only response.completed carries',
+    kind: 'responses',
+    tool: 'apply_patch',
+    input: 'json',
+    marker: 'fc_T',
+    body: created + intro() + sse({ type: 'response.completed', response: { id: 'resp_T', model: 'gpt-test', status: 'completed', output: [message, { id: 'fc_T', type: 'function_call', call_id: 'call_T', name: 'apply_patch', arguments: patchArgs }] } }),
+  },
+  {
     shape: 'Responses mcp_call',
     kind: 'responses',
     tool: 'mcp_jira_create_issue',
