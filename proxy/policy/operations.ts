@@ -52,6 +52,8 @@ export function extractOperation(tool: string, argumentsJson: string, input: 'js
     a = argumentsJson.trim() ? JSON.parse(argumentsJson) : {};
   } catch {
     op.unparsable = true;
+    // Not JSON, but a patch envelope all the same (raw input recorded without its form): read its paths.
+    if (PATCH_START.test(argumentsJson)) rawInputOperation(op, argumentsJson);
     return op;
   }
   if (!a || typeof a !== 'object') return op;
@@ -154,6 +156,8 @@ function previews(tool: string, a: any, op: Operation): Preview[] {
   }
 }
 
+const PATCH_START = /^\s*\*\*\* Begin Patch\b/;
+
 const PATCH_OPERATION: Record<string, PathAction> = { create_file: 'create', update_file: 'edit', delete_file: 'delete' };
 
 /** argv as one command line, so command rules see `rm -rf …` whichever way it was split. */
@@ -163,7 +167,7 @@ function commandLine(argv: unknown[]): string {
 
 /** A custom tool's raw text input: an apply_patch envelope, a command line, or opaque text. */
 function rawInputOperation(op: Operation, text: string): Operation {
-  if (op.tool === 'apply_patch' || /^\s*\*\*\* Begin Patch\b/.test(text)) {
+  if (op.tool === 'apply_patch' || PATCH_START.test(text)) {
     op.paths.push(...patchPaths(text));
     op.previews = [{ kind: 'patch', text }];
   } else if (RAW_COMMAND.has(op.tool) && text.trim()) {

@@ -208,6 +208,9 @@ describe('Responses custom_tool_call (raw text input)', () => {
       expect(d.operation.paths).toEqual([{ path: '.env.production', action: 'edit' }]);
       expect(d.operation.unparsable).toBe(false);
     }
+    // Raw envelope text where JSON was expected: still read for its paths (and asked about as unparsable).
+    const mislabelled = evaluateToolCall(cp, 'apply_patch', PATCH);
+    expect(mislabelled.ruleIds).toEqual(['arguments:unparsable', 'protected-path:**/.env*']);
   });
 
   it('policy sees a shell action as a command, and an unknown call type under the unknown-tool rule', () => {
