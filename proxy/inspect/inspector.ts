@@ -258,7 +258,7 @@ export class Inspector {
       client,
       {
         kind: p.kind,
-        evaluate: (tool, args) => evaluateToolCall(policy, tool, args),
+        evaluate: (tool, args, input) => evaluateToolCall(policy, tool, args, { input }),
         requestApproval: ({ tool, arguments: args, decision }) =>
           holds.registry.request({
             exchangeId: p.req.id,

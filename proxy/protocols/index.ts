@@ -7,3 +7,4 @@ export type { AdapterContext, StreamAdapter } from './adapters/base.js';
 export { adapterFor } from './adapters/select.js';
 export type { EndpointKind, ResponseSummary, SemanticEvent, ToolCall, Usage } from './types.js';
 export { refusal, type Refusal } from './refusal.js';
+export { responsesCall, messagesCall, chatToolCall, itemCallPayload, eventStartsCall, type CallInput, type CallShape } from './tool-calls.js';
