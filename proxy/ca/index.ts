@@ -4,3 +4,4 @@ export { permittedSubtrees, subtreesCover } from './constraints.js';
 export { generateCa, toPem, EC_ALGORITHM, SIGNING_ALGORITHM, type GeneratedCa } from './generate.js';
 export { nameConstraints, nameConstraintsExtension, serverAuthOnly, readPermittedSubtrees, SUBJECT_COUNTRY } from './profile.js';
 export { fileModeProtector, type KeyProtector } from './key-protector.js';
+export { trustCommands, type TrustCommand, type TrustCommandOptions, type TrustStoreKind } from './trust-commands.js';
