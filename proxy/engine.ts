@@ -281,7 +281,7 @@ export class Engine {
       port,
       interceptHosts: this.hosts,
       websockets: this.opts.config.intercept.websockets,
-      ca: { keyPem: this.ca.active.keyPem, certPem: this.ca.active.certPem },
+      ca: { keyPem: this.ca.active.issuing.keyPem, certPem: this.ca.active.issuing.certPem },
       pool: this.pool,
       hooks,
       log: this.opts.log,

@@ -11,6 +11,7 @@
  *  - Plain http:// proxy requests and WebSockets to other hosts pass through untouched.
  */
 import { completionCheckers, getLocal, requestSteps, webSocketSteps, type Mockttp } from 'mockttp';
+import { SUBJECT_COUNTRY } from '../ca/index.js';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { InterceptHooks } from './exchange.js';
@@ -92,6 +93,8 @@ export class InterceptingProxy {
       https: {
         key: this.opts.ca.keyPem,
         cert: this.opts.ca.certPem,
+        // Leaf subjects must open with the RDN the CA's directoryName constraint permits.
+        countryName: SUBJECT_COUNTRY,
         // Clients that send no SNI get a certificate for a Copilot host, inside the CA's constraints.
         defaultDomain: defaultDomainFor(this.opts.interceptHosts),
         tlsInterceptOnly: this.opts.interceptHosts.map((hostname) => ({ hostname })),
