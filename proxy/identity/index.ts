@@ -1,0 +1,5 @@
+export { IdentityService, effectiveScopes, type DeviceSignIn, type IdentityConfig, type IdentityServiceOptions, type Timers } from './service.js';
+export { whoami, WhoAmISchema, profileFromClaims, profilesForGroups, SESSION_SECRET, type IdentitySession, type WhoAmI } from './session.js';
+export { IdTokenValidator, TokenRefusedError, ACCEPTED_ALGORITHMS, type RefusedClaim, type ValidatedIdToken } from './id-token.js';
+export { JwksCache, type JwksCacheOptions } from './jwks.js';
+export { systemBrowser, openerCommand, type BrowserOpener } from './browser.js';
