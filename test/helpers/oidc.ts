@@ -261,7 +261,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       interactions: { url: (_ctx, i) => `/interaction/${i.uid}` },
       features: {
         devInteractions: { enabled: false },
-        revocation: { enabled: true },
+        revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
         deviceFlow: {
           enabled: true,
           userCodeInputSource: async (ctx, form, _out, err) => {
