@@ -13,6 +13,9 @@ import { approvalsCommand, uiCommand } from './cli/approvals.js';
 import { processIO, type CommandIO } from './cli/io.js';
 import { startCommand } from './cli/start.js';
 import { statusCommand } from './cli/status.js';
+import { loginCommand } from './cli/login.js';
+import { logoutCommand } from './cli/logout.js';
+import { whoamiCommand } from './cli/whoami.js';
 import { VERSION } from './version.js';
 
 const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number>> = {
@@ -27,6 +30,9 @@ const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number
   policy: policyCommand,
   approvals: approvalsCommand,
   ui: uiCommand,
+  login: (argv, io) => loginCommand(argv, io),
+  logout: (argv, io) => logoutCommand(argv, io),
+  whoami: (argv, io) => whoamiCommand(argv, io),
 };
 
 const USAGE = `witness ${VERSION}: GitHub Copilot audit proxy
@@ -45,6 +51,9 @@ Commands:
   approvals approvals list | approve ID | deny ID [--reason TEXT]
   ui        print a one-time link that opens the Witness window in a browser
   config    config schema | config check FILE
+  login     sign in with your identity provider (--device: without a browser here)
+  logout    sign out (deletes the session here, revokes it at the provider)
+  whoami    who is signed in (exit 3 when nobody is)
 
 Common options: --data-dir DIR, --port PORT, --config FILE, --json
 Run "witness <command> --help" for details.`;

@@ -4,6 +4,7 @@
  * This file imports only zod, so the browser UI can import it too.
  */
 import { z } from 'zod';
+import { WhoAmISchema } from '../identity/session.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -220,6 +221,10 @@ export const ApprovalSchema = z.object({
 });
 export type ApprovalView = z.infer<typeof ApprovalSchema>;
 
+/** Who is signed in (the `witness whoami --json` shape), and whether sign-in is configured. */
+export const IdentityStatusSchema = WhoAmISchema.extend({ configured: z.boolean() });
+export type IdentityStatus = z.infer<typeof IdentityStatusSchema>;
+
 /** Every event the stream can carry, by type. */
 export const EventSchemas = {
   'exchange.started': ExchangeStartedSchema,
@@ -235,6 +240,8 @@ export const EventSchemas = {
   'interaction.delta': z.object({ id: z.string(), text: z.string(), tools: z.array(z.object({ index: z.number(), name: z.string().nullable(), text: z.string() })) }),
   'approval.requested': ApprovalSchema,
   'approval.decided': ApprovalSchema,
+  /** Signed in, refreshed with other claims, signed out, or the session ended. */
+  'identity.changed': IdentityStatusSchema,
 } as const;
 export type EventType = keyof typeof EventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventSchemas)[T]>;
@@ -263,6 +270,9 @@ export const Methods = {
     input: z.object({ id: z.string(), decision: z.enum(['approve', 'deny']), argsHash: z.string(), reason: z.string().max(2000).optional() }).strict(),
     output: ApprovalSchema,
   },
+  identity: { method: 'GET', path: `${API_PREFIX}/identity`, input: z.object({}).strict(), output: IdentityStatusSchema },
+  /** The session in the key vault changed (`witness login` / `logout` in another process): use it now. */
+  identityReload: { method: 'POST', path: `${API_PREFIX}/identity/reload`, input: z.object({}).strict(), output: IdentityStatusSchema },
   policy: {
     method: 'GET',
     path: `${API_PREFIX}/policy`,
