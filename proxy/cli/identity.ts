@@ -46,8 +46,14 @@ export function displayName(s: Pick<IdentitySession, 'name' | 'email' | 'sub'>):
   return s.name ?? s.email ?? s.sub;
 }
 
-export function engineLine(n: EngineNotice, what: 'sign-in' | 'sign-out'): string | null {
+/** What to tell the user about the running engine; `sub` is who just signed in (null: signed out). */
+export function engineLine(n: EngineNotice, sub: string | null): string | null {
   if (!n.running) return null;
-  if ('status' in n) return `The running engine (pid ${n.pid}) ${what === 'sign-in' ? 'now uses this sign-in' : 'is signed out too'}.`;
+  const what = sub === null ? 'sign-out' : 'sign-in';
+  if ('status' in n) {
+    if (!n.status.configured) return `The running engine (pid ${n.pid}) was started without sign-in configured; restart it to use the ${what}.`;
+    if (sub === null ? n.status.signedIn : n.status.sub !== sub) return `The running engine (pid ${n.pid}) did not take the ${what} (is it using another config file?); restart it to use it.`;
+    return `The running engine (pid ${n.pid}) ${sub === null ? 'is signed out too' : 'now uses this sign-in'}.`;
+  }
   return `The running engine (pid ${n.pid}) did not take the ${what} (${n.error}); restart it to use it.`;
 }

@@ -71,7 +71,7 @@ export async function loginCommand(argv: string[], io: CommandIO, deps: LoginDep
     say(`Signed in as ${displayName(session)} (${session.issuer}).`);
     say(`  Groups: ${session.groups.length ? session.groups.join(', ') : '(none)'}`);
   }
-  const line = engineLine(notice, 'sign-in');
+  const line = engineLine(notice, session.sub);
   if (line) say(line);
   return 0;
 }

@@ -38,7 +38,7 @@ export async function logoutCommand(argv: string[], io: CommandIO, deps: Identit
       ? `Signed out.${result.revoked ? ' The refresh token was revoked at the identity provider.' : ' The identity provider could not be asked to revoke the refresh token; it expires there on its own.'}`
       : 'Not signed in; nothing to do.',
   );
-  const line = engineLine(notice, 'sign-out');
+  const line = engineLine(notice, null);
   if (line) io.out(line);
   return 0;
 }

@@ -137,7 +137,7 @@ export class IdentityService {
     try {
       const url = await provider.authorizationUrl({ redirectUri: listener.redirectUri, codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier), state, nonce });
       p.onUrl?.(url.href);
-      void p.open(url.href);
+      void p.open(url.href).catch(() => false); // the URL is shown anyway
       const { url: callback, answer } = await listener.received;
       try {
         const tokens = await provider.exchangeCode(callback, { codeVerifier, state, nonce });
