@@ -142,7 +142,10 @@ export class Engine {
         uiLink: () => ({ url: this.control.signInLink() }),
         approvals: () => this.approvals.list(),
         approval: ({ id }) => this.approvals.get(id),
-        decide: ({ id, decision, argsHash, reason }) => this.approvals.decide(id, { decision, argsHash, reason: reason ?? null, approver: safeUser() }),
+        // A reviewer may paste the very secret they refuse: the reason is masked where it enters,
+        // so the client's explanation, the record, events and the approvals list never hold it.
+        decide: ({ id, decision, argsHash, reason }) =>
+          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: safeUser() }),
         identity: () => this.identityStatus(),
         identityReload: async () => {
           await this.identity.reload();
@@ -334,7 +337,8 @@ export class Engine {
       responseTransform: (req, head) => extra?.responseTransform?.(req, head) ?? inspect.responseTransform(req, head),
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
-        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: req.path, start: req.startedAt });
+        // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
+        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: this.inspector.maskedPath(req).text, start: req.startedAt });
         extra?.onExchangeStart?.(req);
       },
       onExchangeEnd: (s) => {
@@ -342,7 +346,7 @@ export class Engine {
           id: s.request.id,
           method: s.request.method,
           host: s.request.host,
-          path: s.request.path,
+          path: this.inspector.maskedPath(s.request).text,
           status: s.status,
           outcome: s.outcome,
           timings: s.timings,
@@ -352,6 +356,11 @@ export class Engine {
         });
         inspect.onExchangeEnd(s);
         extra?.onExchangeEnd?.(s);
+      },
+      onWebSocketPassthrough: (s) => {
+        this.lastInterceptedAt = this.now();
+        this.inspector.recordWebSocketPassthrough(s);
+        extra?.onWebSocketPassthrough?.(s);
       },
     };
     return new InterceptingProxy({

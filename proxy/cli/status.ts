@@ -36,6 +36,8 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
               `  Intercepts   ${status.intercept.hosts.join(', ')}`,
               `  Traffic      ${status.counters.intercepted} intercepted, ${status.counters.tunnelled} tunnelled, ` +
                 `${status.counters.plainHttp} plain HTTP, ${status.counters.websocketsRefused} WebSockets refused` +
+                (status.counters.websocketsPassedThrough ? `, ${status.counters.websocketsPassedThrough} WebSockets passed through unaudited` : '') +
+                `, ${status.counters.pacRequests} PAC requests` +
                 (status.lastInterceptedAt ? `; last Copilot request ${status.lastInterceptedAt}` : '; no Copilot request seen yet'),
             ].join('\n'),
           );

@@ -81,7 +81,9 @@ export const ConfigSchema = z
         websockets: z
           .enum(['refuse', 'passthrough'])
           .default('refuse')
-          .describe('WebSocket upgrades to intercepted hosts. "refuse" (default) answers 403 so clients fall back to HTTP, which Witness can audit.'),
+          .describe(
+            'WebSocket upgrades to intercepted hosts. "refuse" (default) answers 403 to every upgrade so clients fall back to HTTP, which Witness can audit; "passthrough" lets each upgrade through unaudited and records it as not inspected.',
+          ),
       })
       .strict()
       .prefault({}),

@@ -21,6 +21,10 @@ export const CountersSchema = z.object({
   tunnelled: z.number(),
   plainHttp: z.number(),
   websocketsRefused: z.number(),
+  /** WebSocket upgrades to intercepted hosts let through unaudited (intercept.websockets "passthrough"); each is also an audit record. */
+  websocketsPassedThrough: z.number(),
+  /** Requests for /proxy.pac, 304 answers included. */
+  pacRequests: z.number(),
   refusedPeers: z.number(),
   tlsClientErrors: z.number(),
 });

@@ -1,13 +1,16 @@
 /**
  * Headers as the audit record keeps them: credentials replaced by `[REDACTED]` (an
  * Authorization value keeps its scheme, so "Bearer" vs "Basic" stays visible), every other
- * value passed through the masker in case a secret rides in a custom header.
+ * value passed through the masker in case a secret rides in a custom header (URL-valued
+ * headers such as Referer and Location as URLs, percent-encoded secrets included).
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { Masker } from '../masking/index.js';
+import { maskUrl, type Masker } from '../masking/index.js';
 
 /** Header names whose values are credentials, whatever they look like. */
 const CREDENTIAL = /^(?:authorization|proxy-authorization|cookie|set-cookie|request-hmac)$|token|secret|password|passwd|api-?key|session|hmac|signature|credential|auth/i;
+/** Header values that are URLs: masked like request targets (percent-encoded secrets too). */
+const URL_VALUED = /^(?:referer|location|content-location)$/i;
 /** Values longer than this are cut (a header is for reading, not for archiving payloads). */
 const MAX_VALUE = 512;
 
@@ -25,7 +28,7 @@ export function redactHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeaders
         continue;
       }
       // Most header values hold no keyword at all: skip the detectors for them.
-      const masked = masker.mightContainSecret(value) ? masker.mask(value).text : value;
+      const masked = URL_VALUED.test(name) ? maskUrl(masker, value).text : masker.mightContainSecret(value) ? masker.mask(value).text : value;
       out.push([name, masked.length > MAX_VALUE ? `${masked.slice(0, MAX_VALUE)}…` : masked]);
     }
   }

@@ -8,9 +8,9 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { PassThrough, type Transform } from 'node:stream';
 import type { Config } from '../config/index.js';
 import type { EventData, Interaction } from '../control/index.js';
-import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, InterceptHooks, RequestAction } from '../intercept/index.js';
+import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, InterceptHooks, RequestAction, WebSocketSummary } from '../intercept/index.js';
 import { planForHost } from '../intercept/index.js';
-import type { Masker } from '../masking/index.js';
+import { maskUrl, type Masker, type MaskResult } from '../masking/index.js';
 import {
   adapterFor,
   BufferedBodyTransform,
@@ -33,6 +33,8 @@ import type { SemanticEvent } from '../protocols/index.js';
 
 interface Pending {
   req: ExchangeRequest;
+  /** The request target as recorded and published: masked (the upstream gets it as sent). */
+  path: string;
   kind: EndpointKind;
   view: RequestView;
   maskings: Map<string, number>;
@@ -70,6 +72,8 @@ const TEXTUAL = /^(?:text\/|application\/(?:json|x-ndjson|.*\+json|x-www-form-ur
 
 export class Inspector {
   private readonly pending = new Map<string, Pending>();
+  /** Masked request targets, computed once per exchange (events, live view and record share it). */
+  private readonly paths = new WeakMap<ExchangeRequest, MaskResult>();
 
   constructor(private readonly opts: InspectorOptions) {}
 
@@ -84,7 +88,7 @@ export class Inspector {
             time: new Date(req.startedAt).toISOString(),
             endpoint: p.kind,
             host: req.host,
-            path: req.path,
+            path: p.path,
             model: p.view.model,
             client: clientInfo(req.headers),
             prompt: p.view.prompt,
@@ -98,12 +102,24 @@ export class Inspector {
     };
   }
 
+  /** The request target with secrets masked (path and query, percent-decoded too): what records and events show. */
+  maskedPath(req: ExchangeRequest): MaskResult {
+    let r = this.paths.get(req);
+    if (!r) {
+      r = maskUrl(this.opts.masker, req.path);
+      this.paths.set(req, r);
+    }
+    return r;
+  }
+
   inspectRequest(req: ExchangeRequest, body: Buffer | null): RequestAction {
     const kind = classifyEndpoint(req.method, req.host, req.path);
+    const target = this.maskedPath(req);
     const p: Pending = {
       req,
+      path: target.text,
       kind,
-      view: readRequest(kind, req.path, null),
+      view: readRequest(kind, target.text, null),
       maskings: new Map(),
       notInspected: [],
       blocked: false,
@@ -116,6 +132,7 @@ export class Inspector {
       responseHeaders: null,
       pace: [],
     };
+    for (const f of target.findings) p.maskings.set(f.type, (p.maskings.get(f.type) ?? 0) + 1);
     this.pending.set(req.id, p);
     const { masking } = this.opts;
     const policy = this.opts.holds?.policy();
@@ -163,7 +180,7 @@ export class Inspector {
       maskedText = r.text;
     }
     for (const f of findings) p.maskings.set(f.type, (p.maskings.get(f.type) ?? 0) + 1);
-    p.view = readRequest(kind, req.path, isJson ? maskedValue : null);
+    p.view = readRequest(kind, p.path, isJson ? maskedValue : null);
     if (!isJson) p.view.prompt = maskedText;
 
     // Inline completions inside protected files (the file is named in the prompt header).
@@ -363,7 +380,7 @@ export class Inspector {
       endpoint: p.kind,
       method: s.request.method,
       host: s.request.host,
-      path: s.request.path,
+      path: p.path,
       plan: planForHost(s.request.host),
       model: a?.summary.model || p.view.model,
       client: clientInfo(s.request.headers),
@@ -403,6 +420,56 @@ export class Inspector {
     };
     this.opts.onInteraction(interaction);
   }
+
+  /**
+   * A WebSocket let through unaudited (`intercept.websockets: "passthrough"`): recorded like
+   * any interaction, saying plainly that its frames were not inspected.
+   */
+  recordWebSocketPassthrough(s: WebSocketSummary) {
+    const req = s.request;
+    const target = this.maskedPath(req);
+    const maskings = [...tally(target.findings)].map(([type, count]) => ({ type, where: 'request' as const, count }));
+    const failed = s.outcome === 'upstream-error' || (s.status ?? 0) >= 500;
+    this.opts.onInteraction({
+      id: req.id,
+      time: new Date(req.startedAt).toISOString(),
+      endpoint: classifyEndpoint(req.method, req.host, req.path),
+      method: req.method,
+      host: req.host,
+      path: target.text,
+      plan: planForHost(req.host),
+      model: null,
+      client: clientInfo(req.headers),
+      prompt: '',
+      context: [],
+      messages: [],
+      contextFiles: [],
+      toolsOffered: [],
+      response: '',
+      toolCalls: [],
+      finishReason: null,
+      usage: null,
+      maskings,
+      notInspected: [WEBSOCKET_NOT_INSPECTED],
+      decision: 'allowed',
+      ruleIds: [],
+      approvals: [],
+      status: s.outcome === 'client-abort' ? 'client-abort' : failed ? 'upstream-error' : 'ok',
+      httpStatus: s.status,
+      errors: s.error ? [s.error] : [],
+      timings: { start: s.timings.start, firstByte: s.timings.end, firstToken: null, end: s.timings.end },
+      headers: { request: redactHeaders(req.headers, this.opts.masker), response: s.responseHeaders ? redactHeaders(s.responseHeaders, this.opts.masker) : [] },
+    });
+  }
+}
+
+/** What a passed-through WebSocket's record says about its frames. */
+export const WEBSOCKET_NOT_INSPECTED = 'websocket passthrough: frames not inspected';
+
+function tally(findings: ReadonlyArray<{ type: string }>): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const f of findings) m.set(f.type, (m.get(f.type) ?? 0) + 1);
+  return m;
 }
 
 const PACE_STEP_MS = 16;

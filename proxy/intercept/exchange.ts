@@ -48,6 +48,22 @@ export interface ExchangeSummary {
   error: string | null;
 }
 
+/**
+ * A WebSocket upgrade to an intercepted host that was passed through
+ * (`intercept.websockets: "passthrough"`): its frames are not inspected, so this is all
+ * Witness knows about it. Reported once the upstream has answered the upgrade (or failed).
+ */
+export interface WebSocketSummary {
+  request: ExchangeRequest;
+  /** The upstream's answer: 101 when the WebSocket was opened; null when it never answered. */
+  status: number | null;
+  responseHeaders: IncomingHttpHeaders | null;
+  outcome: 'opened' | 'upstream-refused' | 'upstream-error' | 'client-abort';
+  error: string | null;
+  /** Epoch ms: upgrade request, upstream answer (null if none). */
+  timings: { start: number; end: number | null };
+}
+
 export type RequestAction =
   | { kind: 'forward'; body?: Buffer; headers?: OutgoingHttpHeaders }
   | { kind: 'respond'; status: number; headers: OutgoingHttpHeaders; body: Buffer };
@@ -67,4 +83,6 @@ export interface InterceptHooks {
   responseTransform?(req: ExchangeRequest, head: ExchangeResponseHead): Transform | null;
   onExchangeStart?(req: ExchangeRequest): void;
   onExchangeEnd?(summary: ExchangeSummary): void;
+  /** A WebSocket upgrade to an intercepted host was passed through unaudited. */
+  onWebSocketPassthrough?(summary: WebSocketSummary): void;
 }

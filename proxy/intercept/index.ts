@@ -3,4 +3,4 @@ export { UpstreamPool, splitHostPort, type UpstreamOptions } from './upstream.js
 export { HostMatcher, effectiveInterceptHosts, planForHost } from './hosts.js';
 export { renderPac } from './pac.js';
 export { createDecoder, parseContentEncoding } from './decode.js';
-export type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, ExchangeTimings, InterceptHooks, RequestAction } from './exchange.js';
+export type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, ExchangeTimings, InterceptHooks, RequestAction, WebSocketSummary } from './exchange.js';

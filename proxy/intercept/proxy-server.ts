@@ -2,28 +2,34 @@
  * The HTTPS proxy: mockttp terminating TLS only for intercepted hosts (tlsInterceptOnly),
  * raw tunnels for everything else, bound to loopback. Decisions:
  *  - Intercepted requests go through ForwardStep (streaming transform hook).
- *  - Direct requests to the proxy itself serve /proxy.pac, or a short 404 explaining what
- *    this port is; they are never forwarded (that would loop).
- *  - WebSocket upgrades to intercepted hosts are refused with 403 by default: VS Code's
- *    Responses-over-WebSocket transport falls back to HTTP POST on failure
- *    (research/copilot.md §2.3), and HTTP is what Witness can audit and mask.
+ *  - Direct requests to the proxy itself serve /proxy.pac (every time, with an ETag), or a
+ *    short 404 explaining what this port is; they are never forwarded (that would loop).
+ *  - WebSocket upgrades to intercepted hosts are refused with 403 by default, every one of
+ *    them: VS Code's Responses-over-WebSocket transport falls back to HTTP POST on failure,
+ *    and HTTP is what Witness can audit and mask. With "passthrough" each upgrade is let
+ *    through and reported to the hooks, to be recorded as not inspected.
  *  - Plain http:// proxy requests and WebSockets to other hosts pass through untouched.
  */
-import { getLocal, requestSteps, webSocketSteps, type Mockttp } from 'mockttp';
+import { completionCheckers, getLocal, requestSteps, webSocketSteps, type Mockttp } from 'mockttp';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { InterceptHooks } from './exchange.js';
 import { ForwardStep, registerForwardStep } from './forward-step.js';
 import { HostMatcher } from './hosts.js';
 import { isLoopbackAddress, startOnLoopback } from './loopback.js';
-import { renderPac } from './pac.js';
+import { PacFile, renderPac } from './pac.js';
 import type { UpstreamPool } from './upstream.js';
+import { InterceptedWebSocketStep, registerInterceptedWebSocketStep } from './websocket-step.js';
 
 export interface ProxyCounters {
   intercepted: number;
   tunnelled: number;
   plainHttp: number;
   websocketsRefused: number;
+  /** Upgrades to intercepted hosts let through unaudited (`intercept.websockets: "passthrough"`). */
+  websocketsPassedThrough: number;
+  /** Requests for /proxy.pac (304 answers included). */
+  pacRequests: number;
   refusedPeers: number;
   tlsClientErrors: number;
 }
@@ -53,6 +59,8 @@ export class InterceptingProxy {
     tunnelled: 0,
     plainHttp: 0,
     websocketsRefused: 0,
+    websocketsPassedThrough: 0,
+    pacRequests: 0,
     refusedPeers: 0,
     tlsClientErrors: 0,
   };
@@ -79,6 +87,7 @@ export class InterceptingProxy {
 
   async start(): Promise<void> {
     registerForwardStep();
+    registerInterceptedWebSocketStep();
     const server = getLocal({
       https: {
         key: this.opts.ca.keyPem,
@@ -112,19 +121,25 @@ export class InterceptingProxy {
     this.boundPort = server.port;
 
     const isSelf = (req: OngoingLike) => SELF_NAMES.has(req.destination.hostname.toLowerCase()) && req.destination.port === this.boundPort;
+    const isIntercepted = (req: OngoingLike) => this.hostMatcher.matches(req.destination.hostname);
 
+    // Every rule repeats forever (completionChecker Always) and the first matching rule wins.
+    // Without a completion checker mockttp treats a rule as "done" after its first match
+    // whenever a later rule also matches, so the PAC file was served once and then 404'd,
+    // and only the first WebSocket upgrade was refused (issue 20).
     // Our own matchers decide on the request line alone: mockttp's callback matchers would
     // wait for the whole request body before any rule matched.
-    const pacBody = renderPac(this.opts.interceptHosts, this.opts.host, this.boundPort);
+    const pac = new PacFile(renderPac(this.opts.interceptHosts, this.opts.host, this.boundPort));
     await server.addRequestRules(
       {
         matchers: [matcher('witness-pac', (r) => isSelf(r) && r.path.split('?')[0] === '/proxy.pac')],
         steps: [
-          new requestSteps.FixedResponseStep(200, 'OK', pacBody, {
-            'content-type': 'application/x-ns-proxy-autoconfig',
-            'cache-control': 'no-store',
+          new requestSteps.CallbackStep((r) => {
+            this.counters.pacRequests++;
+            return pac.respond(r.headers['if-none-match']);
           }),
         ],
+        completionChecker: repeatForever(),
       } as never,
       {
         matchers: [matcher('witness-self', isSelf)],
@@ -133,6 +148,7 @@ export class InterceptingProxy {
             'content-type': 'text/plain',
           }),
         ],
+        completionChecker: repeatForever(),
       } as never,
     );
 
@@ -140,35 +156,42 @@ export class InterceptingProxy {
     await server.addRequestRules({
       matchers: [
         matcher('witness-intercepted-host', (r) => {
-          const hit = this.hostMatcher.matches(r.destination.hostname);
+          const hit = isIntercepted(r);
           if (hit) this.counters.intercepted++;
           return hit;
         }),
       ],
       steps: [step],
+      completionChecker: repeatForever(),
     } as never);
     await server.forUnmatchedRequest().thenPassThrough();
 
-    if (this.opts.websockets === 'refuse') {
-      await server.addWebSocketRules({
-        matchers: [
-          matcher('witness-refuse-ws', (r) => {
-            const hit = this.hostMatcher.matches(r.destination.hostname);
-            if (hit) this.counters.websocketsRefused++;
-            return hit;
+    // Upgrades to intercepted hosts: refused, or passed through and recorded, every time.
+    // Other hosts' WebSockets pass through untouched; that rule cannot match an intercepted
+    // host, so if the first rule ever stopped matching, mockttp would answer "no rule" rather
+    // than open an unaudited WebSocket.
+    await server.addWebSocketRules(
+      {
+        matchers: [matcher('witness-intercepted-ws', isIntercepted)],
+        steps: [
+          new InterceptedWebSocketStep({
+            mode: this.opts.websockets,
+            pool: this.opts.pool,
+            onRefused: () => this.counters.websocketsRefused++,
+            onPassthrough: (s) => {
+              this.counters.websocketsPassedThrough++;
+              this.opts.hooks.onWebSocketPassthrough?.(s);
+            },
           }),
         ],
-        steps: [
-          new webSocketSteps.RejectWebSocketStep(
-            403,
-            'Forbidden',
-            { 'content-type': 'text/plain' },
-            'Witness audits Copilot over HTTP; WebSocket upgrades are refused so the client falls back to HTTP.\n',
-          ),
-        ],
-      } as never);
-    }
-    await server.forAnyWebSocket().thenPassThrough();
+        completionChecker: repeatForever(),
+      } as never,
+      {
+        matchers: [matcher('witness-other-ws', (r) => !isIntercepted(r))],
+        steps: [new webSocketSteps.PassThroughWebSocketStep()],
+        completionChecker: repeatForever(),
+      } as never,
+    );
 
     await server.on('tls-passthrough-opened', () => {
       this.counters.tunnelled++;
@@ -204,6 +227,10 @@ export class InterceptingProxy {
     this.server = null;
     if (server) await server.stop();
   }
+}
+
+function repeatForever() {
+  return new completionCheckers.Always();
 }
 
 function matcher(type: string, test: (r: OngoingLike) => boolean) {

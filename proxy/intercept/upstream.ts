@@ -33,6 +33,7 @@ export class UpstreamPool {
   private readonly httpsAgent: https.Agent;
   private readonly httpAgent: http.Agent;
   private readonly resolveMap: Map<string, { host: string; port: number }>;
+  private readonly secureContext: tls.SecureContext | undefined;
   readonly connectTimeoutMs: number;
 
   constructor(opts: UpstreamOptions) {
@@ -51,6 +52,7 @@ export class UpstreamPool {
       }
       secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, extra] });
     }
+    this.secureContext = secureContext;
     const common = { keepAlive: true, keepAliveMsecs: 15_000, maxFreeSockets: 16, scheduling: 'lifo' as const };
     this.httpsAgent = new https.Agent({ ...common, ...(secureContext ? { secureContext } : {}) });
     this.httpAgent = new http.Agent(common);
@@ -65,8 +67,16 @@ export class UpstreamPool {
     };
   }
 
-  /** Starts an upstream request. The caller owns the returned request (body, errors, abort). */
-  request(protocol: 'http' | 'https', t: UpstreamTarget, init: { method: string; path: string; headers: http.OutgoingHttpHeaders }): http.ClientRequest {
+  /**
+   * Starts an upstream request. The caller owns the returned request (body, errors, abort).
+   * `pooled: false` opens a connection of its own (a WebSocket upgrade keeps its socket).
+   */
+  request(
+    protocol: 'http' | 'https',
+    t: UpstreamTarget,
+    init: { method: string; path: string; headers: http.OutgoingHttpHeaders; pooled?: boolean },
+  ): http.ClientRequest {
+    const pooled = init.pooled ?? true;
     const common = {
       host: t.connectHost,
       port: t.connectPort,
@@ -79,12 +89,13 @@ export class UpstreamPool {
       protocol === 'https'
         ? https.request({
             ...common,
-            agent: this.httpsAgent,
+            agent: pooled ? this.httpsAgent : false,
+            ...(!pooled && this.secureContext ? { secureContext: this.secureContext } : {}),
             servername: isIP(t.servername) ? undefined : t.servername,
             // With `resolve`, verify against the original name, not the address we dialled.
             checkServerIdentity: (_host, cert) => tls.checkServerIdentity(t.servername, cert),
           })
-        : http.request({ ...common, agent: this.httpAgent });
+        : http.request({ ...common, agent: pooled ? this.httpAgent : false });
     req.on('socket', (socket) => {
       socket.setNoDelay(true);
       const connecting = (socket as { connecting?: boolean }).connecting;

@@ -5,3 +5,4 @@ export { ALL_DETECTORS } from './detectors/index.js';
 export type { Detector } from './detector.js';
 export { looksLikeRealSecret, shannonEntropy } from './entropy.js';
 export { loadOrCreateMaskingKey } from './key.js';
+export { maskUrl } from './url.js';
