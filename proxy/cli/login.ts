@@ -53,7 +53,7 @@ export async function loginCommand(argv: string[], io: CommandIO, deps: LoginDep
       } else {
         io.out(`To sign in, open ${d.verificationUri} on any device and enter the code:\n\n    ${d.userCode}\n`);
         if (d.verificationUriComplete) io.out(`Or open ${d.verificationUriComplete}`);
-        io.out(`The code expires in ${Math.round(d.expiresIn / 60)} minutes. Waiting…`);
+        io.out(`The code expires in ${d.expiresIn >= 120 ? `${Math.round(d.expiresIn / 60)} minutes` : `${d.expiresIn} seconds`}. Waiting…`);
       }
       session = await d.completed;
     } else {

@@ -20,6 +20,14 @@ export interface JwksCacheOptions {
   timeoutMs?: number;
 }
 
+/** The key type an algorithm needs: a kid pointing at a key of another type does not match. */
+function keyTypeOf(alg: string): string | null {
+  if (/^(RS|PS)\d+$/.test(alg)) return 'RSA';
+  if (/^ES\d+$/.test(alg)) return 'EC';
+  if (alg === 'EdDSA' || alg === 'Ed25519') return 'OKP';
+  return null;
+}
+
 export type KeyLookup =
   | { found: true; key: CryptoKey | Uint8Array; jwk: JWK }
   | { found: false; refetched: boolean; kids: string[] };
@@ -60,7 +68,8 @@ export class JwksCache {
   }
 
   private match(header: { kid?: string; alg: string }): JWK | undefined {
-    const usable = this.keys.filter((k) => (k.use === undefined || k.use === 'sig') && (k.alg === undefined || k.alg === header.alg));
+    const kty = keyTypeOf(header.alg);
+    const usable = this.keys.filter((k) => (k.use === undefined || k.use === 'sig') && (k.alg === undefined || k.alg === header.alg) && k.kty === kty);
     if (header.kid !== undefined) return usable.find((k) => k.kid === header.kid);
     // No kid: acceptable only when exactly one key could have signed it.
     return usable.length === 1 ? usable[0] : undefined;

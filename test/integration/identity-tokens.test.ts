@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { base64url, exportSPKI, generateKeyPair, exportJWK, importJWK, SignJWT, decodeProtectedHeader } from 'jose';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { IdTokenValidator, JwksCache } from '../../proxy/identity/index.js';
 import { startOidcProvider, type SigningKey, type TestOidcProvider } from '../helpers/oidc.js';
 
@@ -120,6 +122,24 @@ describe('ID token validation with jose against the provider JWKS', () => {
       .setProtectedHeader({ alg: 'HS512', kid: key.kid })
       .sign(new TextEncoder().encode(JSON.stringify(key.publicJwk)));
     expect(await refusal(validator.validate(forgedJwk))).toMatchObject({ claim: 'alg' });
+  });
+
+  it('refuses a token whose alg does not fit the key its kid names (ES256 header, RSA key) as an unknown key, not with a crash', async () => {
+    // Many providers publish keys without "alg"; serve such a key set from a loopback server.
+    const rsa = op.signingKeys()[0]!;
+    const { alg: _alg, ...withoutAlg } = rsa.publicJwk;
+    const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [withoutAlg] })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const jwks = new JwksCache({ jwksUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`, now });
+      const validator = validatorWith(jwks);
+      await expect(validator.validate(await op.mintIdToken())).resolves.toBeTruthy();
+      const ec = await attackerKey('ES256');
+      const forged = await op.mintIdToken({}, { key: { ...ec, kid: rsa.kid } });
+      expect(await refusal(validator.validate(forged))).toMatchObject({ code: 'IDENTITY_TOKEN_REFUSED', claim: 'kid' });
+    } finally {
+      server.close();
+    }
   });
 
   it('after a key rotation that happened: the unknown kid makes one refetch and the token is accepted', async () => {
