@@ -9,6 +9,8 @@ import {
   caCommand,
   configCommand,
   exportCommand,
+  loginCommand,
+  logoutCommand,
   maskCommand,
   policyCommand,
   processIO,
@@ -17,6 +19,7 @@ import {
   statusCommand,
   uiCommand,
   verifyCommand,
+  whoamiCommand,
   type CommandIO,
 } from './cli/index.js';
 import { VERSION } from './version.js';
@@ -33,6 +36,9 @@ const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number
   policy: policyCommand,
   approvals: approvalsCommand,
   ui: uiCommand,
+  login: (argv, io) => loginCommand(argv, io),
+  logout: (argv, io) => logoutCommand(argv, io),
+  whoami: (argv, io) => whoamiCommand(argv, io),
 };
 
 const USAGE = `witness ${VERSION}: GitHub Copilot audit proxy
@@ -51,6 +57,9 @@ Commands:
   approvals approvals list | approve ID | deny ID [--reason TEXT]
   ui        print a one-time link that opens the Witness window in a browser
   config    config schema | config check FILE
+  login     sign in with your identity provider (--device: without a browser here)
+  logout    sign out (deletes the session here, revokes it at the provider)
+  whoami    who is signed in (exit 3 when nobody is)
 
 Common options: --data-dir DIR, --port PORT, --config FILE, --json
 Run "witness <command> --help" for details.`;

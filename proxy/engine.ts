@@ -15,7 +15,8 @@ import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import { compilePolicy, managedPolicyPath, resolvePolicy, type CompiledPolicy } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
-import { osUser } from './identity/index.js';
+import { IdentityService, osUser, whoami } from './identity/index.js';
+import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './fs.js';
 import type { Logger } from './log.js';
@@ -31,6 +32,10 @@ export interface EngineOptions {
   now?: () => Date;
   /** Wraps the audit store's data key (desktop: OS keychain); default: key file or passphrase. */
   storeKeyProvider?: StoreKeyProvider;
+  /** Where secrets are kept (desktop: a vault served by the Electron main process); default: DATA_DIR/keys. */
+  keyVault?: KeyVault;
+  /** HTTP client for the identity provider (tests: one trusting their CA); default: global fetch. */
+  identityFetch?: typeof fetch;
 }
 
 
@@ -49,6 +54,7 @@ export class Engine {
   private store!: AuditStore;
   private approvals!: ApprovalRegistry;
   private policy!: CompiledPolicy;
+  private identity!: IdentityService;
 
   constructor(private readonly opts: EngineOptions) {
     this.hosts = effectiveInterceptHosts(opts.config.intercept);
@@ -110,6 +116,7 @@ export class Engine {
         );
       },
     });
+    this.identity = await this.startIdentity();
     this.pool = new UpstreamPool(config.upstream);
     this.proxy = this.makeProxy(config.proxy.port);
     await this.proxy.start();
@@ -130,6 +137,11 @@ export class Engine {
         // so the client's explanation, the record, events and the approvals list never hold it.
         decide: ({ id, decision, argsHash, reason }) =>
           this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: osUser() }),
+        identity: () => this.identityStatus(),
+        identityReload: async () => {
+          await this.identity.reload();
+          return this.identityStatus();
+        },
       },
     });
     registerDownloads(this.control, {
@@ -169,6 +181,7 @@ export class Engine {
 
   async stop(): Promise<void> {
     if (this.caTimer) clearInterval(this.caTimer);
+    this.identity?.close();
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.pool?.close();
     // Appends are started on the next turn of the event loop: let those already scheduled start.
@@ -199,6 +212,42 @@ export class Engine {
   }
   get auditStore() {
     return this.store;
+  }
+  /** The signed-in person (OIDC), kept fresh; later stages read it for every record and decision. */
+  get identityService() {
+    return this.identity;
+  }
+
+  private identityStatus() {
+    return { configured: this.identity.enabled, ...whoami(this.identity.current()) };
+  }
+
+  /**
+   * The OIDC session from the key vault, refreshed before it expires. A sign-in made by
+   * `witness login` in another process reaches the engine through the control API's
+   * identity/reload. A vault that cannot be opened leaves the engine signed out, loudly.
+   */
+  private async startIdentity(): Promise<IdentityService> {
+    const { dataDir, config, log } = this.opts;
+    const identity = new IdentityService({
+      config: config.identity,
+      vault: this.opts.keyVault ?? new FileKeyVault({ dir: vaultDir(dataDir) }),
+      log: log.child({ component: 'identity' }),
+      autoRefresh: true,
+      ...(this.opts.identityFetch ? { fetch: this.opts.identityFetch } : {}),
+    });
+    identity.onChange((s) => {
+      log.info(s ? 'identity: signed in' : 'identity: signed out', s ? { sub: s.sub, issuer: s.issuer, groups: s.groups, expiresAt: s.expiresAt } : {});
+      this.bus.publish('identity.changed', this.identityStatus());
+    });
+    if (identity.enabled) {
+      try {
+        if (!(await identity.load())) log.info('identity: not signed in; run `witness login`', { issuer: config.identity.issuer });
+      } catch (e) {
+        log.error('cannot read the sign-in from the key vault; running signed out', { err: e });
+      }
+    }
+    return identity;
   }
 
   status(): Status {

@@ -5,7 +5,7 @@
  * model/. This file imports only zod and model/, so the browser UI can import it too.
  */
 import { z } from 'zod';
-import { AuditRecordSchema, InteractionSchema, OperationSchema, SearchPageSchema, SearchQuerySchema } from '../model/index.js';
+import { AuditRecordSchema, InteractionSchema, OperationSchema, SearchPageSchema, SearchQuerySchema, WhoAmISchema } from '../model/index.js';
 
 const API_PREFIX = '/api/v1';
 
@@ -95,6 +95,10 @@ export const ApprovalSchema = z.object({
 });
 export type ApprovalView = z.infer<typeof ApprovalSchema>;
 
+/** Who is signed in (the `witness whoami --json` shape), and whether sign-in is configured. */
+export const IdentityStatusSchema = WhoAmISchema.extend({ configured: z.boolean() });
+export type IdentityStatus = z.infer<typeof IdentityStatusSchema>;
+
 /** Every event the stream can carry, by type. */
 export const EventSchemas = {
   'exchange.started': ExchangeStartedSchema,
@@ -110,6 +114,8 @@ export const EventSchemas = {
   'interaction.delta': z.object({ id: z.string(), text: z.string(), tools: z.array(z.object({ index: z.number(), name: z.string().nullable(), text: z.string() })) }),
   'approval.requested': ApprovalSchema,
   'approval.decided': ApprovalSchema,
+  /** Signed in, refreshed with other claims, signed out, or the session ended. */
+  'identity.changed': IdentityStatusSchema,
 } as const;
 export type EventType = keyof typeof EventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventSchemas)[T]>;
@@ -138,6 +144,9 @@ export const Methods = {
     input: z.object({ id: z.string(), decision: z.enum(['approve', 'deny']), argsHash: z.string(), reason: z.string().max(2000).optional() }).strict(),
     output: ApprovalSchema,
   },
+  identity: { method: 'GET', path: `${API_PREFIX}/identity`, input: z.object({}).strict(), output: IdentityStatusSchema },
+  /** The session in the key vault changed (`witness login` / `logout` in another process): use it now. */
+  identityReload: { method: 'POST', path: `${API_PREFIX}/identity/reload`, input: z.object({}).strict(), output: IdentityStatusSchema },
   policy: {
     method: 'GET',
     path: `${API_PREFIX}/policy`,

@@ -18,3 +18,4 @@ export {
   type Preview,
 } from './operations.js';
 export { canonicalJson } from './canonical-json.js';
+export { WhoAmISchema, type WhoAmI } from './identity.js';
