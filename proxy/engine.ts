@@ -9,6 +9,7 @@ import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './
 import { dataPaths, type Config } from './config/index.js';
 import { ControlServer, EventBus, isProcessAlive, readControlFile, removeControlFile, writeControlFile, type Status } from './control/index.js';
 import { WitnessError } from './errors.js';
+import { healthOf, tlsSummary } from './doctor/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
@@ -236,6 +237,7 @@ export class Engine {
 
   status(): Status {
     const ca = this.ca;
+    const tls = tlsSummary(this.proxy.tlsFailures.recent(), this.lastInterceptedAt, this.now());
     const summary = (c: { subject: string; fingerprint256: string; notBefore: Date; notAfter: Date; permittedSubtrees: string[] }) => ({
       subject: c.subject,
       fingerprint256: c.fingerprint256,
@@ -255,6 +257,8 @@ export class Engine {
       counters: { ...this.proxy.counters, refusedPeers: this.proxy.counters.refusedPeers + this.control.refusedPeers },
       lastInterceptedAt: this.lastInterceptedAt?.toISOString() ?? null,
       audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message) },
+      tls,
+      health: healthOf(tls, this.lastInterceptedAt),
     };
   }
 

@@ -4,11 +4,24 @@
  */
 import { readCaCertificates } from '../ca/index.js';
 import { dataPaths } from '../config/index.js';
-import { ControlApiError, createControlClient, isProcessAlive, readControlFile } from '../control/index.js';
+import { ControlApiError, createControlClient, isProcessAlive, readControlFile, type Status } from '../control/index.js';
 import { parseCommon } from './args.js';
 import type { CommandIO } from './io.js';
 
 export const EXIT_NOT_RUNNING = 3;
+
+const HEALTH_MARK: Record<Status['health']['level'], string> = { ok: 'OK:', idle: 'Waiting:', warn: 'WARNING:' };
+
+/** Handshake failures, newest first, with the name the client asked for: what to go and fix. */
+function tlsLines(s: Status): string[] {
+  const c = s.counters;
+  const head = `  TLS          ${c.tlsClientErrors} failed handshake(s)${c.tlsHandshakesWithoutRequest ? `, ${c.tlsHandshakesWithoutRequest} closed without a request (not failures)` : ''}`;
+  const recent = s.tls.recentFailures
+    .slice(-3)
+    .reverse()
+    .map((f) => `               ${f.time}  ${f.sni ?? '(no SNI)'}  ${f.cause}`);
+  return [head, ...recent];
+}
 
 export async function statusCommand(argv: string[], io: CommandIO): Promise<number> {
   const args = parseCommon(argv);
@@ -39,6 +52,9 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
                 (status.counters.websocketsPassedThrough ? `, ${status.counters.websocketsPassedThrough} WebSockets passed through unaudited` : '') +
                 `, ${status.counters.pacRequests} PAC requests` +
                 (status.lastInterceptedAt ? `; last Copilot request ${status.lastInterceptedAt}` : '; no Copilot request seen yet'),
+              ...tlsLines(status),
+              '',
+              `${HEALTH_MARK[status.health.level]} ${status.health.message}`,
             ].join('\n'),
           );
         }

@@ -25,8 +25,25 @@ export const CountersSchema = z.object({
   /** Requests for /proxy.pac, 304 answers included. */
   pacRequests: z.number(),
   refusedPeers: z.number(),
+  /** TLS handshakes with clients that failed (a client that does not trust the Witness CA lands here). */
   tlsClientErrors: z.number(),
+  /** Handshakes completed and closed without a request (pools, probes): not failures. */
+  tlsHandshakesWithoutRequest: z.number(),
 });
+
+/** A TLS handshake with a client that failed, with the name it asked for and when. */
+export const TlsFailureSchema = z.object({
+  time: z.string(),
+  sni: z.string().nullable(),
+  cause: z.enum(['cert-rejected', 'no-shared-cipher', 'reset', 'handshake-timeout', 'unknown']),
+});
+
+/**
+ * One sentence for every surface (status, Setup, window header, tray): "ok" (traffic is
+ * intercepted), "idle" (none seen yet) or "warn" (clients reject the Witness CA since the
+ * last successful request; the message says what to run).
+ */
+export const HealthSchema = z.object({ level: z.enum(['ok', 'idle', 'warn']), message: z.string() });
 
 export const StatusSchema = z.object({
   version: z.string(),
@@ -40,6 +57,9 @@ export const StatusSchema = z.object({
   counters: CountersSchema,
   lastInterceptedAt: z.string().nullable(),
   audit: z.object({ records: z.number(), headSeq: z.number(), issues: z.array(z.string()) }),
+  /** Recent TLS handshake failures (newest last) and how many came after the last successful request. */
+  tls: z.object({ recentFailures: z.array(TlsFailureSchema), rejectedSinceLastSuccess: z.number(), windowMinutes: z.number() }),
+  health: HealthSchema,
 });
 export type Status = z.infer<typeof StatusSchema>;
 

@@ -1,0 +1,1 @@
+export { healthOf, tlsSummary, REJECTION_WINDOW_MINUTES, type Health, type TlsSummary } from './health.js';
