@@ -17,6 +17,16 @@ export type WitnessErrorCode =
   | 'STORE_CORRUPT'
   | 'STORE_TAMPERED'
   | 'STALE_APPROVAL'
+  /** An engine already runs for this data dir. */
+  | 'ALREADY_RUNNING'
+  /** The data dir cannot be created, read or written. */
+  | 'DATA_DIR_UNUSABLE'
+  /** A file setup changed was edited since; undo would lose those edits. */
+  | 'SETUP_CONFLICT'
+  /** A setup step could not run (a tool is missing, a file is unparsable). */
+  | 'SETUP_FAILED'
+  /** `witness stop`: the engine did not exit in time. */
+  | 'STOP_TIMEOUT'
   | 'USAGE';
 
 export class WitnessError extends Error {

@@ -7,7 +7,8 @@ import { activateNext, ensureCa, readCaCertificates } from '../ca/index.js';
 import { dataPaths } from '../config/index.js';
 import { effectiveInterceptHosts } from '../intercept/index.js';
 import { WitnessError } from '../errors.js';
-import { parseCommon, resolveConfig } from './args.js';
+import { parseCommon, resolveConfig, unknownSubcommand } from './args.js';
+import { ensureWritableDataDir } from './data-dir.js';
 import type { CommandIO } from './io.js';
 
 const HELP = `Usage: witness ca cert [--data-dir DIR] [--json]
@@ -17,7 +18,7 @@ const HELP = `Usage: witness ca cert [--data-dir DIR] [--json]
   activate-next  switch to the pending next CA now (restart the engine afterwards)`;
 
 export async function caCommand(argv: string[], io: CommandIO): Promise<number> {
-  const args = parseCommon(argv);
+  const args = parseCommon(argv, {}, 'witness ca');
   const sub = args.positionals[0];
   if (args.help || !sub) {
     io.out(HELP);
@@ -27,6 +28,7 @@ export async function caCommand(argv: string[], io: CommandIO): Promise<number> 
   if (sub === 'cert') {
     let { current, next } = readCaCertificates(caDir);
     if (!current) {
+      ensureWritableDataDir(args.dataDir);
       const { config } = resolveConfig(args);
       await ensureCa({
         caDir,
@@ -57,5 +59,5 @@ export async function caCommand(argv: string[], io: CommandIO): Promise<number> 
     io.out(`The next CA (SHA-256 ${info.fingerprint256}) is now active. Restart Witness to use it.`);
     return 0;
   }
-  throw new WitnessError('USAGE', `Unknown ca command "${sub}".\n${HELP}`);
+  throw unknownSubcommand('witness ca', sub, ['cert', 'activate-next']);
 }

@@ -271,6 +271,32 @@ export interface ControlEventOf<T extends EventType> {
 /** Any event, discriminated by `type`. */
 export type ControlEvent = { [T in EventType]: ControlEventOf<T> }[EventType];
 
+/** `witness doctor`'s result: each check with ok / warn / fail, what was found and the fix. */
+export const SETUP_TARGET_NAMES = ['vscode', 'copilot-cli', 'jetbrains', 'trust', 'node-ca'] as const;
+export const DoctorCheckSchema = z.object({
+  id: z.string(),
+  status: z.enum(['ok', 'warn', 'fail']),
+  finding: z.string(),
+  fix: z.string().nullable(),
+  /** The setup target that fixes it (the window's fix button), if one does. */
+  setup: z.enum(SETUP_TARGET_NAMES).nullable(),
+});
+export const DoctorReportSchema = z.object({ ok: z.boolean(), time: z.string(), dataDir: z.string(), checks: z.array(DoctorCheckSchema) });
+export type DoctorReportView = z.infer<typeof DoctorReportSchema>;
+
+/** What one `witness setup` target did (or would do, in a dry run). */
+export const SetupResultSchema = z.object({
+  target: z.enum(SETUP_TARGET_NAMES),
+  undo: z.boolean(),
+  dryRun: z.boolean(),
+  changed: z.boolean(),
+  files: z.array(z.object({ path: z.string(), action: z.enum(['created', 'modified', 'removed', 'restored', 'unchanged']), diff: z.string() })),
+  commands: z.array(z.object({ what: z.string(), command: z.string(), ran: z.boolean(), ok: z.boolean(), output: z.string() })),
+  notes: z.array(z.string()),
+  backup: z.string().nullable(),
+});
+export type SetupResultView = z.infer<typeof SetupResultSchema>;
+
 export const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** Request/response methods. `input` is the JSON body (or query for GET). */
@@ -298,6 +324,17 @@ export const Methods = {
       layers: z.array(z.object({ name: z.enum(['default', 'user', 'managed', 'central']), file: z.string().nullable() })),
     }),
   },
+  /** The doctor's checks, run by the engine (its environment, its user's files). */
+  doctor: { method: 'GET', path: `${API_PREFIX}/doctor`, input: z.object({}).strict(), output: DoctorReportSchema },
+  /** One setup target (or its undo) for the engine's user; dryRun returns the diffs only. */
+  setup: {
+    method: 'POST',
+    path: `${API_PREFIX}/setup`,
+    input: z.object({ target: z.enum(SETUP_TARGET_NAMES), dryRun: z.boolean().default(false), undo: z.boolean().default(false), force: z.boolean().default(false) }).strict(),
+    output: SetupResultSchema,
+  },
+  /** Asks the engine to shut down cleanly (`witness stop`); stopping is false when its host does not allow it. */
+  shutdown: { method: 'POST', path: `${API_PREFIX}/shutdown`, input: z.object({}).strict(), output: z.object({ stopping: z.boolean() }) },
 } as const;
 export type MethodName = keyof typeof Methods;
 export type MethodInput<M extends MethodName> = z.input<(typeof Methods)[M]['input']>;

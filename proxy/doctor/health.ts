@@ -4,7 +4,7 @@
  * everywhere. Pure (the clock is passed in). Green only when nothing contradicts it: a
  * client rejecting the Witness CA after the last successful request turns it to "warn".
  */
-import { failuresSince, type TlsFailure } from '../intercept/tls-failures.js';
+import { failuresSince, type TlsFailure } from '../intercept/index.js';
 
 /** How far back "recently" reaches for rejected connections. */
 export const REJECTION_WINDOW_MINUTES = 10;

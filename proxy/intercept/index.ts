@@ -2,5 +2,6 @@ export { InterceptingProxy, isLoopbackAddress, type ProxyCounters, type Intercep
 export { UpstreamPool, splitHostPort, type UpstreamOptions } from './upstream.js';
 export { HostMatcher, effectiveInterceptHosts, planForHost } from './hosts.js';
 export { renderPac } from './pac.js';
+export { TlsFailureLog, failuresSince, tlsFailureCause, type TlsFailure, type TlsFailureCause } from './tls-failures.js';
 export { createDecoder, parseContentEncoding } from './decode.js';
 export type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, ExchangeTimings, InterceptHooks, RequestAction, WebSocketSummary } from './exchange.js';
