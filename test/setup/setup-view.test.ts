@@ -72,7 +72,7 @@ describe('Setup view', () => {
 
     // Copy buttons put the snippet on the clipboard.
     await page.getByRole('button', { name: 'Copy' }).first().click();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`"http.proxy": "${started.proxy.url}",\n"http.proxyStrictSSL": true`);
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(`"http.proxy": "${started.proxy.url}",\n"http.proxyStrictSSL": true`);
 
     // The check's fix button previews the diff; nothing changes until Apply.
     await vscodeRow.getByRole('button', { name: 'Fix…' }).click();

@@ -37,7 +37,8 @@ describe('TLS failures with SNI and time', () => {
   it('counts a client that rejects the Witness CA, with its SNI, and status says so in words', async () => {
     const before = t.engine.status().counters.tlsClientErrors;
     const t0 = Date.now();
-    expect(await untrustedHandshake('api.githubcopilot.com')).toBe('SELF_SIGNED_CERT_IN_CHAIN');
+    // The root in the chain (one-level CA) or only an issuing CA under it (two-level): either way, untrusted.
+    expect(await untrustedHandshake('api.githubcopilot.com')).toMatch(/^(SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/);
     await until(() => t.engine.status().counters.tlsClientErrors > before);
     const s = t.engine.status();
     const last = s.tls.recentFailures.at(-1)!;
