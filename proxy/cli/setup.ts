@@ -58,12 +58,12 @@ export async function setupCommand(argv: string[], io: CommandIO): Promise<numbe
   if (typeof args.extra.undo === 'string') {
     if (args.positionals.length) throw new WitnessError('USAGE', 'witness setup: --undo takes one target and no other (witness setup --undo vscode).');
     const targets = args.extra.undo === 'all' ? [...ALL].reverse() : [args.extra.undo as SetupTarget];
-    for (const t of targets) results.push(undoTarget(t, h, { dryRun, force: args.extra.force === true }));
+    for (const t of targets) results.push(await undoTarget(t, h, { dryRun, force: args.extra.force === true }));
   } else {
     for (const p of args.positionals) if (!isSetupTarget(p)) throw unknownSubcommand('witness setup', p, SETUP_TARGETS);
     const targets = args.positionals.length ? ALL.filter((t) => args.positionals.includes(t)) : ALL;
     const { ctx, hosts } = await context(args, h, args.extra.system === true);
-    for (const t of targets) results.push(runSetup(t, ctx, hosts, { dryRun }));
+    for (const t of targets) results.push(await runSetup(t, ctx, hosts, { dryRun }));
   }
   const failed = results.some((r) => r.commands.some((c) => c.ran && !c.ok));
   io.out(args.json ? JSON.stringify(results, null, 2) : results.map((r) => render(r)).join('\n\n') + `\n\nNext: ${cliInvocation()} doctor${args.dataDirGiven ? ` --data-dir ${JSON.stringify(args.dataDir)}` : ''}`);

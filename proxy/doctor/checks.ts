@@ -60,10 +60,10 @@ export function checkCa(ca: CaFacts | null, now: Date): Check {
   return ok('ca', what);
 }
 
-export function checkNss(h: HostEnv, roots: RootCert[], vscodeInstalled: boolean): Check {
+export async function checkNss(h: HostEnv, roots: RootCert[], vscodeInstalled: boolean): Promise<Check> {
   if (h.platform !== 'linux') return ok('trust-nss', `not used on ${h.platform}`);
   if (!roots.length) return warn('trust-nss', 'not checked: no CA yet', null);
-  const s = nssState(h, roots);
+  const s = await nssState(h, roots);
   const level = vscodeInstalled ? fail : warn; // VS Code (Chromium) verifies with NSS on Linux
   if (s.kind === 'no-certutil') return warn('trust-nss', 'certutil is not installed, so the NSS database cannot be checked', 'sudo apt install libnss3-tools (Fedora: nss-tools), then witness doctor');
   if (s.kind === 'no-db') return level('trust-nss', `no NSS database at ${s.dir} (Chromium-based clients such as VS Code read it)`, 'witness setup trust', 'trust');

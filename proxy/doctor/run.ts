@@ -88,7 +88,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     checks.push(fail('ca', `the CA in ${dataPaths(h.dataDir).caDir} is unreadable: ${(e as Error).message}`, 'restore the ca folder from a backup, or move it away and restart Witness (clients must trust the new CA)'));
   }
   const roots = ca?.roots ?? [];
-  checks.push(checkNss(h, roots, vscodeUserSettings(h).length > 0));
+  checks.push(await checkNss(h, roots, vscodeUserSettings(h).length > 0));
   checks.push(checkSystemStore(h, roots));
   checks.push(checkNodeExtra(h, roots));
   checks.push(...checkVsCode(h, o.proxyUrl, isCopilotHost));

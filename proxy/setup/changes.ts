@@ -100,7 +100,7 @@ export function commandLine(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-export function applyPlan(plan: SetupPlan, h: HostEnv, opts: { dryRun: boolean }): SetupResult {
+export async function applyPlan(plan: SetupPlan, h: HostEnv, opts: { dryRun: boolean }): Promise<SetupResult> {
   const files: FileOutcome[] = [];
   const changes = plan.files.map((f) => ({ f, before: readOrNull(f.path) })).filter(({ f, before }) => (before === null ? f.after !== null : f.after === null || !before.equals(Buffer.from(f.after))));
   for (const { f, before } of changes) {
@@ -148,8 +148,8 @@ export function applyPlan(plan: SetupPlan, h: HostEnv, opts: { dryRun: boolean }
     if (f.after === null) rmSync(f.path, { force: true });
     else writeInPlace(f.path, f.after, f.mode);
   }
-  plan.commands.forEach((c, i) => {
-    const r = h.run(c.argv[0]!, c.argv.slice(1));
+  for (const [i, c] of plan.commands.entries()) {
+    const r = await h.run(c.argv[0]!, c.argv.slice(1));
     const out = result.commands[i]!;
     out.ran = true;
     out.ok = r.code === 0;
@@ -158,7 +158,7 @@ export function applyPlan(plan: SetupPlan, h: HostEnv, opts: { dryRun: boolean }
       manifest.commands.push({ what: c.what, argv: c.argv, undo: c.undo });
       saveManifest();
     }
-  });
+  }
   // Stop at the first failed command? No: each is independent (one trust store per command);
   // the result says which failed, and undo takes back only those that ran.
   result.backup = tracked.length || manifest.commands.length ? backup : null;
@@ -176,7 +176,7 @@ export function latestBackup(h: HostEnv, target: SetupTarget): string | null {
   return stamps.length ? join(dir, stamps[stamps.length - 1]!) : null;
 }
 
-export function undoTarget(target: SetupTarget, h: HostEnv, opts: { dryRun: boolean; force: boolean }): SetupResult {
+export async function undoTarget(target: SetupTarget, h: HostEnv, opts: { dryRun: boolean; force: boolean }): Promise<SetupResult> {
   const backup = latestBackup(h, target);
   const result: SetupResult = { target, undo: true, dryRun: opts.dryRun, changed: false, files: [], commands: [], notes: [], backup };
   if (!backup) {
@@ -208,7 +208,7 @@ export function undoTarget(target: SetupTarget, h: HostEnv, opts: { dryRun: bool
       const out = { what: `undo: ${c.what}`, command: commandLine(c.undo.argv), ran: false, ok: false, output: '' };
       result.commands.push(out);
       if (!opts.dryRun) {
-        const r = h.run(c.undo.argv[0]!, c.undo.argv.slice(1));
+        const r = await h.run(c.undo.argv[0]!, c.undo.argv.slice(1));
         Object.assign(out, { ran: true, ok: r.code === 0, output: (r.stdout + r.stderr).trim() });
       }
     }

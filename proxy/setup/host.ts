@@ -2,8 +2,10 @@
  * The machine as setup and doctor see it: home directory, platform, environment, the data
  * dir, a way to run a program (never through a shell), and the system trust locations.
  * Everything is passed in, so tests use a temporary HOME and never touch the real system.
+ * Programs run asynchronously: the engine serves the window's Setup view from here and must
+ * keep proxying meanwhile.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
 
 export interface RunResult {
@@ -21,7 +23,7 @@ export interface HostEnv {
   dataDir: string;
   /** Running as root / elevated: system stores may be written. */
   isRoot: boolean;
-  run(cmd: string, args: string[], input?: string): RunResult;
+  run(cmd: string, args: string[]): Promise<RunResult>;
   system: {
     /** Where local CAs go for update-ca-certificates (Debian/Ubuntu). */
     caCertificatesDir: string;
@@ -30,15 +32,16 @@ export interface HostEnv {
   };
 }
 
-export function runProgram(cmd: string, args: string[], input?: string): RunResult {
-  try {
-    const stdout = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input: input ?? '', timeout: 60_000 });
-    return { code: 0, stdout, stderr: '', missing: false };
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { status?: number | null; stdout?: string; stderr?: string };
-    if (err.code === 'ENOENT') return { code: null, stdout: '', stderr: `${cmd} is not installed`, missing: true };
-    return { code: err.status ?? 1, stdout: String(err.stdout ?? ''), stderr: String(err.stderr ?? err.message), missing: false };
-  }
+export function runProgram(cmd: string, args: string[]): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) return resolve({ code: 0, stdout, stderr, missing: false });
+      const e = err as NodeJS.ErrnoException & { code?: string | number };
+      if (e.code === 'ENOENT') return resolve({ code: null, stdout: '', stderr: `${cmd} is not installed`, missing: true });
+      resolve({ code: typeof e.code === 'number' ? e.code : 1, stdout: String(stdout ?? ''), stderr: String(stderr || e.message), missing: false });
+    });
+    child.stdin?.end();
+  });
 }
 
 export function hostEnv(dataDir: string, overrides: Partial<HostEnv> = {}): HostEnv {

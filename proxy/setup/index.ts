@@ -13,7 +13,7 @@ import { planNodeCa } from './node-ca.js';
 import { planTrust } from './trust.js';
 import { planVsCode } from './vscode.js';
 
-export function planSetup(target: SetupTarget, ctx: SetupContext, interceptHosts: readonly string[]): SetupPlan {
+export async function planSetup(target: SetupTarget, ctx: SetupContext, interceptHosts: readonly string[]): Promise<SetupPlan> {
   const isCopilotHost = (h: string) => new HostMatcher(interceptHosts).matches(h);
   switch (target) {
     case 'vscode': {
@@ -29,14 +29,14 @@ export function planSetup(target: SetupTarget, ctx: SetupContext, interceptHosts
       return { target, files, commands: [], notes };
     }
     case 'trust':
-      return { target, ...planTrust(ctx) };
+      return { target, ...(await planTrust(ctx)) };
     case 'jetbrains':
       return { target, files: [], commands: [], notes: jetbrainsSteps(ctx) };
   }
 }
 
-export function runSetup(target: SetupTarget, ctx: SetupContext, interceptHosts: readonly string[], opts: { dryRun: boolean }): SetupResult {
-  return applyPlan(planSetup(target, ctx, interceptHosts), ctx.h, opts);
+export async function runSetup(target: SetupTarget, ctx: SetupContext, interceptHosts: readonly string[], opts: { dryRun: boolean }): Promise<SetupResult> {
+  return applyPlan(await planSetup(target, ctx, interceptHosts), ctx.h, opts);
 }
 
 export { undoTarget, latestBackup, unifiedDiff, SETUP_TARGETS, type SetupTarget, type SetupResult, type SetupPlan, type FileChange, type CommandStep } from './changes.js';

@@ -31,20 +31,25 @@ export function parseCertutilList(out: string): Array<{ nickname: string; trust:
 }
 
 /** Whether each root is in the user's NSS database, and its trust flags (null: absent). */
-export function nssState(h: HostEnv, roots: RootCert[], dir = nssDbDir(h)): NssState {
-  if (!existsSync(join(dir, 'cert9.db'))) return h.run('certutil', ['-H']).missing ? { kind: 'no-certutil' } : { kind: 'no-db', dir };
-  const list = h.run('certutil', ['-L', '-d', `sql:${dir}`]);
+export async function nssState(h: HostEnv, roots: RootCert[], dir = nssDbDir(h)): Promise<NssState> {
+  if (!existsSync(join(dir, 'cert9.db'))) return (await h.run('certutil', ['-H'])).missing ? { kind: 'no-certutil' } : { kind: 'no-db', dir };
+  const list = await h.run('certutil', ['-L', '-d', `sql:${dir}`]);
   if (list.missing) return { kind: 'no-certutil' };
   const rows = parseCertutilList(list.stdout);
-  const result = roots.map((root) => {
+  const result: Array<{ root: RootCert; trust: string | null }> = [];
+  for (const root of roots) {
     // By name first (how setup adds it), then any other entry holding the same certificate.
     const candidates = [...rows.filter((r) => r.nickname === root.name), ...rows.filter((r) => r.nickname !== root.name)];
+    let trust: string | null = null;
     for (const r of candidates) {
-      const pem = h.run('certutil', ['-L', '-d', `sql:${dir}`, '-n', r.nickname, '-a']);
-      if (pem.code === 0 && fingerprints(pem.stdout).has(root.fingerprint256)) return { root, trust: r.trust };
+      const pem = await h.run('certutil', ['-L', '-d', `sql:${dir}`, '-n', r.nickname, '-a']);
+      if (pem.code === 0 && fingerprints(pem.stdout).has(root.fingerprint256)) {
+        trust = r.trust;
+        break;
+      }
     }
-    return { root, trust: null };
-  });
+    result.push({ root, trust });
+  }
   return { kind: 'db', dir, roots: result };
 }
 
@@ -69,7 +74,7 @@ function systemCrtFile(h: HostEnv, i: number): string {
   return join(h.system.caCertificatesDir, i === 0 ? 'witness-copilot-audit-ca.crt' : `witness-copilot-audit-ca-${i + 1}.crt`);
 }
 
-export function planTrust(ctx: SetupContext): { files: FileChange[]; commands: CommandStep[]; notes: string[] } {
+export async function planTrust(ctx: SetupContext): Promise<{ files: FileChange[]; commands: CommandStep[]; notes: string[] }> {
   const { h } = ctx;
   const paths = setupPaths(h.dataDir);
   const files: FileChange[] = ctx.roots.map((r, i) => ({ path: paths.caPem(i), after: r.pem, mode: 0o644, owned: true }));
@@ -77,7 +82,7 @@ export function planTrust(ctx: SetupContext): { files: FileChange[]; commands: C
   const notes: string[] = [];
 
   if (h.platform === 'linux') {
-    const nss = nssState(h, ctx.roots);
+    const nss = await nssState(h, ctx.roots);
     if (nss.kind === 'no-certutil') {
       notes.push('NSS (Chrome/Chromium): certutil is not installed. Install it (Debian/Ubuntu: sudo apt install libnss3-tools; Fedora: sudo dnf install nss-tools) and run `witness setup trust` again.');
     } else {
@@ -99,7 +104,7 @@ export function planTrust(ctx: SetupContext): { files: FileChange[]; commands: C
     const bundle = systemBundleState(h, ctx.roots);
     const missing = ctx.roots.map((r, i) => ({ r, i })).filter(({ i }) => !bundle?.has[i]);
     if (missing.length) {
-      const hasUpdater = existsSync(h.system.caCertificatesDir) || !h.run('update-ca-certificates', ['--help']).missing;
+      const hasUpdater = existsSync(h.system.caCertificatesDir) || !(await h.run('update-ca-certificates', ['--help'])).missing;
       if (ctx.system && h.isRoot && hasUpdater) {
         for (const { r, i } of missing) files.push({ path: systemCrtFile(h, i), after: r.pem, mode: 0o644 });
         commands.push({ what: 'rebuild the system CA bundle', argv: ['update-ca-certificates'], undo: { argv: ['update-ca-certificates', '--fresh'] } });

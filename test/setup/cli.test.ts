@@ -208,6 +208,8 @@ describe('start --background, stop, status, a stable window port', () => {
     expect(up.stdout).toMatch(/Window +http:\/\/127\.0\.0\.1:\d+\/auth\?code=/);
     expect(up.stdout).toContain(`Log     ${join(dataDir, 'witness.log')}`);
     expect(readFileSync(join(dataDir, 'witness.log'), 'utf8')).toContain('Witness is running');
+    // Printed commands work as printed: from a clone (this repository) without `npm link`, `npx witness`.
+    expect(up.stdout).toMatch(new RegExp(`Stop {4}(npx witness|witness) stop --data-dir ${JSON.stringify(dataDir).replace(/[.*+?^$()|[\]\\/]/g, '\\$&')}\n`));
     const s1 = JSON.parse((await runCli(['status', '--json', '--data-dir', dataDir])).stdout);
     expect(s1).toMatchObject({ running: true, pid });
 

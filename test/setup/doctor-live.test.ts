@@ -51,6 +51,14 @@ describe('doctor live check', () => {
     expect(code).toMatch(/^(SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/);
     await until(() => t.engine.status().counters.tlsClientErrors > before);
 
+    // `witness status` says it in words, with the SNI, instead of a green line.
+    const status = await runIn(home, ['status', '--data-dir', t.dataDir]);
+    expect(status.stdout).toMatch(/\nWARNING: \d+ connections? from (a client|clients) that do(es)? not trust the Witness CA in the last 10 min — run `witness doctor`\n$/);
+    expect(status.stdout).toMatch(/TLS {10}\d+ failed handshake\(s\)[^\n]*\n {15}\S+Z {2}api\.business\.githubcopilot\.com {2}\w+/);
+    const json = JSON.parse((await runIn(home, ['status', '--json', '--data-dir', t.dataDir])).stdout);
+    expect(json.health.level).toBe('warn');
+    expect(json.tls.recentFailures.at(-1)).toMatchObject({ sni: 'api.business.githubcopilot.com' });
+
     const checks = await doctor();
     expect(checks['tls-rejections']!.status).toBe('fail');
     expect(checks['tls-rejections']!.finding).toMatch(/TLS handshake\(s\) failed in the last 10 min: api\.business\.githubcopilot\.com at \d{4}-\d\d-\d\dT[\d:.]+Z/);

@@ -55,7 +55,7 @@ describe('Setup view', () => {
     await page.goto(`${started.control.url}/#/setup`);
 
     const checks = page.getByRole('table', { name: 'Doctor checks' });
-    await expect.poll(() => checks.locator('tr').count()).toBe(12);
+    await expect.poll(() => checks.locator('tr').count(), { timeout: 60_000 }).toBe(12); // the engine runs every check first
     const vscodeRow = checks.locator('tr', { hasText: 'vscode' }).first();
     expect(await vscodeRow.textContent()).toMatch(/fail.*http\.proxy is not set/);
 
@@ -77,18 +77,18 @@ describe('Setup view', () => {
     // The check's fix button previews the diff; nothing changes until Apply.
     await vscodeRow.getByRole('button', { name: 'Fix…' }).click();
     const result = page.getByLabel('Setup result');
-    await expect.poll(() => result.textContent()).toContain('(preview: nothing changed)');
+    await expect.poll(() => result.textContent(), { timeout: 60_000 }).toContain('(preview: nothing changed)');
     expect(await result.locator('pre').first().textContent()).toContain(`+\t"http.proxy": "${started.proxy.url}"`);
     expect(readFileSync(settingsFile, 'utf8')).toBe(SETTINGS);
     await page.screenshot({ path: `${SHOTS}setup-checks.png`, fullPage: true });
 
     const vscodeTarget = page.getByRole('article', { name: 'Set up this machine' }).locator('tr', { hasText: 'VS Code' });
     await vscodeTarget.getByRole('button', { name: 'Apply' }).click();
-    await expect.poll(() => readFileSync(settingsFile, 'utf8')).toContain(`"http.proxy": "${started.proxy.url}"`);
-    await expect.poll(() => checks.locator('tr', { hasText: 'vscode' }).first().textContent()).toMatch(/^ok/);
+    await expect.poll(() => readFileSync(settingsFile, 'utf8'), { timeout: 60_000 }).toContain(`"http.proxy": "${started.proxy.url}"`);
+    await expect.poll(() => checks.locator('tr', { hasText: 'vscode' }).first().textContent(), { timeout: 60_000 }).toMatch(/^ok/);
 
     await vscodeTarget.getByRole('button', { name: 'Undo' }).click();
-    await expect.poll(() => readFileSync(settingsFile, 'utf8')).toBe(SETTINGS);
+    await expect.poll(() => readFileSync(settingsFile, 'utf8'), { timeout: 60_000 }).toBe(SETTINGS);
     await context.close();
   });
 });
