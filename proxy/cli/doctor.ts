@@ -41,7 +41,7 @@ export async function doctorCommand(argv: string[], io: CommandIO): Promise<numb
     hosts = effectiveInterceptHosts(config.intercept);
     proxyUrl = `http://${config.proxy.host.includes(':') ? `[${config.proxy.host}]` : config.proxy.host}:${config.proxy.port}`;
   }
-  const report = await runDoctor({ h: hostEnv(args.dataDir), engine: { status: link.status, why: link.why }, interceptHosts: hosts, proxyUrl, cli });
+  const report = await runDoctor({ h: hostEnv(args.dataDir), engine: { status: link.status, why: link.why }, interceptHosts: hosts, proxyUrl });
   io.out(args.json ? JSON.stringify(report, null, 2) : render(report, cli));
   return report.ok ? 0 : 1;
 }

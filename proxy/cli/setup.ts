@@ -10,6 +10,7 @@ import { effectiveInterceptHosts } from '../intercept/index.js';
 import { hostEnv, isSetupTarget, rootCert, runSetup, SETUP_TARGETS, undoTarget, type SetupContext, type SetupResult, type SetupTarget } from '../setup/index.js';
 import { parseCommon, resolveConfig, unknownSubcommand, type CommonArgs } from './args.js';
 import { findEngine } from './engine-link.js';
+import { ensureWritableDataDir } from './data-dir.js';
 import { cliInvocation } from './invocation.js';
 import type { CommandIO } from './io.js';
 
@@ -62,7 +63,7 @@ export async function setupCommand(argv: string[], io: CommandIO): Promise<numbe
   } else {
     for (const p of args.positionals) if (!isSetupTarget(p)) throw unknownSubcommand('witness setup', p, SETUP_TARGETS);
     const targets = args.positionals.length ? ALL.filter((t) => args.positionals.includes(t)) : ALL;
-    const { ctx, hosts } = await context(args, h, args.extra.system === true);
+    const { ctx, hosts } = await context(args, h, args.extra.system === true, dryRun);
     for (const t of targets) results.push(await runSetup(t, ctx, hosts, { dryRun }));
   }
   const failed = results.some((r) => r.commands.some((c) => c.ran && !c.ok));
@@ -70,13 +71,15 @@ export async function setupCommand(argv: string[], io: CommandIO): Promise<numbe
   return failed ? 1 : 0;
 }
 
-async function context(args: CommonArgs, h: SetupContext['h'], system: boolean): Promise<{ ctx: SetupContext; hosts: string[] }> {
+async function context(args: CommonArgs, h: SetupContext['h'], system: boolean, dryRunOnly: boolean): Promise<{ ctx: SetupContext; hosts: string[] }> {
   const { config } = resolveConfig(args);
   const link = await findEngine(args.dataDir);
   const hosts = link.status?.intercept.hosts ?? effectiveInterceptHosts(config.intercept);
   const caDir = dataPaths(args.dataDir).caDir;
   let { current, next } = readCaCertificates(caDir);
   if (!current) {
+    if (dryRunOnly) throw new WitnessError('CA_INVALID', `There is no CA in ${caDir} yet, and a dry run creates nothing: start Witness (\`${cliInvocation()} start --background\`) or run \`${cliInvocation()} ca cert\` first.`);
+    ensureWritableDataDir(args.dataDir);
     await ensureCa({ caDir, hosts, validityDays: config.ca.validityDays, renewBeforeDays: config.ca.renewBeforeDays });
     ({ current, next } = readCaCertificates(caDir));
   }

@@ -34,9 +34,9 @@ export interface CaFacts {
   coversHosts: boolean;
 }
 
-export function checkEngine(status: Status | null, why: string | null, startCommand: string): Check {
+export function checkEngine(status: Status | null, why: string | null): Check {
   if (status) return ok('engine', `running (pid ${status.pid}, since ${status.startedAt})`);
-  return fail('engine', `not running: ${why ?? 'no engine for this data dir'}`, `${startCommand} start --background`);
+  return fail('engine', `not running: ${why ?? 'no engine for this data dir'}`, 'witness start --background');
 }
 
 export function checkProxy(status: Status | null, pac: { ok: boolean; detail: string } | null): Check {

@@ -35,8 +35,6 @@ export interface DoctorOptions {
   interceptHosts: string[];
   /** The proxy URL clients should use (the engine's, else the configured one). */
   proxyUrl: string;
-  /** How to invoke the CLI in printed fixes ("witness" or "npx witness"). */
-  cli?: string;
   now?: () => Date;
 }
 
@@ -78,7 +76,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const status = o.engine.status;
   const isCopilotHost = (name: string) => new HostMatcher(o.interceptHosts).matches(name);
   const checks: Check[] = [];
-  checks.push(checkEngine(status, o.engine.why, o.cli ?? 'witness'));
+  checks.push(checkEngine(status, o.engine.why));
   checks.push(checkProxy(status, status ? await getPac(status.proxy.pacUrl) : null));
   let ca: CaFacts | null = null;
   try {

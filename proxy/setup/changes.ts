@@ -107,7 +107,8 @@ export async function applyPlan(plan: SetupPlan, h: HostEnv, opts: { dryRun: boo
     files.push({
       path: f.path,
       action: before === null ? 'created' : f.after === null ? 'removed' : 'modified',
-      diff: unifiedDiff(f.path, before?.toString('utf8') ?? null, f.after),
+      // Witness's own files (certificates, the bundle) would only show base64 noise.
+      diff: f.owned ? '' : unifiedDiff(f.path, before?.toString('utf8') ?? null, f.after),
     });
   }
   const result: SetupResult = {

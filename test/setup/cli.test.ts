@@ -111,7 +111,7 @@ describe('data dir problems', () => {
     const base = tempDir();
     writeFileSync(join(base, 'a-file'), 'not a directory');
     const bad = join(base, 'a-file', 'witness');
-    for (const argv of [['start'], ['ca', 'cert'], ['setup', '--dry-run']]) {
+    for (const argv of [['start'], ['ca', 'cert'], ['setup', 'vscode']]) {
       const r = await runCli([...argv, '--data-dir', bad]);
       expect(r.code, argv.join(' ')).toBe(1);
       const lines = r.stderr.trim().split('\n');
@@ -119,6 +119,11 @@ describe('data dir problems', () => {
       expect(lines[0]).toMatch(new RegExp(`^witness: cannot use the data dir ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ENOTDIR.*--data-dir DIR.*\\[DATA_DIR_UNUSABLE\\]$`));
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    // A dry run creates nothing, not even the CA: it says what to run first.
+    const dry = await run(['setup', '--dry-run', '--data-dir', join(base, 'fresh')]);
+    expect(dry.code).toBe(1);
+    expect(dry.err).toMatch(/^witness: There is no CA in .*fresh\/ca yet, and a dry run creates nothing: start Witness .*\[CA_INVALID\]\n$/);
+    expect(existsSync(join(base, 'fresh'))).toBe(false);
     // A file where a data dir should be, met deep inside a command: still one line.
     const v = await run(['verify', '--data-dir', join(base, 'a-file')]);
     expect(v.code).toBe(1);
