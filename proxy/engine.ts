@@ -9,6 +9,8 @@ import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './
 import { dataPaths, type Config } from './config/index.js';
 import type { Status } from './control/index.js';
 import { ControlServer, EventBus, refuseSecondEngine, registerDownloads, removeControlFile, writeControlFile } from './control-server/index.js';
+import { healthOf, runDoctor, tlsSummary } from './doctor/index.js';
+import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
@@ -36,6 +38,8 @@ export interface EngineOptions {
   keyVault?: KeyVault;
   /** HTTP client for the identity provider (tests: one trusting their CA); default: global fetch. */
   identityFetch?: typeof fetch;
+  /** Called when a client asks the engine to shut down (`witness stop`); without it the request is declined. */
+  onShutdownRequest?: () => void;
 }
 
 
@@ -135,6 +139,19 @@ export class Engine {
         approval: ({ id }) => this.approvals.get(id),
         // A reviewer may paste the very secret they refuse: the reason is masked where it enters,
         // so the client's explanation, the record, events and the approvals list never hold it.
+        doctor: () => this.doctor(),
+        setup: ({ target, dryRun, undo, force }) => {
+          const h = hostEnv(dataDir);
+          if (undo) return undoTarget(target, h, { dryRun, force });
+          const s = this.status();
+          const roots = [rootCert(this.ca.active.certPem), ...(this.ca.next ? [rootCert(this.ca.next.certPem)] : [])];
+          return runSetup(target, { h, proxy: { url: s.proxy.url, host: s.proxy.host, port: s.proxy.port, pacUrl: s.proxy.pacUrl }, roots, system: false }, this.hosts, { dryRun });
+        },
+        shutdown: () => {
+          const stop = this.opts.onShutdownRequest;
+          if (stop) setImmediate(stop); // answer first, then shut down
+          return { stopping: Boolean(stop) };
+        },
         decide: ({ id, decision, argsHash, reason }) =>
           this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: osUser() }),
         identity: () => this.identityStatus(),
@@ -252,6 +269,7 @@ export class Engine {
 
   status(): Status {
     const ca = this.ca;
+    const tls = tlsSummary(this.proxy.tlsFailures.recent(), this.lastInterceptedAt, this.now());
     const summary = (c: { subject: string; fingerprint256: string; notBefore: Date; notAfter: Date; permittedSubtrees: string[] }) => ({
       subject: c.subject,
       fingerprint256: c.fingerprint256,
@@ -271,7 +289,20 @@ export class Engine {
       counters: { ...this.proxy.counters, refusedPeers: this.proxy.counters.refusedPeers + this.control.refusedPeers },
       lastInterceptedAt: this.lastInterceptedAt?.toISOString() ?? null,
       audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message) },
+      tls,
+      health: healthOf(tls, this.lastInterceptedAt),
     };
+  }
+
+  /** The doctor's checks as this engine's process sees them (its environment and user). */
+  doctor() {
+    return runDoctor({
+      h: hostEnv(this.opts.dataDir),
+      engine: { status: this.status(), why: null },
+      interceptHosts: this.hosts,
+      proxyUrl: this.proxy.url,
+      now: () => this.now(),
+    });
   }
 
   private now() {

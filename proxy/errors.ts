@@ -8,7 +8,10 @@ import type { z } from 'zod';
 export const ERROR_CODES = [
   'CONFIG_INVALID',
   'CONFIG_UNREADABLE',
+  /** An engine already runs for this data dir. */
   'ALREADY_RUNNING',
+  /** The data dir cannot be created, read or written. */
+  'DATA_DIR_UNUSABLE',
   'PORT_IN_USE',
   'LISTEN_FAILED',
   'CA_INVALID',
@@ -29,6 +32,12 @@ export const ERROR_CODES = [
   'IDENTITY_SIGN_IN_DENIED',
   'IDENTITY_SIGN_IN_EXPIRED',
   'IDENTITY_TOKEN_REFUSED',
+  /** A file setup changed was edited since; undo would lose those edits. */
+  'SETUP_CONFLICT',
+  /** A setup step could not run (a tool is missing, a file is unparsable). */
+  'SETUP_FAILED',
+  /** `witness stop`: the engine did not exit in time. */
+  'STOP_TIMEOUT',
   'USAGE',
 ] as const;
 export type WitnessErrorCode = (typeof ERROR_CODES)[number];

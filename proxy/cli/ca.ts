@@ -9,7 +9,8 @@ import { activateNext, caNotice, ensureCa, readCaCertificates, switchAt, type Ca
 import { dataPaths } from '../config/index.js';
 import { effectiveInterceptHosts } from '../intercept/index.js';
 import { WitnessError } from '../errors.js';
-import { parseCommon, resolveConfig } from './args.js';
+import { parseCommon, resolveConfig, unknownSubcommand } from './args.js';
+import { ensureWritableDataDir } from './data-dir.js';
 import type { CommandIO } from './io.js';
 
 const HELP = `Usage: witness ca cert [--data-dir DIR] [--json]
@@ -20,7 +21,7 @@ const HELP = `Usage: witness ca cert [--data-dir DIR] [--json]
   activate-next  switch to the pending next CA now (restart the engine afterwards)`;
 
 export async function caCommand(argv: string[], io: CommandIO): Promise<number> {
-  const args = parseCommon(argv);
+  const args = parseCommon(argv, {}, 'witness ca');
   const sub = args.positionals[0];
   if (args.help || !sub) {
     io.out(HELP);
@@ -32,6 +33,7 @@ export async function caCommand(argv: string[], io: CommandIO): Promise<number> 
     let config: ReturnType<typeof resolveConfig>['config'] | null = null;
     const loadConfig = () => (config ??= resolveConfig(args).config);
     if (!current || (current.singleLevel && !next)) {
+      ensureWritableDataDir(args.dataDir);
       const c = loadConfig();
       await ensureCa({ caDir, hosts: effectiveInterceptHosts(c.intercept), validityDays: c.ca.validityDays, renewBeforeDays: c.ca.renewBeforeDays });
       ({ current, next } = readCaCertificates(caDir));
@@ -68,5 +70,5 @@ export async function caCommand(argv: string[], io: CommandIO): Promise<number> 
     if (before) io.out(`Once no client needs it, remove the previous CA (SHA-256 ${before.fingerprint256}) from trust stores.`);
     return 0;
   }
-  throw new WitnessError('USAGE', `Unknown ca command "${sub}".\n${HELP}`);
+  throw unknownSubcommand('witness ca', sub, ['cert', 'activate-next']);
 }

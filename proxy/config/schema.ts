@@ -63,7 +63,7 @@ export const ConfigSchema = z
       .object({
         port: port
           .default(0)
-          .describe('TCP port of the control API on 127.0.0.1. 0 (default) picks a free port; the URL and token are written to DATA_DIR/control.json.'),
+          .describe('TCP port of the control API (and the window) on 127.0.0.1. 0 (default): `witness start` picks a free port once per data dir (kept in DATA_DIR/control-port) and reuses it while it is free, so the window URL survives restarts. The URL and token are written to DATA_DIR/control.json.'),
       })
       .strict()
       .prefault({}),

@@ -27,8 +27,25 @@ const CountersSchema = z.object({
   /** Requests for /proxy.pac, 304 answers included. */
   pacRequests: z.number(),
   refusedPeers: z.number(),
+  /** TLS handshakes with clients that failed (a client that does not trust the Witness CA lands here). */
   tlsClientErrors: z.number(),
+  /** Handshakes completed and closed without a request (pools, probes): not failures. */
+  tlsHandshakesWithoutRequest: z.number(),
 });
+
+/** A TLS handshake with a client that failed, with the name it asked for and when. */
+export const TlsFailureSchema = z.object({
+  time: z.string(),
+  sni: z.string().nullable(),
+  cause: z.enum(['cert-rejected', 'no-shared-cipher', 'reset', 'handshake-timeout', 'unknown']),
+});
+
+/**
+ * One sentence for every surface (status, Setup, window header, tray): "ok" (traffic is
+ * intercepted), "idle" (none seen yet) or "warn" (clients reject the Witness CA since the
+ * last successful request; the message says what to run).
+ */
+export const HealthSchema = z.object({ level: z.enum(['ok', 'idle', 'warn']), message: z.string() });
 
 export const StatusSchema = z.object({
   version: z.string(),
@@ -42,6 +59,9 @@ export const StatusSchema = z.object({
   counters: CountersSchema,
   lastInterceptedAt: z.string().nullable(),
   audit: z.object({ records: z.number(), headSeq: z.number(), issues: z.array(z.string()) }),
+  /** Recent TLS handshake failures (newest last) and how many came after the last successful request. */
+  tls: z.object({ recentFailures: z.array(TlsFailureSchema), rejectedSinceLastSuccess: z.number(), windowMinutes: z.number() }),
+  health: HealthSchema,
 });
 export type Status = z.infer<typeof StatusSchema>;
 
@@ -128,6 +148,32 @@ export interface ControlEventOf<T extends EventType> {
 /** Any event, discriminated by `type`. */
 export type ControlEvent = { [T in EventType]: ControlEventOf<T> }[EventType];
 
+/** `witness doctor`'s result: each check with ok / warn / fail, what was found and the fix. */
+export const SETUP_TARGET_NAMES = ['vscode', 'copilot-cli', 'jetbrains', 'trust', 'node-ca'] as const;
+export const DoctorCheckSchema = z.object({
+  id: z.string(),
+  status: z.enum(['ok', 'warn', 'fail']),
+  finding: z.string(),
+  fix: z.string().nullable(),
+  /** The setup target that fixes it (the window's fix button), if one does. */
+  setup: z.enum(SETUP_TARGET_NAMES).nullable(),
+});
+export const DoctorReportSchema = z.object({ ok: z.boolean(), time: z.string(), dataDir: z.string(), checks: z.array(DoctorCheckSchema) });
+export type DoctorReportView = z.infer<typeof DoctorReportSchema>;
+
+/** What one `witness setup` target did (or would do, in a dry run). */
+export const SetupResultSchema = z.object({
+  target: z.enum(SETUP_TARGET_NAMES),
+  undo: z.boolean(),
+  dryRun: z.boolean(),
+  changed: z.boolean(),
+  files: z.array(z.object({ path: z.string(), action: z.enum(['created', 'modified', 'removed', 'restored', 'unchanged']), diff: z.string() })),
+  commands: z.array(z.object({ what: z.string(), command: z.string(), ran: z.boolean(), ok: z.boolean(), output: z.string() })),
+  notes: z.array(z.string()),
+  backup: z.string().nullable(),
+});
+export type SetupResultView = z.infer<typeof SetupResultSchema>;
+
 export const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** Request/response methods. `input` is the JSON body (or query for GET). */
@@ -158,6 +204,17 @@ export const Methods = {
       layers: z.array(z.object({ name: z.enum(['default', 'user', 'managed', 'central']), file: z.string().nullable() })),
     }),
   },
+  /** The doctor's checks, run by the engine (its environment, its user's files). */
+  doctor: { method: 'GET', path: `${API_PREFIX}/doctor`, input: z.object({}).strict(), output: DoctorReportSchema },
+  /** One setup target (or its undo) for the engine's user; dryRun returns the diffs only. */
+  setup: {
+    method: 'POST',
+    path: `${API_PREFIX}/setup`,
+    input: z.object({ target: z.enum(SETUP_TARGET_NAMES), dryRun: z.boolean().default(false), undo: z.boolean().default(false), force: z.boolean().default(false) }).strict(),
+    output: SetupResultSchema,
+  },
+  /** Asks the engine to shut down cleanly (`witness stop`); stopping is false when its host does not allow it. */
+  shutdown: { method: 'POST', path: `${API_PREFIX}/shutdown`, input: z.object({}).strict(), output: z.object({ stopping: z.boolean() }) },
 } as const;
 export type MethodName = keyof typeof Methods;
 export type MethodInput<M extends MethodName> = z.input<(typeof Methods)[M]['input']>;

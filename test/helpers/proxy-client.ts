@@ -7,7 +7,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 
-async function connectTunnel(proxyPort: number, target: string): Promise<import('node:net').Socket> {
+export async function connectTunnel(proxyPort: number, target: string): Promise<import('node:net').Socket> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: proxyPort, method: 'CONNECT', path: target, headers: { host: target } });
     req.once('connect', (res, socket) => {

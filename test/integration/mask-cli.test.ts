@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, WITNESS_BIN } from '../helpers/cli.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'witness-mask-'));
+// An installed Witness has a masking key; `witness mask` uses it and never creates one.
+writeFileSync(join(dataDir, 'masking.key'), randomBytes(32), { mode: 0o600 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('witness mask', () => {
