@@ -1,10 +1,10 @@
 /**
  * Builds the desktop shell's two bundles into dist/electron/ (run after `npm run build`,
  * which builds the engine into dist/proxy/ and the UI into renderer/dist/):
- *   main/index.js      the Electron main process, ESM; npm packages stay external (they
- *                      ship in the app's production node_modules, which the engine needs too)
- *   preload/index.cjs  the preload script, one CommonJS file: a sandboxed preload may
- *                      require only `electron`
+ *   main/index.js        the Electron main process, ESM; npm packages stay external (they
+ *                        ship in the app's production node_modules, which the engine needs too)
+ *   preload/preload.cjs  the preload script, one CommonJS file: a sandboxed preload may
+ *                        require only `electron`
  * No source maps: the packaged app carries none.
  */
 import { builtinModules } from 'node:module';
@@ -40,7 +40,7 @@ async function bundle(root: string, entry: string, outDir: string, format: 'es' 
 /** Builds both bundles from the sources under `root` into `outDir` (default root/dist/electron). */
 export async function buildDesktop(root: string, outDir = join(root, 'dist', 'electron')): Promise<void> {
   await bundle(root, join(root, 'electron/main/index.ts'), join(outDir, 'main'), 'es', 'index.js', (id) => id === 'electron' || nodeBuiltins.includes(id) || isBare(id));
-  await bundle(root, join(root, 'electron/preload/index.ts'), join(outDir, 'preload'), 'cjs', 'index.cjs', (id) => id === 'electron');
+  await bundle(root, join(root, 'electron/preload/preload.ts'), join(outDir, 'preload'), 'cjs', 'preload.cjs', (id) => id === 'electron');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

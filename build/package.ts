@@ -36,7 +36,7 @@ export async function packageApp(opts: PackageOptions): Promise<string[]> {
   const env = opts.env ?? process.env;
   const root = repoRoot;
   const inputs = opts.inputs ?? { dist: join(root, 'dist'), rendererDist: join(root, 'renderer', 'dist') };
-  for (const f of [join(inputs.dist, 'proxy/cli.js'), join(inputs.dist, 'electron/main/index.js'), join(inputs.dist, 'electron/preload/index.cjs'), join(inputs.rendererDist, 'index.html')]) {
+  for (const f of [join(inputs.dist, 'proxy/cli.js'), join(inputs.dist, 'electron/main/index.js'), join(inputs.dist, 'electron/preload/preload.cjs'), join(inputs.rendererDist, 'index.html')]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build && npm run build:desktop\` first.`);
   }
   const localElectron = join(root, 'node_modules', 'electron', 'dist');

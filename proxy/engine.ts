@@ -2,21 +2,25 @@
  * The engine: wires config, CA, proxy and control API together and owns their lifetime.
  * No policy lives here; this file only connects the parts. Never imports electron.
  */
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
 import { dataPaths, type Config } from './config/index.js';
-import { ControlServer, EventBus, isProcessAlive, readControlFile, removeControlFile, writeControlFile, type Status } from './control/index.js';
-import { WitnessError } from './errors.js';
+import type { Status } from './control/index.js';
+import { ControlServer, EventBus, refuseSecondEngine, registerDownloads, removeControlFile, writeControlFile } from './control-server/index.js';
+import { healthOf, runDoctor, tlsSummary } from './doctor/index.js';
+import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
-import { AuditStore, exportRecords, parseTime, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
+import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import { compilePolicy, readManagedPolicy, resolvePolicy, type CompiledPolicy } from './policy/index.js';
-import { ApprovalRegistry } from './approvals/registry.js';
-import { userInfo } from 'node:os';
+import { ApprovalRegistry } from './approvals/index.js';
+import { IdentityService, osUser, whoami } from './identity/index.js';
+import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
+import { ensurePrivateDir } from './fs.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -30,8 +34,12 @@ export interface EngineOptions {
   now?: () => Date;
   /** Wraps the audit store's data key (desktop: OS keychain); default: key file or passphrase. */
   storeKeyProvider?: StoreKeyProvider;
-  /** Extra hooks (tests, later stages); the engine's own observers always run. */
-  hooks?: InterceptHooks;
+  /** Where secrets are kept (desktop: a vault served by the Electron main process); default: DATA_DIR/keys. */
+  keyVault?: KeyVault;
+  /** HTTP client for the identity provider (tests: one trusting their CA); default: global fetch. */
+  identityFetch?: typeof fetch;
+  /** Called when a client asks the engine to shut down (`witness stop`); without it the request is declined. */
+  onShutdownRequest?: () => void;
   /** Origins allowed to call the control API cross-origin with the token (default: the desktop window's). */
   uiOrigins?: readonly string[];
 }
@@ -52,6 +60,7 @@ export class Engine {
   private store!: AuditStore;
   private approvals!: ApprovalRegistry;
   private policy!: CompiledPolicy;
+  private identity!: IdentityService;
 
   constructor(private readonly opts: EngineOptions) {
     this.hosts = effectiveInterceptHosts(opts.config.intercept);
@@ -64,15 +73,8 @@ export class Engine {
 
   async start(): Promise<void> {
     const { dataDir, config, log } = this.opts;
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    chmodSync(dataDir, 0o700);
-    const existing = readControlFile(dataDir);
-    if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
-      throw new WitnessError(
-        'PORT_IN_USE',
-        `Witness is already running for ${dataDir} (pid ${existing.pid}, proxy ${existing.proxyUrl}). Stop it first, or use another --data-dir.`,
-      );
-    }
+    ensurePrivateDir(dataDir, 'its data dir');
+    refuseSecondEngine(dataDir);
     this.startedAt = this.now();
     // A bad policy file fails the start with the key's path, not later mid-request.
     const effective = resolvePolicy({ userFile: join(dataDir, 'policy.json'), managed: readManagedPolicy() });
@@ -103,7 +105,7 @@ export class Engine {
         ...(effective.source['masking.responses'] !== 'default' ? { responses: effective.policy.masking.responses } : {}),
       },
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
-      holds: { policy: () => this.policy, registry: this.approvals, requester: safeUser() },
+      holds: { policy: () => this.policy, registry: this.approvals, requester: osUser() },
       live: {
         started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
         delta: (e) => this.bus.publish('interaction.delta', e),
@@ -120,6 +122,7 @@ export class Engine {
         );
       },
     });
+    this.identity = await this.startIdentity();
     this.pool = new UpstreamPool(config.upstream);
     this.proxy = this.makeProxy(config.proxy.port);
     await this.proxy.start();
@@ -139,47 +142,40 @@ export class Engine {
         approval: ({ id }) => this.approvals.get(id),
         // A reviewer may paste the very secret they refuse: the reason is masked where it enters,
         // so the client's explanation, the record, events and the approvals list never hold it.
+        doctor: () => this.doctor(),
+        setup: ({ target, dryRun, undo, force }) => {
+          const h = hostEnv(dataDir);
+          if (undo) return undoTarget(target, h, { dryRun, force });
+          const s = this.status();
+          const roots = [rootCert(this.ca.active.certPem), ...(this.ca.next ? [rootCert(this.ca.next.certPem)] : [])];
+          return runSetup(target, { h, proxy: { url: s.proxy.url, host: s.proxy.host, port: s.proxy.port, pacUrl: s.proxy.pacUrl }, roots, system: false }, this.hosts, { dryRun });
+        },
+        shutdown: () => {
+          const stop = this.opts.onShutdownRequest;
+          if (stop) setImmediate(stop); // answer first, then shut down
+          return { stopping: Boolean(stop) };
+        },
         decide: ({ id, decision, argsHash, reason }) =>
-          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: safeUser() }),
+          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: osUser() }),
+        identity: () => this.identityStatus(),
+        identityReload: async () => {
+          await this.identity.reload();
+          return this.identityStatus();
+        },
       },
     });
-    // The CA certificate(s) to trust, as a file (the current one, plus the next during rotation).
-    this.control.download('/api/v1/ca.pem', (_url, res) => {
-      res.writeHead(200, { 'content-type': 'application/x-pem-file', 'content-disposition': 'attachment; filename="witness-ca.pem"' });
-      res.end(this.ca.active.certPem + (this.ca.next?.certPem ?? ''));
-    });
-    // Exports as file downloads for the UI: GET /api/v1/export?format=jsonl|har|ocsf&since=&until=
-    this.control.download('/api/v1/export', (url, res) => {
-      const format = url.searchParams.get('format') ?? 'jsonl';
-      if (!['jsonl', 'har', 'ocsf'].includes(format)) {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'BAD_INPUT', message: 'format must be jsonl, har or ocsf' } }));
-        return;
-      }
-      let since: number | undefined;
-      let until: number | undefined;
-      try {
-        since = parseTime(url.searchParams.get('since') ?? undefined);
-        until = parseTime(url.searchParams.get('until') ?? undefined);
-      } catch (e) {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'BAD_INPUT', message: (e as Error).message } }));
-        return;
-      }
-      const ext = format === 'har' ? 'har' : format === 'ocsf' ? 'ocsf.jsonl' : 'jsonl';
-      res.writeHead(200, {
-        'content-type': format === 'har' ? 'application/json' : 'application/x-ndjson',
-        'content-disposition': `attachment; filename="witness-audit.${ext}"`,
-      });
-      const store = this.store;
-      exportRecords(
-        (function* () {
-          for (const r of store.iterate({ since, until })) yield store.resolve(r);
-        })(),
-        format as 'jsonl' | 'har' | 'ocsf',
-        (chunk) => res.write(chunk),
-      );
-      res.end();
+    registerDownloads(this.control, {
+      caPem: () => this.ca.active.certPem + (this.ca.next?.certPem ?? ''),
+      exportRecords: (format, { since, until }, write) => {
+        const store = this.store;
+        exportRecords(
+          (function* () {
+            for (const r of store.iterate({ since, until })) yield store.resolve(r);
+          })(),
+          format,
+          write,
+        );
+      },
     });
     try {
       await this.control.start();
@@ -205,6 +201,7 @@ export class Engine {
 
   async stop(): Promise<void> {
     if (this.caTimer) clearInterval(this.caTimer);
+    this.identity?.close();
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.pool?.close();
     // Appends are started on the next turn of the event loop: let those already scheduled start.
@@ -236,9 +233,46 @@ export class Engine {
   get auditStore() {
     return this.store;
   }
+  /** The signed-in person (OIDC), kept fresh; later stages read it for every record and decision. */
+  get identityService() {
+    return this.identity;
+  }
+
+  private identityStatus() {
+    return { configured: this.identity.enabled, ...whoami(this.identity.current()) };
+  }
+
+  /**
+   * The OIDC session from the key vault, refreshed before it expires. A sign-in made by
+   * `witness login` in another process reaches the engine through the control API's
+   * identity/reload. A vault that cannot be opened leaves the engine signed out, loudly.
+   */
+  private async startIdentity(): Promise<IdentityService> {
+    const { dataDir, config, log } = this.opts;
+    const identity = new IdentityService({
+      config: config.identity,
+      vault: this.opts.keyVault ?? new FileKeyVault({ dir: vaultDir(dataDir) }),
+      log: log.child({ component: 'identity' }),
+      autoRefresh: true,
+      ...(this.opts.identityFetch ? { fetch: this.opts.identityFetch } : {}),
+    });
+    identity.onChange((s) => {
+      log.info(s ? 'identity: signed in' : 'identity: signed out', s ? { sub: s.sub, issuer: s.issuer, groups: s.groups, expiresAt: s.expiresAt } : {});
+      this.bus.publish('identity.changed', this.identityStatus());
+    });
+    if (identity.enabled) {
+      try {
+        if (!(await identity.load())) log.info('identity: not signed in; run `witness login`', { issuer: config.identity.issuer });
+      } catch (e) {
+        log.error('cannot read the sign-in from the key vault; running signed out', { err: e });
+      }
+    }
+    return identity;
+  }
 
   status(): Status {
     const ca = this.ca;
+    const tls = tlsSummary(this.proxy.tlsFailures.recent(), this.lastInterceptedAt, this.now());
     const summary = (c: { subject: string; fingerprint256: string; notBefore: Date; notAfter: Date; permittedSubtrees: string[] }) => ({
       subject: c.subject,
       fingerprint256: c.fingerprint256,
@@ -258,7 +292,20 @@ export class Engine {
       counters: { ...this.proxy.counters, refusedPeers: this.proxy.counters.refusedPeers + this.control.refusedPeers },
       lastInterceptedAt: this.lastInterceptedAt?.toISOString() ?? null,
       audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message) },
+      tls,
+      health: healthOf(tls, this.lastInterceptedAt),
     };
+  }
+
+  /** The doctor's checks as this engine's process sees them (its environment and user). */
+  doctor() {
+    return runDoctor({
+      h: hostEnv(this.opts.dataDir),
+      engine: { status: this.status(), why: null },
+      interceptHosts: this.hosts,
+      proxyUrl: this.proxy.url,
+      now: () => this.now(),
+    });
   }
 
   private now() {
@@ -283,16 +330,14 @@ export class Engine {
   }
 
   private makeProxy(port: number) {
-    const extra = this.opts.hooks;
     const inspect = this.inspector.hooks();
     const hooks: InterceptHooks = {
       inspectRequest: (req, body) => inspect.inspectRequest(req, body),
-      responseTransform: (req, head) => extra?.responseTransform?.(req, head) ?? inspect.responseTransform(req, head),
+      responseTransform: (req, head) => inspect.responseTransform(req, head),
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
         // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
         this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: this.inspector.maskedPath(req).text, start: req.startedAt });
-        extra?.onExchangeStart?.(req);
       },
       onExchangeEnd: (s) => {
         this.bus.publish('exchange.completed', {
@@ -308,12 +353,10 @@ export class Engine {
           error: s.error,
         });
         inspect.onExchangeEnd(s);
-        extra?.onExchangeEnd?.(s);
       },
       onWebSocketPassthrough: (s) => {
         this.lastInterceptedAt = this.now();
         this.inspector.recordWebSocketPassthrough(s);
-        extra?.onWebSocketPassthrough?.(s);
       },
     };
     return new InterceptingProxy({
@@ -321,7 +364,7 @@ export class Engine {
       port,
       interceptHosts: this.hosts,
       websockets: this.opts.config.intercept.websockets,
-      ca: { keyPem: this.ca.active.keyPem, certPem: this.ca.active.certPem },
+      ca: { keyPem: this.ca.active.issuing.keyPem, certPem: this.ca.active.issuing.certPem },
       pool: this.pool,
       hooks,
       log: this.opts.log,
@@ -354,14 +397,6 @@ export class Engine {
     } catch (e) {
       this.opts.log.error('CA rotation check failed', { err: e });
     }
-  }
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
 }
 

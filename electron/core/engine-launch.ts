@@ -4,9 +4,9 @@
  * engine publishes its control URL and token. File access is injected for tests.
  */
 import { join } from 'node:path';
-import { ControlFileSchema, type ControlFile } from '../../proxy/control/contract.js';
-import { createControlClient, type ControlEndpoint } from '../../proxy/control/client.js';
-import { dataPaths, defaultDataDir } from '../../proxy/config/paths.js';
+import { ControlFileSchema, type ControlFile } from '../../proxy/control/index.js';
+import { createControlClient, type ControlEndpoint } from '../../proxy/control/index.js';
+import { dataPaths, defaultDataDir } from '../../proxy/config/index.js';
 import { ENGINE_V8_FLAGS } from '../../proxy/gc-tuning.js';
 import type { RunningEngine, StartedLine } from './engine-supervisor.js';
 

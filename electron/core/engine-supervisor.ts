@@ -6,7 +6,7 @@
  * tested with real child processes and no Electron. Never parses engine internals: the
  * engine speaks to the shell through its stdout "started" line and control.json only.
  */
-import type { ControlEndpoint } from '../../proxy/control/client.js';
+import type { ControlEndpoint } from '../../proxy/control/index.js';
 import type { EnginePhase } from './engine-phase.js';
 
 /** The slice of a child process the supervisor needs (utilityProcess or child_process). */

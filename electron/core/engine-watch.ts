@@ -5,8 +5,8 @@
  * approval decided while the stream was down closes its popup, and one requested meanwhile
  * opens one. Never decides anything itself.
  */
-import { createControlClient, type ControlEndpoint, type EventStream } from '../../proxy/control/client.js';
-import type { ApprovalView, ControlEvent, Status } from '../../proxy/control/contract.js';
+import { createControlClient, type ControlEndpoint, type EventStream } from '../../proxy/control/index.js';
+import type { ApprovalView, ControlEvent, Status } from '../../proxy/control/index.js';
 
 export interface WatchListener {
   requested(a: ApprovalView): void;

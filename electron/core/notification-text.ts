@@ -3,7 +3,7 @@
  * one line someone can judge from the corner of their eye, and when it will be decided
  * without them. Short enough for every OS (macOS cuts at 256 bytes).
  */
-import type { ApprovalView } from '../../proxy/control/contract.js';
+import type { ApprovalView } from '../../proxy/control/index.js';
 
 export interface NotificationText {
   title: string;

@@ -4,7 +4,7 @@
  * by timeout). Closing a popup decides nothing: the request stays pending, is not popped up
  * again, and remains in the tray count and the window. The window factory is injected.
  */
-import type { ApprovalView } from '../../proxy/control/contract.js';
+import type { ApprovalView } from '../../proxy/control/index.js';
 
 export const POPUP_WIDTH = 420;
 export const POPUP_HEIGHT = 560;

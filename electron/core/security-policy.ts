@@ -5,7 +5,7 @@
  * The glue applies them to every webContents through one hook; this file never touches
  * Electron, so each rule is tested on its own.
  */
-import { DESKTOP_UI_ORIGIN } from '../../proxy/control/contract.js';
+import { DESKTOP_UI_ORIGIN } from '../../proxy/control/index.js';
 
 /** The custom scheme the bundled UI is served on (never file://, never a remote origin). */
 export const APP_SCHEME = 'app';

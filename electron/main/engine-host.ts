@@ -4,9 +4,7 @@
  * to the shell (the supervisor reads the "started" line) and to a log file.
  */
 import { utilityProcess } from 'electron';
-import { engineProcess, type SpawnedLike } from '../core/engine-process.js';
-import type { EngineCommand } from '../core/engine-launch.js';
-import type { EngineProcess } from '../core/engine-supervisor.js';
+import { engineProcess, type EngineCommand, type EngineProcess, type SpawnedLike } from '../core/index.js';
 
 export function launchEngine(cmd: EngineCommand, logLine: (line: string) => void): EngineProcess {
   const child = utilityProcess.fork(cmd.modulePath, cmd.args, {

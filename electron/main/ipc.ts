@@ -4,8 +4,8 @@
  * runs, and refuses everything else with an error the page can see.
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { senderTrusted, type SenderInfo } from '../core/security-policy.js';
-import type { Channel } from '../preload/bridge.js';
+import { senderTrusted, type SenderInfo } from '../core/index.js';
+import type { Channel } from '../preload/index.js';
 
 export interface IpcLog {
   warn(msg: string, fields?: Record<string, unknown>): void;

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import type { App } from 'electron';
-import { applyLinuxAutostart, AUTOSTART_ARG, linuxAutostartEntry, linuxAutostartPath } from '../core/autostart.js';
+import { applyLinuxAutostart, AUTOSTART_ARG, linuxAutostartEntry, linuxAutostartPath } from '../core/index.js';
 
 export interface LoginItem {
   supported: boolean;

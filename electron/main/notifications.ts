@@ -3,8 +3,8 @@
  * core/notification-text.ts. Clicking it brings the popup (or the window) forward.
  */
 import { Notification } from 'electron';
-import type { ApprovalView } from '../../proxy/control/contract.js';
-import { approvalNotification } from '../core/notification-text.js';
+import type { ApprovalView } from '../../proxy/control/index.js';
+import { approvalNotification } from '../core/index.js';
 
 export function notifyApproval(a: ApprovalView, icon: string | undefined, onClick: () => void, now = Date.now()): void {
   if (!Notification.isSupported()) return;

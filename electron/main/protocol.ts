@@ -5,8 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Protocol } from 'electron';
-import { resolveAppRequest } from '../core/app-protocol.js';
-import { APP_SCHEME } from '../core/security-policy.js';
+import { APP_SCHEME, resolveAppRequest } from '../core/index.js';
 
 export function registerAppScheme(protocol: Protocol): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);

@@ -5,7 +5,7 @@
  * loopback access for the app's own pages, and every device request.
  */
 import type { App, Session } from 'electron';
-import { navigationAllowed, permissionAllowed } from '../core/security-policy.js';
+import { navigationAllowed, permissionAllowed } from '../core/index.js';
 
 export interface SecurityLog {
   warn(msg: string, fields?: Record<string, unknown>): void;

@@ -10,16 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { app, ipcMain, protocol, screen, session } from 'electron';
-import { APP_ID } from '../core/app-identity.js';
-import { startAtLogin, type StartAtLoginPolicy } from '../core/autostart.js';
-import { engineCommand, endpointFor, findRunningEngine, isProcessAlive } from '../core/engine-launch.js';
-import { EngineSupervisor, type RunningEngine, type SupervisorOptions } from '../core/engine-supervisor.js';
-import { EngineWatch } from '../core/engine-watch.js';
-import { PopupStack } from '../core/popups.js';
-import { processTreeOps } from '../core/process-tree.js';
-import { loadSettings, saveSettings, type ShellSettings } from '../core/shell-settings.js';
-import { trayModel, type TrayInput } from '../core/tray-model.js';
-import { CHANNELS } from '../preload/bridge.js';
+import { APP_ID, endpointFor, engineCommand, EngineSupervisor, EngineWatch, findRunningEngine, isProcessAlive, loadSettings, PopupStack, processTreeOps, saveSettings, startAtLogin, trayModel, type RunningEngine, type ShellSettings, type StartAtLoginPolicy, type SupervisorOptions, type TrayInput } from '../core/index.js';
+import { CHANNELS } from '../preload/index.js';
 import { launchEngine } from './engine-host.js';
 import { handle } from './ipc.js';
 import { loginItem } from './login-item.js';
@@ -74,7 +66,7 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
 
   const assets = join(appPath, 'electron', 'assets');
   const appIcon = join(assets, 'icon.png');
-  const windows = new Windows(join(appPath, 'dist', 'electron', 'preload', 'index.cjs'), platform === 'linux' ? appIcon : undefined);
+  const windows = new Windows(join(appPath, 'dist', 'electron', 'preload', 'preload.cjs'), platform === 'linux' ? appIcon : undefined);
 
   const logsDir = app.getPath('logs');
   mkdirSync(logsDir, { recursive: true });

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
-import type { MenuItemModel, TrayAction, TrayModel } from '../core/tray-model.js';
+import type { MenuItemModel, TrayAction, TrayModel } from '../core/index.js';
 
 export type TrayActions = Record<TrayAction, () => void>;
 

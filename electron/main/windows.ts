@@ -4,10 +4,8 @@
  * the bundled UI from app://witness with the same secure webPreferences and preload.
  */
 import { BrowserWindow } from 'electron';
-import type { ApprovalView } from '../../proxy/control/contract.js';
-import type { PopupHandle, Rect } from '../core/popups.js';
-import { APP_HOST, APP_SCHEME, secureWebPreferences } from '../core/security-policy.js';
-import { PRODUCT_NAME } from '../core/app-identity.js';
+import type { ApprovalView } from '../../proxy/control/index.js';
+import { APP_HOST, APP_SCHEME, PRODUCT_NAME, secureWebPreferences, type PopupHandle, type Rect } from '../core/index.js';
 
 export function appUrl(route: string): string {
   return `${APP_SCHEME}://${APP_HOST}/index.html#/${route}`;

@@ -5,7 +5,7 @@
  * restarts it). No ipcRenderer, no Node, no Electron API crosses into the page. The
  * renderer's type for `window.witness` is derived from this function's return type.
  */
-import type { ControlEndpoint } from '../../proxy/control/client.js';
+import type { ControlEndpoint } from '../../proxy/control/index.js';
 
 export const CHANNELS = {
   controlEndpoint: 'witness:control-endpoint',

@@ -1,9 +1,4 @@
-/**
- * The preload script (sandboxed, bundled to one CommonJS file): exposes the bridge as
- * `window.witness` through contextBridge, one function per channel. Nothing else.
- */
-import { contextBridge, ipcRenderer } from 'electron';
-import { makeBridge } from './bridge.js';
-
-export const witness = makeBridge((channel) => ipcRenderer.invoke(channel));
-contextBridge.exposeInMainWorld('witness', witness);
+// The bridge's public face: its channels and the bridge object's shape, for the main
+// process (which answers the channels) and the renderer (whose type for window.witness is
+// derived from it). The preload script itself is preload.ts, bundled on its own.
+export { CHANNELS, makeBridge, type Channel, type WitnessBridge } from './bridge.js';

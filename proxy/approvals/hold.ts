@@ -8,7 +8,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { StreamAdapter } from '../protocols/index.js';
-import { SseParser, sseComment, type EndpointKind, type SemanticEvent } from '../protocols/index.js';
+import { eventStartsCall, SseParser, sseComment, type EndpointKind, type SemanticEvent } from '../protocols/index.js';
 import type { ToolDecision } from '../policy/index.js';
 import type { ApprovalOutcome, Approval } from './registry.js';
 import { rewriteDenied } from './rewrite.js';
@@ -19,6 +19,8 @@ export interface CallTrail {
   index: number;
   tool: string;
   arguments: string;
+  /** How the arguments are written: JSON, or raw text (custom tools). */
+  input: 'json' | 'text';
   verdict: Verdict;
   ruleIds: string[];
   reasons: string[];
@@ -27,7 +29,8 @@ export interface CallTrail {
 
 export interface HoldOptions {
   kind: EndpointKind;
-  evaluate(tool: string, args: string): ToolDecision;
+  /** `input`: "text" when the call's input is raw text (a custom tool), not JSON arguments. */
+  evaluate(tool: string, args: string, input: 'json' | 'text'): ToolDecision;
   requestApproval(call: { tool: string; arguments: string; decision: ToolDecision }): { approval: Approval; outcome: Promise<ApprovalOutcome> };
   cancel(approvalId: string, reason: string): void;
   keepAliveMs?: number;
@@ -46,7 +49,6 @@ export class HoldingSseTransform extends Transform {
   constructor(
     readonly adapter: StreamAdapter,
     private readonly opts: HoldOptions,
-    private readonly semanticSink: SemanticEvent[],
     /** A second, masking adapter that only builds the audit view (client masking off). */
     private readonly record: StreamAdapter | null = null,
   ) {
@@ -103,10 +105,9 @@ export class HoldingSseTransform extends Transform {
 
   private handle(out: string) {
     const events = this.sem.splice(0);
-    this.semanticSink.push(...events);
     for (const e of events) {
       if (e.kind === 'tool-call-start' && !this.calls.has(e.index)) {
-        this.calls.set(e.index, { index: e.index, tool: e.name, arguments: '', args: '', complete: false, verdict: 'pending', ruleIds: [], reasons: [], approval: null });
+        this.calls.set(e.index, { index: e.index, tool: e.name, arguments: '', input: e.input ?? 'json', args: '', complete: false, verdict: 'pending', ruleIds: [], reasons: [], approval: null });
         if (this.held === null) {
           // Hold from the first event of this call; what comes before it goes out now.
           const [live, rest] = splitAtCallStart(this.opts.kind, out);
@@ -132,7 +133,7 @@ export class HoldingSseTransform extends Transform {
     if (!c || c.complete) return;
     c.complete = true;
     c.arguments = c.args;
-    const d = this.opts.evaluate(c.tool, c.args);
+    const d = this.opts.evaluate(c.tool, c.args, c.input);
     c.ruleIds = d.ruleIds;
     c.reasons = d.reasons;
     if (d.decision === 'allow') c.verdict = 'allowed';
@@ -201,26 +202,22 @@ function explain(rejected: CallTrail[]): string {
   return `Witness blocked ${rejected.length === 1 ? 'a tool call' : `${rejected.length} tool calls`} before it reached your editor:\n${lines.join('\n')}`;
 }
 
-/** Splits an adapter output at the first event that starts a tool call. */
+/**
+ * Splits an adapter output at the first event that carries a tool call (any shape the
+ * protocol has: tool-calls.ts). When none can be found, all of it is held.
+ */
 function splitAtCallStart(kind: EndpointKind, out: string): [string, string] {
   const p = new SseParser();
   const events = [...p.push(out), ...p.end()];
   let pos = 0;
   for (const ev of events) {
-    let o: any = null;
+    let o: unknown = null;
     try {
       o = ev.data ? JSON.parse(ev.data) : null;
     } catch {
       o = null;
     }
-    const starts =
-      o &&
-      (kind === 'responses'
-        ? o.type === 'response.output_item.added' && (o.item?.type === 'function_call' || o.item?.type === 'custom_tool_call')
-        : kind === 'messages'
-          ? o.type === 'content_block_start' && (o.content_block?.type === 'tool_use' || o.content_block?.type === 'server_tool_use')
-          : Array.isArray(o.choices) && o.choices.some((c: any) => Array.isArray(c.delta?.tool_calls) && c.delta.tool_calls.length > 0));
-    if (starts) return [out.slice(0, pos), out.slice(pos)];
+    if (eventStartsCall(kind, o)) return [out.slice(0, pos), out.slice(pos)];
     pos += ev.raw.length;
   }
   return ['', out];

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WitnessError } from '../errors.js';
-import { canonicalJson, sha256Hex } from '../audit/hash.js';
-import type { Operation } from '../policy/index.js';
+import { canonicalJson, type Operation } from '../model/index.js';
+import { sha256Hex } from '../model/node.js';
 
 export type ApprovalOutcome = 'approved' | 'denied' | 'timed-out' | 'cancelled';
 

@@ -4,7 +4,7 @@
  * way the client's protocol expects (finish_reason "stop", response.completed,
  * message_stop), so the IDE shows the message instead of failing.
  */
-import { encodeEvent, SseParser, type SseEvent } from '../protocols/index.js';
+import { encodeEvent, messagesCall, responsesCall, SseParser, type SseEvent } from '../protocols/index.js';
 import type { EndpointKind } from '../protocols/index.js';
 
 export function rewriteDenied(kind: EndpointKind, held: string, denied: Set<number>, message: string): string {
@@ -54,8 +54,13 @@ function rewriteChat(events: SseEvent[], denied: Set<number>, message: string): 
       const d = c.delta ?? {};
       if (Array.isArray(d.tool_calls)) {
         d.tool_calls = d.tool_calls.filter((tc: any) => !denied.has(tc.index ?? 0));
-        allowedCalls += d.tool_calls.filter((tc: any) => tc.id || tc.function?.name).length;
+        allowedCalls += d.tool_calls.filter((tc: any) => tc.id || tc.function?.name || tc.custom?.name).length;
         if (d.tool_calls.length === 0) delete d.tool_calls;
+      }
+      // The legacy function_call is the choice's one call (index 0).
+      if (d.function_call && typeof d.function_call === 'object') {
+        if (denied.has(0)) delete d.function_call;
+        else if (d.function_call.name) allowedCalls++;
       }
       if (c.finish_reason) {
         finishing = true;
@@ -73,7 +78,13 @@ function rewriteResponses(events: SseEvent[], denied: Set<number>, message: stri
   const deniedIds = new Set<string>();
   for (const ev of events) {
     const o = json(ev);
-    if (o?.type === 'response.output_item.added' && denied.has(o.output_index) && o.item?.id) deniedIds.add(o.item.id);
+    if ((o?.type === 'response.output_item.added' || o?.type === 'response.output_item.done') && denied.has(o.output_index) && responsesCall(o.item) && o.item?.id) deniedIds.add(o.item.id);
+    // A call only the final response carries: its index is its place in `output`.
+    if (/^response\.(?:completed|incomplete|failed)$/.test(o?.type) && Array.isArray(o.response?.output)) {
+      o.response.output.forEach((item: any, i: number) => {
+        if (denied.has(i) && responsesCall(item) && item?.id) deniedIds.add(item.id);
+      });
+    }
   }
   let out = '';
   let explained = false;
@@ -136,7 +147,7 @@ function rewriteMessages(events: SseEvent[], denied: Set<number>, message: strin
     if (typeof o.index === 'number') {
       maxIndex = Math.max(maxIndex, o.index);
       if (denied.has(o.index)) continue;
-      if (o.type === 'content_block_start' && o.content_block?.type === 'tool_use') toolBlocksKept++;
+      if (o.type === 'content_block_start' && messagesCall(o.content_block)) toolBlocksKept++;
     }
     if (o.type === 'message_delta' || o.type === 'message_stop') {
       if (!explained) out += explanation(ev);

@@ -6,8 +6,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../ca/index.js';
-import { canonicalJson } from './hash.js';
+import { writeAtomic } from '../fs.js';
+import { canonicalJson } from '../model/index.js';
 import { open, seal } from './aead.js';
 
 export interface Checkpoint {

@@ -7,8 +7,8 @@
  */
 import { createRequire } from 'node:module';
 import type { Database, SqlJsStatic, Statement } from 'sql.js';
-import type { AuditRecord } from './record.js';
-import { sha256Hex } from './hash.js';
+import type { AuditRecord } from '../model/index.js';
+import { sha256Hex } from '../model/node.js';
 import { searchText } from './record.js';
 
 let sqlPromise: Promise<SqlJsStatic> | null = null;

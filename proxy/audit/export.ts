@@ -6,9 +6,7 @@
  *  - ocsf:  OCSF 1.1 API Activity (class 6003) events for SIEMs (mapping in the README).
  */
 import { VERSION } from '../version.js';
-import type { AuditRecord, ExportedRecord } from './record.js';
-
-export type ExportFormat = 'jsonl' | 'har' | 'ocsf';
+import type { AuditRecord, ExportedRecord, ExportFormat } from '../model/index.js';
 
 /** JSONL field order (the README's): records are stored with their keys sorted, exported in this order. */
 export const JSONL_FIELDS = [
@@ -58,7 +56,7 @@ function withoutCredentials(pairs: Array<[string, string]>) {
   return pairs.filter(([, value]) => !value.includes('[REDACTED]')).map(([name, value]) => ({ name, value }));
 }
 
-export function toHarEntry(r: ExportedRecord) {
+function toHarEntry(r: ExportedRecord) {
   const url = `https://${r.host}${r.path}`;
   const u = new URL(url);
   const requestBody = JSON.stringify({ model: r.model, messages: r.messages.length ? r.messages : [{ role: 'user', text: r.prompt }], tools: r.toolsOffered });

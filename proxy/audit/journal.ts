@@ -18,8 +18,6 @@ import { open, seal } from './aead.js';
 
 const MAGIC = Buffer.from('WJNL1\n');
 const HEADER = MAGIC.length + 16;
-/** Bytes of a journal with no frames. */
-export const JOURNAL_HEADER_LENGTH = HEADER;
 const MAX_FRAME = 64 * 1024 * 1024;
 /** Zeros written ahead of the frames, this many bytes at a time… */
 const PREALLOCATE = 1024 * 1024;
@@ -211,11 +209,6 @@ export class JournalWriter {
       for (const f of list) if (f.off === offset) return open(this.key, f.buf.subarray(4), this.fileId);
     }
     return null;
-  }
-
-  /** The file id bound into every frame (associated data). */
-  get id(): Buffer {
-    return this.fileId;
   }
 
   private async flushLoop(): Promise<void> {

@@ -9,7 +9,7 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../ca/index.js';
+import { writeAtomic } from '../fs.js';
 import { WitnessError } from '../errors.js';
 import { open, seal } from './aead.js';
 
@@ -19,14 +19,14 @@ export interface KeyProvider {
   kek(salt: Buffer): Promise<Buffer> | Buffer;
 }
 
-export function fileKeyProvider(storeDir: string): KeyProvider {
+function fileKeyProvider(storeDir: string): KeyProvider {
   return {
     kind: 'file',
     kek: () => {
       const file = join(storeDir, 'kek.key');
       if (!existsSync(file)) writeAtomic(file, randomBytes(32), 0o600);
       const k = readFileSync(file);
-      if (k.length !== 32) throw new WitnessError('STORE_LOCKED', `${file} is not a 32-byte key file.`);
+      if (k.length !== 32) throw new WitnessError('STORE_KEY_WRONG', `${file} is not a 32-byte key file (${k.length} bytes): restore it from a backup; without it the audit store cannot be opened.`);
       return k;
     },
   };
@@ -81,6 +81,6 @@ export async function loadDataKey(storeDir: string, provider: KeyProvider): Prom
   try {
     return open(kek, Buffer.from(ring.wrapped, 'base64'), AAD);
   } catch {
-    throw new WitnessError('STORE_LOCKED', `Wrong ${ring.provider === 'passphrase' ? 'passphrase' : 'key file'} for the audit store in ${storeDir}. Nothing was changed.`);
+    throw new WitnessError('STORE_KEY_WRONG', `Wrong ${ring.provider === 'passphrase' ? 'passphrase' : 'key file'} for the audit store in ${storeDir}. Nothing was changed.`);
   }
 }

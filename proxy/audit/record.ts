@@ -1,33 +1,9 @@
 /**
- * The audit record (schema version 1): one Copilot interaction, masked, chained.
- * Message bodies are stored content-addressed (`messages[].blob` = SHA-256 of the text);
- * the record hash covers those hashes, so it covers the text too.
+ * Helpers for the audit record (its type lives in model/record.ts): time-ordered ids and the
+ * text the full-text index holds.
  */
+import type { AuditRecord } from '../model/index.js';
 import { pooledRandomBytes } from './aead.js';
-import type { Interaction } from '../control/index.js';
-
-export const RECORD_VERSION = 1;
-
-export interface StoredMessage {
-  role: string;
-  blob: string;
-}
-
-export interface AuditRecord extends Omit<Interaction, 'messages'> {
-  v: number;
-  seq: number;
-  device: string;
-  user: string;
-  /** Hash of the stored message list (prefix-chained, content-addressed), or null. */
-  messages: string | null;
-  prevHash: string;
-  hash: string;
-}
-
-/** A record as exported: message texts resolved. */
-export interface ExportedRecord extends Omit<AuditRecord, 'messages'> {
-  messages: Array<{ role: string; text: string }>;
-}
 
 /** UUIDv7: 48-bit millisecond timestamp, then random bits (time-ordered ids). */
 export function uuidv7(nowMs = Date.now()): string {

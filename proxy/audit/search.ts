@@ -1,47 +1,12 @@
 /** Browsing and searching the audit index: filters, full-text (FTS4), keyset pagination. */
 import type { Database } from 'sql.js';
-import type { z } from 'zod';
-import { SearchQuerySchema } from '../control/contract.js';
+import { parseTime, SearchQuerySchema, type AuditRecord, type SearchHit, type SearchPage, type SearchQuery } from '../model/index.js';
 import { locAt, type Loc } from './db.js';
-import type { AuditRecord } from './record.js';
 
 /** Where search reads from: the index, and the records it points to (the AuditStore). */
 export interface RecordSource {
   db: Database;
   recordAt(loc: Loc, expectSeq?: number): AuditRecord;
-}
-
-export type SearchQuery = z.input<typeof SearchQuerySchema>;
-export { SearchQuerySchema };
-
-export interface SearchHit {
-  seq: number;
-  id: string;
-  time: string;
-  user: string;
-  client: string | null;
-  endpoint: string;
-  model: string | null;
-  decision: string;
-  status: string;
-  maskings: number;
-  prompt: string;
-  response: string;
-  toolCalls: string[];
-}
-
-export interface SearchPage {
-  items: SearchHit[];
-  nextBefore: number | null;
-  total: number;
-}
-
-export function parseTime(s: string | undefined): number | undefined {
-  if (s === undefined || s === '') return undefined;
-  if (/^\d+$/.test(s)) return Number(s);
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new Error(`not a time: "${s}" (use ISO 8601 or epoch milliseconds)`);
-  return t;
 }
 
 export function search(source: RecordSource, input: SearchQuery): SearchPage {

@@ -17,7 +17,7 @@ const V1_AAD = Buffer.from('witness-snapshot-v1');
 const V2 = Buffer.from('WSNP2\n');
 const V2_AAD = 'witness-snapshot-v2';
 const HEADER = V2.length + 4 + 6;
-export const SNAPSHOT_CHUNK = 1024 * 1024;
+const SNAPSHOT_CHUNK = 1024 * 1024;
 
 function aad(index: number, count: number): Buffer {
   const b = Buffer.alloc(V2_AAD.length + 8);

@@ -16,22 +16,22 @@
  * Before G, an append of six new bodies made eight frames, each with its own zlib and cipher
  * object; their weak handles were half of every young-generation GC pause.
  */
-import { hostname, userInfo } from 'node:os';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Database, SqlJsStatic } from 'sql.js';
-import { writeAtomic } from '../ca/index.js';
-import type { Interaction } from '../control/index.js';
+import { ensurePrivateDir, fsyncDir, writeAtomic } from '../fs.js';
+import { deviceId, osUser } from '../identity/index.js';
+import { RECORD_VERSION, type AuditRecord, type ExportedRecord, type Interaction, type StoredMessage } from '../model/index.js';
+import { chainRecord, GENESIS, recordHash, sha256Hex } from '../model/node.js';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { checkpointValid, loadDeviceKey, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, insertRow, loadSql, locAt, LOC_COLUMNS, recordRow, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
-import { chainRecord, GENESIS, recordHash, sha256Hex } from './hash.js';
 import { JournalWriter, readJournal, type JournalEntry } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
-import { RECORD_VERSION, searchText, uuidv7, type AuditRecord, type ExportedRecord, type StoredMessage } from './record.js';
+import { searchText, uuidv7 } from './record.js';
 import { KeyFilter } from './bloom.js';
 import { Segments } from './segments.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
@@ -73,7 +73,9 @@ export interface AuditStoreOptions {
    * answers "only once the central server has acknowledged them". Default: yes.
    */
   canPrune?: (seq: number) => boolean;
+  /** Who and where, for new records (default: the OS user and DATA_DIR/device.json). */
   user?: string;
+  device?: string;
   /** Start a new segment past this many bytes (default 64 MB). */
   segmentBytes?: number;
   /** Snapshot chunk size (default 1 MB; tests use small ones). */
@@ -118,8 +120,8 @@ export class AuditStore {
     private readonly database: Database,
     readonly segments: Segments,
   ) {
-    this.device = deviceId(opts.dataDir);
-    this.user = opts.user ?? safeUser();
+    this.device = opts.device ?? deviceId(opts.dataDir);
+    this.user = opts.user ?? osUser();
     this.st = new Statements(database);
   }
 
@@ -259,8 +261,8 @@ export class AuditStore {
 
   static async open(opts: AuditStoreOptions): Promise<AuditStore> {
     const dir = join(opts.dataDir, 'store');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!opts.readOnly) chmodSync(dir, 0o700);
+    if (opts.readOnly) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    else ensurePrivateDir(dir, 'the audit store');
     const provider = opts.keyProvider ?? defaultKeyProvider(dir);
     const key = await loadDataKey(dir, provider);
     const SQL = await loadSql();
@@ -349,7 +351,7 @@ export class AuditStore {
   }
 
   private async appendNow(i: Interaction): Promise<{ record: AuditRecord; durable: Promise<unknown> }> {
-    if (!this.journal) throw new WitnessError('STORE_LOCKED', 'The audit store is open read-only.');
+    if (!this.journal) throw new WitnessError('STORE_READ_ONLY', 'The audit store is open read-only (search, export, verify); only the engine appends records.');
     if (this.journal.end >= (this.opts.segmentBytes ?? SEGMENT_MAX)) await this.nextSegment();
     const durables: Promise<void>[] = [];
     const items: StoredMessage[] = [];
@@ -992,37 +994,4 @@ function groupEntryAt(payload: Buffer, sub: number): { type: string; body: Buffe
   const end = sub + 5 + payload.readUInt32BE(sub + 1);
   if (end > payload.length) throw new Error(`the group entry at ${sub} runs past the group`);
   return { type: String.fromCharCode(payload[sub]!), body: payload.subarray(sub + 5, end) };
-}
-
-
-function fsyncDir(dir: string) {
-  try {
-    const fd = openSync(dir, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-  } catch {
-    // not supported on every platform (Windows); the rename is still atomic
-  }
-}
-
-function deviceId(dataDir: string): string {
-  const f = join(dataDir, 'device.json');
-  if (existsSync(f)) {
-    try {
-      return (JSON.parse(readFileSync(f, 'utf8')) as { id: string }).id;
-    } catch {
-      // fall through and recreate
-    }
-  }
-  const id = `${hostname()}-${uuidv7().slice(0, 8)}`;
-  writeAtomic(f, JSON.stringify({ id }) + '\n', 0o644);
-  return id;
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
-  }
 }

@@ -1,50 +1,42 @@
 /**
- * The CA on disk: created on first start, rotated before expiry, never silently replaced.
+ * The CA's life on disk: created on first start, rotated before expiry, never silently replaced.
+ * (File layout and integrity checks: slots.ts.)
  *
- * Files in DATA_DIR/ca (folder 0700, keys 0600, written atomically):
- *   current.crt.pem / current.key   the CA that signs leaves now
- *   next.crt.pem    / next.key      created `renewBeforeDays` before `current` expires; published
- *                                   with it (`witness ca cert` prints both) so IT can roll trust
- *                                   out before the switch; it takes over when `current` has less
- *                                   than a day left, or earlier on `activateNext()`.
- * A CA whose constraints no longer cover the intercepted hosts is retired and replaced, because a
- * leaf for an uncovered host would fail verification anyway.
+ *  - `current` signs leaves now. `next` is created `renewBeforeDays` before `current`
+ *    expires and published with it (`witness ca cert` prints both roots) so IT can roll
+ *    trust out before the switch; it takes over when `current` has less than a day left,
+ *    or earlier on `activateNext()`. A rotation replaces root and issuing CA together:
+ *    the root's key no longer exists, so the root cannot sign a new issuing CA.
+ *  - A CA whose constraints no longer cover the intercepted hosts is retired and replaced,
+ *    because a leaf for an uncovered host would fail verification anyway.
+ *  - Upgrade: a single-level CA left by an older Witness keeps signing (clients trust it)
+ *    while a two-level CA is published as `next`; the switch comes `renewBeforeDays` later
+ *    (or on `activateNext()`), as in any rotation, and then the old key is deleted.
  */
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { permittedSubtrees, subtreesCover } from './constraints.js';
-import { generateCa, readPermittedSubtrees } from './generate.js';
+import { generateCa } from './generate.js';
 import { fileModeProtector, type KeyProtector } from './key-protector.js';
+import { promoteNext, readSlot, readSlotCertificates, retireSlot, stripKey, writeSlot, type CaChainInfo, type CaCertInfo, type LoadedCa } from './slots.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const KEY_HEADER = 'witness-key v1 protector=';
-
-export interface CaCertInfo {
-  certPem: string;
-  subject: string;
-  serialNumber: string;
-  fingerprint256: string;
-  notBefore: Date;
-  notAfter: Date;
-  permittedSubtrees: string[];
-}
-
-export interface LoadedCa extends CaCertInfo {
-  keyPem: string;
-}
+/** New certificates start this much in the past, to tolerate clock skew between machines. */
+const BACKDATE_MS = 60 * 60 * 1000;
 
 export interface CaState {
   active: LoadedCa;
-  next: CaCertInfo | null;
-  /** PEM of every certificate clients should trust right now (active, then next). */
+  next: CaChainInfo | null;
+  /** PEM of every root clients should trust right now (active, then next). */
   bundlePem: string;
+  /** When the engine switches to `next` (null when there is none). */
+  switchAt: Date | null;
+  /** What the user must do about trust, when something is pending (see caNotice). */
+  notice: string | null;
   /** What ensureCa changed on disk, for the log and the status page. */
-  changes: Array<'created' | 'next-created' | 'rotated' | 'rescoped'>;
+  changes: Array<'created' | 'next-created' | 'rotated' | 'rescoped' | 'upgrade-started'>;
 }
 
 export interface EnsureCaOptions {
@@ -67,178 +59,119 @@ export async function ensureCa(opts: EnsureCaOptions): Promise<CaState> {
   chmodSync(opts.caDir, 0o700);
 
   const mint = async (slot: 'current' | 'next') => {
-    const notBefore = new Date(now.getTime() - 60 * 60 * 1000); // tolerate an hour of clock skew
+    const notBefore = new Date(now.getTime() - BACKDATE_MS);
     const gen = await generateCa({ subtrees, notBefore, notAfter: new Date(notBefore.getTime() + opts.validityDays * DAY_MS) });
-    await writeSlot(opts.caDir, slot, gen.certPem, gen.keyPkcs8Pem, protector);
+    await writeSlot(opts.caDir, slot, gen, protector);
+    const loaded = await readSlot(opts.caDir, slot, protector);
+    if (!loaded) throw new WitnessError('CA_INVALID', `Could not create the CA in ${opts.caDir}`);
+    return loaded;
   };
+  const retire = (slot: 'current' | 'next', ca: CaChainInfo) => retireSlot(opts.caDir, slot, ca);
 
   let current = await readSlot(opts.caDir, 'current', protector);
   let next = await readSlot(opts.caDir, 'next', protector);
 
+  // A next CA made by the single-level format is not worth switching to: the upgrade publishes a two-level one.
+  if (next?.singleLevel) {
+    retire('next', next);
+    next = null;
+  }
   if (current && !subtreesCover(current.permittedSubtrees, opts.hosts)) {
     log.warn('CA constraints do not cover the intercepted hosts; creating a new CA (clients must trust it again)', {
       had: current.permittedSubtrees,
       need: subtrees,
     });
-    retire(opts.caDir, 'current', current);
-    if (next) retire(opts.caDir, 'next', next);
+    retire('current', current);
+    if (next) retire('next', next);
     current = next = null;
     changes.push('rescoped');
   }
   if (next && !subtreesCover(next.permittedSubtrees, opts.hosts)) {
-    retire(opts.caDir, 'next', next);
+    retire('next', next);
     next = null;
   }
 
-  const expiresSoon = (c: CaCertInfo, days: number) => c.notAfter.getTime() - now.getTime() < days * DAY_MS;
+  const expiresWithin = (c: CaCertInfo, days: number) => c.notAfter.getTime() - now.getTime() < days * DAY_MS;
 
-  if (current && expiresSoon(current, 1)) {
-    if (next && !expiresSoon(next, 1)) {
-      retire(opts.caDir, 'current', current);
-      promote(opts.caDir);
+  if (current?.singleLevel && !next && !expiresWithin(current, 1)) {
+    next = await mint('next');
+    changes.push('upgrade-started');
+  }
+  if (current && now.getTime() >= switchAt(current, next, opts.renewBeforeDays).getTime()) {
+    if (next && !expiresWithin(next, 1)) {
+      retire('current', current);
+      promoteNext(opts.caDir);
       current = await readSlot(opts.caDir, 'current', protector);
       next = null;
       changes.push('rotated');
       log.info('CA rotated: the next CA is now active', { fingerprint256: current?.fingerprint256 });
     } else {
-      retire(opts.caDir, 'current', current);
+      retire('current', current);
       current = null;
     }
   }
   if (!current) {
-    await mint('current');
-    current = await readSlot(opts.caDir, 'current', protector);
+    current = await mint('current');
     if (!changes.includes('rescoped')) changes.push('created');
   }
-  if (!current) throw new WitnessError('CA_INVALID', `Could not create the CA in ${opts.caDir}`);
 
-  if (!next && expiresSoon(current, opts.renewBeforeDays)) {
-    await mint('next');
-    next = await readSlot(opts.caDir, 'next', protector);
+  if (!next && expiresWithin(current, opts.renewBeforeDays)) {
+    next = await mint('next');
     changes.push('next-created');
-    log.info('Next CA created ahead of expiry: deploy `witness ca cert` output to clients', {
-      currentExpires: current.notAfter.toISOString(),
-    });
   }
 
-  const nextInfo: CaCertInfo | null = next ? stripKey(next) : null;
+  const nextInfo = next ? stripKey(next) : null;
+  const at = nextInfo ? switchAt(current, nextInfo, opts.renewBeforeDays) : null;
+  const notice = caNotice(current, nextInfo, at);
+  if (notice) log.warn(notice, { current: current.fingerprint256, next: nextInfo?.fingerprint256, switchAt: at?.toISOString() });
   return {
     active: current,
     next: nextInfo,
     bundlePem: current.certPem + (nextInfo ? nextInfo.certPem : ''),
+    switchAt: at,
+    notice,
     changes,
   };
 }
 
-/** Switch to the next CA now (after its certificate has been trusted). */
-export async function activateNext(caDir: string, protector: KeyProtector = fileModeProtector): Promise<CaCertInfo> {
+/**
+ * When `current` hands over to `next`: a day before it expires. A single-level CA with a
+ * next waiting goes at most `renewBeforeDays` after that next was created — the same
+ * overlap a rotation gives, so the upgrade does not leave the weaker CA in use for years.
+ */
+export function switchAt(current: CaChainInfo, next: CaCertInfo | null, renewBeforeDays: number): Date {
+  const lastDay = current.notAfter.getTime() - DAY_MS;
+  if (!current.singleLevel || !next) return new Date(lastDay);
+  const nextCreated = next.notBefore.getTime() + BACKDATE_MS;
+  return new Date(Math.min(lastDay, nextCreated + renewBeforeDays * DAY_MS));
+}
+
+/** What to tell the user while a next CA waits to be trusted (null when nothing is pending). */
+export function caNotice(current: CaChainInfo, next: CaChainInfo | null, at: Date | null): string | null {
+  if (!next || !at) return null;
+  const when = at.toISOString().slice(0, 10);
+  if (current.singleLevel) {
+    return (
+      `The Witness CA is now a root plus an issuing CA, and clients must trust the new root anew ` +
+      `(SHA-256 ${next.fingerprint256}; \`witness ca cert\` prints it). Witness keeps using the old CA until ${when}, ` +
+      `or until \`witness ca activate-next\`; then remove the old CA (SHA-256 ${current.fingerprint256}) from every trust store.`
+    );
+  }
+  return `A next Witness CA is published (SHA-256 ${next.fingerprint256}; \`witness ca cert\` prints it): trust it before ${when}, when Witness switches to it.`;
+}
+
+/** Switch to the next CA now (after its root has been trusted). */
+export async function activateNext(caDir: string, protector: KeyProtector = fileModeProtector): Promise<CaChainInfo> {
   const next = await readSlot(caDir, 'next', protector);
   if (!next) throw new WitnessError('CA_INVALID', 'There is no next CA to activate.');
+  if (next.singleLevel) throw new WitnessError('CA_INVALID', 'The next CA has the old single-level format; start Witness once to replace it, then activate.');
   const current = await readSlot(caDir, 'current', protector);
-  if (current) retire(caDir, 'current', current);
-  promote(caDir);
+  if (current) retireSlot(caDir, 'current', current);
+  promoteNext(caDir);
   return stripKey(next);
 }
 
 /** Certificate info only (no key): what `witness status` and `witness ca cert` need. */
-export function readCaCertificates(caDir: string): { current: CaCertInfo | null; next: CaCertInfo | null } {
-  const read = (slot: string) => {
-    const file = join(caDir, `${slot}.crt.pem`);
-    return existsSync(file) ? describeCert(readFileSync(file, 'utf8')) : null;
-  };
-  return { current: read('current'), next: read('next') };
-}
-
-export function describeCert(certPem: string): CaCertInfo {
-  let cert: x509.X509Certificate;
-  try {
-    cert = new x509.X509Certificate(certPem);
-  } catch (e) {
-    throw new WitnessError('CA_INVALID', `The CA certificate is unreadable (${(e as Error).message}).`, { cause: e });
-  }
-  const der = Buffer.from(cert.rawData);
-  return {
-    certPem: certPem.replace(/\r\n/g, '\n').trim() + '\n',
-    subject: cert.subject,
-    serialNumber: cert.serialNumber,
-    fingerprint256: fingerprint(der),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    permittedSubtrees: readPermittedSubtrees(cert),
-  };
-}
-
-export function fingerprint(der: Buffer): string {
-  return createHash('sha256').update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
-}
-
-async function readSlot(caDir: string, slot: 'current' | 'next', protector: KeyProtector): Promise<LoadedCa | null> {
-  const certFile = join(caDir, `${slot}.crt.pem`);
-  const keyFile = join(caDir, `${slot}.key`);
-  const haveCert = existsSync(certFile);
-  const haveKey = existsSync(keyFile);
-  if (!haveCert && !haveKey) return null;
-  if (!haveCert || !haveKey) {
-    throw new WitnessError(
-      'CA_INVALID',
-      `The CA in ${caDir} is incomplete (${haveCert ? 'key' : 'certificate'} for "${slot}" is missing). ` +
-        `Restore it, or move the folder away to create a new CA (clients must then trust the new one).`,
-    );
-  }
-  const info = describeCert(readFileSync(certFile, 'utf8'));
-  const raw = readFileSync(keyFile);
-  const nl = raw.indexOf(0x0a);
-  const header = raw.subarray(0, nl < 0 ? 0 : nl).toString('utf8');
-  if (!header.startsWith(KEY_HEADER)) throw new WitnessError('CA_INVALID', `${keyFile} is not a Witness key file.`);
-  const protectorId = header.slice(KEY_HEADER.length);
-  if (protectorId !== protector.id) {
-    throw new WitnessError(
-      'CA_KEY_LOCKED',
-      `The CA key in ${keyFile} is protected by "${protectorId}", but this process uses "${protector.id}". ` +
-        `Start Witness the same way it was first started (desktop app or headless).`,
-    );
-  }
-  let keyPem: string;
-  try {
-    keyPem = (await protector.unprotect(raw.subarray(nl + 1))).toString('utf8');
-  } catch (e) {
-    throw new WitnessError('CA_KEY_LOCKED', `Cannot unlock the CA key in ${keyFile}: ${(e as Error).message}`, { cause: e });
-  }
-  if (!keyPem.includes('PRIVATE KEY')) throw new WitnessError('CA_INVALID', `${keyFile} does not hold a private key.`);
-  return { ...info, keyPem };
-}
-
-async function writeSlot(caDir: string, slot: string, certPem: string, keyPem: string, protector: KeyProtector) {
-  const protectedKey = await protector.protect(Buffer.from(keyPem, 'utf8'));
-  writeAtomic(join(caDir, `${slot}.key`), Buffer.concat([Buffer.from(`${KEY_HEADER}${protector.id}\n`), protectedKey]), 0o600);
-  writeAtomic(join(caDir, `${slot}.crt.pem`), Buffer.from(certPem), 0o644);
-}
-
-function retire(caDir: string, slot: string, info: CaCertInfo) {
-  const certFile = join(caDir, `${slot}.crt.pem`);
-  if (existsSync(certFile)) renameSync(certFile, join(caDir, `retired-${info.serialNumber}.crt.pem`));
-  rmSync(join(caDir, `${slot}.key`), { force: true }); // a retired CA key has no further use
-}
-
-function promote(caDir: string) {
-  renameSync(join(caDir, 'next.key'), join(caDir, 'current.key'));
-  renameSync(join(caDir, 'next.crt.pem'), join(caDir, 'current.crt.pem'));
-}
-
-function stripKey(ca: LoadedCa): CaCertInfo {
-  const { keyPem: _drop, ...info } = ca;
-  return info;
-}
-
-export function writeAtomic(file: string, data: Buffer | string, mode: number) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode });
-  chmodSync(tmp, mode);
-  const fd = openSync(tmp, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+export function readCaCertificates(caDir: string): { current: CaChainInfo | null; next: CaChainInfo | null } {
+  return { current: readSlotCertificates(caDir, 'current'), next: readSlotCertificates(caDir, 'next') };
 }

@@ -4,20 +4,23 @@
  *   witness search  — filters + full-text, newest first
  *   witness export  — jsonl | har | ocsf to stdout
  */
-import { AuditStore, exportRecords, parseTime, search, type ExportFormat } from '../audit/index.js';
+import { AuditStore, exportRecords, search } from '../audit/index.js';
+import { InteractionSchema, parseTime, type ExportFormat } from '../model/index.js';
 import { WitnessError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { parseCommon } from './args.js';
+import { requireExistingDataDir } from './data-dir.js';
 import type { CommandIO } from './io.js';
 
-export const EXIT_TAMPERED = 4;
+const EXIT_TAMPERED = 4;
 
 async function openReadOnly(dataDir: string, io: CommandIO) {
+  requireExistingDataDir(dataDir, 'audit trail');
   return AuditStore.open({ dataDir, readOnly: true, log: createLogger({ level: 'warn', write: io.log }) });
 }
 
 export async function verifyCommand(argv: string[], io: CommandIO): Promise<number> {
-  const args = parseCommon(argv);
+  const args = parseCommon(argv, {}, 'witness verify');
   if (args.help) {
     io.out('Usage: witness verify [--data-dir DIR] [--json]\n\nRecomputes the audit hash chain. Exit 0 when intact, 4 when not (the first bad seq is named).');
     return 0;
@@ -42,14 +45,14 @@ export async function searchCommand(argv: string[], io: CommandIO): Promise<numb
     user: { type: 'string' },
     client: { type: 'string' },
     model: { type: 'string' },
-    endpoint: { type: 'string' },
-    decision: { type: 'string' },
-    status: { type: 'string' },
+    endpoint: { type: 'string', oneOf: InteractionSchema.shape.endpoint.options },
+    decision: { type: 'string', oneOf: InteractionSchema.shape.decision.options },
+    status: { type: 'string', oneOf: InteractionSchema.shape.status.options },
     masked: { type: 'boolean' },
-    limit: { type: 'string' },
-    before: { type: 'string' },
+    limit: { type: 'string', int: [1, 500] },
+    before: { type: 'string', int: [0, Number.MAX_SAFE_INTEGER] },
   } as const;
-  const args = parseCommon(argv, opts);
+  const args = parseCommon(argv, opts, 'witness search');
   if (args.help) {
     io.out('Usage: witness search [TEXT] [--since T] [--until T] [--user U] [--client C] [--model M] [--endpoint E] [--decision D] [--status S] [--masked] [--limit N] [--before SEQ] [--data-dir DIR] [--json]');
     return 0;
@@ -63,7 +66,9 @@ export async function searchCommand(argv: string[], io: CommandIO): Promise<numb
   try {
     page = search(store, q);
   } catch (err) {
-    throw new WitnessError('USAGE', `Bad search: ${(err as Error).message}`);
+    const issues = (err as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
+    const why = issues ? issues.map((i) => `--${i.path.map(String).join('.')}: ${i.message}`).join('; ') : (err as Error).message.split('\n')[0];
+    throw new WitnessError('USAGE', `witness search: ${why}.`);
   }
   if (args.json) {
     io.out(JSON.stringify(page, null, 2));
@@ -80,20 +85,19 @@ export async function searchCommand(argv: string[], io: CommandIO): Promise<numb
 }
 
 export async function exportCommand(argv: string[], io: CommandIO, write: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
-  const args = parseCommon(argv, { format: { type: 'string', default: 'jsonl' }, since: { type: 'string' }, until: { type: 'string' } });
+  const args = parseCommon(argv, { format: { type: 'string', default: 'jsonl', oneOf: ['jsonl', 'har', 'ocsf'] }, since: { type: 'string' }, until: { type: 'string' } }, 'witness export');
   if (args.help) {
     io.out('Usage: witness export [--format jsonl|har|ocsf] [--since T] [--until T] [--data-dir DIR]');
     return 0;
   }
   const format = String(args.extra.format);
-  if (!['jsonl', 'har', 'ocsf'].includes(format)) throw new WitnessError('USAGE', `--format must be jsonl, har or ocsf (got "${format}")`);
   let since: number | undefined;
   let until: number | undefined;
   try {
     since = parseTime(args.extra.since as string | undefined);
     until = parseTime(args.extra.until as string | undefined);
   } catch (err) {
-    throw new WitnessError('USAGE', (err as Error).message);
+    throw new WitnessError('USAGE', `witness export: ${(err as Error).message}`);
   }
   const store = await openReadOnly(args.dataDir, io);
   const records = (function* () {

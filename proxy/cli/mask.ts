@@ -2,9 +2,12 @@
  * `witness mask`: masks stdin to stdout as a stream (each piece is written as soon as it is
  * safe). `--jsonl`: each input line {"id","text"} becomes {"id","text","findings":[{"type",
  * "start","end"}]} with offsets into the input text, so anyone can score the detectors.
- * Placeholders use this install's key (DATA_DIR/masking.key), like the audit records.
+ * Placeholders use this install's key (DATA_DIR/masking.key) when there is one, so they match
+ * the audit records; without one a per-run key is used (said on stderr) and nothing is written.
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import { loadOrCreateMaskingKey, Masker, StreamingMasker } from '../masking/index.js';
@@ -14,6 +17,8 @@ import type { CommandIO } from './io.js';
 const HELP = `Usage: witness mask [--data-dir DIR] [--jsonl] < input > output
 
   Reads text on stdin and writes it with secrets replaced by [MASKED:<type>:<hash>].
+  The hash uses DATA_DIR's masking key when it exists (placeholders match the audit trail);
+  otherwise a per-run key (said on stderr). Needs no data dir and writes nothing.
   --jsonl   one JSON object per line in: {"id": …, "text": "…"}
             one per line out: {"id", "text" (masked), "findings": [{"type","start","end"}]}`;
 
@@ -23,13 +28,20 @@ export interface MaskStreams {
 }
 
 export async function maskCommand(argv: string[], io: CommandIO, streams: MaskStreams = { input: process.stdin, write: (t) => void process.stdout.write(t) }): Promise<number> {
-  const args = parseCommon(argv, { jsonl: { type: 'boolean', default: false } });
+  const args = parseCommon(argv, { jsonl: { type: 'boolean', default: false } }, 'witness mask');
   if (args.help) {
     io.out(HELP);
     return 0;
   }
-  mkdirSync(args.dataDir, { recursive: true, mode: 0o700 });
-  const masker = new Masker({ key: loadOrCreateMaskingKey(args.dataDir) });
+  // Masking stdin needs no data dir: only an existing key is used, none is ever created here.
+  let key: Buffer;
+  if (existsSync(join(args.dataDir, 'masking.key'))) {
+    key = loadOrCreateMaskingKey(args.dataDir);
+  } else {
+    key = randomBytes(32);
+    io.err(`witness mask: no masking key in ${args.dataDir}; using a per-run key (placeholders will not match the audit trail's).`);
+  }
+  const masker = new Masker({ key });
 
   if (args.extra.jsonl === true) {
     let errors = 0;

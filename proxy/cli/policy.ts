@@ -1,12 +1,17 @@
-/** `witness policy check FILE` and `witness policy show`: validate a document; print the effective policy and where each value came from. */
+/**
+ * `witness policy check FILE` and `witness policy show [--all]`: validate a document; print
+ * the effective policy, each value with the layer it came from (lists shortened unless
+ * --all expands them).
+ */
 import { join } from 'node:path';
 import { WitnessError } from '../errors.js';
 import { managedPolicyPath, readManagedPolicy, readPolicyFile, resolvePolicy } from '../policy/index.js';
-import { parseCommon } from './args.js';
+import { parseCommon, unknownSubcommand } from './args.js';
 import type { CommandIO } from './io.js';
 
-const HELP = `Usage: witness policy check FILE      validate a policy document (errors name the key path)
-       witness policy show [--json]       the effective policy, with the layer each value came from
+const HELP = `Usage: witness policy check FILE          validate a policy document (errors name the key path)
+       witness policy show [--all] [--json]   the effective policy: each value and the layer it came from
+  --all   print every entry of long lists (by default lists over ${3} entries are shortened)
   Layers: built-in defaults < DATA_DIR/policy.json (user) < IT-managed, locked (${managedSourcesText()})`;
 
 function managedSourcesText(): string {
@@ -15,26 +20,57 @@ function managedSourcesText(): string {
   return managedPolicyPath();
 }
 
+const SHORT_LIST = 3;
+
 export async function policyCommand(argv: string[], io: CommandIO): Promise<number> {
-  const args = parseCommon(argv);
+  const args = parseCommon(argv, { all: { type: 'boolean', default: false } }, 'witness policy');
   const [sub, file] = args.positionals;
+  if (args.help || !sub) {
+    io.out(HELP);
+    return args.help ? 0 : 2;
+  }
   if (sub === 'check') {
-    if (!file) throw new WitnessError('USAGE', 'Usage: witness policy check FILE');
+    if (!file) throw new WitnessError('USAGE', 'witness policy check: which file? Usage: witness policy check FILE');
     readPolicyFile(file);
     io.out(`${file}: valid.`);
     return 0;
   }
   if (sub === 'show') {
     const eff = resolvePolicy({ userFile: join(args.dataDir, 'policy.json'), managed: readManagedPolicy() });
-    if (args.json) io.out(JSON.stringify(eff, null, 2));
-    else {
-      io.out(`Layers: ${eff.layers.map((l) => (l.file ? `${l.name} (${l.file})` : l.name)).join(' < ')}`);
-      for (const [key, layer] of Object.entries(eff.source).sort()) {
-        io.out(`  ${key.padEnd(40)} ${layer}${eff.locked.includes(key) ? ' (locked)' : ''}`);
+    if (args.json) {
+      io.out(JSON.stringify(eff, null, 2));
+      return 0;
+    }
+    const all = args.extra.all === true;
+    io.out(`Layers: ${eff.layers.map((l) => (l.file ? `${l.name} (${l.file})` : l.name)).join(' < ')}`);
+    const keys = Object.keys(eff.source).sort();
+    const width = Math.min(40, Math.max(...keys.map((k) => k.length)));
+    let shortened = false;
+    for (const key of keys) {
+      const layer = `${eff.source[key]}${eff.locked.includes(key) ? ', locked' : ''}`;
+      const value = valueAt(eff.policy as Record<string, unknown>, key);
+      if (Array.isArray(value) && (all || value.length <= SHORT_LIST)) {
+        io.out(`  ${key.padEnd(width)}  [${layer}]${value.length ? '' : ' (empty)'}`);
+        for (const v of value) io.out(`    - ${format(v)}`);
+      } else if (Array.isArray(value)) {
+        shortened = true;
+        io.out(`  ${key.padEnd(width)}  ${value.slice(0, SHORT_LIST).map(format).join(', ')}, … (${value.length} entries)  [${layer}]`);
+      } else {
+        io.out(`  ${key.padEnd(width)}  ${format(value)}  [${layer}]`);
       }
     }
+    if (shortened) io.out('Lists are shortened: `witness policy show --all` prints every entry.');
     return 0;
   }
-  io.out(HELP);
-  return sub ? 2 : 0;
+  throw unknownSubcommand('witness policy', sub, ['check', 'show']);
+}
+
+function valueAt(obj: Record<string, unknown>, path: string): unknown {
+  let v: unknown = obj;
+  for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+function format(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }

@@ -4,20 +4,46 @@
  */
 import { readCaCertificates } from '../ca/index.js';
 import { dataPaths } from '../config/index.js';
-import { ControlApiError, createControlClient, isProcessAlive, readControlFile } from '../control/index.js';
+import { ControlApiError, createControlClient, type Status } from '../control/index.js';
+import { isProcessAlive, readControlFile } from '../control-server/index.js';
+import { existsSync } from 'node:fs';
 import { parseCommon } from './args.js';
+import { readLastStop } from './data-dir.js';
+import { cliInvocation } from './invocation.js';
 import type { CommandIO } from './io.js';
 
-export const EXIT_NOT_RUNNING = 3;
+const EXIT_NOT_RUNNING = 3;
+
+const HEALTH_MARK: Record<Status['health']['level'], string> = { ok: 'OK:', idle: 'Waiting:', warn: 'WARNING:' };
+
+/** Handshake failures, newest first, with the name the client asked for: what to go and fix. */
+function tlsLines(s: Status): string[] {
+  const c = s.counters;
+  const head = `  TLS          ${c.tlsClientErrors} failed handshake(s)${c.tlsHandshakesWithoutRequest ? `, ${c.tlsHandshakesWithoutRequest} closed without a request (not failures)` : ''}`;
+  const recent = s.tls.recentFailures
+    .slice(-3)
+    .reverse()
+    .map((f) => `               ${f.time}  ${f.sni ?? '(no SNI)'}  ${f.cause}`);
+  return [head, ...recent];
+}
 
 export async function statusCommand(argv: string[], io: CommandIO): Promise<number> {
-  const args = parseCommon(argv);
+  const args = parseCommon(argv, {}, 'witness status');
   if (args.help) {
-    io.out('Usage: witness status [--data-dir DIR] [--json]\n\nExit code 0 when an engine is running for DIR, 3 when not.');
+    io.out(
+      'Usage: witness status [--data-dir DIR] [--json]\n\nWhether an engine runs for DIR, where, and whether Copilot traffic really reaches it: the last\n' +
+        'line says so in words (a warning when clients rejected the Witness CA since the last successful request).\n' +
+        'Exit code 0 when an engine is running for DIR, 3 when not.',
+    );
     return 0;
   }
   const control = readControlFile(args.dataDir);
-  let reason = 'no engine has been started for this data dir';
+  const lastStop = readLastStop(args.dataDir);
+  let reason = !existsSync(args.dataDir)
+    ? 'the data dir does not exist (no engine has run with it)'
+    : lastStop
+      ? `it stopped cleanly at ${lastStop.stoppedAt} (pid ${lastStop.pid}, ${lastStop.reason})`
+      : 'no engine is running for this data dir';
   if (control) {
     if (!isProcessAlive(control.pid)) {
       reason = `the engine recorded in control.json (pid ${control.pid}) is no longer running`;
@@ -39,6 +65,9 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
                 (status.counters.websocketsPassedThrough ? `, ${status.counters.websocketsPassedThrough} WebSockets passed through unaudited` : '') +
                 `, ${status.counters.pacRequests} PAC requests` +
                 (status.lastInterceptedAt ? `; last Copilot request ${status.lastInterceptedAt}` : '; no Copilot request seen yet'),
+              ...tlsLines(status),
+              '',
+              `${HEALTH_MARK[status.health.level]} ${status.health.message}`,
             ].join('\n'),
           );
         }
@@ -68,7 +97,7 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
   } else {
     io.out(`Witness is not running for ${args.dataDir}: ${reason}.`);
     if (ca) io.out(`  CA  SHA-256 ${ca.fingerprint256}, expires ${ca.notAfter.toISOString()}`);
-    io.out('Start it with: witness start' + (args.extra['data-dir'] ? ` --data-dir ${JSON.stringify(args.dataDir)}` : ''));
+    io.out(`Start it with: ${cliInvocation()} start --background` + (args.dataDirGiven ? ` --data-dir ${JSON.stringify(args.dataDir)}` : ''));
   }
   return EXIT_NOT_RUNNING;
 }

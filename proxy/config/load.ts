@@ -3,8 +3,7 @@
  * with the key's path and the reason, never later in the middle of a request.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
-import { WitnessError } from '../errors.js';
+import { formatIssues, WitnessError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 export function parseConfig(input: unknown, source = 'configuration'): Config {
@@ -27,23 +26,4 @@ export function loadConfigFile(file: string): Config {
     throw new WitnessError('CONFIG_INVALID', `Config file ${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   return parseConfig(json, `config file ${file}`);
-}
-
-/** "intercept.hosts[2]: must be a DNS name …" — one line per problem. */
-export function formatIssues(error: z.ZodError, source: string): string {
-  const lines = error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((k) => `  ${formatPath([...issue.path, k])}: unknown key (check the spelling against \`witness config schema\`)`)
-      : [`  ${formatPath(issue.path) || '(root)'}: ${issue.message}`],
-  );
-  return `Invalid ${source}:\n${lines.join('\n')}`;
-}
-
-function formatPath(path: PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
 }

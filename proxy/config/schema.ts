@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 
-export const DEFAULT_PROXY_PORT = 7420;
+const DEFAULT_PROXY_PORT = 7420;
 
-/** Hosts intercepted by default (research/copilot.md §1). api.github.com is opt-in. */
+/** Hosts intercepted by default: Copilot's API, proxy, telemetry and origin-tracker hosts. api.github.com is opt-in. */
 export const DEFAULT_INTERCEPT_HOSTS = [
   '*.githubcopilot.com',
   'githubcopilot.com',
@@ -35,6 +35,15 @@ const loopbackHost = z
 
 const port = z.number().int().min(0).max(65535);
 
+function isHttpsUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' && !u.search && !u.hash && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
+
 const hostPort = z.string().refine((s) => /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(s), {
   message: 'must be "host:port" (e.g. "127.0.0.1:8443" or "[::1]:8443")',
 });
@@ -54,7 +63,7 @@ export const ConfigSchema = z
       .object({
         port: port
           .default(0)
-          .describe('TCP port of the control API on 127.0.0.1. 0 (default) picks a free port; the URL and token are written to DATA_DIR/control.json.'),
+          .describe('TCP port of the control API (and the window) on 127.0.0.1. 0 (default): `witness start` picks a free port once per data dir (kept in DATA_DIR/control-port) and reuses it while it is free, so the window URL survives restarts. The URL and token are written to DATA_DIR/control.json.'),
       })
       .strict()
       .prefault({}),
@@ -162,6 +171,52 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    identity: z
+      .object({
+        issuer: z
+          .string()
+          .nullable()
+          .default(null)
+          .refine((s) => s === null || isHttpsUrl(s), { message: 'must be an https:// URL (the identity provider\'s issuer, e.g. "https://login.example.com/realms/acme")' })
+          .describe(
+            'OpenID Provider to sign in with (Okta, Entra ID, Google, Keycloak, …), found through its /.well-known/openid-configuration. HTTPS only, trusted through the system store or NODE_EXTRA_CA_CERTS. null: sign-in is off.',
+          ),
+        clientId: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('Client id registered at the provider for Witness: a public (native) client without a secret, redirect URI http://127.0.0.1/callback (any port), device flow allowed.'),
+        scopes: z
+          .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token (no spaces or quotes)'))
+          .default(['openid', 'profile', 'email', 'offline_access'])
+          .refine((s) => s.includes('openid'), { message: 'must include "openid"' })
+          .describe('Scopes requested at sign-in; identity.groupsScope is added when set. offline_access gives the refresh token that keeps the session alive.'),
+        groupsScope: z
+          .string()
+          .regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token (no spaces or quotes)')
+          .nullable()
+          .default(null)
+          .describe('The provider\'s scope that releases group membership (e.g. "groups"), added to identity.scopes. null: none (the provider sends groups without one, or not at all).'),
+        audience: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('The central server\'s resource/audience, sent as the RFC 8707 "resource" parameter so its access tokens are issued for it. null: none.'),
+        groupsClaim: z
+          .string()
+          .min(1)
+          .default('groups')
+          .describe('ID token claim holding the user\'s groups: a claim name, or a dotted path into nested claims (e.g. "realm_access.roles").'),
+        groupProfiles: z
+          .record(z.string().min(1), z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a profile name (lower-case letters, digits, "-", "_")'))
+          .default({})
+          .describe('Group → policy profile (e.g. {"contractors": "contractor"}): the profiles that the signed-in user\'s groups select, in this order, for policy profiles to apply.'),
+      })
+      .strict()
+      .prefault({})
+      .refine((i) => (i.issuer === null) === (i.clientId === null), { message: 'set together with identity.issuer: both, or neither', path: ['clientId'] }),
     log: z
       .object({
         level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level of the JSON lines written to stderr.'),

@@ -1,6 +1,6 @@
+// The browser-safe face of the control API: the contract and the typed client. Imports
+// only zod and model/ (lint-enforced): the UI bundles this. The Node-only server,
+// discovery (control.json) and downloads are in control-server/.
 export * from './contract.js';
-export { EventBus } from './event-bus.js';
-export { ControlServer, type Handlers } from './server.js';
 export { createControlClient, ControlApiError, type ControlClient } from './client.js';
-export { writeControlFile, readControlFile, removeControlFile, isProcessAlive, type ControlFile } from './discovery.js';
 export { streamEvents, type ControlEndpoint, type EventStream, type EventStreamHandlers } from './event-stream.js';

@@ -7,7 +7,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { PassThrough, type Transform } from 'node:stream';
 import type { Config } from '../config/index.js';
-import type { EventData, Interaction } from '../control/index.js';
+import type { EventData } from '../control/index.js';
+import type { Interaction } from '../model/index.js';
 import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, InterceptHooks, RequestAction, WebSocketSummary } from '../intercept/index.js';
 import { planForHost } from '../intercept/index.js';
 import { maskUrl, type Masker, type MaskResult } from '../masking/index.js';
@@ -24,10 +25,9 @@ import {
   type RequestView,
   type StreamAdapter,
 } from '../protocols/index.js';
-import { decodeBody } from './body.js';
+import { decodeBody } from '../content-decoding.js';
 import { redactHeaders } from './headers.js';
-import { HoldingSseTransform } from '../approvals/hold.js';
-import type { ApprovalRegistry } from '../approvals/registry.js';
+import { HoldingSseTransform, type ApprovalRegistry } from '../approvals/index.js';
 import { evaluateToolCall, normalizePath, type CompiledPolicy } from '../policy/index.js';
 import type { SemanticEvent } from '../protocols/index.js';
 
@@ -258,7 +258,7 @@ export class Inspector {
       client,
       {
         kind: p.kind,
-        evaluate: (tool, args) => evaluateToolCall(policy, tool, args),
+        evaluate: (tool, args, input) => evaluateToolCall(policy, tool, args, { input }),
         requestApproval: ({ tool, arguments: args, decision }) =>
           holds.registry.request({
             exchangeId: p.req.id,
@@ -274,7 +274,6 @@ export class Inspector {
         cancel: (id, reason) => holds.registry.cancel(id, reason),
         ...(holds.keepAliveMs ? { keepAliveMs: holds.keepAliveMs } : {}),
       },
-      [],
       maskClient ? null : record,
     );
     p.adapter = record;

@@ -29,7 +29,7 @@ export function effectiveInterceptHosts(cfg: { hosts: readonly string[]; githubA
   return hosts;
 }
 
-/** The Copilot plan a host belongs to (research/copilot.md §1.1): used for policy and records. */
+/** The Copilot plan a host belongs to (api.<plan>.githubcopilot.com): used for policy and records. */
 export function planForHost(hostname: string): 'individual' | 'business' | 'enterprise' | 'unknown' {
   const m = /\.(individual|business|enterprise)\.githubcopilot\.com$/i.exec(hostname);
   return m ? (m[1]!.toLowerCase() as 'individual' | 'business' | 'enterprise') : 'unknown';

@@ -1,6 +1,6 @@
-export { InterceptingProxy, isLoopbackAddress, type ProxyCounters, type InterceptingProxyOptions } from './proxy-server.js';
-export { UpstreamPool, splitHostPort, type UpstreamOptions } from './upstream.js';
+export { InterceptingProxy, type ProxyCounters, type InterceptingProxyOptions } from './proxy-server.js';
+export { UpstreamPool, type UpstreamOptions } from './upstream.js';
 export { HostMatcher, effectiveInterceptHosts, planForHost } from './hosts.js';
 export { renderPac } from './pac.js';
-export { createDecoder, parseContentEncoding } from './decode.js';
+export { TlsFailureLog, failuresSince, tlsFailureCause, type TlsFailure, type TlsFailureCause } from './tls-failures.js';
 export type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, ExchangeTimings, InterceptHooks, RequestAction, WebSocketSummary } from './exchange.js';

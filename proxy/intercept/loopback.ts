@@ -1,28 +1,12 @@
 /**
- * Loopback only: Witness must never become an open proxy for the LAN.
- * Two layers: every listener binds a loopback address, and every accepted connection is
- * checked again (a second line of defence should a future change bind more widely).
+ * Binding mockttp to loopback: its listeners must bind the host we choose and check every
+ * peer (proxy/loopback.ts) before the first connection.
  */
 import { createRequire } from 'node:module';
-import type { Server, Socket } from 'node:net';
+import type { Server } from 'node:net';
+import { isLoopbackAddress, refuseNonLoopbackPeers } from '../loopback.js';
 
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const a = address.toLowerCase();
-  if (a === '::1') return true;
-  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
-}
-
-/** Attaches the peer check to a server; `onRefused` counts refusals. */
-export function refuseNonLoopbackPeers(server: Server, onRefused: (peer: string) => void): void {
-  server.prependListener('connection', (socket: Socket) => {
-    if (!isLoopbackAddress(socket.remoteAddress)) {
-      onRefused(socket.remoteAddress ?? 'unknown');
-      socket.destroy();
-    }
-  });
-}
+export { isLoopbackAddress };
 
 /**
  * mockttp 4.6.5 calls `server.listen(port)` with no host, i.e. on every interface. We wrap its

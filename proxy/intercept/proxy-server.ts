@@ -11,6 +11,7 @@
  *  - Plain http:// proxy requests and WebSockets to other hosts pass through untouched.
  */
 import { completionCheckers, getLocal, requestSteps, webSocketSteps, type Mockttp } from 'mockttp';
+import { SUBJECT_COUNTRY } from '../ca/index.js';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { InterceptHooks } from './exchange.js';
@@ -18,6 +19,7 @@ import { ForwardStep, registerForwardStep } from './forward-step.js';
 import { HostMatcher } from './hosts.js';
 import { isLoopbackAddress, startOnLoopback } from './loopback.js';
 import { PacFile, renderPac } from './pac.js';
+import { TlsFailureLog, tlsFailureCause } from './tls-failures.js';
 import type { UpstreamPool } from './upstream.js';
 import { InterceptedWebSocketStep, registerInterceptedWebSocketStep } from './websocket-step.js';
 
@@ -31,7 +33,10 @@ export interface ProxyCounters {
   /** Requests for /proxy.pac (304 answers included). */
   pacRequests: number;
   refusedPeers: number;
+  /** Handshakes that failed (the client rejected the certificate, reset, timed out…). */
   tlsClientErrors: number;
+  /** Handshakes that completed and were closed without a request: not failures (pools, probes). */
+  tlsHandshakesWithoutRequest: number;
 }
 
 export interface InterceptingProxyOptions {
@@ -63,7 +68,10 @@ export class InterceptingProxy {
     pacRequests: 0,
     refusedPeers: 0,
     tlsClientErrors: 0,
+    tlsHandshakesWithoutRequest: 0,
   };
+  /** The recent handshake failures, with SNI and time (for doctor and status). */
+  readonly tlsFailures = new TlsFailureLog();
   private server: Mockttp | null = null;
   private readonly hostMatcher: HostMatcher;
   private boundPort = 0;
@@ -92,6 +100,8 @@ export class InterceptingProxy {
       https: {
         key: this.opts.ca.keyPem,
         cert: this.opts.ca.certPem,
+        // Leaf subjects must open with the RDN the CA's directoryName constraint permits.
+        countryName: SUBJECT_COUNTRY,
         // Clients that send no SNI get a certificate for a Copilot host, inside the CA's constraints.
         defaultDomain: defaultDomainFor(this.opts.interceptHosts),
         tlsInterceptOnly: this.opts.interceptHosts.map((hostname) => ({ hostname })),
@@ -207,11 +217,15 @@ export class InterceptingProxy {
       }
     });
     await server.on('tls-client-error', (e) => {
+      const failure = this.tlsFailures.record(tlsFailureCause(e.failureCause), e.tlsMetadata?.sniHostname);
+      // mockttp reports a completed handshake closed without a request as "closed"; nothing failed (issue 20).
+      if (!failure) {
+        this.counters.tlsHandshakesWithoutRequest++;
+        log.debug('TLS connection closed after the handshake without a request', { sni: e.tlsMetadata?.sniHostname });
+        return;
+      }
       this.counters.tlsClientErrors++;
-      log.warn('TLS handshake with a client failed (is the Witness CA trusted by the client?)', {
-        cause: e.failureCause,
-        sni: e.tlsMetadata?.sniHostname,
-      });
+      log.warn('TLS handshake with a client failed (is the Witness CA trusted by the client? run `witness doctor`)', { ...failure });
     });
     // Drain mockttp's response tracking so it cannot accumulate bodies (mockttp #209).
     await server.on('response', () => {});

@@ -6,7 +6,7 @@
  * `resolve` sends a hostname to another host:port like curl --resolve: the TCP target
  * changes, the TLS name checked (SNI + certificate) does not. Extra upstream CAs are
  * loaded once into a shared secure context, never rebuilt per connection (mockttp's
- * additionalTrustedCAs cost 31 ms per new connection: research/mockttp.md §7).
+ * additionalTrustedCAs cost 31 ms per new connection, measured).
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -116,7 +116,7 @@ export class UpstreamPool {
   }
 }
 
-export function splitHostPort(hp: string): { host: string; port: number } {
+function splitHostPort(hp: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d{1,5})$/.exec(hp);
   if (!m) throw new WitnessError('CONFIG_INVALID', `"${hp}" is not host:port`);
   return { host: (m[1] ?? m[2])!, port: Number(m[3]) };

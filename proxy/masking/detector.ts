@@ -39,9 +39,12 @@ export interface Detector {
   readonly tail?: RegExp;
   /**
    * Extra streaming hold for context that arrives after the value (e.g. `kind: Secret`
-   * below a YAML `data:` block): the position from which to hold, or null.
+   * below a YAML `data:` block, "<value> is my API key"): the position from which to hold,
+   * or null. `from` is where the text not yet forwarded starts (a hold before it is moot).
+   * Must be bounded by what could still complete a match, so a stream never stalls on
+   * text that can no longer become a secret, and cheap: it runs on every streamed chunk.
    */
-  hold?(text: string): number | null;
+  hold?(text: string, from: number): number | null;
   /** Rejects matches that only look like secrets (placeholders, references, low entropy). */
   validate?(secret: string, context: ValidateContext): boolean;
   /** Higher wins when two findings overlap (specific formats beat generic assignments). */

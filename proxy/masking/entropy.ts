@@ -38,7 +38,7 @@ export function shannonEntropy(s: string): number {
 }
 
 /** How many of: lower-case letters, upper-case letters, digits, anything else. */
-export function charClasses(s: string): number {
+function charClasses(s: string): number {
   let lower = 0;
   let upper = 0;
   let digit = 0;

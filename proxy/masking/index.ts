@@ -1,8 +1,7 @@
-export { Masker, PLACEHOLDER_RE, type MaskResult, type MaskerOptions } from './masker.js';
+export { Masker, type MaskResult, type MaskerOptions } from './masker.js';
 export { StreamingMasker } from './stream-masker.js';
-export { scan, mergeFindings, type Finding } from './scan.js';
+export type { Finding } from './scan.js';
 export { ALL_DETECTORS } from './detectors/index.js';
 export type { Detector } from './detector.js';
-export { looksLikeRealSecret, shannonEntropy } from './entropy.js';
 export { loadOrCreateMaskingKey } from './key.js';
 export { maskUrl } from './url.js';

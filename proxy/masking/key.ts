@@ -6,14 +6,19 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../ca/index.js';
+import { writeAtomic } from '../fs.js';
 import { WitnessError } from '../errors.js';
 
 export function loadOrCreateMaskingKey(dataDir: string): Buffer {
   const file = join(dataDir, 'masking.key');
   if (existsSync(file)) {
     const key = readFileSync(file);
-    if (key.length !== 32) throw new WitnessError('CA_INVALID', `${file} is damaged (expected 32 bytes). Restore it or delete it (placeholders will change).`);
+    if (key.length !== 32) {
+      throw new WitnessError(
+        'MASKING_KEY_INVALID',
+        `${file} is damaged (${key.length} bytes, expected 32). Restore it from a backup, or delete it: Witness then makes a new key, and the same secret gets a different placeholder than in earlier records.`,
+      );
+    }
     return key;
   }
   const key = randomBytes(32);

@@ -83,10 +83,6 @@ export class Masker {
     return present.includes(1);
   }
 
-  findings(text: string): Finding[] {
-    return scan(text, this.detectors);
-  }
-
   mask(text: string): MaskResult {
     if (this.cacheChars === 0 || text.length < CACHE_MIN_CHARS || text.length > this.cacheChars) return this.maskNow(text);
     const k = hash('sha256', text, 'base64');
@@ -131,5 +127,3 @@ export class Masker {
     return out + text.slice(pos);
   }
 }
-
-export const PLACEHOLDER_RE = /\[MASKED:[a-z0-9-]+:[0-9a-f]{4}\]/g;

@@ -464,7 +464,7 @@ function secretSpan(m: RegExpExecArray): [number, number] | null {
 }
 
 /** Sorted, non-overlapping; overlapping or touching-inside spans become one. */
-export function mergeFindings(raw: Finding[]): Finding[] {
+function mergeFindings(raw: Finding[]): Finding[] {
   if (raw.length <= 1) return raw;
   raw.sort((a, b) => a.start - b.start || b.end - a.end);
   const out: Finding[] = [];

@@ -6,13 +6,16 @@
  *  - a detector match that reaches the end of what we have (the token may continue);
  *  - a detector's "in progress" tail (a key name waiting for its value, "-----BEGIN …",
  *    "Bearer ", "scheme://user:…");
- *  - a trailing word that is, or could become, a known token prefix ("gh", "ghp_abc…").
+ *  - a trailing word that is, or could become, a known token prefix ("gh", "ghp_abc…");
+ *  - a value that the words arriving after it may still call a secret ("<value> is my
+ *    Stripe k…"), for as long as they may: the detectors' hold hooks.
+ * Once a value has ended and nothing after it can still make it (or what follows) a
+ * secret, the text is released in the same push.
  * Already forwarded text stays in a look-behind window so that context ("password: ")
  * still applies to a value that arrives later. Text is never dropped, duplicated or
  * reordered; flush() releases the rest at the end.
  */
 import type { Masker } from './masker.js';
-import { looksLikeRealSecret } from './entropy.js';
 import { openCandidateStart, scanOpen, type Finding } from './scan.js';
 
 const LOOKBEHIND = 4096;
@@ -97,9 +100,11 @@ export class StreamingMasker {
     const tailFrom = Math.max(pendingStart, end - TAIL_WINDOW);
     // Partial candidates: a value shorter than its detector's minimum so far, a token
     // prefix followed by too few characters, a key whose value has not started yet.
+    // Context after a value ("<value> is my API key") is each detector's own hold: held
+    // only while the words after the value may still become that phrase.
     hold = Math.min(hold, openCandidateStart(window, this.masker.detectors, pendingStart, TAIL_WINDOW));
     for (const d of this.masker.detectors) {
-      const h = d.hold?.(window);
+      const h = d.hold?.(window, pendingStart);
       if (h !== null && h !== undefined) hold = Math.min(hold, Math.max(h, pendingStart));
     }
 
@@ -109,23 +114,6 @@ export class StreamingMasker {
     while (runStart > tailFrom && /[A-Za-z0-9_\-+/=~.]/.test(window[runStart - 1]!)) runStart--;
     if (runStart < end) hold = Math.min(hold, runStart);
 
-    // A high-entropy word on one of the last lines may still be called a secret by what
-    // follows ("<token> is my API key", "<token>\n^ that's the token"): hold it until
-    // the line after it is complete.
-    const lastNl = window.lastIndexOf('\n');
-    let linesStart = lastNl;
-    for (let k = 0; k < 2 && linesStart > 0; k++) linesStart = window.lastIndexOf('\n', linesStart - 1);
-    const from = Math.max(pendingStart, linesStart + 1, end - TAIL_WINDOW);
-    const words = /[A-Za-z0-9_\-+/=.~]{16,}/g;
-    words.lastIndex = from;
-    let w: RegExpExecArray | null;
-    while ((w = words.exec(window)) !== null) {
-      if (w.index >= hold) break;
-      if (looksLikeRealSecret(w[0], { minLength: 16 })) {
-        hold = Math.min(hold, w.index);
-        break;
-      }
-    }
     return Math.max(hold, pendingStart);
   }
 }

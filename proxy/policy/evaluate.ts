@@ -3,7 +3,7 @@
  * (deny > ask > allow), with the ids of those rules and human reasons. Pure.
  */
 import type { Decision, Policy } from './schema.js';
-import { extractOperation, type Operation } from './operations.js';
+import { extractOperation, type Operation } from '../model/index.js';
 import { normalizePath, pathMatcher, type PathMatcher } from './paths.js';
 
 export interface ToolDecision {
@@ -31,8 +31,12 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
 
 const RANK: Record<Decision, number> = { allow: 0, ask: 1, deny: 2 };
 
-export function evaluateToolCall(cp: CompiledPolicy, tool: string, argumentsJson: string, ctx: { workspaceRoots?: readonly string[] } = {}): ToolDecision {
-  const op = extractOperation(tool, argumentsJson);
+/**
+ * `ctx.input`: "text" when the call's input is raw text (a custom tool such as an
+ * apply_patch grammar tool), judged as that text; JSON arguments otherwise.
+ */
+export function evaluateToolCall(cp: CompiledPolicy, tool: string, argumentsJson: string, ctx: { workspaceRoots?: readonly string[]; input?: 'json' | 'text' } = {}): ToolDecision {
+  const op = extractOperation(tool, argumentsJson, ctx.input ?? 'json');
   const p = cp.policy;
   const out: ToolDecision = { decision: 'allow', ruleIds: [], reasons: [], operation: op };
   const hit = (d: Decision, id: string, reason: string) => {

@@ -1,7 +1,8 @@
-export { PolicySchema, CommandRuleSchema, type Policy, type PolicyInput, type Decision } from './schema.js';
-export { DEFAULT_POLICY } from './defaults.js';
-export { resolvePolicy, readPolicyFile, checkPolicyDocument, managedPolicyPath, type EffectivePolicy, type LayerName } from './layers.js';
-export { extractOperation, patchPaths, type Operation, type OperationClass } from './operations.js';
-export { normalizePath, pathMatcher } from './paths.js';
+export type { Policy, PolicyInput, Decision } from './schema.js';
+export { resolvePolicy, readPolicyFile, managedPolicyPath, type EffectivePolicy, type LayerName } from './layers.js';
+export { normalizePath } from './paths.js';
 export { compilePolicy, evaluateToolCall, type CompiledPolicy, type ToolDecision } from './evaluate.js';
 export { readManagedPolicy, type ManagedPolicy } from './managed/index.js';
+// The schema and the defaults: the IT policy templates are generated from them (build/).
+export { PolicySchema } from './schema.js';
+export { DEFAULT_POLICY } from './defaults.js';

@@ -7,8 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { formatIssues } from '../config/index.js';
-import { WitnessError } from '../errors.js';
+import { formatIssues, WitnessError } from '../errors.js';
 import { DEFAULT_POLICY } from './defaults.js';
 import type { ManagedPolicy } from './managed/index.js';
 import { PolicySchema, type Policy } from './schema.js';
@@ -38,7 +37,7 @@ export function managedPolicyPath(platform: NodeJS.Platform = process.platform, 
 const PartialPolicy = PolicySchema.partial();
 
 /** Validates a policy document (complete or partial); errors name the key path. */
-export function checkPolicyDocument(doc: unknown, source: string): Record<string, unknown> {
+function checkPolicyDocument(doc: unknown, source: string): Record<string, unknown> {
   const r = PartialPolicy.safeParse(doc);
   if (!r.success) throw new WitnessError('CONFIG_INVALID', formatIssues(r.error, source));
   return doc as Record<string, unknown>;

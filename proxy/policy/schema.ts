@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 const decision = z.enum(['allow', 'ask', 'deny']);
 
-export const CommandRuleSchema = z
+const CommandRuleSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case id with dashes'),
     pattern: z.string().refine((p) => {

@@ -1,4 +1,4 @@
-/** Which Copilot endpoint a request is for, from method, host and path (research/copilot.md §1.2). */
+/** Which Copilot endpoint a request is for, from method, host and path. */
 import type { EndpointKind } from './types.js';
 
 export function classifyEndpoint(method: string, host: string, path: string): EndpointKind {

@@ -1,14 +1,10 @@
 export { SseParser, encodeEvent, sseComment, type SseEvent } from './sse.js';
-export { JsonStreamMasker } from './json-string-masker.js';
 export { maskDeep } from './deep-mask.js';
-export { classifyEndpoint, engineModel } from './classify.js';
-export { clientInfo, readRequest, humanText, contextFilesOf, type ClientInfo, type RequestView } from './request.js';
+export { classifyEndpoint } from './classify.js';
+export { clientInfo, readRequest, type RequestView } from './request.js';
 export { SseAdapterTransform, BufferedBodyTransform } from './transforms.js';
-export { BaseAdapter, type AdapterContext, type StreamAdapter } from './adapters/base.js';
-export { ChatCompletionsAdapter } from './adapters/chat-completions.js';
-export { ResponsesAdapter } from './adapters/responses.js';
-export { MessagesAdapter } from './adapters/messages.js';
-export { GenericSseAdapter } from './adapters/generic.js';
+export type { AdapterContext, StreamAdapter } from './adapters/base.js';
 export { adapterFor } from './adapters/select.js';
 export type { EndpointKind, ResponseSummary, SemanticEvent, ToolCall, Usage } from './types.js';
 export { refusal, type Refusal } from './refusal.js';
+export { responsesCall, messagesCall, chatToolCall, itemCallPayload, eventStartsCall, type CallInput, type CallShape } from './tool-calls.js';

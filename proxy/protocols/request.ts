@@ -4,20 +4,9 @@
  * that masking found.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { ClientInfo } from '../model/index.js';
 import { engineModel } from './classify.js';
 import type { EndpointKind } from './types.js';
-
-export interface ClientInfo {
-  editor: string | null;
-  editorVersion: string | null;
-  plugin: string | null;
-  integrationId: string | null;
-  intent: string | null;
-  initiator: string | null;
-  interactionId: string | null;
-  requestId: string | null;
-  userAgent: string | null;
-}
 
 export interface RequestView {
   model: string | null;
@@ -84,7 +73,7 @@ function contentText(content: unknown): string {
 }
 
 /** In agent mode the human's words sit inside <userRequest> (or <user_query>) after injected context. */
-export function humanText(text: string): { prompt: string; context: string[] } {
+function humanText(text: string): { prompt: string; context: string[] } {
   const m = /<(userRequest|user_query)>\s*([\s\S]*?)\s*<\/\1>/.exec(text);
   if (m) {
     const context = text.replace(m[0], '').trim();
@@ -96,7 +85,7 @@ export function humanText(text: string): { prompt: string; context: string[] } {
   return { prompt: text, context: [] };
 }
 
-export function contextFilesOf(texts: string[]): string[] {
+function contextFilesOf(texts: string[]): string[] {
   const files = new Set<string>();
   for (const t of texts) {
     for (const m of t.matchAll(/filePath="([^"]+)"/g)) files.add(m[1]!);

@@ -33,11 +33,6 @@ export class SseParser {
     return this.drain(true);
   }
 
-  /** Text received but not yet part of a complete event. */
-  get pending(): string {
-    return this.buf;
-  }
-
   private drain(final: boolean): SseEvent[] {
     const out: SseEvent[] = [];
     // Whether the unscanned text has a CR (checked once: the buffer only shrinks below).

@@ -29,7 +29,8 @@ export interface ResponseSummary {
 
 export type SemanticEvent =
   | { kind: 'text'; channel: string; text: string }
-  | { kind: 'tool-call-start'; index: number; id: string | null; name: string }
+  /** `input`: how the call's input arrives: JSON arguments, or raw text (custom tools); json when absent. */
+  | { kind: 'tool-call-start'; index: number; id: string | null; name: string; input?: 'json' | 'text' }
   | { kind: 'tool-call-delta'; index: number; text: string }
   | { kind: 'tool-call-end'; index: number }
   | { kind: 'finish'; reason: string }

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { extractOperation } from '../../proxy/policy/operations.js';
+import { extractOperation } from '../../proxy/model/index.js';
 import { api } from './api.js';
 import type { LiveItem, StoredRef } from './App.js';
 import { Masked, clientName, formatMs } from './Live.js';

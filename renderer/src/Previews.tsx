@@ -1,4 +1,4 @@
-import type { Preview } from '../../proxy/policy/operations.js';
+import type { Preview } from '../../proxy/model/index.js';
 import { Masked } from './Live.js';
 
 /** A tool call rendered for what it does: the diff, the new file, the command, the URLs. */

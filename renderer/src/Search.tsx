@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api } from './api.js';
+import { api, DOWNLOADS } from './api.js';
 import { Detail } from './Detail.js';
 import { Masked } from './Live.js';
 
@@ -77,7 +77,7 @@ export function Search() {
         <span className="exports">
           Export:{' '}
           {(['jsonl', 'har', 'ocsf'] as const).map((f) => (
-            <a key={f} href={`/api/v1/export?format=${f}${exportQuery ? `&${exportQuery}` : ''}`} download>
+            <a key={f} href={`${DOWNLOADS.export}?format=${f}${exportQuery ? `&${exportQuery}` : ''}`} download>
               {f.toUpperCase()}
             </a>
           ))}

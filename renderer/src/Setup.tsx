@@ -1,8 +1,11 @@
-import { useEffect, useState } from 'react';
-import { api, type Status } from './api.js';
+import { useCallback, useEffect, useState } from 'react';
+import { api, DOWNLOADS, type Status } from './api.js';
 import { ago, useNow } from './Live.js';
 
 type Policy = Awaited<ReturnType<typeof api.call<'policy'>>>;
+type Report = Awaited<ReturnType<typeof api.call<'doctor'>>>;
+type SetupResult = Awaited<ReturnType<typeof api.call<'setup'>>>;
+type Target = SetupResult['target'];
 
 /** Setup & status: how to point each client at Witness, the CA, and the effective policy. */
 export function Setup({ status }: { status: Status | null }) {
@@ -10,20 +13,31 @@ export function Setup({ status }: { status: Status | null }) {
   useEffect(() => {
     void api.call('policy', {}).then(setPolicy);
   }, []);
+  const [report, setReport] = useState<Report | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [focus, setFocus] = useState<Target | null>(null);
+  const runChecks = useCallback(() => {
+    setChecking(true);
+    void api.call('doctor', {}).then(setReport, () => undefined).finally(() => setChecking(false));
+  }, []);
+  useEffect(runChecks, [runChecks]);
   if (!status) return <p className="sub">connecting…</p>;
   const proxy = status.proxy.url;
   return (
     <div className="setup">
       <article className="card">
         <h2>Status</h2>
-        <Seen at={status.lastInterceptedAt} />
+        <Seen at={status.lastInterceptedAt} health={status.health} />
         <p>
           Proxy <code>{proxy}</code> · PAC <code>{status.proxy.pacUrl}</code>
         </p>
         <p className="sub">
-          {status.counters.intercepted} intercepted · {status.counters.tunnelled} tunnelled · {status.counters.websocketsRefused} WebSockets refused · audit records {status.audit.records}
+          {status.counters.intercepted} intercepted · {status.counters.tunnelled} tunnelled · {status.counters.websocketsRefused} WebSockets refused · {status.counters.tlsClientErrors} failed TLS
+          handshakes · audit records {status.audit.records}
         </p>
       </article>
+      <Checks report={report} busy={checking} onRun={runChecks} onFix={setFocus} />
+      <SetupTargets focus={focus} onChanged={runChecks} />
       <article className="card">
         <h2>Witness CA</h2>
         <p>
@@ -33,7 +47,7 @@ export function Setup({ status }: { status: Status | null }) {
           valid until {new Date(status.ca.notAfter).toLocaleDateString()} · only for {status.ca.permittedSubtrees.join(', ')}
         </p>
         <p>
-          <a className="button" href="/api/v1/ca.pem" download="witness-ca.pem">
+          <a className="button" href={DOWNLOADS.caPem} download="witness-ca.pem">
             Download witness-ca.pem
           </a>{' '}
           <span className="sub">
@@ -48,12 +62,15 @@ export function Setup({ status }: { status: Status | null }) {
       </article>
       <article className="card">
         <h2>Point your tools at Witness</h2>
+        <p className="sub">
+          Or in a terminal: <code>witness setup</code> (all of the below, undoable), then <code>witness doctor</code>.
+        </p>
         <h3>VS Code (settings.json)</h3>
-        <pre className="text">{`"http.proxy": "${proxy}"`}</pre>
+        <Snippet text={`"http.proxy": "${proxy}",\n"http.proxyStrictSSL": true`} />
         <h3>Copilot CLI / Node-based clients</h3>
-        <pre className="text">{`HTTPS_PROXY=${proxy} NODE_EXTRA_CA_CERTS=$PWD/witness-ca.pem copilot`}</pre>
+        <Snippet text={`HTTPS_PROXY=${proxy} NODE_EXTRA_CA_CERTS=$PWD/witness-ca.pem copilot`} />
         <h3>JetBrains</h3>
-        <pre className="text">{`Settings → HTTP Proxy → Manual: host ${status.proxy.host}, port ${status.proxy.port}`}</pre>
+        <Snippet text={`Settings → HTTP Proxy → Manual: host ${status.proxy.host}, port ${status.proxy.port}`} />
       </article>
       {policy && (
         <article className="card">
@@ -88,8 +105,17 @@ export function Setup({ status }: { status: Status | null }) {
 const RECENT_MS = 5 * 60_000;
 
 /** Whether Copilot traffic has reached Witness lately: the first thing to check when setting up. */
-function Seen({ at }: { at: string | null }) {
+function Seen({ at, health }: { at: string | null; health: Status['health'] }) {
   const now = useNow(5000);
+  // Clients rejecting the Witness CA since the last success: say so, never green.
+  if (health.level === 'warn') {
+    return (
+      <p className="seen stale" role="status">
+        <span className="dot stale" /> {health.message}
+        {at && <span className="sub"> (last Copilot request {new Date(at).toLocaleString()})</span>}
+      </p>
+    );
+  }
   if (!at) {
     return (
       <p className="seen off" role="status">
@@ -113,4 +139,156 @@ function valueAt(obj: Record<string, unknown>, path: string): string {
   for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
   if (Array.isArray(v)) return v.length > 3 ? `${v.length} entries` : JSON.stringify(v);
   return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** A snippet with a copy button. */
+function Snippet({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = () =>
+    void navigator.clipboard.writeText(text).then(() => {
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    });
+  return (
+    <div className="snippet">
+      <pre className="text">{text}</pre>
+      <button className="ghost small" onClick={copy} aria-label="Copy">
+        {copied ? 'Copied' : 'Copy'}
+      </button>
+    </div>
+  );
+}
+
+const BADGE = { ok: 'allowed', warn: 'warn', fail: 'blocked' } as const;
+
+/** `witness doctor`'s checks, run by the engine; each problem with its fix (a button when setup can fix it). */
+function Checks({ report, busy, onRun, onFix }: { report: Report | null; busy: boolean; onRun: () => void; onFix: (t: Target) => void }) {
+  return (
+    <article className="card" aria-label="Checks">
+      <div className="h3row">
+        <h2>Checks</h2>
+        <button className="ghost small" onClick={onRun} disabled={busy}>
+          {busy ? 'Checking…' : 'Run again'}
+        </button>
+      </div>
+      <p className="sub">Run by the engine, with its environment; `witness doctor` in a terminal checks that shell's.</p>
+      {report && (
+        <table className="list checks" aria-label="Doctor checks">
+          <tbody>
+            {report.checks.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <span className={`badge ${BADGE[c.status]}`}>{c.status}</span>
+                </td>
+                <td>
+                  <code>{c.id}</code>
+                </td>
+                <td>
+                  {c.finding}
+                  {c.fix && c.status !== 'ok' && <div className="sub">fix: {c.fix}</div>}
+                </td>
+                <td>
+                  {c.setup && c.status !== 'ok' && (
+                    <button className="ghost" onClick={() => onFix(c.setup!)}>
+                      Fix…
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </article>
+  );
+}
+
+const TARGETS: Array<[Target, string]> = [
+  ['trust', 'Trust stores (NSS on Linux)'],
+  ['node-ca', 'NODE_EXTRA_CA_CERTS bundle'],
+  ['copilot-cli', 'Copilot CLI wrapper'],
+  ['vscode', 'VS Code (local and remote)'],
+  ['jetbrains', 'JetBrains (steps)'],
+];
+
+/** The setup targets: preview the diff, apply, or undo; the same code as `witness setup`. */
+function SetupTargets({ focus, onChanged }: { focus: Target | null; onChanged: () => void }) {
+  const [result, setResult] = useState<SetupResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const act = useCallback(
+    (target: Target, mode: 'preview' | 'apply' | 'undo') => {
+      setBusy(true);
+      setError(null);
+      void api
+        .call('setup', { target, dryRun: mode === 'preview', undo: mode === 'undo' })
+        .then(
+          (r) => {
+            setResult(r);
+            if (!r.dryRun) onChanged();
+          },
+          (e: Error) => setError(e.message),
+        )
+        .finally(() => setBusy(false));
+    },
+    [onChanged],
+  );
+  useEffect(() => {
+    if (focus) act(focus, 'preview');
+  }, [focus, act]);
+  return (
+    <article className="card" aria-label="Set up this machine">
+      <h2>Set up this machine</h2>
+      <p className="sub">Each change is backed up and can be undone; TLS verification is never turned off. Preview shows the diff first.</p>
+      <table className="list targets">
+        <tbody>
+          {TARGETS.map(([t, label]) => (
+            <tr key={t}>
+              <td>{label}</td>
+              <td>
+                <button className="ghost" disabled={busy} onClick={() => act(t, 'preview')}>
+                  Preview
+                </button>{' '}
+                <button className="ghost" disabled={busy} onClick={() => act(t, 'apply')}>
+                  Apply
+                </button>{' '}
+                <button className="ghost" disabled={busy} onClick={() => act(t, 'undo')}>
+                  Undo
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {error && <p className="sub warnline">{error}</p>}
+      {result && (
+        <div aria-label="Setup result">
+          <h3>
+            {result.undo ? 'Undo ' : ''}
+            {result.target}
+            {result.dryRun ? ' (preview: nothing changed)' : ''}
+          </h3>
+          {result.files.length === 0 && result.commands.length === 0 && !result.undo && <p className="sub">Nothing to change.</p>}
+          {result.files.map((f) => (
+            <div key={f.path}>
+              <div className="file">
+                {result.dryRun ? `would be ${f.action}` : f.action}: {f.path}
+              </div>
+              {result.dryRun && f.diff && <pre className="text patch">{f.diff}</pre>}
+            </div>
+          ))}
+          {result.commands.map((c, i) => (
+            <p key={i} className="sub mono">
+              {c.ran ? (c.ok ? 'ran' : 'FAILED') : 'would run'}: {c.command}
+            </p>
+          ))}
+          {result.notes.map((n, i) => (
+            <p key={i} className="sub">
+              {n}
+            </p>
+          ))}
+        </div>
+      )}
+    </article>
+  );
 }

@@ -4,8 +4,8 @@
  * sign-in link set. In the desktop window: the engine's URL and bearer token from the
  * preload bridge, asked afresh after a reconnect (the shell may have restarted the engine).
  */
-import { createControlClient } from '../../proxy/control/client.js';
-import { EventSchemas, type ApprovalView, type ControlEvent, type Interaction, type Status } from '../../proxy/control/contract.js';
+import { createControlClient, DOWNLOADS, EventSchemas, type ApprovalView, type ControlEvent, type Status } from '../../proxy/control/index.js';
+import type { Interaction } from '../../proxy/model/index.js';
 import { desktop } from './desktop.js';
 
 export const api = desktop ? desktopClient(desktop) : createControlClient({ url: window.location.origin });
@@ -14,6 +14,7 @@ function desktopClient(bridge: NonNullable<typeof desktop>) {
   return createControlClient({ endpoint: () => bridge.control() });
 }
 export type { ApprovalView, ControlEvent, Interaction, Status };
+export { DOWNLOADS };
 
 /** Live events with automatic reconnect; EventSource resends Last-Event-ID, so nothing is lost. */
 export function subscribe(onEvent: (e: ControlEvent) => void, onState: (connected: boolean) => void): () => void {

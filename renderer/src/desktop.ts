@@ -3,6 +3,6 @@
  * absent in a browser. Its type is derived from the preload's own bridge object, never
  * written out twice. It only says where the engine's control API is, and its token.
  */
-export type WitnessBridge = ReturnType<typeof import('../../electron/preload/bridge.js').makeBridge>;
+export type WitnessBridge = ReturnType<typeof import('../../electron/preload/index.js').makeBridge>;
 
 export const desktop: WitnessBridge | undefined = (window as unknown as { witness?: WitnessBridge }).witness;

@@ -47,8 +47,8 @@ async function main() {
     const witnessCa = readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8');
 
     const base = await generateCa({ subtrees: permittedSubtrees(['*.githubcopilot.com']), notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 86400e3) });
-    writeFileSync(join(work, 'base.crt'), base.certPem);
-    writeFileSync(join(work, 'base.key'), base.keyPkcs8Pem);
+    writeFileSync(join(work, 'base.crt'), base.issuingPem);
+    writeFileSync(join(work, 'base.key'), base.issuingKeyPkcs8Pem);
     const mock = (await startChild(['test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile })).first;
 
     const host = 'api.githubcopilot.com';
@@ -58,7 +58,7 @@ async function main() {
         direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
         tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
         intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort },
-        mockttp: { name: 'mockttp', host, port: 443, ca: base.certPem, proxyPort: mock.port },
+        mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port },
       },
       log,
     );

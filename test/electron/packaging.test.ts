@@ -69,7 +69,7 @@ describe('the --linux dir build (placeholder Electron)', () => {
     for (const f of [
       '/package.json',
       '/dist/electron/main/index.js',
-      '/dist/electron/preload/index.cjs',
+      '/dist/electron/preload/preload.cjs',
       '/renderer/dist/index.html',
       '/electron/assets/tray-running.png',
       '/electron/assets/tray-engine-downTemplate@2x.png',

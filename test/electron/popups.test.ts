@@ -14,7 +14,7 @@ export function approval(id: string, over: Partial<ApprovalView> = {}): Approval
     tool: 'run_in_terminal',
     arguments: '{"command":"npm publish"}',
     argsHash: 'h',
-    operation: { tool: 'run_in_terminal', class: 'terminal', paths: [], commands: ['npm publish'], urls: [], unparsable: false, previews: [] },
+    operation: { tool: 'run_in_terminal', class: 'execute', paths: [], commands: ['npm publish'], urls: [], unparsable: false, previews: [] },
     ruleIds: ['protected-command:package-publish'],
     reasons: ['command (publishes a package) matches package-publish'],
     requestedAt: '2026-11-21T10:00:00.000Z',

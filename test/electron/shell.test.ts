@@ -13,7 +13,8 @@ vi.mock('electron', () => import('./fake-electron.js'));
 
 import { app, fake, FakeWebContents, resetFake, type FakeBrowserWindow } from './fake-electron.js';
 import { startShell, type Shell } from '../../electron/main/shell.js';
-import { createControlClient, readControlFile, type ControlClient } from '../../proxy/control/index.js';
+import { createControlClient, type ControlClient } from '../../proxy/control/index.js';
+import { readControlFile } from '../../proxy/control-server/index.js';
 import { ENGINE_V8_FLAGS } from '../../proxy/gc-tuning.js';
 import { startFakeUpstream, UPSTREAM_NAMES, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
@@ -89,7 +90,7 @@ describe('desktop shell with a real engine', () => {
     expect(win.webContents.url).toBe('app://witness/index.html#/live');
     expect(win.visible).toBe(true);
     expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
-    expect(win.options.webPreferences.preload).toBe(join(app.getAppPath(), 'dist', 'electron', 'preload', 'index.cjs'));
+    expect(win.options.webPreferences.preload).toBe(join(app.getAppPath(), 'dist', 'electron', 'preload', 'preload.cjs'));
     expect(fake.schemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
   });
 

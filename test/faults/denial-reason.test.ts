@@ -7,7 +7,8 @@
  */
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlClient, type ApprovalView, type Interaction } from '../../proxy/control/index.js';
+import { createControlClient, type ApprovalView } from '../../proxy/control/index.js';
+import type { Interaction } from '../../proxy/model/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { openEventStream } from '../helpers/events.js';

@@ -12,7 +12,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Interaction } from '../../proxy/control/index.js';
+import type { Interaction } from '../../proxy/model/index.js';
 import { startFakeUpstream, UPSTREAM_NAMES, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { issueLeaf } from '../helpers/pki.js';

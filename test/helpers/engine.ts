@@ -16,7 +16,7 @@ export interface TestEngine {
 }
 
 /** A policy that lets every tool call through (tests that are not about holds). */
-export const PERMISSIVE_POLICY = { protectedPaths: [], protectedCommands: [], unknownTools: 'allow', mcpTools: 'allow', urls: { otherwise: 'allow' } };
+const PERMISSIVE_POLICY = { protectedPaths: [], protectedCommands: [], unknownTools: 'allow', mcpTools: 'allow', urls: { otherwise: 'allow' } };
 
 export async function startTestEngine(
   upstream: FakeUpstream,

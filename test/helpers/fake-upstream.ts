@@ -7,6 +7,7 @@
  *   GET      /small                                                47-byte JSON
  *   POST     /echo                                                 echoes method, headers, body
  *   GET      /abort?after=3                                        3 events, then the socket is destroyed
+ *   any      ?script=NAME                                          the test's own handler: upstream.scripts.get(NAME)
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -25,6 +26,8 @@ export interface FakeUpstream {
   requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }>;
   /** Set by tests to hook raw upgrade requests. */
   upgrades: number;
+  /** Responses a test writes itself (paced SSE it controls event by event), by name: `?script=NAME`. */
+  scripts: Map<string, (res: http.ServerResponse) => void>;
   close(): Promise<void>;
 }
 
@@ -33,17 +36,20 @@ export const UPSTREAM_NAMES = ['api.githubcopilot.com', 'api.business.githubcopi
 export async function startFakeUpstream(root?: TestCa): Promise<FakeUpstream> {
   const ca = root ?? (await createTestRoot());
   const leaf = await issueLeaf(ca, UPSTREAM_NAMES);
-  const state: FakeUpstream = { port: 0, root: ca, requests: [], upgrades: 0, close: async () => {} };
+  const state: FakeUpstream = { port: 0, root: ca, requests: [], upgrades: 0, scripts: new Map(), close: async () => {} };
   const server = https.createServer({ key: leaf.keyPem, cert: leaf.certPem }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      route(req, res, body);
+      const script = new URL(req.url ?? '/', 'https://upstream.test').searchParams.get('script');
+      const handler = script ? state.scripts.get(script) : undefined;
+      if (handler) handler(res);
+      else route(req, res, body);
     });
   });
-  server.on('upgrade', (req, socket) => {
+  server.on('upgrade', (_req, socket) => {
     state.upgrades++;
     socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
   });

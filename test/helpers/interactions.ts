@@ -1,5 +1,5 @@
 /** Synthetic Interactions for audit-store tests (already masked, as the Inspector makes them). */
-import type { Interaction } from '../../proxy/control/index.js';
+import type { Interaction } from '../../proxy/model/index.js';
 
 let n = 0;
 export function interaction(over: Partial<Interaction> = {}): Interaction {

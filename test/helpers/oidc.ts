@@ -8,6 +8,7 @@
  *   op.childEnv               // { NODE_EXTRA_CA_CERTS } for child processes (the real CLI)
  *   await op.completeLogin(authorizationUrl, 'alice')   // walks the login + consent pages
  *   await op.approveDeviceCode(userCode, 'alice')       // walks the device pages
+ *   const { accessToken } = await op.tokensFor('alice') // real tokens, e.g. for a server under test
  *   await op.rotateKeys()     // a new signing key; the old one stays published until retireOldKeys()
  *   await op.close()
  *
@@ -81,6 +82,14 @@ export interface LoginOptions {
   stopAt?: (url: string) => boolean;
 }
 
+export interface TokenSet {
+  idToken: string;
+  accessToken: string;
+  refreshToken: string | null;
+  expiresIn: number;
+  scope: string;
+}
+
 export interface TestOidcProvider {
   /** https://127.0.0.1:PORT — no trailing slash, as in the discovery document. */
   readonly issuer: string;
@@ -107,6 +116,12 @@ export interface TestOidcProvider {
   approveDeviceCode(userCode: string, username: string, opts?: { password?: string }): Promise<Page>;
   /** Enters the user code and presses "Abort" on the confirmation page: the client gets access_denied. */
   denyDeviceCode(userCode: string): Promise<Page>;
+  /**
+   * Real tokens for a user without a client library (for servers that validate them): a device
+   * sign-in approved on the provider's pages, then one token request. The access token is a
+   * JWT for `resource` (default: the audience); pass `resource: null` for an opaque one.
+   */
+  tokensFor(username: string, opts?: { scope?: string; resource?: string | null }): Promise<TokenSet>;
   /** Current signing key first; older ones stay published until retireOldKeys(). */
   signingKeys(): SigningKey[];
   /** Generates a new signing key; new tokens use it, the old keys stay in the JWKS. */
@@ -261,7 +276,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       interactions: { url: (_ctx, i) => `/interaction/${i.uid}` },
       features: {
         devInteractions: { enabled: false },
-        revocation: { enabled: true },
+        revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
         deviceFlow: {
           enabled: true,
           userCodeInputSource: async (ctx, form, _out, err) => {
@@ -362,6 +377,19 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       let p = await b.get(`${issuer}/device`);
       p = await b.submit(p, findForm(p, { id: 'op.deviceInputForm' }), { user_code: userCode });
       return b.submit(p, findForm(p, { id: 'op.deviceConfirmForm' }), {}, 'abort');
+    },
+    async tokensFor(username, o = {}) {
+      const post = async (path: string, params: Record<string, string>) => {
+        const res = await harness.fetch(`${issuer}${path}`, { method: 'POST', body: new URLSearchParams(params) });
+        const body = (await res.json()) as Record<string, unknown>;
+        if (!res.ok) throw new Error(`${path}: ${String(body.error)} ${String(body.error_description ?? '')}`);
+        return body;
+      };
+      const resource = o.resource === undefined ? audience : o.resource;
+      const d = await post('/device/auth', { client_id: clientId, scope: o.scope ?? 'openid profile email groups offline_access', ...(resource ? { resource } : {}) });
+      await harness.approveDeviceCode(String(d.user_code), username);
+      const t = await post('/token', { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: String(d.device_code), client_id: clientId });
+      return { idToken: String(t.id_token), accessToken: String(t.access_token), refreshToken: (t.refresh_token as string | undefined) ?? null, expiresIn: Number(t.expires_in), scope: String(t.scope ?? '') };
     },
     signingKeys: () => [...keys],
     async rotateKeys() {

@@ -131,14 +131,3 @@ export async function timedRequest(
     req.end(body);
   });
 }
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-export function gaps(times: number[]): number[] {
-  return times.slice(1).map((t, i) => t - times[i]!);
-}

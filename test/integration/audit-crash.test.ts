@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readControlFile } from '../../proxy/control/index.js';
+import { readControlFile } from '../../proxy/control-server/index.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { openEventStream } from '../helpers/events.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';

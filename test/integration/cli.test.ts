@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,8 +64,37 @@ describe('witness CLI', () => {
     const second = await runCli(['start', '--data-dir', dataDir, '--port', '0']);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/already running for .* \(pid \d+/);
+    expect(second.stderr).toContain('[ALREADY_RUNNING]');
     run.child.kill('SIGTERM');
     await run.exited;
+  });
+
+  it('refuses a wrong store passphrase with STORE_KEY_WRONG and changes nothing', async () => {
+    const dataDir = tempDir();
+    const created = await runCli(['verify', '--data-dir', dataDir], { env: { WITNESS_STORE_PASSPHRASE: 'correct horse battery' } });
+    expect(created.code, created.stderr).toBe(0);
+    const keyring = join(dataDir, 'store', 'keyring.json');
+    const before = readFileSync(keyring, 'utf8');
+    const wrong = await runCli(['verify', '--data-dir', dataDir], { env: { WITNESS_STORE_PASSPHRASE: 'wrong horse battery' } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/Wrong passphrase for the audit store in .* Nothing was changed\./);
+    expect(wrong.stderr).toContain('[STORE_KEY_WRONG]');
+    expect(readFileSync(keyring, 'utf8')).toBe(before);
+  });
+
+  it('says STORE_READ_ONLY when it cannot write to the data dir, and leaves it untouched', async () => {
+    const dataDir = tempDir();
+    // The child must not be able to write there: as root (which writes anywhere) run it as
+    // nobody on a root-owned folder; otherwise take the owner's write permission away.
+    const asRoot = process.getuid?.() === 0;
+    chmodSync(dataDir, asRoot ? 0o755 : 0o500);
+    const r = await runCli(['start', '--data-dir', dataDir, '--port', '0'], asRoot ? { uid: 65534, gid: 65534 } : {});
+    chmodSync(dataDir, 0o700);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot write to .* \((EACCES|EPERM|EROFS)\)/);
+    expect(r.stderr).toContain('[STORE_READ_ONLY]');
+    expect(readdirSync(dataDir)).toEqual([]);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
   });
 
   it('fails at start on a bad config, naming the key and the reason', async () => {

@@ -1,10 +1,12 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlClient, readControlFile, StatusSchema, ControlApiError } from '../../proxy/control/index.js';
+import { createControlClient, StatusSchema, ControlApiError } from '../../proxy/control/index.js';
+import { readControlFile } from '../../proxy/control-server/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
 import { openEventStream } from '../helpers/events.js';
+import { interaction } from '../helpers/interactions.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -84,6 +86,32 @@ describe('control API access checks', () => {
     await expect(bad.status()).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
     const r = await get('/api/v1/nope', auth());
     expect(r.status).toBe(404);
+  });
+});
+
+describe('control API downloads', () => {
+  it('serves the CA certificate and the audit trail as files, only with the token', async () => {
+    expect((await get('/api/v1/ca.pem', {})).status).toBe(401);
+    expect((await get('/api/v1/export?format=jsonl', {})).status).toBe(401);
+    const pem = await get('/api/v1/ca.pem', auth());
+    expect(pem.status).toBe(200);
+    expect(pem.body).toBe(t.caPem);
+
+    const stored = await t.engine.auditStore.append(interaction({ prompt: 'exported through the control API' }));
+    const jsonl = await get(`/api/v1/export?format=jsonl&since=${Date.parse(stored.time)}`, auth());
+    expect(jsonl.status).toBe(200);
+    const lines = jsonl.body.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((r) => r.id)).toContain(stored.id);
+    const har = await get('/api/v1/export?format=har', auth());
+    expect(JSON.parse(har.body).log.entries.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers 400 BAD_INPUT to an unknown format or a bad time', async () => {
+    for (const q of ['format=csv', 'format=jsonl&since=yesterday']) {
+      const r = await get(`/api/v1/export?${q}`, auth());
+      expect(r.status, q).toBe(400);
+      expect(JSON.parse(r.body).error.code).toBe('BAD_INPUT');
+    }
   });
 });
 

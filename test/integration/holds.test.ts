@@ -1,6 +1,7 @@
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApprovalView, Interaction } from '../../proxy/control/index.js';
+import type { ApprovalView } from '../../proxy/control/index.js';
+import type { Interaction } from '../../proxy/model/index.js';
 import { ControlApiError, createControlClient } from '../../proxy/control/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';

@@ -149,6 +149,17 @@ describe('in-process oidc-provider harness', () => {
     expect((await poll(b.device_code)).body.error).toBe('access_denied');
   });
 
+  it('hands out real tokens for a user: a JWT access token for the audience with groups, an ID token, a refresh token', async () => {
+    const d = await discovery();
+    const jwks = createLocalJWKSet((await json(d.jwks_uri)).body as never);
+    const t = await op.tokensFor('bob');
+    const at = await jwtVerify(t.accessToken, jwks, { issuer: op.issuer, audience: op.audience });
+    expect(at.payload).toMatchObject({ sub: 'sub-bob', client_id: op.clientId, groups: ['contractors'], email: 'bob@example.test' });
+    expect((await jwtVerify(t.idToken, jwks, { issuer: op.issuer, audience: op.clientId })).payload.sub).toBe('sub-bob');
+    expect(t.refreshToken).toBeTruthy();
+    expect(t.expiresIn).toBeGreaterThan(0);
+  });
+
   it('rotates keys on demand: new tokens carry the new kid, the old key stays published until retired', async () => {
     const before = op.signingKeys()[0]!;
     const next = await op.rotateKeys();

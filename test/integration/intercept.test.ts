@@ -25,7 +25,7 @@ describe('interception scope', () => {
     const cert = socket.getPeerCertificate(true);
     expect(socket.authorized).toBe(true);
     expect(cert.subjectaltname).toContain('DNS:api.githubcopilot.com');
-    expect(cert.issuer.CN).toBe(t.engine.caState.active.subject.match(/CN=([^,]+)/)![1]);
+    expect(cert.issuer.CN).toBe(t.engine.caState.active.issuing.subject.match(/CN=([^,]+)/)![1]); // the issuing CA under the trusted root
     socket.destroy();
   });
 

@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, WITNESS_BIN } from '../helpers/cli.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'witness-mask-'));
+// An installed Witness has a masking key; `witness mask` uses it and never creates one.
+writeFileSync(join(dataDir, 'masking.key'), randomBytes(32), { mode: 0o600 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('witness mask', () => {
@@ -50,5 +53,19 @@ describe('witness mask', () => {
     const b = await runCli(['mask', '--data-dir', dataDir], { input: 'again sk_live_51Hq8Zt3Kq9X2vLmN4bP7cR1dS6fT0gU\n' });
     const ph = /\[MASKED:stripe-secret-key:[0-9a-f]{4}\]/;
     expect(a.stdout.match(ph)![0]).toBe(b.stdout.match(ph)![0]);
+  });
+
+  it('refuses a damaged masking key with MASKING_KEY_INVALID instead of making a new one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'witness-mask-key-'));
+    try {
+      writeFileSync(join(dir, 'masking.key'), Buffer.alloc(31, 7));
+      const r = await runCli(['mask', '--data-dir', dir], { input: 'hello\n' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/masking\.key is damaged \(31 bytes, expected 32\)/);
+      expect(r.stderr).toContain('[MASKING_KEY_INVALID]');
+      expect(readFileSync(join(dir, 'masking.key'))).toEqual(Buffer.alloc(31, 7));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlClient, type Interaction } from '../../proxy/control/index.js';
+import { createControlClient } from '../../proxy/control/index.js';
+import type { Interaction } from '../../proxy/model/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { fx, headersOf } from '../helpers/fixtures.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditStore, exportRecords, passphraseKeyProvider, search, toOcsf } from '../../proxy/audit/index.js';
 import { JSONL_FIELDS } from '../../proxy/audit/export.js';
-import { AuditRecordSchema } from '../../proxy/control/index.js';
+import { AuditRecordSchema } from '../../proxy/model/index.js';
 import { seal } from '../../proxy/audit/aead.js';
 import { defaultKeyProvider } from '../../proxy/audit/index.js';
 import { loadDataKey } from '../../proxy/audit/keyring.js';
@@ -101,12 +101,30 @@ describe('audit store', () => {
     await s.append(interaction());
     await s.close();
     const before = allFileBytes(dataDir);
-    await expect(AuditStore.open({ dataDir, keyProvider: passphraseKeyProvider('wrong horse') })).rejects.toMatchObject({ code: 'STORE_LOCKED', message: expect.stringMatching(/Wrong passphrase/) });
+    await expect(AuditStore.open({ dataDir, keyProvider: passphraseKeyProvider('wrong horse') })).rejects.toMatchObject({ code: 'STORE_KEY_WRONG', message: expect.stringMatching(/Wrong passphrase/) });
     await expect(AuditStore.open({ dataDir })).rejects.toMatchObject({ code: 'STORE_LOCKED', message: expect.stringMatching(/WITNESS_STORE_PASSPHRASE/) });
     expect(allFileBytes(dataDir).equals(before)).toBe(true);
     const ok = await AuditStore.open({ dataDir, keyProvider: passphraseKeyProvider('correct horse') });
     expect(ok.verify().records).toBe(1);
     await ok.close();
+  });
+
+  it('refuses a damaged key file with STORE_KEY_WRONG', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir });
+    await s.close();
+    writeFileSync(join(dataDir, 'store', 'kek.key'), Buffer.alloc(16));
+    await expect(AuditStore.open({ dataDir })).rejects.toMatchObject({ code: 'STORE_KEY_WRONG', message: expect.stringMatching(/not a 32-byte key file/) });
+  });
+
+  it('a store opened read-only refuses to append with STORE_READ_ONLY', async () => {
+    const dataDir = fresh();
+    const s = await AuditStore.open({ dataDir });
+    await s.append(interaction());
+    await s.close();
+    const reader = await AuditStore.open({ dataDir, readOnly: true });
+    await expect(reader.append(interaction())).rejects.toMatchObject({ code: 'STORE_READ_ONLY', message: expect.stringMatching(/open read-only/) });
+    expect(reader.verify().records).toBe(1);
   });
 
   it('an index write that fails is reported, no snapshot is written over the good one, and a restart rebuilds the index', async () => {

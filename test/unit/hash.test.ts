@@ -1,7 +1,7 @@
 /** The canonical JSON behind every record hash must never change its output. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../proxy/audit/hash.js';
+import { canonicalJson } from '../../proxy/model/index.js';
 
 /** The first, plain implementation: the definition the faster one must match byte for byte. */
 function reference(value: unknown): string {
@@ -49,7 +49,7 @@ describe('KeyFilter (the index key Bloom filter)', () => {
   it('never forgets a key, keeps tables apart, and rarely claims an absent key', async () => {
     const { KeyFilter } = await import('../../proxy/audit/bloom.js');
     const { hashKeys } = await import('../../proxy/audit/db.js');
-    const { sha256Hex } = await import('../../proxy/audit/hash.js');
+    const { sha256Hex } = await import('../../proxy/model/node.js');
     const f = new KeyFilter();
     const added = Array.from({ length: 50_000 }, (_, i) => hashKeys(sha256Hex(`body ${i}`)));
     for (const [k, k2] of added) f.add('blobs', k, k2);

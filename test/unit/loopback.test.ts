@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLoopbackAddress, refuseNonLoopbackPeers } from '../../proxy/intercept/loopback.js';
+import { isLoopbackAddress, refuseNonLoopbackPeers } from '../../proxy/loopback.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compilePolicy, evaluateToolCall, normalizePath, patchPaths, resolvePolicy } from '../../proxy/policy/index.js';
+import { patchPaths } from '../../proxy/model/index.js';
+import { compilePolicy, evaluateToolCall, normalizePath, resolvePolicy } from '../../proxy/policy/index.js';
 
 const fx = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/copilot/${name}`, import.meta.url), 'utf8'));
 const cp = compilePolicy(resolvePolicy().policy);

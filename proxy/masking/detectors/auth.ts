@@ -123,7 +123,7 @@ export const authDetectors: Detector[] = [
 ];
 
 /** True when `pos` is inside a data:/stringData: block of a YAML document with kind: Secret. */
-export function isInKubernetesSecretData(text: string, pos: number): boolean {
+function isInKubernetesSecretData(text: string, pos: number): boolean {
   if (!declaresSecretKind(text)) return false;
   const docStart = Math.max(text.lastIndexOf('\n---', pos), 0);
   let docEnd = text.indexOf('\n---', pos);

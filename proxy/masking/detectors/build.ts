@@ -43,6 +43,7 @@ export interface ContextSpec {
   pattern: RegExp;
   keywords: string[];
   tail?: RegExp;
+  hold?: Detector['hold'];
   priority?: number;
   validate?: Detector['validate'];
 }
@@ -56,6 +57,7 @@ export function contextual(spec: ContextSpec): Detector {
     pattern: spec.pattern,
     keywords: spec.keywords.map((k) => k.toLowerCase()),
     ...(spec.tail ? { tail: spec.tail } : {}),
+    ...(spec.hold ? { hold: spec.hold } : {}),
     priority: spec.priority ?? 40,
     validate: spec.validate ?? ((s) => looksLikeRealSecret(s)),
   };

@@ -10,6 +10,7 @@
 import type { Detector, ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { contextual, QUOTED_VALUE } from './build.js';
+import { holdOwnLineValue, holdProseValue, proseWordsAfterValue } from './named-after.js';
 
 // The secret word a key name ends with: DB_PASSWORD, apiKey, client_secret, x-api-key, AUTH_TOKEN, SECRET_KEY_BASE.
 const KW = String.raw`(?:pass(?:word|wd|phrase)?|pwd|secret(?:[_.\-]?key[_.\-]?base)?|token|api[_.\-]?key|apikey|access[_.\-]?key|private[_.\-]?key|account[_.\-]?key|app[_.\-]?key|master[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|license[_.\-]?key|sas[_.\-]?key|auth(?:[_.\-]?(?:key|code))?|credentials?|(?<![A-Za-z])key)(?![a-z])`;
@@ -103,6 +104,7 @@ export const genericDetectors: Detector[] = [
     keywords: ['key', 'token', 'password', 'secret', 'credential'],
     priority: 15,
     validate: (s) => looksLikeRealSecret(s, { minLength: 12 }),
+    hold: holdOwnLineValue,
   }),
   contextual({
     id: 'generic-secret',
@@ -124,7 +126,8 @@ export const genericDetectors: Detector[] = [
     keywords: ['key', 'token', 'password', 'secret', 'credential'],
     tail: /(?<=\b(?:my|our|the|this|here'?s|here is|use)[ \t]+(?:[\w\-]+[ \t]+){0,3})(?:api[ _\-]?key|access key|token|password|secret|credential)s?(?:[ \t]+(?:is|was))?[:=]?[ \t]*["'\x60]?$/i,
     priority: 15,
-    validate: (s, ctx) => looksLikeRealSecret(s, { minLength: 12 }) && !isEncryptedData(ctx.text, ctx.start),
+    validate: (s, ctx) => looksLikeRealSecret(s, { minLength: 12 }) && !isEncryptedData(ctx.text, ctx.start) && proseWordsAfterValue(ctx),
+    hold: holdProseValue,
   }),
 ];
 

@@ -24,4 +24,3 @@ export const ALL_DETECTORS: readonly Detector[] = [
   ...genericDetectors,
 ];
 
-export { isInKubernetesSecretData } from './auth.js';

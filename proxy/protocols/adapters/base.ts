@@ -1,7 +1,8 @@
 /**
  * Shared machinery of the streaming response adapters: one streaming masker per text
- * channel (a choice's content, a reasoning summary) and one JSON masker per tool-call
- * argument stream, plus the running summary and the semantic event feed.
+ * channel (a choice's content, reasoning, a refusal) and one masker per tool-call input
+ * stream (JSON masker for JSON arguments, text masker for raw input), plus the running
+ * summary and the semantic event feed.
  * With masking off, channels are identity and events are forwarded byte for byte.
  */
 import type { Masker } from '../../masking/index.js';
@@ -10,6 +11,7 @@ import { JsonStreamMasker } from '../json-string-masker.js';
 import { maskDeep } from '../deep-mask.js';
 import { encodeEvent, type SseEvent } from '../sse.js';
 import { emptySummary, type ResponseSummary, type SemanticEvent, type ToolCall, type Usage } from '../types.js';
+import type { CallInput } from '../tool-calls.js';
 
 export interface AdapterContext {
   /** null = masking off for responses (policy "allow"). */
@@ -35,8 +37,10 @@ export abstract class BaseAdapter implements StreamAdapter {
   readonly maskings = new Map<string, number>();
   firstTokenAt: number | null = null;
   private readonly texts = new Map<string, { m: StreamingMasker | null; out: string; counted: number }>();
-  private readonly jsons = new Map<string, { m: JsonStreamMasker | null; out: string; counted: number }>();
+  private readonly jsons = new Map<string, ArgChannel>();
   protected readonly calls = new Map<string, ToolCall>();
+  /** How each call's input arrives (json by default). */
+  private readonly inputs = new Map<string, CallInput>();
 
   constructor(protected readonly ctx: AdapterContext) {}
 
@@ -73,7 +77,7 @@ export abstract class BaseAdapter implements StreamAdapter {
     return [...this.texts.keys()].filter((k) => k.startsWith(prefix));
   }
 
-  /** Tool-call argument channel (JSON text). */
+  /** Tool-call input channel: JSON arguments, or raw text for calls started with input "text". */
   protected args(key: string, input: string): string {
     const ch = this.jsonChannel(key);
     if (input && this.firstTokenAt === null) this.firstTokenAt = this.now();
@@ -98,12 +102,35 @@ export abstract class BaseAdapter implements StreamAdapter {
     return [...this.jsons.keys()].filter((k) => k.startsWith(prefix));
   }
 
-  protected startCall(key: string, index: number, id: string | null, name: string) {
+  /** Whether a call's input has been streamed at all (some adapters then fall back to a final payload). */
+  protected hasArgs(key: string): boolean {
+    return this.jsons.has(key);
+  }
+
+  protected startCall(key: string, index: number, id: string | null, name: string, input: CallInput = 'json') {
     if (this.calls.has(key)) return;
     const call: ToolCall = { index, id, name, arguments: '' };
     this.calls.set(key, call);
+    this.inputs.set(key, input);
     this.summary.toolCalls.push(call);
-    this.ctx.onSemantic?.({ kind: 'tool-call-start', index, id, name });
+    this.ctx.onSemantic?.({ kind: 'tool-call-start', index, id, name, input: input === 'text' ? 'text' : 'json' });
+  }
+
+  protected hasCall(key: string): boolean {
+    return this.calls.has(key);
+  }
+
+  /**
+   * A call whose input arrives whole (an item judged as a whole, a block's start input):
+   * its masked JSON becomes the call's arguments, once, unless input was streamed.
+   */
+  protected wholeArgs(key: string, value: unknown): string {
+    if (this.jsons.has(key)) return this.argsSoFar(key);
+    const text = JSON.stringify(this.ctx.masker ? maskDeep(value, this.ctx.masker).value : value);
+    const ch: ArgChannel = { m: null, out: '', counted: 0 };
+    this.jsons.set(key, ch);
+    this.recordArgs(key, ch, text);
+    return text;
   }
 
   protected endCall(key: string) {
@@ -125,6 +152,14 @@ export abstract class BaseAdapter implements StreamAdapter {
     const m = this.ctx.masker ? this.ctx.masker.mask(message).text : message;
     this.summary.errors.push(m);
     this.ctx.onSemantic?.({ kind: 'error', message: m });
+  }
+
+  /** A value with every string masked (the same object when nothing was found); findings are counted. */
+  protected maskDeepValue<T>(value: T): T {
+    if (!this.ctx.masker) return value;
+    const r = maskDeep(value, this.ctx.masker);
+    for (const f of r.findings) this.tally(f.type, 1);
+    return r.value;
   }
 
   /** Masks every string of an event we do not understand field by field. */
@@ -165,10 +200,11 @@ export abstract class BaseAdapter implements StreamAdapter {
     return ch;
   }
 
-  private jsonChannel(key: string) {
+  private jsonChannel(key: string): ArgChannel {
     let ch = this.jsons.get(key);
     if (!ch) {
-      ch = { m: this.ctx.masker ? new JsonStreamMasker(this.ctx.masker) : null, out: '', counted: 0 };
+      const masker = this.ctx.masker;
+      ch = { m: masker ? (this.inputs.get(key) === 'text' ? new TextInputMasker(masker) : new JsonStreamMasker(masker)) : null, out: '', counted: 0 };
       this.jsons.set(key, ch);
     }
     return ch;
@@ -176,16 +212,19 @@ export abstract class BaseAdapter implements StreamAdapter {
 
   private recordText(key: string, ch: { m: StreamingMasker | null; out: string; counted: number }, out: string) {
     ch.out += out;
+    const kind = channelKind(key);
     // The answer text; reasoning and thinking channels are not part of it.
-    if (!key.startsWith('rs:') && !key.startsWith('thinking:')) this.summary.text += out;
+    if (kind === 'answer') this.summary.text += out;
     if (ch.m) {
       for (const f of ch.m.findings.slice(ch.counted)) this.tally(f.type, 1);
       ch.counted = ch.m.findings.length;
     }
-    if (out) this.ctx.onSemantic?.({ kind: 'text', channel: key, text: out });
+    // Other streams (a patch's diff, an unknown text stream) are masked but are neither
+    // the answer nor reasoning: not sent to the live view as either.
+    if (out && kind !== 'other') this.ctx.onSemantic?.({ kind: 'text', channel: key, text: out });
   }
 
-  private recordArgs(key: string, ch: { m: JsonStreamMasker | null; out: string; counted: number }, out: string) {
+  private recordArgs(key: string, ch: ArgChannel, out: string) {
     ch.out += out;
     if (ch.m) {
       const types = ch.m.findings;
@@ -198,6 +237,47 @@ export abstract class BaseAdapter implements StreamAdapter {
       if (out) this.ctx.onSemantic?.({ kind: 'tool-call-delta', index: call.index, text: out });
     }
   }
+}
+
+/** A call's input masker: JSON arguments or raw text, with the same face. */
+interface InputMasker {
+  push(text: string): string;
+  flush(): string;
+  readonly findings: string[];
+}
+
+interface ArgChannel {
+  m: InputMasker | null;
+  out: string;
+  counted: number;
+}
+
+/** Raw tool input (custom tools, code): masked as text, like an answer. */
+class TextInputMasker implements InputMasker {
+  private readonly m: StreamingMasker;
+  constructor(masker: Masker) {
+    this.m = new StreamingMasker(masker);
+  }
+  push(text: string): string {
+    return this.m.push(text);
+  }
+  flush(): string {
+    return this.m.flush();
+  }
+  get findings(): string[] {
+    return this.m.findings.map((f) => f.type);
+  }
+}
+
+/**
+ * What a text channel is, by its key's prefix: reasoning (`rs:`, `thinking:`), a stream
+ * that is neither answer nor reasoning (`diff:`, `x:`), or the answer (everything else:
+ * a choice's content, output_text, a refusal).
+ */
+function channelKind(key: string): 'answer' | 'reasoning' | 'other' {
+  if (key.startsWith('rs:') || key.startsWith('thinking:')) return 'reasoning';
+  if (key.startsWith('diff:') || key.startsWith('x:')) return 'other';
+  return 'answer';
 }
 
 export function parseJson(data: string | null): unknown {

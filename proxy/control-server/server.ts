@@ -16,8 +16,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isWitnessError, WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { refuseNonLoopbackPeers } from '../intercept/loopback.js';
-import { DESKTOP_UI_ORIGIN, EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from './contract.js';
+import { DESKTOP_UI_ORIGIN, EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from '../control/index.js';
+import { refuseNonLoopbackPeers } from '../loopback.js';
 import type { EventBus } from './event-bus.js';
 import type { z } from 'zod';
 
@@ -32,11 +32,12 @@ export interface ControlServerOptions {
   bus: EventBus;
   handlers: Handlers;
   log: Logger;
-  token?: string;
-  heartbeatMs?: number;
   /** Exact origins allowed to call the API cross-origin with the bearer token (default: the desktop window's). */
   uiOrigins?: readonly string[];
 }
+
+/** SSE comments this often keep idle event streams open through proxies and timeouts. */
+const HEARTBEAT_MS = 15_000;
 
 export class ControlServer {
   readonly token: string;
@@ -49,7 +50,7 @@ export class ControlServer {
   private readonly sessions = new Set<string>();
 
   constructor(private readonly opts: ControlServerOptions) {
-    this.token = opts.token ?? randomBytes(32).toString('base64url');
+    this.token = randomBytes(32).toString('base64url');
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e) => {
         opts.log.error('control API handler failed', { err: e, path: req.url?.split('?')[0] });
@@ -63,10 +64,6 @@ export class ControlServer {
       this.refusedPeers++;
       opts.log.warn('Refused a control API connection from a non-loopback address', { peer });
     });
-  }
-
-  get port() {
-    return this.boundPort;
   }
 
   get url() {
@@ -247,7 +244,7 @@ export class ControlServer {
       events.forEach(send);
     }
     const unsubscribe = this.opts.bus.subscribe(send);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), this.opts.heartbeatMs ?? 15_000);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     this.streams.add(res);
     res.on('close', () => {

@@ -1,10 +1,8 @@
 /**
- * Tamper evidence: canonical JSON (sorted keys, no whitespace) and the record hash chain
- * hash = SHA-256(prevHash || canonical(record without `hash`)). Pure.
+ * Canonical JSON (sorted keys, no whitespace): the text the audit hash chain and the
+ * approval argument hash are computed over. Pure, no imports: the engine, the central
+ * server and the UI must produce the same bytes for the same value.
  */
-import { hash } from 'node:crypto';
-
-export const GENESIS = '0'.repeat(64);
 
 /**
  * Canonical JSON: keys sorted (code-unit order) at every level, undefined values left out,
@@ -61,29 +59,4 @@ function canonicalPlain(value: unknown): string {
     out += JSON.stringify(k) + ':' + canonicalPlain(v);
   }
   return out + '}';
-}
-
-export function recordHash(prevHash: string, record: Record<string, unknown>): string {
-  const { hash: _omit, ...rest } = record;
-  return sha256Hex(prevHash + canonicalJson(rest));
-}
-
-/**
- * Chains a record that has no `hash` yet: its hash, and its JSON with the hash (the
- * canonical text reused, so the record is serialized once).
- */
-export function chainRecord(prevHash: string, unsigned: Record<string, unknown>): { hash: string; json: string } {
-  if ('hash' in unsigned) throw new Error('chainRecord takes a record without its hash');
-  const canon = canonicalJson(unsigned);
-  const hash = sha256Hex(prevHash + canon);
-  return { hash, json: canon === '{}' ? `{"hash":"${hash}"}` : `${canon.slice(0, -1)},"hash":"${hash}"}` };
-}
-
-/**
- * One-shot SHA-256 (hex). crypto.hash (Node ≥ 20.12) makes no Hash object: each of those
- * carries a weak handle that the young-generation GC must process, and the append path
- * hashes a dozen values per record (measured: ~2.7 ms of each scavenge pause went there).
- */
-export function sha256Hex(data: string | Buffer): string {
-  return hash('sha256', data, 'hex');
 }

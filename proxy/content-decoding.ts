@@ -1,12 +1,16 @@
 /**
- * Content-Encoding decoding for inspected bodies. Decoders emit output as input arrives
- * (a gzip stream flushed per SSE event decodes per event), so decoding never turns a
- * stream into a blob. An encoding we cannot decode is reported, and the body passes
- * through untouched (and uninspected).
+ * Content-Encoding decoding, the one list of encodings Witness can read (gzip, br, deflate
+ * — zlib-wrapped or raw — and zstd), in two forms:
+ *  - stream (`createDecoder`): output is emitted as input arrives (a gzip stream flushed
+ *    per SSE event decodes per event), so decoding never turns a stream into a blob;
+ *  - buffer (`decodeBody`): a whole body in memory (request bodies, bounded by the
+ *    inspection limit).
+ * An encoding not in the list is reported, never guessed at: the caller passes the body
+ * through untouched and records it as not inspected.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
+import { Decompress as ZstdDecompress, decompress as zstdDecompress } from 'fzstd';
 
 export type DecoderResult =
   | { ok: true; stream: Transform | null; encodings: string[] }
@@ -16,7 +20,7 @@ const SYNC = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z
 const BR_SYNC = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
 
 /** Encodings listed in a Content-Encoding header, in the order they were applied. */
-export function parseContentEncoding(header: string | string[] | undefined): string[] {
+function parseContentEncoding(header: string | string[] | undefined): string[] {
   const raw = Array.isArray(header) ? header.join(',') : header ?? '';
   return raw
     .split(',')
@@ -24,31 +28,59 @@ export function parseContentEncoding(header: string | string[] | undefined): str
     .filter((s) => s && s !== 'identity');
 }
 
+/** Each readable encoding, in its buffer and its stream form. */
+interface Decoder {
+  buffer(body: Buffer): Buffer;
+  stream(): Transform;
+}
+
+const gzip: Decoder = { buffer: (b) => zlib.gunzipSync(b), stream: () => zlib.createGunzip(SYNC) };
+/** A Map, not an object literal: a header naming "constructor" or "__proto__" must find nothing. */
+const DECODERS = new Map<string, Decoder>([
+  ['gzip', gzip],
+  ['x-gzip', gzip],
+  ['br', { buffer: (b) => zlib.brotliDecompressSync(b), stream: () => zlib.createBrotliDecompress(BR_SYNC) }],
+  ['deflate', { buffer: inflateAny, stream: () => new DeflateSniffer() }],
+  ['zstd', { buffer: (b) => Buffer.from(zstdDecompress(b)), stream: () => new ZstdDecoder() }],
+]);
+
+const unsupported = (enc: string) => `content-encoding "${enc}" is not supported`;
+
+/** The stream form: a transform that decodes as bytes arrive (null when nothing is encoded). */
 export function createDecoder(header: string | string[] | undefined): DecoderResult {
   const encodings = parseContentEncoding(header);
   if (encodings.length === 0) return { ok: true, stream: null, encodings };
   const stages: Transform[] = [];
   for (const enc of [...encodings].reverse()) {
-    const stage = decoderFor(enc);
-    if (!stage) return { ok: false, reason: `content-encoding "${enc}" is not supported`, encodings };
-    stages.push(stage);
+    const decoder = DECODERS.get(enc);
+    if (!decoder) return { ok: false, reason: unsupported(enc), encodings };
+    stages.push(decoder.stream());
   }
   return { ok: true, stream: stages.length === 1 ? stages[0]! : chain(stages), encodings };
 }
 
-function decoderFor(enc: string): Transform | null {
-  switch (enc) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.createGunzip(SYNC);
-    case 'br':
-      return zlib.createBrotliDecompress(BR_SYNC);
-    case 'deflate':
-      return new DeflateSniffer();
-    case 'zstd':
-      return new ZstdDecoder();
-    default:
-      return null;
+/** The buffer form: a whole body decoded in memory. */
+export function decodeBody(body: Buffer, contentEncoding: string | string[] | undefined): { ok: true; body: Buffer; encoded: boolean } | { ok: false; reason: string } {
+  const encodings = parseContentEncoding(contentEncoding);
+  let out = body;
+  try {
+    for (const enc of [...encodings].reverse()) {
+      const decoder = DECODERS.get(enc);
+      if (!decoder) return { ok: false, reason: unsupported(enc) };
+      out = decoder.buffer(out);
+    }
+  } catch (e) {
+    return { ok: false, reason: `body could not be decoded (${encodings.join(', ')}): ${(e as Error).message}` };
+  }
+  return { ok: true, body: out, encoded: encodings.length > 0 };
+}
+
+/** "deflate" in a whole body: zlib-wrapped as the RFC says, or raw as some servers send it. */
+function inflateAny(b: Buffer): Buffer {
+  try {
+    return zlib.inflateSync(b);
+  } catch {
+    return zlib.inflateRawSync(b);
   }
 }
 

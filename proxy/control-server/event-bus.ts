@@ -2,7 +2,7 @@
  * Live events for the control API stream. Keeps the most recent events in a ring so a
  * client that reconnects with Last-Event-ID gets what it missed (no lost events).
  */
-import type { ControlEvent, ControlEventOf, EventData, EventType } from './contract.js';
+import type { ControlEvent, ControlEventOf, EventData, EventType } from '../control/index.js';
 
 type Listener = (e: ControlEvent) => void;
 
@@ -40,9 +40,5 @@ export class EventBus {
   subscribe(l: Listener): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
-  }
-
-  get lastSeq() {
-    return this.seq;
   }
 }

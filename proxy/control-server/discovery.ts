@@ -3,9 +3,12 @@
  * Mode 0600: it holds the per-run bearer token.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { writeAtomic } from '../ca/index.js';
+import { writeAtomic } from '../fs.js';
 import { dataPaths } from '../config/index.js';
-import { ControlFileSchema, type ControlFile } from './contract.js';
+import { WitnessError } from '../errors.js';
+// The file's shape lives in the browser-safe contract: the desktop shell reads control.json
+// too, and may import only the contract.
+import { ControlFileSchema, type ControlFile } from '../control/index.js';
 
 export type { ControlFile };
 
@@ -36,5 +39,16 @@ export function isProcessAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** Refuses to start a second engine on a data dir whose control.json names a live process. */
+export function refuseSecondEngine(dataDir: string): void {
+  const existing = readControlFile(dataDir);
+  if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
+    throw new WitnessError(
+      'ALREADY_RUNNING',
+      `Witness is already running for ${dataDir} (pid ${existing.pid}, proxy ${existing.proxyUrl}). Stop it first, or use another --data-dir.`,
+    );
   }
 }

@@ -1,0 +1,4 @@
+export { assertSecretName, MAX_SECRET_BYTES, type KeyVault } from './vault.js';
+export { FileKeyVault, vaultDir, type FileKeyVaultOptions } from './file-vault.js';
+export { defaultKekSource, keyFileSource, passphraseSource, PASSPHRASE_ENV, type KekSource } from './kek.js';
+export { remoteVault, serveVault, VaultReplySchema, VaultRequestSchema, type VaultReply, type VaultRequest } from './channel.js';

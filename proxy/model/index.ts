@@ -1,0 +1,21 @@
+/**
+ * The ground floor, browser-safe face: domain types as zod schemas (Interaction, client
+ * info, audit records, search, tool-call operations and previews) and canonical JSON.
+ * Imports only zod; the engine, the UI and the central server all build on it. Never
+ * export anything here that needs Node: that goes in node.ts.
+ */
+export { ClientInfoSchema, InteractionSchema, type ClientInfo, type Interaction } from './interaction.js';
+export { AuditRecordSchema, EXPORT_FORMATS, RECORD_VERSION, type AuditRecord, type ExportedRecord, type ExportFormat, type StoredMessage } from './record.js';
+export { parseTime, SearchHitSchema, SearchPageSchema, SearchQuerySchema, type SearchHit, type SearchPage, type SearchQuery } from './search.js';
+export {
+  extractOperation,
+  OperationSchema,
+  patchPaths,
+  PreviewSchema,
+  type Operation,
+  type OperationClass,
+  type PathAction,
+  type Preview,
+} from './operations.js';
+export { canonicalJson } from './canonical-json.js';
+export { WhoAmISchema, type WhoAmI } from './identity.js';

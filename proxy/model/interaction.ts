@@ -1,0 +1,80 @@
+/**
+ * The domain's central type: one Copilot interaction as Witness understood it, every text
+ * field masked. Declared once as a zod schema; the engine, the audit store, the control
+ * API, the UI and the central server all use this declaration. Imports only zod: this
+ * file runs in the browser too.
+ */
+import { z } from 'zod';
+
+/** Who sent a request: editor, plugin and Copilot's own correlation ids, from its headers. */
+export const ClientInfoSchema = z.object({
+  editor: z.string().nullable(),
+  editorVersion: z.string().nullable(),
+  plugin: z.string().nullable(),
+  integrationId: z.string().nullable(),
+  intent: z.string().nullable(),
+  initiator: z.string().nullable(),
+  interactionId: z.string().nullable(),
+  requestId: z.string().nullable(),
+  userAgent: z.string().nullable(),
+});
+export type ClientInfo = z.infer<typeof ClientInfoSchema>;
+
+const MaskingTallySchema = z.object({ type: z.string(), where: z.enum(['request', 'response']), count: z.number() });
+
+/** One Copilot interaction as Witness saw it. Every text field is the masked version. */
+export const InteractionSchema = z.object({
+  id: z.string(),
+  time: z.string(),
+  endpoint: z.enum(['completion', 'next-edit', 'chat', 'responses', 'messages', 'token', 'models', 'telemetry', 'other']),
+  method: z.string(),
+  host: z.string(),
+  path: z.string(),
+  plan: z.enum(['individual', 'business', 'enterprise', 'unknown']),
+  model: z.string().nullable(),
+  client: ClientInfoSchema,
+  prompt: z.string(),
+  context: z.array(z.string()),
+  /** The whole conversation as sent (agent mode resends it every turn), masked. */
+  messages: z.array(z.object({ role: z.string(), text: z.string() })),
+  contextFiles: z.array(z.string()),
+  toolsOffered: z.array(z.string()),
+  response: z.string(),
+  toolCalls: z.array(z.object({ index: z.number(), id: z.string().nullable(), name: z.string(), arguments: z.string() })),
+  finishReason: z.string().nullable(),
+  usage: z
+    .object({ promptTokens: z.number().nullable(), completionTokens: z.number().nullable(), totalTokens: z.number().nullable(), cachedTokens: z.number().nullable() })
+    .nullable(),
+  maskings: z.array(MaskingTallySchema),
+  notInspected: z.array(z.string()),
+  decision: z.enum(['allowed', 'masked', 'blocked', 'approved', 'denied', 'timed-out']),
+  /** Policy rules that decided (held, denied, blocked). */
+  ruleIds: z.array(z.string()),
+  /** Approval trail of held tool calls. */
+  approvals: z.array(
+    z.object({
+      id: z.string().nullable(),
+      tool: z.string(),
+      argsHash: z.string().nullable(),
+      verdict: z.enum(['pending', 'allowed', 'approved', 'denied', 'timed-out', 'cancelled']),
+      ruleIds: z.array(z.string()),
+      reasons: z.array(z.string()),
+      requestedAt: z.string().nullable(),
+      decidedAt: z.string().nullable(),
+      approver: z.string().nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
+  status: z.enum(['ok', 'upstream-error', 'client-abort', 'blocked']),
+  httpStatus: z.number().nullable(),
+  errors: z.array(z.string()),
+  timings: z.object({ start: z.number(), firstByte: z.number().nullable(), firstToken: z.number().nullable(), end: z.number().nullable() }),
+  /** Request and response headers, credentials `[REDACTED]`, other values masked (absent in records before 0.2). */
+  headers: z.object({ request: z.array(z.tuple([z.string(), z.string()])), response: z.array(z.tuple([z.string(), z.string()])) }).optional(),
+  /**
+   * How the response streamed: [ms after start, response chars, tool-argument chars] so far,
+   * one point per ≥16 ms (at most 1000), for replay at the recorded pace.
+   */
+  pace: z.array(z.tuple([z.number(), z.number(), z.number()])).optional(),
+});
+export type Interaction = z.infer<typeof InteractionSchema>;

@@ -1,0 +1,141 @@
+/**
+ * Building and running event streams in tests: SSE events of each protocol, a text cut into
+ * n pieces, an adapter (or an adapter behind a hold) run in memory, a streaming client
+ * through the real proxy, and fake-upstream scripts the test paces itself.
+ */
+import https from 'node:https';
+import type http from 'node:http';
+import { HoldingSseTransform } from '../../proxy/approvals/index.js';
+import type { Masker } from '../../proxy/masking/index.js';
+import type { ToolDecision } from '../../proxy/policy/index.js';
+import { adapterFor, SseAdapterTransform, SseParser, type EndpointKind, type SemanticEvent } from '../../proxy/protocols/index.js';
+import { tlsThroughProxy } from './proxy-client.js';
+
+/** A Responses/Messages style event: `event:` line naming its type, JSON data. */
+export function sse(body: { type: string } & Record<string, unknown>): string {
+  return `event: ${body.type}\ndata: ${JSON.stringify(body)}\n\n`;
+}
+
+/** A chat-completions chunk with one choice. */
+export function chatChunk(delta: Record<string, unknown>, finish: string | null = null): string {
+  return `data: ${JSON.stringify({ id: 'chatcmpl-T', object: 'chat.completion.chunk', model: 'gpt-test', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+}
+
+/** `text` cut into n non-empty pieces at cut points drawn from `seeds`. */
+export function cut(text: string, n: number, seeds: number[]): string[] {
+  const points = [...new Set(seeds.slice(0, n - 1).map((s) => 1 + (s % (text.length - 1))))].sort((a, b) => a - b);
+  const out: string[] = [];
+  let prev = 0;
+  for (const p of points) {
+    out.push(text.slice(prev, p));
+    prev = p;
+  }
+  out.push(text.slice(prev));
+  return out;
+}
+
+/** Parsed data of every event in a body. */
+export function events(body: string): any[] {
+  const p = new SseParser();
+  return [...p.push(body), ...p.end()].filter((e) => e.data !== null && e.data.trim() !== '[DONE]').map((e) => JSON.parse(e.data!));
+}
+
+/** Runs a body through a masking adapter; the client's bytes, the adapter and its semantic events. */
+export async function runAdapter(kind: EndpointKind, body: string, masker: Masker | null) {
+  const semantic: SemanticEvent[] = [];
+  const adapter = adapterFor(kind, { masker, onSemantic: (e) => semantic.push(e) });
+  const t = new SseAdapterTransform(adapter);
+  const out: Buffer[] = [];
+  t.on('data', (d: Buffer) => out.push(Buffer.from(d)));
+  const done = new Promise((r) => t.on('end', r));
+  t.end(Buffer.from(body));
+  await done;
+  return { body: Buffer.concat(out).toString('utf8'), adapter, semantic };
+}
+
+export interface HeldRun {
+  /** What the client had received once every upstream byte was in, before the stream ended. */
+  beforeEnd: string;
+  /** Everything the client received. */
+  body: string;
+  /** What policy was asked to judge. */
+  judged: Array<{ tool: string; args: string; input: 'json' | 'text' }>;
+}
+
+/**
+ * Runs a body through a masking adapter behind a hold, in memory, with every call decided
+ * by `decide` (deny by default). The body is written whole; the end comes after a tick.
+ */
+export async function runHeld(kind: EndpointKind, body: string, masker: Masker, decide: (tool: string) => 'allow' | 'deny' = () => 'deny'): Promise<HeldRun> {
+  let holder: HoldingSseTransform | null = null;
+  const adapter = adapterFor(kind, { masker, onSemantic: (e) => holder?.onSemantic(e) });
+  const judged: HeldRun['judged'] = [];
+  holder = new HoldingSseTransform(
+    adapter,
+    {
+      kind,
+      evaluate: (tool, args, input): ToolDecision => {
+        judged.push({ tool, args, input });
+        return { decision: decide(tool), ruleIds: ['test'], reasons: ['test'], operation: { tool, class: 'unknown', paths: [], commands: [], urls: [], unparsable: false, previews: [] } };
+      },
+      requestApproval: () => {
+        throw new Error('no approvals in this test');
+      },
+      cancel: () => undefined,
+    },
+  );
+  let received = '';
+  holder.on('data', (d: Buffer) => (received += d.toString('utf8')));
+  const ended = new Promise((r) => holder!.on('end', r));
+  holder.write(Buffer.from(body));
+  await new Promise((r) => setImmediate(r));
+  const beforeEnd = received;
+  holder.end();
+  await ended;
+  return { beforeEnd, body: received, judged };
+}
+
+/** A streaming request through the proxy whose received bytes can be inspected while it runs. */
+export function streamViaProxy(proxyPort: number, caPem: string, path: string, host = 'api.business.githubcopilot.com') {
+  const state = { body: '', done: false, status: 0 };
+  const finished = tlsThroughProxy(proxyPort, host, 443, { ca: caPem }).then(
+    (socket) =>
+      new Promise<void>((resolve, reject) => {
+        const req = https.request({ host, path, method: 'POST', headers: { 'content-type': 'application/json' }, createConnection: () => socket }, (res) => {
+          state.status = res.statusCode ?? 0;
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (state.body += d));
+          res.on('end', () => {
+            state.done = true;
+            resolve();
+          });
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end('{"stream":true}');
+      }),
+  );
+  return { state, finished };
+}
+
+/** A fake-upstream script that sends the given SSE text at once. */
+export function replay(body: string): (res: http.ServerResponse) => void {
+  return (res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.end(body);
+  };
+}
+
+/** A fake-upstream script the test writes to itself: the response, once the request arrives. */
+export function controlled(): { handler: (res: http.ServerResponse) => void; response: Promise<http.ServerResponse> } {
+  let resolve!: (r: http.ServerResponse) => void;
+  const response = new Promise<http.ServerResponse>((r) => (resolve = r));
+  return {
+    handler: (res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.flushHeaders();
+      resolve(res);
+    },
+    response,
+  };
+}
