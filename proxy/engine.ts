@@ -73,7 +73,7 @@ export class Engine {
 
   async start(): Promise<void> {
     const { dataDir, config, log } = this.opts;
-    ensurePrivateDir(dataDir, 'its data dir');
+    ensurePrivateDir(dataDir, 'its data dir', 'DATA_DIR_UNUSABLE');
     refuseSecondEngine(dataDir);
     this.startedAt = this.now();
     // A bad policy file fails the start with the key's path, not later mid-request.

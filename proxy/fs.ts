@@ -43,21 +43,22 @@ export function fsyncDir(dir: string): void {
 /**
  * Makes `dir` (and its parents) if missing, takes group and other access away, and checks
  * this process can write it. It never adds a permission: a folder its owner made
- * read-only stays read-only, and fails here with STORE_READ_ONLY, as does a folder of
- * another user or on a read-only file system. `what` names it in the message.
+ * read-only stays read-only, and fails here (`code`: DATA_DIR_UNUSABLE for the data dir,
+ * STORE_READ_ONLY for the audit store), as does a folder of another user or on a read-only
+ * file system. `what` names it in the message.
  */
-export function ensurePrivateDir(dir: string, what: string): void {
+export function ensurePrivateDir(dir: string, what: string, code: 'DATA_DIR_UNUSABLE' | 'STORE_READ_ONLY' = 'STORE_READ_ONLY'): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const mode = statSync(dir).mode & 0o777;
     if (mode & 0o077) chmodSync(dir, mode & 0o700);
     accessSync(dir, constants.W_OK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    const errno = (e as NodeJS.ErrnoException).code;
+    if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS') {
       throw new WitnessError(
-        'STORE_READ_ONLY',
-        `Witness cannot write to ${what} ${dir} (${code}): it keeps the audit store, CA and keys there. Give this user write access to it, or choose another --data-dir.`,
+        code,
+        `Witness cannot write to ${what} ${dir} (${errno}): it keeps the audit store, CA and keys there. Give this user write access to it, or choose another --data-dir.`,
         { cause: e },
       );
     }

@@ -11,6 +11,7 @@
  * Also the read side for `witness doctor`: is each root in each store, with which trust.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { trustCommands, type TrustStoreKind } from '../ca/index.js';
 import { join } from 'node:path';
 import type { CommandStep, FileChange } from './changes.js';
 import { commandLine } from './changes.js';
@@ -66,8 +67,14 @@ export function systemBundleState(h: HostEnv, roots: RootCert[]): { file: string
   return { file, has: roots.map((r) => fps.has(r.fingerprint256)) };
 }
 
-export function nssAddCommand(dbDir: string, root: RootCert, pemFile: string): string[] {
-  return ['certutil', '-A', '-d', `sql:${dbDir}`, '-n', root.name, '-t', 'C,,', '-i', pemFile];
+/** The CA's own server-auth-only install command for one store (one definition for setup, doctor and the docs). */
+function installArgv(store: TrustStoreKind, h: HostEnv, root: RootCert, pemFile: string, nssDbDir?: string): string[] {
+  const c = trustCommands(pemFile, { homeDir: h.home, nickname: root.name, ...(nssDbDir ? { nssDbDir } : {}) }).find((t) => t.store === store);
+  return c!.argv;
+}
+
+export function nssAddCommand(h: HostEnv, dbDir: string, root: RootCert, pemFile: string): string[] {
+  return installArgv('nss', h, root, pemFile, dbDir);
 }
 
 function systemCrtFile(h: HostEnv, i: number): string {
@@ -97,7 +104,7 @@ export async function planTrust(ctx: SetupContext): Promise<{ files: FileChange[
       ctx.roots.forEach((root, i) => {
         const have = nss.kind === 'db' ? nss.roots[i]!.trust : null;
         if (nssTrustsForTls(have)) return;
-        const argv = nssAddCommand(dir, root, paths.caPem(i));
+        const argv = nssAddCommand(h, dir, root, paths.caPem(i));
         commands.push({ what: `trust ${root.name} for TLS servers in ${dir}`, argv, undo: { argv: ['certutil', '-D', '-d', `sql:${dir}`, '-n', root.name] } });
       });
     }
@@ -120,17 +127,17 @@ export async function planTrust(ctx: SetupContext): Promise<{ files: FileChange[
       }
     }
   } else if (h.platform === 'darwin') {
-    const keychain = join(h.home, 'Library', 'Keychains', 'login.keychain-db');
     ctx.roots.forEach((root, i) => {
-      const argv = ['security', 'add-trusted-cert', '-r', 'trustRoot', '-p', 'ssl', '-k', keychain, paths.caPem(i)];
+      const argv = installArgv('macos', h, root, paths.caPem(i));
       if (ctx.system) commands.push({ what: `trust ${root.name} for SSL in the login keychain`, argv, undo: { argv: ['security', 'remove-trusted-cert', paths.caPem(i)] } });
       else notes.push(`macOS login keychain (SSL only): ${commandLine(argv)}   (or run \`witness setup trust --system\`)`);
     });
   } else if (h.platform === 'win32') {
     ctx.roots.forEach((root, i) => {
-      const argv = ['certutil', '-user', '-addstore', 'Root', paths.caPem(i)];
-      if (ctx.system) commands.push({ what: `trust ${root.name} in CurrentUser\\Root`, argv, undo: { argv: ['certutil', '-user', '-delstore', 'Root', root.name] } });
-      else notes.push(`Windows CurrentUser\\Root: ${commandLine(argv)}   (or run \`witness setup trust --system\`)`);
+      // Import, then limit the store entry's purposes to Server Authentication.
+      const argv = installArgv('windows', h, root, paths.caPem(i));
+      if (ctx.system) commands.push({ what: `trust ${root.name} in CurrentUser\\Root for Server Authentication only`, argv, undo: { argv: ['certutil', '-user', '-delstore', 'Root', root.name] } });
+      else notes.push(`Windows CurrentUser\\Root (Server Authentication only), in PowerShell:\n${argv[argv.length - 1]}\n(or run \`witness setup trust --system\`)`);
     });
   }
   notes.push(`Node-based clients do not read these stores: \`witness setup node-ca\` covers them.`);

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +82,7 @@ describe('witness CLI', () => {
     expect(readFileSync(keyring, 'utf8')).toBe(before);
   });
 
-  it('says STORE_READ_ONLY when it cannot write to the data dir, and leaves it untouched', async () => {
+  it('says DATA_DIR_UNUSABLE, naming the dir and --data-dir, when it cannot write to the data dir, and leaves it untouched', async () => {
     const dataDir = tempDir();
     // The child must not be able to write there: as root (which writes anywhere) run it as
     // nobody on a root-owned folder; otherwise take the owner's write permission away.
@@ -91,10 +91,28 @@ describe('witness CLI', () => {
     const r = await runCli(['start', '--data-dir', dataDir, '--port', '0'], asRoot ? { uid: 65534, gid: 65534 } : {});
     chmodSync(dataDir, 0o700);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot write to .* \((EACCES|EPERM|EROFS)\)/);
-    expect(r.stderr).toContain('[STORE_READ_ONLY]');
+    expect(r.stderr).toMatch(/(EACCES|EPERM|EROFS)/);
+    expect(r.stderr).toContain(dataDir);
+    expect(r.stderr).toContain('--data-dir');
+    expect(r.stderr).toContain('[DATA_DIR_UNUSABLE]');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(readdirSync(dataDir)).toEqual([]);
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+  });
+
+  it('says STORE_READ_ONLY when the data dir is writable but its audit store is not', async () => {
+    const dataDir = tempDir();
+    const store = join(dataDir, 'store');
+    mkdirSync(store, { mode: 0o700 });
+    const asRoot = process.getuid?.() === 0;
+    // As root, hand the data dir to nobody and keep the store folder root's.
+    if (asRoot) chownSync(dataDir, 65534, 65534);
+    chmodSync(store, asRoot ? 0o755 : 0o500);
+    const r = await runCli(['start', '--data-dir', dataDir, '--port', '0'], asRoot ? { uid: 65534, gid: 65534 } : {});
+    chmodSync(store, 0o700);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot write to the audit store .* \((EACCES|EPERM|EROFS)\)/);
+    expect(r.stderr).toContain('[STORE_READ_ONLY]');
   });
 
   it('fails at start on a bad config, naming the key and the reason', async () => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closest, didYouMean } from '../../proxy/cli/suggest.js';
 import { healthOf, tlsSummary } from '../../proxy/doctor/index.js';
 import { TlsFailureLog } from '../../proxy/intercept/index.js';
-import { findBlock, nodeExtraSources, parseCertutilList, readVsCodeSettings, vscodeProblems } from '../../proxy/setup/index.js';
+import { findBlock, hostEnv, nodeExtraSources, parseCertutilList, planSetup, readVsCodeSettings, vscodeProblems, type RootCert } from '../../proxy/setup/index.js';
 import { upsertBlock } from '../../proxy/setup/shell-block.js';
 import { editVsCodeSettings } from '../../proxy/setup/vscode.js';
 
@@ -90,5 +90,30 @@ describe('health', () => {
     now = new Date('2026-01-01T12:20:00Z');
     expect(tlsSummary(log.recent(), null, now).rejectedSinceLastSuccess).toBe(0);
     expect(healthOf(tlsSummary([], null, now), null).level).toBe('idle');
+  });
+});
+
+describe('setup trust on macOS and Windows', () => {
+  const root: RootCert = { name: 'Witness Root', pem: '', fingerprint256: 'AA' } as RootCert;
+  const plan = async (platform: NodeJS.Platform) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'witness-trust-'));
+    const h = hostEnv(dataDir, { platform, home: '/home/dev', run: async () => ({ code: 0, stdout: '', stderr: '', missing: false }) });
+    const r = await planSetup('trust', { h, proxy: { url: '', host: '127.0.0.1', port: 1, pacUrl: '' }, roots: [root], system: true }, []);
+    rmSync(dataDir, { recursive: true, force: true });
+    return r;
+  };
+
+  it('limits a Windows root to Server Authentication (the CA module command), never a plain addstore', async () => {
+    const r = await plan('win32');
+    const step = r.commands.find((c) => c.argv[0] === 'powershell.exe')!;
+    expect(step.argv.join(' ')).toContain('Import-Certificate');
+    expect(step.argv.join(' ')).toContain('0x2B,0x06,0x01,0x05,0x05,0x07,0x03,0x01'); // id-kp-serverAuth
+    expect(r.commands.some((c) => c.argv.includes('-addstore'))).toBe(false);
+  });
+
+  it('trusts a macOS root for the SSL policy only', async () => {
+    const r = await plan('darwin');
+    const argv = r.commands.find((c) => c.argv[0] === 'security')!.argv;
+    expect(argv.slice(argv.indexOf('-p'), argv.indexOf('-p') + 2)).toEqual(['-p', 'ssl']);
   });
 });
