@@ -9,7 +9,7 @@
 //   layers/renderer-engine renderer/ takes from the engine only the contract and client
 //                          (control/) and model/;
 //   layers/desktop-shell   electron/ takes from the engine only the contract and client,
-//                          the model, errors, the data dir's paths, the V8 flags and the
+//                          the model, errors, fs, the data dir's paths, the V8 flags and the
 //                          key vault's interface and wire protocol;
 //   electron/core/ never imports electron, and tests never do (they mock it).
 // Each layers/* rule is ESLint's own no-restricted-imports under another name, so the
@@ -86,18 +86,18 @@ const rendererEngine = {
 
 // electron/ is thin glue over the control API (the desktop issue): from proxy/ it may import
 // only the browser-safe contract and client (control/), the model, the ground floor's error
-// type, and what it shares with the CLI and the engine by necessity: the data dir's paths,
+// type and durable file writes, and what it shares with the CLI and the engine by necessity: the data dir's paths,
 // the engine's V8 flags and the key vault's wire protocol (it serves the OS keychain to the
 // engine). Never engine internals. Only electron/main and electron/preload import electron:
 // electron/core is plain Node, so it is tested without the Electron binary. Tests reach
 // electron only through vi.mock.
 const SHELL_MESSAGE = 'electron/ talks to the engine through the control API only: import the contract, the client or the model, never engine internals.';
 const shellProxyImports = [
-  { regex: String.raw`(^|/)proxy/(?!(control/index|model/index|config/index|keys/index|errors|gc-tuning)\.js$)`, message: SHELL_MESSAGE },
+  { regex: String.raw`(^|/)proxy/(?!(control/index|model/index|config/index|keys/index|errors|fs|gc-tuning)\.js$)`, message: SHELL_MESSAGE },
   { regex: String.raw`(^|/)proxy/config/index\.js$`, allowImportNames: ['dataPaths', 'defaultDataDir'], message: `${SHELL_MESSAGE} From config/, only the data dir's paths.` },
   {
     regex: String.raw`(^|/)proxy/keys/index\.js$`,
-    allowImportNames: ['serveVault', 'assertSecretName', 'assertSecretValue', 'KeyVault', 'VaultRequest', 'VaultReply'],
+    allowImportNames: ['serveVault', 'serveVaultOver', 'assertSecretName', 'assertSecretValue', 'KEY_VAULT_ENV', 'KEY_VAULT_DESKTOP', 'KeyVault', 'ChildChannelLike', 'VaultRequest', 'VaultReply'],
     message: `${SHELL_MESSAGE} From keys/, only the vault interface and its wire protocol (the engine keeps its own vaults).`,
   },
 ];

@@ -8,6 +8,7 @@ import { ControlFileSchema, type ControlFile } from '../../proxy/control/index.j
 import { createControlClient, type ControlEndpoint } from '../../proxy/control/index.js';
 import { dataPaths, defaultDataDir } from '../../proxy/config/index.js';
 import { ENGINE_V8_FLAGS } from '../../proxy/gc-tuning.js';
+import { KEY_VAULT_DESKTOP, KEY_VAULT_ENV } from '../../proxy/keys/index.js';
 import type { RunningEngine, StartedLine } from './engine-supervisor.js';
 
 export interface EngineCommand {
@@ -22,13 +23,17 @@ export interface EngineCommand {
  * `witness start --json`: one JSON "started" line on stdout once the engine listens. The
  * data dir is the CLI's default (or WITNESS_DATA_DIR), so `witness status` in a terminal
  * finds the engine the app runs, and the app finds one started from a terminal.
+ * `keychain`: the shell serves its OS-keychain vault over the utility process's port, and
+ * tells the engine to use it (WITNESS_KEY_VAULT=desktop); otherwise the engine keeps its
+ * secrets in its own vault (DATA_DIR/keys), whatever the shell's environment said.
  */
-export function engineCommand(appPath: string, env: NodeJS.ProcessEnv): EngineCommand {
+export function engineCommand(appPath: string, env: NodeJS.ProcessEnv, opts: { keychain?: boolean } = {}): EngineCommand {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
     // Electron's own switches must not leak into the engine (it is a plain Node program).
-    if (v !== undefined && !k.startsWith('ELECTRON_')) clean[k] = v;
+    if (v !== undefined && !k.startsWith('ELECTRON_') && k !== KEY_VAULT_ENV) clean[k] = v;
   }
+  if (opts.keychain) clean[KEY_VAULT_ENV] = KEY_VAULT_DESKTOP;
   return {
     modulePath: join(appPath, 'bin', 'witness.js'),
     args: ['start', '--json'],

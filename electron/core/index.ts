@@ -8,7 +8,7 @@ export type { EnginePhase } from './engine-phase.js';
 export { engineProcess, type SpawnedLike } from './engine-process.js';
 export { EngineSupervisor, type EngineProcess, type RunningEngine, type SupervisorOptions } from './engine-supervisor.js';
 export { EngineWatch } from './engine-watch.js';
-export { chooseDesktopVault, KeychainVault, type SafeStorageLike, type VaultChoice, type VaultFs } from './keychain-vault.js';
+export { chooseDesktopVault, KeychainVault, vaultFiles, type SafeStorageLike, type VaultChoice, type VaultFs } from './keychain-vault.js';
 export { approvalNotification } from './notification-text.js';
 export { PopupStack, type PopupHandle, type Rect } from './popups.js';
 export { processTreeOps } from './process-tree.js';

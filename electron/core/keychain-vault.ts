@@ -1,10 +1,12 @@
 /**
  * The desktop key vault: secrets (the audit store key, the CA key, the sign-in session…)
  * sealed with Electron's safeStorage (async API: macOS Keychain, Windows DPAPI, the Linux
- * secret service), one file each in the shell's own folder, mode 0600, written atomically.
+ * secret service), one file each in DATA_DIR/keychain (per data dir, as the engine's own
+ * vault is), mode 0600, written atomically and durably.
  * Each sealed blob carries its secret's name, so a file moved to another name is refused.
- * Shaped like the engine's KeyVault (get/set/delete of named bytes), so it can be served to
- * the engine over IPC. safeStorage and the file system are injected: tested without Electron.
+ * It is a KeyVault (get/set/delete of named bytes, the engine's interface), served to the
+ * engine over the utility process's port. safeStorage and the file system are injected:
+ * tested without Electron. Errors carry the vault codes, which reach the engine intact.
  * Never logs a value; never writes one in clear.
  *
  * Which vault the desktop uses: this one when OS encryption is available and real. With
@@ -13,7 +15,11 @@
  * 0600 or passphrase) instead.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { WitnessError } from '../../proxy/errors.js';
+import { ensurePrivateDir, writeAtomic } from '../../proxy/fs.js';
+import { assertSecretName, assertSecretValue, type KeyVault } from '../../proxy/keys/index.js';
 
 /** The async half of Electron's safeStorage (the sync calls are deprecated in Electron 45). */
 export interface SafeStorageLike {
@@ -48,20 +54,7 @@ export async function chooseDesktopVault(safeStorage: SafeStorageLike, platform:
   return { mode: 'os-keychain', backend };
 }
 
-const NAME_RE = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
-const MAX_SECRET_BYTES = 1024 * 1024;
-
-export class VaultError extends Error {
-  override readonly name = 'VaultError';
-  constructor(
-    readonly code: 'USAGE' | 'VAULT_CORRUPT',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export class KeychainVault {
+export class KeychainVault implements KeyVault {
   readonly kind = 'os-keychain';
 
   constructor(
@@ -80,10 +73,10 @@ export class KeychainVault {
       opened = await this.safeStorage.decryptStringAsync(sealed);
       inner = JSON.parse(opened.result) as typeof inner;
     } catch {
-      throw new VaultError('VAULT_CORRUPT', `The secret "${name}" in ${this.dir} cannot be opened with this user's OS keychain; remove ${file} (for identity.session: sign in again).`);
+      throw new WitnessError('VAULT_CORRUPT', `The secret "${name}" in ${this.dir} cannot be opened with this user's OS keychain; remove ${file} (for identity.session: sign in again).`);
     }
     if (inner.name !== name || typeof inner.value !== 'string') {
-      throw new VaultError('VAULT_CORRUPT', `The sealed file ${file} holds another secret than "${name}"; remove it.`);
+      throw new WitnessError('VAULT_CORRUPT', `The sealed file ${file} holds another secret than "${name}"; remove it.`);
     }
     const value = new Uint8Array(Buffer.from(inner.value, 'base64'));
     // The OS rotated its key: seal it again under the current one.
@@ -93,9 +86,7 @@ export class KeychainVault {
 
   async set(name: string, value: Uint8Array): Promise<void> {
     const file = this.fileOf(name);
-    if (!(value instanceof Uint8Array) || value.byteLength > MAX_SECRET_BYTES) {
-      throw new VaultError('USAGE', `The value of secret ${name} must be at most ${MAX_SECRET_BYTES} bytes.`);
-    }
+    assertSecretValue(name, value);
     // Random padding in the plaintext: the sealed size does not tell a secret's exact length.
     const pad = randomBytes(1 + (randomBytes(1)[0]! % 32)).toString('base64');
     const sealed = await this.safeStorage.encryptStringAsync(JSON.stringify({ name, value: Buffer.from(value).toString('base64'), pad }));
@@ -107,9 +98,37 @@ export class KeychainVault {
   }
 
   private fileOf(name: string): string {
-    if (typeof name !== 'string' || name.length > 64 || !NAME_RE.test(name)) {
-      throw new VaultError('USAGE', `Invalid secret name ${JSON.stringify(name)}: use lower-case words separated by "." or "-".`);
-    }
+    assertSecretName(name);
     return join(this.dir, `${name}.keychain`);
   }
+}
+
+/**
+ * The sealed files on disk: one folder (0700, only ever tightened), each file written whole
+ * or not at all and durable once `set` resolves (temporary file, fsync, rename, fsync folder).
+ */
+export function vaultFiles(dir: string): VaultFs {
+  return {
+    read: (file) => {
+      try {
+        return readFileSync(file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+    },
+    write: (file, data, mode) => {
+      ensurePrivateDir(dir, 'the desktop key vault');
+      writeAtomic(file, data, mode);
+    },
+    remove: (file) => {
+      try {
+        rmSync(file);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw e;
+      }
+    },
+  };
 }

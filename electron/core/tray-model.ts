@@ -37,6 +37,8 @@ export interface TrayInput {
   /** null: sign-in is not configured (or the engine does not know about identity). */
   identity: { signedIn: boolean; user: string | null; required: boolean } | null;
   startAtLogin: { supported: boolean; enabled: boolean; locked: boolean };
+  /** Standing facts worth a line in the menu (e.g. no OS keychain on this desktop). */
+  notices?: string[];
   now: number;
 }
 
@@ -52,6 +54,7 @@ export function trayModel(input: TrayInput): TrayModel {
   const state = trayState(input);
   const line = statusLine(input, state);
   const items: MenuItemModel[] = [{ kind: 'label', label: line }];
+  for (const notice of input.notices ?? []) items.push({ kind: 'label', label: notice });
   if (input.status && input.status.auditIssues.length > 0) {
     items.push({ kind: 'label', label: `Audit store: ${plural(input.status.auditIssues.length, 'problem')} (see Setup)` });
   }

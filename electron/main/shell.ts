@@ -9,8 +9,10 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFil
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { app, ipcMain, protocol, screen, session } from 'electron';
-import { APP_ID, endpointFor, engineCommand, EngineSupervisor, EngineWatch, findRunningEngine, isProcessAlive, loadSettings, PopupStack, processTreeOps, saveSettings, startAtLogin, trayModel, type RunningEngine, type ShellSettings, type StartAtLoginPolicy, type SupervisorOptions, type TrayInput } from '../core/index.js';
+import { app, ipcMain, protocol, safeStorage, screen, session } from 'electron';
+import { defaultDataDir } from '../../proxy/config/index.js';
+import type { KeyVault } from '../../proxy/keys/index.js';
+import { APP_ID, chooseDesktopVault, endpointFor, engineCommand, EngineSupervisor, EngineWatch, findRunningEngine, isProcessAlive, KeychainVault, loadSettings, PopupStack, processTreeOps, saveSettings, startAtLogin, trayModel, vaultFiles, type RunningEngine, type ShellSettings, type StartAtLoginPolicy, type SupervisorOptions, type TrayInput } from '../core/index.js';
 import { CHANNELS } from '../preload/index.js';
 import { launchEngine } from './engine-host.js';
 import { handle } from './ipc.js';
@@ -68,6 +70,20 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
   const appIcon = join(assets, 'icon.png');
   const windows = new Windows(join(appPath, 'dist', 'electron', 'preload', 'preload.cjs'), platform === 'linux' ? appIcon : undefined);
 
+  // Secrets (store key, CA key, sign-in) in the OS keychain, served to the engine; where the
+  // OS has no real keychain, the engine keeps its own vault and the tray says so.
+  const dataDir = defaultDataDir(platform, env, homedir());
+  const choice = await chooseDesktopVault(safeStorage, platform);
+  let vault: KeyVault | null = null;
+  const notices: string[] = [];
+  if (choice.mode === 'os-keychain') {
+    const dir = join(dataDir, 'keychain');
+    vault = new KeychainVault(dir, safeStorage, vaultFiles(dir));
+  } else {
+    log.warn('no OS keychain: the engine keeps secrets in its own key vault', { warning: choice.warning });
+    notices.push('Secrets: key file in the data dir (no OS keychain)');
+  }
+
   const logsDir = app.getPath('logs');
   mkdirSync(logsDir, { recursive: true });
   const engineLog = join(logsDir, 'engine.log');
@@ -75,7 +91,7 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
   const tree = processTreeOps(platform, run, (pid, sig) => process.kill(pid, sig));
   const supervisor = new EngineSupervisor(
     {
-      launch: () => launchEngine(engineCommand(appPath, env), (line) => appendFileSync(engineLog, line + '\n')),
+      launch: () => launchEngine(engineCommand(appPath, env, { keychain: vault !== null }), (line) => appendFileSync(engineLog, line + '\n'), vault),
       readEndpoint: (started) => endpointFor(started, (f) => readFile(f, 'utf8')),
       findRunning: () => findRunningEngine({ read: (f) => readFile(f, 'utf8'), isAlive: (pid) => isProcessAlive(pid), env, platform, home: homedir() }),
       descendants: tree.descendants,
@@ -121,6 +137,7 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
     interception: null,
     identity: null,
     startAtLogin: { supported: login.supported, ...loginState() },
+    notices,
     now: Date.now(),
   });
 

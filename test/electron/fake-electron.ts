@@ -6,6 +6,7 @@
  * `vi.mock('electron', () => import('./fake-electron.js'))`.
  */
 import { spawn } from 'node:child_process';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,8 @@ export const fake = {
   exposed: new Map<string, unknown>(),
   rendererInvokes: [] as string[],
   workArea: { x: 0, y: 25, width: 1920, height: 1055 },
+  /** What safeStorage reports: a real secret service unless a test says otherwise. */
+  safeStorage: { available: true, backend: 'gnome_libsecret', key: randomBytes(32), encrypts: 0 },
 };
 
 export function resetFake(): void {
@@ -57,6 +60,7 @@ export function resetFake(): void {
     forks: [],
     exposed: new Map(),
     rendererInvokes: [],
+    safeStorage: { available: true, backend: 'gnome_libsecret', key: randomBytes(32), encrypts: 0 },
   });
   app.removeAllListeners();
 }
@@ -239,15 +243,46 @@ export const ipcMain = {
 
 export const screen = { getPrimaryDisplay: () => ({ workArea: fake.workArea }) };
 
-/** A real Node child process standing in for Electron's utility process. */
+/**
+ * A real Node child process standing in for Electron's utility process: its message port
+ * is the Node IPC channel (parent: on('message') / postMessage; child: process.parentPort,
+ * from fixtures/parent-port.mjs), with structured clone like Electron's.
+ */
+const PARENT_PORT_SHIM = new URL('./fixtures/parent-port.mjs', import.meta.url).href;
 export const utilityProcess = {
   fork(modulePath: string, args: string[], options: { execArgv?: string[]; env?: Record<string, string>; stdio?: string }) {
-    const child = spawn(process.execPath, [...(options.execArgv ?? []), modulePath, ...args], {
+    const child = spawn(process.execPath, ['--import', PARENT_PORT_SHIM, ...(options.execArgv ?? []), modulePath, ...args], {
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
     });
+    // Electron's UtilityProcess.postMessage; a message after the child exited is dropped, as there.
+    const postMessage = (message: unknown) => {
+      if (child.connected) child.send(message as never);
+    };
     fake.forks.push({ modulePath, args, options, child });
-    return child;
+    return Object.assign(child, { postMessage });
+  },
+};
+
+/**
+ * safeStorage's async API: AES-256-GCM under a per-test key, standing in for the OS keychain.
+ * Only the main process sees it; the engine gets secrets through the vault's messages.
+ */
+export const safeStorage = {
+  isAsyncEncryptionAvailable: async () => fake.safeStorage.available,
+  getSelectedStorageBackend: () => fake.safeStorage.backend,
+  encryptStringAsync: async (text: string) => {
+    fake.safeStorage.encrypts++;
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', fake.safeStorage.key, iv);
+    const body = Buffer.concat([c.update(text, 'utf8'), c.final()]);
+    return Buffer.concat([iv, c.getAuthTag(), body]);
+  },
+  decryptStringAsync: async (buf: Buffer) => {
+    const d = createDecipheriv('aes-256-gcm', fake.safeStorage.key, buf.subarray(0, 12));
+    d.setAuthTag(buf.subarray(12, 28));
+    return { result: Buffer.concat([d.update(buf.subarray(28)), d.final()]).toString('utf8'), shouldReEncrypt: false };
   },
 };
 
@@ -262,4 +297,4 @@ export const ipcRenderer = {
 };
 
 export const shell = { openExternal: async () => undefined };
-export default { app, BrowserWindow, Tray, Menu, nativeImage, Notification, protocol, session, ipcMain, screen, utilityProcess, contextBridge, ipcRenderer, shell };
+export default { app, BrowserWindow, Tray, Menu, nativeImage, Notification, protocol, session, ipcMain, screen, utilityProcess, safeStorage, contextBridge, ipcRenderer, shell };
