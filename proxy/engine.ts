@@ -2,12 +2,12 @@
  * The engine: wires config, CA, proxy and control API together and owns their lifetime.
  * No policy lives here; this file only connects the parts. Never imports electron.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
 import { dataPaths, type Config } from './config/index.js';
-import type { Status } from './control/index.js';
+import type { PolicyState, Status } from './control/index.js';
 import { ControlServer, EventBus, refuseSecondEngine, registerDownloads, removeControlFile, writeControlFile } from './control-server/index.js';
 import { healthOf, runDoctor, tlsSummary } from './doctor/index.js';
 import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
@@ -15,12 +15,12 @@ import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type Intercep
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
-import { compilePolicy, readManagedPolicy, resolvePolicy, type CompiledPolicy } from './policy/index.js';
+import { LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
 import { IdentityService, osUser, whoami } from './identity/index.js';
 import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
-import { ensurePrivateDir } from './fs.js';
+import { ensurePrivateDir, writeAtomic } from './fs.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -59,16 +59,22 @@ export class Engine {
   private inspector!: Inspector;
   private store!: AuditStore;
   private approvals!: ApprovalRegistry;
-  private policy!: CompiledPolicy;
+  private livePolicy!: LivePolicy;
+  /** The policy each exchange is judged by: the one in force when its request arrived. */
+  private readonly exchangePolicy = new Map<string, PolicyInForce>();
+  /** Set while an exchange's hooks run, so every policy read in them sees that exchange's policy. */
+  private judging: PolicyInForce | null = null;
   private identity!: IdentityService;
+  private hostChange: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: EngineOptions) {
     this.hosts = effectiveInterceptHosts(opts.config.intercept);
   }
 
   /** A policy layer (user, IT, central) may set the intercepted hosts; it wins over the config. */
-  private applyPolicyHosts(hosts: string[] | undefined) {
-    if (hosts && hosts.length) this.hosts = effectiveInterceptHosts({ hosts, githubApi: this.opts.config.intercept.githubApi });
+  private hostsFor(policyHosts: string[] | undefined): string[] {
+    const intercept = this.opts.config.intercept;
+    return policyHosts && policyHosts.length ? effectiveInterceptHosts({ hosts: policyHosts, githubApi: intercept.githubApi }) : effectiveInterceptHosts(intercept);
   }
 
   async start(): Promise<void> {
@@ -76,13 +82,28 @@ export class Engine {
     ensurePrivateDir(dataDir, 'its data dir', 'DATA_DIR_UNUSABLE');
     refuseSecondEngine(dataDir);
     this.startedAt = this.now();
-    // A bad policy file fails the start with the key's path, not later mid-request.
-    const effective = resolvePolicy({ userFile: join(dataDir, 'policy.json'), managed: readManagedPolicy() });
-    this.policy = compilePolicy(effective.policy);
-    this.applyPolicyHosts(effective.policy.intercept.hosts);
+    // A bad policy file fails the start with the key's path, not later mid-request. Once
+    // running, every layer is live: a change is in force for the next request, a bad file
+    // keeps the last good policy and is reported (status, events, log).
+    const userFile = join(dataDir, 'policy.json');
+    this.livePolicy = new LivePolicy({
+      load: () => resolvePolicy({ userFile, managed: readManagedPolicy() }),
+      files: [userFile, ...managedPolicyFiles()],
+      pollMs: 60_000,
+      onChange: (next, previous) => void this.policyChanged(next, previous),
+      onProblem: (p) => this.policyProblem(p),
+    });
+    this.archivePolicy(this.livePolicy.current());
+    this.hosts = this.hostsFor(this.livePolicy.current().effective.policy.intercept.hosts);
+    const inForce = () => this.livePolicy.current().effective.policy;
     this.approvals = new ApprovalRegistry({
-      timeoutMs: effective.policy.approvals.timeoutSeconds * 1000,
-      onTimeout: effective.policy.approvals.onTimeout,
+      // Read for each held call: the timeout in force when the call is held.
+      get timeoutMs() {
+        return inForce().approvals.timeoutSeconds * 1000;
+      },
+      get onTimeout() {
+        return inForce().approvals.onTimeout;
+      },
       onRequested: (a) => this.bus.publish('approval.requested', a),
       onDecided: (a) => this.bus.publish('approval.decided', a),
     });
@@ -98,19 +119,15 @@ export class Engine {
     for (const issue of this.store.issues) log.error('audit store problem found at start', { where: issue.where, seq: issue.seq, problem: issue.message });
     this.inspector = new Inspector({
       masker: this.masker,
-      // The policy sets masking per direction when a user/IT/central layer says so; else the config does.
-      masking: {
-        ...config.masking,
-        ...(effective.source['masking.requests'] !== 'default' ? { requests: effective.policy.masking.requests } : {}),
-        ...(effective.source['masking.responses'] !== 'default' ? { responses: effective.policy.masking.responses } : {}),
-      },
+      masking: this.liveMasking(),
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
-      holds: { policy: () => this.policy, registry: this.approvals, requester: osUser() },
+      holds: { policy: () => this.policyNow().compiled, registry: this.approvals, requester: osUser() },
       live: {
         started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
         delta: (e) => this.bus.publish('interaction.delta', e),
       },
-      onInteraction: (i) => {
+      onInteraction: (interaction) => {
+        const i = { ...interaction, policyVersion: this.policyNow().version };
         this.bus.publish('interaction.completed', { ...i, user: this.store.user });
         // After this turn of the event loop: the response's last bytes and the client's next
         // request come first; the record is durable a moment later.
@@ -136,7 +153,8 @@ export class Engine {
         status: () => this.status(),
         search: (q) => search(this.store, q),
         record: ({ id }) => this.store.get(id),
-        policy: () => resolvePolicy({ userFile: join(this.opts.dataDir, 'policy.json'), managed: readManagedPolicy() }),
+        // What is enforced, never just what the files say (they may hold a rejected edit).
+        policy: () => ({ ...this.livePolicy.current().effective, ...this.policyState() }),
         uiLink: () => ({ url: this.control.signInLink() }),
         approvals: () => this.approvals.list(),
         approval: ({ id }) => this.approvals.get(id),
@@ -196,11 +214,13 @@ export class Engine {
       void this.applyRetention();
     }, DAY_MS / 4);
     this.caTimer.unref();
-    log.info('engine started', { proxy: this.proxy.url, control: this.control.url, hosts: this.hosts });
+    this.livePolicy.start();
+    log.info('engine started', { proxy: this.proxy.url, control: this.control.url, hosts: this.hosts, policyVersion: this.livePolicy.current().version });
   }
 
   async stop(): Promise<void> {
     if (this.caTimer) clearInterval(this.caTimer);
+    this.livePolicy?.stop();
     this.identity?.close();
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.pool?.close();
@@ -294,7 +314,90 @@ export class Engine {
       audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message) },
       tls,
       health: healthOf(tls, this.lastInterceptedAt),
+      policy: this.policyState(),
     };
+  }
+
+  /** The policy in force, and why the files are not, if they are not. */
+  private policyState(): PolicyState {
+    const p = this.livePolicy.current();
+    return { version: p.version, since: p.since, layers: p.effective.layers, problem: this.livePolicy.problem };
+  }
+
+  private policyNow(): PolicyInForce {
+    return this.judging ?? this.livePolicy.current();
+  }
+
+  /** Runs an exchange's hook with the policy that exchange is judged by. */
+  private judgedBy<T>(id: string, fn: () => T): T {
+    const outer = this.judging;
+    this.judging = this.exchangePolicy.get(id) ?? this.livePolicy.current();
+    try {
+      return fn();
+    } finally {
+      this.judging = outer;
+    }
+  }
+
+  /**
+   * Masking per direction: the policy's when a user/IT/central layer sets it, else the
+   * config's. Getters, so the Inspector reads the policy of the exchange at hand.
+   */
+  private liveMasking(): Config['masking'] {
+    const config = this.opts.config.masking;
+    const policy = () => this.policyNow().effective;
+    return {
+      ...config,
+      get requests() {
+        const p = policy();
+        return p.source['masking.requests'] !== 'default' ? p.policy.masking.requests : config.requests;
+      },
+      get responses() {
+        const p = policy();
+        return p.source['masking.responses'] !== 'default' ? p.policy.masking.responses : config.responses;
+      },
+    };
+  }
+
+  private async policyChanged(next: PolicyInForce, previous: PolicyInForce) {
+    const log = this.opts.log;
+    if (next.version !== previous.version) {
+      log.info('policy: a new version is in force', { version: next.version, previous: previous.version, layers: next.effective.layers });
+      this.archivePolicy(next);
+    } else {
+      log.info('policy: same rules, other layers', { version: next.version, layers: next.effective.layers });
+    }
+    this.bus.publish('policy.changed', this.policyState());
+    // One host change at a time, each applied to the policy then in force.
+    this.hostChange = this.hostChange.then(async () => {
+      const hosts = this.hostsFor(this.livePolicy.current().effective.policy.intercept.hosts);
+      if (hosts.join('\n') !== this.hosts.join('\n')) await this.reloadCaAndProxy(hosts);
+    });
+    await this.hostChange;
+  }
+
+  private policyProblem(p: PolicyProblem | null) {
+    const version = this.livePolicy.current().version;
+    if (p) this.opts.log.error('policy: a layer was rejected; the last good policy stays in force', { code: p.code, problem: p.message, version });
+    else this.opts.log.info('policy: every layer reads again', { version });
+    this.bus.publish('policy.changed', this.policyState());
+  }
+
+  /**
+   * Keeps each version's policy in DATA_DIR/policy-history/<version>.json, so a record's
+   * policyVersion can be looked up; the file name is the hash of its policy, so an edited
+   * copy gives itself away.
+   */
+  private archivePolicy(p: PolicyInForce) {
+    try {
+      const dir = join(this.opts.dataDir, 'policy-history');
+      const file = join(dir, `${p.version}.json`);
+      if (existsSync(file)) return;
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeAtomic(file, JSON.stringify({ version: p.version, firstInForce: p.since, layers: p.effective.layers, locked: p.effective.locked, policy: p.effective.policy }, null, 2) + '\n', 0o600);
+    } catch (e) {
+      this.opts.log.error('policy: could not keep a copy of the policy in force in policy-history/', { err: e, version: p.version });
+    }
   }
 
   /** The doctor's checks as this engine's process sees them (its environment and user). */
@@ -312,11 +415,11 @@ export class Engine {
     return (this.opts.now ?? (() => new Date()))();
   }
 
-  private loadCa() {
+  private loadCa(hosts: string[] = this.hosts) {
     const { config, dataDir, log } = this.opts;
     return ensureCa({
       caDir: dataPaths(dataDir).caDir,
-      hosts: this.hosts,
+      hosts,
       validityDays: config.ca.validityDays,
       renewBeforeDays: config.ca.renewBeforeDays,
       protector: this.opts.keyProtector ?? fileModeProtector,
@@ -329,11 +432,14 @@ export class Engine {
     return this.masker;
   }
 
-  private makeProxy(port: number) {
+  private makeProxy(port: number, hosts: string[] = this.hosts) {
     const inspect = this.inspector.hooks();
     const hooks: InterceptHooks = {
-      inspectRequest: (req, body) => inspect.inspectRequest(req, body),
-      responseTransform: (req, head) => inspect.responseTransform(req, head),
+      inspectRequest: (req, body) => {
+        this.exchangePolicy.set(req.id, this.livePolicy.current());
+        return this.judgedBy(req.id, () => inspect.inspectRequest(req, body));
+      },
+      responseTransform: (req, head) => this.judgedBy(req.id, () => inspect.responseTransform(req, head)),
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
         // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
@@ -352,7 +458,8 @@ export class Engine {
           notInspected: s.notInspected,
           error: s.error,
         });
-        inspect.onExchangeEnd(s);
+        this.judgedBy(s.request.id, () => inspect.onExchangeEnd(s));
+        this.exchangePolicy.delete(s.request.id);
       },
       onWebSocketPassthrough: (s) => {
         this.lastInterceptedAt = this.now();
@@ -362,7 +469,7 @@ export class Engine {
     return new InterceptingProxy({
       host: this.opts.config.proxy.host,
       port,
-      interceptHosts: this.hosts,
+      interceptHosts: hosts,
       websockets: this.opts.config.intercept.websockets,
       ca: { keyPem: this.ca.active.issuing.keyPem, certPem: this.ca.active.issuing.certPem },
       pool: this.pool,
@@ -387,16 +494,35 @@ export class Engine {
     try {
       const before = this.ca.active.fingerprint256;
       this.ca = await this.loadCa();
-      if (this.ca.active.fingerprint256 !== before) {
-        const port = this.proxy.port;
-        await this.proxy.stop();
-        this.proxy = this.makeProxy(port);
-        await this.proxy.start();
-        this.opts.log.info('proxy restarted with the rotated CA', { fingerprint256: this.ca.active.fingerprint256 });
-      }
+      if (this.ca.active.fingerprint256 !== before) await this.restartProxy('proxy restarted with the rotated CA');
     } catch (e) {
       this.opts.log.error('CA rotation check failed', { err: e });
     }
+  }
+
+  /**
+   * Other intercepted hosts: the CA must cover them (a new one if not), and the proxy
+   * intercepts them. Status shows them once the proxy runs with them.
+   */
+  private async reloadCaAndProxy(hosts: string[]) {
+    try {
+      const before = this.ca.active.fingerprint256;
+      this.ca = await this.loadCa(hosts);
+      if (this.ca.active.fingerprint256 !== before) this.opts.log.warn('a new Witness CA was made for the intercepted hosts: clients must trust it (`witness setup trust`)', { fingerprint256: this.ca.active.fingerprint256 });
+      await this.restartProxy('proxy restarted: the policy changed the intercepted hosts', hosts);
+    } catch (e) {
+      this.opts.log.error('could not apply the intercepted hosts the policy sets; the proxy keeps the ones before', { err: e, hosts, inUse: this.hosts });
+    }
+  }
+
+  /** The same port, new hosts or CA: open connections are closed, clients reconnect. */
+  private async restartProxy(why: string, hosts: string[] = this.hosts) {
+    const port = this.proxy.port;
+    await this.proxy.stop();
+    this.proxy = this.makeProxy(port, hosts);
+    await this.proxy.start();
+    this.hosts = hosts;
+    this.opts.log.info(why, { fingerprint256: this.ca.active.fingerprint256, hosts });
   }
 }
 

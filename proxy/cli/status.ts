@@ -66,6 +66,10 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
                 `, ${status.counters.pacRequests} PAC requests` +
                 (status.lastInterceptedAt ? `; last Copilot request ${status.lastInterceptedAt}` : '; no Copilot request seen yet'),
               ...tlsLines(status),
+              `  Policy       version ${status.policy.version.slice(0, 12)} in force since ${status.policy.since}`,
+              ...(status.policy.problem
+                ? [`  POLICY PROBLEM since ${status.policy.problem.since}: ${status.policy.problem.message} [${status.policy.problem.code}]`, '               the last good policy (above) stays in force until the file is fixed']
+                : []),
               '',
               `${HEALTH_MARK[status.health.level]} ${status.health.message}`,
             ].join('\n'),

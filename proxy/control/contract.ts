@@ -47,6 +47,23 @@ export const TlsFailureSchema = z.object({
  */
 export const HealthSchema = z.object({ level: z.enum(['ok', 'idle', 'warn']), message: z.string() });
 
+const LayerNameSchema = z.enum(['default', 'user', 'managed', 'central']);
+const PolicyProblemSchema = z.object({ code: z.string(), message: z.string(), since: z.string() });
+
+/**
+ * The policy in force: its version (SHA-256 of the effective policy's canonical JSON; every
+ * record carries the version it was judged by), since when, and the layers it came from.
+ * `problem`: a layer's file is bad (or unreadable), so what is on disk is NOT in force: the
+ * last good policy stays until the file is fixed. Every surface shows it.
+ */
+export const PolicyStateSchema = z.object({
+  version: z.string(),
+  since: z.string(),
+  layers: z.array(z.object({ name: LayerNameSchema, file: z.string().nullable() })),
+  problem: PolicyProblemSchema.nullable(),
+});
+export type PolicyState = z.infer<typeof PolicyStateSchema>;
+
 export const StatusSchema = z.object({
   version: z.string(),
   pid: z.number(),
@@ -62,6 +79,7 @@ export const StatusSchema = z.object({
   /** Recent TLS handshake failures (newest last) and how many came after the last successful request. */
   tls: z.object({ recentFailures: z.array(TlsFailureSchema), rejectedSinceLastSuccess: z.number(), windowMinutes: z.number() }),
   health: HealthSchema,
+  policy: PolicyStateSchema,
 });
 export type Status = z.infer<typeof StatusSchema>;
 
@@ -136,6 +154,8 @@ export const EventSchemas = {
   'approval.decided': ApprovalSchema,
   /** Signed in, refreshed with other claims, signed out, or the session ended. */
   'identity.changed': IdentityStatusSchema,
+  /** Another policy came into force, or a layer's file became bad (problem) or good again. */
+  'policy.changed': PolicyStateSchema,
 } as const;
 export type EventType = keyof typeof EventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventSchemas)[T]>;
@@ -197,11 +217,15 @@ export const Methods = {
     method: 'GET',
     path: `${API_PREFIX}/policy`,
     input: z.object({}).strict(),
+    /** The policy in force (never just what the files say): see PolicyStateSchema for version and problem. */
     output: z.object({
       policy: z.record(z.string(), z.unknown()),
-      source: z.record(z.string(), z.enum(['default', 'user', 'managed', 'central'])),
+      source: z.record(z.string(), LayerNameSchema),
       locked: z.array(z.string()),
-      layers: z.array(z.object({ name: z.enum(['default', 'user', 'managed', 'central']), file: z.string().nullable() })),
+      layers: z.array(z.object({ name: LayerNameSchema, file: z.string().nullable() })),
+      version: z.string(),
+      since: z.string(),
+      problem: PolicyProblemSchema.nullable(),
     }),
   },
   /** The doctor's checks, run by the engine (its environment, its user's files). */

@@ -248,7 +248,9 @@ function repeatForever() {
 }
 
 function matcher(type: string, test: (r: OngoingLike) => boolean) {
-  return { type, matches: (r: OngoingLike) => test(r), explain: () => type };
+  // mockttp disposes every rule's matchers when it stops: without dispose(), stop() threw
+  // and a proxy restart on the same port (CA switch, new intercepted hosts) failed.
+  return { type, matches: (r: OngoingLike) => test(r), explain: () => type, dispose: () => undefined };
 }
 
 function defaultDomainFor(hosts: readonly string[]): string {

@@ -27,7 +27,7 @@ export const PolicySchema = z
     version: z.literal(1).default(1),
     intercept: z
       .object({
-        hosts: z.array(z.string().min(1)).optional().describe('hosts whose TLS Witness intercepts (overrides the config when a policy layer sets it; applied at start)'),
+        hosts: z.array(z.string().min(1)).optional().describe('hosts whose TLS Witness intercepts (overrides the config when a policy layer sets it; a change restarts the proxy on the same port)'),
       })
       .strict()
       .prefault({}),

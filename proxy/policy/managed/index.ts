@@ -75,6 +75,19 @@ export function readManagedPolicy(deps: ManagedPolicyDeps = {}): ManagedPolicy |
   return sources.length ? { sources } : null;
 }
 
+/**
+ * The files IT's sources live in on this OS, existing or not, for watching: the JSON file,
+ * and on macOS the managed-preference plists. The Windows registry has no file: it is
+ * re-read periodically.
+ */
+export function managedPolicyFiles(deps: Pick<ManagedPolicyDeps, 'platform' | 'env' | 'user'> = {}): string[] {
+  const platform = deps.platform ?? process.platform;
+  const env = deps.env ?? process.env;
+  if (platform === 'win32') return [join(env.ProgramData ?? 'C:\\ProgramData', 'Witness', 'policy.json')];
+  if (platform === 'darwin') return ['/Library/Application Support/Witness/policy.json', ...managedPreferenceFiles(deps.user ?? safeUser())];
+  return [LINUX_POLICY_FILE];
+}
+
 function parseJsonFile(file: string, text: string): Record<string, unknown> {
   try {
     const doc = JSON.parse(text) as unknown;
