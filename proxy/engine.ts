@@ -7,11 +7,12 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
 import { dataPaths, type Config } from './config/index.js';
+import type { Interaction } from './model/index.js';
 import type { PolicyState, Status } from './control/index.js';
 import { ControlServer, EventBus, refuseSecondEngine, registerDownloads, removeControlFile, writeControlFile } from './control-server/index.js';
 import { healthOf, runDoctor, tlsSummary } from './doctor/index.js';
 import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
-import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
+import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptHooks, type InterceptionSwitchState, type PausedTunnelSummary } from './intercept/index.js';
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
@@ -66,6 +67,7 @@ export class Engine {
   private judging: PolicyInForce | null = null;
   private identity!: IdentityService;
   private hostChange: Promise<void> = Promise.resolve();
+  private interception!: InterceptionSwitch;
 
   constructor(private readonly opts: EngineOptions) {
     this.hosts = effectiveInterceptHosts(opts.config.intercept);
@@ -126,18 +128,11 @@ export class Engine {
         started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
         delta: (e) => this.bus.publish('interaction.delta', e),
       },
-      onInteraction: (interaction) => {
-        const i = { ...interaction, policyVersion: this.policyNow().version };
-        this.bus.publish('interaction.completed', { ...i, user: this.store.user });
-        // After this turn of the event loop: the response's last bytes and the client's next
-        // request come first; the record is durable a moment later.
-        setImmediate(() =>
-          this.store.append(i).then(
-          (r) => this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash }),
-          (e) => log.error('could not store an audit record', { err: e, id: i.id }),
-          ),
-        );
-      },
+      onInteraction: (interaction) => this.record({ ...interaction, policyVersion: this.policyNow().version }),
+    });
+    this.interception = new InterceptionSwitch({
+      limits: () => this.livePolicy.current().effective.policy.intercept.pause,
+      onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await this.startIdentity();
     this.pool = new UpstreamPool(config.upstream);
@@ -176,6 +171,8 @@ export class Engine {
         decide: ({ id, decision, argsHash, reason }) =>
           this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: osUser() }),
         identity: () => this.identityStatus(),
+        interceptionPause: ({ via }) => this.interception.pauseBy(this.whoActs(), via),
+        interceptionResume: ({ via }) => this.interception.resume(this.whoActs(), via),
         identityReload: async () => {
           await this.identity.reload();
           return this.identityStatus();
@@ -221,6 +218,7 @@ export class Engine {
   async stop(): Promise<void> {
     if (this.caTimer) clearInterval(this.caTimer);
     this.livePolicy?.stop();
+    this.interception?.close();
     this.identity?.close();
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.pool?.close();
@@ -315,7 +313,50 @@ export class Engine {
       tls,
       health: healthOf(tls, this.lastInterceptedAt),
       policy: this.policyState(),
+      interception: this.interception.state(),
+      identity: { signedIn: this.identity.current() !== null, user: this.whoSignedIn(), required: this.identity.enabled },
     };
+  }
+
+  private whoSignedIn(): string | null {
+    const s = this.identity.current();
+    return s ? (s.email ?? s.name ?? s.sub) : null;
+  }
+
+  /** Who asked for something through the control API: the signed-in person, else the OS user. */
+  private whoActs(): string {
+    return this.whoSignedIn() ?? osUser();
+  }
+
+  /** Publishes an interaction and appends it to the audit store. */
+  private record(i: Interaction) {
+    this.bus.publish('interaction.completed', { ...i, user: this.store.user });
+    // After this turn of the event loop: the response's last bytes and the client's next
+    // request come first; the record is durable a moment later.
+    setImmediate(() =>
+      this.store.append(i).then(
+        (r) => this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash }),
+        (e) => this.opts.log.error('could not store an audit record', { err: e, id: i.id }),
+      ),
+    );
+  }
+
+  /** A tunnel that passed unaudited while interception was paused: one record each, saying so. */
+  private recordPausedTunnel(s: PausedTunnelSummary) {
+    this.record({ ...pausedTunnelInteraction(s), policyVersion: this.livePolicy.current().version });
+  }
+
+  private interceptionChanged(next: InterceptionSwitchState, previous: InterceptionSwitchState, why: string) {
+    const log = this.opts.log;
+    if (next.paused) {
+      log.warn('interception paused: Copilot connections pass unaudited, each one recorded as such', { by: next.by, via: next.via, until: next.until });
+    } else {
+      // Nothing may stay unaudited past the pause on a kept-alive tunnel: clients reconnect, intercepted.
+      const closed = this.proxy.closePausedTunnels();
+      const pausedForMs = previous.since ? this.now().getTime() - Date.parse(previous.since) : null;
+      log.warn('interception resumed', { why, pausedBy: previous.by, pausedSince: previous.since, pausedForMs, tunnelsClosed: closed });
+    }
+    this.bus.publish('interception.changed', next);
   }
 
   /** The policy in force, and why the files are not, if they are not. */
@@ -368,6 +409,7 @@ export class Engine {
       log.info('policy: same rules, other layers', { version: next.version, layers: next.effective.layers });
     }
     this.bus.publish('policy.changed', this.policyState());
+    this.interception.policyChanged();
     // One host change at a time, each applied to the policy then in force.
     this.hostChange = this.hostChange.then(async () => {
       const hosts = this.hostsFor(this.livePolicy.current().effective.policy.intercept.hosts);
@@ -476,6 +518,8 @@ export class Engine {
       hooks,
       log: this.opts.log,
       maxInspectedBodyBytes: this.opts.config.limits.maxInspectedBodyBytes,
+      paused: () => this.interception.current(),
+      onPausedTunnel: (t) => this.recordPausedTunnel(t),
     });
   }
 

@@ -17,6 +17,8 @@ export interface WatchListener {
   changed(): void;
   /** The stream dropped (the engine may be gone). */
   disconnected(): void;
+  /** The policy in force changed (e.g. IT now decides start at login). */
+  policyChanged?(): void;
 }
 
 export interface EngineWatchOptions {
@@ -90,7 +92,22 @@ export class EngineWatch {
       this.listener.decided(e.data);
     } else if (e.type === 'interaction.completed') {
       this.refreshStatusSoon();
+    } else if (e.type === 'interception.changed' || e.type === 'identity.changed' || e.type === 'policy.changed') {
+      // The tray shows these at once (paused, signed out, a policy problem).
+      this.refreshStatusNow();
+      if (e.type === 'policy.changed') this.listener.policyChanged?.();
     }
+  }
+
+  private refreshStatusNow() {
+    void this.client.status().then(
+      (s) => {
+        if (this.closed) return;
+        this.status = s;
+        this.listener.changed();
+      },
+      () => undefined,
+    );
   }
 
   private async resync() {

@@ -29,11 +29,11 @@ export type MenuItemModel =
 export interface TrayInput {
   engine: EnginePhase;
   /** From the engine's status; null until the first answer. */
-  status: { interceptedCount: number; lastInterceptedAt: string | null; auditIssues: string[] } | null;
+  status: { interceptedCount: number; lastInterceptedAt: string | null; auditIssues: string[]; policyProblem?: string | null } | null;
   /** Decisions waiting for someone. */
   pending: number;
-  /** null: this engine cannot pause interception. */
-  interception: { paused: boolean } | null;
+  /** null: this engine cannot pause interception. `allowed` false: the policy forbids pausing; `until`: when a pause ends by itself. */
+  interception: { paused: boolean; allowed?: boolean; until?: string | null } | null;
   /** null: sign-in is not configured (or the engine does not know about identity). */
   identity: { signedIn: boolean; user: string | null; required: boolean } | null;
   startAtLogin: { supported: boolean; enabled: boolean; locked: boolean };
@@ -58,6 +58,9 @@ export function trayModel(input: TrayInput): TrayModel {
   if (input.status && input.status.auditIssues.length > 0) {
     items.push({ kind: 'label', label: `Audit store: ${plural(input.status.auditIssues.length, 'problem')} (see Setup)` });
   }
+  if (input.status?.policyProblem) {
+    items.push({ kind: 'label', label: 'Policy file rejected: the last good policy stays in force (see `witness status`)' });
+  }
   const running = input.engine.phase === 'running';
   items.push(
     input.pending > 0
@@ -66,10 +69,13 @@ export function trayModel(input: TrayInput): TrayModel {
     { kind: 'separator' },
   );
   if (input.interception) {
+    const i = input.interception;
     items.push(
-      input.interception.paused
+      i.paused
         ? { kind: 'action', id: 'resume', label: 'Resume interception', enabled: running }
-        : { kind: 'action', id: 'pause', label: 'Pause interception…', enabled: running },
+        : i.allowed === false
+          ? { kind: 'action', id: 'pause', label: 'Pause interception (not allowed by your organization)', enabled: false }
+          : { kind: 'action', id: 'pause', label: 'Pause interception…', enabled: running },
     );
   }
   items.push({ kind: 'action', id: 'open-window', label: 'Open Witness', enabled: true });
@@ -104,7 +110,7 @@ export function trayState(input: TrayInput): TrayState {
   if (e.phase === 'restarting') return 'attention';
   if (e.phase !== 'running') return 'starting';
   if (input.identity?.required && !input.identity.signedIn) return 'signed-out';
-  if (input.pending > 0 || (input.status?.auditIssues.length ?? 0) > 0) return 'attention';
+  if (input.pending > 0 || (input.status?.auditIssues.length ?? 0) > 0 || input.status?.policyProblem) return 'attention';
   if (input.interception?.paused) return 'paused';
   return 'running';
 }
@@ -126,10 +132,19 @@ function statusLine(input: TrayInput, state: TrayState): string {
     case 'running':
       break;
   }
-  if (state === 'signed-out') return 'Signed out: Copilot requests are refused until you sign in';
-  if (input.interception?.paused) return 'Paused: Copilot traffic passes unaudited (recorded)';
+  if (state === 'signed-out') return 'Signed out: sign in so your Copilot use is recorded under your name';
+  if (input.interception?.paused) {
+    const until = input.interception.until ? ` until ${clock(input.interception.until)}` : '';
+    return `Paused${until}: Copilot traffic passes unaudited (recorded)`;
+  }
   const n = input.status?.interceptedCount ?? 0;
   return `Running${e.external ? ' (started outside the app)' : ''} — ${plural(n, 'Copilot request')} audited`;
+}
+
+/** "14:05": the local time of day, for a pause that ends today or tomorrow. */
+function clock(iso: string): string {
+  const d = new Date(iso);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 function plural(n: number, word: string): string {

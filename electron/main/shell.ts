@@ -9,7 +9,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFil
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { app, ipcMain, protocol, safeStorage, screen, session } from 'electron';
+import { app, dialog, ipcMain, protocol, safeStorage, screen, session } from 'electron';
 import { defaultDataDir } from '../../proxy/config/index.js';
 import type { KeyVault } from '../../proxy/keys/index.js';
 import { APP_ID, chooseDesktopVault, endpointFor, engineCommand, EngineSupervisor, EngineWatch, findRunningEngine, isProcessAlive, KeychainVault, loadSettings, PopupStack, processTreeOps, saveSettings, startAtLogin, trayModel, vaultFiles, type RunningEngine, type ShellSettings, type StartAtLoginPolicy, type SupervisorOptions, type TrayInput } from '../core/index.js';
@@ -17,7 +17,7 @@ import { CHANNELS } from '../preload/index.js';
 import { launchEngine } from './engine-host.js';
 import { handle } from './ipc.js';
 import { loginItem } from './login-item.js';
-import { notifyApproval } from './notifications.js';
+import { notifyApproval, notifyText } from './notifications.js';
 import { registerAppScheme, serveApp } from './protocol.js';
 import { guardSession, guardWebContents } from './security.js';
 import { TrayIcon } from './tray.js';
@@ -130,16 +130,44 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
   const input = (): TrayInput => ({
     engine: supervisor.state,
     status: watch?.status
-      ? { interceptedCount: watch.status.counters.intercepted, lastInterceptedAt: watch.status.lastInterceptedAt, auditIssues: watch.status.audit.issues }
+      ? {
+          interceptedCount: watch.status.counters.intercepted,
+          lastInterceptedAt: watch.status.lastInterceptedAt,
+          auditIssues: watch.status.audit.issues,
+          policyProblem: watch.status.policy?.problem?.message ?? null,
+        }
       : null,
     pending: watch?.pending.length ?? 0,
-    // The control API has no pause or sign-in yet; the menu grows these when it does.
-    interception: null,
-    identity: null,
+    // An engine from before pause and sign-in status (started from an older CLI) has neither.
+    interception: watch?.status?.interception ?? null,
+    identity: watch?.status?.identity?.required ? watch.status.identity : null,
     startAtLogin: { supported: login.supported, ...loginState() },
     notices,
     now: Date.now(),
   });
+
+  // A pause lets Copilot traffic through unaudited: say so, and ask first.
+  const pauseInterception = async () => {
+    const w = watch;
+    if (!w) return;
+    const { response } = await dialog.showMessageBox({
+      type: 'warning',
+      buttons: ['Pause interception', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'Pause interception?',
+      detail:
+        'While paused, Copilot traffic passes without inspection: no masking, no approvals, no record of what is said. ' +
+        'Each connection is recorded as unaudited, under your name. Interception resumes when you choose Resume, or by itself at the limit your policy sets.',
+    });
+    if (response !== 0) return;
+    try {
+      await w.api.call('interceptionPause', { via: 'tray' });
+    } catch (e) {
+      log.warn('could not pause interception', { err: (e as Error).message });
+      notifyText('Witness could not pause interception', (e as Error).message);
+    }
+  };
 
   let tray: TrayIcon | null = null;
   const redraw = () => tray?.update(trayModel(input()));
@@ -158,8 +186,8 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
         redraw();
       },
       quit: () => app.quit(),
-      pause: () => undefined,
-      resume: () => undefined,
+      pause: () => void pauseInterception(),
+      resume: () => void watch?.api.call('interceptionResume', { via: 'tray' }).catch((e: Error) => log.warn('could not resume interception', { err: e.message })),
       'sign-in': () => windows.showMain('setup'),
       'sign-out': () => windows.showMain('setup'),
     },
@@ -184,6 +212,7 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
         popups.reconcile(pending);
         void readLoginPolicy(w);
       },
+      policyChanged: () => void readLoginPolicy(w),
       changed: redraw,
       disconnected: () => {
         // An engine started outside the app that went away: run our own.

@@ -31,6 +31,8 @@ const CountersSchema = z.object({
   tlsClientErrors: z.number(),
   /** Handshakes completed and closed without a request (pools, probes): not failures. */
   tlsHandshakesWithoutRequest: z.number(),
+  /** CONNECTs to intercepted hosts tunnelled unaudited while interception was paused; each is also an audit record. */
+  pausedTunnels: z.number(),
 });
 
 /** A TLS handshake with a client that failed, with the name it asked for and when. */
@@ -64,6 +66,25 @@ export const PolicyStateSchema = z.object({
 });
 export type PolicyState = z.infer<typeof PolicyStateSchema>;
 
+/** Where a pause or resume was asked for (shown with who asked). */
+export const INTERCEPTION_VIA = ['tray', 'window', 'cli', 'api', 'policy'] as const;
+
+/**
+ * Interception paused or not. Paused: CONNECTs to intercepted hosts are tunnelled without
+ * inspection, each recorded as unaudited; `since`/`by` say who paused it, `until` when it
+ * ends by itself (the policy's intercept.pause.maxMinutes). `allowed`: whether the policy in
+ * force lets anyone pause (intercept.pause.allowed).
+ */
+export const InterceptionStateSchema = z.object({
+  paused: z.boolean(),
+  since: z.string().nullable(),
+  by: z.string().nullable(),
+  via: z.enum(INTERCEPTION_VIA).nullable(),
+  until: z.string().nullable(),
+  allowed: z.boolean(),
+});
+export type InterceptionState = z.infer<typeof InterceptionStateSchema>;
+
 export const StatusSchema = z.object({
   version: z.string(),
   pid: z.number(),
@@ -80,6 +101,13 @@ export const StatusSchema = z.object({
   tls: z.object({ recentFailures: z.array(TlsFailureSchema), rejectedSinceLastSuccess: z.number(), windowMinutes: z.number() }),
   health: HealthSchema,
   policy: PolicyStateSchema,
+  interception: InterceptionStateSchema,
+  /**
+   * Sign-in at a glance (tray, window header): `required` is true when sign-in is configured
+   * (identity.issuer), i.e. this installation expects the person to be signed in; `user` is
+   * the email, else the name, else the subject.
+   */
+  identity: z.object({ signedIn: z.boolean(), user: z.string().nullable(), required: z.boolean() }),
 });
 export type Status = z.infer<typeof StatusSchema>;
 
@@ -156,6 +184,8 @@ export const EventSchemas = {
   'identity.changed': IdentityStatusSchema,
   /** Another policy came into force, or a layer's file became bad (problem) or good again. */
   'policy.changed': PolicyStateSchema,
+  /** Interception paused or resumed (by someone, or by the policy: its time limit, or pausing no longer allowed). */
+  'interception.changed': InterceptionStateSchema,
 } as const;
 export type EventType = keyof typeof EventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventSchemas)[T]>;
@@ -236,6 +266,24 @@ export const Methods = {
     path: `${API_PREFIX}/setup`,
     input: z.object({ target: z.enum(SETUP_TARGET_NAMES), dryRun: z.boolean().default(false), undo: z.boolean().default(false), force: z.boolean().default(false) }).strict(),
     output: SetupResultSchema,
+  },
+  /**
+   * Pauses interception: Copilot connections pass unaudited (each recorded as such) until
+   * resumed or the policy's limit; PAUSE_NOT_ALLOWED when the policy forbids it. Pausing a
+   * paused engine changes nothing.
+   */
+  interceptionPause: {
+    method: 'POST',
+    path: `${API_PREFIX}/interception/pause`,
+    input: z.object({ via: z.enum(INTERCEPTION_VIA).exclude(['policy']).default('api') }).strict(),
+    output: InterceptionStateSchema,
+  },
+  /** Resumes interception; tunnels opened while paused are closed (clients reconnect, intercepted). */
+  interceptionResume: {
+    method: 'POST',
+    path: `${API_PREFIX}/interception/resume`,
+    input: z.object({ via: z.enum(INTERCEPTION_VIA).exclude(['policy']).default('api') }).strict(),
+    output: InterceptionStateSchema,
   },
   /** Asks the engine to shut down cleanly (`witness stop`); stopping is false when its host does not allow it. */
   shutdown: { method: 'POST', path: `${API_PREFIX}/shutdown`, input: z.object({}).strict(), output: z.object({ stopping: z.boolean() }) },

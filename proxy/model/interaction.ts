@@ -82,5 +82,12 @@ export const InteractionSchema = z.object({
    * records). The engine keeps each version's policy in DATA_DIR/policy-history/.
    */
   policyVersion: z.string().optional(),
+  /**
+   * Only on traffic Witness let through without looking (interception paused): why, the
+   * pause that let it through (since when, by whom), and how many bytes passed each way.
+   */
+  unaudited: z
+    .object({ reason: z.literal('interception-paused'), pausedSince: z.string(), pausedBy: z.string(), bytesSent: z.number(), bytesReceived: z.number() })
+    .optional(),
 });
 export type Interaction = z.infer<typeof InteractionSchema>;

@@ -28,6 +28,16 @@ export const PolicySchema = z
     intercept: z
       .object({
         hosts: z.array(z.string().min(1)).optional().describe('hosts whose TLS Witness intercepts (overrides the config when a policy layer sets it; a change restarts the proxy on the same port)'),
+        pause: z
+          .object({
+            allowed: z
+              .boolean()
+              .default(true)
+              .describe('whether interception may be paused (tray, control API); while paused, Copilot connections pass unaudited and each is recorded as such'),
+            maxMinutes: z.number().int().min(0).max(1440).default(60).describe('a pause ends by itself after this many minutes (0: only when someone resumes)'),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

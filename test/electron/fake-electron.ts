@@ -35,6 +35,9 @@ export const fake = {
   exposed: new Map<string, unknown>(),
   rendererInvokes: [] as string[],
   workArea: { x: 0, y: 25, width: 1920, height: 1055 },
+  /** The button a message box answers with (0: the first, e.g. "Pause interception"), and the boxes shown. */
+  dialogResponse: 0,
+  dialogs: [] as Array<Record<string, unknown>>,
   /** What safeStorage reports: a real secret service unless a test says otherwise. */
   safeStorage: { available: true, backend: 'gnome_libsecret', key: randomBytes(32), encrypts: 0 },
 };
@@ -61,6 +64,8 @@ export function resetFake(): void {
     exposed: new Map(),
     rendererInvokes: [],
     safeStorage: { available: true, backend: 'gnome_libsecret', key: randomBytes(32), encrypts: 0 },
+    dialogResponse: 0,
+    dialogs: [],
   });
   app.removeAllListeners();
 }
@@ -297,4 +302,11 @@ export const ipcRenderer = {
 };
 
 export const shell = { openExternal: async () => undefined };
-export default { app, BrowserWindow, Tray, Menu, nativeImage, Notification, protocol, session, ipcMain, screen, utilityProcess, safeStorage, contextBridge, ipcRenderer, shell };
+
+export const dialog = {
+  showMessageBox: async (options: Record<string, unknown>) => {
+    fake.dialogs.push(options);
+    return { response: fake.dialogResponse, checkboxChecked: false };
+  },
+};
+export default { app, BrowserWindow, Tray, Menu, nativeImage, Notification, protocol, session, ipcMain, screen, utilityProcess, safeStorage, contextBridge, ipcRenderer, shell, dialog };

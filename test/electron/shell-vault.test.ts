@@ -76,6 +76,10 @@ describe('desktop key vault served to the real engine', () => {
     const control = readControlFile(dataDir)!;
     const identity = await createControlClient({ url: control.url, token: control.token }).call('identity', {});
     expect(identity).toMatchObject({ configured: true, signedIn: true, sub: 'sub-ada', email: 'ada@example.com' });
+    // status.identity reaches the tray: who is signed in, and a way to sign out.
+    await until(() => shell!.trayInput().identity?.signedIn, 'the tray to know who is signed in');
+    expect(shell!.trayInput().identity).toEqual({ signedIn: true, user: 'ada@example.com', required: true });
+    expect(fake.trays[0]!.menu!.items.map((i: { label?: string }) => i.label)).toContain('Sign out (ada@example.com)');
     // The engine kept no vault of its own, and no token is in clear anywhere in the data dir.
     expect(existsSync(join(dataDir, 'keys'))).toBe(false);
     const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
@@ -99,5 +103,9 @@ describe('desktop key vault served to the real engine', () => {
     const control = readControlFile(dataDir)!;
     // The session sealed by the (fake) keychain is not the engine's: it runs signed out.
     expect(await createControlClient({ url: control.url, token: control.token }).call('identity', {})).toMatchObject({ configured: true, signedIn: false });
+    // Sign-in is configured and nobody is signed in: the tray says so and offers it.
+    await until(() => shell!.trayInput().identity, 'the tray to know about sign-in');
+    await until(() => fake.trays[0]!.tooltip.startsWith('Witness — Signed out'), 'the signed-out tray');
+    expect(labels()).toContain('Sign in…');
   });
 });

@@ -179,6 +179,28 @@ describe('desktop shell with a real engine', () => {
     await held;
   });
 
+  it('the tray pauses interception after asking, shows it paused, and resumes it', async () => {
+    const item = (label: string) => tray().menu!.items.find((i) => i.label === label);
+    await until(() => item('Pause interception…'), 'the pause item');
+    // Cancelled: nothing changes.
+    fake.dialogResponse = 1;
+    item('Pause interception…').click();
+    await until(() => fake.dialogs.length === 1, 'the question');
+    expect(fake.dialogs[0]).toMatchObject({ type: 'warning', message: 'Pause interception?', buttons: ['Pause interception', 'Cancel'], cancelId: 1 });
+    expect((await api.status()).interception.paused).toBe(false);
+    // Confirmed: paused in the engine, grey ‖ in the tray, Resume offered.
+    fake.dialogResponse = 0;
+    item('Pause interception…').click();
+    await until(() => shell.trayInput().interception?.paused, 'the tray to show the pause');
+    expect((await api.status()).interception).toMatchObject({ paused: true, via: 'tray' });
+    await until(() => tray().tooltip.startsWith('Witness — Paused until'), 'the paused tooltip');
+    expect(tray().image).toMatchObject({ path: expect.stringMatching(/tray-paused\.png$/) });
+    item('Resume interception').click();
+    await until(() => shell.trayInput().interception?.paused === false, 'the tray to show interception again');
+    expect((await api.status()).interception.paused).toBe(false);
+    expect(tray().image).toMatchObject({ path: expect.stringMatching(/tray-running\.png$/) });
+  });
+
   it('a second launch shows and focuses the existing window', () => {
     const win = mainWindow();
     win.close(); // closing hides it: Witness stays in the tray

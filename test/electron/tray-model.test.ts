@@ -54,6 +54,19 @@ describe('tray model', () => {
     expect(m.items[0]).toEqual({ kind: 'label', label: 'Paused: Copilot traffic passes unaudited (recorded)' });
     expect(action(m.items, 'resume')).toMatchObject({ label: 'Resume interception', enabled: true });
     expect(action(trayModel({ ...base, interception: { paused: false } }).items, 'pause')).toMatchObject({ label: 'Pause interception…' });
+    const until = new Date(2026, 11, 2, 14, 5).toISOString();
+    expect(trayModel({ ...base, interception: { paused: true, until } }).items[0]).toEqual({ kind: 'label', label: 'Paused until 14:05: Copilot traffic passes unaudited (recorded)' });
+  });
+
+  it('needs attention when a policy file was rejected, and says the last good policy stays', () => {
+    const m = trayModel({ ...base, status: { ...base.status!, policyProblem: 'Policy file /x/policy.json is not valid JSON' } });
+    expect(m.state).toBe('attention');
+    expect(labels(m.items)).toContain('Policy file rejected: the last good policy stays in force (see `witness status`)');
+  });
+
+  it('says pausing is not allowed where the policy forbids it', () => {
+    const m = trayModel({ ...base, interception: { paused: false, allowed: false } });
+    expect(action(m.items, 'pause')).toEqual({ kind: 'action', id: 'pause', label: 'Pause interception (not allowed by your organization)', enabled: false });
   });
 
   it('offers no pause when the engine cannot pause', () => {
@@ -76,11 +89,11 @@ describe('tray model', () => {
     expect(m.items[0]).toEqual({ kind: 'label', label: 'Engine stopped: it exited (code 1) — restarting in 2 s' });
   });
 
-  it('signed out when sign-in is required: Copilot is refused, sign in is offered', () => {
+  it('signed out where sign-in is expected: says why to sign in, and offers it', () => {
     const m = trayModel({ ...base, pending: 2, identity: { signedIn: false, user: null, required: true } });
     expect(m.state).toBe('signed-out');
     expect(m.icon).toBe('tray-signed-out');
-    expect(m.items[0]).toEqual({ kind: 'label', label: 'Signed out: Copilot requests are refused until you sign in' });
+    expect(m.items[0]).toEqual({ kind: 'label', label: 'Signed out: sign in so your Copilot use is recorded under your name' });
     expect(action(m.items, 'sign-in')).toMatchObject({ label: 'Sign in…', enabled: true });
     const signedIn = trayModel({ ...base, identity: { signedIn: true, user: 'ada@example.com', required: true } });
     expect(signedIn.state).toBe('running');
