@@ -1,7 +1,7 @@
 /**
  * `npm run package` (installers for this OS) and `npm run package:dir` (the unpacked Linux
  * app in release/linux-unpacked/). Builds with the real Electron when it is available
- * (downloaded by electron-builder, or node_modules/electron/dist), and around a placeholder
+ * (electron-builder downloads it: ELECTRON_VERSION), and around a placeholder
  * distribution where it cannot be downloaded, saying so. Release signing: --release.
  *   tsx build/package.ts [--linux dir|deb|rpm|AppImage ...] [--release | --smoke] [--placeholder] [--out DIR]
  * Run after `npm run build` and `npm run build:desktop` (the npm scripts do).
@@ -39,8 +39,7 @@ export async function packageApp(opts: PackageOptions): Promise<string[]> {
   for (const f of [join(inputs.dist, 'proxy/cli.js'), join(inputs.dist, 'electron/main/index.js'), join(inputs.dist, 'electron/preload/preload.cjs'), join(inputs.rendererDist, 'index.html')]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build && npm run build:desktop\` first.`);
   }
-  const localElectron = join(root, 'node_modules', 'electron', 'dist');
-  const placeholder = opts.placeholder ?? (env.WITNESS_ELECTRON_PLACEHOLDER ? env.WITNESS_ELECTRON_PLACEHOLDER === '1' : !(existsSync(`${localElectron}/version`) || (await electronDownloadable())));
+  const placeholder = opts.placeholder ?? (env.WITNESS_ELECTRON_PLACEHOLDER ? env.WITNESS_ELECTRON_PLACEHOLDER === '1' : !(await electronDownloadable()));
   if (placeholder && opts.release) throw new Error('A release needs the real Electron: it cannot be built around a placeholder.');
   if (placeholder && opts.smoke) throw new Error('The smoke test runs the app: it needs the real Electron.');
   const mode: BuildMode = placeholder ? 'placeholder' : opts.release ? 'release' : opts.smoke ? 'smoke' : 'unsigned';
@@ -49,8 +48,6 @@ export async function packageApp(opts: PackageOptions): Promise<string[]> {
   const base = builderConfig({ mode, env, inputs, ...(electronDist ? { electronDist } : {}) });
   const config: Configuration = {
     ...base,
-    // A downloaded Electron in node_modules is used as is; otherwise electron-builder downloads it.
-    ...(!placeholder && existsSync(`${localElectron}/version`) ? { electronDist: localElectron } : {}),
     ...(opts.outDir ? { directories: { ...base.directories, output: opts.outDir } } : {}),
   };
   // electron-builder reads this from the process: only a release looks for a signing identity.

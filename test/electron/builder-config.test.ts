@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { MAC_PREFERENCE_DOMAIN } from '../../proxy/policy/managed/index.js';
-import { builderConfig, MSI_UPGRADE_CODE, requireNotarization, type BuildMode } from '../../build/electron-builder.config.js';
+import { readFileSync } from 'node:fs';
+import { builderConfig, ELECTRON_VERSION, electronTypesVersion, MSI_UPGRADE_CODE, requireNotarization, type BuildMode } from '../../build/electron-builder.config.js';
 
 const require = createRequire(import.meta.url);
 const scheme = require('app-builder-lib/scheme.json') as object;
@@ -27,6 +28,18 @@ describe('electron-builder configuration', () => {
       expect(errors(builderConfig({ mode, env: {}, electronDist: '/tmp/placeholder' }))).toEqual([]);
     });
   }
+
+  it('packages the Electron the code is type-checked against (the vendored types name it), and installs no electron package', () => {
+    const types = readFileSync(new URL('../../electron/types/electron.d.ts', import.meta.url), 'utf8');
+    expect(types.split('\n')[0]).toMatch(/^\/\/ Vendored: electron\.d\.ts of the npm package electron@\d+\.\d+\.\d+ \(MIT License, Copyright/);
+    expect(ELECTRON_VERSION).toBe(electronTypesVersion(types));
+    expect(types).toContain(`// Type definitions for Electron ${ELECTRON_VERSION}\n`);
+    for (const mode of ['release', 'unsigned', 'placeholder'] as const) expect(builderConfig({ mode, env: {}, electronDist: '/tmp/placeholder' }).electronVersion).toBe(ELECTRON_VERSION);
+    expect(() => electronTypesVersion('// something else')).toThrow(/regenerate it with build\/electron-types\.ts/);
+    // Its installer needs Node >= 22.12 (issue 18: no engine warnings on Node 20); electron-builder downloads the binary.
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string>; dependencies: Record<string, string> };
+    expect(pkg.devDependencies.electron ?? pkg.dependencies.electron).toBeUndefined();
+  });
 
   it('would catch a misspelt key (the check is real)', () => {
     const config = builderConfig({ mode: 'release', env: {} });
