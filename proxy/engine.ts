@@ -2,7 +2,7 @@
  * The engine: wires config, CA, proxy and control API together and owns their lifetime.
  * No policy lives here; this file only connects the parts. Never imports electron.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
@@ -16,12 +16,12 @@ import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedT
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
-import { LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
+import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
 import { IdentityService, osUser, whoami } from './identity/index.js';
 import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
-import { ensurePrivateDir, writeAtomic } from './fs.js';
+import { ensurePrivateDir } from './fs.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -425,18 +425,10 @@ export class Engine {
     this.bus.publish('policy.changed', this.policyState());
   }
 
-  /**
-   * Keeps each version's policy in DATA_DIR/policy-history/<version>.json, so a record's
-   * policyVersion can be looked up; the file name is the hash of its policy, so an edited
-   * copy gives itself away.
-   */
+  /** Keeps this version's policy where a record's policyVersion can be looked up (policy-history/). */
   private archivePolicy(p: PolicyInForce) {
     try {
-      const dir = join(this.opts.dataDir, 'policy-history');
-      const file = join(dir, `${p.version}.json`);
-      if (existsSync(file)) return;
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeAtomic(file, JSON.stringify({ version: p.version, firstInForce: p.since, layers: p.effective.layers, locked: p.effective.locked, policy: p.effective.policy }, null, 2) + '\n', 0o600);
+      keepPolicyVersion(this.opts.dataDir, p);
     } catch (e) {
       this.opts.log.error('policy: could not keep a copy of the policy in force in policy-history/', { err: e, version: p.version });
     }
