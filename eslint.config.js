@@ -7,7 +7,11 @@
 //   layers/browser-safe    control/ and model/ (the part the browser bundles) import only
 //                          zod and model/;
 //   layers/renderer-engine renderer/ takes from the engine only the contract and client
-//                          (control/) and model/.
+//                          (control/) and model/;
+//   layers/desktop-shell   electron/ takes from the engine only the contract and client,
+//                          the model, errors, fs, the data dir's paths, the V8 flags and the
+//                          key vault's interface and wire protocol;
+//   electron/core/ never imports electron, and tests never do (they mock it).
 // Each layers/* rule is ESLint's own no-restricted-imports under another name, so the
 // rules apply side by side (one rule's options would replace another's) and a violation
 // names the layering rule it breaks. test/unit/layering.test.ts shows each one failing.
@@ -22,6 +26,7 @@ const layers = {
     'pure-core': restrictedImports,
     'browser-safe': restrictedImports,
     'renderer-engine': restrictedImports,
+    'desktop-shell': restrictedImports,
   },
 };
 
@@ -79,8 +84,32 @@ const rendererEngine = {
   ],
 };
 
+// electron/ is thin glue over the control API (the desktop issue): from proxy/ it may import
+// only the browser-safe contract and client (control/), the model, the ground floor's error
+// type and durable file writes, and what it shares with the CLI and the engine by necessity: the data dir's paths,
+// the engine's V8 flags and the key vault's wire protocol (it serves the OS keychain to the
+// engine). Never engine internals. Only electron/main and electron/preload import electron:
+// electron/core is plain Node, so it is tested without the Electron binary. Tests reach
+// electron only through vi.mock.
+const SHELL_MESSAGE = 'electron/ talks to the engine through the control API only: import the contract, the client or the model, never engine internals.';
+const shellProxyImports = [
+  { regex: String.raw`(^|/)proxy/(?!(control/index|model/index|config/index|keys/index|errors|fs|gc-tuning)\.js$)`, message: SHELL_MESSAGE },
+  { regex: String.raw`(^|/)proxy/config/index\.js$`, allowImportNames: ['dataPaths', 'defaultDataDir'], message: `${SHELL_MESSAGE} From config/, only the data dir's paths.` },
+  {
+    regex: String.raw`(^|/)proxy/keys/index\.js$`,
+    allowImportNames: ['serveVault', 'serveVaultOver', 'assertSecretName', 'assertSecretValue', 'KEY_VAULT_ENV', 'KEY_VAULT_DESKTOP', 'KeyVault', 'ChildChannelLike', 'VaultRequest', 'VaultReply'],
+    message: `${SHELL_MESSAGE} From keys/, only the vault interface and its wire protocol (the engine keeps its own vaults).`,
+  },
+];
+const electronOnlyInGlue = {
+  paths: [{ name: 'electron', message: 'electron/core/ is plain Node (tested without the Electron binary): keep Electron calls in electron/main or electron/preload.' }],
+};
+const electronInTests = {
+  paths: [{ name: 'electron', message: 'Tests never load electron itself (it would download the binary): vi.mock it with test/electron/fake-electron.ts.' }],
+};
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'renderer/dist/**', 'test-results/**', '.scratch/**'] },
+  { ignores: ['electron/types/**', 'dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'renderer/dist/**', 'test-results/**', '.scratch/**'] },
   ...tseslint.configs.recommended,
   {
     plugins: { layers },
@@ -97,4 +126,7 @@ export default tseslint.config(
   { files: ['proxy/control/**', 'proxy/model/**'], rules: { 'layers/browser-safe': ['error', browserSafe] } },
   { files: ['proxy/model/hash.ts', 'proxy/model/node.ts'], rules: { 'layers/browser-safe': ['error', modelNode] } },
   { files: ['renderer/**'], rules: { 'layers/renderer-engine': ['error', rendererEngine] } },
+  { files: ['electron/**'], rules: { 'layers/desktop-shell': ['error', { patterns: shellProxyImports }] } },
+  { files: ['electron/core/**'], rules: { 'no-restricted-imports': ['error', electronOnlyInGlue] } },
+  { files: ['test/**'], rules: { 'no-restricted-imports': ['error', electronInTests] } },
 );

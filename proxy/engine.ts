@@ -7,15 +7,16 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
 import { dataPaths, type Config } from './config/index.js';
-import type { Status } from './control/index.js';
+import type { Interaction } from './model/index.js';
+import type { PolicyState, Status } from './control/index.js';
 import { ControlServer, EventBus, refuseSecondEngine, registerDownloads, removeControlFile, writeControlFile } from './control-server/index.js';
 import { healthOf, runDoctor, tlsSummary } from './doctor/index.js';
 import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
-import { effectiveInterceptHosts, InterceptingProxy, UpstreamPool, type InterceptHooks } from './intercept/index.js';
+import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptHooks, type InterceptionSwitchState, type PausedTunnelSummary } from './intercept/index.js';
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
-import { compilePolicy, managedPolicyPath, resolvePolicy, type CompiledPolicy } from './policy/index.js';
+import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
 import { IdentityService, osUser, whoami } from './identity/index.js';
 import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
@@ -40,6 +41,8 @@ export interface EngineOptions {
   identityFetch?: typeof fetch;
   /** Called when a client asks the engine to shut down (`witness stop`); without it the request is declined. */
   onShutdownRequest?: () => void;
+  /** Origins allowed to call the control API cross-origin with the token (default: the desktop window's). */
+  uiOrigins?: readonly string[];
 }
 
 
@@ -57,16 +60,23 @@ export class Engine {
   private inspector!: Inspector;
   private store!: AuditStore;
   private approvals!: ApprovalRegistry;
-  private policy!: CompiledPolicy;
+  private livePolicy!: LivePolicy;
+  /** The policy each exchange is judged by: the one in force when its request arrived. */
+  private readonly exchangePolicy = new Map<string, PolicyInForce>();
+  /** Set while an exchange's hooks run, so every policy read in them sees that exchange's policy. */
+  private judging: PolicyInForce | null = null;
   private identity!: IdentityService;
+  private hostChange: Promise<void> = Promise.resolve();
+  private interception!: InterceptionSwitch;
 
   constructor(private readonly opts: EngineOptions) {
     this.hosts = effectiveInterceptHosts(opts.config.intercept);
   }
 
   /** A policy layer (user, IT, central) may set the intercepted hosts; it wins over the config. */
-  private applyPolicyHosts(hosts: string[] | undefined) {
-    if (hosts && hosts.length) this.hosts = effectiveInterceptHosts({ hosts, githubApi: this.opts.config.intercept.githubApi });
+  private hostsFor(policyHosts: string[] | undefined): string[] {
+    const intercept = this.opts.config.intercept;
+    return policyHosts && policyHosts.length ? effectiveInterceptHosts({ hosts: policyHosts, githubApi: intercept.githubApi }) : effectiveInterceptHosts(intercept);
   }
 
   async start(): Promise<void> {
@@ -74,13 +84,28 @@ export class Engine {
     ensurePrivateDir(dataDir, 'its data dir', 'DATA_DIR_UNUSABLE');
     refuseSecondEngine(dataDir);
     this.startedAt = this.now();
-    // A bad policy file fails the start with the key's path, not later mid-request.
-    const effective = resolvePolicy({ userFile: join(dataDir, 'policy.json'), managedFile: managedPolicyPath() });
-    this.policy = compilePolicy(effective.policy);
-    this.applyPolicyHosts(effective.policy.intercept.hosts);
+    // A bad policy file fails the start with the key's path, not later mid-request. Once
+    // running, every layer is live: a change is in force for the next request, a bad file
+    // keeps the last good policy and is reported (status, events, log).
+    const userFile = join(dataDir, 'policy.json');
+    this.livePolicy = new LivePolicy({
+      load: () => resolvePolicy({ userFile, managed: readManagedPolicy() }),
+      files: [userFile, ...managedPolicyFiles()],
+      pollMs: 60_000,
+      onChange: (next, previous) => void this.policyChanged(next, previous),
+      onProblem: (p) => this.policyProblem(p),
+    });
+    this.archivePolicy(this.livePolicy.current());
+    this.hosts = this.hostsFor(this.livePolicy.current().effective.policy.intercept.hosts);
+    const inForce = () => this.livePolicy.current().effective.policy;
     this.approvals = new ApprovalRegistry({
-      timeoutMs: effective.policy.approvals.timeoutSeconds * 1000,
-      onTimeout: effective.policy.approvals.onTimeout,
+      // Read for each held call: the timeout in force when the call is held.
+      get timeoutMs() {
+        return inForce().approvals.timeoutSeconds * 1000;
+      },
+      get onTimeout() {
+        return inForce().approvals.onTimeout;
+      },
       onRequested: (a) => this.bus.publish('approval.requested', a),
       onDecided: (a) => this.bus.publish('approval.decided', a),
     });
@@ -96,29 +121,18 @@ export class Engine {
     for (const issue of this.store.issues) log.error('audit store problem found at start', { where: issue.where, seq: issue.seq, problem: issue.message });
     this.inspector = new Inspector({
       masker: this.masker,
-      // The policy sets masking per direction when a user/IT/central layer says so; else the config does.
-      masking: {
-        ...config.masking,
-        ...(effective.source['masking.requests'] !== 'default' ? { requests: effective.policy.masking.requests } : {}),
-        ...(effective.source['masking.responses'] !== 'default' ? { responses: effective.policy.masking.responses } : {}),
-      },
+      masking: this.liveMasking(),
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
-      holds: { policy: () => this.policy, registry: this.approvals, requester: osUser() },
+      holds: { policy: () => this.policyNow().compiled, registry: this.approvals, requester: osUser() },
       live: {
         started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
         delta: (e) => this.bus.publish('interaction.delta', e),
       },
-      onInteraction: (i) => {
-        this.bus.publish('interaction.completed', { ...i, user: this.store.user });
-        // After this turn of the event loop: the response's last bytes and the client's next
-        // request come first; the record is durable a moment later.
-        setImmediate(() =>
-          this.store.append(i).then(
-          (r) => this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash }),
-          (e) => log.error('could not store an audit record', { err: e, id: i.id }),
-          ),
-        );
-      },
+      onInteraction: (interaction) => this.record({ ...interaction, policyVersion: this.policyNow().version }),
+    });
+    this.interception = new InterceptionSwitch({
+      limits: () => this.livePolicy.current().effective.policy.intercept.pause,
+      onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await this.startIdentity();
     this.pool = new UpstreamPool(config.upstream);
@@ -127,13 +141,15 @@ export class Engine {
     this.control = new ControlServer({
       uiDir: uiDir(),
       port: config.control.port,
+      ...(this.opts.uiOrigins ? { uiOrigins: this.opts.uiOrigins } : {}),
       bus: this.bus,
       log,
       handlers: {
         status: () => this.status(),
         search: (q) => search(this.store, q),
         record: ({ id }) => this.store.get(id),
-        policy: () => resolvePolicy({ userFile: join(this.opts.dataDir, 'policy.json'), managedFile: managedPolicyPath() }),
+        // What is enforced, never just what the files say (they may hold a rejected edit).
+        policy: () => ({ ...this.livePolicy.current().effective, ...this.policyState() }),
         uiLink: () => ({ url: this.control.signInLink() }),
         approvals: () => this.approvals.list(),
         approval: ({ id }) => this.approvals.get(id),
@@ -155,6 +171,8 @@ export class Engine {
         decide: ({ id, decision, argsHash, reason }) =>
           this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: osUser() }),
         identity: () => this.identityStatus(),
+        interceptionPause: ({ via }) => this.interception.pauseBy(this.whoActs(), via),
+        interceptionResume: ({ via }) => this.interception.resume(this.whoActs(), via),
         identityReload: async () => {
           await this.identity.reload();
           return this.identityStatus();
@@ -193,11 +211,14 @@ export class Engine {
       void this.applyRetention();
     }, DAY_MS / 4);
     this.caTimer.unref();
-    log.info('engine started', { proxy: this.proxy.url, control: this.control.url, hosts: this.hosts });
+    this.livePolicy.start();
+    log.info('engine started', { proxy: this.proxy.url, control: this.control.url, hosts: this.hosts, policyVersion: this.livePolicy.current().version });
   }
 
   async stop(): Promise<void> {
     if (this.caTimer) clearInterval(this.caTimer);
+    this.livePolicy?.stop();
+    this.interception?.close();
     this.identity?.close();
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.pool?.close();
@@ -291,7 +312,126 @@ export class Engine {
       audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message) },
       tls,
       health: healthOf(tls, this.lastInterceptedAt),
+      policy: this.policyState(),
+      interception: this.interception.state(),
+      identity: { signedIn: this.identity.current() !== null, user: this.whoSignedIn(), required: this.identity.enabled },
     };
+  }
+
+  private whoSignedIn(): string | null {
+    const s = this.identity.current();
+    return s ? (s.email ?? s.name ?? s.sub) : null;
+  }
+
+  /** Who asked for something through the control API: the signed-in person, else the OS user. */
+  private whoActs(): string {
+    return this.whoSignedIn() ?? osUser();
+  }
+
+  /** Publishes an interaction and appends it to the audit store. */
+  private record(i: Interaction) {
+    this.bus.publish('interaction.completed', { ...i, user: this.store.user });
+    // After this turn of the event loop: the response's last bytes and the client's next
+    // request come first; the record is durable a moment later.
+    setImmediate(() =>
+      this.store.append(i).then(
+        (r) => this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash }),
+        (e) => this.opts.log.error('could not store an audit record', { err: e, id: i.id }),
+      ),
+    );
+  }
+
+  /** A tunnel that passed unaudited while interception was paused: one record each, saying so. */
+  private recordPausedTunnel(s: PausedTunnelSummary) {
+    this.record({ ...pausedTunnelInteraction(s), policyVersion: this.livePolicy.current().version });
+  }
+
+  private interceptionChanged(next: InterceptionSwitchState, previous: InterceptionSwitchState, why: string) {
+    const log = this.opts.log;
+    if (next.paused) {
+      log.warn('interception paused: Copilot connections pass unaudited, each one recorded as such', { by: next.by, via: next.via, until: next.until });
+    } else {
+      // Nothing may stay unaudited past the pause on a kept-alive tunnel: clients reconnect, intercepted.
+      const closed = this.proxy.closePausedTunnels();
+      const pausedForMs = previous.since ? this.now().getTime() - Date.parse(previous.since) : null;
+      log.warn('interception resumed', { why, pausedBy: previous.by, pausedSince: previous.since, pausedForMs, tunnelsClosed: closed });
+    }
+    this.bus.publish('interception.changed', next);
+  }
+
+  /** The policy in force, and why the files are not, if they are not. */
+  private policyState(): PolicyState {
+    const p = this.livePolicy.current();
+    return { version: p.version, since: p.since, layers: p.effective.layers, problem: this.livePolicy.problem };
+  }
+
+  private policyNow(): PolicyInForce {
+    return this.judging ?? this.livePolicy.current();
+  }
+
+  /** Runs an exchange's hook with the policy that exchange is judged by. */
+  private judgedBy<T>(id: string, fn: () => T): T {
+    const outer = this.judging;
+    this.judging = this.exchangePolicy.get(id) ?? this.livePolicy.current();
+    try {
+      return fn();
+    } finally {
+      this.judging = outer;
+    }
+  }
+
+  /**
+   * Masking per direction: the policy's when a user/IT/central layer sets it, else the
+   * config's. Getters, so the Inspector reads the policy of the exchange at hand.
+   */
+  private liveMasking(): Config['masking'] {
+    const config = this.opts.config.masking;
+    const policy = () => this.policyNow().effective;
+    return {
+      ...config,
+      get requests() {
+        const p = policy();
+        return p.source['masking.requests'] !== 'default' ? p.policy.masking.requests : config.requests;
+      },
+      get responses() {
+        const p = policy();
+        return p.source['masking.responses'] !== 'default' ? p.policy.masking.responses : config.responses;
+      },
+    };
+  }
+
+  private async policyChanged(next: PolicyInForce, previous: PolicyInForce) {
+    const log = this.opts.log;
+    if (next.version !== previous.version) {
+      log.info('policy: a new version is in force', { version: next.version, previous: previous.version, layers: next.effective.layers });
+      this.archivePolicy(next);
+    } else {
+      log.info('policy: same rules, other layers', { version: next.version, layers: next.effective.layers });
+    }
+    this.bus.publish('policy.changed', this.policyState());
+    this.interception.policyChanged();
+    // One host change at a time, each applied to the policy then in force.
+    this.hostChange = this.hostChange.then(async () => {
+      const hosts = this.hostsFor(this.livePolicy.current().effective.policy.intercept.hosts);
+      if (hosts.join('\n') !== this.hosts.join('\n')) await this.reloadCaAndProxy(hosts);
+    });
+    await this.hostChange;
+  }
+
+  private policyProblem(p: PolicyProblem | null) {
+    const version = this.livePolicy.current().version;
+    if (p) this.opts.log.error('policy: a layer was rejected; the last good policy stays in force', { code: p.code, problem: p.message, version });
+    else this.opts.log.info('policy: every layer reads again', { version });
+    this.bus.publish('policy.changed', this.policyState());
+  }
+
+  /** Keeps this version's policy where a record's policyVersion can be looked up (policy-history/). */
+  private archivePolicy(p: PolicyInForce) {
+    try {
+      keepPolicyVersion(this.opts.dataDir, p);
+    } catch (e) {
+      this.opts.log.error('policy: could not keep a copy of the policy in force in policy-history/', { err: e, version: p.version });
+    }
   }
 
   /** The doctor's checks as this engine's process sees them (its environment and user). */
@@ -309,11 +449,11 @@ export class Engine {
     return (this.opts.now ?? (() => new Date()))();
   }
 
-  private loadCa() {
+  private loadCa(hosts: string[] = this.hosts) {
     const { config, dataDir, log } = this.opts;
     return ensureCa({
       caDir: dataPaths(dataDir).caDir,
-      hosts: this.hosts,
+      hosts,
       validityDays: config.ca.validityDays,
       renewBeforeDays: config.ca.renewBeforeDays,
       protector: this.opts.keyProtector ?? fileModeProtector,
@@ -326,11 +466,14 @@ export class Engine {
     return this.masker;
   }
 
-  private makeProxy(port: number) {
+  private makeProxy(port: number, hosts: string[] = this.hosts) {
     const inspect = this.inspector.hooks();
     const hooks: InterceptHooks = {
-      inspectRequest: (req, body) => inspect.inspectRequest(req, body),
-      responseTransform: (req, head) => inspect.responseTransform(req, head),
+      inspectRequest: (req, body) => {
+        this.exchangePolicy.set(req.id, this.livePolicy.current());
+        return this.judgedBy(req.id, () => inspect.inspectRequest(req, body));
+      },
+      responseTransform: (req, head) => this.judgedBy(req.id, () => inspect.responseTransform(req, head)),
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
         // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
@@ -349,7 +492,8 @@ export class Engine {
           notInspected: s.notInspected,
           error: s.error,
         });
-        inspect.onExchangeEnd(s);
+        this.judgedBy(s.request.id, () => inspect.onExchangeEnd(s));
+        this.exchangePolicy.delete(s.request.id);
       },
       onWebSocketPassthrough: (s) => {
         this.lastInterceptedAt = this.now();
@@ -359,13 +503,15 @@ export class Engine {
     return new InterceptingProxy({
       host: this.opts.config.proxy.host,
       port,
-      interceptHosts: this.hosts,
+      interceptHosts: hosts,
       websockets: this.opts.config.intercept.websockets,
       ca: { keyPem: this.ca.active.issuing.keyPem, certPem: this.ca.active.issuing.certPem },
       pool: this.pool,
       hooks,
       log: this.opts.log,
       maxInspectedBodyBytes: this.opts.config.limits.maxInspectedBodyBytes,
+      paused: () => this.interception.current(),
+      onPausedTunnel: (t) => this.recordPausedTunnel(t),
     });
   }
 
@@ -384,16 +530,35 @@ export class Engine {
     try {
       const before = this.ca.active.fingerprint256;
       this.ca = await this.loadCa();
-      if (this.ca.active.fingerprint256 !== before) {
-        const port = this.proxy.port;
-        await this.proxy.stop();
-        this.proxy = this.makeProxy(port);
-        await this.proxy.start();
-        this.opts.log.info('proxy restarted with the rotated CA', { fingerprint256: this.ca.active.fingerprint256 });
-      }
+      if (this.ca.active.fingerprint256 !== before) await this.restartProxy('proxy restarted with the rotated CA');
     } catch (e) {
       this.opts.log.error('CA rotation check failed', { err: e });
     }
+  }
+
+  /**
+   * Other intercepted hosts: the CA must cover them (a new one if not), and the proxy
+   * intercepts them. Status shows them once the proxy runs with them.
+   */
+  private async reloadCaAndProxy(hosts: string[]) {
+    try {
+      const before = this.ca.active.fingerprint256;
+      this.ca = await this.loadCa(hosts);
+      if (this.ca.active.fingerprint256 !== before) this.opts.log.warn('a new Witness CA was made for the intercepted hosts: clients must trust it (`witness setup trust`)', { fingerprint256: this.ca.active.fingerprint256 });
+      await this.restartProxy('proxy restarted: the policy changed the intercepted hosts', hosts);
+    } catch (e) {
+      this.opts.log.error('could not apply the intercepted hosts the policy sets; the proxy keeps the ones before', { err: e, hosts, inUse: this.hosts });
+    }
+  }
+
+  /** The same port, new hosts or CA: open connections are closed, clients reconnect. */
+  private async restartProxy(why: string, hosts: string[] = this.hosts) {
+    const port = this.proxy.port;
+    await this.proxy.stop();
+    this.proxy = this.makeProxy(port, hosts);
+    await this.proxy.start();
+    this.hosts = hosts;
+    this.opts.log.info(why, { fingerprint256: this.ca.active.fingerprint256, hosts });
   }
 }
 

@@ -12,7 +12,7 @@ import type { AuditRecord, ExportedRecord, ExportFormat } from '../model/index.j
 export const JSONL_FIELDS = [
   'v', 'id', 'seq', 'time', 'device', 'user', 'client', 'endpoint', 'method', 'host', 'path', 'plan', 'model', 'prompt', 'context', 'messages',
   'contextFiles', 'toolsOffered', 'response', 'toolCalls', 'finishReason', 'usage', 'maskings', 'notInspected', 'decision', 'ruleIds', 'approvals',
-  'status', 'httpStatus', 'errors', 'timings', 'headers', 'pace', 'prevHash', 'hash',
+  'status', 'httpStatus', 'errors', 'timings', 'headers', 'pace', 'policyVersion', 'unaudited', 'prevHash', 'hash',
 ] as const;
 
 /** The record with its fields in JSONL_FIELDS order (any others after them, as they come). */

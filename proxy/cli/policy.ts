@@ -5,14 +5,21 @@
  */
 import { join } from 'node:path';
 import { WitnessError } from '../errors.js';
-import { managedPolicyPath, readPolicyFile, resolvePolicy } from '../policy/index.js';
+import { managedPolicyPath, policyVersion, readManagedPolicy, readPolicyFile, resolvePolicy, type Policy } from '../policy/index.js';
+import { findEngine } from './engine-link.js';
 import { parseCommon, unknownSubcommand } from './args.js';
 import type { CommandIO } from './io.js';
 
 const HELP = `Usage: witness policy check FILE          validate a policy document (errors name the key path)
-       witness policy show [--all] [--json]   the effective policy: each value and the layer it came from
+       witness policy show [--all] [--json]   the policy in force (the running engine's, else the files'): each value and its layer
   --all   print every entry of long lists (by default lists over ${3} entries are shortened)
-  Layers: built-in defaults < DATA_DIR/policy.json (user) < ${managedPolicyPath()} (IT-managed, locked)`;
+  Layers: built-in defaults < DATA_DIR/policy.json (user) < IT-managed, locked (${managedSourcesText()})`;
+
+function managedSourcesText(): string {
+  if (process.platform === 'win32') return `${managedPolicyPath()}, then HKLM\\Software\\Policies\\Witness`;
+  if (process.platform === 'darwin') return `${managedPolicyPath()}, then the com.witness.desktop configuration profile`;
+  return managedPolicyPath();
+}
 
 const SHORT_LIST = 3;
 
@@ -30,12 +37,22 @@ export async function policyCommand(argv: string[], io: CommandIO): Promise<numb
     return 0;
   }
   if (sub === 'show') {
-    const eff = resolvePolicy({ userFile: join(args.dataDir, 'policy.json'), managedFile: managedPolicyPath() });
+    // What a running engine enforces (its files may hold an edit it rejected); else what the files say.
+    const link = await findEngine(args.dataDir);
+    const enforced = link.client ? await link.client.call('policy', {}) : null;
+    const eff = enforced ?? resolvePolicy({ userFile: join(args.dataDir, 'policy.json'), managed: readManagedPolicy() });
+    const version = enforced?.version ?? policyVersion(eff.policy as Policy);
     if (args.json) {
-      io.out(JSON.stringify(eff, null, 2));
+      io.out(JSON.stringify({ ...eff, version, inForce: enforced !== null, since: enforced?.since ?? null, problem: enforced?.problem ?? null }, null, 2));
       return 0;
     }
     const all = args.extra.all === true;
+    if (enforced) io.out(`In force in the running engine (pid ${link.status!.pid}): policy version ${version.slice(0, 12)}, since ${enforced.since}`);
+    else io.out(`No engine is running for ${args.dataDir}; these files would be in force: policy version ${version.slice(0, 12)}`);
+    if (enforced?.problem) {
+      io.out(`PROBLEM since ${enforced.problem.since}: ${enforced.problem.message} [${enforced.problem.code}]`);
+      io.out('  The engine keeps enforcing the policy below until the file is fixed.');
+    }
     io.out(`Layers: ${eff.layers.map((l) => (l.file ? `${l.name} (${l.file})` : l.name)).join(' < ')}`);
     const keys = Object.keys(eff.source).sort();
     const width = Math.min(40, Math.max(...keys.map((k) => k.length)));

@@ -66,6 +66,13 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
                 `, ${status.counters.pacRequests} PAC requests` +
                 (status.lastInterceptedAt ? `; last Copilot request ${status.lastInterceptedAt}` : '; no Copilot request seen yet'),
               ...tlsLines(status),
+              ...(status.interception.paused
+                ? [`  PAUSED by ${status.interception.by} (${status.interception.via}) since ${status.interception.since}${status.interception.until ? ` until ${status.interception.until}` : ''}: Copilot connections pass unaudited (${status.counters.pausedTunnels} so far), each recorded as such`]
+                : []),
+              `  Policy       version ${status.policy.version.slice(0, 12)} in force since ${status.policy.since}`,
+              ...(status.policy.problem
+                ? [`  POLICY PROBLEM since ${status.policy.problem.since}: ${status.policy.problem.message} [${status.policy.problem.code}]`, '               the last good policy (above) stays in force until the file is fixed']
+                : []),
               '',
               `${HEALTH_MARK[status.health.level]} ${status.health.message}`,
             ].join('\n'),

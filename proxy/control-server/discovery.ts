@@ -3,20 +3,14 @@
  * Mode 0600: it holds the per-run bearer token.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { z } from 'zod';
 import { writeAtomic } from '../fs.js';
 import { dataPaths } from '../config/index.js';
 import { WitnessError } from '../errors.js';
+// The file's shape lives in the browser-safe contract: the desktop shell reads control.json
+// too, and may import only the contract.
+import { ControlFileSchema, type ControlFile } from '../control/index.js';
 
-const ControlFileSchema = z.object({
-  version: z.literal(1),
-  pid: z.number(),
-  url: z.string(),
-  token: z.string(),
-  proxyUrl: z.string(),
-  startedAt: z.string(),
-});
-export type ControlFile = z.infer<typeof ControlFileSchema>;
+export type { ControlFile };
 
 export function writeControlFile(dataDir: string, info: ControlFile): void {
   writeAtomic(dataPaths(dataDir).control, JSON.stringify(info, null, 2) + '\n', 0o600);

@@ -5,6 +5,9 @@
  *   2. a Host header naming this loopback listener (defeats DNS rebinding) → else 403;
  *   3. no foreign Origin, no cross-site fetch metadata (defeats CSRF) → else 403;
  *   4. the per-run bearer token, compared in constant time → else 401.
+ * The one exception to 3 is the desktop window's own origin (`uiOrigins`, the shell's custom
+ * scheme): it gets CORS answers for the API, and authenticates with the bearer token only,
+ * never with the browser session cookie.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -13,7 +16,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isWitnessError, WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from '../control/index.js';
+import { DESKTOP_UI_ORIGIN, EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from '../control/index.js';
 import { refuseNonLoopbackPeers } from '../loopback.js';
 import type { EventBus } from './event-bus.js';
 import type { z } from 'zod';
@@ -29,6 +32,8 @@ export interface ControlServerOptions {
   bus: EventBus;
   handlers: Handlers;
   log: Logger;
+  /** Exact origins allowed to call the API cross-origin with the bearer token (default: the desktop window's). */
+  uiOrigins?: readonly string[];
 }
 
 /** SSE comments this often keep idle event streams open through proxies and timeouts. */
@@ -125,16 +130,24 @@ export class ControlServer {
       return sendError(res, 403, 'FORBIDDEN_HOST', 'The Host header must name this loopback listener.');
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !this.allowedHosts().has(originHost(origin))) {
+    const uiOrigin = origin !== undefined && (this.opts.uiOrigins ?? [DESKTOP_UI_ORIGIN]).includes(origin);
+    if (origin !== undefined && !uiOrigin && !this.allowedHosts().has(originHost(origin))) {
       return sendError(res, 403, 'FORBIDDEN_ORIGIN', 'Requests from other origins are not allowed.');
     }
-    if (req.headers['sec-fetch-site'] === 'cross-site') {
+    if (req.headers['sec-fetch-site'] === 'cross-site' && !uiOrigin) {
       return sendError(res, 403, 'FORBIDDEN_ORIGIN', 'Cross-site requests are not allowed.');
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/auth' && req.method === 'GET') return this.signIn(url, res);
     const isApi = url.pathname.startsWith('/api/');
-    if (!this.authorized(req)) {
+    if (uiOrigin) {
+      // The desktop window reaches the API only (no pages, no sign-in links), token in a header.
+      if (!isApi) return sendError(res, 403, 'FORBIDDEN_ORIGIN', 'The desktop window may only call the API.');
+      res.setHeader('access-control-allow-origin', origin!);
+      res.setHeader('vary', 'origin');
+      if (req.method === 'OPTIONS') return preflight(req, res);
+    }
+    if (url.pathname === '/auth' && req.method === 'GET') return this.signIn(url, res);
+    if (!this.authorized(req, !uiOrigin)) {
       if (!isApi && this.opts.uiDir) return this.refusePage(res);
       res.setHeader('www-authenticate', 'Bearer realm="witness"');
       return sendError(res, 401, 'UNAUTHORIZED', 'A valid bearer token is required (see control.json in the data dir).');
@@ -161,13 +174,13 @@ export class ControlServer {
     try {
       output = await (this.opts.handlers[name] as (i: unknown) => unknown)(parsed.data);
     } catch (e) {
-      if (isWitnessError(e)) return sendError(res, e.code === 'STALE_APPROVAL' ? 409 : 400, e.code, e.message);
+      if (isWitnessError(e)) return sendError(res, e.code === 'STALE_APPROVAL' ? 409 : e.code === 'PAUSE_NOT_ALLOWED' ? 403 : 400, e.code, e.message);
       throw e;
     }
     sendJson(res, 200, method.output.parse(output));
   }
 
-  private authorized(req: http.IncomingMessage): boolean {
+  private authorized(req: http.IncomingMessage, cookieAllowed: boolean): boolean {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (m) {
@@ -175,6 +188,7 @@ export class ControlServer {
       const want = Buffer.from(this.token);
       return given.length === want.length && timingSafeEqual(given, want);
     }
+    if (!cookieAllowed) return false;
     const session = /(?:^|;\s*)witness_session=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '')?.[1];
     return session !== undefined && this.sessions.has(session);
   }
@@ -250,6 +264,18 @@ const MIME: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
 };
+
+/** CORS preflight for the desktop window: the methods and headers the typed client sends. */
+function preflight(req: http.IncomingMessage, res: http.ServerResponse) {
+  res.setHeader('access-control-allow-methods', 'GET, POST');
+  res.setHeader('access-control-allow-headers', 'authorization, content-type, last-event-id, accept');
+  res.setHeader('access-control-max-age', '600');
+  // Chromium's private/local network access preflight: the window on the custom scheme asks
+  // to reach this loopback listener.
+  if (req.headers['access-control-request-private-network'] === 'true') res.setHeader('access-control-allow-private-network', 'true');
+  res.writeHead(204);
+  res.end();
+}
 
 function originHost(origin: string): string {
   try {

@@ -31,6 +31,8 @@ const CountersSchema = z.object({
   tlsClientErrors: z.number(),
   /** Handshakes completed and closed without a request (pools, probes): not failures. */
   tlsHandshakesWithoutRequest: z.number(),
+  /** CONNECTs to intercepted hosts tunnelled unaudited while interception was paused; each is also an audit record. */
+  pausedTunnels: z.number(),
 });
 
 /** A TLS handshake with a client that failed, with the name it asked for and when. */
@@ -47,6 +49,42 @@ export const TlsFailureSchema = z.object({
  */
 export const HealthSchema = z.object({ level: z.enum(['ok', 'idle', 'warn']), message: z.string() });
 
+const LayerNameSchema = z.enum(['default', 'user', 'managed', 'central']);
+const PolicyProblemSchema = z.object({ code: z.string(), message: z.string(), since: z.string() });
+
+/**
+ * The policy in force: its version (SHA-256 of the effective policy's canonical JSON; every
+ * record carries the version it was judged by), since when, and the layers it came from.
+ * `problem`: a layer's file is bad (or unreadable), so what is on disk is NOT in force: the
+ * last good policy stays until the file is fixed. Every surface shows it.
+ */
+export const PolicyStateSchema = z.object({
+  version: z.string(),
+  since: z.string(),
+  layers: z.array(z.object({ name: LayerNameSchema, file: z.string().nullable() })),
+  problem: PolicyProblemSchema.nullable(),
+});
+export type PolicyState = z.infer<typeof PolicyStateSchema>;
+
+/** Where a pause or resume was asked for (shown with who asked). */
+export const INTERCEPTION_VIA = ['tray', 'window', 'cli', 'api', 'policy'] as const;
+
+/**
+ * Interception paused or not. Paused: CONNECTs to intercepted hosts are tunnelled without
+ * inspection, each recorded as unaudited; `since`/`by` say who paused it, `until` when it
+ * ends by itself (the policy's intercept.pause.maxMinutes). `allowed`: whether the policy in
+ * force lets anyone pause (intercept.pause.allowed).
+ */
+export const InterceptionStateSchema = z.object({
+  paused: z.boolean(),
+  since: z.string().nullable(),
+  by: z.string().nullable(),
+  via: z.enum(INTERCEPTION_VIA).nullable(),
+  until: z.string().nullable(),
+  allowed: z.boolean(),
+});
+export type InterceptionState = z.infer<typeof InterceptionStateSchema>;
+
 export const StatusSchema = z.object({
   version: z.string(),
   pid: z.number(),
@@ -62,6 +100,14 @@ export const StatusSchema = z.object({
   /** Recent TLS handshake failures (newest last) and how many came after the last successful request. */
   tls: z.object({ recentFailures: z.array(TlsFailureSchema), rejectedSinceLastSuccess: z.number(), windowMinutes: z.number() }),
   health: HealthSchema,
+  policy: PolicyStateSchema,
+  interception: InterceptionStateSchema,
+  /**
+   * Sign-in at a glance (tray, window header): `required` is true when sign-in is configured
+   * (identity.issuer), i.e. this installation expects the person to be signed in; `user` is
+   * the email, else the name, else the subject.
+   */
+  identity: z.object({ signedIn: z.boolean(), user: z.string().nullable(), required: z.boolean() }),
 });
 export type Status = z.infer<typeof StatusSchema>;
 
@@ -136,6 +182,10 @@ export const EventSchemas = {
   'approval.decided': ApprovalSchema,
   /** Signed in, refreshed with other claims, signed out, or the session ended. */
   'identity.changed': IdentityStatusSchema,
+  /** Another policy came into force, or a layer's file became bad (problem) or good again. */
+  'policy.changed': PolicyStateSchema,
+  /** Interception paused or resumed (by someone, or by the policy: its time limit, or pausing no longer allowed). */
+  'interception.changed': InterceptionStateSchema,
 } as const;
 export type EventType = keyof typeof EventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventSchemas)[T]>;
@@ -197,11 +247,15 @@ export const Methods = {
     method: 'GET',
     path: `${API_PREFIX}/policy`,
     input: z.object({}).strict(),
+    /** The policy in force (never just what the files say): see PolicyStateSchema for version and problem. */
     output: z.object({
       policy: z.record(z.string(), z.unknown()),
-      source: z.record(z.string(), z.enum(['default', 'user', 'managed', 'central'])),
+      source: z.record(z.string(), LayerNameSchema),
       locked: z.array(z.string()),
-      layers: z.array(z.object({ name: z.enum(['default', 'user', 'managed', 'central']), file: z.string().nullable() })),
+      layers: z.array(z.object({ name: LayerNameSchema, file: z.string().nullable() })),
+      version: z.string(),
+      since: z.string(),
+      problem: PolicyProblemSchema.nullable(),
     }),
   },
   /** The doctor's checks, run by the engine (its environment, its user's files). */
@@ -212,6 +266,24 @@ export const Methods = {
     path: `${API_PREFIX}/setup`,
     input: z.object({ target: z.enum(SETUP_TARGET_NAMES), dryRun: z.boolean().default(false), undo: z.boolean().default(false), force: z.boolean().default(false) }).strict(),
     output: SetupResultSchema,
+  },
+  /**
+   * Pauses interception: Copilot connections pass unaudited (each recorded as such) until
+   * resumed or the policy's limit; PAUSE_NOT_ALLOWED when the policy forbids it. Pausing a
+   * paused engine changes nothing.
+   */
+  interceptionPause: {
+    method: 'POST',
+    path: `${API_PREFIX}/interception/pause`,
+    input: z.object({ via: z.enum(INTERCEPTION_VIA).exclude(['policy']).default('api') }).strict(),
+    output: InterceptionStateSchema,
+  },
+  /** Resumes interception; tunnels opened while paused are closed (clients reconnect, intercepted). */
+  interceptionResume: {
+    method: 'POST',
+    path: `${API_PREFIX}/interception/resume`,
+    input: z.object({ via: z.enum(INTERCEPTION_VIA).exclude(['policy']).default('api') }).strict(),
+    output: InterceptionStateSchema,
   },
   /** Asks the engine to shut down cleanly (`witness stop`); stopping is false when its host does not allow it. */
   shutdown: { method: 'POST', path: `${API_PREFIX}/shutdown`, input: z.object({}).strict(), output: z.object({ stopping: z.boolean() }) },
@@ -227,3 +299,24 @@ export const EVENTS_PATH = `${API_PREFIX}/events`;
  * `?format=jsonl|har|ocsf&since=&until=`. The UI links to them; the server answers them.
  */
 export const DOWNLOADS = { caPem: `${API_PREFIX}/ca.pem`, export: `${API_PREFIX}/export` } as const;
+
+/**
+ * The desktop window's origin: the shell serves the bundled UI over this custom scheme and
+ * the UI calls the control API cross-origin with the bearer token (never a cookie). The
+ * engine answers CORS for this origin only; every other foreign origin stays refused.
+ */
+export const DESKTOP_UI_ORIGIN = 'app://witness';
+
+/**
+ * control.json in the data dir: how the CLI and the desktop shell find a running engine.
+ * Written by the engine (mode 0600: it holds the per-run bearer token).
+ */
+export const ControlFileSchema = z.object({
+  version: z.literal(1),
+  pid: z.number(),
+  url: z.string(),
+  token: z.string(),
+  proxyUrl: z.string(),
+  startedAt: z.string(),
+});
+export type ControlFile = z.infer<typeof ControlFileSchema>;

@@ -3,3 +3,4 @@
 // discovery (control.json) and downloads are in control-server/.
 export * from './contract.js';
 export { createControlClient, ControlApiError, type ControlClient } from './client.js';
+export { streamEvents, type ControlEndpoint, type EventStream, type EventStreamHandlers } from './event-stream.js';

@@ -9,7 +9,7 @@ import { readCaCertificates, subtreesCover } from '../ca/index.js';
 import { dataPaths } from '../config/index.js';
 import type { Status } from '../control/index.js';
 import { HostMatcher } from '../intercept/index.js';
-import { managedPolicyPath, resolvePolicy } from '../policy/index.js';
+import { readManagedPolicy, resolvePolicy } from '../policy/index.js';
 import { rootCert, vscodeUserSettings, type HostEnv, type RootCert } from '../setup/index.js';
 import {
   checkCa,
@@ -97,7 +97,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   checks.push(checkLive(status, host, live, h.env.NODE_EXTRA_CA_CERTS));
   const userPolicy = join(h.dataDir, 'policy.json');
   try {
-    const eff = resolvePolicy({ userFile: userPolicy, managedFile: managedPolicyPath() });
+    const eff = resolvePolicy({ userFile: userPolicy, managed: readManagedPolicy() });
     checks.push(checkPersonalPlan(eff.policy.plans.allowed, isCopilotHost('api.individual.githubcopilot.com'), userPolicy));
   } catch (e) {
     checks.push(fail('personal-plan', `the policy cannot be read: ${(e as Error).message.split('\n')[0]}`, `witness policy check ${userPolicy}`));

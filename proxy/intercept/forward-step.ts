@@ -69,6 +69,9 @@ export class ForwardStep {
     return 'forward to the Copilot upstream through the Witness stream transform';
   }
 
+  /** mockttp disposes every step when the proxy stops (a restart on the same port); nothing to release here. */
+  dispose(): void {}
+
   async handle(req: MockttpOngoingRequest, res: MockttpOngoingResponse): Promise<void> {
     const now = this.opts.now ?? (() => performance.timeOrigin + performance.now());
     const { pool, hooks } = this.opts;

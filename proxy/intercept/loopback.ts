@@ -2,8 +2,9 @@
  * Binding mockttp to loopback: its listeners must bind the host we choose and check every
  * peer (proxy/loopback.ts) before the first connection.
  */
+import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import type { Server } from 'node:net';
+import { Socket, type Server } from 'node:net';
 import { isLoopbackAddress, refuseNonLoopbackPeers } from '../loopback.js';
 
 export { isLoopbackAddress };
@@ -19,8 +20,12 @@ interface ComboModule {
   createComboServer: ComboFactory;
 }
 
+/** Sees each HTTP/1 CONNECT first; true when it took the socket (mockttp then never sees it). */
+export type ConnectGate = (req: IncomingMessage, socket: Socket, head: Buffer) => boolean;
+
 let bindHost: string | null = null;
 let onRefusedPeer: (peer: string) => void = () => {};
+let connectGate: ConnectGate | null = null;
 let patched = false;
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -38,22 +43,34 @@ function patchMockttp() {
       const listen = server.listen.bind(server) as (...args: unknown[]) => Server;
       (server as { listen: unknown }).listen = (port: number) => listen({ port, host, exclusive: true });
     }
+    const gate = connectGate;
+    if (gate) {
+      // mockttp's own CONNECT handling runs only for what the gate leaves (interception paused).
+      const own = server.listeners('connect') as Array<(...args: unknown[]) => void>;
+      server.removeAllListeners('connect');
+      server.on('connect', (req: IncomingMessage, socket: unknown, head: Buffer) => {
+        if (socket instanceof Socket && gate(req, socket, head)) return;
+        for (const l of own) l.call(server, req, socket, head);
+      });
+    }
     return server;
   };
   patched = true;
 }
 
-/** Runs `start` (a mockttp start call) so that the server it creates binds `host` only. */
-export async function startOnLoopback<T>(host: string, onRefused: (peer: string) => void, start: () => Promise<T>): Promise<T> {
+/** Runs `start` (a mockttp start call) so that the server it creates binds `host` only (and sees CONNECTs through `gate`). */
+export async function startOnLoopback<T>(host: string, onRefused: (peer: string) => void, start: () => Promise<T>, gate: ConnectGate | null = null): Promise<T> {
   patchMockttp();
   const run = queue.then(async () => {
     bindHost = host;
     onRefusedPeer = onRefused;
+    connectGate = gate;
     try {
       return await start();
     } finally {
       bindHost = null;
       onRefusedPeer = () => {};
+      connectGate = null;
     }
   });
   queue = run.catch(() => {});

@@ -9,6 +9,9 @@
  *    and HTTP is what Witness can audit and mask. With "passthrough" each upgrade is let
  *    through and reported to the hooks, to be recorded as not inspected.
  *  - Plain http:// proxy requests and WebSockets to other hosts pass through untouched.
+ *  - While interception is paused (`paused()`), a CONNECT to an intercepted host is taken
+ *    before mockttp sees it and tunnelled unaudited (paused-tunnel.ts); each is counted and
+ *    reported when it closes, to be recorded as unaudited.
  */
 import { completionCheckers, getLocal, requestSteps, webSocketSteps, type Mockttp } from 'mockttp';
 import { SUBJECT_COUNTRY } from '../ca/index.js';
@@ -18,6 +21,7 @@ import type { InterceptHooks } from './exchange.js';
 import { ForwardStep, registerForwardStep } from './forward-step.js';
 import { HostMatcher } from './hosts.js';
 import { isLoopbackAddress, startOnLoopback } from './loopback.js';
+import { connectTarget, PausedTunnels, type PauseInfo, type PausedTunnelSummary } from './paused-tunnel.js';
 import { PacFile, renderPac } from './pac.js';
 import { TlsFailureLog, tlsFailureCause } from './tls-failures.js';
 import type { UpstreamPool } from './upstream.js';
@@ -37,6 +41,8 @@ export interface ProxyCounters {
   tlsClientErrors: number;
   /** Handshakes that completed and were closed without a request: not failures (pools, probes). */
   tlsHandshakesWithoutRequest: number;
+  /** CONNECTs to intercepted hosts tunnelled unaudited while interception was paused. */
+  pausedTunnels: number;
 }
 
 export interface InterceptingProxyOptions {
@@ -49,6 +55,10 @@ export interface InterceptingProxyOptions {
   hooks: InterceptHooks;
   log: Logger;
   maxInspectedBodyBytes?: number;
+  /** The pause in effect, or null: while paused, CONNECTs to intercepted hosts are tunnelled unaudited. */
+  paused?: () => PauseInfo | null;
+  /** A paused tunnel closed (to be recorded as unaudited traffic). */
+  onPausedTunnel?: (s: PausedTunnelSummary) => void;
 }
 
 const SELF_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
@@ -69,15 +79,23 @@ export class InterceptingProxy {
     refusedPeers: 0,
     tlsClientErrors: 0,
     tlsHandshakesWithoutRequest: 0,
+    pausedTunnels: 0,
   };
   /** The recent handshake failures, with SNI and time (for doctor and status). */
   readonly tlsFailures = new TlsFailureLog();
   private server: Mockttp | null = null;
   private readonly hostMatcher: HostMatcher;
   private boundPort = 0;
+  private readonly pausedTunnels: PausedTunnels;
 
   constructor(private readonly opts: InterceptingProxyOptions) {
     this.hostMatcher = new HostMatcher(opts.interceptHosts);
+    this.pausedTunnels = new PausedTunnels(opts.pool, (s) => opts.onPausedTunnel?.(s));
+  }
+
+  /** Interception resumed: closes the tunnels opened while paused. Returns how many. */
+  closePausedTunnels(): number {
+    return this.pausedTunnels.closeAll();
   }
 
   get port(): number {
@@ -115,7 +133,19 @@ export class InterceptingProxy {
     const log = this.opts.log;
 
     try {
-      await startOnLoopback(this.opts.host, (peer) => this.refusedPeer(peer), () => server.start(this.opts.port));
+      await startOnLoopback(
+        this.opts.host,
+        (peer) => this.refusedPeer(peer),
+        () => server.start(this.opts.port),
+        (req, socket, head) => {
+          const pause = this.opts.paused?.() ?? null;
+          const target = pause ? connectTarget(req.url) : null;
+          if (!pause || !target || !this.hostMatcher.matches(target.hostname)) return false;
+          this.counters.pausedTunnels++;
+          this.pausedTunnels.tunnel(req, socket, head, target, pause);
+          return true;
+        },
+      );
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'EADDRINUSE') {
@@ -239,6 +269,7 @@ export class InterceptingProxy {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
+    this.pausedTunnels.closeAll();
     if (server) await server.stop();
   }
 }
@@ -248,7 +279,9 @@ function repeatForever() {
 }
 
 function matcher(type: string, test: (r: OngoingLike) => boolean) {
-  return { type, matches: (r: OngoingLike) => test(r), explain: () => type };
+  // mockttp disposes every rule's matchers when it stops: without dispose(), stop() threw
+  // and a proxy restart on the same port (CA switch, new intercepted hosts) failed.
+  return { type, matches: (r: OngoingLike) => test(r), explain: () => type, dispose: () => undefined };
 }
 
 function defaultDomainFor(hosts: readonly string[]): string {

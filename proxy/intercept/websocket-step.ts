@@ -55,6 +55,9 @@ export class InterceptedWebSocketStep {
     return this.opts.mode === 'refuse' ? 'refuse the WebSocket upgrade (403)' : 'pass the WebSocket through to the Copilot upstream and record it as not inspected';
   }
 
+  /** mockttp disposes every step when the proxy stops (a restart on the same port); nothing to release here. */
+  dispose(): void {}
+
   async handle(req: MockttpWebSocketRequest, socket: Duplex, head: Buffer): Promise<void> {
     if (this.opts.mode === 'refuse') {
       this.opts.onRefused();

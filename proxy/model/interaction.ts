@@ -76,5 +76,18 @@ export const InteractionSchema = z.object({
    * one point per ≥16 ms (at most 1000), for replay at the recorded pace.
    */
   pace: z.array(z.tuple([z.number(), z.number(), z.number()])).optional(),
+  /**
+   * The version of the policy this exchange was judged by: SHA-256 (hex) of the effective
+   * policy's canonical JSON, the policy in force when its request arrived (absent in older
+   * records). The engine keeps each version's policy in DATA_DIR/policy-history/.
+   */
+  policyVersion: z.string().optional(),
+  /**
+   * Only on traffic Witness let through without looking (interception paused): why, the
+   * pause that let it through (since when, by whom), and how many bytes passed each way.
+   */
+  unaudited: z
+    .object({ reason: z.literal('interception-paused'), pausedSince: z.string(), pausedBy: z.string(), bytesSent: z.number(), bytesReceived: z.number() })
+    .optional(),
 });
 export type Interaction = z.infer<typeof InteractionSchema>;

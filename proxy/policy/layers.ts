@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { formatIssues, WitnessError } from '../errors.js';
 import { DEFAULT_POLICY } from './defaults.js';
+import type { ManagedPolicy } from './managed/index.js';
 import { PolicySchema, type Policy } from './schema.js';
 
 export type LayerName = 'default' | 'user' | 'managed' | 'central';
@@ -58,19 +59,31 @@ export function readPolicyFile(file: string): Record<string, unknown> {
   return checkPolicyDocument(json, `policy file ${file}`);
 }
 
-export function resolvePolicy(opts: { userFile?: string | null; managedFile?: string | null; central?: Record<string, unknown> | null } = {}): EffectivePolicy {
+export function resolvePolicy(
+  opts: {
+    userFile?: string | null;
+    managedFile?: string | null;
+    /** IT's sources on this OS (registry, managed preferences, root-owned file): readManagedPolicy(). */
+    managed?: ManagedPolicy | null;
+    central?: Record<string, unknown> | null;
+  } = {},
+): EffectivePolicy {
   const layers: EffectivePolicy['layers'] = [{ name: 'default', file: null }];
   const docs: Array<[LayerName, Record<string, unknown>]> = [['default', DEFAULT_POLICY as Record<string, unknown>]];
   if (opts.userFile && existsSync(opts.userFile)) {
     docs.push(['user', readPolicyFile(opts.userFile)]);
     layers.push({ name: 'user', file: opts.userFile });
   }
-  let managed: Record<string, unknown> | null = null;
+  const managedDocs: Array<Record<string, unknown>> = [];
   if (opts.managedFile && existsSync(opts.managedFile)) {
-    managed = readPolicyFile(opts.managedFile);
-    docs.push(['managed', managed]);
+    managedDocs.push(readPolicyFile(opts.managedFile));
     layers.push({ name: 'managed', file: opts.managedFile });
   }
+  for (const s of opts.managed?.sources ?? []) {
+    managedDocs.push(checkPolicyDocument(s.doc, `managed policy ${s.location}`));
+    layers.push({ name: 'managed', file: s.location });
+  }
+  for (const doc of managedDocs) docs.push(['managed', doc]);
   if (opts.central) {
     docs.push(['central', checkPolicyDocument(opts.central, 'central policy')]);
     layers.push({ name: 'central', file: null });
@@ -82,7 +95,7 @@ export function resolvePolicy(opts: { userFile?: string | null; managedFile?: st
   if (!parsed.success) throw new WitnessError('CONFIG_INVALID', formatIssues(parsed.error, 'effective policy'));
   // Keys the schema filled in come from the defaults layer.
   for (const key of leafKeys(parsed.data)) source[key] ??= 'default';
-  return { policy: parsed.data, source, locked: managed ? leafKeys(managed) : [], layers };
+  return { policy: parsed.data, source, locked: [...new Set(managedDocs.flatMap((d) => leafKeys(d)))], layers };
 }
 
 function mergeInto(target: Record<string, unknown>, doc: Record<string, unknown>, prefix: string, layer: LayerName, source: Record<string, LayerName>) {

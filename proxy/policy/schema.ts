@@ -27,7 +27,17 @@ export const PolicySchema = z
     version: z.literal(1).default(1),
     intercept: z
       .object({
-        hosts: z.array(z.string().min(1)).optional().describe('hosts whose TLS Witness intercepts (overrides the config when a policy layer sets it; applied at start)'),
+        hosts: z.array(z.string().min(1)).optional().describe('hosts whose TLS Witness intercepts (overrides the config when a policy layer sets it; a change restarts the proxy on the same port)'),
+        pause: z
+          .object({
+            allowed: z
+              .boolean()
+              .default(true)
+              .describe('whether interception may be paused (tray, control API); while paused, Copilot connections pass unaudited and each is recorded as such'),
+            maxMinutes: z.number().int().min(0).max(1440).default(60).describe('a pause ends by itself after this many minutes (0: only when someone resumes)'),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -62,6 +72,15 @@ export const PolicySchema = z
       .object({
         timeoutSeconds: z.number().int().min(5).max(3600).default(120),
         onTimeout: z.enum(['deny', 'allow']).default('deny'),
+      })
+      .strict()
+      .prefault({}),
+    desktop: z
+      .object({
+        startAtLogin: z
+          .enum(['user', 'always', 'never'])
+          .default('user')
+          .describe('start the desktop app at login: "user" lets each user choose (on unless they turn it off); "always" or "never", set by IT, decides and locks it'),
       })
       .strict()
       .prefault({}),

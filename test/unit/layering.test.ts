@@ -86,6 +86,30 @@ describe('layering lint rules', () => {
     expect(await lint('renderer/src/extra.tsx', importing('../../proxy/control/index.js'), rule)).toHaveLength(0);
     expect(await lint('renderer/src/extra.tsx', importing('../../proxy/model/index.js'), rule)).toHaveLength(0);
   });
+
+  it('layers/desktop-shell: fails when the desktop shell imports engine internals', async () => {
+    const rule = 'layers/desktop-shell';
+    const named = (names: string, spec: string) => `import { ${names} } from '${spec}';\nexport const a = [${names}];\n`;
+    expect(await lint('electron/main/extra.ts', importing('../../proxy/engine.js'), rule)).toHaveLength(1);
+    expect(await lint('electron/core/extra.ts', importing('../../proxy/policy/index.js'), rule)).toHaveLength(1);
+    expect(await lint('electron/core/extra.ts', importing('../../proxy/control-server/index.js'), rule)).toHaveLength(1);
+    expect(await lint('electron/core/extra.ts', named('loadConfigFile', '../../proxy/config/index.js'), rule)).toHaveLength(1);
+    expect(await lint('electron/main/extra.ts', named('FileKeyVault', '../../proxy/keys/index.js'), rule)).toHaveLength(1);
+    // The contract and client, the model, errors, the data dir's paths, the V8 flags, the vault's wire protocol.
+    expect(await lint('electron/core/extra.ts', importing('../../proxy/control/index.js'), rule)).toHaveLength(0);
+    expect(await lint('electron/core/extra.ts', importing('../../proxy/model/index.js'), rule)).toHaveLength(0);
+    expect(await lint('electron/core/extra.ts', importing('../../proxy/errors.js'), rule)).toHaveLength(0);
+    expect(await lint('electron/core/extra.ts', importing('../../proxy/gc-tuning.js'), rule)).toHaveLength(0);
+    expect(await lint('electron/core/extra.ts', named('dataPaths, defaultDataDir', '../../proxy/config/index.js'), rule)).toHaveLength(0);
+    expect(await lint('electron/main/extra.ts', named('serveVault', '../../proxy/keys/index.js'), rule)).toHaveLength(0);
+  });
+
+  it('keeps electron in electron/main and electron/preload: never in electron/core or tests', async () => {
+    const code = "import { app } from 'electron';\nexport const a = app;\n";
+    expect(await lint('electron/core/extra.ts', code)).toHaveLength(1);
+    expect(await lint('test/electron/extra.test.ts', code)).toHaveLength(1);
+    expect(await lint('electron/main/extra.ts', code)).toHaveLength(0);
+  });
 });
 
 describe('import graph', () => {

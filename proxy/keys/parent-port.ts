@@ -1,0 +1,88 @@
+/**
+ * The key vault across the desktop app's utility-process channel. The desktop app runs the
+ * engine in an Electron utility process and keeps the secrets in the OS keychain in its
+ * main process; the engine asks for them over the channel the two already share:
+ *   engine side   `process.parentPort` (a message arrives as an event: `{ data }`)
+ *   main side     the UtilityProcess object (a message arrives bare)
+ * Only envelopes `{ witness: "key-vault", request | reply }` are read; anything else on the
+ * channel passes by. Replies are matched to requests by id, in any order. The main side
+ * validates every request (`serveVault`): the engine is another process, not trusted code.
+ * No timeout: a keychain may be waiting for the person to allow access; if the main process
+ * dies, Electron ends the utility process with it.
+ *
+ * The engine uses this vault only when started with WITNESS_KEY_VAULT=desktop, which only
+ * the desktop app sets; without a parent port that setting is an error, never a silent
+ * fallback to another vault.
+ */
+import { WitnessError } from '../errors.js';
+import { remoteVault, serveVault, VaultReplySchema, type VaultReply, type VaultRequest } from './channel.js';
+import type { KeyVault } from './vault.js';
+
+/** The environment variable the desktop app sets on the engine it starts. */
+export const KEY_VAULT_ENV = 'WITNESS_KEY_VAULT';
+export const KEY_VAULT_DESKTOP = 'desktop';
+
+const TAG = 'key-vault';
+
+/** Electron's `process.parentPort` in a utility process, as far as the vault uses it. */
+export interface ParentPortLike {
+  on(event: 'message', listener: (e: { data: unknown }) => void): unknown;
+  postMessage(message: unknown): void;
+}
+
+/** Electron's UtilityProcess (main-process side), as far as the vault uses it. */
+export interface ChildChannelLike {
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  postMessage(message: unknown): void;
+}
+
+/** The engine's vault: every call is a message to the parent, which holds the secrets. */
+export function parentPortVault(port: ParentPortLike, kind = 'os-keychain'): KeyVault {
+  const waiting = new Map<number, (reply: VaultReply) => void>();
+  port.on('message', (e) => {
+    const m = e?.data as { witness?: unknown; reply?: unknown } | undefined;
+    if (!m || m.witness !== TAG || m.reply === undefined) return;
+    const reply = VaultReplySchema.safeParse(m.reply);
+    if (!reply.success) return; // remoteVault would refuse it; the request stays waiting for a valid one
+    const settle = waiting.get(reply.data.id);
+    waiting.delete(reply.data.id);
+    settle?.(reply.data);
+  });
+  return remoteVault(
+    kind,
+    (request: VaultRequest) =>
+      new Promise<VaultReply>((resolve) => {
+        waiting.set(request.id, resolve);
+        port.postMessage({ witness: TAG, request });
+      }),
+  );
+}
+
+/** Answers the engine's vault requests arriving from `child` with `vault` (desktop main process). */
+export function serveVaultOver(child: ChildChannelLike, vault: KeyVault): void {
+  const answer = serveVault(vault);
+  child.on('message', (message) => {
+    const m = message as { witness?: unknown; request?: unknown } | undefined;
+    if (!m || m.witness !== TAG || m.request === undefined) return;
+    void answer(m.request).then((reply) => child.postMessage({ witness: TAG, reply }));
+  });
+}
+
+/**
+ * The vault the desktop app serves, when this engine was started by it (WITNESS_KEY_VAULT=desktop
+ * and a parent port); null otherwise (the engine then uses its own vault in DATA_DIR/keys).
+ */
+export function desktopKeyVault(env: NodeJS.ProcessEnv, proc: { parentPort?: ParentPortLike } = process as { parentPort?: ParentPortLike }): KeyVault | null {
+  const wanted = env[KEY_VAULT_ENV];
+  if (wanted === undefined || wanted === '') return null;
+  if (wanted !== KEY_VAULT_DESKTOP) {
+    throw new WitnessError('USAGE', `${KEY_VAULT_ENV}=${wanted} is not a key vault Witness knows: unset it (the engine then keeps secrets in DATA_DIR/keys).`);
+  }
+  if (!proc.parentPort) {
+    throw new WitnessError(
+      'USAGE',
+      `${KEY_VAULT_ENV}=desktop is set, but this engine was not started by the Witness desktop app (there is no parent to keep the secrets): unset ${KEY_VAULT_ENV} to use the key vault in DATA_DIR/keys.`,
+    );
+  }
+  return parentPortVault(proc.parentPort);
+}
