@@ -261,9 +261,10 @@ export const utilityProcess = {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
-    // Electron's UtilityProcess.postMessage; a message after the child exited is dropped, as there.
+    // Electron's UtilityProcess.postMessage; a message after the child exited is dropped, as there
+    // (also one that races the child's exit: the channel can close between the check and the write).
     const postMessage = (message: unknown) => {
-      if (child.connected) child.send(message as never);
+      if (child.connected) child.send(message as never, (err) => void err);
     };
     fake.forks.push({ modulePath, args, options, child });
     return Object.assign(child, { postMessage });
