@@ -152,7 +152,7 @@ export class Inspector {
 
     if (body === null) return uninspectable(`body larger than ${this.opts.maxInspectedBodyBytes} bytes`);
     if (body.length === 0) return { kind: 'forward' };
-    const decoded = decodeBody(body, req.headers['content-encoding']);
+    const decoded = decodeBody(body, req.headers['content-encoding'], this.opts.maxInspectedBodyBytes);
     if (!decoded.ok) return uninspectable(decoded.reason);
 
     const type = String(req.headers['content-type'] ?? 'application/json');
