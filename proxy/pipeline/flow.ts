@@ -7,13 +7,13 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Transform } from 'node:stream';
 import type { HoldingSseTransform } from '../approvals/index.js';
 import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, RequestAction, WebSocketSummary } from '../intercept/index.js';
-import type { Interaction } from '../model/index.js';
+import type { Interaction, RecordIdentity } from '../model/index.js';
 import type { BufferedBodyTransform, EndpointKind, ProtocolFamily, RequestView, SemanticEvent, StreamAdapter } from '../protocols/index.js';
 
 export type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, RequestAction, WebSocketSummary };
 
-/** Who made the exchange. Empty until the identity stage lands; it fills this before the record is assembled. */
-export type Who = Readonly<Record<string, never>>;
+/** Who made the exchange: null until the identity stage (still to come) fills it, before the record is assembled. */
+export type Who = RecordIdentity;
 
 export interface FlowRequest {
   /** Secret types found in the body (masked copies only ever leave). */
