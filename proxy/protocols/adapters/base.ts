@@ -41,6 +41,9 @@ export interface StreamAdapter {
   readonly firstTokenAt: number | null;
 }
 
+const NO_EVENTS: SemanticEvent[] = Object.freeze([]) as unknown as SemanticEvent[];
+const NO_PIECES: AdapterPiece[] = Object.freeze([]) as unknown as AdapterPiece[];
+
 export abstract class BaseAdapter implements StreamAdapter {
   readonly summary: ResponseSummary = emptySummary();
   readonly maskings = new Map<string, number>();
@@ -76,6 +79,8 @@ export abstract class BaseAdapter implements StreamAdapter {
   }
 
   private collect(rest: string): AdapterPiece[] {
+    // The common case (one output event, no semantic event): no allocation beyond the piece.
+    if (this.cutPieces.length === 0 && this.unattached.length === 0) return rest ? [{ raw: rest, events: NO_EVENTS }] : NO_PIECES;
     const out = this.cutPieces;
     this.cutPieces = [];
     if (rest || this.unattached.length) {
