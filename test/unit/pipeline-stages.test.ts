@@ -76,7 +76,7 @@ describe('request stages', () => {
     expect(records[0]).toMatchObject({ decision: 'masked', status: 'ok' });
     expect(records[0]!.maskings).toContainEqual({ type: 'github-pat', where: 'request', count: 1 });
     // Record assembly redacts credentials in headers (the scheme stays visible).
-    expect(records[0]!.headers.request).toContainEqual(['authorization', 'Bearer [REDACTED]']);
+    expect(records[0]!.headers!.request).toContainEqual(['authorization', 'Bearer [REDACTED]']);
   });
 
   it('plan routing: a plan policy does not allow is refused in the client protocol before the body is read', () => {
