@@ -153,6 +153,7 @@ export class Engine {
       ...(this.opts.uiOrigins ? { uiOrigins: this.opts.uiOrigins } : {}),
       bus: this.bus,
       log,
+      limits: config.limits,
       handlers: {
         status: () => this.status(),
         search: (q) => search(this.store, q),
@@ -519,6 +520,7 @@ export class Engine {
       hooks,
       log: this.opts.log,
       maxInspectedBodyBytes: this.opts.config.limits.maxInspectedBodyBytes,
+      timeouts: this.opts.config.limits,
       paused: () => this.interception.current(),
       onPausedTunnel: (t) => this.recordPausedTunnel(t),
     });

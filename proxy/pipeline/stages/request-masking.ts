@@ -24,7 +24,7 @@ export function requestMasking(opts: { masker: Masker; masking: Config['masking'
       };
       if (body === null) return uninspectable(`body larger than ${opts.maxInspectedBodyBytes} bytes`);
       if (body.length === 0) return;
-      const decoded = decodeBody(body, req.headers['content-encoding']);
+      const decoded = decodeBody(body, req.headers['content-encoding'], opts.maxInspectedBodyBytes);
       if (!decoded.ok) return uninspectable(decoded.reason);
 
       const type = String(req.headers['content-type'] ?? 'application/json');
