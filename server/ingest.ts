@@ -10,14 +10,13 @@
  * record text.
  */
 import { calculateJwkThumbprint, compactDecrypt, compactVerify, CompactSign, decodeProtectedHeader, importJWK, type JWK } from 'jose';
-import { BatchPayloadSchema, type BatchPayload, type IngestResponse, type ReceiptPayload } from '../proxy/model/index.js';
+import { BATCH_TYP, BatchPayloadSchema, RECEIPT_TYP, type BatchPayload, type IngestResponse, type ReceiptPayload } from '../proxy/model/index.js';
 import { checkBatchChain, IngestRefusal } from './chain.js';
 import type { Db, Queryable } from './db.js';
 import type { ServerKeys } from './keys.js';
 import type { Partitions } from './partitions.js';
 
-export const BATCH_TYP = 'witness-batch+jws';
-export const RECEIPT_TYP = 'witness-receipt+jws';
+export { BATCH_TYP, RECEIPT_TYP };
 
 interface DeviceRow {
   device: string;

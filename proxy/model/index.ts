@@ -20,6 +20,8 @@ export {
 export { canonicalJson } from './canonical-json.js';
 export { WhoAmISchema, type WhoAmI } from './identity.js';
 export {
+  BATCH_TYP,
+  RECEIPT_TYP,
   BatchPayloadSchema,
   BatchRecordSchema,
   DeviceSchema,

@@ -7,6 +7,10 @@
 import { z } from 'zod';
 import { SearchHitSchema } from './search.js';
 
+/** JWS `typ` of a device's batch and of the server's receipt. */
+export const BATCH_TYP = 'witness-batch+jws';
+export const RECEIPT_TYP = 'witness-receipt+jws';
+
 /** One record as the device stored it (its hash covers this form) and its conversation's text. */
 export const BatchRecordSchema = z.object({
   record: z.record(z.string(), z.unknown()),

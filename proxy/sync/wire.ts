@@ -7,10 +7,9 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactEncrypt, CompactSign, compactVerify, importJWK, type JWK } from 'jose';
-import { ReceiptPayloadSchema, type BatchPayload, type ReceiptPayload } from '../model/index.js';
+import { BATCH_TYP, RECEIPT_TYP, ReceiptPayloadSchema, type BatchPayload, type ReceiptPayload } from '../model/index.js';
 
-export const BATCH_TYP = 'witness-batch+jws';
-export const RECEIPT_TYP = 'witness-receipt+jws';
+export { BATCH_TYP, RECEIPT_TYP };
 
 export interface PinnedKeys {
   encryption: JWK;
