@@ -5,6 +5,7 @@
  * the server's record search page. Imports only zod and this folder (browser-safe).
  */
 import { z } from 'zod';
+import { RecordIdentitySchema } from './identity.js';
 import { SearchHitSchema } from './search.js';
 
 /** JWS `typ` of a device's batch and of the server's receipt. */
@@ -125,18 +126,8 @@ export const ServerSearchQuerySchema = z
   .strict();
 export type ServerSearchQuery = z.input<typeof ServerSearchQuerySchema>;
 
-/** Who was signed in when a record was made (verified ID-token claims), as the record carries it. */
-const HitIdentitySchema = z.object({
-  signedIn: z.boolean(),
-  sub: z.string().nullable(),
-  email: z.string().nullable(),
-  name: z.string().nullable(),
-  groups: z.array(z.string()),
-  issuer: z.string().nullable(),
-});
-
 /** A server search hit: the engine's hit plus where it came from and who was signed in. */
-export const ServerSearchHitSchema = SearchHitSchema.extend({ device: z.string(), identity: HitIdentitySchema.nullable() });
+export const ServerSearchHitSchema = SearchHitSchema.extend({ device: z.string(), identity: RecordIdentitySchema.nullable() });
 export type ServerSearchHit = z.infer<typeof ServerSearchHitSchema>;
 
 export const ServerSearchPageSchema = z.object({ items: z.array(ServerSearchHitSchema), nextBefore: z.number().nullable(), total: z.number() });
