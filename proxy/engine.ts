@@ -19,6 +19,7 @@ import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
 import { IdentityService, osUser, whoami } from './identity/index.js';
+import { SyncService } from './sync/index.js';
 import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './fs.js';
@@ -68,6 +69,7 @@ export class Engine {
   /** Set while an exchange's hooks run, so every policy read in them sees that exchange's policy. */
   private judging: PolicyInForce | null = null;
   private identity!: IdentityService;
+  private sync: SyncService | null = null;
   private hostChange: Promise<void> = Promise.resolve();
   private interception!: InterceptionSwitch;
 
@@ -117,6 +119,8 @@ export class Engine {
       dataDir,
       log,
       compactEvery: config.audit.compactEvery,
+      // With a central server, only what it receipted may be pruned (nothing before sync starts).
+      canPrune: (seq) => (config.sync.server === null ? true : (this.sync?.canPrune(seq) ?? false)),
       ...(this.opts.storeKeyProvider ? { keyProvider: this.opts.storeKeyProvider } : {}),
     });
     await this.applyRetention();
@@ -148,6 +152,7 @@ export class Engine {
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await this.startIdentity();
+    this.sync = this.startSync();
     this.pool = new UpstreamPool(config.upstream);
     this.proxy = this.makeProxy(config.proxy.port);
     await this.proxy.start();
@@ -236,6 +241,7 @@ export class Engine {
     this.identity?.close();
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.placeholders.clear();
+    await this.sync?.stop();
     this.pool?.close();
     // Appends are started on the next turn of the event loop: let those already scheduled start.
     await new Promise((resolve) => setImmediate(resolve));
@@ -303,6 +309,26 @@ export class Engine {
     return identity;
   }
 
+  /** Central server sync when sync.server is set: the store is its outbox, receipts come back as events. */
+  private startSync(): SyncService | null {
+    const c = this.opts.config.sync;
+    if (c.server === null || c.serverKeys === null) return null;
+    const sync = new SyncService({
+      store: this.store,
+      dataDir: this.opts.dataDir,
+      server: c.server,
+      serverKeys: c.serverKeys,
+      batchSize: c.batchSize,
+      flushMs: c.flushSeconds * 1000,
+      accessToken: () => this.identity.accessToken(),
+      log: this.opts.log.child({ component: 'sync' }),
+      onReceipt: (r) => this.bus.publish('sync.receipt', r),
+    });
+    this.identity.onChange(() => sync.kick());
+    sync.start();
+    return sync;
+  }
+
   status(): Status {
     const ca = this.ca;
     const tls = tlsSummary(this.proxy.tlsFailures.recent(), this.lastInterceptedAt, this.now());
@@ -330,6 +356,7 @@ export class Engine {
       policy: this.policyState(),
       interception: this.interception.state(),
       identity: { signedIn: this.identity.current() !== null, user: this.whoSignedIn(), required: this.identity.enabled },
+      sync: this.sync?.status() ?? { server: null, state: 'off', receiptedSeq: 0, waiting: 0, lastReceiptAt: null, lastError: null },
     };
   }
 
@@ -350,7 +377,10 @@ export class Engine {
     // request come first; the record is durable a moment later.
     setImmediate(() =>
       this.store.append(i).then(
-        (r) => this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash }),
+        (r) => {
+          this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash });
+          this.sync?.kick();
+        },
         (e) => this.opts.log.error('could not store an audit record', { err: e, id: i.id }),
       ),
     );

@@ -273,6 +273,27 @@ export const ConfigSchema = z
       .strict()
       .prefault({})
       .refine((i) => (i.issuer === null) === (i.clientId === null), { message: 'set together with identity.issuer: both, or neither', path: ['clientId'] }),
+    sync: z
+      .object({
+        server: z
+          .string()
+          .nullable()
+          .default(null)
+          .refine((s) => s === null || /^https:\/\//.test(s) || /^http:\/\/(127\.[0-9.]+|localhost|\[::1\])(:\d+)?(\/|$)/.test(s), {
+            message: 'must be an https:// URL (plain http:// only on loopback)',
+          })
+          .describe('The central server (witness-server) this device sends its records to, e.g. "https://witness.example.com". null: no sync.'),
+        serverKeys: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe("Path to the server's public keys, pinned: the JWKS printed by `witness-server keys --json`. Batches are encrypted to it, receipts checked against it."),
+        batchSize: z.number().int().min(1).max(1000).default(100).describe('Records per batch sent to the server.'),
+        flushSeconds: z.number().min(0).default(2).describe('A batch that is not full is sent this long after its first record.'),
+      })
+      .strict()
+      .prefault({})
+      .refine((s) => (s.server === null) === (s.serverKeys === null), { message: 'set together with sync.server: both, or neither', path: ['serverKeys'] }),
     log: z
       .object({
         level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level of the JSON lines written to stderr.'),
