@@ -18,7 +18,7 @@ import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
-import { IdentityService, osUser, whoami } from './identity/index.js';
+import { IdentityService, InteractiveSignIn, osUser, whoami } from './identity/index.js';
 import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './fs.js';
@@ -66,6 +66,7 @@ export class Engine {
   /** Set while an exchange's hooks run, so every policy read in them sees that exchange's policy. */
   private judging: PolicyInForce | null = null;
   private identity!: IdentityService;
+  private signIn!: InteractiveSignIn;
   private hostChange: Promise<void> = Promise.resolve();
   private interception!: InterceptionSwitch;
 
@@ -135,6 +136,7 @@ export class Engine {
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await this.startIdentity();
+    this.signIn = new InteractiveSignIn(this.identity, log.child({ component: 'identity' }));
     this.pool = new UpstreamPool(config.upstream);
     this.proxy = this.makeProxy(config.proxy.port);
     await this.proxy.start();
@@ -175,6 +177,12 @@ export class Engine {
         interceptionResume: ({ via }) => this.interception.resume(this.whoActs(), via),
         identityReload: async () => {
           await this.identity.reload();
+          return this.identityStatus();
+        },
+        identityLogin: ({ device }) => this.signIn.start({ device }),
+        identityLogout: async () => {
+          this.signIn.cancel();
+          await this.identity.signOut();
           return this.identityStatus();
         },
       },
@@ -219,6 +227,7 @@ export class Engine {
     if (this.caTimer) clearInterval(this.caTimer);
     this.livePolicy?.stop();
     this.interception?.close();
+    this.signIn?.cancel();
     this.identity?.close();
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.pool?.close();
