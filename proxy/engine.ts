@@ -18,7 +18,7 @@ import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
-import { IdentityService, InteractiveSignIn, osUser, whoami } from './identity/index.js';
+import { IdentityGate, IdentityService, InteractiveSignIn, osUser, recordIdentity, whoami } from './identity/index.js';
 import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './fs.js';
@@ -67,6 +67,7 @@ export class Engine {
   private judging: PolicyInForce | null = null;
   private identity!: IdentityService;
   private signIn!: InteractiveSignIn;
+  private gate!: IdentityGate;
   private hostChange: Promise<void> = Promise.resolve();
   private interception!: InterceptionSwitch;
 
@@ -90,7 +91,8 @@ export class Engine {
     // keeps the last good policy and is reported (status, events, log).
     const userFile = join(dataDir, 'policy.json');
     this.livePolicy = new LivePolicy({
-      load: () => resolvePolicy({ userFile, managed: readManagedPolicy() }),
+      // The signed-in person's groups select profiles (config identity.groupProfiles); a sign-in or sign-out re-reads.
+      load: () => resolvePolicy({ userFile, managed: readManagedPolicy(), profiles: this.identity?.profiles() ?? [] }),
       files: [userFile, ...managedPolicyFiles()],
       pollMs: 60_000,
       onChange: (next, previous) => void this.policyChanged(next, previous),
@@ -107,6 +109,9 @@ export class Engine {
       get onTimeout() {
         return inForce().approvals.onTimeout;
       },
+      // Who may approve, and who asked: policy approvals.approverGroups / selfApproval, verified identities.
+      approverRule: () => inForce().approvals,
+      identity: () => recordIdentity(this.identity?.current() ?? null),
       onRequested: (a) => this.bus.publish('approval.requested', a),
       onDecided: (a) => this.bus.publish('approval.decided', a),
     });
@@ -125,6 +130,7 @@ export class Engine {
       masking: this.liveMasking(),
       maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
       holds: { policy: () => this.policyNow().compiled, registry: this.approvals, requester: osUser() },
+      identityGate: (req, body) => this.gate.judge({ id: req.id, method: req.method, host: req.host, path: req.path, hasBody: body === null || body.length > 0 }).refusal ?? null,
       live: {
         started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
         delta: (e) => this.bus.publish('interaction.delta', e),
@@ -136,6 +142,8 @@ export class Engine {
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await this.startIdentity();
+    this.livePolicy.reload(); // the stored session's profiles, before the first request
+    this.gate = new IdentityGate({ session: () => this.identity.current(), requireSignIn: () => this.policyNow().effective.policy.identity.requireSignIn });
     this.signIn = new InteractiveSignIn(this.identity, log.child({ component: 'identity' }));
     this.pool = new UpstreamPool(config.upstream);
     this.proxy = this.makeProxy(config.proxy.port);
@@ -171,7 +179,7 @@ export class Engine {
           return { stopping: Boolean(stop) };
         },
         decide: ({ id, decision, argsHash, reason }) =>
-          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: osUser() }),
+          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: this.whoActs(), approverIdentity: recordIdentity(this.identity.current()) }),
         identity: () => this.identityStatus(),
         interceptionPause: ({ via }) => this.interception.pauseBy(this.whoActs(), via),
         interceptionResume: ({ via }) => this.interception.resume(this.whoActs(), via),
@@ -286,6 +294,7 @@ export class Engine {
     identity.onChange((s) => {
       log.info(s ? 'identity: signed in' : 'identity: signed out', s ? { sub: s.sub, issuer: s.issuer, groups: s.groups, expiresAt: s.expiresAt } : {});
       this.bus.publish('identity.changed', this.identityStatus());
+      this.livePolicy.reload();
     });
     if (identity.enabled) {
       try {
@@ -338,7 +347,8 @@ export class Engine {
   }
 
   /** Publishes an interaction and appends it to the audit store. */
-  private record(i: Interaction) {
+  private record(recorded: Interaction) {
+    const i = this.gate.stamp(recorded, (id) => this.approvals.get(id)?.approverIdentity);
     this.bus.publish('interaction.completed', { ...i, user: this.store.user });
     // After this turn of the event loop: the response's last bytes and the client's next
     // request come first; the record is durable a moment later.
@@ -503,6 +513,7 @@ export class Engine {
         });
         this.judgedBy(s.request.id, () => inspect.onExchangeEnd(s));
         this.exchangePolicy.delete(s.request.id);
+        this.gate.end(s.request.id);
       },
       onWebSocketPassthrough: (s) => {
         this.lastInterceptedAt = this.now();

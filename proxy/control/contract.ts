@@ -49,7 +49,9 @@ export const TlsFailureSchema = z.object({
  */
 export const HealthSchema = z.object({ level: z.enum(['ok', 'idle', 'warn']), message: z.string() });
 
-const LayerNameSchema = z.enum(['default', 'user', 'managed', 'central']);
+const LayerNameSchema = z.enum(['default', 'user', 'managed', 'central', 'profile']);
+/** A layer of the policy in force; `profile` names the group profile a 'profile' layer applied. */
+const PolicyLayerSchema = z.object({ name: LayerNameSchema, file: z.string().nullable(), profile: z.string().optional() });
 const PolicyProblemSchema = z.object({ code: z.string(), message: z.string(), since: z.string() });
 
 /**
@@ -61,7 +63,7 @@ const PolicyProblemSchema = z.object({ code: z.string(), message: z.string(), si
 export const PolicyStateSchema = z.object({
   version: z.string(),
   since: z.string(),
-  layers: z.array(z.object({ name: LayerNameSchema, file: z.string().nullable() })),
+  layers: z.array(PolicyLayerSchema),
   problem: PolicyProblemSchema.nullable(),
 });
 export type PolicyState = z.infer<typeof PolicyStateSchema>;
@@ -282,7 +284,7 @@ export const Methods = {
       policy: z.record(z.string(), z.unknown()),
       source: z.record(z.string(), LayerNameSchema),
       locked: z.array(z.string()),
-      layers: z.array(z.object({ name: LayerNameSchema, file: z.string().nullable() })),
+      layers: z.array(PolicyLayerSchema),
       version: z.string(),
       since: z.string(),
       problem: PolicyProblemSchema.nullable(),

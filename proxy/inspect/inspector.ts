@@ -59,6 +59,11 @@ export interface InspectorOptions {
   now?: () => number;
   /** Tool-call policy and approvals; without it, tool calls stream through unjudged. */
   holds?: { policy: () => CompiledPolicy; registry: ApprovalRegistry; requester: string; keepAliveMs?: number };
+  /**
+   * Identity (policy identity.requireSignIn; identity/gate.ts): asked first for every request;
+   * a message means refuse it in the client's protocol, nothing sent upstream.
+   */
+  identityGate?: (req: ExchangeRequest, body: Buffer | null) => string | null;
   /** Live view: the request as forwarded, then masked response pieces as they stream. */
   live?: {
     started(e: Omit<EventData<'interaction.started'>, 'user'>): void;
@@ -136,6 +141,13 @@ export class Inspector {
     this.pending.set(req.id, p);
     const { masking } = this.opts;
     const policy = this.opts.holds?.policy();
+
+    const signIn = this.opts.identityGate?.(req, body);
+    if (signIn) {
+      p.ruleIds.push('identity:sign-in-required');
+      p.view.stream = peekStream(body, req.headers['content-encoding']);
+      return this.refuse(p, signIn);
+    }
 
     // Plan routing: e.g. personal Copilot plans refused on company machines.
     if (policy && !policy.policy.plans.allowed.includes(planForHost(req.host))) {
