@@ -4,8 +4,8 @@
  * while nobody is. The refusal is a message only: the Inspector answers it in the client's
  * own protocol and sends nothing upstream. Never sees or stores a token.
  *
- * One small seam so the data path can take it as a stage: `judge()` at request arrival,
- * `stamp()` when the record is made, `end()` when the exchange is over.
+ * The data path's identity stage (pipeline/stages/identity.ts) calls `judge()` for each
+ * request; the engine calls `stamp()` on every record it stores.
  */
 import type { Interaction, RecordIdentity } from '../model/index.js';
 import { classifyEndpoint, type EndpointKind } from '../protocols/index.js';
@@ -47,7 +47,6 @@ export interface IdentityGateOptions {
 }
 
 export interface GatedRequest {
-  id: string;
   method: string;
   host: string;
   path: string;
@@ -56,14 +55,11 @@ export interface GatedRequest {
 }
 
 export class IdentityGate {
-  private readonly byExchange = new Map<string, RecordIdentity>();
-
   constructor(private readonly opts: IdentityGateOptions) {}
 
-  /** At request arrival: who asks (kept for the record), and the refusal when sign-in is required. */
+  /** At request arrival: who asks (the record carries it), and the refusal when sign-in is required. */
   judge(req: GatedRequest): GateVerdict {
     const identity = recordIdentity(this.opts.session());
-    this.byExchange.set(req.id, identity);
     if (identity.signedIn || !this.opts.requireSignIn()) return { identity };
     const kind = classifyEndpoint(req.method, req.host, req.path);
     if (METADATA.has(kind) || (kind === 'other' && !req.hasBody)) return { identity };
@@ -71,19 +67,11 @@ export class IdentityGate {
   }
 
   /**
-   * The record as stored: `identity` as judged when its request arrived (records made outside
-   * an exchange, such as paused tunnels, take who is signed in now), and each approval in its
-   * trail with the approver's verified identity.
+   * A record as stored always says who: the identity judged when its request arrived (the
+   * identity stage put it there), else, for records made outside an exchange (tunnels while
+   * interception is paused, WebSockets let through), who is signed in as it is written.
    */
-  stamp(i: Interaction, approverIdentityOf: (approvalId: string) => RecordIdentity | null | undefined): Interaction {
-    const identity = this.byExchange.get(i.id) ?? recordIdentity(this.opts.session());
-    this.byExchange.delete(i.id);
-    const approvals = i.approvals.map((a) => (a.id && a.approverIdentity === undefined ? { ...a, approverIdentity: approverIdentityOf(a.id) ?? null } : a));
-    return { ...i, identity, approvals };
-  }
-
-  /** The exchange is over (recorded or not): forget it. */
-  end(exchangeId: string): void {
-    this.byExchange.delete(exchangeId);
+  stamp(i: Interaction): Interaction {
+    return i.identity ? i : { ...i, identity: recordIdentity(this.opts.session()) };
   }
 }

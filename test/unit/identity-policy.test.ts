@@ -100,7 +100,7 @@ describe('who may approve (the real registry)', () => {
 
 describe('the sign-in gate', () => {
   const gate = (s: IdentitySession | null, required = true) => new IdentityGate({ session: () => s, requireSignIn: () => required });
-  const req = (path: string, method = 'POST', hasBody = true, host = 'api.business.githubcopilot.com') => ({ id: path, method, host, path, hasBody });
+  const req = (path: string, method = 'POST', hasBody = true, host = 'api.business.githubcopilot.com') => ({ method, host, path, hasBody });
 
   it('signed out and required: prompt-carrying and unknown requests with a body are refused; the token exchange, the model list and bodiless metadata pass', () => {
     const g = gate(null);
@@ -110,15 +110,15 @@ describe('the sign-in gate', () => {
     expect(g.judge(req('/copilot_internal/user', 'GET', false)).refusal).toBeUndefined();
   });
 
-  it('signed in, or not required: nothing refused; the record gets the identity as judged, then it is forgotten', () => {
+  it('signed in, or not required: nothing refused; a record keeps the identity it was judged with, and one without gets who is signed in now', () => {
     expect(gate(null, false).judge(req('/chat/completions')).refusal).toBeUndefined();
     let s: IdentitySession | null = session('alice', ['engineering']);
     const g = new IdentityGate({ session: () => s, requireSignIn: () => true });
-    expect(g.judge(req('/chat/completions')).refusal).toBeUndefined();
+    const v = g.judge(req('/chat/completions'));
+    expect(v).toEqual({ identity: expect.objectContaining({ signedIn: true, sub: 'alice' }) });
     s = null; // signed out before the exchange ended: the record still says who asked
-    const stamped = g.stamp(interaction({ id: '/chat/completions' }), () => null);
-    expect(stamped.identity).toMatchObject({ signedIn: true, sub: 'alice' });
-    expect(g.stamp(interaction({ id: '/chat/completions' }), () => null).identity).toEqual(SIGNED_OUT);
+    expect(g.stamp(interaction({ identity: v.identity })).identity).toMatchObject({ signedIn: true, sub: 'alice' });
+    expect(g.stamp(interaction()).identity).toEqual(SIGNED_OUT);
   });
 });
 
