@@ -200,7 +200,7 @@ export class ControlServer {
     try {
       output = await (this.opts.handlers[name] as (i: unknown) => unknown)(parsed.data);
     } catch (e) {
-      if (isWitnessError(e)) return sendError(res, e.code === 'STALE_APPROVAL' ? 409 : e.code === 'PAUSE_NOT_ALLOWED' ? 403 : 400, e.code, e.message);
+      if (isWitnessError(e)) return sendError(res, e.code === 'STALE_APPROVAL' ? 409 : e.code === 'PAUSE_NOT_ALLOWED' || e.code === 'APPROVER_NOT_ALLOWED' ? 403 : 400, e.code, e.message);
       throw e;
     }
     sendJson(res, 200, method.output.parse(output));
