@@ -172,8 +172,28 @@ describe('the Witness window', () => {
 
   it('streams a chat response into the Live view before the upstream has finished', async () => {
     const page = await signedIn();
+    // The upstream sends the first events, then waits for the test: no race with a clock.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    upstream.scripts.set('gated', (res) => {
+      const events = fx('02-chat.response.sse.txt').split(/(?<=\n\n)/);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const e of events.slice(0, 5)) res.write(e);
+      void gate.then(() => {
+        for (const e of events.slice(5)) res.write(e);
+        res.end();
+      });
+    });
     let done = false;
-    const request = chat('explain the retry loop', { ms: 250 }).then((r) => {
+    const request = requestViaProxy({
+      proxyPort: t.engine.proxyPort,
+      host: 'api.business.githubcopilot.com',
+      path: '/chat/completions?script=gated',
+      method: 'POST',
+      body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'explain the retry loop' }] }),
+      headers: { 'content-type': 'application/json' },
+      ca: t.caPem,
+    }).then((r) => {
       done = true;
       return r;
     });
@@ -185,6 +205,7 @@ describe('the Witness window', () => {
     expect(done).toBe(false); // text shown while the upstream is still sending
     expect(await detail.textContent()).toContain('streaming');
     await page.screenshot({ path: `${SHOTS}live-streaming.png` });
+    release();
     await request;
     await expect.poll(() => detail.textContent()).not.toContain('streaming…');
     await page.close();
@@ -320,7 +341,7 @@ describe('the Witness window', () => {
     expect(await edit.locator('.badge').textContent()).toBe('approved');
     expect(await detail.getByLabel('Tool call run_in_terminal').locator('.text.cmd').textContent()).toMatch(/^\$ \S/);
     expect(await detail.getByRole('list', { name: 'Approval trail' }).textContent()).toMatch(/approved\s*replace_string_in_file[\s\S]*protected-path[\s\S]*staging only/);
-    expect(await detail.getByLabel('Timings').textContent()).toMatch(/first byte[\d.]+ m?s\s*first token[\d.]+ m?s\s*total[\d.]+ m?s/);
+    expect(await detail.getByLabel('Timings').textContent()).toMatch(/first byte[\d.]+ m?s\s*first token[\d.]+ m?s\s*held[\d.]+ m?s\s*total[\d.]+ m?s/);
     await detail.locator('details', { hasText: 'Headers' }).locator('summary').click();
     const headers = await detail.getByRole('table', { name: 'Request headers' }).textContent();
     expect(headers).toContain('authorizationBearer [REDACTED]');
@@ -425,7 +446,7 @@ describe('the Witness window', () => {
     await tabTo(page, 'input[aria-label=Reason]');
     await page.keyboard.type('checked the path');
     await page.keyboard.press('Tab');
-    expect(await page.locator(':focus').getAttribute('class')).toBe('approve');
+    expect(await page.locator(':focus').textContent()).toMatch(/^Approve/);
     await page.screenshot({ path: `${SHOTS}keyboard-approval.png` });
     await page.keyboard.press('Enter');
     const seen = reassemble('messages', (await response).body);
