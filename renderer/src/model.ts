@@ -101,7 +101,7 @@ export const carriesMasked = (args: string): boolean => MASK.test(args);
  */
 export function ruleInWords(ruleId: string, reason: string | undefined): string {
   const cmd = /^command \(([^)]+)\) matches /.exec(reason ?? '');
-  if (cmd) return `the command ${cmd[1]}`;
+  if (cmd) return `${cmd[1]} (command)`;
   if (reason) return reason;
   const [kind, rest] = ruleId.split(/:(.*)/s);
   const words: Record<string, string> = {

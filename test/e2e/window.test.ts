@@ -189,14 +189,14 @@ describe('Live follows the exchange', () => {
     const grid = page.getByRole('grid', { name: 'Interactions' });
     const row = grid.locator('.row', { hasText: 'waiting for approval' });
     await row.first().waitFor({ timeout: 20_000 });
-    expect(await row.first().textContent()).toMatch(/waiting for approval · \d+:\d\d/);
+    expect(await row.first().textContent()).toMatch(/waiting for approval\d+:\d\d left/);
     const banner = page.getByRole('region', { name: 'Waiting for approval' });
     await banner.waitFor();
     expect(await banner.getByRole('timer').first().textContent()).toMatch(/\d+:\d\d/);
     const text = (await banner.textContent())!;
     expect(text).toContain('please clean and reinstall the CLI'); // the user's own request
     expect(text).toContain('Clean the build folder, then install the CLI system-wide'); // the model's stated reason
-    expect(text).toMatch(/Held: the command recursive forced delete/); // the rule in words
+    expect(text).toMatch(/Held: recursive forced delete \(command\)/); // the rule in words
     expect(await banner.locator('.cmd .tok.risk').allTextContents()).toEqual(expect.arrayContaining(['rm', '-rf', 'sudo']));
     expect(await banner.getByRole('button', { name: /^Deny/ }).getAttribute('class')).toContain('primary');
     const detail = page.getByRole('article', { name: 'Interaction detail' });

@@ -29,8 +29,8 @@ export function Countdown({ a, short = false }: { a: ApprovalView; short?: boole
   const left = useSecondsLeft(a.expiresAt);
   const verb = a.defaultDecision === 'deny' ? 'Denied' : 'Approved';
   return (
-    <span className={`countdown to-${a.defaultDecision}`} role="timer" aria-label="Time to the default decision">
-      {short ? `waiting for approval · ${formatLeft(left)}` : `${verb} automatically in ${formatLeft(left)}`}
+    <span className={`countdown to-${a.defaultDecision}`} role="timer" aria-label="Time to the default decision" title={`${verb} automatically in ${formatLeft(left)}`}>
+      {short ? `${formatLeft(left)} left` : `${verb} automatically in ${formatLeft(left)}`}
     </span>
   );
 }

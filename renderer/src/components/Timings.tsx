@@ -44,31 +44,24 @@ export function Timings({ item, total, pending }: { item: LiveItem; total: numbe
         {held !== null && heldAt !== null && <span className="seg held" style={{ left: pct(heldAt), width: pct(held) }} />}
       </div>
       <dl className="tnums">
-        <dt>
-          <i className="sw wait" aria-hidden />
-          first byte
-        </dt>
-        <dd>{fb !== null ? formatMs(fb) : '—'}</dd>
-        <dt>
-          <i className="sw think" aria-hidden />
-          first token
-        </dt>
-        <dd>{ft !== null ? formatMs(ft) : '—'}</dd>
-        {held !== null && (
-          <>
-            <dt>
-              <i className="sw held" aria-hidden />
-              held
-            </dt>
-            <dd>{formatMs(held)}</dd>
-          </>
-        )}
-        <dt>
-          <i className="sw stream" aria-hidden />
-          total
-        </dt>
-        <dd>{total !== null ? formatMs(total) : `${formatMs(Math.max(0, now - t.start))}…`}</dd>
+        <Tn cls="wait" label="first byte" value={fb !== null ? formatMs(fb) : '—'} />
+        <Tn cls="think" label="first token" value={ft !== null ? formatMs(ft) : '—'} />
+        {held !== null && <Tn cls="held" label="held" value={formatMs(held)} />}
+        <Tn cls="stream" label="total" value={total !== null ? formatMs(total) : `${formatMs(Math.max(0, now - t.start))}…`} />
       </dl>
+    </div>
+  );
+}
+
+/** One legend entry: its colour as on the bar, the name, the value (kept together on one line). */
+function Tn({ cls, label, value }: { cls: string; label: string; value: string }) {
+  return (
+    <div className="tn">
+      <dt>
+        <i className={`sw ${cls}`} aria-hidden />
+        {label}
+      </dt>
+      <dd>{value}</dd>
     </div>
   );
 }

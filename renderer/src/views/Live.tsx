@@ -239,9 +239,7 @@ function Rows({
               </span>
               <span role="gridcell">
                 {held.has(i.id) ? (
-                  <span className="badge pending">
-                    <Countdown a={held.get(i.id)!} short />
-                  </span>
+                  <span className="badge pending">waiting for approval</span>
                 ) : i.streaming ? (
                   <span className="badge streaming">streaming</span>
                 ) : (
@@ -249,7 +247,13 @@ function Rows({
                 )}
               </span>
               <span role="gridcell" className="num">
-                {i.timings.end !== null ? formatMs(i.timings.end - i.timings.start) : `${formatMs(Math.max(0, now - i.timings.start))}…`}
+                {held.has(i.id) ? (
+                  <Countdown a={held.get(i.id)!} short />
+                ) : i.timings.end !== null ? (
+                  formatMs(i.timings.end - i.timings.start)
+                ) : (
+                  `${formatMs(Math.max(0, now - i.timings.start))}…`
+                )}
               </span>
             </div>
           );

@@ -5,6 +5,12 @@ import { Detail, Masked } from '../components/index.js';
 type Page = Awaited<ReturnType<typeof api.call<'search'>>>;
 type Rec = NonNullable<Awaited<ReturnType<typeof api.call<'record'>>>>;
 
+/** Today's records by time of day, older ones with the date. */
+function when(iso: string): string {
+  const d = new Date(iso);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+}
+
 /** A datetime-local value as ISO (it has no zone: it is the browser's local time). */
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
@@ -102,8 +108,8 @@ export function Search() {
               <tr>
                 <th>#</th>
                 <th>Time</th>
-                <th>User</th>
-                <th>Client</th>
+                <th className="c-who">User</th>
+                <th className="c-who">Client</th>
                 <th>Kind</th>
                 <th>Model</th>
                 <th>Tools</th>
@@ -115,9 +121,9 @@ export function Search() {
               {page.items.map((h) => (
                 <tr key={h.seq} tabIndex={0} className={open?.id === h.id ? 'sel' : ''} onClick={() => show(h.id)} onKeyDown={(e) => e.key === 'Enter' && show(h.id)}>
                   <td>{h.seq}</td>
-                  <td>{new Date(h.time).toLocaleString()}</td>
-                  <td>{h.user}</td>
-                  <td>{h.client ?? '—'}</td>
+                  <td title={new Date(h.time).toLocaleString()}>{when(h.time)}</td>
+                  <td className="c-who">{h.user}</td>
+                  <td className="c-who">{h.client ?? '—'}</td>
                   <td>{h.endpoint}</td>
                   <td className="clip model">{h.model ?? '—'}</td>
                   <td className="clip tools" title={h.toolCalls.join(', ')}>
