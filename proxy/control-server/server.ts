@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { DESKTOP_UI_ORIGIN, EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from '../control/index.js';
 import { refuseNonLoopbackPeers } from '../loopback.js';
 import type { EventBus } from './event-bus.js';
+import { SessionStore } from './sessions.js';
 import type { z } from 'zod';
 
 export type Handlers = {
@@ -34,6 +35,8 @@ export interface ControlServerOptions {
   log: Logger;
   /** Exact origins allowed to call the API cross-origin with the bearer token (default: the desktop window's). */
   uiOrigins?: readonly string[];
+  /** Where browser sessions (hashed) are kept across restarts; null/absent: in memory only. */
+  sessionFile?: string | null;
 }
 
 /** SSE comments this often keep idle event streams open through proxies and timeouts. */
@@ -47,10 +50,11 @@ export class ControlServer {
   refusedPeers = 0;
   /** One-time sign-in codes (code → expiry) and browser sessions (HttpOnly cookie values). */
   private readonly codes = new Map<string, number>();
-  private readonly sessions = new Set<string>();
+  private readonly sessions: SessionStore;
 
   constructor(private readonly opts: ControlServerOptions) {
     this.token = randomBytes(32).toString('base64url');
+    this.sessions = new SessionStore(opts.sessionFile ?? null, opts.log);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e) => {
         opts.log.error('control API handler failed', { err: e, path: req.url?.split('?')[0] });

@@ -5,7 +5,8 @@
  * it survives an engine restart. Screenshots of every view, light and dark, land in
  * test-results/screenshots/ for review.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -344,39 +345,49 @@ async function freePort(): Promise<number> {
 }
 
 describe('an engine restart', () => {
-  it('the open tab says "engine stopped — reconnecting", asks clearly for a new sign-in, then resumes by itself; Live starts from the store', async () => {
+  it('the open tab says "engine stopped — reconnecting", then resumes with its session; without one it asks clearly; Live starts from the store', async () => {
     const port = await freePort();
     const e1 = await startTestEngine(upstream, { control: { port } }, {}, null);
-    let e2: TestEngine | null = null;
+    const engines = [e1];
     const context = await browser.newContext({ viewport: WIDE });
     try {
       const page = await signedIn({ context, engine: e1 });
       await chat('asked before the restart', { engine: e1 });
       await expect.poll(() => prompt(page).textContent()).toBe('asked before the restart');
       await expect.poll(() => e1.engine.auditStore.head.seq).toBeGreaterThanOrEqual(1);
-      await e1.halt();
       const stopped = page.getByRole('status').filter({ hasText: 'Engine stopped — reconnecting' });
+      const ask = page.getByRole('alert').filter({ hasText: 'witness ui' });
+
+      // 1. A restart: the tab says so meanwhile, then resumes with the session it had.
+      await engines[0]!.halt();
       await stopped.waitFor({ timeout: 20_000 });
       await shoot(page, 'restart-reconnecting');
-      e2 = await startTestEngine(upstream, { control: { port } }, {}, null, { dataDir: e1.dataDir });
-      expect(e2.engine.controlUrl).toBe(e1.engine.controlUrl);
-      // This engine does not know the tab's session: the tab says so, and what to do.
-      const ask = page.getByRole('alert').filter({ hasText: 'witness ui' });
-      await ask.waitFor({ timeout: 30_000 });
-      await shoot(page, 'restart-signed-out');
-      // Signed in again (a new link, in another tab of this browser): this tab resumes by itself.
-      const other = await signedIn({ context, engine: e2 });
-      await ask.waitFor({ state: 'detached', timeout: 30_000 });
-      expect(await stopped.count()).toBe(0);
-      // Live starts from the store's recent history, in the new tab and in the old one.
-      await expect.poll(() => prompt(other).textContent()).toBe('asked before the restart');
-      await expect.poll(() => prompt(page).textContent()).toBe('asked before the restart');
+      const e2 = await startTestEngine(upstream, { control: { port } }, {}, null, { dataDir: e1.dataDir });
+      engines.push(e2);
+      await stopped.waitFor({ state: 'detached', timeout: 30_000 });
+      expect(await ask.count()).toBe(0);
       await chat('asked after the restart', { engine: e2 });
       await expect.poll(() => prompt(page).textContent()).toBe('asked after the restart');
+      // Live starts from the store's recent history: a new tab sees what came before the restart.
+      const fresh = await signedIn({ context, engine: e2 });
+      await expect.poll(() => fresh.getByRole('grid', { name: 'Interactions' }).getAttribute('aria-rowcount')).toBe('3');
+      await fresh.close();
+
+      // 2. The sessions file is gone (or the session expired): the tab asks clearly, and resumes once signed in again.
+      await engines.at(-1)!.halt();
+      rmSync(join(e1.dataDir, 'ui-sessions.json'));
+      const e3 = await startTestEngine(upstream, { control: { port } }, {}, null, { dataDir: e1.dataDir });
+      engines.push(e3);
+      await ask.waitFor({ timeout: 30_000 });
+      await shoot(page, 'restart-signed-out');
+      const other = await signedIn({ context, engine: e3 });
+      await ask.waitFor({ state: 'detached', timeout: 30_000 });
+      await expect.poll(() => prompt(other).textContent()).toBe('asked after the restart');
+      await chat('asked after the second restart', { engine: e3 });
+      await expect.poll(() => prompt(page).textContent()).toBe('asked after the second restart');
     } finally {
       await context.close();
-      if (e2) await e2.stop();
-      else await e1.stop();
+      await engines.at(-1)!.stop();
     }
   });
 });
