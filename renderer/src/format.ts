@@ -1,5 +1,5 @@
 /** How the window writes times, durations and sizes: one place, so every view agrees. */
-import type { Interaction } from './api.js';
+import type { Interaction } from '../../proxy/model/index.js';
 
 /** The editor, as people call it (the Editor-Version header says e.g. "vscode/1.108.0"). */
 export function clientName(i: Pick<Interaction, 'client'>): string {

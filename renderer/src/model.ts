@@ -3,7 +3,10 @@
  * as it streams), where a record landed in the chain, approvals matched to their rows, and
  * how risky a held call looks. No React, no I/O: views and components both build on it.
  */
-import type { ApprovalView, ControlEvent, Interaction, RecordIdentity } from './api.js';
+// Types straight from the contract and the model (not through api.ts, which opens a
+// connection): this file stays pure, testable without a browser.
+import type { ApprovalView, ControlEvent } from '../../proxy/control/index.js';
+import type { Interaction, RecordIdentity } from '../../proxy/model/index.js';
 
 /** An interaction in the live list; `streaming` until its record is complete. */
 export type LiveItem = Interaction & { user?: string; streaming?: boolean };

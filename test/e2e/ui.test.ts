@@ -368,13 +368,21 @@ describe('the Witness window', () => {
     expect(await replay.textContent()).toMatch(/^▶ Replay \((1\.\d\d|\d{3}) m?s\)$/);
     const text = detail.getByLabel('Response text');
     const full = (await text.textContent())!;
+    // Record the text's length in the page at every change as it plays (no sampling race with a busy machine).
+    await page.evaluate(`{
+      const detail = document.querySelector('article[aria-label="Interaction detail"]');
+      const seen = (window.replaySeen = []);
+      new MutationObserver(() => {
+        const el = detail.querySelector('[aria-label="Response text"]');
+        seen.push(el ? el.textContent.length : 0);
+      }).observe(detail, { subtree: true, childList: true, characterData: true });
+    }`);
     await replay.click();
-    // Sample the text as it plays: it must grow through several partial states to the whole.
-    const seen: number[] = [];
-    for (let k = 0; k < 200 && (await detail.getByRole('button', { name: 'Stop replay' }).count()) > 0; k++) {
-      seen.push(((await text.textContent()) ?? '').length);
-      await page.waitForTimeout(40);
-    }
+    // Played to the end: the button is back and the text is whole again.
+    await expect
+      .poll(async () => (await detail.getByRole('button', { name: /^▶ Replay/ }).count()) > 0 && ((await page.evaluate('window.replaySeen')) as number[]).at(-1) === full.length, { timeout: 30_000 })
+      .toBe(true);
+    const seen = ((await page.evaluate('window.replaySeen')) as number[]).filter((n, i, xs) => i === 0 || n !== xs[i - 1]);
     const partial = [...new Set(seen.filter((n) => n > 0 && n < full.length))];
     expect(partial.length).toBeGreaterThanOrEqual(3);
     expect(seen).toEqual([...seen].sort((a, b) => a - b)); // it only ever grows
