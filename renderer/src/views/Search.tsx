@@ -106,14 +106,14 @@ export function Search() {
           <table className="list" aria-label="Search results">
             <thead>
               <tr>
-                <th>#</th>
-                <th>Time</th>
+                <th className="c-seq">#</th>
+                <th className="c-time">Time</th>
                 <th className="c-who">User</th>
                 <th className="c-who">Client</th>
-                <th>Kind</th>
-                <th>Model</th>
-                <th>Tools</th>
-                <th>Decision</th>
+                <th className="c-who">Kind</th>
+                <th className="c-model">Model</th>
+                <th className="c-tools">Tools</th>
+                <th className="c-decision">Decision</th>
                 <th>Prompt</th>
               </tr>
             </thead>
@@ -124,7 +124,7 @@ export function Search() {
                   <td title={new Date(h.time).toLocaleString()}>{when(h.time)}</td>
                   <td className="c-who">{h.user}</td>
                   <td className="c-who">{h.client ?? '—'}</td>
-                  <td>{h.endpoint}</td>
+                  <td className="c-who">{h.endpoint}</td>
                   <td className="clip model">{h.model ?? '—'}</td>
                   <td className="clip tools" title={h.toolCalls.join(', ')}>
                     {h.toolCalls.length ? h.toolCalls.join(', ') : '—'}
