@@ -409,7 +409,18 @@ describe('screenshots of every view', () => {
         await first.click();
         await page.getByRole('article', { name: 'Interaction detail' }).waitFor();
       }
-      if (view === 'setup') await page.getByRole('table', { name: 'Doctor checks' }).waitFor({ timeout: 30_000 });
+      if (view === 'setup') {
+        await page.getByRole('table', { name: 'Doctor checks' }).waitFor({ timeout: 30_000 });
+        // A long policy list opens to show its entries.
+        const list = page.getByRole('table', { name: 'Policy' }).locator('details.list-value').first();
+        await list.locator('summary').click();
+        expect(await list.locator('li').count()).toBeGreaterThan(3);
+        for (const colorScheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme });
+          await page.screenshot({ path: `${SHOTS}view-setup-full-${colorScheme}.png`, fullPage: true });
+        }
+        await page.emulateMedia({ colorScheme: 'light' });
+      }
       expect(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'), view).toBeLessThanOrEqual(0);
       await shoot(page, `view-${view}-1280`);
     }
