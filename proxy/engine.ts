@@ -170,6 +170,8 @@ export class Engine {
     this.control = new ControlServer({
       uiDir: uiDir(),
       port: config.control.port,
+      // An open tab keeps its sign-in across restarts (hashes only; see control-server/sessions.ts).
+      sessionFile: join(this.opts.dataDir, 'ui-sessions.json'),
       ...(this.opts.uiOrigins ? { uiOrigins: this.opts.uiOrigins } : {}),
       bus: this.bus,
       log,
