@@ -29,6 +29,7 @@ export const infraDetectors: Detector[] = [
     pattern:
       /(?:heroku[A-Za-z_]*(?:key|token)["']?\s*(?:[:=]|=>)\s*["']?|machine\s+(?:api|git)\.heroku\.com\s+login\s+\S+\s+password\s+)(?<secret>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/dgi,
     keywords: ['heroku'],
+    reach: 512,
     tail: /(?:heroku[A-Za-z_]*(?:key|token)["']?\s*(?:[:=]|=>)\s*["']?[0-9a-f-]*|machine\s+(?:api|git)\.heroku\.com(?:\s+login(?:\s+\S+(?:\s+password(?:\s+[0-9a-f-]*)?)?)?)?)$/i,
     priority: 55,
     validate: () => true,
