@@ -60,7 +60,7 @@ export interface Detector {
 }
 
 /** Default Detector.reach: key names and separators are shorter than this. */
-export const SHORT_REACH = 128;
+export const SHORT_REACH = 64;
 
 export interface ValidateContext {
   text: string;

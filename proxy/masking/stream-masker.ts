@@ -40,6 +40,8 @@ const TRIM = 2048;
 const TAIL_WINDOW = 600;
 /** A held suffix longer than this is released anyway (masked as far as it can be). */
 const MAX_HOLD = 64 * 1024;
+/** How far back of the end a live candidate may still start (held text is capped at MAX_HOLD, candidates at TAIL_WINDOW). */
+const MAX_CARRY = 4096;
 /** The no-search path is taken for held words up to this length (below TAIL_WINDOW, so it changes nothing). */
 const FAST_RUN = 512;
 
@@ -57,6 +59,8 @@ function allRun(s: string, from = 0): boolean {
 interface Groups {
   short: readonly Detector[];
   long: readonly Detector[];
+  /** Detectors with a hold hook. */
+  holders: readonly Detector[];
   reach: number;
   literals: KeywordIndex | null;
   longest: number;
@@ -75,6 +79,7 @@ function groupsFor(detectors: readonly Detector[]): Groups {
   g = {
     short: detectors.filter((d) => !long.includes(d)),
     long,
+    holders: detectors.filter((d) => d.hold),
     reach: Math.max(SHORT_REACH, ...long.map((d) => d.reach!)),
     literals,
     longest: literals ? Math.max(0, ...literals.keywords.map((k) => k.length)) : 0,
@@ -96,9 +101,9 @@ export class StreamingMasker {
   private alive = -1;
   /** The held text is one run of token characters. */
   private runOnly = true;
-  /** Long-reach start literals: read up to here (absolute), the last one seen starts at lastLong (absolute, -1: none). */
+  /** Long-reach start literals: read up to here (absolute); where the recent ones start (absolute, ascending). */
   private longScanned = 0;
-  private lastLong = -1;
+  private longHits: number[] = [];
   /** The detectors' hold hooks' state for this stream. */
   private readonly memos = new Map<Detector, HoldMemo>();
   readonly findings: Finding[] = [];
@@ -129,9 +134,11 @@ export class StreamingMasker {
     const from = this.at;
     const aliveAt = this.alive < 0 ? from : Math.max(0, Math.min(from, this.alive - this.base));
     const g = groupsFor(this.masker.detectors);
-    const longActive = g.long.length > 0 && this.longWithin(g, text, aliveAt - g.reach);
+    // A long-reach match starts at one of its start literals: search from the first one in reach.
+    const longFrom = g.long.length > 0 ? this.longFrom(g, text, aliveAt - g.reach) : -1;
+    const longActive = longFrom >= 0;
     const shortScan = scanOpen(text, g.short, Math.max(0, aliveAt - SHORT_REACH));
-    const scan = longActive ? mergeScans(shortScan, scanOpen(text, g.long, Math.max(0, aliveAt - g.reach))) : shortScan;
+    const scan = longActive ? mergeScans(shortScan, scanOpen(text, g.long, longFrom)) : shortScan;
     // Findings inside already-forwarded text were decided earlier; one that reaches into
     // the held text is masked from there on.
     const findings: Finding[] = [];
@@ -145,7 +152,7 @@ export class StreamingMasker {
     let holdAt = end;
     let alive = end;
     if (!final) {
-      const h = this.holdPoint(text, from, aliveAt, findings, g, longActive);
+      const h = this.holdPoint(text, from, aliveAt, findings, g, longFrom);
       alive = Math.min(h.alive, scan.openMatchFrom);
       holdAt = Math.min(h.at, Math.max(scan.openFrom, from));
       if (end - holdAt > MAX_HOLD) holdAt = end - MAX_HOLD;
@@ -181,7 +188,7 @@ export class StreamingMasker {
    * The earliest position (in buf) from which text could still become part of a secret,
    * and the earliest start of a candidate in progress (for the next push's search).
    */
-  private holdPoint(text: string, pendingStart: number, aliveAt: number, findings: Finding[], g: Groups, longActive: boolean): { at: number; alive: number } {
+  private holdPoint(text: string, pendingStart: number, aliveAt: number, findings: Finding[], g: Groups, longFrom: number): { at: number; alive: number } {
     let hold = text.length;
     const end = text.length;
     for (const f of findings) if (f.end >= end) hold = Math.min(hold, f.start);
@@ -194,17 +201,16 @@ export class StreamingMasker {
     const open = openCandidates(text, g.short, pendingStart, Math.max(aliveAt - SHORT_REACH, end - TAIL_WINDOW, 0));
     hold = Math.min(hold, open.at);
     let alive = open.earliest;
-    if (longActive) {
-      const openLong = openCandidates(text, g.long, pendingStart, Math.max(aliveAt - g.reach, end - TAIL_WINDOW, 0));
+    if (longFrom >= 0) {
+      const openLong = openCandidates(text, g.long, pendingStart, Math.max(longFrom, end - TAIL_WINDOW));
       hold = Math.min(hold, openLong.at);
       alive = Math.min(alive, openLong.earliest);
     }
-    for (const d of this.masker.detectors) {
-      if (!d.hold) continue;
+    for (const d of g.holders) {
       let memo = this.memos.get(d);
       if (!memo) this.memos.set(d, (memo = { base: 0 }));
       memo.base = this.base;
-      const h = d.hold(text, pendingStart, memo);
+      const h = d.hold!(text, pendingStart, memo);
       if (h !== null && h !== undefined) hold = Math.min(hold, Math.max(h, pendingStart));
     }
 
@@ -217,15 +223,32 @@ export class StreamingMasker {
     return { at: Math.max(hold, pendingStart), alive };
   }
 
-  /** Whether a long-reach detector's start literal occurs at or after `from` (in buf); reads only text not read before. */
-  private longWithin(g: Groups, text: string, from: number): boolean {
-    if (!g.literals) return true;
+  /**
+   * Where the first long-reach start literal at or after `from` (in buf) starts, or -1 when
+   * there is none (0 when one of those detectors is not anchored). Reads only new text.
+   */
+  private longFrom(g: Groups, text: string, from: number): number {
+    if (!g.literals) return Math.max(0, from);
     const start = Math.max(0, this.longScanned - this.base - g.longest);
     g.hits.reset();
     g.literals.scan(text, g.present, start, text.length, g.hits);
-    for (let h = 0; h < g.hits.length; h++) this.lastLong = Math.max(this.lastLong, this.base + g.hits.starts[h]!);
+    const last = this.longHits.length ? this.longHits[this.longHits.length - 1]! : -1;
+    const fresh: number[] = [];
+    for (let h = 0; h < g.hits.length; h++) {
+      const at = this.base + g.hits.starts[h]!;
+      if (at > last) fresh.push(at);
+    }
     for (const id of g.hits.seen) g.present[id] = 0;
     this.longScanned = this.base + text.length;
-    return this.lastLong >= 0 && this.lastLong >= this.base + from;
+    if (fresh.length) this.longHits.push(...fresh.sort((a, b) => a - b));
+    // Hits further back than any search can start are dropped.
+    const keep = this.base + text.length - TAIL_WINDOW - g.reach - MAX_CARRY;
+    let k = 0;
+    while (k < this.longHits.length && this.longHits[k]! < keep) k++;
+    if (k > 0) this.longHits.splice(0, k);
+    const lo = this.base + Math.max(0, from);
+    for (const at of this.longHits) if (at >= lo) return at - this.base;
+    return -1;
   }
+
 }

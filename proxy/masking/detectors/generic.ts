@@ -64,6 +64,7 @@ export const genericDetectors: Detector[] = [
       'dgi',
     ),
     keywords: KEYWORDS,
+    reach: 160,
     priority: 25,
     validate: (s, ctx) => looksLikeRealSecret(s, { minLength: 6 }) && !isEncryptedData(ctx.text, ctx.start),
   }),

@@ -66,6 +66,7 @@ export const infraDetectors: Detector[] = [
     description: 'Twilio auth token / API secret passed to the Twilio client, or as curl -u ACxxx:token',
     pattern: /(?:twilio\(\s*\+?\s*["'](?:SK|AC)[a-f0-9]{32}["']\s*,\s*\+?\s*["'](?<s1>[A-Za-z0-9]{32})(?:["']|(?![\s\S]))|(?:-u|--user)\s+["']?AC[a-f0-9]{32}:(?<s2>[A-Za-z0-9]{32}))/dg,
     keywords: ['twilio(', '-u ac', '--user ac'],
+    reach: 160,
     priority: 55,
     validate: () => true,
   }),
