@@ -14,7 +14,7 @@ import { healthOf, runDoctor, tlsSummary } from './doctor/index.js';
 import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptHooks, type InterceptionSwitchState, type PausedTunnelSummary } from './intercept/index.js';
 import { auditSink, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold } from './pipeline/index.js';
-import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
+import { loadOrCreateMaskingKey, Masker, PlaceholderLedger } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
@@ -57,6 +57,8 @@ export class Engine {
   private caTimer: NodeJS.Timeout | null = null;
   private hosts: string[];
   private masker!: Masker;
+  /** Placeholder → secret for the round trip: in memory only, forgotten at stop. */
+  private readonly placeholders = new PlaceholderLedger();
   private pipeline!: Pipeline;
   private store!: AuditStore;
   private approvals!: ApprovalRegistry;
@@ -124,12 +126,14 @@ export class Engine {
     const policy = () => this.policyNow().compiled;
     const masking = this.liveMasking();
     const maxInspectedBodyBytes = config.limits.maxInspectedBodyBytes;
+    // The placeholder round trip: secrets masked in prompts, in memory only, for the editor's copy of answers.
+    const restore = { ledger: this.placeholders, enabled: () => this.policyNow().effective.policy.masking.restoreInResponses };
     this.pipeline = new Pipeline(this.masker, [
       planRouting({ policy }),
-      requestMasking({ masker: this.masker, masking, maxInspectedBodyBytes }),
+      requestMasking({ masker: this.masker, masking, maxInspectedBodyBytes, restore }),
       requestPolicy({ policy, masking }),
-      responseMasking({ masker: this.masker, masking, maxInspectedBodyBytes }),
-      toolCallHold({ policy, registry: this.approvals, requester: osUser() }),
+      responseMasking({ masker: this.masker, masking, maxInspectedBodyBytes, restore }),
+      toolCallHold({ policy, registry: this.approvals, requester: osUser(), restore: { ...restore, responsesMasked: () => masking.responses === 'mask' } }),
       liveEvents({
         live: {
           started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
@@ -153,6 +157,7 @@ export class Engine {
       ...(this.opts.uiOrigins ? { uiOrigins: this.opts.uiOrigins } : {}),
       bus: this.bus,
       log,
+      limits: config.limits,
       handlers: {
         status: () => this.status(),
         search: (q) => search(this.store, q),
@@ -230,6 +235,7 @@ export class Engine {
     this.interception?.close();
     this.identity?.close();
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
+    this.placeholders.clear();
     this.pool?.close();
     // Appends are started on the next turn of the event loop: let those already scheduled start.
     await new Promise((resolve) => setImmediate(resolve));
@@ -519,6 +525,7 @@ export class Engine {
       hooks,
       log: this.opts.log,
       maxInspectedBodyBytes: this.opts.config.limits.maxInspectedBodyBytes,
+      timeouts: this.opts.config.limits,
       paused: () => this.interception.current(),
       onPausedTunnel: (t) => this.recordPausedTunnel(t),
     });

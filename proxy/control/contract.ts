@@ -161,6 +161,8 @@ export const ApprovalSchema = z.object({
   requesterIdentity: RecordIdentitySchema.nullable().optional(),
   approverIdentity: RecordIdentitySchema.nullable().optional(),
   reason: z.string().nullable(),
+  /** Masked values in the arguments that the editor will receive restored (the card says so); absent: none. */
+  restoredForEditor: z.number().optional(),
 });
 export type ApprovalView = z.infer<typeof ApprovalSchema>;
 
