@@ -21,6 +21,8 @@ import type { KeyVault } from './vault.js';
 /** The environment variable the desktop app sets on the engine it starts. */
 export const KEY_VAULT_ENV = 'WITNESS_KEY_VAULT';
 export const KEY_VAULT_DESKTOP = 'desktop';
+/** The desktop app serves its vault only for the engine to move the secrets out, into DATA_DIR/keys. */
+export const KEY_VAULT_LEAVE_DESKTOP = 'leave-desktop';
 
 const TAG = 'key-vault';
 
@@ -73,16 +75,27 @@ export function serveVaultOver(child: ChildChannelLike, vault: KeyVault): void {
  * and a parent port); null otherwise (the engine then uses its own vault in DATA_DIR/keys).
  */
 export function desktopKeyVault(env: NodeJS.ProcessEnv, proc: { parentPort?: ParentPortLike } = process as { parentPort?: ParentPortLike }): KeyVault | null {
+  const v = engineKeyVaults(env, proc);
+  return v.keyVault ?? null;
+}
+
+/**
+ * The engine's vaults from its environment: `desktop` keeps secrets in the app's vault (moving
+ * in what DATA_DIR/keys holds); `leave-desktop` keeps them in DATA_DIR/keys, moving out what
+ * the app's vault holds (a data dir going back to headless use).
+ */
+export function engineKeyVaults(env: NodeJS.ProcessEnv, proc: { parentPort?: ParentPortLike } = process as { parentPort?: ParentPortLike }): { keyVault?: KeyVault; keyVaultPrevious?: KeyVault } {
   const wanted = env[KEY_VAULT_ENV];
-  if (wanted === undefined || wanted === '') return null;
-  if (wanted !== KEY_VAULT_DESKTOP) {
+  if (wanted === undefined || wanted === '') return {};
+  if (wanted !== KEY_VAULT_DESKTOP && wanted !== KEY_VAULT_LEAVE_DESKTOP) {
     throw new WitnessError('USAGE', `${KEY_VAULT_ENV}=${wanted} is not a key vault Witness knows: unset it (the engine then keeps secrets in DATA_DIR/keys).`);
   }
   if (!proc.parentPort) {
     throw new WitnessError(
       'USAGE',
-      `${KEY_VAULT_ENV}=desktop is set, but this engine was not started by the Witness desktop app (there is no parent to keep the secrets): unset ${KEY_VAULT_ENV} to use the key vault in DATA_DIR/keys.`,
+      `${KEY_VAULT_ENV}=${wanted} is set, but this engine was not started by the Witness desktop app (there is no parent to keep the secrets): unset ${KEY_VAULT_ENV} to use the key vault in DATA_DIR/keys.`,
     );
   }
-  return parentPortVault(proc.parentPort);
+  const remote = parentPortVault(proc.parentPort);
+  return wanted === KEY_VAULT_DESKTOP ? { keyVault: remote } : { keyVaultPrevious: remote };
 }
