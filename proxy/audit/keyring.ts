@@ -129,9 +129,10 @@ export async function loadDataKey(storeDir: string, provider: KeyProvider, opts:
  */
 async function rewrap(storeDir: string, ring: KeyringFile, legacy: KeyProvider, vault: KeyProvider, readOnly: boolean): Promise<Buffer> {
   const salt = Buffer.from(ring.salt, 'base64');
+  const legacyKek = await legacy.kek(salt); // a damaged key file says so itself
   let dataKey: Buffer;
   try {
-    dataKey = open(await legacy.kek(salt), Buffer.from(ring.wrapped, 'base64'), AAD);
+    dataKey = open(legacyKek, Buffer.from(ring.wrapped, 'base64'), AAD);
   } catch {
     throw new WitnessError('STORE_KEY_WRONG', `Wrong ${ring.provider === 'passphrase' ? 'passphrase' : 'key file'} for the audit store in ${storeDir}. Nothing was changed.`);
   }

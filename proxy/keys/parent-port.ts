@@ -41,6 +41,15 @@ export interface ChildChannelLike {
 /** The engine's vault: every call is a message to the parent, which holds the secrets. */
 export function parentPortVault(port: ParentPortLike, kind = 'os-keychain'): KeyVault {
   const waiting = new Map<number, (reply: VaultReply) => void>();
+  // The parent port does not keep a process alive, and at start (CA, store key) nothing else
+  // may yet: without a handle the engine would exit quietly while waiting for its keys.
+  let keepAlive: NodeJS.Timeout | null = null;
+  const settled = () => {
+    if (waiting.size === 0 && keepAlive) {
+      clearInterval(keepAlive);
+      keepAlive = null;
+    }
+  };
   port.on('message', (e) => {
     const m = e?.data as { witness?: unknown; reply?: unknown } | undefined;
     if (!m || m.witness !== TAG || m.reply === undefined) return;
@@ -48,6 +57,7 @@ export function parentPortVault(port: ParentPortLike, kind = 'os-keychain'): Key
     if (!reply.success) return; // remoteVault would refuse it; the request stays waiting for a valid one
     const settle = waiting.get(reply.data.id);
     waiting.delete(reply.data.id);
+    settled();
     settle?.(reply.data);
   });
   return remoteVault(
@@ -55,6 +65,7 @@ export function parentPortVault(port: ParentPortLike, kind = 'os-keychain'): Key
     (request: VaultRequest) =>
       new Promise<VaultReply>((resolve) => {
         waiting.set(request.id, resolve);
+        keepAlive ??= setInterval(() => undefined, 60_000);
         port.postMessage({ witness: TAG, request });
       }),
   );
