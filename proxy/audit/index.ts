@@ -1,4 +1,4 @@
 export { AuditStore, type AuditStoreOptions, type StoreIssue, type VerifyResult } from './store.js';
 export { search } from './search.js';
 export { exportRecords, toOcsf } from './export.js';
-export { defaultKeyProvider, passphraseKeyProvider, type KeyProvider } from './keyring.js';
+export { defaultKeyProvider, passphraseKeyProvider, vaultKeyProvider, type KeyProvider } from './keyring.js';

@@ -264,7 +264,7 @@ export class AuditStore {
     if (opts.readOnly) mkdirSync(dir, { recursive: true, mode: 0o700 });
     else ensurePrivateDir(dir, 'the audit store');
     const provider = opts.keyProvider ?? defaultKeyProvider(dir);
-    const key = await loadDataKey(dir, provider);
+    const key = await loadDataKey(dir, provider, { readOnly: opts.readOnly === true });
     const SQL = await loadSql();
     const log = opts.log ?? silentLogger;
     const segments = new Segments(dir, key, !opts.readOnly);
