@@ -15,7 +15,7 @@ import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptHooks, type InterceptionSwitchState, type PausedTunnelSummary } from './intercept/index.js';
 import { Inspector } from './inspect/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
-import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
+import { AuditStore, exportRecords, search, storeFailureRefusal, type KeyProvider as StoreKeyProvider, type StoreHealth } from './audit/index.js';
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
 import { IdentityService, osUser, whoami } from './identity/index.js';
@@ -115,6 +115,7 @@ export class Engine {
       dataDir,
       log,
       compactEvery: config.audit.compactEvery,
+      onHealth: (h) => this.storeHealthChanged(h),
       ...(this.opts.storeKeyProvider ? { keyProvider: this.opts.storeKeyProvider } : {}),
     });
     await this.applyRetention();
@@ -309,9 +310,9 @@ export class Engine {
       intercept: { hosts: this.hosts, websockets: this.opts.config.intercept.websockets },
       counters: { ...this.proxy.counters, refusedPeers: this.proxy.counters.refusedPeers + this.control.refusedPeers },
       lastInterceptedAt: this.lastInterceptedAt?.toISOString() ?? null,
-      audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message) },
+      audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message), store: this.storeState() },
       tls,
-      health: healthOf(tls, this.lastInterceptedAt),
+      health: this.store.health.ok ? healthOf(tls, this.lastInterceptedAt) : { level: 'warn', message: `Audit records cannot be written (${this.store.health.problem}) — free disk space in ${this.opts.dataDir}` },
       policy: this.policyState(),
       interception: this.interception.state(),
       identity: { signedIn: this.identity.current() !== null, user: this.whoSignedIn(), required: this.identity.enabled },
@@ -326,6 +327,16 @@ export class Engine {
   /** Who asked for something through the control API: the signed-in person, else the OS user. */
   private whoActs(): string {
     return this.whoSignedIn() ?? osUser();
+  }
+
+  private storeState() {
+    return { ...this.store.health, onStoreFailure: this.policyNow().effective.policy.audit.onStoreFailure };
+  }
+
+  /** Records cannot be kept (disk full…), or can again: loud everywhere status and events reach. */
+  private storeHealthChanged(h: StoreHealth) {
+    if (!h.ok) this.opts.log.error('audit store: records cannot be written', { problem: h.problem, onStoreFailure: this.storeState().onStoreFailure });
+    this.bus.publish('audit.store', this.storeState());
   }
 
   /** Publishes an interaction and appends it to the audit store. */
@@ -470,6 +481,8 @@ export class Engine {
     const inspect = this.inspector.hooks();
     const hooks: InterceptHooks = {
       inspectRequest: (req, body) => {
+        // audit.onStoreFailure "block": no Copilot request while its record cannot be kept.
+        if (!this.store.canRecord() && this.livePolicy.current().effective.policy.audit.onStoreFailure === 'block') return storeFailureRefusal(req, body);
         this.exchangePolicy.set(req.id, this.livePolicy.current());
         return this.judgedBy(req.id, () => inspect.inspectRequest(req, body));
       },

@@ -29,7 +29,7 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { checkpointValid, loadDeviceKey, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, insertRow, loadSql, locAt, LOC_COLUMNS, recordRow, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
-import { JournalWriter, readJournal, type JournalEntry } from './journal.js';
+import { JournalWriter, readJournal, type JournalEntry, type JournalIo } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
 import { searchText, uuidv7 } from './record.js';
 import { KeyFilter } from './bloom.js';
@@ -80,6 +80,22 @@ export interface AuditStoreOptions {
   segmentBytes?: number;
   /** Snapshot chunk size (default 1 MB; tests use small ones). */
   snapshotChunkBytes?: number;
+  /** How frames reach the file (tests: one that fails like a full disk). */
+  io?: JournalIo;
+  /** Told when records cannot be kept any more, and when they can again. */
+  onHealth?: (state: StoreHealth) => void;
+  /** While records cannot be written: how often writing is tried without an append (default 5 s). */
+  probeMs?: number;
+}
+
+/** Whether records can be kept now. */
+export interface StoreHealth {
+  ok: boolean;
+  /** Since when writing fails (ISO time), and why; null while ok. */
+  since: string | null;
+  problem: string | null;
+  /** Interactions that could not be recorded during the last (or current) failure. */
+  unrecorded: number;
 }
 
 export interface VerifyResult {
@@ -107,7 +123,15 @@ export class AuditStore {
   private sinceCompaction = 0;
   /** While replaying: the seq of the last record frame seen, to check file order. */
   private prevRecordSeq: number | null = null;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Orders appends, compaction and pruning (one at a time); unrelated to the hash chain. */
+  private turn: Promise<unknown> = Promise.resolve();
+  /** The newest record known durable; the head falls back to it when a write fails. */
+  private durableHead = { seq: 0, hash: GENESIS };
+  /** Records handed out (seq, hash) whose frames are not yet known durable, oldest first. */
+  private tentative: Array<{ seq: number; hash: string }> = [];
+  private failure: { since: string; problem: string; unrecorded: number } | null = null;
+  private lastUnrecorded = 0;
+  private probeTimer: NodeJS.Timeout | null = null;
   private deviceKey!: ReturnType<typeof loadDeviceKey>;
   private readonly st: Statements;
   readonly device: string;
@@ -198,12 +222,7 @@ export class AuditStore {
       this.database.exec('ROLLBACK');
       throw e;
     } finally {
-      // Dedup lookups fall back to the index once nothing is pending.
-      if (this.pendingIndex.length === 0) {
-        this.pendingLocs.blobs.clear();
-        this.pendingLocs.lists.clear();
-      }
-      else this.scheduleIndex(0);
+      if (this.pendingIndex.length > 0) this.scheduleIndex(0);
     }
   }
 
@@ -324,12 +343,14 @@ export class AuditStore {
       store.replay(n, jr.entries, log, last);
       // A segment whose header is damaged is evidence: never write over it, start the next one.
       // So is one cut shorter than the index says it was: the next appends go to a new one.
-      if (last) tail = jr.issues.some((i) => i.kind === 'bad-header' || i.detail.includes('(truncated)')) ? { n: n + 1, validLength: 0 } : { n, validLength: jr.validLength };
+      // And one with a damaged frame: only a torn tail is ever cut off.
+      if (last) tail = jr.issues.some((i) => i.kind !== 'torn-tail') ? { n: n + 1, validLength: 0 } : { n, validLength: jr.validLength };
     }
     if (list.length > 0 && replayFrom.seg > list[list.length - 1]!) tail = { n: replayFrom.seg, validLength: 0 };
+    store.durableHead = store.head;
     if (!opts.readOnly) {
       store.current = tail.n;
-      store.journal = await JournalWriter.open(segments.path(tail.n), key, tail.validLength);
+      store.journal = await store.openWriter(tail.n, tail.validLength);
     }
     return store;
   }
@@ -340,14 +361,73 @@ export class AuditStore {
 
   /** Stores one interaction; resolves once it is durable. Appends are serialized. */
   append(i: Interaction): Promise<AuditRecord> {
-    // The chain orders records (seq, hash) and queues their frames; durability is awaited
+    // The turn orders records (seq, hash) and queues their frames; durability is awaited
     // outside it, so appends arriving together share one write + fsync (group commit).
-    const queued = this.chain.then(() => this.appendNow(i));
-    this.chain = queued.catch(() => undefined);
-    return queued.then(async ({ record, durable }) => {
-      await durable;
-      return record;
-    });
+    const queued = this.turn.then(() => this.appendNow(i));
+    this.turn = queued.catch(() => undefined);
+    return queued
+      .then(async ({ record, durable }) => {
+        await durable;
+        return record;
+      })
+      .catch((e: unknown) => {
+        if (this.failure) this.failure.unrecorded++;
+        throw e;
+      });
+  }
+
+  /** Whether records can be kept now (the data path asks, for audit.onStoreFailure "block"). */
+  canRecord(): boolean {
+    return this.failure === null && this.journal !== null;
+  }
+
+  get health(): StoreHealth {
+    const f = this.failure;
+    return f ? { ok: false, since: f.since, problem: f.problem, unrecorded: f.unrecorded } : { ok: true, since: null, problem: null, unrecorded: this.lastUnrecorded };
+  }
+
+  /**
+   * A write failed (synchronously, before any waiting append resumes): nothing past
+   * `durableBytes` of the current segment is on disk, so the head, and what later appends
+   * would deduplicate against, go back to what is.
+   */
+  private writeFailed(e: Error, durableBytes = -1) {
+    this.tentative = [];
+    this.lastSeq = this.durableHead.seq;
+    this.lastHash = this.durableHead.hash;
+    for (const table of ['blobs', 'lists'] as const) {
+      for (const [hash, loc] of this.pendingLocs[table]) if (loc.seg >= this.current && (durableBytes < 0 || loc.off >= durableBytes)) this.pendingLocs[table].delete(hash);
+    }
+    const first = this.failure === null;
+    this.failure ??= { since: new Date().toISOString(), problem: e.message, unrecorded: 0 };
+    this.failure.problem = e.message;
+    if (!first) return;
+    (this.opts.log ?? silentLogger).error('audit records cannot be written; nothing is acknowledged until they can', { err: e });
+    this.opts.onHealth?.(this.health);
+    this.probeTimer = setInterval(() => {
+      const run = this.turn.then(async () => {
+        if (this.journal && (await this.journal.probe())) this.writeRecovered();
+      });
+      this.turn = run.catch(() => undefined);
+    }, this.opts.probeMs ?? 5000);
+    this.probeTimer.unref?.();
+  }
+
+  private writeRecovered() {
+    const f = this.failure;
+    if (!f) return;
+    this.failure = null;
+    this.lastUnrecorded = f.unrecorded;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+    (this.opts.log ?? silentLogger).warn('audit records can be written again', { failedSince: f.since, unrecorded: f.unrecorded });
+    this.opts.onHealth?.(this.health);
+  }
+
+  /** A record's frames are durable: its index rows may go in, and the head may fall back no further. */
+  private confirmed(record: AuditRecord) {
+    while (this.tentative.length && this.tentative[0]!.seq <= record.seq) this.tentative.shift();
+    if (record.seq > this.durableHead.seq) this.durableHead = { seq: record.seq, hash: record.hash };
   }
 
   private async appendNow(i: Interaction): Promise<{ record: AuditRecord; durable: Promise<unknown> }> {
@@ -358,6 +438,7 @@ export class AuditStore {
     /** What this append adds, written as one group frame (or a lone record frame). */
     const entries: GroupEntry[] = [];
     const fresh = new Set<string>();
+    const placed: Array<{ table: 'blobs' | 'lists'; hash: string; loc: Loc }> = [];
     for (const m of i.messages) {
       const hash = sha256Hex(m.text);
       items.push({ role: m.role, blob: hash });
@@ -391,20 +472,39 @@ export class AuditStore {
       const { payload, subs } = groupPayload(entries);
       const g = this.write(frame('G', compress(payload)), durables);
       entries.forEach((e, k) => {
-        if (e.table) this.place(e.table, e.hash, { seg: g.seg, off: g.off, len: g.len, sub: subs[k]! });
+        if (e.table) placed.push({ table: e.table, hash: e.hash, loc: { seg: g.seg, off: g.off, len: g.len, sub: subs[k]! } });
       });
       loc = { seg: g.seg, off: g.off, len: g.len, sub: subs[subs.length - 1]! };
     }
+    // Later appends may reference these bodies at once (they are in the same or a later
+    // write, so they fail together); the index learns of them only once they are durable.
+    for (const p of placed) {
+      this.filter?.add(p.table, ...hashKeys(p.hash));
+      this.pendingLocs[p.table].set(p.hash, p.loc);
+    }
     const row = recordRow(record, loc);
-    this.queueIndex(() => insertRow(this.st, row));
     this.lastSeq = record.seq;
     this.lastHash = record.hash;
-    const durable = Promise.all(durables);
+    this.tentative.push({ seq: record.seq, hash: record.hash });
+    const durable = Promise.all(durables).then(() => {
+      this.confirmed(record);
+      for (const p of placed) this.queueIndex(() => this.place(p.table, p.hash, p.loc));
+      this.queueIndex(() => insertRow(this.st, row));
+    });
     if (++this.sinceCompaction >= (this.opts.compactEvery ?? 5000)) {
       await durable;
-      await this.compactNow();
+      await this.compactQuietly();
     }
     return { record, durable };
+  }
+
+  /** Compaction on the append path: the record is durable already, so a failure here (disk full) only means a longer replay. */
+  private async compactQuietly() {
+    try {
+      await this.compactNow();
+    } catch (e) {
+      (this.opts.log ?? silentLogger).error('audit index snapshot could not be written; the next start replays more of the journal', { err: e });
+    }
   }
 
   /** Queues a frame in the current segment; its location, readable at once. */
@@ -416,9 +516,24 @@ export class AuditStore {
 
   /** Closes the current segment (everything in it durable) and starts the next. */
   private async nextSegment() {
+    let next: JournalWriter;
+    try {
+      next = await this.openWriter(this.current + 1, 0);
+    } catch (e) {
+      // The current segment stays open: a full disk must not leave the store without a writer.
+      this.writeFailed(e as Error);
+      throw e;
+    }
     await this.journal!.close();
     this.current++;
-    this.journal = await JournalWriter.open(this.segments.path(this.current), this.key, 0);
+    this.journal = next;
+  }
+
+  private openWriter(n: number, validLength: number): Promise<JournalWriter> {
+    return JournalWriter.open(this.segments.path(n), this.key, validLength, {
+      ...(this.opts.io ? { io: this.opts.io } : {}),
+      health: { failed: (e, bytes) => this.writeFailed(e, bytes), recovered: () => this.writeRecovered() },
+    });
   }
 
   /** The plaintext frame at `loc` (from memory while its write is in flight). */
@@ -492,22 +607,16 @@ export class AuditStore {
     return row ? locAt(row) : null;
   }
 
-  /** Indexes a body or list node: at once while replaying, batched on the append path. */
-  private place(table: 'blobs' | 'lists', hash: string, loc: Loc, now = false) {
+  /**
+   * Indexes a body or list node. On the append path it was found in `pendingLocs` until
+   * now (under steady load the queue is never empty, so each entry leaves as its write is
+   * applied, not when the queue drains).
+   */
+  private place(table: 'blobs' | 'lists', hash: string, loc: Loc) {
     const [k, k2] = hashKeys(hash);
     this.filter?.add(table, k, k2);
-    if (!now) {
-      // Found here until its row is in the index (under steady load the queue is never
-      // empty, so each entry goes as its write is applied, not when the queue drains).
-      const pending = this.pendingLocs[table];
-      pending.set(hash, loc);
-      this.queueIndex(() => {
-        this.place(table, hash, loc, true);
-        pending.delete(hash);
-      });
-      return;
-    }
     this.st.run(`INSERT OR IGNORE INTO ${table} (k, k2, seg, off, len, sub) VALUES (?, ?, ?, ?, ?, ?)`, [k, k2, loc.seg, loc.off, loc.len, loc.sub ?? null]);
+    if (this.pendingLocs[table].get(hash) === loc) this.pendingLocs[table].delete(hash);
   }
 
   /** A list node read back from its frame (null when absent, unreadable or not that node). */
@@ -540,12 +649,12 @@ export class AuditStore {
 
   /** Snapshots the index (atomically) so the next start replays only what follows. */
   async compact(): Promise<void> {
-    const run = this.chain.then(() => this.compactNow());
-    this.chain = run.catch(() => undefined);
+    const run = this.turn.then(() => this.compactNow());
+    this.turn = run.catch(() => undefined);
     return run;
   }
 
-  /** Compaction proper; callers hold the append chain (never await `chain` in here). */
+  /** Compaction proper; callers hold the turn (never await `turn` in here). */
   private async compactNow(): Promise<void> {
     try {
       this.syncIndex();
@@ -581,7 +690,9 @@ export class AuditStore {
   }
 
   async close(): Promise<void> {
-    await this.chain.catch(() => undefined);
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+    await this.turn.catch(() => undefined);
     try {
       this.syncIndex();
     } catch (e) {
@@ -678,8 +789,8 @@ export class AuditStore {
    * removed data are deleted (what is still live in them is copied forward first).
    */
   async prune(limits: { maxAgeMs?: number | null; maxBytes?: number | null; now?: number }): Promise<{ removed: number; upTo: number }> {
-    const run = this.chain.then(() => this.pruneNow(limits));
-    this.chain = run.catch(() => undefined);
+    const run = this.turn.then(() => this.pruneNow(limits));
+    this.turn = run.catch(() => undefined);
     return run;
   }
 
@@ -874,8 +985,8 @@ export class AuditStore {
 
   /** Indexes one replayed entry (`body` is plain; for B only its first 32 bytes, the hash, are read). */
   private replayEntry(type: string, body: Buffer, loc: Loc) {
-    if (type === 'B') this.place('blobs', body.subarray(0, 32).toString('hex'), loc, true);
-    else if (type === 'L') this.place('lists', (JSON.parse(body.toString('utf8')) as ListNode).hash, loc, true);
+    if (type === 'B') this.place('blobs', body.subarray(0, 32).toString('hex'), loc);
+    else if (type === 'L') this.place('lists', (JSON.parse(body.toString('utf8')) as ListNode).hash, loc);
     else if (type === 'P') {
       const boundary = JSON.parse(body.toString('utf8')) as { seq: number; hash: string };
       if (boundary.seq > this.pruned.seq) {
