@@ -43,7 +43,7 @@ function faultyIo() {
 async function burst(s: AuditStore, n: number, prompt: () => string = () => `q ${Math.random()}`) {
   const items = Array.from({ length: n }, () => interaction({ prompt: prompt(), messages: [{ role: 'user', text: prompt() }] }));
   const settled = await Promise.allSettled(items.map((i) => s.append(i)));
-  return { acked: settled.flatMap((r, k) => (r.status === 'fulfilled' ? [{ id: r.value.id, seq: r.value.seq }] : [])), failed: settled.filter((r) => r.status === 'rejected').length };
+  return { acked: settled.flatMap((r) => (r.status === 'fulfilled' ? [{ id: r.value.id, seq: r.value.seq }] : [])), failed: settled.filter((r) => r.status === 'rejected').length };
 }
 
 describe('audit store on a full disk (injected ENOSPC and short writes)', () => {
