@@ -7,14 +7,14 @@
  * A real full file system (a small tmpfs) where the machine allows `mount`; an injected
  * ENOSPC / short write everywhere.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, unlinkSync, writeSync, openSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditStore, type JournalIo, type StoreHealth } from '../../proxy/audit/index.js';
 import { interaction } from '../helpers/interactions.js';
+import { canMountTmpfs, fill, mountTmpfs, unmount } from '../helpers/tmpfs.js';
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -116,40 +116,7 @@ describe('audit store on a full disk (injected ENOSPC and short writes)', () => 
   });
 });
 
-/** A small tmpfs, when this machine lets the test mount one (root, or a user namespace). */
-function mountTmpfs(dir: string, size: string): boolean {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const canMount = (() => {
-  if (process.platform !== 'linux') return false;
-  const d = mkdtempSync(join(tmpdir(), 'witness-mount-probe-'));
-  const ok = mountTmpfs(d, '64k');
-  if (ok) execFileSync('umount', [d]);
-  rmSync(d, { recursive: true, force: true });
-  return ok;
-})();
-
-/** Fills the file system holding `dir` (the filler is returned, to be deleted to free space). */
-function fill(dir: string): string {
-  const file = join(dir, 'filler');
-  const fd = openSync(file, 'w');
-  const chunk = Buffer.alloc(16 * 1024, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch {
-    // ENOSPC: full
-  } finally {
-    closeSync(fd);
-  }
-  return file;
-}
-
-describe.skipIf(!canMount)('audit store on a real full file system (tmpfs)', () => {
+describe.skipIf(!canMountTmpfs)('audit store on a real full file system (tmpfs)', () => {
   it('acknowledges only what reached the disk; after space is freed it records again by itself; a restart loses no acknowledged record', async () => {
     const mnt = fresh();
     expect(mountTmpfs(mnt, '3m')).toBe(true);
@@ -184,7 +151,7 @@ describe.skipIf(!canMount)('audit store on a real full file system (tmpfs)', () 
       await again.close();
       await s.close().catch(() => undefined);
     } finally {
-      execFileSync('umount', ['-l', mnt]);
+      unmount(mnt);
     }
   });
 });
