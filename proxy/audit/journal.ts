@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
-import { open, seal } from './aead.js';
+import { open, seal } from '../aead.js';
 
 const MAGIC = Buffer.from('WJNL1\n');
 const HEADER = MAGIC.length + 16;

@@ -21,13 +21,13 @@ import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { ensurePrivateDir, fsyncDir, writeAtomic } from '../fs.js';
-import { deviceId, osUser } from '../identity/index.js';
+import { deviceId, openDeviceKey, osUser, type DeviceSigner } from '../identity/index.js';
 import { RECORD_VERSION, type AuditRecord, type ExportedRecord, type Interaction, type StoredMessage } from '../model/index.js';
 import { chainRecord, GENESIS, recordHash, sha256Hex } from '../model/node.js';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { checkpointValid, loadDeviceKey, signCheckpoint, type Checkpoint } from './checkpoint.js';
+import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, insertRow, loadSql, locAt, LOC_COLUMNS, recordRow, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
 import { JournalWriter, readJournal, type JournalEntry, type JournalIo } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
@@ -55,7 +55,7 @@ const INDEX_TXN = 2000;
 const SEGMENT_MAX = 64 * 1024 * 1024;
 
 export interface StoreIssue {
-  where: 'journal' | 'snapshot' | 'chain';
+  where: 'journal' | 'snapshot' | 'chain' | 'device-key';
   seq: number | null;
   message: string;
 }
@@ -76,6 +76,8 @@ export interface AuditStoreOptions {
   /** Who and where, for new records (default: the OS user and DATA_DIR/device.json). */
   user?: string;
   device?: string;
+  /** Signs checkpoints with the device key (default: the key sealed in store/device-key.bin). */
+  signer?: DeviceSigner;
   /** Start a new segment past this many bytes (default 64 MB). */
   segmentBytes?: number;
   /** Snapshot chunk size (default 1 MB; tests use small ones). */
@@ -105,7 +107,15 @@ export interface VerifyResult {
   firstBadSeq: number | null;
   problems: StoreIssue[];
   checkpoint: { seq: number; valid: boolean } | null;
+  /** What no check on this machine alone can find (the central server's anchor can). */
+  cannotDetectOffline: string[];
 }
+
+export const CANNOT_DETECT_OFFLINE = [
+  'records cut from the end after the last signed checkpoint (a tail cut after a crash looks the same as no more records)',
+  'a consistent rollback of segments, snapshot and checkpoint together to an earlier state',
+  'a whole store replaced by another one made with the same keys',
+];
 
 interface ListNode {
   hash: string;
@@ -132,7 +142,8 @@ export class AuditStore {
   private failure: { since: string; problem: string; unrecorded: number } | null = null;
   private lastUnrecorded = 0;
   private probeTimer: NodeJS.Timeout | null = null;
-  private deviceKey!: ReturnType<typeof loadDeviceKey>;
+  /** Signs checkpoints (null: a reader found the device key damaged). */
+  private signer: DeviceSigner | null = null;
   private readonly st: Statements;
   readonly device: string;
   readonly user: string;
@@ -328,7 +339,15 @@ export class AuditStore {
 
     const store = new AuditStore(opts, dir, key, db, segments);
     store.issues.push(...issues);
-    store.deviceKey = loadDeviceKey(dir, key);
+    if (opts.signer) store.signer = opts.signer;
+    else {
+      const dk = openDeviceKey(join(dir, 'device-key.bin'), key, !opts.readOnly);
+      store.signer = dk.signer;
+      if (dk.problem) {
+        store.issues.push({ where: 'device-key', seq: null, message: dk.problem });
+        log.error('audit device key is damaged', { problem: dk.problem });
+      }
+    }
     store.restoreHead();
     store.keyFilter(); // before replay, which adds to it
     // File order is checked record to record; with no index to start from (a new store, or
@@ -673,8 +692,9 @@ export class AuditStore {
     this.sinceCompaction = 0;
     this.writeCheckpoint();
   }
-  writeCheckpoint(): Checkpoint {
-    const c = signCheckpoint(this.deviceKey, { device: this.device, seq: this.lastSeq, hash: this.lastHash, time: new Date().toISOString() });
+  writeCheckpoint(): Checkpoint | null {
+    if (!this.signer) return null;
+    const c = signCheckpoint(this.signer, { device: this.device, seq: this.lastSeq, hash: this.lastHash, time: new Date().toISOString() });
     if (!this.opts.readOnly) writeAtomic(join(this.dir, 'checkpoint.json'), JSON.stringify(c, null, 2) + '\n', 0o644);
     return c;
   }
@@ -976,18 +996,22 @@ export class AuditStore {
     const cp = this.readCheckpoint();
     let checkpoint: VerifyResult['checkpoint'] = null;
     if (cp) {
-      const validSig = checkpointValid(cp) && cp.publicKey === this.deviceKey.pub;
+      const validSig = checkpointValid(cp) && cp.publicKey === this.signer?.publicKey;
+      const keyDamaged = this.issues.some((i) => i.where === 'device-key');
       const row = this.hashAt(cp.seq);
       const beforePrune = cp.seq <= start.seq;
       const valid = validSig && (cp.seq === 0 || beforePrune || row === cp.hash);
       checkpoint = { seq: cp.seq, valid };
-      if (!validSig) problems.push({ where: 'chain', seq: cp.seq, message: 'the signed checkpoint is not valid for this device' });
+      if (!validSig && !keyDamaged) problems.push({ where: 'chain', seq: cp.seq, message: 'the signed checkpoint is not valid for this device' });
+      else if (!validSig) {
+        // The device key's damage is the problem already reported.
+      }
       else if (beforePrune) {
         // The checkpoint predates pruning; the pruned boundary carries the chain on.
       } else if (cp.seq > 0 && row === undefined) bad(cp.seq, `records up to checkpointed seq ${cp.seq} are missing (the newest records were deleted)`);
       else if (cp.seq > 0 && row !== cp.hash) bad(cp.seq, `seq ${cp.seq} differs from the signed checkpoint`);
     }
-    return { ok: problems.length === 0, records: count, head, firstBadSeq: firstBad, problems, checkpoint };
+    return { ok: problems.length === 0, records: count, head, firstBadSeq: firstBad, problems, checkpoint, cannotDetectOffline: CANNOT_DETECT_OFFLINE };
   }
 
   private restoreHead() {

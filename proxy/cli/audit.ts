@@ -22,17 +22,22 @@ async function openReadOnly(dataDir: string, io: CommandIO) {
 export async function verifyCommand(argv: string[], io: CommandIO): Promise<number> {
   const args = parseCommon(argv, {}, 'witness verify');
   if (args.help) {
-    io.out('Usage: witness verify [--data-dir DIR] [--json]\n\nRecomputes the audit hash chain. Exit 0 when intact, 4 when not (the first bad seq is named).');
+    io.out('Usage: witness verify [--data-dir DIR] [--json]\n\nReads and authenticates every frame, recomputes the audit hash chain and checks the signed checkpoint. Exit 0 when intact, 4 when not (the first bad seq is named). It cannot see, on this machine alone, records cut from the end after the last checkpoint or a consistent rollback of the whole store: the central server\'s anchor does (docs/audit.md).');
     return 0;
   }
   const store = await openReadOnly(args.dataDir, io);
   const r = store.verify();
   if (args.json) io.out(JSON.stringify(r, null, 2));
-  else if (r.ok) {
-    io.out(`Audit trail intact: ${r.records} records, head seq ${r.head?.seq ?? 0} (${r.head?.hash.slice(0, 16) ?? '-'}…)` + (r.checkpoint ? `, signed checkpoint at seq ${r.checkpoint.seq} valid.` : '.'));
-  } else {
-    io.out(`Audit trail NOT intact: first bad seq ${r.firstBadSeq ?? '?'}.`);
-    for (const p of r.problems) io.out(`  - ${p.message}`);
+  else {
+    if (r.ok) {
+      io.out(`Audit trail intact: ${r.records} records, head seq ${r.head?.seq ?? 0} (${r.head?.hash.slice(0, 16) ?? '-'}…)` + (r.checkpoint ? `, signed checkpoint at seq ${r.checkpoint.seq} valid.` : '.'));
+    } else {
+      io.out(`Audit trail NOT intact: ${r.firstBadSeq !== null ? `first bad seq ${r.firstBadSeq}` : 'damage outside any record (see below)'}.`);
+      for (const p of r.problems) io.out(`  - ${p.message}`);
+    }
+    io.out('Checked on this machine: every frame of every segment (authenticated), the hash chain, every message body, the index, the signed checkpoint.');
+    io.out('Not detectable on this machine alone (the central server\'s anchor is what detects these):');
+    for (const c of r.cannotDetectOffline) io.out(`  - ${c}`);
   }
   return r.ok ? 0 : EXIT_TAMPERED;
 }

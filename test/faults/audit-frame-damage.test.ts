@@ -92,13 +92,14 @@ describe('a damaged frame in the middle of a segment', () => {
     const file = segment1(dataDir);
     const b = readFileSync(file);
     const [off, len] = frames(file)[1]!;
-    b[off + Math.floor(len / 2)] ^= 0x10;
+    const at = off + Math.floor(len / 2);
+    b[at] = b[at]! ^ 0x10;
     writeFileSync(file, b);
     unlinkSync(join(dataDir, 'store', 'snapshot.bin'));
     const s = await AuditStore.open({ dataDir });
     expect([...s.iterate()].map((r) => r.seq)).toEqual([1, 3, 4, 5, 6]);
     const v = s.verify();
-    expect(v).toMatchObject({ ok: false });
+    expect(v.ok).toBe(false);
     await s.append(interaction());
     await s.close();
     expect(statSync(file).size).toBe(b.length);
