@@ -490,7 +490,9 @@ export class Engine {
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
         // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
-        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: this.inspector.maskedPath(req).text, start: req.startedAt });
+        const path = this.inspector.maskedPath(req).text;
+        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path, start: req.startedAt });
+        this.store.exchangeStarted({ id: req.id, time: new Date(req.startedAt).toISOString(), method: req.method, host: req.host, path });
       },
       onExchangeEnd: (s) => {
         this.bus.publish('exchange.completed', {

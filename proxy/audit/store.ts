@@ -100,6 +100,20 @@ export interface StoreHealth {
   unrecorded: number;
 }
 
+/** What is known of an exchange when it starts (the path masked). */
+export interface ExchangeStart {
+  id: string;
+  time: string;
+  method: string;
+  host: string;
+  path: string;
+}
+
+/** Open exchanges remembered at most (ones that never get a record must not grow without end). */
+const MAX_OPEN_EXCHANGES = 10_000;
+/** Frames whose body is stored as is (small JSON), not deflated. */
+const PLAIN_FRAMES = new Set(['P', 'S', 'X']);
+
 export interface VerifyResult {
   ok: boolean;
   records: number;
@@ -107,6 +121,8 @@ export interface VerifyResult {
   firstBadSeq: number | null;
   problems: StoreIssue[];
   checkpoint: { seq: number; valid: boolean } | null;
+  /** Exchanges a crashed run started but never recorded (gap frames written at the next start). */
+  gaps: ExchangeStart[];
   /** What no check on this machine alone can find (the central server's anchor can). */
   cannotDetectOffline: string[];
 }
@@ -142,6 +158,13 @@ export class AuditStore {
   private failure: { since: string; problem: string; unrecorded: number } | null = null;
   private lastUnrecorded = 0;
   private probeTimer: NodeJS.Timeout | null = null;
+  /**
+   * Exchanges started (their S frame written) with no record yet. A crash leaves some here:
+   * the next start writes a gap frame (X) for each, so the loss is on record.
+   */
+  private readonly openExchanges = new Map<string, ExchangeStart>();
+  /** Set by close(): exchanges still open then are not gaps of a crash. */
+  private closing = false;
   /** Signs checkpoints (null: a reader found the device key damaged). */
   private signer: DeviceSigner | null = null;
   private readonly st: Statements;
@@ -349,6 +372,7 @@ export class AuditStore {
       }
     }
     store.restoreHead();
+    for (const e of JSON.parse(getMeta(db, 'openExchanges') ?? '[]') as ExchangeStart[]) store.openExchanges.set(e.id, e);
     store.keyFilter(); // before replay, which adds to it
     // File order is checked record to record; with no index to start from (a new store, or
     // a rebuild after pruning), the first record found sets the start.
@@ -370,8 +394,23 @@ export class AuditStore {
     if (!opts.readOnly) {
       store.current = tail.n;
       store.journal = await store.openWriter(tail.n, tail.validLength);
+      await store.recordGaps(log);
     }
     return store;
+  }
+
+  /** Exchanges the last run started but never recorded (it crashed): one durable gap frame each. */
+  private async recordGaps(log: Logger) {
+    const gaps = [...this.openExchanges.values()];
+    this.openExchanges.clear();
+    if (gaps.length === 0) return;
+    try {
+      await Promise.all(gaps.map((g) => this.journal!.append(frame('X', Buffer.from(JSON.stringify(g)))).durable));
+    } catch (e) {
+      log.error('exchanges of the last run have no audit record, and the gaps could not be recorded', { err: e, ids: gaps.slice(0, 20).map((g) => g.id) });
+      return;
+    }
+    log.warn('exchanges of the last run have no audit record (it stopped before they were durable); the gaps are recorded', { count: gaps.length, ids: gaps.slice(0, 20).map((g) => g.id) });
   }
 
   get head(): { seq: number; hash: string } {
@@ -393,6 +432,20 @@ export class AuditStore {
         if (this.failure) this.failure.unrecorded++;
         throw e;
       });
+  }
+
+  /**
+   * An exchange began: a small frame, queued with the next write and never awaited, so that
+   * if the engine dies before the exchange's record is durable, the next start finds the
+   * start without a record and records the gap (issue 20: 1 of 159 responses in ten kill -9
+   * rounds had no record). `path` must be masked already.
+   */
+  exchangeStarted(e: ExchangeStart): void {
+    if (!this.journal || this.failure) return;
+    if (this.openExchanges.size >= MAX_OPEN_EXCHANGES) this.openExchanges.delete(this.openExchanges.keys().next().value!);
+    this.openExchanges.set(e.id, e);
+    this.journal.append(frame('S', Buffer.from(JSON.stringify(e)))).durable.catch(() => undefined);
+    this.sinceCompaction++; // so a clean close snapshots past it
   }
 
   /** Whether records can be kept now (the data path asks, for audit.onStoreFailure "block"). */
@@ -456,6 +509,7 @@ export class AuditStore {
     const items: StoredMessage[] = [];
     /** What this append adds, written as one group frame (or a lone record frame). */
     const entries: GroupEntry[] = [];
+    if (i.id) this.openExchanges.delete(i.id);
     const fresh = new Set<string>();
     const placed: Array<{ table: 'blobs' | 'lists'; hash: string; loc: Loc }> = [];
     for (const m of i.messages) {
@@ -572,7 +626,7 @@ export class AuditStore {
       return groupEntryAt(inflateRawSync(f.subarray(1)), loc.sub);
     }
     if (type === 'B') return { type, body: Buffer.concat([f.subarray(1, 33), inflateRawSync(f.subarray(33))]) };
-    return { type, body: type === 'P' ? f.subarray(1) : inflateRawSync(f.subarray(1)) };
+    return { type, body: PLAIN_FRAMES.has(type) ? f.subarray(1) : inflateRawSync(f.subarray(1)) };
   }
 
   /** The record whose frame is at `loc`; throws when unreadable or not the expected seq. */
@@ -685,6 +739,7 @@ export class AuditStore {
     await this.journal.flush();
     setMeta(this.database, 'head', JSON.stringify(this.head));
     setMeta(this.database, 'replayFrom', JSON.stringify({ seg: this.current, off: this.journal.end }));
+    setMeta(this.database, 'openExchanges', JSON.stringify(this.closing ? [] : [...this.openExchanges.values()]));
     if (this.filter) this.database.run('INSERT OR REPLACE INTO keyfilter (id, bits) VALUES (1, ?)', [this.filter.bits]);
     // sql.js ≥ 1.16 exports through the backup API: statements and pragmas survive it.
     writeSnapshot(join(this.dir, 'snapshot.bin'), this.key, this.database.export(), this.opts.snapshotChunkBytes);
@@ -710,6 +765,7 @@ export class AuditStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = null;
     await this.turn.catch(() => undefined);
@@ -976,6 +1032,7 @@ export class AuditStore {
     // authenticated too (damage the index never points at is still damage), and every
     // record found there must be one the index knows.
     const indexed = new Set<number>();
+    const gaps: ExchangeStart[] = [];
     for (const row of this.rows()) indexed.add(row.seq);
     const list = this.segments.list();
     for (const n of list) {
@@ -988,6 +1045,7 @@ export class AuditStore {
       }
       for (const e of jr.entries) {
         if (!e.frame) continue;
+        if (e.frame[0] === 0x58 /* X */) gaps.push(JSON.parse(e.frame.subarray(1).toString('utf8')) as ExchangeStart);
         for (const seq of recordSeqs(e.frame)) {
           if (seq > start.seq && !indexed.has(seq)) bad(seq, `seq ${seq} is in segment ${n} but not in the index (modified or corrupted)`);
         }
@@ -1011,7 +1069,7 @@ export class AuditStore {
       } else if (cp.seq > 0 && row === undefined) bad(cp.seq, `records up to checkpointed seq ${cp.seq} are missing (the newest records were deleted)`);
       else if (cp.seq > 0 && row !== cp.hash) bad(cp.seq, `seq ${cp.seq} differs from the signed checkpoint`);
     }
-    return { ok: problems.length === 0, records: count, head, firstBadSeq: firstBad, problems, checkpoint, cannotDetectOffline: CANNOT_DETECT_OFFLINE };
+    return { ok: problems.length === 0, records: count, head, firstBadSeq: firstBad, problems, checkpoint, gaps, cannotDetectOffline: CANNOT_DETECT_OFFLINE };
   }
 
   private restoreHead() {
@@ -1046,6 +1104,7 @@ export class AuditStore {
         if (r.seq !== expected) this.issues.push({ where: 'journal', seq: Math.min(r.seq, expected), message: `journal order broken: expected seq ${expected}, found ${r.seq}` });
         this.prevRecordSeq = r.seq;
       }
+      this.openExchanges.delete(r.id);
       if (r.seq <= this.lastSeq && this.st.one('SELECT 1 FROM records WHERE seq = ?', [r.seq])) return; // already indexed
       if (r.seq <= this.pruned.seq) return; // removed by retention
       insertRecord(this.st, r, loc);
@@ -1053,6 +1112,11 @@ export class AuditStore {
         this.lastSeq = r.seq;
         this.lastHash = r.hash;
       }
+    } else if (type === 'S') {
+      const e = JSON.parse(body.toString('utf8')) as ExchangeStart;
+      this.openExchanges.set(e.id, e);
+    } else if (type === 'X') {
+      this.openExchanges.delete((JSON.parse(body.toString('utf8')) as ExchangeStart).id);
     } else throw new Error(`unknown frame type ${type}`);
   }
 
@@ -1081,7 +1145,7 @@ export class AuditStore {
             sub += 5 + entry.body.length;
           }
         } else if (type === 'B') this.replayEntry(type, f.subarray(1, 33), loc);
-        else this.replayEntry(type, type === 'P' ? f.subarray(1) : inflateRawSync(f.subarray(1)), loc);
+        else this.replayEntry(type, PLAIN_FRAMES.has(type) ? f.subarray(1) : inflateRawSync(f.subarray(1)), loc);
       } catch (err) {
         this.issues.push({ where: 'journal', seq: this.lastSeq + 1, message: `a journal frame could not be read: ${(err as Error).message}` });
       }
@@ -1121,7 +1185,7 @@ async function migrateV1(dir: string, key: Buffer, SQL: SqlJsStatic, segments: S
   log.info('audit store converted to segments; the old files were kept aside', { dir, stamp });
 }
 
-function frame(type: 'B' | 'L' | 'R' | 'C' | 'P' | 'G', body: Buffer): Buffer {
+function frame(type: 'B' | 'L' | 'R' | 'C' | 'P' | 'G' | 'S' | 'X', body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(type), body]);
 }
 

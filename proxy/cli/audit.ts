@@ -35,6 +35,10 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
       io.out(`Audit trail NOT intact: ${r.firstBadSeq !== null ? `first bad seq ${r.firstBadSeq}` : 'damage outside any record (see below)'}.`);
       for (const p of r.problems) io.out(`  - ${p.message}`);
     }
+    if (r.gaps.length) {
+      io.out(`${r.gaps.length} exchange(s) have no record: the engine stopped (crash, kill) before their record was durable; each gap was recorded at the next start:`);
+      for (const g of r.gaps.slice(0, 10)) io.out(`  - ${g.time}  ${g.method} ${g.host}${g.path}  (exchange ${g.id})`);
+    }
     io.out('Checked on this machine: every frame of every segment (authenticated), the hash chain, every message body, the index, the signed checkpoint.');
     io.out('Not detectable on this machine alone (the central server\'s anchor is what detects these):');
     for (const c of r.cannotDetectOffline) io.out(`  - ${c}`);
