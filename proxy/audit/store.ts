@@ -10,16 +10,13 @@
  * it, so a kill -9 loses nothing that was acknowledged. Bodies stay on disk and are read by
  * position when asked for: memory and start time follow the index, not the content.
  *
- * Frames: B (a message body: SHA-256 || deflated text), L (a list node), R (a record), C (a
- * record copied forward by pruning), P (a pruning boundary), and G: everything one append
- * adds (new bodies, list node, record) as entries of one frame, sealed and compressed once.
- * Before G, an append of six new bodies made eight frames, each with its own zlib and cipher
- * object; their weak handles were half of every young-generation GC pause.
+ * What a frame holds, by named type, is frames.ts (the one codec); an append writes one
+ * group frame holding its new bodies, list node and record, sealed and compressed once.
+ * Durability, recovery and what verify can and cannot tell: docs/audit.md.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { Database, SqlJsStatic } from 'sql.js';
+import type { Database } from 'sql.js';
 import { ensurePrivateDir, fsyncDir, writeAtomic } from '../fs.js';
 import { deviceId, openDeviceKey, osUser, type DeviceSigner } from '../identity/index.js';
 import { RECORD_VERSION, type AuditRecord, type ExportedRecord, type Interaction, type StoredMessage } from '../model/index.js';
@@ -32,21 +29,12 @@ import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, insertRow, loadSq
 import { JournalWriter, readJournal, type JournalEntry, type JournalIo } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
 import { searchText, uuidv7 } from './record.js';
+import { compress, decodeFrame, Frame, frame, frameEntries, frameType, groupEntry, groupPayload, recordSeqs, type FrameEntry, type FrameType, type GroupEntry } from './frames.js';
+import { migrateV1 } from './migrate-v1.js';
 import { KeyFilter } from './bloom.js';
 import { Segments } from './segments.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
-/**
- * Frames are compressed for speed (level 1, small window): appends are on the hot path.
- * The output buffer is sized to the input (zlib's default is 16 KB per call): those
- * buffers live outside the JS heap and are freed from GC callbacks, and with one per frame
- * they made each young-generation pause 2–3 ms longer (measured with --trace-gc-nvp).
- */
-function compress(data: Buffer | string): Buffer {
-  const n = typeof data === 'string' ? data.length : data.byteLength;
-  const chunkSize = Math.min(64 * 1024, Math.max(512, 1 << Math.ceil(Math.log2(n / 2 + 1))));
-  return deflateRawSync(data, { level: 1, windowBits: 12, memLevel: 5, chunkSize });
-}
 /** Index writes applied per background turn (about 0.1–0.2 ms each). */
 const INDEX_SLICE = 12;
 /** Index writes per transaction of the in-memory index. */
@@ -111,8 +99,6 @@ export interface ExchangeStart {
 
 /** Open exchanges remembered at most (ones that never get a record must not grow without end). */
 const MAX_OPEN_EXCHANGES = 10_000;
-/** Frames whose body is stored as is (small JSON), not deflated. */
-const PLAIN_FRAMES = new Set(['P', 'S', 'X']);
 
 export interface VerifyResult {
   ok: boolean;
@@ -405,7 +391,7 @@ export class AuditStore {
     this.openExchanges.clear();
     if (gaps.length === 0) return;
     try {
-      await Promise.all(gaps.map((g) => this.journal!.append(frame('X', Buffer.from(JSON.stringify(g)))).durable));
+      await Promise.all(gaps.map((g) => this.journal!.append(frame(Frame.Gap, Buffer.from(JSON.stringify(g)))).durable));
     } catch (e) {
       log.error('exchanges of the last run have no audit record, and the gaps could not be recorded', { err: e, ids: gaps.slice(0, 20).map((g) => g.id) });
       return;
@@ -444,7 +430,7 @@ export class AuditStore {
     if (!this.journal || this.failure) return;
     if (this.openExchanges.size >= MAX_OPEN_EXCHANGES) this.openExchanges.delete(this.openExchanges.keys().next().value!);
     this.openExchanges.set(e.id, e);
-    this.journal.append(frame('S', Buffer.from(JSON.stringify(e)))).durable.catch(() => undefined);
+    this.journal.append(frame(Frame.Started, Buffer.from(JSON.stringify(e)))).durable.catch(() => undefined);
     this.sinceCompaction++; // so a clean close snapshots past it
   }
 
@@ -517,13 +503,13 @@ export class AuditStore {
       items.push({ role: m.role, blob: hash });
       if (!fresh.has(hash) && !this.locate('blobs', hash)) {
         fresh.add(hash);
-        entries.push({ type: 'B', body: Buffer.concat([Buffer.from(hash, 'hex'), Buffer.from(m.text, 'utf8')]), table: 'blobs', hash });
+        entries.push({ type: Frame.Body, body: Buffer.concat([Buffer.from(hash, 'hex'), Buffer.from(m.text, 'utf8')]), table: 'blobs', hash });
       }
     }
     // The conversation as a content-addressed list: agent mode resends the whole history
     // each turn, so only the items after the longest already-stored prefix are written.
     const list = this.listFor(items);
-    if (list.node) entries.push({ type: 'L', body: Buffer.from(JSON.stringify(list.node)), table: 'lists', hash: list.node.hash });
+    if (list.node) entries.push({ type: Frame.List, body: Buffer.from(JSON.stringify(list.node)), table: 'lists', hash: list.node.hash });
     // Object.assign, not a spread: V8 promoted every spread copy of the interaction to the
     // old generation (measured: about 3 KB per append copied at each young-GC pause).
     const unsigned = Object.assign({} as Record<string, unknown>, i, {
@@ -539,11 +525,11 @@ export class AuditStore {
     unsigned.hash = hash;
     const record = unsigned as unknown as AuditRecord;
     let loc: Loc;
-    if (entries.length === 0) loc = this.write(frame('R', compress(json)), durables);
+    if (entries.length === 0) loc = this.write(frame(Frame.Record, compress(json)), durables);
     else {
-      entries.push({ type: 'R', body: Buffer.from(json, 'utf8') });
+      entries.push({ type: Frame.Record, body: Buffer.from(json, 'utf8') });
       const { payload, subs } = groupPayload(entries);
-      const g = this.write(frame('G', compress(payload)), durables);
+      const g = this.write(frame(Frame.Group, compress(payload)), durables);
       entries.forEach((e, k) => {
         if (e.table) placed.push({ table: e.table, hash: e.hash, loc: { seg: g.seg, off: g.off, len: g.len, sub: subs[k]! } });
       });
@@ -618,21 +604,15 @@ export class AuditStore {
    * The entry at `loc`, whether a frame of its own or inside a group: its type and plain
    * body (for B, the 32-byte hash then the text). Throws when unreadable.
    */
-  private entryAt(loc: Loc): { type: string; body: Buffer } {
+  private entryAt(loc: Loc): FrameEntry {
     const f = this.frameAt(loc);
-    const type = String.fromCharCode(f[0]!);
-    if (loc.sub !== null && loc.sub !== undefined) {
-      if (type !== 'G') throw new Error(`the frame at segment ${loc.seg} byte ${loc.off} is not a group`);
-      return groupEntryAt(inflateRawSync(f.subarray(1)), loc.sub);
-    }
-    if (type === 'B') return { type, body: Buffer.concat([f.subarray(1, 33), inflateRawSync(f.subarray(33))]) };
-    return { type, body: PLAIN_FRAMES.has(type) ? f.subarray(1) : inflateRawSync(f.subarray(1)) };
+    return loc.sub !== null && loc.sub !== undefined ? groupEntry(f, loc.sub) : decodeFrame(f);
   }
 
   /** The record whose frame is at `loc`; throws when unreadable or not the expected seq. */
   recordAt(loc: Loc, expectSeq?: number): AuditRecord {
     const e = this.entryAt(loc);
-    if (e.type !== 'R' && e.type !== 'C') throw new Error(`the frame at segment ${loc.seg} byte ${loc.off} is not a record`);
+    if (e.type !== Frame.Record && e.type !== Frame.Copied) throw new Error(`the frame at segment ${loc.seg} byte ${loc.off} is not a record`);
     const r = JSON.parse(e.body.toString('utf8')) as AuditRecord;
     if (expectSeq !== undefined && r.seq !== expectSeq) throw new Error(`the frame indexed as seq ${expectSeq} holds seq ${r.seq}`);
     return r;
@@ -698,7 +678,7 @@ export class AuditStore {
     if (!loc) return null;
     try {
       const e = this.entryAt(loc);
-      if (e.type !== 'L') return null;
+      if (e.type !== Frame.List) return null;
       const node = JSON.parse(e.body.toString('utf8')) as ListNode;
       return node.hash === hash ? node : null;
     } catch {
@@ -809,7 +789,7 @@ export class AuditStore {
     if (!loc) return null;
     try {
       const e = this.entryAt(loc);
-      if (e.type !== 'B' || e.body.subarray(0, 32).toString('hex') !== hash) return null;
+      if (e.type !== Frame.Body || e.body.subarray(0, 32).toString('hex') !== hash) return null;
       return e.body.toString('utf8', 32);
     } catch {
       return null;
@@ -898,7 +878,7 @@ export class AuditStore {
     const boundary = { seq: upTo, hash: last };
     const durables: Promise<void>[] = [];
     // The boundary is journaled too, so an index rebuilt from the segments knows it.
-    this.write(frame('P', Buffer.from(JSON.stringify(boundary))), durables);
+    this.write(frame(Frame.Pruned, Buffer.from(JSON.stringify(boundary))), durables);
     this.database.run('DELETE FROM records WHERE seq <= ?', [upTo]);
     setMeta(this.database, 'pruned', JSON.stringify(boundary));
     // Contentless FTS rows cannot be deleted one by one; rebuild the index from what remains.
@@ -922,7 +902,7 @@ export class AuditStore {
     for (const v of records) {
       const from = locAt(v, 1);
       const body = from.sub === null ? this.segments.read(from).subarray(1) : compress(this.entryAt(from).body);
-      const loc = this.write(frame('C', body), durables);
+      const loc = this.write(frame(Frame.Copied, body), durables);
       this.st.run('UPDATE records SET seg = ?, off = ?, len = ?, sub = NULL WHERE seq = ?', [loc.seg, loc.off, loc.len, v[0] as number]);
     }
     for (const table of ['blobs', 'lists'] as const) {
@@ -933,7 +913,7 @@ export class AuditStore {
         if (from.sub === null) copy = this.segments.read(from);
         else {
           const { type, body } = this.entryAt(from);
-          copy = type === 'B' ? frame('B', Buffer.concat([body.subarray(0, 32), compress(body.subarray(32))])) : frame('L', compress(body));
+          copy = type === Frame.Body ? frame(Frame.Body, Buffer.concat([body.subarray(0, 32), compress(body.subarray(32))])) : frame(Frame.List, compress(body));
         }
         const loc = this.write(copy, durables);
         this.st.run(`UPDATE ${table} SET seg = ?, off = ?, len = ?, sub = NULL WHERE k = ? AND k2 = ?`, [loc.seg, loc.off, loc.len, v[0] as number, v[1] as number]);
@@ -1045,7 +1025,7 @@ export class AuditStore {
       }
       for (const e of jr.entries) {
         if (!e.frame) continue;
-        if (e.frame[0] === 0x58 /* X */) gaps.push(JSON.parse(e.frame.subarray(1).toString('utf8')) as ExchangeStart);
+        if (frameType(e.frame) === Frame.Gap) gaps.push(JSON.parse(e.frame.subarray(1).toString('utf8')) as ExchangeStart);
         for (const seq of recordSeqs(e.frame)) {
           if (seq > start.seq && !indexed.has(seq)) bad(seq, `seq ${seq} is in segment ${n} but not in the index (modified or corrupted)`);
         }
@@ -1087,19 +1067,19 @@ export class AuditStore {
   }
 
   /** Indexes one replayed entry (`body` is plain; for B only its first 32 bytes, the hash, are read). */
-  private replayEntry(type: string, body: Buffer, loc: Loc) {
-    if (type === 'B') this.place('blobs', body.subarray(0, 32).toString('hex'), loc);
-    else if (type === 'L') this.place('lists', (JSON.parse(body.toString('utf8')) as ListNode).hash, loc);
-    else if (type === 'P') {
+  private replayEntry(type: FrameType, body: Buffer, loc: Loc) {
+    if (type === Frame.Body) this.place('blobs', body.subarray(0, 32).toString('hex'), loc);
+    else if (type === Frame.List) this.place('lists', (JSON.parse(body.toString('utf8')) as ListNode).hash, loc);
+    else if (type === Frame.Pruned) {
       const boundary = JSON.parse(body.toString('utf8')) as { seq: number; hash: string };
       if (boundary.seq > this.pruned.seq) {
         setMeta(this.database, 'pruned', JSON.stringify(boundary));
         this.database.run('DELETE FROM records WHERE seq <= ?', [boundary.seq]);
       }
-    } else if (type === 'R' || type === 'C') {
+    } else if (type === Frame.Record || type === Frame.Copied) {
       // R: a record as appended, in chain order. C: a record copied forward by pruning.
       const r = JSON.parse(body.toString('utf8')) as AuditRecord;
-      if (type === 'R') {
+      if (type === Frame.Record) {
         const expected = this.prevRecordSeq === null ? r.seq : this.prevRecordSeq + 1;
         if (r.seq !== expected) this.issues.push({ where: 'journal', seq: Math.min(r.seq, expected), message: `journal order broken: expected seq ${expected}, found ${r.seq}` });
         this.prevRecordSeq = r.seq;
@@ -1112,12 +1092,12 @@ export class AuditStore {
         this.lastSeq = r.seq;
         this.lastHash = r.hash;
       }
-    } else if (type === 'S') {
+    } else if (type === Frame.Started) {
       const e = JSON.parse(body.toString('utf8')) as ExchangeStart;
       this.openExchanges.set(e.id, e);
-    } else if (type === 'X') {
+    } else if (type === Frame.Gap) {
       this.openExchanges.delete((JSON.parse(body.toString('utf8')) as ExchangeStart).id);
-    } else throw new Error(`unknown frame type ${type}`);
+    }
   }
 
   /** Brings the index up to date with frames of segment `n` (in file order). */
@@ -1133,19 +1113,9 @@ export class AuditStore {
         log.error('audit journal frame failed authentication', { segment: n, offset: e.issue.offset });
         continue;
       }
-      const f = e.frame;
       const loc: Loc = { seg: n, off: e.offset, len: e.length, sub: null };
-      const type = String.fromCharCode(f[0]!);
       try {
-        if (type === 'G') {
-          const payload = inflateRawSync(f.subarray(1));
-          for (let sub = 0; sub < payload.length; ) {
-            const entry = groupEntryAt(payload, sub);
-            this.replayEntry(entry.type, entry.body, { ...loc, sub });
-            sub += 5 + entry.body.length;
-          }
-        } else if (type === 'B') this.replayEntry(type, f.subarray(1, 33), loc);
-        else this.replayEntry(type, PLAIN_FRAMES.has(type) ? f.subarray(1) : inflateRawSync(f.subarray(1)), loc);
+        for (const entry of frameEntries(e.frame)) this.replayEntry(entry.type, entry.body, { ...loc, sub: entry.sub });
       } catch (err) {
         this.issues.push({ where: 'journal', seq: this.lastSeq + 1, message: `a journal frame could not be read: ${(err as Error).message}` });
       }
@@ -1154,83 +1124,3 @@ export class AuditStore {
   }
 }
 
-/**
- * Converts a store from the first pre-release layout (journal.bin + a snapshot holding
- * deflated records) into segments: every body, list node and record is written as a frame
- * of segment 1, then the old files are kept aside (renamed, never deleted).
- */
-async function migrateV1(dir: string, key: Buffer, SQL: SqlJsStatic, segments: Segments, log: Logger) {
-  if (segments.list().length > 0) throw new WitnessError('STORE_LOCKED', `${dir} holds both the old journal.bin and segments; move journal.bin aside if the segments are complete.`);
-  const writer = await JournalWriter.open(segments.path(1), key, 0);
-  const durables: Promise<void>[] = [];
-  const put = (f: Buffer) => durables.push(writer.append(f).durable);
-  const snapFile = join(dir, 'snapshot.bin');
-  if (existsSync(snapFile)) {
-    const old = new SQL.Database(readSnapshot(snapFile, key));
-    for (const [hash, z] of old.exec('SELECT hash, z FROM blobs')[0]?.values ?? []) put(frame('B', Buffer.concat([Buffer.from(hash as string, 'hex'), Buffer.from(z as Uint8Array)])));
-    for (const [hash, parent, items] of old.exec('SELECT hash, parent, items FROM lists')[0]?.values ?? [])
-      put(frame('L', deflateRawSync(JSON.stringify({ hash, parent, items: JSON.parse(items as string) as StoredMessage[] }))));
-    const pruned = getMeta(old, 'pruned');
-    if (pruned) put(frame('P', Buffer.from(pruned)));
-    for (const [z] of old.exec('SELECT z FROM records ORDER BY seq')[0]?.values ?? []) put(frame('R', Buffer.from(z as Uint8Array)));
-    old.close();
-  }
-  for (const e of readJournal(join(dir, 'journal.bin'), key).entries) if (e.frame) put(e.frame);
-  await Promise.all(durables);
-  await writer.close();
-  const stamp = Date.now();
-  if (existsSync(snapFile)) renameSync(snapFile, join(dir, `snapshot.v1-${stamp}.bin`));
-  renameSync(join(dir, 'journal.bin'), join(dir, `journal.v1-${stamp}.bin`));
-  fsyncDir(dir);
-  log.info('audit store converted to segments; the old files were kept aside', { dir, stamp });
-}
-
-function frame(type: 'B' | 'L' | 'R' | 'C' | 'P' | 'G' | 'S' | 'X', body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(type), body]);
-}
-
-/** An entry of a group frame: a body, list node or record, and for the first two the index row it gets. */
-type GroupEntry = { type: 'B' | 'L' | 'R'; body: Buffer } & ({ table: 'blobs' | 'lists'; hash: string } | { table?: undefined });
-
-/** A group's plain payload: per entry, its type (1 byte), body length (u32 BE) and body; and where each entry starts. */
-function groupPayload(entries: GroupEntry[]): { payload: Buffer; subs: number[] } {
-  const parts: Buffer[] = [];
-  const subs: number[] = [];
-  let at = 0;
-  for (const e of entries) {
-    const head = Buffer.allocUnsafe(5);
-    head[0] = e.type.charCodeAt(0);
-    head.writeUInt32BE(e.body.length, 1);
-    parts.push(head, e.body);
-    subs.push(at);
-    at += 5 + e.body.length;
-  }
-  return { payload: Buffer.concat(parts, at), subs };
-}
-
-/** The entry of a group payload that starts at `sub`. */
-function groupEntryAt(payload: Buffer, sub: number): { type: string; body: Buffer } {
-  if (sub < 0 || sub + 5 > payload.length) throw new Error(`no group entry at ${sub}`);
-  const end = sub + 5 + payload.readUInt32BE(sub + 1);
-  if (end > payload.length) throw new Error(`the group entry at ${sub} runs past the group`);
-  return { type: String.fromCharCode(payload[sub]!), body: payload.subarray(sub + 5, end) };
-}
-
-/** The seqs of the records a frame holds (R, C, or inside a group); nothing for other frames or unreadable ones. */
-function recordSeqs(f: Buffer): number[] {
-  const type = String.fromCharCode(f[0]!);
-  try {
-    if (type === 'R' || type === 'C') return [(JSON.parse(inflateRawSync(f.subarray(1)).toString('utf8')) as AuditRecord).seq];
-    if (type !== 'G') return [];
-    const payload = inflateRawSync(f.subarray(1));
-    const out: number[] = [];
-    for (let sub = 0; sub < payload.length; ) {
-      const entry = groupEntryAt(payload, sub);
-      if (entry.type === 'R') out.push((JSON.parse(entry.body.toString('utf8')) as AuditRecord).seq);
-      sub += 5 + entry.body.length;
-    }
-    return out;
-  } catch {
-    return [];
-  }
-}
