@@ -31,14 +31,11 @@ import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js'
 import { searchText, uuidv7 } from './record.js';
 import { compress, decodeFrame, Frame, frame, frameEntries, frameType, groupEntry, groupPayload, recordSeqs, type FrameEntry, type FrameType, type GroupEntry } from './frames.js';
 import { migrateV1 } from './migrate-v1.js';
+import { IndexQueue } from './index-queue.js';
 import { KeyFilter } from './bloom.js';
 import { Segments } from './segments.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
-/** Index writes applied per background turn (about 0.1–0.2 ms each). */
-const INDEX_SLICE = 12;
-/** Index writes per transaction of the in-memory index. */
-const INDEX_TXN = 2000;
 /** A segment is closed and a new one started past this size. */
 const SEGMENT_MAX = 64 * 1024 * 1024;
 
@@ -154,6 +151,7 @@ export class AuditStore {
   /** Signs checkpoints (null: a reader found the device key damaged). */
   private signer: DeviceSigner | null = null;
   private readonly st: Statements;
+  private readonly index: IndexQueue;
   readonly device: string;
   readonly user: string;
 
@@ -167,6 +165,10 @@ export class AuditStore {
     this.device = opts.device ?? deviceId(opts.dataDir);
     this.user = opts.user ?? osUser();
     this.st = new Statements(database);
+    this.index = new IndexQueue(this.st, (e) => {
+      this.issues.push({ where: 'snapshot', seq: null, message: `the index could not be updated (${e.message}); restart to rebuild it from the segments` });
+      (opts.log ?? silentLogger).error('audit index update failed; no snapshot will be written until restart', { err: e });
+    });
   }
 
   /** The index, brought up to date first (index writes are batched off the append path). */
@@ -208,94 +210,12 @@ export class AuditStore {
     return f;
   }
 
-  /** Index writes waiting for the next batch, and the bodies/lists they will add. */
-  private pendingIndex: Array<() => void> = [];
+  /** Bodies and list nodes written (or being written) whose index rows are not in yet: found here for deduplication. */
   private readonly pendingLocs = { blobs: new Map<string, Loc>(), lists: new Map<string, Loc>() };
-  private indexTimer: NodeJS.Timeout | null = null;
 
-  /** Index writes applied since the open index transaction began (-1: none is open). */
-  private txWrites = -1;
-
-  /**
-   * Applies waiting index writes: all of them (every read path calls this first), or at most
-   * `limit` (the background path, so no single turn of the event loop stalls for long).
-   * They go into one long transaction, committed every INDEX_TXN writes and before a
-   * snapshot. Durability is the journal's job: a commit only moves sql.js's dirty pages and
-   * FTS terms into its in-memory file, and done per slice it was a third of the index's cost.
-   */
-  syncIndex(limit = Infinity): void {
-    if (this.indexTimer) clearTimeout(this.indexTimer);
-    this.indexTimer = null;
-    if (this.pendingIndex.length === 0) return;
-    const work = this.pendingIndex.length <= limit ? this.pendingIndex : this.pendingIndex.slice(0, limit);
-    this.pendingIndex = work === this.pendingIndex ? [] : this.pendingIndex.slice(limit);
-    if (this.txWrites < 0) {
-      this.st.run('BEGIN', []);
-      this.txWrites = 0;
-    }
-    try {
-      for (const w of work) w();
-      this.txWrites += work.length;
-      if (this.txWrites >= INDEX_TXN) this.commitIndex();
-    } catch (e) {
-      this.txWrites = -1;
-      this.database.exec('ROLLBACK');
-      throw e;
-    } finally {
-      if (this.pendingIndex.length > 0) this.scheduleIndex(0);
-    }
-  }
-
-  /** Commits the open index transaction, if any (sql.js can only export with none open). */
-  private commitIndex() {
-    if (this.txWrites < 0) return;
-    this.txWrites = -1;
-    this.st.run('COMMIT', []);
-  }
-
-  private queueIndex(work: () => void) {
-    this.pendingIndex.push(work);
-    // A full slice runs right after this turn: the append's frames are being written then,
-    // so the index work overlaps the disk wait instead of landing on a later append.
-    if (this.pendingIndex.length >= INDEX_SLICE) this.scheduleIndexSoon();
-    else this.scheduleIndex(20);
-  }
-
-  private indexSoon: NodeJS.Immediate | null = null;
-  private scheduleIndexSoon() {
-    this.indexSoon ??= setImmediate(() => {
-      this.indexSoon = null;
-      this.indexSlice();
-    });
-    this.indexSoon.unref?.();
-  }
-
-  private scheduleIndex(ms: number) {
-    this.indexTimer ??= setTimeout(() => {
-      this.indexTimer = null;
-      this.indexSlice();
-    }, ms);
-    this.indexTimer.unref?.();
-  }
-
-  /** One background slice of index writes; a failure is reported, never thrown into the event loop. */
-  private indexSlice() {
-    try {
-      this.syncIndex(INDEX_SLICE);
-    } catch (e) {
-      this.indexFailed(e as Error);
-    }
-  }
-
-  /**
-   * The index missed some writes (the frames themselves are durable). No snapshot is written
-   * from now on, so the next start replays those frames from the last good snapshot.
-   */
-  private indexBroken = false;
-  private indexFailed(e: Error) {
-    this.indexBroken = true;
-    this.issues.push({ where: 'snapshot', seq: null, message: `the index could not be updated (${e.message}); restart to rebuild it from the segments` });
-    (this.opts.log ?? silentLogger).error('audit index update failed; no snapshot will be written until restart', { err: e });
+  /** Brings the index up to date (every read path calls this first). */
+  syncIndex(): void {
+    this.index.sync();
   }
 
   static async open(opts: AuditStoreOptions): Promise<AuditStore> {
@@ -547,8 +467,8 @@ export class AuditStore {
     this.tentative.push({ seq: record.seq, hash: record.hash });
     const durable = Promise.all(durables).then(() => {
       this.confirmed(record);
-      for (const p of placed) this.queueIndex(() => this.place(p.table, p.hash, p.loc));
-      this.queueIndex(() => insertRow(this.st, row));
+      for (const p of placed) this.index.queue(() => this.place(p.table, p.hash, p.loc));
+      this.index.queue(() => insertRow(this.st, row));
     });
     if (++this.sinceCompaction >= (this.opts.compactEvery ?? 5000)) {
       await durable;
@@ -709,13 +629,9 @@ export class AuditStore {
 
   /** Compaction proper; callers hold the turn (never await `turn` in here). */
   private async compactNow(): Promise<void> {
-    try {
-      this.syncIndex();
-    } catch (e) {
-      this.indexFailed(e as Error);
-    }
-    if (!this.journal || this.indexBroken) return;
-    this.commitIndex();
+    this.index.syncOrReport();
+    if (!this.journal || this.index.broken) return;
+    this.index.commit();
     await this.journal.flush();
     setMeta(this.database, 'head', JSON.stringify(this.head));
     setMeta(this.database, 'replayFrom', JSON.stringify({ seg: this.current, off: this.journal.end }));
@@ -749,11 +665,7 @@ export class AuditStore {
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = null;
     await this.turn.catch(() => undefined);
-    try {
-      this.syncIndex();
-    } catch (e) {
-      this.indexFailed(e as Error);
-    }
+    this.index.syncOrReport();
     if (this.journal) {
       if (this.sinceCompaction > 0) await this.compactNow();
       await this.journal.close();
