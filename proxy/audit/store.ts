@@ -20,30 +20,26 @@ import type { Database } from 'sql.js';
 import { ensurePrivateDir, fsyncDir, writeAtomic } from '../fs.js';
 import { deviceId, openDeviceKey, osUser, type DeviceSigner } from '../identity/index.js';
 import { RECORD_VERSION, type AuditRecord, type ExportedRecord, type Interaction, type StoredMessage } from '../model/index.js';
-import { chainRecord, GENESIS, recordHash, sha256Hex } from '../model/node.js';
+import { chainRecord, GENESIS, sha256Hex } from '../model/node.js';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { checkpointValid, signCheckpoint, type Checkpoint } from './checkpoint.js';
+import { signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, insertRow, loadSql, locAt, LOC_COLUMNS, recordRow, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
 import { JournalWriter, readJournal, type JournalEntry, type JournalIo } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
 import { searchText, uuidv7 } from './record.js';
-import { compress, decodeFrame, Frame, frame, frameEntries, frameType, groupEntry, groupPayload, recordSeqs, type FrameEntry, type FrameType, type GroupEntry } from './frames.js';
+import { compress, decodeFrame, Frame, frame, frameEntries, groupEntry, groupPayload, type FrameEntry, type FrameType, type GroupEntry } from './frames.js';
 import { migrateV1 } from './migrate-v1.js';
 import { IndexQueue } from './index-queue.js';
+import type { ExchangeStart, ListNode, StoreHealth, StoreIssue, VerifyResult } from './types.js';
+import { verifyStore } from './verify.js';
 import { KeyFilter } from './bloom.js';
 import { Segments } from './segments.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
 /** A segment is closed and a new one started past this size. */
 const SEGMENT_MAX = 64 * 1024 * 1024;
-
-export interface StoreIssue {
-  where: 'journal' | 'snapshot' | 'chain' | 'device-key';
-  seq: number | null;
-  message: string;
-}
 
 export interface AuditStoreOptions {
   dataDir: string;
@@ -75,52 +71,10 @@ export interface AuditStoreOptions {
   probeMs?: number;
 }
 
-/** Whether records can be kept now. */
-export interface StoreHealth {
-  ok: boolean;
-  /** Since when writing fails (ISO time), and why; null while ok. */
-  since: string | null;
-  problem: string | null;
-  /** Interactions that could not be recorded during the last (or current) failure. */
-  unrecorded: number;
-}
-
-/** What is known of an exchange when it starts (the path masked). */
-export interface ExchangeStart {
-  id: string;
-  time: string;
-  method: string;
-  host: string;
-  path: string;
-}
-
 /** Open exchanges remembered at most (ones that never get a record must not grow without end). */
 const MAX_OPEN_EXCHANGES = 10_000;
 
-export interface VerifyResult {
-  ok: boolean;
-  records: number;
-  head: { seq: number; hash: string } | null;
-  firstBadSeq: number | null;
-  problems: StoreIssue[];
-  checkpoint: { seq: number; valid: boolean } | null;
-  /** Exchanges a crashed run started but never recorded (gap frames written at the next start). */
-  gaps: ExchangeStart[];
-  /** What no check on this machine alone can find (the central server's anchor can). */
-  cannotDetectOffline: string[];
-}
-
-export const CANNOT_DETECT_OFFLINE = [
-  'records cut from the end after the last signed checkpoint (a tail cut after a crash looks the same as no more records)',
-  'a consistent rollback of segments, snapshot and checkpoint together to an earlier state',
-  'a whole store replaced by another one made with the same keys',
-];
-
-interface ListNode {
-  hash: string;
-  parent: string | null;
-  items: StoredMessage[];
-}
+export { CANNOT_DETECT_OFFLINE, type ExchangeStart, type StoreHealth, type StoreIssue, type VerifyResult } from './types.js';
 
 export class AuditStore {
   readonly issues: StoreIssue[] = [];
@@ -866,102 +820,22 @@ export class AuditStore {
     }
   }
 
-  /** Recomputes the chain and every blob hash, reading every record back from disk; names the first bad seq. */
+  /** Recomputes the chain and every blob hash, reading every record and frame back from disk; names the first bad seq. */
   verify(): VerifyResult {
     this.syncIndex();
-    const problems: StoreIssue[] = [...this.issues];
-    const start = this.pruned;
-    let prev: string | null = start.hash;
-    let expectSeq = start.seq + 1;
-    let count = 0;
-    let firstBad: number | null = problems.find((p) => p.seq !== null)?.seq ?? null;
-    const bad = (seq: number, message: string) => {
-      if (problems.some((p) => p.message === message)) return;
-      problems.push({ where: 'chain', seq, message });
-      if (firstBad === null || seq < firstBad) firstBad = seq;
-    };
-    let head: VerifyResult['head'] = null;
-    const goodLists = new Set<string>();
-    const goodBlobs = new Set<string>();
-    for (const row of this.rows()) {
-      count++;
-      if (row.seq !== expectSeq) bad(expectSeq, `record seq ${expectSeq} is missing (next present is ${row.seq})`);
-      let r: AuditRecord;
-      try {
-        r = this.recordAt(row.loc, row.seq);
-      } catch (e) {
-        bad(row.seq, `seq ${row.seq} cannot be read (${(e as Error).message}): modified or corrupted`);
-        prev = null; // unknown: the next record's link cannot be checked
-        expectSeq = row.seq + 1;
-        continue;
-      }
-      if (prev !== null && r.prevHash !== prev) bad(r.seq, `seq ${r.seq} does not follow the previous record (prevHash mismatch)`);
-      if (recordHash(r.prevHash, r as unknown as Record<string, unknown>) !== r.hash) bad(r.seq, `seq ${r.seq} was modified (hash mismatch)`);
-      if (r.messages !== null && !goodLists.has(r.messages)) {
-        const items = this.listItems(r.messages);
-        let listHash = '';
-        for (const it of items) listHash = sha256Hex(`${listHash}|${it.role}|${it.blob}`);
-        let ok = listHash === r.messages;
-        if (!ok) bad(r.seq, `the message list of seq ${r.seq} was modified or is missing`);
-        for (const m of items) {
-          if (goodBlobs.has(m.blob)) continue;
-          const text = this.blobText(m.blob);
-          if (text === null) bad(r.seq, `seq ${r.seq} references a missing message body`);
-          else if (sha256Hex(text) !== m.blob) bad(r.seq, `a message body of seq ${r.seq} was modified`);
-          else {
-            goodBlobs.add(m.blob);
-            continue;
-          }
-          ok = false;
-        }
-        if (ok) goodLists.add(r.messages);
-      }
-      prev = r.hash;
-      expectSeq = r.seq + 1;
-      head = { seq: r.seq, hash: r.hash };
-    }
-    // The index is not the only witness: every frame of every segment is read and
-    // authenticated too (damage the index never points at is still damage), and every
-    // record found there must be one the index knows.
-    const indexed = new Set<number>();
-    const gaps: ExchangeStart[] = [];
-    for (const row of this.rows()) indexed.add(row.seq);
-    const list = this.segments.list();
-    for (const n of list) {
-      const jr = readJournal(this.segments.path(n), this.key);
-      for (const issue of jr.issues) {
-        // The newest segment may end in a frame being written right now (a reader beside the engine).
-        if (issue.kind === 'torn-tail' && n === list[list.length - 1]) continue;
-        const message = `segment ${n}: ${issue.detail} at byte ${issue.offset} (modified or corrupted)`;
-        if (!problems.some((p) => p.message === message)) problems.push({ where: 'journal', seq: null, message });
-      }
-      for (const e of jr.entries) {
-        if (!e.frame) continue;
-        if (frameType(e.frame) === Frame.Gap) gaps.push(JSON.parse(e.frame.subarray(1).toString('utf8')) as ExchangeStart);
-        for (const seq of recordSeqs(e.frame)) {
-          if (seq > start.seq && !indexed.has(seq)) bad(seq, `seq ${seq} is in segment ${n} but not in the index (modified or corrupted)`);
-        }
-      }
-    }
-    const cp = this.readCheckpoint();
-    let checkpoint: VerifyResult['checkpoint'] = null;
-    if (cp) {
-      const validSig = checkpointValid(cp) && cp.publicKey === this.signer?.publicKey;
-      const keyDamaged = this.issues.some((i) => i.where === 'device-key');
-      const row = this.hashAt(cp.seq);
-      const beforePrune = cp.seq <= start.seq;
-      const valid = validSig && (cp.seq === 0 || beforePrune || row === cp.hash);
-      checkpoint = { seq: cp.seq, valid };
-      if (!validSig && !keyDamaged) problems.push({ where: 'chain', seq: cp.seq, message: 'the signed checkpoint is not valid for this device' });
-      else if (!validSig) {
-        // The device key's damage is the problem already reported.
-      }
-      else if (beforePrune) {
-        // The checkpoint predates pruning; the pruned boundary carries the chain on.
-      } else if (cp.seq > 0 && row === undefined) bad(cp.seq, `records up to checkpointed seq ${cp.seq} are missing (the newest records were deleted)`);
-      else if (cp.seq > 0 && row !== cp.hash) bad(cp.seq, `seq ${cp.seq} differs from the signed checkpoint`);
-    }
-    return { ok: problems.length === 0, records: count, head, firstBadSeq: firstBad, problems, checkpoint, gaps, cannotDetectOffline: CANNOT_DETECT_OFFLINE };
+    return verifyStore({
+      issues: this.issues,
+      pruned: this.pruned,
+      rows: () => this.rows(),
+      recordAt: (loc, seq) => this.recordAt(loc, seq),
+      listItems: (hash) => this.listItems(hash),
+      blobText: (hash) => this.blobText(hash),
+      segments: this.segments,
+      key: this.key,
+      checkpoint: this.readCheckpoint(),
+      signerPublicKey: this.signer?.publicKey ?? null,
+      hashAt: (seq) => this.hashAt(seq),
+    });
   }
 
   private restoreHead() {
