@@ -13,7 +13,7 @@ import { ControlServer, EventBus, refuseSecondEngine, registerDownloads, removeC
 import { healthOf, runDoctor, tlsSummary } from './doctor/index.js';
 import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptHooks, type InterceptionSwitchState, type PausedTunnelSummary } from './intercept/index.js';
-import { Inspector } from './inspect/index.js';
+import { auditSink, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold } from './pipeline/index.js';
 import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
 import { AuditStore, exportRecords, search, storeFailureRefusal, type KeyProvider as StoreKeyProvider, type StoreHealth } from './audit/index.js';
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
@@ -57,7 +57,7 @@ export class Engine {
   private caTimer: NodeJS.Timeout | null = null;
   private hosts: string[];
   private masker!: Masker;
-  private inspector!: Inspector;
+  private pipeline!: Pipeline;
   private store!: AuditStore;
   private approvals!: ApprovalRegistry;
   private livePolicy!: LivePolicy;
@@ -120,17 +120,26 @@ export class Engine {
     });
     await this.applyRetention();
     for (const issue of this.store.issues) log.error('audit store problem found at start', { where: issue.where, seq: issue.seq, problem: issue.message });
-    this.inspector = new Inspector({
-      masker: this.masker,
-      masking: this.liveMasking(),
-      maxInspectedBodyBytes: config.limits.maxInspectedBodyBytes,
-      holds: { policy: () => this.policyNow().compiled, registry: this.approvals, requester: osUser() },
-      live: {
-        started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
-        delta: (e) => this.bus.publish('interaction.delta', e),
-      },
-      onInteraction: (interaction) => this.record({ ...interaction, policyVersion: this.policyNow().version }),
-    });
+    // The data path, in order (docs/architecture.md, "The data path"). Identity goes after
+    // live events (it fills flow.who before the record is assembled), sync after the audit sink.
+    const policy = () => this.policyNow().compiled;
+    const masking = this.liveMasking();
+    const maxInspectedBodyBytes = config.limits.maxInspectedBodyBytes;
+    this.pipeline = new Pipeline(this.masker, [
+      planRouting({ policy }),
+      requestMasking({ masker: this.masker, masking, maxInspectedBodyBytes }),
+      requestPolicy({ policy, masking }),
+      responseMasking({ masker: this.masker, masking, maxInspectedBodyBytes }),
+      toolCallHold({ policy, registry: this.approvals, requester: osUser() }),
+      liveEvents({
+        live: {
+          started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
+          delta: (e) => this.bus.publish('interaction.delta', e),
+        },
+      }),
+      recordAssembly({ masker: this.masker }),
+      auditSink({ append: (interaction) => this.record({ ...interaction, policyVersion: this.policyNow().version }) }),
+    ]);
     this.interception = new InterceptionSwitch({
       limits: () => this.livePolicy.current().effective.policy.intercept.pause,
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
@@ -393,7 +402,7 @@ export class Engine {
 
   /**
    * Masking per direction: the policy's when a user/IT/central layer sets it, else the
-   * config's. Getters, so the Inspector reads the policy of the exchange at hand.
+   * config's. Getters, so the pipeline's stages read the policy of the exchange at hand.
    */
   private liveMasking(): Config['masking'] {
     const config = this.opts.config.masking;
@@ -478,7 +487,7 @@ export class Engine {
   }
 
   private makeProxy(port: number, hosts: string[] = this.hosts) {
-    const inspect = this.inspector.hooks();
+    const inspect = this.pipeline.hooks();
     const hooks: InterceptHooks = {
       inspectRequest: (req, body) => {
         // audit.onStoreFailure "block": no Copilot request while its record cannot be kept.
@@ -490,7 +499,7 @@ export class Engine {
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
         // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
-        const path = this.inspector.maskedPath(req).text;
+        const path = this.pipeline.maskedPath(req).text;
         this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path, start: req.startedAt });
         this.store.exchangeStarted({ id: req.id, time: new Date(req.startedAt).toISOString(), method: req.method, host: req.host, path });
       },
@@ -499,7 +508,7 @@ export class Engine {
           id: s.request.id,
           method: s.request.method,
           host: s.request.host,
-          path: this.inspector.maskedPath(s.request).text,
+          path: this.pipeline.maskedPath(s.request).text,
           status: s.status,
           outcome: s.outcome,
           timings: s.timings,
@@ -512,7 +521,7 @@ export class Engine {
       },
       onWebSocketPassthrough: (s) => {
         this.lastInterceptedAt = this.now();
-        this.inspector.recordWebSocketPassthrough(s);
+        this.pipeline.recordWebSocketPassthrough(s);
       },
     };
     return new InterceptingProxy({

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 
-/** Every code, in one list (the README documents each one; a test keeps them in step). */
+/** Every code, in one list (docs/cli.md documents each one; a test keeps them in step). */
 export const ERROR_CODES = [
   'CONFIG_INVALID',
   'CONFIG_UNREADABLE',

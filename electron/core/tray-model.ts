@@ -29,7 +29,14 @@ export type MenuItemModel =
 export interface TrayInput {
   engine: EnginePhase;
   /** From the engine's status; null until the first answer. */
-  status: { interceptedCount: number; lastInterceptedAt: string | null; auditIssues: string[]; policyProblem?: string | null } | null;
+  status: {
+    interceptedCount: number;
+    lastInterceptedAt: string | null;
+    auditIssues: string[];
+    policyProblem?: string | null;
+    /** The engine's status health: "warn" when clients rejected the Witness CA since the last success (issue 18). */
+    health?: { level: 'ok' | 'idle' | 'warn'; message: string } | null;
+  } | null;
   /** Decisions waiting for someone. */
   pending: number;
   /** null: this engine cannot pause interception. `allowed` false: the policy forbids pausing; `until`: when a pause ends by itself. */
@@ -55,6 +62,8 @@ export function trayModel(input: TrayInput): TrayModel {
   const line = statusLine(input, state);
   const items: MenuItemModel[] = [{ kind: 'label', label: line }];
   for (const notice of input.notices ?? []) items.push({ kind: 'label', label: notice });
+  // Never a plain "Running" while clients refuse the CA: the words say what is wrong and what to run.
+  if (input.status?.health?.level === 'warn') items.push({ kind: 'label', label: input.status.health.message });
   if (input.status && input.status.auditIssues.length > 0) {
     items.push({ kind: 'label', label: `Audit store: ${plural(input.status.auditIssues.length, 'problem')} (see Setup)` });
   }
@@ -110,7 +119,8 @@ export function trayState(input: TrayInput): TrayState {
   if (e.phase === 'restarting') return 'attention';
   if (e.phase !== 'running') return 'starting';
   if (input.identity?.required && !input.identity.signedIn) return 'signed-out';
-  if (input.pending > 0 || (input.status?.auditIssues.length ?? 0) > 0 || input.status?.policyProblem) return 'attention';
+  const s = input.status;
+  if (input.pending > 0 || (s?.auditIssues.length ?? 0) > 0 || s?.policyProblem || s?.health?.level === 'warn') return 'attention';
   if (input.interception?.paused) return 'paused';
   return 'running';
 }

@@ -135,6 +135,7 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
           lastInterceptedAt: watch.status.lastInterceptedAt,
           auditIssues: watch.status.audit.issues,
           policyProblem: watch.status.policy?.problem?.message ?? null,
+          health: watch.status.health ?? null,
         }
       : null,
     pending: watch?.pending.length ?? 0,

@@ -4,14 +4,15 @@
  * everything is held (masked bytes) while SSE comments keep the connection alive.
  * Every call is judged on its assembled arguments. All allowed/approved → the held bytes
  * are released exactly; any denied or timed out → once the stream has ended, the held
- * tail is rewritten for the client's protocol without the denied calls.
+ * tail is rewritten by the protocol's family without the denied calls.
+ * The adapter's output comes per event with the semantic events each piece carries, so
+ * the hold cuts at the piece that starts a call without parsing the adapter's output.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import type { StreamAdapter } from '../protocols/index.js';
-import { eventStartsCall, SseParser, sseComment, type EndpointKind, type SemanticEvent } from '../protocols/index.js';
+import type { AdapterPiece, ProtocolFamily, StreamAdapter } from '../protocols/index.js';
+import { SseParser, sseComment, type SemanticEvent } from '../protocols/index.js';
 import type { ToolDecision } from '../policy/index.js';
 import type { ApprovalOutcome, Approval } from './registry.js';
-import { rewriteDenied } from './rewrite.js';
 
 export type Verdict = 'pending' | 'allowed' | 'approved' | 'denied' | 'timed-out' | 'cancelled';
 
@@ -28,7 +29,8 @@ export interface CallTrail {
 }
 
 export interface HoldOptions {
-  kind: EndpointKind;
+  /** The protocol family of the stream: it rewrites a held tail without the denied calls. */
+  family: Required<Pick<ProtocolFamily, 'rewriteDenied'>>;
   /** `input`: "text" when the call's input is raw text (a custom tool), not JSON arguments. */
   evaluate(tool: string, args: string, input: 'json' | 'text'): ToolDecision;
   requestApproval(call: { tool: string; arguments: string; decision: ToolDecision }): { approval: Approval; outcome: Promise<ApprovalOutcome> };
@@ -38,7 +40,6 @@ export interface HoldOptions {
 
 export class HoldingSseTransform extends Transform {
   private readonly parser = new SseParser();
-  private readonly sem: SemanticEvent[] = [];
   private held: string[] | null = null;
   readonly calls = new Map<number, CallTrail & { args: string; complete: boolean }>();
   private ended = false;
@@ -55,17 +56,9 @@ export class HoldingSseTransform extends Transform {
     super();
   }
 
-  /** The adapter's semantic events arrive here (see Inspector wiring). */
-  onSemantic(e: SemanticEvent) {
-    this.sem.push(e);
-  }
-
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
     try {
-      for (const ev of this.parser.push(chunk)) {
-        this.record?.onEvent(ev);
-        this.handle(this.adapter.onEvent(ev));
-      }
+      for (const ev of this.parser.push(chunk)) this.handle(this.adapter.step(ev), this.record?.step(ev) ?? null);
     } catch (e) {
       return cb(e as Error);
     }
@@ -74,12 +67,8 @@ export class HoldingSseTransform extends Transform {
 
   override _flush(cb: TransformCallback) {
     try {
-      for (const ev of this.parser.end()) {
-        this.record?.onEvent(ev);
-        this.handle(this.adapter.onEvent(ev));
-      }
-      this.record?.finish();
-      this.handle(this.adapter.finish());
+      for (const ev of this.parser.end()) this.handle(this.adapter.step(ev), this.record?.step(ev) ?? null);
+      this.handle(this.adapter.end(), this.record?.end() ?? null);
     } catch (e) {
       return cb(e as Error);
     }
@@ -103,23 +92,39 @@ export class HoldingSseTransform extends Transform {
     return [...this.calls.values()].map(({ args: _a, complete: _c, ...t }) => t);
   }
 
-  private handle(out: string) {
-    const events = this.sem.splice(0);
+  /**
+   * One input event's output. Calls are tracked on the masked view (`record` when the
+   * client gets unmasked bytes), so policy and approvals never see a secret; the client's
+   * pieces say where the first call starts.
+   */
+  private handle(pieces: AdapterPiece[], record: AdapterPiece[] | null) {
+    let starts = false;
+    const events: SemanticEvent[] = [];
+    for (const p of record ?? pieces) events.push(...p.events);
     for (const e of events) {
       if (e.kind === 'tool-call-start' && !this.calls.has(e.index)) {
         this.calls.set(e.index, { index: e.index, tool: e.name, arguments: '', input: e.input ?? 'json', args: '', complete: false, verdict: 'pending', ruleIds: [], reasons: [], approval: null });
-        if (this.held === null) {
-          // Hold from the first event of this call; what comes before it goes out now.
-          const [live, rest] = splitAtCallStart(this.opts.kind, out);
-          if (live) this.push(live);
-          this.held = [];
-          out = rest;
-          this.startKeepAlive();
-        }
+        starts = true;
       } else if (e.kind === 'tool-call-delta') {
         const c = this.calls.get(e.index);
         if (c) c.args += e.text;
       }
+    }
+    let out = '';
+    for (const p of pieces) {
+      // Hold from the piece that starts the first call; what comes before it goes out now.
+      if (starts && this.held === null && p.events.some((e) => e.kind === 'tool-call-start')) {
+        if (out) this.push(out);
+        out = '';
+        this.held = [];
+        this.startKeepAlive();
+      }
+      out += p.raw;
+    }
+    if (starts && this.held === null) {
+      // No piece of the client's output names the call (it started in the masked view only): hold all of it.
+      this.held = [];
+      this.startKeepAlive();
     }
     if (out) {
       if (this.held) this.held.push(out);
@@ -167,7 +172,9 @@ export class HoldingSseTransform extends Transform {
     } else {
       if (!this.ended) return; // rewrite once the whole tail is known
       const message = explain(rejected);
-      const tail = rewriteDenied(this.opts.kind, (this.held ?? []).join(''), new Set(rejected.map((c) => c.index)), message);
+      const parser = new SseParser();
+      const held = (this.held ?? []).join('');
+      const tail = this.opts.family.rewriteDenied([...parser.push(held), ...parser.end()], new Set(rejected.map((c) => c.index)), message);
       this.held = null;
       this.stopKeepAlive();
       this.push(tail);
@@ -200,25 +207,4 @@ function explain(rejected: CallTrail[]): string {
     return `- ${c.tool}: ${why}${c.ruleIds.length ? ` (rule ${c.ruleIds.join(', ')})` : ''}`;
   });
   return `Witness blocked ${rejected.length === 1 ? 'a tool call' : `${rejected.length} tool calls`} before it reached your editor:\n${lines.join('\n')}`;
-}
-
-/**
- * Splits an adapter output at the first event that carries a tool call (any shape the
- * protocol has: tool-calls.ts). When none can be found, all of it is held.
- */
-function splitAtCallStart(kind: EndpointKind, out: string): [string, string] {
-  const p = new SseParser();
-  const events = [...p.push(out), ...p.end()];
-  let pos = 0;
-  for (const ev of events) {
-    let o: unknown = null;
-    try {
-      o = ev.data ? JSON.parse(ev.data) : null;
-    } catch {
-      o = null;
-    }
-    if (eventStartsCall(kind, o)) return [out.slice(0, pos), out.slice(pos)];
-    pos += ev.raw.length;
-  }
-  return ['', out];
 }

@@ -1,3 +1,2 @@
 export { ApprovalRegistry, argsHash, type Approval, type ApprovalOutcome, type ApprovalRequest } from './registry.js';
-export { HoldingSseTransform, type CallTrail, type Verdict } from './hold.js';
-export { rewriteDenied } from './rewrite.js';
+export { HoldingSseTransform, type CallTrail, type HoldOptions, type Verdict } from './hold.js';

@@ -3,12 +3,13 @@
  * kept: a readable refusal in the client's own protocol, never a network error.
  */
 import type { ExchangeRequest, RequestAction } from '../intercept/index.js';
-import { classifyEndpoint, refusal } from '../protocols/index.js';
+import { classifyEndpoint, familyFor } from '../protocols/index.js';
 
 export const STORE_FAILURE_MESSAGE = 'Witness cannot keep audit records right now (is the disk full?), and policy does not allow Copilot without them. Free disk space; Copilot works again as soon as records can be written.';
 
 export function storeFailureRefusal(req: ExchangeRequest, body: Buffer | null): RequestAction {
-  const r = refusal(classifyEndpoint(req.method, req.host, req.path), STORE_FAILURE_MESSAGE, { stream: asksForStream(req, body) });
+  const kind = classifyEndpoint(req.method, req.host, req.path);
+  const r = familyFor(kind).refusal(kind, STORE_FAILURE_MESSAGE, { stream: asksForStream(req, body) });
   return { kind: 'respond', status: r.status, headers: r.headers, body: r.body };
 }
 

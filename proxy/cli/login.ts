@@ -39,7 +39,7 @@ export async function loginCommand(argv: string[], io: CommandIO, deps: LoginDep
   if (!service.enabled) {
     throw new WitnessError(
       'IDENTITY_NOT_CONFIGURED',
-      `Sign-in is not configured for ${args.dataDir}: set identity.issuer and identity.clientId in ${args.configFile ?? 'DATA_DIR/config.json'} (see "Sign-in" in the README).`,
+      `Sign-in is not configured for ${args.dataDir}: set identity.issuer and identity.clientId in ${args.configFile ?? 'DATA_DIR/config.json'} (see docs/identity.md).`,
     );
   }
   // Human messages go to stderr in --json mode, so stdout stays machine-readable.

@@ -1,7 +1,8 @@
 /**
  * `witness start`: run the engine in the foreground until SIGINT/SIGTERM or `witness stop`;
  * with --background, detached (log and pid file in the data dir). The control API keeps
- * the same port across restarts (control-port.ts), so the window URL stays the same.
+ * the same port across restarts (control-port.ts), so the window URL stays the same. In the
+ * foreground each new hold is printed with its link (hold-lines.ts).
  */
 import { readFileSync } from 'node:fs';
 import { isProcessAlive, readControlFile } from '../control-server/index.js';
@@ -15,6 +16,7 @@ import { backgroundFiles, removeBackgroundPid, startInBackground } from './backg
 import { stableControlPort } from './control-port.js';
 import { ensureWritableDataDir, recordStop } from './data-dir.js';
 import { findEngine } from './engine-link.js';
+import { holdPrinter } from './hold-lines.js';
 import { cliInvocation } from './invocation.js';
 import type { CommandIO } from './io.js';
 
@@ -60,8 +62,11 @@ export async function startCommand(argv: string[], io: CommandIO): Promise<numbe
   const status = engine.status();
   const link = engine.signInLink();
   io.out(args.json ? JSON.stringify({ event: 'started', ...status, ui: link }) : startBanner(status, source, link, args));
+  const dd = args.dataDirGiven ? ` --data-dir ${JSON.stringify(args.dataDir)}` : '';
+  const stopHolds = engine.bus.subscribe(holdPrinter({ controlUrl: status.control.url, cli: cliInvocation(), dataDirArg: dd, json: args.json, out: io.out }));
 
   const reason = await stopRequested;
+  stopHolds();
   log.info('shutting down', { reason });
   await engine.stop();
   recordStop(args.dataDir, { pid: process.pid, stoppedAt: new Date().toISOString(), reason });
@@ -153,5 +158,7 @@ Runs the Witness engine until SIGINT/SIGTERM or \`witness stop\`.
   --port PORT      proxy port (default 7420; 0 picks a free port)
   --config FILE    JSON config file (default: DATA_DIR/config.json if present)
   --json           print the startup status as one JSON line instead of the banner
+While it runs, each tool call held for approval is printed on one line with the window link
+and the \`witness approvals approve|deny ID\` commands (with --json: an "approval.requested" line).
 The window's address (the control API port) is picked once per data dir and kept while free.
 Exit codes: 0 clean stop, 1 error (ALREADY_RUNNING when an engine already runs for DIR).`;

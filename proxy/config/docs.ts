@@ -1,6 +1,6 @@
 /**
  * The configuration reference as a Markdown table, generated from the schema's own
- * descriptions and defaults (the README embeds it; a test keeps the two identical).
+ * descriptions and defaults (docs/configuration.md embeds it, `npm run docs` writes it; a test keeps the two identical).
  */
 import { z } from 'zod';
 import { ConfigSchema } from './schema.js';

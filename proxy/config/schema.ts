@@ -1,6 +1,6 @@
 /**
  * The engine's configuration: one schema, with a default and a description for every key.
- * The README's configuration reference is generated from these descriptions
+ * The configuration reference in docs/configuration.md is generated from these descriptions
  * (`witness config schema`), so document a key here, not elsewhere.
  */
 import { z } from 'zod';

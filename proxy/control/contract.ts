@@ -5,7 +5,7 @@
  * model/. This file imports only zod and model/, so the browser UI can import it too.
  */
 import { z } from 'zod';
-import { AuditRecordSchema, InteractionSchema, OperationSchema, SearchPageSchema, SearchQuerySchema, WhoAmISchema } from '../model/index.js';
+import { AuditRecordSchema, InteractionSchema, OperationSchema, RecordIdentitySchema, SearchPageSchema, SearchQuerySchema, WhoAmISchema } from '../model/index.js';
 
 const API_PREFIX = '/api/v1';
 
@@ -173,6 +173,9 @@ export const ApprovalSchema = z.object({
   status: z.enum(['pending', 'approved', 'denied', 'timed-out', 'cancelled']),
   decidedAt: z.string().nullable(),
   approver: z.string().nullable(),
+  /** The requester's and the approver's verified identities, when signed in. */
+  requesterIdentity: RecordIdentitySchema.nullable().optional(),
+  approverIdentity: RecordIdentitySchema.nullable().optional(),
   reason: z.string().nullable(),
 });
 export type ApprovalView = z.infer<typeof ApprovalSchema>;

@@ -219,7 +219,7 @@ export class IdentityService {
 
   private requireProvider(): IdentityProvider {
     if (!this.provider) {
-      throw new WitnessError('IDENTITY_NOT_CONFIGURED', 'Sign-in is not configured: set identity.issuer and identity.clientId in the config file (see "Sign-in" in the README).');
+      throw new WitnessError('IDENTITY_NOT_CONFIGURED', 'Sign-in is not configured: set identity.issuer and identity.clientId in the config file (see docs/identity.md).');
     }
     return this.provider;
   }

@@ -18,4 +18,4 @@ export {
   type Preview,
 } from './operations.js';
 export { canonicalJson } from './canonical-json.js';
-export { WhoAmISchema, type WhoAmI } from './identity.js';
+export { WhoAmISchema, type WhoAmI, RecordIdentitySchema, type RecordIdentity } from './identity.js';

@@ -5,6 +5,7 @@
  * file runs in the browser too.
  */
 import { z } from 'zod';
+import { RecordIdentitySchema } from './identity.js';
 
 /** Who sent a request: editor, plugin and Copilot's own correlation ids, from its headers. */
 export const ClientInfoSchema = z.object({
@@ -62,6 +63,8 @@ export const InteractionSchema = z.object({
       requestedAt: z.string().nullable(),
       decidedAt: z.string().nullable(),
       approver: z.string().nullable(),
+      /** The approver's verified identity when they were signed in (absent in older records). */
+      approverIdentity: RecordIdentitySchema.nullable().optional(),
       reason: z.string().nullable(),
     }),
   ),
@@ -86,6 +89,11 @@ export const InteractionSchema = z.object({
    * Only on traffic Witness let through without looking (interception paused): why, the
    * pause that let it through (since when, by whom), and how many bytes passed each way.
    */
+  /**
+   * Who was signed in to Witness when the request arrived (verified ID-token claims), or
+   * `signedIn: false` (absent in records made before sign-in existed). `user` stays the display name.
+   */
+  identity: RecordIdentitySchema.optional(),
   unaudited: z
     .object({ reason: z.literal('interception-paused'), pausedSince: z.string(), pausedBy: z.string(), bytesSent: z.number(), bytesReceived: z.number() })
     .optional(),

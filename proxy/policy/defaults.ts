@@ -1,4 +1,4 @@
-/** What a fresh install does with no configuration (documented in the README). */
+/** What a fresh install does with no configuration (documented in docs/policy.md). */
 import type { PolicyInput } from './schema.js';
 
 export const DEFAULT_POLICY: PolicyInput = {

@@ -1,10 +1,9 @@
 export { SseParser, encodeEvent, sseComment, type SseEvent } from './sse.js';
 export { maskDeep } from './deep-mask.js';
-export { classifyEndpoint } from './classify.js';
-export { clientInfo, readRequest, type RequestView } from './request.js';
+export { clientInfo, emptyView, type RequestView } from './request.js';
 export { SseAdapterTransform, BufferedBodyTransform } from './transforms.js';
-export type { AdapterContext, StreamAdapter } from './adapters/base.js';
-export { adapterFor } from './adapters/select.js';
+export type { AdapterContext, AdapterPiece, StreamAdapter } from './adapters/index.js';
+export { FAMILIES, adapterFor, classifyEndpoint, familyFor } from './families/registry.js';
+export type { ProtocolFamily, Refusal, RefusalOptions } from './families/types.js';
 export type { EndpointKind, ResponseSummary, SemanticEvent, ToolCall, Usage } from './types.js';
-export { refusal, type Refusal } from './refusal.js';
-export { responsesCall, messagesCall, chatToolCall, itemCallPayload, eventStartsCall, type CallInput, type CallShape } from './tool-calls.js';
+export { responsesCall, messagesCall, chatToolCall, itemCallPayload, type CallInput, type CallShape } from './tool-calls.js';

@@ -6,7 +6,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { ClientInfo } from '../model/index.js';
 import { engineModel } from './classify.js';
-import type { EndpointKind } from './types.js';
 
 export interface RequestView {
   model: string | null;
@@ -109,21 +108,38 @@ function turnPreamble(items: any[]): string[] {
   return out;
 }
 
-export function readRequest(kind: EndpointKind, path: string, body: any): RequestView {
-  const view: RequestView = { model: null, prompt: '', context: [], messages: [], contextFiles: [], tools: [], stream: false };
-  if (!body || typeof body !== 'object') return view;
+/** The view of a request with nothing readable (no body, or not JSON). */
+export function emptyView(): RequestView {
+  return { model: null, prompt: '', context: [], messages: [], contextFiles: [], tools: [], stream: false };
+}
+
+/** What every request body shares: model, stream flag, tools offered. Null when there is no JSON object. */
+function commonView(path: string, body: any): RequestView | null {
+  const view = emptyView();
+  if (!body || typeof body !== 'object') return null;
   view.model = typeof body.model === 'string' ? body.model : engineModel(path);
   view.stream = body.stream === true;
   const toolNames = (tools: unknown) =>
     Array.isArray(tools) ? tools.map((t: any) => t?.function?.name ?? t?.name).filter((n: unknown): n is string => typeof n === 'string') : [];
   view.tools = toolNames(body.tools);
+  return view;
+}
 
-  if (kind === 'completion') {
-    view.prompt = '';
-    view.context = [typeof body.prompt === 'string' ? body.prompt : '', typeof body.suffix === 'string' ? body.suffix : ''].filter(Boolean);
-    const lang = body.extra?.language ? [`language: ${body.extra.language}`] : [];
-    view.context.push(...lang);
-  } else if (Array.isArray(body.messages)) {
+/** A legacy completion (ghost text): no human prompt, the code around the cursor is context. */
+export function readCompletion(path: string, body: any): RequestView {
+  const view = commonView(path, body);
+  if (!view) return emptyView();
+  view.context = [typeof body.prompt === 'string' ? body.prompt : '', typeof body.suffix === 'string' ? body.suffix : ''].filter(Boolean);
+  if (body.extra?.language) view.context.push(`language: ${body.extra.language}`);
+  view.contextFiles = contextFilesOf([...view.context, view.prompt]);
+  return view;
+}
+
+/** A conversation: `messages` (chat completions, Anthropic Messages) or `input` (Responses). */
+export function readConversation(path: string, body: any): RequestView {
+  const view = commonView(path, body);
+  if (!view) return emptyView();
+  if (Array.isArray(body.messages)) {
     view.messages = body.messages.map((m: any) => ({ role: String(m?.role ?? ''), text: messageText(m) }));
     if (typeof body.system === 'string' || Array.isArray(body.system)) view.messages.unshift({ role: 'system', text: contentText(body.system) });
     const users = body.messages.filter((m: any) => m?.role === 'user');

@@ -1,7 +1,7 @@
 /**
  * What counts as a tool call in each protocol, in one place: the adapters start calls from
- * it, the hold splits a stream at the first event of one, and the denial rewrite drops
- * them. Every shape maps to a tool name for policy and the form of its input:
+ * it (and so announce where each one starts), and the denial rewrites drop them. Every
+ * shape maps to a tool name for policy and the form of its input:
  *  - `json`: JSON arguments streamed in pieces (function_call, tool_calls, tool_use);
  *  - `text`: raw text input streamed in pieces (custom_tool_call, code_interpreter code);
  *  - `item`: no input stream; the call is judged on the whole item (local_shell_call …).
@@ -10,8 +10,6 @@
  * named by its type so that policy's unknown-tool rule applies: never passed silently.
  * Pure; never changes what it is given.
  */
-import type { EndpointKind } from './types.js';
-
 export type CallInput = 'json' | 'text' | 'item';
 
 export interface CallShape {
@@ -100,24 +98,3 @@ function looksLikeCall(o: Record<string, unknown>): boolean {
 function unknownName(type: string, name: unknown): string {
   return str(name) ? `${type}:${name as string}` : type;
 }
-
-/** Whether a parsed event of this protocol carries (the start of) a tool call: where a hold begins. */
-export function eventStartsCall(kind: EndpointKind, o: any): boolean {
-  if (!o || typeof o !== 'object') return false;
-  if (kind === 'responses') {
-    if ((o.type === 'response.output_item.added' || o.type === 'response.output_item.done') && responsesCall(o.item)) return true;
-    if (typeof o.type === 'string' && /^response\.(?:completed|incomplete|failed)$/.test(o.type)) return (Array.isArray(o.response?.output) ? o.response.output : []).some((i: unknown) => responsesCall(i));
-    return typeof o.type === 'string' && CALL_STREAM_DELTA.test(o.type);
-  }
-  if (kind === 'messages') {
-    if (o.type === 'content_block_start') return messagesCall(o.content_block) !== null;
-    return o.type === 'content_block_delta' && o.delta?.type === 'input_json_delta';
-  }
-  return Array.isArray(o.choices) && o.choices.some((c: any) => {
-    const d = c?.delta ?? c?.message;
-    return d && ((Array.isArray(d.tool_calls) && d.tool_calls.length > 0) || (d.function_call && typeof d.function_call === 'object'));
-  });
-}
-
-/** Delta events of a call's input stream (a delta whose item was never announced still starts a hold). */
-const CALL_STREAM_DELTA = /^response\.(?:function_call_arguments|custom_tool_call_input|mcp_call_arguments|code_interpreter_call_code|apply_patch_call_operation_diff)\.delta$/;

@@ -6,7 +6,7 @@
  *    by a size limit, beyond which the body passes through uninspected.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import type { StreamAdapter } from './adapters/base.js';
+import type { StreamAdapter } from './adapters/index.js';
 import { SseParser } from './sse.js';
 
 export class SseAdapterTransform extends Transform {
@@ -28,8 +28,8 @@ export class SseAdapterTransform extends Transform {
     let out = '';
     try {
       for (const ev of this.parser.push(chunk)) {
-        out += this.adapter.onEvent(ev);
-        this.record?.onEvent(ev);
+        for (const piece of this.adapter.step(ev)) out += piece.raw;
+        this.record?.step(ev);
       }
     } catch (e) {
       return cb(e as Error);
@@ -42,11 +42,11 @@ export class SseAdapterTransform extends Transform {
     let out = '';
     try {
       for (const ev of this.parser.end()) {
-        out += this.adapter.onEvent(ev);
-        this.record?.onEvent(ev);
+        for (const piece of this.adapter.step(ev)) out += piece.raw;
+        this.record?.step(ev);
       }
-      out += this.adapter.finish();
-      this.record?.finish();
+      for (const piece of this.adapter.end()) out += piece.raw;
+      this.record?.end();
     } catch (e) {
       return cb(e as Error);
     }

@@ -47,6 +47,17 @@ describe('tray model', () => {
     expect(labels(m.items)).toContain('Audit store: 1 problem (see Setup)');
   });
 
+  it('needs attention when clients reject the Witness CA: the health words, never a plain green', () => {
+    const message = '3 connections from clients that do not trust the Witness CA in the last 10 min — run `witness doctor`';
+    const m = trayModel({ ...base, status: { ...base.status!, health: { level: 'warn', message } } });
+    expect(m.state).toBe('attention');
+    expect(m.icon).toBe('tray-attention');
+    expect(labels(m.items)[1]).toBe(message);
+    const fine = trayModel({ ...base, status: { ...base.status!, health: { level: 'ok', message: 'Copilot traffic is intercepted' } } });
+    expect(fine.state).toBe('running');
+    expect(labels(fine.items)).not.toContain('Copilot traffic is intercepted');
+  });
+
   it('paused: grey icon, says traffic passes unaudited, offers resume', () => {
     const m = trayModel({ ...base, interception: { paused: true } });
     expect(m.state).toBe('paused');

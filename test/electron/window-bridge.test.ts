@@ -3,7 +3,8 @@
  * the way the shell serves app:// (same file mapping, same CSP header) and the bridge is
  * injected as the preload would expose it. The UI then talks to a real engine with the
  * bridge's URL and token only (no sign-in cookie), cross-origin, and the approval popup
- * route at 420×560 decides a real held tool call. Screenshot: test-results/screenshots/.
+ * route at 420×560 decides a real held tool call, by click and by the window's shortcut
+ * (Alt+D). Screenshot: test-results/screenshots/.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -121,6 +122,33 @@ describe('the window under the preload bridge (real Chromium, real engine)', () 
     await card.getByRole('button', { name: 'Approve' }).click();
     const seen = reassemble('messages', (await response).body);
     expect(seen.toolCalls.map((c) => c.name)).toEqual(['run_in_terminal']);
+    await card.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('the popup route takes the window\'s keyboard shortcuts: Alt+D denies the held call', async () => {
+    const response = requestViaProxy({
+      proxyPort: t.engine.proxyPort,
+      host: 'api.business.githubcopilot.com',
+      path: '/v1/messages?fixture=05-messages.response-tooluse.sse.txt',
+      method: 'POST',
+      body: '{}',
+      ca: t.caPem,
+    });
+    // Pending now (the event log also replays the earlier test's request, already decided).
+    const control = createControlClient({ url: t.engine.controlUrl, token: t.engine.controlToken });
+    let id = '';
+    await expect.poll(async () => (id = (await control.call('approvals', {}))[0]?.id ?? ''), { timeout: 30_000 }).not.toBe('');
+    const { page, context, consoleErrors } = await windowPage(`approval/${id}`);
+    const card = page.getByRole('article', { name: 'Approval for run_in_terminal' });
+    await card.waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Alt+d');
+    const seen = reassemble('messages', (await response).body);
+    expect(seen.toolCalls).toEqual([]);
+    expect(seen.text).toMatch(/run_in_terminal/);
+    const decided = await control.call('approval', { id });
+    expect(decided).toMatchObject({ status: 'denied' });
     await card.waitFor({ state: 'detached', timeout: 10_000 });
     expect(consoleErrors).toEqual([]);
     await context.close();

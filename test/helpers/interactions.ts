@@ -1,4 +1,4 @@
-/** Synthetic Interactions for audit-store tests (already masked, as the Inspector makes them). */
+/** Synthetic Interactions for audit-store tests (already masked, as the pipeline's record stage makes them). */
 import type { Interaction } from '../../proxy/model/index.js';
 
 let n = 0;

@@ -8,7 +8,7 @@ import type http from 'node:http';
 import { HoldingSseTransform } from '../../proxy/approvals/index.js';
 import type { Masker } from '../../proxy/masking/index.js';
 import type { ToolDecision } from '../../proxy/policy/index.js';
-import { adapterFor, SseAdapterTransform, SseParser, type EndpointKind, type SemanticEvent } from '../../proxy/protocols/index.js';
+import { adapterFor, familyFor, SseAdapterTransform, SseParser, type EndpointKind, type SemanticEvent } from '../../proxy/protocols/index.js';
 import { tlsThroughProxy } from './proxy-client.js';
 
 /** A Responses/Messages style event: `event:` line naming its type, JSON data. */
@@ -67,13 +67,14 @@ export interface HeldRun {
  * by `decide` (deny by default). The body is written whole; the end comes after a tick.
  */
 export async function runHeld(kind: EndpointKind, body: string, masker: Masker, decide: (tool: string) => 'allow' | 'deny' = () => 'deny'): Promise<HeldRun> {
-  let holder: HoldingSseTransform | null = null;
-  const adapter = adapterFor(kind, { masker, onSemantic: (e) => holder?.onSemantic(e) });
+  const adapter = adapterFor(kind, { masker });
   const judged: HeldRun['judged'] = [];
-  holder = new HoldingSseTransform(
+  const { rewriteDenied } = familyFor(kind);
+  if (!rewriteDenied) throw new Error(`${kind} streams are not held`);
+  const holder = new HoldingSseTransform(
     adapter,
     {
-      kind,
+      family: { rewriteDenied },
       evaluate: (tool, args, input): ToolDecision => {
         judged.push({ tool, args, input });
         return { decision: decide(tool), ruleIds: ['test'], reasons: ['test'], operation: { tool, class: 'unknown', paths: [], commands: [], urls: [], unparsable: false, previews: [] } };
@@ -86,7 +87,7 @@ export async function runHeld(kind: EndpointKind, body: string, masker: Masker, 
   );
   let received = '';
   holder.on('data', (d: Buffer) => (received += d.toString('utf8')));
-  const ended = new Promise((r) => holder!.on('end', r));
+  const ended = new Promise((r) => holder.on('end', r));
   holder.write(Buffer.from(body));
   await new Promise((r) => setImmediate(r));
   const beforeEnd = received;

@@ -203,7 +203,7 @@ describe('approvals by id prefix', () => {
 });
 
 describe('start --background, stop, status, a stable window port', () => {
-  it('runs detached with a pid and a log file, refuses a second engine, stops cleanly, and keeps the control port', async () => {
+  it('runs detached with a pid and a log file, refuses a second engine, stops cleanly, and keeps the control port', { timeout: 300_000 }, async () => {
     const dataDir = tempDir();
     const up = await runCli(['start', '--background', '--data-dir', dataDir, '--port', '0']);
     expect(up.code, up.stderr).toBe(0);

@@ -4,6 +4,9 @@
  * stream (JSON masker for JSON arguments, text masker for raw input), plus the running
  * summary and the semantic event feed.
  * With masking off, channels are identity and events are forwarded byte for byte.
+ * Output comes per event: each piece is raw SSE for the client together with the semantic
+ * events it carries, so a hold can cut at the piece that starts a tool call without
+ * parsing what the adapter wrote.
  */
 import type { Masker } from '../../masking/index.js';
 import { StreamingMasker } from '../../masking/index.js';
@@ -20,17 +23,26 @@ export interface AdapterContext {
   now?: () => number;
 }
 
+/** Raw SSE for the client (one or more whole events, or nothing) and the semantic events it carries. */
+export interface AdapterPiece {
+  raw: string;
+  events: SemanticEvent[];
+}
+
 export interface StreamAdapter {
-  /** One parsed event in; the raw text to send to the client out (zero or more events). */
-  onEvent(ev: SseEvent): string;
-  /** End of stream: anything still held, as extra events. */
-  finish(): string;
+  /** One parsed event in; what the client gets for it, in order (a synthetic event released before it is its own piece). */
+  step(ev: SseEvent): AdapterPiece[];
+  /** End of stream: anything still held, as extra pieces. */
+  end(): AdapterPiece[];
   readonly summary: ResponseSummary;
   /** Masked-secret counts by type. */
   readonly maskings: Map<string, number>;
   /** When the first text or tool-call content arrived (epoch ms). */
   readonly firstTokenAt: number | null;
 }
+
+const NO_EVENTS: SemanticEvent[] = Object.freeze([]) as unknown as SemanticEvent[];
+const NO_PIECES: AdapterPiece[] = Object.freeze([]) as unknown as AdapterPiece[];
 
 export abstract class BaseAdapter implements StreamAdapter {
   readonly summary: ResponseSummary = emptySummary();
@@ -42,10 +54,46 @@ export abstract class BaseAdapter implements StreamAdapter {
   /** How each call's input arrives (json by default). */
   private readonly inputs = new Map<string, CallInput>();
 
+  /** Semantic events not yet attached to a piece, and pieces cut during the current event. */
+  private unattached: SemanticEvent[] = [];
+  private cutPieces: AdapterPiece[] = [];
+
   constructor(protected readonly ctx: AdapterContext) {}
 
-  abstract onEvent(ev: SseEvent): string;
-  abstract finish(): string;
+  /** One input event: returns the client's raw text for it; synthetic events released before it go through `cut`. */
+  protected abstract onEvent(ev: SseEvent): string;
+  /** End of stream: the raw text of anything still held. */
+  protected abstract finish(): string;
+
+  step(ev: SseEvent): AdapterPiece[] {
+    return this.collect(this.onEvent(ev));
+  }
+
+  end(): AdapterPiece[] {
+    return this.collect(this.finish());
+  }
+
+  /** Closes a piece of output (with the semantic events since the last one) ahead of the event being processed. */
+  protected cut(raw: string) {
+    if (raw) this.cutPieces.push({ raw, events: this.unattached.splice(0) });
+  }
+
+  private collect(rest: string): AdapterPiece[] {
+    // The common case (one output event, no semantic event): no allocation beyond the piece.
+    if (this.cutPieces.length === 0 && this.unattached.length === 0) return rest ? [{ raw: rest, events: NO_EVENTS }] : NO_PIECES;
+    const out = this.cutPieces;
+    this.cutPieces = [];
+    if (rest || this.unattached.length) {
+      out.push({ raw: rest, events: this.unattached });
+      this.unattached = [];
+    }
+    return out;
+  }
+
+  private emit(e: SemanticEvent) {
+    this.ctx.onSemantic?.(e);
+    this.unattached.push(e);
+  }
 
   protected get masking(): boolean {
     return this.ctx.masker !== null;
@@ -113,7 +161,7 @@ export abstract class BaseAdapter implements StreamAdapter {
     this.calls.set(key, call);
     this.inputs.set(key, input);
     this.summary.toolCalls.push(call);
-    this.ctx.onSemantic?.({ kind: 'tool-call-start', index, id, name, input: input === 'text' ? 'text' : 'json' });
+    this.emit({ kind: 'tool-call-start', index, id, name, input: input === 'text' ? 'text' : 'json' });
   }
 
   protected hasCall(key: string): boolean {
@@ -135,23 +183,23 @@ export abstract class BaseAdapter implements StreamAdapter {
 
   protected endCall(key: string) {
     const call = this.calls.get(key);
-    if (call) this.ctx.onSemantic?.({ kind: 'tool-call-end', index: call.index });
+    if (call) this.emit({ kind: 'tool-call-end', index: call.index });
   }
 
   protected setFinish(reason: string) {
     this.summary.finishReason = reason;
-    this.ctx.onSemantic?.({ kind: 'finish', reason });
+    this.emit({ kind: 'finish', reason });
   }
 
   protected setUsage(u: Usage) {
     this.summary.usage = u;
-    this.ctx.onSemantic?.({ kind: 'usage', usage: u });
+    this.emit({ kind: 'usage', usage: u });
   }
 
   protected error(message: string) {
     const m = this.ctx.masker ? this.ctx.masker.mask(message).text : message;
     this.summary.errors.push(m);
-    this.ctx.onSemantic?.({ kind: 'error', message: m });
+    this.emit({ kind: 'error', message: m });
   }
 
   /** A value with every string masked (the same object when nothing was found); findings are counted. */
@@ -221,7 +269,7 @@ export abstract class BaseAdapter implements StreamAdapter {
     }
     // Other streams (a patch's diff, an unknown text stream) are masked but are neither
     // the answer nor reasoning: not sent to the live view as either.
-    if (out && kind !== 'other') this.ctx.onSemantic?.({ kind: 'text', channel: key, text: out });
+    if (out && kind !== 'other') this.emit({ kind: 'text', channel: key, text: out });
   }
 
   private recordArgs(key: string, ch: ArgChannel, out: string) {
@@ -234,7 +282,7 @@ export abstract class BaseAdapter implements StreamAdapter {
     const call = this.calls.get(key);
     if (call) {
       call.arguments += out;
-      if (out) this.ctx.onSemantic?.({ kind: 'tool-call-delta', index: call.index, text: out });
+      if (out) this.emit({ kind: 'tool-call-delta', index: call.index, text: out });
     }
   }
 }

@@ -37,9 +37,12 @@ export class ChatCompletionsAdapter extends BaseAdapter {
     super(ctx);
   }
 
-  onEvent(ev: SseEvent): string {
+  protected onEvent(ev: SseEvent): string {
     if (ev.data === null) return ev.raw;
-    if (ev.data.trim() === '[DONE]') return this.flushAll(ev) + ev.raw;
+    if (ev.data.trim() === '[DONE]') {
+      this.cut(this.flushAll(ev));
+      return ev.raw;
+    }
     const obj = parseJson(ev.data) as any;
     if (!obj || typeof obj !== 'object') return this.maskWhole(ev, ev.data);
     if (typeof obj.model === 'string' && obj.model) this.summary.model ??= obj.model;
@@ -52,7 +55,6 @@ export class ChatCompletionsAdapter extends BaseAdapter {
     if (!Array.isArray(obj.choices)) return this.maskWhole(ev, obj);
 
     let changed = false;
-    let prefix = '';
     const put = (o: any, field: string, out: string) => {
       if (out !== o[field]) {
         o[field] = out;
@@ -76,7 +78,7 @@ export class ChatCompletionsAdapter extends BaseAdapter {
             // Text before a tool call goes out now, as its own chunk ahead of the call
             // (so a hold on the call never holds the text).
             const pre = this.flushText(tkey);
-            if (pre) prefix += encodeEvent(JSON.stringify({ ...this.lastShape, choices: [{ index: ci, delta: { content: pre }, finish_reason: null }] }), ev);
+            this.cut(pre && encodeEvent(JSON.stringify({ ...this.lastShape, choices: [{ index: ci, delta: { content: pre }, finish_reason: null }] }), ev));
           }
           if (calls) for (const tc of delta.tool_calls) if (tc && typeof tc === 'object' && this.toolCall(ci, tc)) changed = true;
           if (legacyCall && this.functionCall(ci, delta.function_call)) changed = true;
@@ -91,10 +93,10 @@ export class ChatCompletionsAdapter extends BaseAdapter {
       const masked = this.maskWhole(ev, obj, (_p, k) => k === 'choices');
       if (masked !== ev.raw) return masked;
     }
-    return prefix + (changed ? this.reencode(ev, obj) : ev.raw);
+    return changed ? this.reencode(ev, obj) : ev.raw;
   }
 
-  finish(): string {
+  protected finish(): string {
     return this.flushAll(null);
   }
 

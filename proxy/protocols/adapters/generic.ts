@@ -3,7 +3,7 @@ import type { SseEvent } from '../sse.js';
 import { BaseAdapter, parseJson } from './base.js';
 
 export class GenericSseAdapter extends BaseAdapter {
-  onEvent(ev: SseEvent): string {
+  protected onEvent(ev: SseEvent): string {
     if (ev.data === null) return ev.raw;
     // Most events hold nothing any detector could match: skip parsing them at all.
     if (this.ctx.masker && !this.ctx.masker.mightContainSecret(ev.data)) return ev.raw;
@@ -11,7 +11,7 @@ export class GenericSseAdapter extends BaseAdapter {
     return this.maskWhole(ev, obj === undefined ? ev.data : obj);
   }
 
-  finish(): string {
+  protected finish(): string {
     return '';
   }
 }

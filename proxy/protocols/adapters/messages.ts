@@ -26,9 +26,9 @@ interface Block {
 export class MessagesAdapter extends BaseAdapter {
   private readonly blocks = new Map<number, Block>();
 
-  onEvent(ev: SseEvent): string {
+  protected onEvent(ev: SseEvent): string {
     if (ev.data === null) return ev.raw;
-    if (ev.data.trim() === '[DONE]') return this.finish() + ev.raw; // tolerated by VS Code
+    if (ev.data.trim() === '[DONE]') return this.after(this.finish(), ev.raw); // tolerated by VS Code
     const obj = parseJson(ev.data) as any;
     if (!obj || typeof obj !== 'object') return this.maskWhole(ev, ev.data);
     const type: string = obj.type ?? ev.event ?? '';
@@ -54,7 +54,7 @@ export class MessagesAdapter extends BaseAdapter {
         else if (d.type === 'input_json_delta') field = 'partial_json';
         else if (d.type === 'thinking_delta') field = 'thinking';
         // The signature closes the thinking: what is held of it goes out first.
-        if (d.type === 'signature_delta') return this.release(ev, i) + ev.raw;
+        if (d.type === 'signature_delta') return this.after(this.release(ev, i), ev.raw);
         if (!field || typeof d[field] !== 'string') return this.maskWhole(ev, obj, opaque); // citations and others
         if (field === 'partial_json' && !this.blocks.get(i)?.call) {
           // Call input for a block that was never announced as a call: a call all the same.
@@ -69,12 +69,12 @@ export class MessagesAdapter extends BaseAdapter {
       }
       case 'content_block_stop': {
         const i: number = obj.index ?? 0;
-        const pre = this.release(ev, i);
+        this.cut(this.release(ev, i));
         const b = this.blocks.get(i);
         // No input streamed: the client keeps the input the block started with.
         if (b?.call && !this.hasArgs(`tool:${i}`) && b.input && typeof b.input === 'object' && Object.keys(b.input).length > 0) this.wholeArgs(`tool:${i}`, b.input);
         this.endCall(`tool:${i}`);
-        return pre + ev.raw;
+        return ev.raw;
       }
       case 'message_delta': {
         if (obj.delta?.stop_reason) this.setFinish(String(obj.delta.stop_reason));
@@ -83,7 +83,7 @@ export class MessagesAdapter extends BaseAdapter {
         return ev.raw;
       }
       case 'message_stop':
-        return this.finish() + ev.raw;
+        return this.after(this.finish(), ev.raw);
       case 'error':
         this.error(String(obj.error?.message ?? obj.message ?? 'error'));
         return this.maskWhole(ev, obj);
@@ -92,10 +92,16 @@ export class MessagesAdapter extends BaseAdapter {
     }
   }
 
-  finish(): string {
+  protected finish(): string {
     let out = '';
     for (const i of this.blocks.keys()) out += this.release(null, i);
     return out;
+  }
+
+  /** Released text as its own piece, then the event. */
+  private after(released: string, raw: string): string {
+    this.cut(released);
+    return raw;
   }
 
   private release(like: SseEvent | null, i: number): string {

@@ -43,7 +43,7 @@ export class ResponsesAdapter extends BaseAdapter {
   /** Each channel's delta event: type and identifying fields, to release held text in the same shape. */
   private readonly deltas = new Map<string, { type: string; ids: Record<string, unknown> }>();
 
-  onEvent(ev: SseEvent): string {
+  protected onEvent(ev: SseEvent): string {
     if (ev.data === null) return ev.raw;
     const obj = parseJson(ev.data) as any;
     if (!obj || typeof obj !== 'object') return this.maskWhole(ev, ev.data);
@@ -77,7 +77,7 @@ export class ResponsesAdapter extends BaseAdapter {
     return this.maskWhole(ev, obj, opaque);
   }
 
-  finish(): string {
+  protected finish(): string {
     const out = this.flushEverything(null);
     // A call the stream never finished is judged on what it had.
     for (const key of this.callKeys()) this.closeCall(key);
@@ -123,17 +123,19 @@ export class ResponsesAdapter extends BaseAdapter {
       const key = `fc:${itemId}`;
       const pre = this.settleInput(ev, key, shape, obj[shape.field]);
       if (!this.masking) return ev.raw;
+      this.cut(pre);
       obj[shape.field] = this.argsSoFar(key);
-      return pre + this.reencode(ev, obj);
+      return this.reencode(ev, obj);
     }
     const known = TEXT_STREAMS[stream];
     const key = known ? known.key(obj) : `x:${stream}:${itemId}:${obj.content_index ?? obj.summary_index ?? ''}`;
     if (!this.textKeys(key).includes(key)) return this.maskWhole(ev, obj, opaque);
     const pre = this.syntheticText(ev, key);
     if (!this.masking) return ev.raw;
-    if (!known) return pre + this.maskWhole(ev, obj, opaque);
+    this.cut(pre);
+    if (!known) return this.maskWhole(ev, obj, opaque);
     obj[known.done] = this.textSoFar(key);
-    return pre + this.reencode(ev, obj);
+    return this.reencode(ev, obj);
   }
 
   /** content_part.done / reasoning_summary_part.done: the part's text as streamed. */
@@ -150,12 +152,13 @@ export class ResponsesAdapter extends BaseAdapter {
     const field = part.type === 'refusal' ? 'refusal' : 'text';
     const pre = this.syntheticText(ev, key);
     if (!this.masking) return ev.raw;
+    this.cut(pre);
     const replaced = new Set<string>();
     if (typeof part[field] === 'string' && this.textKeys(key).includes(key)) {
       part[field] = this.textSoFar(key);
       replaced.add(`part.${field}`);
     }
-    return pre + this.maskAndEncode(ev, obj, (p) => opaque(p) || replaced.has(p));
+    return this.maskAndEncode(ev, obj, (p) => opaque(p) || replaced.has(p));
   }
 
   private itemDone(ev: SseEvent, obj: any): string {
@@ -163,6 +166,9 @@ export class ResponsesAdapter extends BaseAdapter {
     let pre = '';
     const id = String(item.id);
     for (const k of this.textKeys().filter((k) => k.split(':')[k.startsWith('x:') ? 2 : 1] === id)) pre += this.syntheticText(ev, k);
+    // The item's held text is its own piece: a call that starts with this event starts after it.
+    this.cut(pre);
+    pre = '';
     const shape = responsesCall(item);
     if (shape) {
       if (!this.shapes.has(id)) this.openCall(item, obj.output_index, shape);
@@ -171,10 +177,11 @@ export class ResponsesAdapter extends BaseAdapter {
       pre += this.settleInput(ev, key, shape, shape.field ? item[shape.field] : undefined);
       this.closeCall(key);
     }
+    this.cut(pre);
     if (!this.masking) return ev.raw;
     const replaced = new Set<string>();
     this.rewriteItem(item, 'item', replaced);
-    return pre + this.maskAndEncode(ev, obj, (p) => opaque(p) || replaced.has(p));
+    return this.maskAndEncode(ev, obj, (p) => opaque(p) || replaced.has(p));
   }
 
   private completed(ev: SseEvent, obj: any, type: string): string {
@@ -183,7 +190,7 @@ export class ResponsesAdapter extends BaseAdapter {
     const u = usageFromOpenAi(r.usage);
     if (u) this.setUsage(u);
     const output: any[] = Array.isArray(r.output) ? r.output : [];
-    const pre = this.flushEverything(ev);
+    this.cut(this.flushEverything(ev));
     // Calls that only the final response carries (or carries whole) are calls all the same.
     output.forEach((item, i) => {
       const shape = responsesCall(item);
@@ -196,10 +203,10 @@ export class ResponsesAdapter extends BaseAdapter {
     });
     this.setFinish(type === 'response.completed' ? (this.summary.toolCalls.length ? 'tool_calls' : 'stop') : type.slice('response.'.length));
     if (r.error?.message) this.error(String(r.error.message));
-    if (!this.masking) return pre + ev.raw;
+    if (!this.masking) return ev.raw;
     const replaced = new Set<string>();
     output.forEach((item, i) => this.rewriteItem(item, `response.output[${i}]`, replaced));
-    return pre + this.maskAndEncode(ev, obj, (p) => opaque(p) || replaced.has(p));
+    return this.maskAndEncode(ev, obj, (p) => opaque(p) || replaced.has(p));
   }
 
   /**

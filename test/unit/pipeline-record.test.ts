@@ -1,7 +1,6 @@
 /** What the record keeps besides bodies: headers with credentials redacted, and the response's pace. */
 import { describe, expect, it } from 'vitest';
-import { redactHeaders } from '../../proxy/inspect/headers.js';
-import { trackPace } from '../../proxy/inspect/inspector.js';
+import { redactHeaders, trackPace } from '../../proxy/pipeline/index.js';
 import { Masker } from '../../proxy/masking/index.js';
 
 const masker = new Masker({ key: Buffer.alloc(32, 7) });

@@ -5,7 +5,7 @@
  * headers such as Referer and Location as URLs, percent-encoded secrets included).
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { maskUrl, type Masker } from '../masking/index.js';
+import { maskUrl, type Masker } from '../../masking/index.js';
 
 /** Header names whose values are credentials, whatever they look like. */
 const CREDENTIAL = /^(?:authorization|proxy-authorization|cookie|set-cookie|request-hmac)$|token|secret|password|passwd|api-?key|session|hmac|signature|credential|auth/i;

@@ -1,1 +1,0 @@
-export { Inspector, type InspectorOptions } from './inspector.js';

@@ -1,0 +1,10 @@
+export { Pipeline } from './pipeline.js';
+export type { Flow, FlowRequest, FlowResponse, Refuse, Stage, Who } from './flow.js';
+export { planRouting, requestPolicy } from './stages/request-policy.js';
+export { requestMasking } from './stages/request-masking.js';
+export { responseMasking } from './stages/response-masking.js';
+export { toolCallHold, type HoldOptions } from './stages/tool-call-hold.js';
+export { liveEvents, trackPace, type LiveSink } from './stages/live-events.js';
+export { recordAssembly, WEBSOCKET_NOT_INSPECTED } from './stages/record.js';
+export { auditSink } from './stages/audit-sink.js';
+export { redactHeaders } from './stages/headers.js';

@@ -1,0 +1,107 @@
+/**
+ * The data path: implements the intercept layer's hooks by running an ordered list of
+ * stages over one Flow per exchange. The order is the list the engine passes; this file
+ * knows no stage by name. A stage that refuses a request ends the request steps: the
+ * client is answered in its own protocol and nothing goes upstream.
+ */
+import type { Transform } from 'node:stream';
+import type { InterceptHooks } from '../intercept/index.js';
+import type { Interaction } from '../model/index.js';
+import { maskUrl, type Masker, type MaskResult } from '../masking/index.js';
+import { classifyEndpoint, familyFor, type SemanticEvent } from '../protocols/index.js';
+import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, Flow, RequestAction, Stage, WebSocketSummary } from './flow.js';
+import { webSocketRecord } from './stages/record.js';
+
+export class Pipeline {
+  private readonly flows = new Map<string, Flow>();
+  /** Masked request targets, computed once per exchange (events, live view and record share it). */
+  private readonly paths = new WeakMap<ExchangeRequest, MaskResult>();
+
+  constructor(
+    private readonly masker: Masker,
+    readonly stages: readonly Stage[],
+  ) {}
+
+  hooks(): Required<Pick<InterceptHooks, 'inspectRequest' | 'responseTransform' | 'onExchangeEnd'>> {
+    return {
+      inspectRequest: (req, body) => this.request(req, body),
+      responseTransform: (req, head) => this.responseHead(req, head),
+      onExchangeEnd: (s) => this.end(s),
+    };
+  }
+
+  /** The request target with secrets masked (path and query, percent-decoded too): what records and events show. */
+  maskedPath(req: ExchangeRequest): MaskResult {
+    let r = this.paths.get(req);
+    if (!r) {
+      r = maskUrl(this.masker, req.path);
+      this.paths.set(req, r);
+    }
+    return r;
+  }
+
+  request(req: ExchangeRequest, body: Buffer | null): RequestAction {
+    const kind = classifyEndpoint(req.method, req.host, req.path);
+    const family = familyFor(kind);
+    const target = this.maskedPath(req);
+    const flow: Flow = {
+      req,
+      kind,
+      family,
+      path: target.text,
+      view: family.readRequest(target.text, null),
+      maskings: new Map(),
+      notInspected: [],
+      blocked: false,
+      ruleIds: [],
+      request: { findings: [], uninspectable: null, forward: null },
+      response: { headers: null, stream: null, view: null, buffered: null, maskings: new Map(), bufferedTransform: null, transform: null, holder: null, pace: [] },
+      who: null,
+      record: null,
+    };
+    for (const f of target.findings) flow.maskings.set(f.type, (flow.maskings.get(f.type) ?? 0) + 1);
+    this.flows.set(req.id, flow);
+    for (const stage of this.stages) {
+      const verdict = stage.request?.(flow, body);
+      if (verdict) {
+        flow.blocked = true;
+        const r = family.refusal(kind, verdict.refuse, { stream: flow.view.stream || kind === 'completion', model: flow.view.model });
+        return { kind: 'respond', status: r.status, headers: r.headers, body: r.body };
+      }
+    }
+    const fwd = flow.request.forward;
+    return fwd ? { kind: 'forward', body: fwd.body, headers: fwd.headers } : { kind: 'forward' };
+  }
+
+  responseHead(req: ExchangeRequest, head: ExchangeResponseHead): Transform | null {
+    const flow = this.flows.get(req.id);
+    if (!flow) return null;
+    flow.response.headers = head.headers;
+    const events = this.stages.filter((s) => s.responseEvent);
+    const tap = (e: SemanticEvent) => {
+      for (const s of events) s.responseEvent!(flow, e);
+    };
+    for (const stage of this.stages) stage.responseHead?.(flow, head, tap);
+    return flow.response.transform;
+  }
+
+  end(s: ExchangeSummary) {
+    const flow = this.flows.get(s.request.id);
+    if (!flow) return;
+    this.flows.delete(s.request.id);
+    for (const stage of this.stages) stage.end?.(flow, s);
+    if (flow.record) this.recorded(flow.record);
+  }
+
+  /**
+   * A WebSocket let through unaudited (`intercept.websockets: "passthrough"`): recorded like
+   * any interaction, saying plainly that its frames were not inspected.
+   */
+  recordWebSocketPassthrough(s: WebSocketSummary) {
+    this.recorded(webSocketRecord(s, this.maskedPath(s.request), this.masker));
+  }
+
+  private recorded(record: Interaction) {
+    for (const stage of this.stages) stage.recorded?.(record);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Request masking: reads the body (decoded), masks every secret in it and builds the
+ * request view from the masked copy only. Under `masking.requests: "mask"` the masked body
+ * is what goes upstream (uncompressed, right length, every other header unchanged).
+ * Decides nothing: refusals are request policy's.
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { Config } from '../../config/index.js';
+import { decodeBody } from '../../content-decoding.js';
+import type { Masker } from '../../masking/index.js';
+import { maskDeep } from '../../protocols/index.js';
+import type { Stage } from '../flow.js';
+
+const TEXTUAL = /^(?:text\/|application\/(?:json|x-ndjson|.*\+json|x-www-form-urlencoded))/i;
+
+export function requestMasking(opts: { masker: Masker; masking: Config['masking']; maxInspectedBodyBytes: number }): Stage {
+  return {
+    name: 'request-masking',
+    request(flow, body) {
+      const { req } = flow;
+      const uninspectable = (reason: string) => {
+        flow.notInspected.push(`request: ${reason}`);
+        flow.request.uninspectable = reason;
+      };
+      if (body === null) return uninspectable(`body larger than ${opts.maxInspectedBodyBytes} bytes`);
+      if (body.length === 0) return;
+      const decoded = decodeBody(body, req.headers['content-encoding']);
+      if (!decoded.ok) return uninspectable(decoded.reason);
+
+      const type = String(req.headers['content-type'] ?? 'application/json');
+      const text = decoded.body.toString('utf8');
+      let parsed: unknown;
+      let isJson = false;
+      try {
+        parsed = JSON.parse(text);
+        isJson = true;
+      } catch {
+        if (!TEXTUAL.test(type)) return uninspectable(`content-type ${type} is not inspected`);
+      }
+
+      let maskedText = text;
+      let findings: Array<{ type: string }>;
+      let maskedValue: unknown = parsed;
+      if (isJson) {
+        const r = maskDeep(parsed, opts.masker);
+        findings = r.findings;
+        maskedValue = r.value;
+        if (r.value !== parsed) maskedText = JSON.stringify(r.value);
+      } else {
+        const r = opts.masker.mask(text);
+        findings = r.findings;
+        maskedText = r.text;
+      }
+      for (const f of findings) flow.maskings.set(f.type, (flow.maskings.get(f.type) ?? 0) + 1);
+      flow.request.findings = findings.map((f) => f.type);
+      flow.view = flow.family.readRequest(flow.path, isJson ? maskedValue : null);
+      if (!isJson) flow.view.prompt = maskedText;
+      if (findings.length === 0 || opts.masking.requests !== 'mask') return;
+      const headers: OutgoingHttpHeaders = { ...req.headers };
+      delete headers['content-encoding'];
+      delete headers['content-length'];
+      flow.request.forward = { body: Buffer.from(maskedText, 'utf8'), headers };
+    },
+  };
+}
