@@ -13,12 +13,13 @@ import { ControlServer, EventBus, refuseSecondEngine, registerDownloads, removeC
 import { healthOf, runDoctor, tlsSummary } from './doctor/index.js';
 import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptHooks, type InterceptionSwitchState, type PausedTunnelSummary } from './intercept/index.js';
-import { auditSink, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold } from './pipeline/index.js';
-import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
+import { auditSink, identityStage, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold } from './pipeline/index.js';
+import { loadOrCreateMaskingKey, Masker, PlaceholderLedger } from './masking/index.js';
 import { AuditStore, exportRecords, search, storeFailureRefusal, type KeyProvider as StoreKeyProvider, type StoreHealth } from './audit/index.js';
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
-import { IdentityService, osUser, whoami } from './identity/index.js';
+import { IdentityGate, IdentityService, InteractiveSignIn, osUser, recordIdentity, whoami } from './identity/index.js';
+import { SyncService } from './sync/index.js';
 import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './fs.js';
@@ -57,6 +58,8 @@ export class Engine {
   private caTimer: NodeJS.Timeout | null = null;
   private hosts: string[];
   private masker!: Masker;
+  /** Placeholder → secret for the round trip: in memory only, forgotten at stop. */
+  private readonly placeholders = new PlaceholderLedger();
   private pipeline!: Pipeline;
   private store!: AuditStore;
   private approvals!: ApprovalRegistry;
@@ -66,6 +69,9 @@ export class Engine {
   /** Set while an exchange's hooks run, so every policy read in them sees that exchange's policy. */
   private judging: PolicyInForce | null = null;
   private identity!: IdentityService;
+  private sync: SyncService | null = null;
+  private signIn!: InteractiveSignIn;
+  private gate!: IdentityGate;
   private hostChange: Promise<void> = Promise.resolve();
   private interception!: InterceptionSwitch;
 
@@ -89,7 +95,8 @@ export class Engine {
     // keeps the last good policy and is reported (status, events, log).
     const userFile = join(dataDir, 'policy.json');
     this.livePolicy = new LivePolicy({
-      load: () => resolvePolicy({ userFile, managed: readManagedPolicy() }),
+      // The signed-in person's groups select profiles (config identity.groupProfiles); a sign-in or sign-out re-reads.
+      load: () => resolvePolicy({ userFile, managed: readManagedPolicy(), profiles: this.identity?.profiles() ?? [] }),
       files: [userFile, ...managedPolicyFiles()],
       pollMs: 60_000,
       onChange: (next, previous) => void this.policyChanged(next, previous),
@@ -106,6 +113,9 @@ export class Engine {
       get onTimeout() {
         return inForce().approvals.onTimeout;
       },
+      // Who may approve, and who asked: policy approvals.approverGroups / selfApproval, verified identities.
+      approverRule: () => inForce().approvals,
+      identity: () => recordIdentity(this.identity?.current() ?? null),
       onRequested: (a) => this.bus.publish('approval.requested', a),
       onDecided: (a) => this.bus.publish('approval.decided', a),
     });
@@ -116,21 +126,28 @@ export class Engine {
       log,
       compactEvery: config.audit.compactEvery,
       onHealth: (h) => this.storeHealthChanged(h),
+      // With a central server, only what it receipted may be pruned (nothing before sync starts).
+      canPrune: (seq) => (config.sync.server === null ? true : (this.sync?.canPrune(seq) ?? false)),
       ...(this.opts.storeKeyProvider ? { keyProvider: this.opts.storeKeyProvider } : {}),
     });
     await this.applyRetention();
     for (const issue of this.store.issues) log.error('audit store problem found at start', { where: issue.where, seq: issue.seq, problem: issue.message });
-    // The data path, in order (docs/architecture.md, "The data path"). Identity goes after
-    // live events (it fills flow.who before the record is assembled), sync after the audit sink.
+    // The data path, in order (docs/architecture.md, "The data path"). Identity goes first
+    // (it fills flow.who, and a request refused for want of a sign-in is read by no other
+    // stage), sync after the audit sink.
+    this.gate = new IdentityGate({ session: () => this.identity.current(), requireSignIn: () => this.policyNow().effective.policy.identity.requireSignIn });
     const policy = () => this.policyNow().compiled;
     const masking = this.liveMasking();
     const maxInspectedBodyBytes = config.limits.maxInspectedBodyBytes;
+    // The placeholder round trip: secrets masked in prompts, in memory only, for the editor's copy of answers.
+    const restore = { ledger: this.placeholders, enabled: () => this.policyNow().effective.policy.masking.restoreInResponses };
     this.pipeline = new Pipeline(this.masker, [
+      identityStage(this.gate),
       planRouting({ policy }),
-      requestMasking({ masker: this.masker, masking, maxInspectedBodyBytes }),
+      requestMasking({ masker: this.masker, masking, maxInspectedBodyBytes, restore }),
       requestPolicy({ policy, masking }),
-      responseMasking({ masker: this.masker, masking, maxInspectedBodyBytes }),
-      toolCallHold({ policy, registry: this.approvals, requester: osUser() }),
+      responseMasking({ masker: this.masker, masking, maxInspectedBodyBytes, restore }),
+      toolCallHold({ policy, registry: this.approvals, requester: osUser(), restore: { ...restore, responsesMasked: () => masking.responses === 'mask' } }),
       liveEvents({
         live: {
           started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
@@ -145,15 +162,21 @@ export class Engine {
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await this.startIdentity();
+    this.sync = this.startSync();
+    this.livePolicy.reload(); // the stored session's profiles, before the first request
+    this.signIn = new InteractiveSignIn(this.identity, log.child({ component: 'identity' }));
     this.pool = new UpstreamPool(config.upstream);
     this.proxy = this.makeProxy(config.proxy.port);
     await this.proxy.start();
     this.control = new ControlServer({
       uiDir: uiDir(),
       port: config.control.port,
+      // An open tab keeps its sign-in across restarts (hashes only; see control-server/sessions.ts).
+      sessionFile: join(this.opts.dataDir, 'ui-sessions.json'),
       ...(this.opts.uiOrigins ? { uiOrigins: this.opts.uiOrigins } : {}),
       bus: this.bus,
       log,
+      limits: config.limits,
       handlers: {
         status: () => this.status(),
         search: (q) => search(this.store, q),
@@ -179,12 +202,18 @@ export class Engine {
           return { stopping: Boolean(stop) };
         },
         decide: ({ id, decision, argsHash, reason }) =>
-          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: osUser() }),
+          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: this.whoActs(), approverIdentity: recordIdentity(this.identity.current()) }),
         identity: () => this.identityStatus(),
         interceptionPause: ({ via }) => this.interception.pauseBy(this.whoActs(), via),
         interceptionResume: ({ via }) => this.interception.resume(this.whoActs(), via),
         identityReload: async () => {
           await this.identity.reload();
+          return this.identityStatus();
+        },
+        identityLogin: ({ device }) => this.signIn.start({ device }),
+        identityLogout: async () => {
+          this.signIn.cancel();
+          await this.identity.signOut();
           return this.identityStatus();
         },
       },
@@ -229,8 +258,11 @@ export class Engine {
     if (this.caTimer) clearInterval(this.caTimer);
     this.livePolicy?.stop();
     this.interception?.close();
+    this.signIn?.cancel();
     this.identity?.close();
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
+    this.placeholders.clear();
+    await this.sync?.stop();
     this.pool?.close();
     // Appends are started on the next turn of the event loop: let those already scheduled start.
     await new Promise((resolve) => setImmediate(resolve));
@@ -287,6 +319,7 @@ export class Engine {
     identity.onChange((s) => {
       log.info(s ? 'identity: signed in' : 'identity: signed out', s ? { sub: s.sub, issuer: s.issuer, groups: s.groups, expiresAt: s.expiresAt } : {});
       this.bus.publish('identity.changed', this.identityStatus());
+      this.livePolicy.reload();
     });
     if (identity.enabled) {
       try {
@@ -296,6 +329,26 @@ export class Engine {
       }
     }
     return identity;
+  }
+
+  /** Central server sync when sync.server is set: the store is its outbox, receipts come back as events. */
+  private startSync(): SyncService | null {
+    const c = this.opts.config.sync;
+    if (c.server === null || c.serverKeys === null) return null;
+    const sync = new SyncService({
+      store: this.store,
+      dataDir: this.opts.dataDir,
+      server: c.server,
+      serverKeys: c.serverKeys,
+      batchSize: c.batchSize,
+      flushMs: c.flushSeconds * 1000,
+      accessToken: () => this.identity.accessToken(),
+      log: this.opts.log.child({ component: 'sync' }),
+      onReceipt: (r) => this.bus.publish('sync.receipt', r),
+    });
+    this.identity.onChange(() => sync.kick());
+    sync.start();
+    return sync;
   }
 
   status(): Status {
@@ -325,6 +378,7 @@ export class Engine {
       policy: this.policyState(),
       interception: this.interception.state(),
       identity: { signedIn: this.identity.current() !== null, user: this.whoSignedIn(), required: this.identity.enabled },
+      sync: this.sync?.status() ?? { server: null, state: 'off', receiptedSeq: 0, waiting: 0, lastReceiptAt: null, lastError: null },
     };
   }
 
@@ -349,13 +403,17 @@ export class Engine {
   }
 
   /** Publishes an interaction and appends it to the audit store. */
-  private record(i: Interaction) {
+  private record(recorded: Interaction) {
+    const i = this.gate.stamp(recorded);
     this.bus.publish('interaction.completed', { ...i, user: this.store.user });
     // After this turn of the event loop: the response's last bytes and the client's next
     // request come first; the record is durable a moment later.
     setImmediate(() =>
       this.store.append(i).then(
-        (r) => this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash }),
+        (r) => {
+          this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash });
+          this.sync?.kick();
+        },
         (e) => this.opts.log.error('could not store an audit record', { err: e, id: i.id }),
       ),
     );
@@ -534,6 +592,7 @@ export class Engine {
       hooks,
       log: this.opts.log,
       maxInspectedBodyBytes: this.opts.config.limits.maxInspectedBodyBytes,
+      timeouts: this.opts.config.limits,
       paused: () => this.interception.current(),
       onPausedTunnel: (t) => this.recordPausedTunnel(t),
     });

@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { DESKTOP_UI_ORIGIN, EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from '../control/index.js';
 import { refuseNonLoopbackPeers } from '../loopback.js';
 import type { EventBus } from './event-bus.js';
+import { SessionStore } from './sessions.js';
 import type { z } from 'zod';
 
 export type Handlers = {
@@ -34,7 +35,20 @@ export interface ControlServerOptions {
   log: Logger;
   /** Exact origins allowed to call the API cross-origin with the bearer token (default: the desktop window's). */
   uiOrigins?: readonly string[];
+  /** Body size and connection timeouts (config `limits`); the defaults below when absent. */
+  limits?: Partial<ControlLimits>;
+  /** Where browser sessions (hashed) are kept across restarts; null/absent: in memory only. */
+  sessionFile?: string | null;
 }
+
+export interface ControlLimits {
+  controlBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+const DEFAULT_LIMITS: ControlLimits = { controlBodyBytes: 1024 * 1024, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 30_000 };
 
 /** SSE comments this often keep idle event streams open through proxies and timeouts. */
 const HEARTBEAT_MS = 15_000;
@@ -47,19 +61,27 @@ export class ControlServer {
   refusedPeers = 0;
   /** One-time sign-in codes (code → expiry) and browser sessions (HttpOnly cookie values). */
   private readonly codes = new Map<string, number>();
-  private readonly sessions = new Set<string>();
+  private readonly sessions: SessionStore;
+  private readonly limits: ControlLimits;
 
   constructor(private readonly opts: ControlServerOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.token = randomBytes(32).toString('base64url');
-    this.server = http.createServer((req, res) => {
+    this.sessions = new SessionStore(opts.sessionFile ?? null, opts.log);
+    // Head and request deadlines are checked this often (Node's default: every 30 s).
+    const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(this.limits.headersTimeoutMs / 4)));
+    this.server = http.createServer({ connectionsCheckingInterval }, (req, res) => {
       this.handle(req, res).catch((e) => {
         opts.log.error('control API handler failed', { err: e, path: req.url?.split('?')[0] });
         if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'The engine failed to answer; see its log.');
         else res.destroy();
       });
     });
-    this.server.headersTimeout = 10_000;
-    this.server.requestTimeout = 30_000;
+    // No inactivity timeout: event streams are kept alive by heartbeats, and a silent
+    // connection is closed by the head timeout (before a request) or the keep-alive one (after).
+    this.server.headersTimeout = this.limits.headersTimeoutMs;
+    this.server.requestTimeout = this.limits.requestTimeoutMs;
+    this.server.keepAliveTimeout = this.limits.keepAliveTimeoutMs;
     refuseNonLoopbackPeers(this.server, (peer) => {
       this.refusedPeers++;
       opts.log.warn('Refused a control API connection from a non-loopback address', { peer });
@@ -165,7 +187,15 @@ export class ControlServer {
       res.setHeader('allow', method.method);
       return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${method.method}.`);
     }
-    const raw = method.method === 'GET' ? Object.fromEntries(url.searchParams) : await readJson(req);
+    let raw: unknown;
+    try {
+      raw = method.method === 'GET' ? Object.fromEntries(url.searchParams) : await readJson(req, this.limits.controlBodyBytes);
+    } catch (e) {
+      if (!(e instanceof BodyTooLarge)) throw e;
+      // The rest of the body is not read: close the connection after answering.
+      res.setHeader('connection', 'close');
+      return sendError(res, 413, 'BODY_TOO_LARGE', `Request body larger than ${e.limit} bytes; the control API takes at most that (limits.controlBodyBytes).`);
+    }
     const parsed = method.input.safeParse(raw);
     if (!parsed.success) {
       return sendError(res, 400, 'BAD_INPUT', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
@@ -174,7 +204,7 @@ export class ControlServer {
     try {
       output = await (this.opts.handlers[name] as (i: unknown) => unknown)(parsed.data);
     } catch (e) {
-      if (isWitnessError(e)) return sendError(res, e.code === 'STALE_APPROVAL' ? 409 : e.code === 'PAUSE_NOT_ALLOWED' ? 403 : 400, e.code, e.message);
+      if (isWitnessError(e)) return sendError(res, e.code === 'STALE_APPROVAL' ? 409 : e.code === 'PAUSE_NOT_ALLOWED' || e.code === 'APPROVER_NOT_ALLOWED' ? 403 : 400, e.code, e.message);
       throw e;
     }
     sendJson(res, 200, method.output.parse(output));
@@ -205,7 +235,7 @@ export class ControlServer {
   }
 
   private refusePage(res: http.ServerResponse, message = 'Open the sign-in link printed by `witness start` (or `witness ui`).') {
-    const body = `<!doctype html><meta charset="utf-8"><title>Witness: sign in</title><body style="font:15px system-ui;margin:15vh auto;max-width:34em"><h1>Witness</h1><p>${message.replace(/[<&>]/g, '')}</p>`;
+    const body = `<!doctype html><meta charset="utf-8"><meta name="color-scheme" content="light dark"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Witness: sign in</title><style>${REFUSE_STYLE}</style><main><h1><span aria-hidden="true">◉</span> Witness</h1><p>${message.replace(/[<&>]/g, '').replace(/`([^`]+)`/g, '<code>$1</code>')}</p><p class="sub">This window is only reachable from this machine, with a one-time link from the engine.</p></main>`;
     res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" });
     res.end(body);
   }
@@ -255,6 +285,16 @@ export class ControlServer {
   }
 }
 
+/** The sign-in and error page's look: the window's colours, light and dark (inline: the page loads nothing). */
+const REFUSE_STYLE = [
+  ':root{color-scheme:light dark;--bg:#f6f7f9;--panel:#fff;--text:#1d2330;--muted:#667085;--line:#e3e7ee;--accent:#3b5bdb}',
+  '@media (prefers-color-scheme:dark){:root{--bg:#0f1218;--panel:#171b23;--text:#e6e9ef;--muted:#98a2b3;--line:#2a303c;--accent:#7c93f5}}',
+  'body{margin:0;min-height:100vh;display:grid;place-items:center;background:var(--bg);color:var(--text);font:15px/1.5 system-ui,sans-serif}',
+  'main{max-width:34em;margin:24px;padding:24px 28px;background:var(--panel);border:1px solid var(--line);border-radius:10px}',
+  'h1{font-size:20px;margin:0 0 12px}h1 span{color:var(--accent)}.sub{color:var(--muted);font-size:13px}',
+  'code{font:13px ui-monospace,monospace;background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:1px 5px}',
+].join('');
+
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -286,12 +326,19 @@ function originHost(origin: string): string {
   }
 }
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
+class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`request body larger than ${limit} bytes`);
+  }
+}
+
+async function readJson(req: http.IncomingMessage, limit: number): Promise<unknown> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw new BodyTooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > 1024 * 1024) throw new WitnessError('USAGE', 'request body too large');
+    if (size > limit) throw new BodyTooLarge(limit);
     chunks.push(c as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

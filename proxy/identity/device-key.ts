@@ -17,6 +17,8 @@ export interface DeviceSigner {
   /** SPKI DER, base64. */
   readonly publicKey: string;
   sign(data: Buffer): Buffer;
+  /** For JWS over sync batches (jose takes a KeyObject); it never leaves the process. */
+  readonly privateKey: KeyObject;
 }
 
 const AAD = Buffer.from('witness-device-key-v1');
@@ -25,6 +27,7 @@ function signer(priv: KeyObject): DeviceSigner {
   return {
     publicKey: createPublicKey(priv).export({ format: 'der', type: 'spki' }).toString('base64'),
     sign: (data) => sign(null, data, priv),
+    privateKey: priv,
   };
 }
 

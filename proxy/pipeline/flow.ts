@@ -12,7 +12,7 @@ import type { BufferedBodyTransform, EndpointKind, ProtocolFamily, RequestView, 
 
 export type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, RequestAction, WebSocketSummary };
 
-/** Who made the exchange: null until the identity stage (still to come) fills it, before the record is assembled. */
+/** Who made the exchange (signed out said explicitly): set by the identity stage, first in the list; null only before it runs. */
 export type Who = RecordIdentity;
 
 export interface FlowRequest {
@@ -38,6 +38,8 @@ export interface FlowResponse {
   /** What the proxy puts in the response path (set by the masking stage, replaced by the hold). */
   transform: Transform | null;
   holder: HoldingSseTransform | null;
+  /** Placeholders restored for the editor in a buffered body (a stream's are its client adapter's). */
+  restoredForEditor: { restored: number; collisions: number };
   /** Replay track: [epoch ms, answer chars, tool-input chars] (live stage). */
   pace: Array<[number, number, number]>;
 }
