@@ -15,7 +15,7 @@ import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptHooks, type InterceptionSwitchState, type PausedTunnelSummary } from './intercept/index.js';
 import { auditSink, identityStage, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold } from './pipeline/index.js';
 import { loadOrCreateMaskingKey, Masker, PlaceholderLedger } from './masking/index.js';
-import { AuditStore, exportRecords, search, vaultKeyProvider } from './audit/index.js';
+import { AuditStore, exportRecords, search, storeFailureRefusal, vaultKeyProvider, type StoreHealth } from './audit/index.js';
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
 import { IdentityGate, IdentityService, InteractiveSignIn, osUser, recordIdentity, whoami } from './identity/index.js';
@@ -128,6 +128,7 @@ export class Engine {
       dataDir,
       log,
       compactEvery: config.audit.compactEvery,
+      onHealth: (h) => this.storeHealthChanged(h),
       // With a central server, only what it receipted may be pruned (nothing before sync starts).
       canPrune: (seq) => (config.sync.server === null ? true : (this.sync?.canPrune(seq) ?? false)),
       keyProvider: vaultKeyProvider(this.vault),
@@ -374,9 +375,9 @@ export class Engine {
       intercept: { hosts: this.hosts, websockets: this.opts.config.intercept.websockets },
       counters: { ...this.proxy.counters, refusedPeers: this.proxy.counters.refusedPeers + this.control.refusedPeers },
       lastInterceptedAt: this.lastInterceptedAt?.toISOString() ?? null,
-      audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message) },
+      audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message), store: this.storeState() },
       tls,
-      health: healthOf(tls, this.lastInterceptedAt),
+      health: this.store.health.ok ? healthOf(tls, this.lastInterceptedAt) : { level: 'warn', message: `Audit records cannot be written (${this.store.health.problem}) — free disk space in ${this.opts.dataDir}` },
       policy: this.policyState(),
       interception: this.interception.state(),
       identity: { signedIn: this.identity.current() !== null, user: this.whoSignedIn(), required: this.identity.enabled },
@@ -392,6 +393,16 @@ export class Engine {
   /** Who asked for something through the control API: the signed-in person, else the OS user. */
   private whoActs(): string {
     return this.whoSignedIn() ?? osUser();
+  }
+
+  private storeState() {
+    return { ...this.store.health, onStoreFailure: this.policyNow().effective.policy.audit.onStoreFailure };
+  }
+
+  /** Records cannot be kept (disk full…), or can again: loud everywhere status and events reach. */
+  private storeHealthChanged(h: StoreHealth) {
+    if (!h.ok) this.opts.log.error('audit store: records cannot be written', { problem: h.problem, onStoreFailure: this.storeState().onStoreFailure });
+    this.bus.publish('audit.store', this.storeState());
   }
 
   /** Publishes an interaction and appends it to the audit store. */
@@ -540,6 +551,8 @@ export class Engine {
     const inspect = this.pipeline.hooks();
     const hooks: InterceptHooks = {
       inspectRequest: (req, body) => {
+        // audit.onStoreFailure "block": no Copilot request while its record cannot be kept.
+        if (!this.store.canRecord() && this.livePolicy.current().effective.policy.audit.onStoreFailure === 'block') return storeFailureRefusal(req, body);
         this.exchangePolicy.set(req.id, this.livePolicy.current());
         return this.judgedBy(req.id, () => inspect.inspectRequest(req, body));
       },
@@ -547,7 +560,9 @@ export class Engine {
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
         // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
-        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: this.pipeline.maskedPath(req).text, start: req.startedAt });
+        const path = this.pipeline.maskedPath(req).text;
+        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path, start: req.startedAt });
+        this.store.exchangeStarted({ id: req.id, time: new Date(req.startedAt).toISOString(), method: req.method, host: req.host, path });
       },
       onExchangeEnd: (s) => {
         this.bus.publish('exchange.completed', {

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { AUDIT_WRAPPING_KEY, FileKeyVault, vaultDir, wrappingKey, type KeyVault } from '../keys/index.js';
 import { writeAtomic } from '../fs.js';
 import { WitnessError } from '../errors.js';
-import { open, seal } from './aead.js';
+import { open, seal } from '../aead.js';
 
 export interface KeyProvider {
   readonly kind: string;
@@ -50,7 +50,14 @@ function fileKeyProvider(storeDir: string): KeyProvider {
     kind: 'file',
     kek: () => {
       const file = join(storeDir, 'kek.key');
-      if (!existsSync(file)) writeAtomic(file, randomBytes(32), 0o600);
+      if (!existsSync(file)) {
+        // A store that exists was locked with a key file that is gone: a new one could never
+        // open it, and writing one would hide what happened.
+        if (existsSync(join(storeDir, 'keyring.json'))) {
+          throw new WitnessError('STORE_KEY_WRONG', `The audit store's key file ${file} is missing: restore it from a backup. No key was written; without it the audit store cannot be opened.`);
+        }
+        writeAtomic(file, randomBytes(32), 0o600);
+      }
       const k = readFileSync(file);
       if (k.length !== 32) throw new WitnessError('STORE_KEY_WRONG', `${file} is not a 32-byte key file (${k.length} bytes): restore it from a backup; without it the audit store cannot be opened.`);
       return k;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditStore, exportRecords, passphraseKeyProvider, search, toOcsf } from '../../proxy/audit/index.js';
 import { JSONL_FIELDS } from '../../proxy/audit/export.js';
 import { AuditRecordSchema } from '../../proxy/model/index.js';
-import { seal } from '../../proxy/audit/aead.js';
+import { seal } from '../../proxy/aead.js';
 import { defaultKeyProvider } from '../../proxy/audit/index.js';
 import { loadDataKey } from '../../proxy/audit/keyring.js';
 import { deflateRawSync } from 'node:zlib';
