@@ -229,6 +229,8 @@ export class Engine {
     this.livePolicy?.stop();
     this.interception?.close();
     this.identity?.close();
+    // Held streams get the policy default, properly terminated and recorded, before the proxy closes.
+    if (this.approvals?.settleAll('Witness stopped before anyone decided; the policy default was applied')) await this.pipeline.drainHolds(10_000);
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.pool?.close();
     // Appends are started on the next turn of the event loop: let those already scheduled start.
