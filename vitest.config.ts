@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Slow fault tests (decompression bombs against a spawned engine, a 200 MB stream) run
+    // in `npm run faults` (vitest.faults.config.ts), not in `npm test`.
+    exclude: ['**/node_modules/**', 'test/**/*.slow.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     expect: { poll: { timeout: 20_000 } },

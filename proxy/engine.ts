@@ -14,11 +14,12 @@ import { healthOf, runDoctor, tlsSummary } from './doctor/index.js';
 import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptHooks, type InterceptionSwitchState, type PausedTunnelSummary } from './intercept/index.js';
 import { auditSink, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold } from './pipeline/index.js';
-import { loadOrCreateMaskingKey, Masker } from './masking/index.js';
+import { loadOrCreateMaskingKey, Masker, PlaceholderLedger } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
 import { IdentityService, osUser, whoami } from './identity/index.js';
+import { SyncService } from './sync/index.js';
 import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './fs.js';
@@ -57,6 +58,8 @@ export class Engine {
   private caTimer: NodeJS.Timeout | null = null;
   private hosts: string[];
   private masker!: Masker;
+  /** Placeholder → secret for the round trip: in memory only, forgotten at stop. */
+  private readonly placeholders = new PlaceholderLedger();
   private pipeline!: Pipeline;
   private store!: AuditStore;
   private approvals!: ApprovalRegistry;
@@ -66,6 +69,7 @@ export class Engine {
   /** Set while an exchange's hooks run, so every policy read in them sees that exchange's policy. */
   private judging: PolicyInForce | null = null;
   private identity!: IdentityService;
+  private sync: SyncService | null = null;
   private hostChange: Promise<void> = Promise.resolve();
   private interception!: InterceptionSwitch;
 
@@ -115,6 +119,8 @@ export class Engine {
       dataDir,
       log,
       compactEvery: config.audit.compactEvery,
+      // With a central server, only what it receipted may be pruned (nothing before sync starts).
+      canPrune: (seq) => (config.sync.server === null ? true : (this.sync?.canPrune(seq) ?? false)),
       ...(this.opts.storeKeyProvider ? { keyProvider: this.opts.storeKeyProvider } : {}),
     });
     await this.applyRetention();
@@ -124,12 +130,14 @@ export class Engine {
     const policy = () => this.policyNow().compiled;
     const masking = this.liveMasking();
     const maxInspectedBodyBytes = config.limits.maxInspectedBodyBytes;
+    // The placeholder round trip: secrets masked in prompts, in memory only, for the editor's copy of answers.
+    const restore = { ledger: this.placeholders, enabled: () => this.policyNow().effective.policy.masking.restoreInResponses };
     this.pipeline = new Pipeline(this.masker, [
       planRouting({ policy }),
-      requestMasking({ masker: this.masker, masking, maxInspectedBodyBytes }),
+      requestMasking({ masker: this.masker, masking, maxInspectedBodyBytes, restore }),
       requestPolicy({ policy, masking }),
-      responseMasking({ masker: this.masker, masking, maxInspectedBodyBytes }),
-      toolCallHold({ policy, registry: this.approvals, requester: osUser() }),
+      responseMasking({ masker: this.masker, masking, maxInspectedBodyBytes, restore }),
+      toolCallHold({ policy, registry: this.approvals, requester: osUser(), restore: { ...restore, responsesMasked: () => masking.responses === 'mask' } }),
       liveEvents({
         live: {
           started: (e) => this.bus.publish('interaction.started', { ...e, user: this.store.user }),
@@ -144,6 +152,7 @@ export class Engine {
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await this.startIdentity();
+    this.sync = this.startSync();
     this.pool = new UpstreamPool(config.upstream);
     this.proxy = this.makeProxy(config.proxy.port);
     await this.proxy.start();
@@ -153,6 +162,7 @@ export class Engine {
       ...(this.opts.uiOrigins ? { uiOrigins: this.opts.uiOrigins } : {}),
       bus: this.bus,
       log,
+      limits: config.limits,
       handlers: {
         status: () => this.status(),
         search: (q) => search(this.store, q),
@@ -232,6 +242,8 @@ export class Engine {
     // Held streams get the policy default, properly terminated and recorded, before the proxy closes.
     if (this.approvals?.settleAll('Witness stopped before anyone decided; the policy default was applied')) await this.pipeline.drainHolds(10_000);
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
+    this.placeholders.clear();
+    await this.sync?.stop();
     this.pool?.close();
     // Appends are started on the next turn of the event loop: let those already scheduled start.
     await new Promise((resolve) => setImmediate(resolve));
@@ -299,6 +311,26 @@ export class Engine {
     return identity;
   }
 
+  /** Central server sync when sync.server is set: the store is its outbox, receipts come back as events. */
+  private startSync(): SyncService | null {
+    const c = this.opts.config.sync;
+    if (c.server === null || c.serverKeys === null) return null;
+    const sync = new SyncService({
+      store: this.store,
+      dataDir: this.opts.dataDir,
+      server: c.server,
+      serverKeys: c.serverKeys,
+      batchSize: c.batchSize,
+      flushMs: c.flushSeconds * 1000,
+      accessToken: () => this.identity.accessToken(),
+      log: this.opts.log.child({ component: 'sync' }),
+      onReceipt: (r) => this.bus.publish('sync.receipt', r),
+    });
+    this.identity.onChange(() => sync.kick());
+    sync.start();
+    return sync;
+  }
+
   status(): Status {
     const ca = this.ca;
     const tls = tlsSummary(this.proxy.tlsFailures.recent(), this.lastInterceptedAt, this.now());
@@ -326,6 +358,7 @@ export class Engine {
       policy: this.policyState(),
       interception: this.interception.state(),
       identity: { signedIn: this.identity.current() !== null, user: this.whoSignedIn(), required: this.identity.enabled },
+      sync: this.sync?.status() ?? { server: null, state: 'off', receiptedSeq: 0, waiting: 0, lastReceiptAt: null, lastError: null },
     };
   }
 
@@ -346,7 +379,10 @@ export class Engine {
     // request come first; the record is durable a moment later.
     setImmediate(() =>
       this.store.append(i).then(
-        (r) => this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash }),
+        (r) => {
+          this.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash });
+          this.sync?.kick();
+        },
         (e) => this.opts.log.error('could not store an audit record', { err: e, id: i.id }),
       ),
     );
@@ -521,6 +557,7 @@ export class Engine {
       hooks,
       log: this.opts.log,
       maxInspectedBodyBytes: this.opts.config.limits.maxInspectedBodyBytes,
+      timeouts: this.opts.config.limits,
       paused: () => this.interception.current(),
       onPausedTunnel: (t) => this.recordPausedTunnel(t),
     });

@@ -21,6 +21,12 @@ export interface ApprovalRequest {
   operation: Operation;
   ruleIds: string[];
   reasons: string[];
+  /**
+   * Masked values in the arguments that the editor receives restored. The hash binds the
+   * masked arguments the reviewer saw; the released bytes are those arguments with only
+   * this engine's own placeholders replaced (docs/masking.md, "The placeholder round trip").
+   */
+  restoredForEditor?: number;
 }
 
 export interface Approval extends ApprovalRequest {

@@ -338,6 +338,35 @@ export class AuditStore {
     return { seq: this.lastSeq, hash: this.lastHash };
   }
 
+  /**
+   * Read-only seam for the sync client (proxy/sync/): up to `limit` records after `seq`, in
+   * seq order, as stored (an unreadable one is reported and skipped, so its gap shows).
+   */
+  recordsAfter(seq: number, limit: number): AuditRecord[] {
+    this.syncIndex();
+    const out: AuditRecord[] = [];
+    const stmt = this.database.prepare(`SELECT seq, ${LOC_COLUMNS} FROM records WHERE seq > ? ORDER BY seq LIMIT ?`);
+    stmt.bind([seq, limit]);
+    try {
+      while (stmt.step()) {
+        const v = stmt.get();
+        try {
+          out.push(this.recordAt(locAt(v, 1), v[0] as number));
+        } catch (e) {
+          this.unreadable(v[0] as number, e as Error);
+        }
+      }
+    } finally {
+      stmt.free();
+    }
+    return out;
+  }
+
+  /** Read-only seam for the sync client: the device key that signs batches (it never leaves the process). */
+  get deviceSigningKey(): { privateKey: ReturnType<typeof loadDeviceKey>['priv']; publicKeySpki: string } {
+    return { privateKey: this.deviceKey.priv, publicKeySpki: this.deviceKey.pub };
+  }
+
   /** Stores one interaction; resolves once it is durable. Appends are serialized. */
   append(i: Interaction): Promise<AuditRecord> {
     // The chain orders records (seq, hash) and queues their frames; durability is awaited

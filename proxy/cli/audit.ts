@@ -4,11 +4,13 @@
  *   witness search  — filters + full-text, newest first
  *   witness export  — jsonl | har | ocsf to stdout
  */
+import { readFileSync } from 'node:fs';
 import { AuditStore, exportRecords, search } from '../audit/index.js';
 import { InteractionSchema, parseTime, type ExportFormat } from '../model/index.js';
 import { WitnessError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { parseCommon } from './args.js';
+import { pinnedKeys, readReceipts, verifyReceipts } from '../sync/index.js';
+import { parseCommon, resolveConfig } from './args.js';
 import { requireExistingDataDir } from './data-dir.js';
 import type { CommandIO } from './io.js';
 
@@ -26,10 +28,22 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
     return 0;
   }
   const store = await openReadOnly(args.dataDir, io);
-  const r = store.verify();
+  const chain = store.verify();
+  // The central server's receipts: every receipted head must still be in the local chain.
+  let keys = null;
+  try {
+    const file = resolveConfig(args).config.sync.serverKeys;
+    if (file) keys = pinnedKeys(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    keys = null; // checked without signatures; the chain comparison still runs
+  }
+  const receipts = readReceipts(args.dataDir).length ? await verifyReceipts(store, args.dataDir, keys) : { receipts: 0, problems: [] };
+  const problems = [...chain.problems, ...receipts.problems.map((p) => ({ where: 'receipt' as const, seq: p.seq, message: p.message }))];
+  const r = { ...chain, ok: chain.ok && receipts.problems.length === 0, problems, receipts: receipts.receipts };
+  if (!chain.ok || r.firstBadSeq === null) r.firstBadSeq = chain.firstBadSeq ?? receipts.problems[0]?.seq ?? null;
   if (args.json) io.out(JSON.stringify(r, null, 2));
   else if (r.ok) {
-    io.out(`Audit trail intact: ${r.records} records, head seq ${r.head?.seq ?? 0} (${r.head?.hash.slice(0, 16) ?? '-'}…)` + (r.checkpoint ? `, signed checkpoint at seq ${r.checkpoint.seq} valid.` : '.'));
+    io.out(`Audit trail intact: ${r.records} records, head seq ${r.head?.seq ?? 0} (${r.head?.hash.slice(0, 16) ?? '-'}…)` + (r.checkpoint ? `, signed checkpoint at seq ${r.checkpoint.seq} valid` : '') + (r.receipts ? `, ${r.receipts} server receipts matched.` : '.'));
   } else {
     io.out(`Audit trail NOT intact: first bad seq ${r.firstBadSeq ?? '?'}.`);
     for (const p of r.problems) io.out(`  - ${p.message}`);

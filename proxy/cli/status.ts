@@ -70,6 +70,11 @@ export async function statusCommand(argv: string[], io: CommandIO): Promise<numb
                 ? [`  PAUSED by ${status.interception.by} (${status.interception.via}) since ${status.interception.since}${status.interception.until ? ` until ${status.interception.until}` : ''}: Copilot connections pass unaudited (${status.counters.pausedTunnels} so far), each recorded as such`]
                 : []),
               `  Policy       version ${status.policy.version.slice(0, 12)} in force since ${status.policy.since}`,
+              status.sync.state === 'off'
+                ? '  Sync         off (no sync.server)'
+                : `  Sync         ${status.sync.state} → ${status.sync.server}: receipted up to seq ${status.sync.receiptedSeq}, ${status.sync.waiting} waiting` +
+                  (status.sync.lastReceiptAt ? `, last receipt ${status.sync.lastReceiptAt}` : '') +
+                  (status.sync.lastError ? `\n               last error: ${status.sync.lastError}` : ''),
               ...(status.policy.problem
                 ? [`  POLICY PROBLEM since ${status.policy.problem.since}: ${status.policy.problem.message} [${status.policy.problem.code}]`, '               the last good policy (above) stays in force until the file is fixed']
                 : []),

@@ -102,6 +102,18 @@ export const ConfigSchema = z
           .default(null)
           .describe('PEM file of extra CA certificates trusted for upstream TLS, on top of the system roots and NODE_EXTRA_CA_CERTS.'),
         connectTimeoutMs: z.number().int().positive().default(15000).describe('Give up connecting to an upstream after this many milliseconds.'),
+        responseTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(120_000)
+          .describe('An upstream that sends no response head this long after the request was sent: the client gets a 504 with a JSON error (code witness_upstream_timeout).'),
+        idleTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(120_000)
+          .describe('A response body during which nothing moves this long (no byte from the upstream, none to the client; paced SSE events, keep-alive comments and a hold\'s keep-alives all count): the response is cut and recorded as an upstream error.'),
       })
       .strict()
       .prefault({}),
@@ -167,7 +179,51 @@ export const ConfigSchema = z
           .int()
           .min(1024)
           .default(32 * 1024 * 1024)
-          .describe('Largest request or response body held in memory for inspection; larger bodies stream through and are recorded as not inspected.'),
+          .describe(
+            'Largest request or response body held in memory for inspection; larger bodies stream through and are recorded as not inspected. Also the most a compressed body may inflate to: decoding stops there (a request is then not inspected; a compressed response is cut).',
+          ),
+        controlBodyBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024)
+          .describe('Largest request body the control API accepts; a larger one is answered 413 (code BODY_TOO_LARGE).'),
+        headersTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(30_000)
+          .describe('A client of the proxy or the control API must send a complete request head within this many milliseconds of starting it; otherwise 408 and the connection is closed.'),
+        requestTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(60_000)
+          .describe('A client must send its whole request (head and body) within this (keep it below limits.idleTimeoutMs); a body shorter than its Content-Length gets 408 here instead of waiting for ever.'),
+        keepAliveTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(30_000)
+          .describe('An idle kept-alive client connection (between requests) is closed after this.'),
+        idleTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(120_000)
+          .describe('An intercepted client connection on which no byte moves either way for this long is closed. Streaming answers, keep-alive comments and holds (which send one every few seconds) keep it open.'),
+        handshakeTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(15_000)
+          .describe('A connection (or a CONNECT tunnel) must start its TLS handshake or request within this, and finish the handshake within it too; otherwise it is closed.'),
+        tunnelIdleTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(300_000)
+          .describe('A tunnel Witness does not inspect (other hosts, plain TCP, paused interception) on which no byte moves either way for this long is closed.'),
       })
       .strict()
       .prefault({}),
@@ -217,6 +273,27 @@ export const ConfigSchema = z
       .strict()
       .prefault({})
       .refine((i) => (i.issuer === null) === (i.clientId === null), { message: 'set together with identity.issuer: both, or neither', path: ['clientId'] }),
+    sync: z
+      .object({
+        server: z
+          .string()
+          .nullable()
+          .default(null)
+          .refine((s) => s === null || /^https:\/\//.test(s) || /^http:\/\/(127\.[0-9.]+|localhost|\[::1\])(:\d+)?(\/|$)/.test(s), {
+            message: 'must be an https:// URL (plain http:// only on loopback)',
+          })
+          .describe('The central server (witness-server) this device sends its records to, e.g. "https://witness.example.com". null: no sync.'),
+        serverKeys: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe("Path to the server's public keys, pinned: the JWKS printed by `witness-server keys --json`. Batches are encrypted to it, receipts checked against it."),
+        batchSize: z.number().int().min(1).max(1000).default(100).describe('Records per batch sent to the server.'),
+        flushSeconds: z.number().min(0).default(2).describe('A batch that is not full is sent this long after its first record.'),
+      })
+      .strict()
+      .prefault({})
+      .refine((s) => (s.server === null) === (s.serverKeys === null), { message: 'set together with sync.server: both, or neither', path: ['serverKeys'] }),
     log: z
       .object({
         level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level of the JSON lines written to stderr.'),

@@ -34,7 +34,18 @@ export interface ControlServerOptions {
   log: Logger;
   /** Exact origins allowed to call the API cross-origin with the bearer token (default: the desktop window's). */
   uiOrigins?: readonly string[];
+  /** Body size and connection timeouts (config `limits`); the defaults below when absent. */
+  limits?: Partial<ControlLimits>;
 }
+
+export interface ControlLimits {
+  controlBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+const DEFAULT_LIMITS: ControlLimits = { controlBodyBytes: 1024 * 1024, headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 30_000 };
 
 /** SSE comments this often keep idle event streams open through proxies and timeouts. */
 const HEARTBEAT_MS = 15_000;
@@ -48,18 +59,25 @@ export class ControlServer {
   /** One-time sign-in codes (code → expiry) and browser sessions (HttpOnly cookie values). */
   private readonly codes = new Map<string, number>();
   private readonly sessions = new Set<string>();
+  private readonly limits: ControlLimits;
 
   constructor(private readonly opts: ControlServerOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.token = randomBytes(32).toString('base64url');
-    this.server = http.createServer((req, res) => {
+    // Head and request deadlines are checked this often (Node's default: every 30 s).
+    const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(this.limits.headersTimeoutMs / 4)));
+    this.server = http.createServer({ connectionsCheckingInterval }, (req, res) => {
       this.handle(req, res).catch((e) => {
         opts.log.error('control API handler failed', { err: e, path: req.url?.split('?')[0] });
         if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'The engine failed to answer; see its log.');
         else res.destroy();
       });
     });
-    this.server.headersTimeout = 10_000;
-    this.server.requestTimeout = 30_000;
+    // No inactivity timeout: event streams are kept alive by heartbeats, and a silent
+    // connection is closed by the head timeout (before a request) or the keep-alive one (after).
+    this.server.headersTimeout = this.limits.headersTimeoutMs;
+    this.server.requestTimeout = this.limits.requestTimeoutMs;
+    this.server.keepAliveTimeout = this.limits.keepAliveTimeoutMs;
     refuseNonLoopbackPeers(this.server, (peer) => {
       this.refusedPeers++;
       opts.log.warn('Refused a control API connection from a non-loopback address', { peer });
@@ -165,7 +183,15 @@ export class ControlServer {
       res.setHeader('allow', method.method);
       return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${method.method}.`);
     }
-    const raw = method.method === 'GET' ? Object.fromEntries(url.searchParams) : await readJson(req);
+    let raw: unknown;
+    try {
+      raw = method.method === 'GET' ? Object.fromEntries(url.searchParams) : await readJson(req, this.limits.controlBodyBytes);
+    } catch (e) {
+      if (!(e instanceof BodyTooLarge)) throw e;
+      // The rest of the body is not read: close the connection after answering.
+      res.setHeader('connection', 'close');
+      return sendError(res, 413, 'BODY_TOO_LARGE', `Request body larger than ${e.limit} bytes; the control API takes at most that (limits.controlBodyBytes).`);
+    }
     const parsed = method.input.safeParse(raw);
     if (!parsed.success) {
       return sendError(res, 400, 'BAD_INPUT', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
@@ -286,12 +312,19 @@ function originHost(origin: string): string {
   }
 }
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
+class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`request body larger than ${limit} bytes`);
+  }
+}
+
+async function readJson(req: http.IncomingMessage, limit: number): Promise<unknown> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw new BodyTooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > 1024 * 1024) throw new WitnessError('USAGE', 'request body too large');
+    if (size > limit) throw new BodyTooLarge(limit);
     chunks.push(c as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

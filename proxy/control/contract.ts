@@ -5,7 +5,7 @@
  * model/. This file imports only zod and model/, so the browser UI can import it too.
  */
 import { z } from 'zod';
-import { AuditRecordSchema, InteractionSchema, OperationSchema, RecordIdentitySchema, SearchPageSchema, SearchQuerySchema, WhoAmISchema } from '../model/index.js';
+import { AuditRecordSchema, InteractionSchema, OperationSchema, ReceiptPayloadSchema, RecordIdentitySchema, SearchPageSchema, SearchQuerySchema, SyncStatusSchema, WhoAmISchema } from '../model/index.js';
 
 const API_PREFIX = '/api/v1';
 
@@ -108,6 +108,8 @@ export const StatusSchema = z.object({
    * the email, else the name, else the subject.
    */
   identity: z.object({ signedIn: z.boolean(), user: z.string().nullable(), required: z.boolean() }),
+  /** Central server sync (public contract of `witness status --json`): state is "off" without sync.server. */
+  sync: SyncStatusSchema,
 });
 export type Status = z.infer<typeof StatusSchema>;
 
@@ -161,6 +163,8 @@ export const ApprovalSchema = z.object({
   requesterIdentity: RecordIdentitySchema.nullable().optional(),
   approverIdentity: RecordIdentitySchema.nullable().optional(),
   reason: z.string().nullable(),
+  /** Masked values in the arguments that the editor will receive restored (the card says so); absent: none. */
+  restoredForEditor: z.number().optional(),
 });
 export type ApprovalView = z.infer<typeof ApprovalSchema>;
 
@@ -175,6 +179,8 @@ export const EventSchemas = {
   /** A finished interaction (as it is about to be stored), with who asked. */
   'interaction.completed': InteractionSchema.extend({ user: z.string() }),
   'record.stored': z.object({ id: z.string(), seq: z.number(), hash: z.string() }),
+  /** The central server receipted this device's chain up to seq (its signature checked against the pinned key). */
+  'sync.receipt': ReceiptPayloadSchema,
   /** A request was inspected and forwarded: who asked what (masked). */
   'interaction.started': InteractionSchema.pick({ id: true, time: true, endpoint: true, host: true, path: true, model: true, client: true, prompt: true, decision: true }).extend({
     user: z.string(),

@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { ExchangeRequest, ExchangeSummary, InterceptHooks } from './exchange.js';
-import { createDecoder } from '../content-decoding.js';
+import { createDecoder, DEFAULT_MAX_DECODED_BYTES, isDecodedTooLarge } from '../content-decoding.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS, isStallError, StallTimers } from './stall.js';
 import type { UpstreamPool } from './upstream.js';
 
 const STEP_TYPE = 'witness-forward';
@@ -51,8 +52,12 @@ type MockttpOngoingResponse = ServerResponse;
 export interface ForwardStepOptions {
   pool: UpstreamPool;
   hooks: InterceptHooks;
-  /** Largest request body buffered for inspectRequest. */
+  /** Largest request body buffered for inspectRequest, and largest decoded response body. */
   maxInspectedBodyBytes?: number;
+  /** Upstream answered no response head this long after the request was sent: 504 to the client. */
+  responseTimeoutMs?: number;
+  /** Neither a byte from the upstream nor one to the client for this long mid-body: the response is cut. */
+  idleTimeoutMs?: number;
   /** Epoch-ms clock; injectable for tests. */
   now?: () => number;
 }
@@ -111,7 +116,18 @@ export class ForwardStep {
     let bodySource: { head: Buffer[]; rest: NodeJS.ReadableStream | null } | null = null;
     if (hooks.inspectRequest) {
       const stream = req.body.asStream();
-      const got = await collectBounded(stream, this.opts.maxInspectedBodyBytes ?? 32 * 1024 * 1024);
+      let got: { chunks: Buffer[]; overflow: boolean };
+      try {
+        got = await collectBounded(stream, this.opts.maxInspectedBodyBytes ?? DEFAULT_MAX_DECODED_BYTES);
+      } catch (e) {
+        // The client went away or timed out mid-body (a Content-Length larger than the body
+        // gets 408 from the listener): nothing went upstream; end the exchange so it is recorded.
+        summary.outcome = 'client-abort';
+        summary.error = `request body not received: ${describeError(e)}`;
+        summary.timings.end = now();
+        hooks.onExchangeEnd?.(summary);
+        return;
+      }
       let action;
       try {
         action = await hooks.inspectRequest(exchange, got.overflow ? null : Buffer.concat(got.chunks));
@@ -164,6 +180,9 @@ export class ForwardStep {
       };
 
       const upstreamReq = pool.request(protocol, pool.target(host, port), { method: req.method, path: req.path, headers });
+      const stall = new StallTimers(upstreamReq, this.opts.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS, this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+      upstreamReq.once('finish', () => stall.awaitHead());
+      upstreamReq.once('close', () => stall.clear());
 
       // The client went away: stop the upstream work too.
       res.once('close', () => {
@@ -174,25 +193,27 @@ export class ForwardStep {
       });
 
       upstreamReq.once('error', (err) => {
+        stall.clear();
         if (res.headersSent) {
           res.destroy(err);
           finish(settled ? undefined : 'upstream-error', err);
           return;
         }
+        const timedOut = isStallError(err);
         const body = JSON.stringify({
-          error: {
-            message: `Witness could not reach ${host}: ${describeError(err)}`,
-            code: 'witness_upstream_unreachable',
-          },
+          error: timedOut
+            ? { message: `Witness gave up waiting for ${host}: ${err.message}`, code: 'witness_upstream_timeout' }
+            : { message: `Witness could not reach ${host}: ${describeError(err)}`, code: 'witness_upstream_unreachable' },
         });
-        summary.status = 502;
-        res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        summary.status = timedOut ? 504 : 502;
+        res.writeHead(summary.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);
         finish('upstream-error', err);
       });
 
       upstreamReq.once('response', (upstreamRes: IncomingMessage) => {
         summary.timings.headers = now();
+        stall.awaitBody(upstreamRes);
         const status = upstreamRes.statusCode ?? 502;
         summary.status = status;
         const outHeaders = responseHeaders(upstreamRes);
@@ -201,7 +222,7 @@ export class ForwardStep {
         let transform = hasBody ? hooks.responseTransform?.(exchange, { status, headers: upstreamRes.headers }) ?? null : null;
         let decoder: Transform | null = null;
         if (transform) {
-          const decoded = createDecoder(upstreamRes.headers['content-encoding']);
+          const decoded = createDecoder(upstreamRes.headers['content-encoding'], this.opts.maxInspectedBodyBytes ?? DEFAULT_MAX_DECODED_BYTES);
           if (decoded.ok) {
             decoder = decoded.stream;
             if (decoded.encodings.length > 0) delete outHeaders['content-encoding'];
@@ -219,9 +240,13 @@ export class ForwardStep {
         const counter = new ByteCounter((n) => {
           if (summary.timings.firstByte === null) summary.timings.firstByte = now();
           summary.bytesFromUpstream += n;
+          stall.progress();
         });
+        // Bytes to the client count as progress too: a hold's keep-alive comments, or a slow
+        // client that keeps the upstream paused by backpressure, are not a stalled upstream.
         const toClient = new ByteCounter((n) => {
           summary.bytesToClient += n;
+          stall.progress();
         });
         const stages: NodeJS.ReadWriteStream[] = [counter];
         if (decoder) stages.push(decoder);
@@ -229,14 +254,18 @@ export class ForwardStep {
         stages.push(toClient);
 
         pipeline(upstreamRes, ...(stages as [Transform]), res as unknown as NodeJS.WritableStream, (err) => {
+          stall.clear();
           if (!err) return finish('ok');
+          // What the upstream sent (or failed to send) broke the response, not the client.
+          const upstreamFault = isDecodedTooLarge(err) || isStallError(err);
+          if (isDecodedTooLarge(err)) summary.notInspected = `${err.message}: decoding stopped there and the response was cut`;
           if (res.writableFinished) return finish();
           if (!res.destroyed && summary.outcome === 'ok') {
             // Upstream died mid-stream (or the transform failed): the client must see a
             // broken response, not a silently truncated "complete" one.
             res.destroy(err);
           }
-          finish(res.destroyed && !upstreamRes.destroyed ? 'client-abort' : 'upstream-error', err);
+          finish(res.destroyed && !upstreamRes.destroyed && !upstreamFault ? 'client-abort' : 'upstream-error', err);
         });
       });
 

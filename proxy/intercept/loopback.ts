@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { Socket, type Server } from 'node:net';
 import { isLoopbackAddress, refuseNonLoopbackPeers } from '../loopback.js';
+import { applyListenerTimeouts, wrapPassthrough, type ComboOptions, type ListenerTimeouts } from './listener-timeouts.js';
 
 export { isLoopbackAddress };
 
@@ -26,6 +27,7 @@ export type ConnectGate = (req: IncomingMessage, socket: Socket, head: Buffer) =
 let bindHost: string | null = null;
 let onRefusedPeer: (peer: string) => void = () => {};
 let connectGate: ConnectGate | null = null;
+let timeouts: ListenerTimeouts | null = null;
 let patched = false;
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -35,7 +37,10 @@ function patchMockttp() {
   const mod = require('mockttp/dist/server/http-combo-server') as ComboModule;
   const original = mod.createComboServer;
   mod.createComboServer = async (opts: unknown) => {
+    const t = timeouts;
+    if (t) wrapPassthrough(opts as ComboOptions, t);
     const server = await original(opts);
+    if (t) applyListenerTimeouts(server, t);
     const host = bindHost;
     if (host) {
       const refused = onRefusedPeer;
@@ -58,19 +63,30 @@ function patchMockttp() {
   patched = true;
 }
 
-/** Runs `start` (a mockttp start call) so that the server it creates binds `host` only (and sees CONNECTs through `gate`). */
-export async function startOnLoopback<T>(host: string, onRefused: (peer: string) => void, start: () => Promise<T>, gate: ConnectGate | null = null): Promise<T> {
+/**
+ * Runs `start` (a mockttp start call) so that the server it creates binds `host` only (and
+ * sees CONNECTs through `gate`), with `limits` on every connection it accepts.
+ */
+export async function startOnLoopback<T>(
+  host: string,
+  onRefused: (peer: string) => void,
+  start: () => Promise<T>,
+  gate: ConnectGate | null = null,
+  limits: ListenerTimeouts | null = null,
+): Promise<T> {
   patchMockttp();
   const run = queue.then(async () => {
     bindHost = host;
     onRefusedPeer = onRefused;
     connectGate = gate;
+    timeouts = limits;
     try {
       return await start();
     } finally {
       bindHost = null;
       onRefusedPeer = () => {};
       connectGate = null;
+      timeouts = null;
     }
   });
   queue = run.catch(() => {});

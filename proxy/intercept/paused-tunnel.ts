@@ -54,6 +54,8 @@ export class PausedTunnels {
     private readonly pool: UpstreamPool,
     private readonly onClosed: (s: PausedTunnelSummary) => void,
     private readonly now: () => number = Date.now,
+    /** Close a tunnel when nothing moves either way for this long (config limits.tunnelIdleTimeoutMs). */
+    private readonly idleTimeoutMs = 300_000,
   ) {}
 
   get size(): number {
@@ -71,6 +73,7 @@ export class PausedTunnels {
     let error: string | null = null;
     let connected = false;
     this.open.add(client);
+    client.setTimeout(this.idleTimeoutMs, () => client.destroy());
     const timer = setTimeout(() => upstream.destroy(Object.assign(new Error(`connect timeout after ${this.pool.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' })), this.pool.connectTimeoutMs);
     upstream.once('connect', () => {
       clearTimeout(timer);

@@ -16,10 +16,11 @@
 import { completionCheckers, getLocal, requestSteps, webSocketSteps, type Mockttp } from 'mockttp';
 import { SUBJECT_COUNTRY } from '../ca/index.js';
 import { WitnessError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { routeConsole, type Logger } from '../log.js';
 import type { InterceptHooks } from './exchange.js';
 import { ForwardStep, registerForwardStep } from './forward-step.js';
 import { HostMatcher } from './hosts.js';
+import type { ListenerTimeouts } from './listener-timeouts.js';
 import { isLoopbackAddress, startOnLoopback } from './loopback.js';
 import { connectTarget, PausedTunnels, type PauseInfo, type PausedTunnelSummary } from './paused-tunnel.js';
 import { PacFile, renderPac } from './pac.js';
@@ -55,6 +56,8 @@ export interface InterceptingProxyOptions {
   hooks: InterceptHooks;
   log: Logger;
   maxInspectedBodyBytes?: number;
+  /** Timeouts on every client connection (config `limits`); Node's and mockttp's defaults when absent. */
+  timeouts?: ListenerTimeouts;
   /** The pause in effect, or null: while paused, CONNECTs to intercepted hosts are tunnelled unaudited. */
   paused?: () => PauseInfo | null;
   /** A paused tunnel closed (to be recorded as unaudited traffic). */
@@ -87,10 +90,11 @@ export class InterceptingProxy {
   private readonly hostMatcher: HostMatcher;
   private boundPort = 0;
   private readonly pausedTunnels: PausedTunnels;
+  private releaseConsole: (() => void) | null = null;
 
   constructor(private readonly opts: InterceptingProxyOptions) {
     this.hostMatcher = new HostMatcher(opts.interceptHosts);
-    this.pausedTunnels = new PausedTunnels(opts.pool, (s) => opts.onPausedTunnel?.(s));
+    this.pausedTunnels = new PausedTunnels(opts.pool, (s) => opts.onPausedTunnel?.(s), undefined, opts.timeouts?.tunnelIdleTimeoutMs);
   }
 
   /** Interception resumed: closes the tunnels opened while paused. Returns how many. */
@@ -112,6 +116,8 @@ export class InterceptingProxy {
   }
 
   async start(): Promise<void> {
+    // mockttp prints with console.*: its lines go through our logger while the proxy runs.
+    this.releaseConsole ??= routeConsole(this.opts.log);
     registerForwardStep();
     registerInterceptedWebSocketStep();
     const server = getLocal({
@@ -145,6 +151,7 @@ export class InterceptingProxy {
           this.pausedTunnels.tunnel(req, socket, head, target, pause);
           return true;
         },
+        this.opts.timeouts ?? null,
       );
     } catch (e) {
       const code = (e as { code?: string }).code;
@@ -192,7 +199,13 @@ export class InterceptingProxy {
       } as never,
     );
 
-    const step = new ForwardStep({ pool: this.opts.pool, hooks: this.opts.hooks, maxInspectedBodyBytes: this.opts.maxInspectedBodyBytes });
+    const step = new ForwardStep({
+      pool: this.opts.pool,
+      hooks: this.opts.hooks,
+      maxInspectedBodyBytes: this.opts.maxInspectedBodyBytes,
+      responseTimeoutMs: this.opts.pool.responseTimeoutMs,
+      idleTimeoutMs: this.opts.pool.idleTimeoutMs,
+    });
     await server.addRequestRules({
       matchers: [
         matcher('witness-intercepted-host', (r) => {
@@ -271,6 +284,8 @@ export class InterceptingProxy {
     this.server = null;
     this.pausedTunnels.closeAll();
     if (server) await server.stop();
+    this.releaseConsole?.();
+    this.releaseConsole = null;
   }
 }
 

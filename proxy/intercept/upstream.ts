@@ -27,6 +27,10 @@ export interface UpstreamOptions {
   resolve: Record<string, string>;
   caFile: string | null;
   connectTimeoutMs: number;
+  /** No response head this long after the request was sent (forward step). */
+  responseTimeoutMs?: number;
+  /** Nothing moving mid-body this long (forward step). */
+  idleTimeoutMs?: number;
 }
 
 export class UpstreamPool {
@@ -35,9 +39,13 @@ export class UpstreamPool {
   private readonly resolveMap: Map<string, { host: string; port: number }>;
   private readonly secureContext: tls.SecureContext | undefined;
   readonly connectTimeoutMs: number;
+  readonly responseTimeoutMs: number | undefined;
+  readonly idleTimeoutMs: number | undefined;
 
   constructor(opts: UpstreamOptions) {
     this.connectTimeoutMs = opts.connectTimeoutMs;
+    this.responseTimeoutMs = opts.responseTimeoutMs;
+    this.idleTimeoutMs = opts.idleTimeoutMs;
     this.resolveMap = new Map(Object.entries(opts.resolve).map(([name, hp]) => [name.toLowerCase(), splitHostPort(hp)]));
     let secureContext: tls.SecureContext | undefined;
     if (opts.caFile) {

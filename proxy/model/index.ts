@@ -19,3 +19,31 @@ export {
 } from './operations.js';
 export { canonicalJson } from './canonical-json.js';
 export { WhoAmISchema, type WhoAmI, RecordIdentitySchema, type RecordIdentity } from './identity.js';
+export {
+  BATCH_TYP,
+  RECEIPT_TYP,
+  BatchPayloadSchema,
+  BatchRecordSchema,
+  DeviceSchema,
+  EnrolRequestSchema,
+  IngestResponseSchema,
+  ReceiptPayloadSchema,
+  ServerErrorSchema,
+  ServerSearchHitSchema,
+  ServerSearchPageSchema,
+  ServerSearchQuerySchema,
+  SYNC_ERROR_CODES,
+  SyncStatusSchema,
+  type BatchPayload,
+  type BatchRecord,
+  type Device,
+  type EnrolRequest,
+  type IngestResponse,
+  type ReceiptPayload,
+  type ServerError,
+  type ServerSearchHit,
+  type ServerSearchPage,
+  type ServerSearchQuery,
+  type SyncErrorCode,
+  type SyncStatus,
+} from './sync.js';

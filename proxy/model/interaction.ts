@@ -97,6 +97,13 @@ export const InteractionSchema = z.object({
    * `signedIn: false` (absent in records made before sign-in existed). `user` stays the display name.
    */
   identity: RecordIdentitySchema.optional(),
+  /**
+   * The placeholder round trip: how many of this engine's own placeholders were turned back
+   * into their values in the bytes sent to the editor (the record keeps the placeholders), and
+   * how many were left as placeholders because their tag stands for two different secrets.
+   * Absent when nothing was restored or left.
+   */
+  restoredForEditor: z.object({ restored: z.number(), collisions: z.number() }).optional(),
   unaudited: z
     .object({ reason: z.literal('interception-paused'), pausedSince: z.string(), pausedBy: z.string(), bytesSent: z.number(), bytesReceived: z.number() })
     .optional(),

@@ -38,6 +38,8 @@ export interface FlowResponse {
   /** What the proxy puts in the response path (set by the masking stage, replaced by the hold). */
   transform: Transform | null;
   holder: HoldingSseTransform | null;
+  /** Placeholders restored for the editor in a buffered body (a stream's are its client adapter's). */
+  restoredForEditor: { restored: number; collisions: number };
   /** Replay track: [epoch ms, answer chars, tool-input chars] (live stage). */
   pace: Array<[number, number, number]>;
 }

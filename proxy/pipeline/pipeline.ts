@@ -55,7 +55,7 @@ export class Pipeline {
       blocked: false,
       ruleIds: [],
       request: { findings: [], uninspectable: null, forward: null },
-      response: { headers: null, stream: null, view: null, buffered: null, maskings: new Map(), bufferedTransform: null, transform: null, holder: null, pace: [] },
+      response: { headers: null, stream: null, view: null, buffered: null, maskings: new Map(), bufferedTransform: null, transform: null, holder: null, restoredForEditor: { restored: 0, collisions: 0 }, pace: [] },
       who: null,
       record: null,
     };

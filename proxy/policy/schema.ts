@@ -53,6 +53,10 @@ export const PolicySchema = z
         requests: z.enum(['mask', 'block', 'allow']).default('mask'),
         responses: z.enum(['mask', 'allow']).default('mask'),
         blockTypes: z.array(z.string()).default([]).describe('secret types that make a prompt be refused instead of masked, e.g. ["private-key"]'),
+        restoreInResponses: z
+          .boolean()
+          .default(true)
+          .describe('placeholders Witness produced in a prompt are turned back into their values in the answer sent to the editor (never in records), so edits that quote them apply; off: the editor gets placeholders'),
       })
       .strict()
       .prefault({}),

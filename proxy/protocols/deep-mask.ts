@@ -3,14 +3,19 @@
  * JSON (tool-call arguments in a conversation history) is masked inside and re-encoded.
  * Returns the same object when nothing was found, so unchanged bodies stay byte-exact.
  */
-import type { Finding, Masker } from '../masking/index.js';
+import type { Finding, MaskResult } from '../masking/index.js';
+
+/** What maskDeep needs of a masker (the request side passes one that also records for the round trip). */
+export interface TextMasker {
+  mask(text: string): MaskResult;
+}
 
 export interface DeepMaskResult<T> {
   value: T;
   findings: Array<{ type: string; path: string }>;
 }
 
-export function maskDeep<T>(value: T, masker: Masker, skip?: (path: string, key: string) => boolean): DeepMaskResult<T> {
+export function maskDeep<T>(value: T, masker: TextMasker, skip?: (path: string, key: string) => boolean): DeepMaskResult<T> {
   const findings: DeepMaskResult<T>['findings'] = [];
   const visit = (v: unknown, path: string): unknown => {
     if (typeof v === 'string') return maskString(v, path);

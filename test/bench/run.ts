@@ -14,6 +14,7 @@ import { generateCa, permittedSubtrees } from '../../proxy/ca/index.js';
 import { runProxyBench } from './proxy.bench.js';
 import { runMaskingBench } from './masking.bench.js';
 import { runAuditBench } from './audit.bench.js';
+import { runServerBench } from './server.bench.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
@@ -33,7 +34,18 @@ function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ chil
 const wanted = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
 const want = (part: string) => wanted.size === 0 || wanted.has(part);
 
+/** The central server's bench needs none of the proxy parts: `npm run bench -- server` runs it alone. */
+async function serverOnly() {
+  const server = await runServerBench(log);
+  const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, server };
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'server-latest.json'), JSON.stringify(result, null, 2) + '\n');
+  console.table(server);
+}
+
 async function main() {
+  if (wanted.size > 0 && [...wanted].every((w) => w === 'server')) return serverOnly();
   const work = mkdtempSync(join(tmpdir(), 'witness-bench-'));
   try {
     const up = (await startChild(['test/bench/upstream-server.ts', work])).first as { port: number; caFile: string };
@@ -67,7 +79,9 @@ async function main() {
     const masking = want('masking') ? await runMaskingBench(log) : null;
     log('audit store');
     const audit = want('audit') ? await runAuditBench(log) : null;
-    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, masking, audit };
+    log('central server');
+    const server = want('server') ? await runServerBench(log) : null;
+    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, masking, audit, server };
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const latest = join(dir, 'latest.json');

@@ -49,6 +49,8 @@ export interface TimedResponse {
   eventTimes: number[];
   events: string[];
   headersAt: number;
+  /** Epoch ms (fractional) when the request was sent: chunkTimes and eventTimes count from here. */
+  startedAt: number;
   peerCertificate: tls.PeerCertificate | null;
 }
 
@@ -103,6 +105,7 @@ export async function timedRequest(
         eventTimes: [],
         events: [],
         headersAt: performance.now() - t0,
+        startedAt: performance.timeOrigin + t0,
         peerCertificate: peer ? peer() : null,
       };
       let pending = '';

@@ -80,10 +80,19 @@ export function recordAssembly(opts: { masker: Masker }): Stage {
         errors: [...(a?.summary.errors ?? []), ...(s.error ? [s.error] : [])],
         timings: { start: s.timings.start, firstByte: s.timings.firstByte, firstToken: a?.firstTokenAt ?? null, end: s.timings.end },
         headers: { request: redactHeaders(s.request.headers, opts.masker), response: p.response.headers ? redactHeaders(p.response.headers, opts.masker) : [] },
+        ...restoredForEditor(flow),
         ...(p.response.pace.length ? { pace: p.response.pace.map(([t, x, y]) => [Math.max(0, Math.round(t - s.timings.start)), x, y] as [number, number, number]) } : {}),
       };
     },
   };
+}
+
+function restoredForEditor(flow: Flow): Pick<Interaction, 'restoredForEditor'> {
+  const stream = flow.response.stream?.client.restoredForEditor;
+  const buffered = flow.response.restoredForEditor;
+  const restored = (stream?.restored ?? 0) + buffered.restored;
+  const collisions = (stream?.collisions ?? 0) + buffered.collisions;
+  return restored || collisions ? { restoredForEditor: { restored, collisions } } : {};
 }
 
 function holdDecision(flow: Flow): Interaction['decision'] | null {

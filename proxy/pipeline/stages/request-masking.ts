@@ -7,24 +7,34 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Config } from '../../config/index.js';
 import { decodeBody } from '../../content-decoding.js';
-import type { Masker } from '../../masking/index.js';
+import type { Masker, PlaceholderLedger } from '../../masking/index.js';
 import { maskDeep } from '../../protocols/index.js';
 import type { Stage } from '../flow.js';
 
 const TEXTUAL = /^(?:text\/|application\/(?:json|x-ndjson|.*\+json|x-www-form-urlencoded))/i;
 
-export function requestMasking(opts: { masker: Masker; masking: Config['masking']; maxInspectedBodyBytes: number }): Stage {
+export interface RequestMaskingOptions {
+  masker: Masker;
+  masking: Config['masking'];
+  maxInspectedBodyBytes: number;
+  /** The placeholder round trip: every secret masked here is remembered (in memory) for the editor's copy of the answer. */
+  restore?: { ledger: PlaceholderLedger; enabled: () => boolean };
+}
+
+export function requestMasking(opts: RequestMaskingOptions): Stage {
   return {
     name: 'request-masking',
     request(flow, body) {
       const { req } = flow;
+      // Only what goes upstream masked can come back as a placeholder worth restoring.
+      const masker = opts.restore?.enabled() && opts.masking.requests === 'mask' ? opts.restore.ledger.recording(opts.masker) : opts.masker;
       const uninspectable = (reason: string) => {
         flow.notInspected.push(`request: ${reason}`);
         flow.request.uninspectable = reason;
       };
       if (body === null) return uninspectable(`body larger than ${opts.maxInspectedBodyBytes} bytes`);
       if (body.length === 0) return;
-      const decoded = decodeBody(body, req.headers['content-encoding']);
+      const decoded = decodeBody(body, req.headers['content-encoding'], opts.maxInspectedBodyBytes);
       if (!decoded.ok) return uninspectable(decoded.reason);
 
       const type = String(req.headers['content-type'] ?? 'application/json');
@@ -42,12 +52,12 @@ export function requestMasking(opts: { masker: Masker; masking: Config['masking'
       let findings: Array<{ type: string }>;
       let maskedValue: unknown = parsed;
       if (isJson) {
-        const r = maskDeep(parsed, opts.masker);
+        const r = maskDeep(parsed, masker);
         findings = r.findings;
         maskedValue = r.value;
         if (r.value !== parsed) maskedText = JSON.stringify(r.value);
       } else {
-        const r = opts.masker.mask(text);
+        const r = masker.mask(text);
         findings = r.findings;
         maskedText = r.text;
       }

@@ -7,20 +7,32 @@
  */
 import { PassThrough } from 'node:stream';
 import type { Config } from '../../config/index.js';
-import type { Masker } from '../../masking/index.js';
+import { restoreDeep, type Masker, type PlaceholderLedger } from '../../masking/index.js';
 import { BufferedBodyTransform, maskDeep, SseAdapterTransform } from '../../protocols/index.js';
 import type { Flow, Stage } from '../flow.js';
 
 const TEXTUAL = /^(?:text\/|application\/(?:json|x-ndjson|.*\+json|x-www-form-urlencoded))/i;
 
-export function responseMasking(opts: { masker: Masker; masking: Config['masking']; maxInspectedBodyBytes: number; now?: () => number }): Stage {
+export interface ResponseMaskingOptions {
+  masker: Masker;
+  masking: Config['masking'];
+  maxInspectedBodyBytes: number;
+  now?: () => number;
+  /** The placeholder round trip (see requestMasking): restored in the client's bytes only, never in the view. */
+  restore?: { ledger: PlaceholderLedger; enabled: () => boolean };
+}
+
+export function responseMasking(opts: ResponseMaskingOptions): Stage {
   return {
     name: 'response-masking',
     responseHead(flow, head, tap) {
       const type = String(head.headers['content-type'] ?? '');
       const maskClient = opts.masking.responses === 'mask';
+      // Restoration rides on response masking: the client's adapter already rewrites every
+      // text channel and call input, so it writes our placeholders back as their values.
+      const restore = maskClient && opts.restore?.enabled() ? opts.restore.ledger : null;
       if (/^text\/event-stream/i.test(type)) {
-        const masked = flow.family.adapter(flow.kind, { masker: opts.masker, now: opts.now, onSemantic: tap });
+        const masked = flow.family.adapter(flow.kind, { masker: opts.masker, now: opts.now, onSemantic: tap, restore });
         const client = maskClient ? masked : flow.family.adapter(flow.kind, { masker: null });
         const record = maskClient ? null : masked;
         flow.response.view = masked;
@@ -29,7 +41,7 @@ export function responseMasking(opts: { masker: Masker; masking: Config['masking
         return;
       }
       if (TEXTUAL.test(type) || type === '') {
-        const t = new BufferedBodyTransform(opts.maxInspectedBodyBytes, (body) => maskBuffered(flow, opts.masker, body, maskClient));
+        const t = new BufferedBodyTransform(opts.maxInspectedBodyBytes, (body) => maskBuffered(flow, opts.masker, body, maskClient, restore));
         flow.response.bufferedTransform = t;
         flow.response.transform = t;
         return;
@@ -42,7 +54,7 @@ export function responseMasking(opts: { masker: Masker; masking: Config['masking
 }
 
 /** Whole JSON/text responses (/models, token exchange, errors, non-streamed chat). */
-function maskBuffered(flow: Flow, masker: Masker, body: Buffer, maskClient: boolean): Buffer {
+function maskBuffered(flow: Flow, masker: Masker, body: Buffer, maskClient: boolean, restore: PlaceholderLedger | null): Buffer {
   const count = (type: string) => flow.response.maskings.set(type, (flow.response.maskings.get(type) ?? 0) + 1);
   const text = body.toString('utf8');
   let json: unknown;
@@ -52,7 +64,8 @@ function maskBuffered(flow: Flow, masker: Masker, body: Buffer, maskClient: bool
     const r = masker.mask(text);
     for (const f of r.findings) count(f.type);
     flow.response.buffered = r.text;
-    return maskClient && r.findings.length ? Buffer.from(r.text) : body;
+    const client = restore ? restoreDeep(r.text, restore, flow.response.restoredForEditor) : r.text;
+    return maskClient && client !== text ? Buffer.from(client) : body;
   }
   if (flow.kind === 'token') {
     // The client needs its token; the record must never hold it.
@@ -65,5 +78,6 @@ function maskBuffered(flow: Flow, masker: Masker, body: Buffer, maskClient: bool
   const r = maskDeep(json, masker);
   for (const f of r.findings) count(f.type);
   flow.response.buffered = JSON.stringify(r.value).slice(0, 64 * 1024);
-  return maskClient && r.value !== json ? Buffer.from(JSON.stringify(r.value)) : body;
+  const client = restore ? restoreDeep(r.value, restore, flow.response.restoredForEditor) : r.value;
+  return maskClient && client !== json ? Buffer.from(JSON.stringify(client)) : body;
 }

@@ -6,6 +6,7 @@
  * record says "cancelled".
  */
 import { HoldingSseTransform, type ApprovalRegistry } from '../../approvals/index.js';
+import type { PlaceholderLedger } from '../../masking/index.js';
 import { evaluateToolCall, type CompiledPolicy } from '../../policy/index.js';
 import { clientInfo } from '../../protocols/index.js';
 import type { Stage } from '../flow.js';
@@ -16,6 +17,8 @@ export interface HoldOptions {
   /** Who the approval is asked for (the OS user). */
   requester: string;
   keepAliveMs?: number;
+  /** The placeholder round trip, to tell the reviewer how many masked values the editor will get restored. */
+  restore?: { ledger: PlaceholderLedger; enabled: () => boolean; responsesMasked: () => boolean };
 }
 
 export function toolCallHold(opts: HoldOptions): Stage {
@@ -26,6 +29,7 @@ export function toolCallHold(opts: HoldOptions): Stage {
       const rewriteDenied = flow.family.rewriteDenied?.bind(flow.family);
       if (!stream || !rewriteDenied) return;
       const policy = opts.policy();
+      const restore = opts.restore?.enabled() && opts.restore.responsesMasked() ? opts.restore.ledger : null;
       const holder = new HoldingSseTransform(
         stream.client,
         {
@@ -43,6 +47,7 @@ export function toolCallHold(opts: HoldOptions): Stage {
               operation: decision.operation,
               ruleIds: decision.ruleIds,
               reasons: decision.reasons,
+              ...(restore ? restoredCount(restore, args) : {}),
             }),
           cancel: (id, reason) => opts.registry.cancel(id, reason),
           ...(opts.keepAliveMs ? { keepAliveMs: opts.keepAliveMs } : {}),
@@ -58,4 +63,9 @@ export function toolCallHold(opts: HoldOptions): Stage {
       if (s.outcome === 'client-abort' && holder && !holder.destroyed) holder.destroy();
     },
   };
+}
+
+function restoredCount(ledger: PlaceholderLedger, args: string): { restoredForEditor?: number } {
+  const n = ledger.count(args).restorable;
+  return n > 0 ? { restoredForEditor: n } : {};
 }

@@ -8,8 +8,8 @@
  * events it carries, so a hold can cut at the piece that starts a tool call without
  * parsing what the adapter wrote.
  */
-import type { Masker } from '../../masking/index.js';
-import { StreamingMasker } from '../../masking/index.js';
+import type { Masker, PlaceholderLedger, RestoreTally } from '../../masking/index.js';
+import { StreamingMasker, StreamRestorer } from '../../masking/index.js';
 import { JsonStreamMasker } from '../json-string-masker.js';
 import { maskDeep } from '../deep-mask.js';
 import { encodeEvent, type SseEvent } from '../sse.js';
@@ -21,6 +21,12 @@ export interface AdapterContext {
   masker: Masker | null;
   onSemantic?: (e: SemanticEvent) => void;
   now?: () => number;
+  /**
+   * The placeholder round trip (only for the client's adapter, only with masking on): our
+   * own placeholders in text channels and tool-call inputs are restored in the raw output,
+   * while the summary and semantic events (record, live view, approvals) keep them.
+   */
+  restore?: PlaceholderLedger | null;
 }
 
 /** Raw SSE for the client (one or more whole events, or nothing) and the semantic events it carries. */
@@ -39,6 +45,8 @@ export interface StreamAdapter {
   readonly maskings: Map<string, number>;
   /** When the first text or tool-call content arrived (epoch ms). */
   readonly firstTokenAt: number | null;
+  /** Placeholders restored for the editor in the raw output (and those left because their tag collided). */
+  readonly restoredForEditor: RestoreTally;
 }
 
 const NO_EVENTS: SemanticEvent[] = Object.freeze([]) as unknown as SemanticEvent[];
@@ -48,6 +56,7 @@ export abstract class BaseAdapter implements StreamAdapter {
   readonly summary: ResponseSummary = emptySummary();
   readonly maskings = new Map<string, number>();
   firstTokenAt: number | null = null;
+  private readonly restorers = new Map<string, StreamRestorer>();
   private readonly texts = new Map<string, { m: StreamingMasker | null; out: string; counted: number }>();
   private readonly jsons = new Map<string, ArgChannel>();
   protected readonly calls = new Map<string, ToolCall>();
@@ -113,7 +122,7 @@ export abstract class BaseAdapter implements StreamAdapter {
     if (input && this.firstTokenAt === null) this.firstTokenAt = this.now();
     const out = ch.m ? ch.m.push(input) : input;
     this.recordText(key, ch, out);
-    return out;
+    return ch.m ? this.restored(key, out, false, false) : out;
   }
 
   protected flushText(key: string): string {
@@ -121,7 +130,7 @@ export abstract class BaseAdapter implements StreamAdapter {
     if (!ch || !ch.m) return '';
     const out = ch.m.flush();
     this.recordText(key, ch, out);
-    return out;
+    return this.restored(key, out, false, true);
   }
 
   /** Everything forwarded so far on a text channel (masked). */
@@ -139,7 +148,7 @@ export abstract class BaseAdapter implements StreamAdapter {
     if (input && this.firstTokenAt === null) this.firstTokenAt = this.now();
     const out = ch.m ? ch.m.push(input) : input;
     this.recordArgs(key, ch, out);
-    return out;
+    return ch.m ? this.restored(`args:${key}`, out, this.inputs.get(key) !== 'text', false) : out;
   }
 
   protected flushArgs(key: string): string {
@@ -147,7 +156,29 @@ export abstract class BaseAdapter implements StreamAdapter {
     if (!ch || !ch.m) return '';
     const out = ch.m.flush();
     this.recordArgs(key, ch, out);
-    return out;
+    return this.restored(`args:${key}`, out, this.inputs.get(key) !== 'text', true);
+  }
+
+  get restoredForEditor(): RestoreTally {
+    const t = { restored: 0, collisions: 0 };
+    for (const r of this.restorers.values()) {
+      t.restored += r.restored;
+      t.collisions += r.collisions;
+    }
+    return t;
+  }
+
+  /** The client's copy of a channel's masked output: our placeholders restored (JSON-escaped in arguments). */
+  private restored(key: string, out: string, json: boolean, end: boolean): string {
+    const ledger = this.ctx.restore;
+    if (!ledger) return out;
+    let r = this.restorers.get(key);
+    if (!r) {
+      if (!out || !out.includes('[')) return out;
+      r = new StreamRestorer(ledger, json);
+      this.restorers.set(key, r);
+    }
+    return end ? r.push(out) + r.end() : r.push(out);
   }
 
   protected argsSoFar(key: string): string {

@@ -1,0 +1,5 @@
+export { nextBatch } from './batch.js';
+export { openReceipt, pinnedKeys, publicJwkOf, sealBatch, BATCH_TYP, RECEIPT_TYP, type PinnedKeys } from './wire.js';
+export { SyncService, checkServerUrl, type SyncOptions } from './service.js';
+export { keepReceipt, readReceipts, readState, type KeptReceipt, type SyncState } from './state.js';
+export { verifyReceipts, type ReceiptProblem } from './verify.js';

@@ -1,0 +1,55 @@
+/**
+ * The server's configuration (public contract: oidc.issuer, oidc.audience, roles.auditor,
+ * roles.admin, database.url; DATABASE_URL overrides the file). One zod schema with
+ * defaults; a bad file fails with the key's path and the reason.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const ServerConfigSchema = z
+  .object({
+    oidc: z
+      .object({
+        issuer: z.string().url().nullable().default(null).describe('the identity provider whose access tokens are accepted'),
+        audience: z.string().nullable().default(null).describe('the audience (resource) access tokens must be issued for'),
+        groupsClaim: z.string().default('groups').describe('the token claim that lists the user\'s groups'),
+        jwksUri: z.string().url().nullable().default(null).describe('override for the discovery document\'s jwks_uri'),
+      })
+      .strict()
+      .default({ issuer: null, audience: null, groupsClaim: 'groups', jwksUri: null }),
+    roles: z
+      .object({
+        auditor: z.array(z.string()).default([]).describe('groups whose members read every record'),
+        admin: z.array(z.string()).default([]).describe('groups whose members also revoke and re-enrol devices'),
+      })
+      .strict()
+      .default({ auditor: [], admin: [] }),
+    database: z
+      .object({ url: z.string().nullable().default(null).describe('postgres://… ; absent: embedded PGlite in the data dir') })
+      .strict()
+      .default({ url: null }),
+  })
+  .strict();
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;
+
+export function parseServerConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const r = ServerConfigSchema.safeParse(raw ?? {});
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new Error(`server config: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  const c = r.data;
+  if (env.DATABASE_URL) c.database.url = env.DATABASE_URL;
+  return c;
+}
+
+export function loadServerConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  if (!file) return parseServerConfig({}, env);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`server config ${file}: ${(e as Error).message}`);
+  }
+  return parseServerConfig(raw, env);
+}

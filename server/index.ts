@@ -1,0 +1,97 @@
+/**
+ * The central server, wired: configuration, database (PGlite in the data dir, or PostgreSQL),
+ * migrations, keys, and the HTTP(S) listener on loopback unless told otherwise. A node keeps
+ * no state of its own beyond the data dir's key-encryption key: every node on one
+ * PostgreSQL serves the same fleet.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createHandler } from './app.js';
+import { Auth } from './auth.js';
+import type { ServerConfig } from './config.js';
+import { openPglite, openPostgres, type Db } from './db.js';
+import { Devices } from './devices.js';
+import { Ingest } from './ingest.js';
+import { loadServerKeys, type ServerKeys } from './keys.js';
+import { migrate } from './migrations.js';
+import { Partitions } from './partitions.js';
+import { Query } from './query.js';
+
+export { loadServerConfig, parseServerConfig, ServerConfigSchema, type ServerConfig } from './config.js';
+export { openPglite, openPostgres, type Db } from './db.js';
+export { loadServerKeys, JWKS_FILE, PASSPHRASE_ENV, type ServerKeys } from './keys.js';
+export { migrate, MIGRATIONS } from './migrations.js';
+export { BATCH_TYP, RECEIPT_TYP } from './ingest.js';
+export { messageListHash } from './chain.js';
+
+export interface StartOptions {
+  dataDir: string;
+  config: ServerConfig;
+  port?: number;
+  host?: string;
+  tls?: { cert: string; key: string };
+  /** HTTP for the identity provider (tests: one that trusts their CA). */
+  fetch?: typeof fetch;
+  env?: NodeJS.ProcessEnv;
+  /** Where a failed request's error goes (never a body or token). */
+  onError?: (e: unknown) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  db: Db;
+  keys: ServerKeys;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(dataDir: string, config: ServerConfig): Promise<Db> {
+  return config.database.url ? openPostgres(config.database.url) : openPglite(join(dataDir, 'pglite'));
+}
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const db = await openDatabase(opts.dataDir, opts.config);
+  try {
+    await migrate(db);
+    const keys = await loadServerKeys(db, opts.dataDir, opts.env ?? process.env);
+    const handler = createHandler({
+      auth: new Auth(opts.config, opts.fetch ?? fetch),
+      ingest: new Ingest(db, keys, new Partitions(db)),
+      devices: new Devices(db),
+      query: new Query(db),
+      jwks: keys.jwks,
+    });
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      handler(req, res).catch((e) => {
+        opts.onError?.(e);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    };
+    const server = opts.tls
+      ? https.createServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) }, onRequest)
+      : http.createServer(onRequest);
+    const host = opts.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    return {
+      url,
+      db,
+      keys,
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+        await db.close();
+      },
+    };
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Ingest: a device's batch is a compact JWS (EdDSA, signed with the device key enrolled for
+ * it) around a compact JWE (ECDH-ES+A256KW / A256GCM, to the server's encryption key). The
+ * server checks the signature against the enrolled key, decrypts, checks the records' chain
+ * (chain.ts), then, holding the device's row lock (so nodes sharing a database serialize per
+ * device), that the batch continues the anchored head: records already stored are skipped
+ * when identical (exactly-once storage) and refused as a fork when not. It stores the new
+ * records and answers with a receipt of the new head, signed with the server's key. Every
+ * batch is kept as received (evidence); every refusal is a security event. Never logs
+ * record text.
+ */
+import { calculateJwkThumbprint, compactDecrypt, compactVerify, CompactSign, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { BATCH_TYP, BatchPayloadSchema, RECEIPT_TYP, type BatchPayload, type IngestResponse, type ReceiptPayload } from '../proxy/model/index.js';
+import { checkBatchChain, IngestRefusal } from './chain.js';
+import type { Db, Queryable } from './db.js';
+import type { ServerKeys } from './keys.js';
+import type { Partitions } from './partitions.js';
+
+export { BATCH_TYP, RECEIPT_TYP };
+
+interface DeviceRow {
+  device: string;
+  public_key: JWK | string;
+  owner_sub: string;
+  revoked_at: string | null;
+  head_seq: string | number | null;
+  head_hash: string | null;
+  history: unknown;
+}
+
+export type IngestResult = { status: 200; body: IngestResponse } | { status: number; body: { error: { code: string; message: string }; receipt?: string } };
+
+function jwkOf(v: JWK | string): JWK {
+  return typeof v === 'string' ? (JSON.parse(v) as JWK) : v;
+}
+
+export class Ingest {
+  constructor(
+    private readonly db: Db,
+    private readonly keys: ServerKeys,
+    private readonly partitions: Partitions,
+  ) {}
+
+  async receive(body: string): Promise<IngestResult> {
+    let device: string | null = null;
+    let batchId: string | null = null;
+    try {
+      const header = (() => {
+        try {
+          return decodeProtectedHeader(body);
+        } catch {
+          throw new IngestRefusal('BATCH_MALFORMED', 'the body is not a compact JWS', 400);
+        }
+      })();
+      if (header.typ !== BATCH_TYP || header.alg !== 'EdDSA' || typeof header.kid !== 'string')
+        throw new IngestRefusal('BATCH_MALFORMED', `a batch is a JWS with typ "${BATCH_TYP}", alg EdDSA and the device id as kid`, 400);
+      device = header.kid;
+      const row = (await this.db.query<DeviceRow>('SELECT * FROM devices WHERE device = $1', [device]))[0];
+      if (!row) throw new IngestRefusal('DEVICE_UNKNOWN', `device "${device}" is not enrolled: sign in on the device so it enrols itself`, 403);
+      if (row.revoked_at) throw new IngestRefusal('DEVICE_REVOKED', `device "${device}" was revoked on ${new Date(row.revoked_at).toISOString()}: its batches are refused until an admin re-enrols it`, 403);
+      const enrolled = jwkOf(row.public_key);
+      const enrolledTp = await calculateJwkThumbprint(enrolled);
+      if (header.jkt !== enrolledTp)
+        throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the batch was signed with key ${String(header.jkt)}, but device "${device}" is enrolled with key ${enrolledTp}`, 403);
+      let jwe: string;
+      try {
+        jwe = new TextDecoder().decode((await compactVerify(body, await importJWK(enrolled, 'EdDSA'), { algorithms: ['EdDSA'] })).payload);
+      } catch {
+        throw new IngestRefusal('BATCH_SIGNATURE_INVALID', `the batch's signature does not verify with device "${device}"'s key: it was modified after signing`, 400);
+      }
+      let plain: string;
+      try {
+        plain = new TextDecoder().decode(
+          (await compactDecrypt(jwe, this.keys.encryption.privateKey, { keyManagementAlgorithms: ['ECDH-ES+A256KW'], contentEncryptionAlgorithms: ['A256GCM'] })).plaintext,
+        );
+      } catch {
+        throw new IngestRefusal('BATCH_UNDECRYPTABLE', `the batch cannot be decrypted with this server's key ${this.keys.encryption.kid}: pin this server's keys (witness-server keys --json)`, 400);
+      }
+      let batch: BatchPayload;
+      try {
+        batch = BatchPayloadSchema.parse(JSON.parse(plain));
+      } catch (e) {
+        throw new IngestRefusal('BATCH_MALFORMED', `the batch's content is not a batch: ${(e as Error).message.split('\n')[0]}`, 400);
+      }
+      batchId = batch.batchId;
+      if (batch.device !== device) throw new IngestRefusal('BATCH_MALFORMED', `the batch names device "${batch.device}" but is signed as "${device}"`, 400);
+      checkBatchChain(batch);
+      await this.partitions.ensure(batch.records.map((r) => String(r.record.time)));
+      return { status: 200, body: await this.db.tx((q) => this.store(q, batch, row.owner_sub, body)) };
+    } catch (e) {
+      if (!(e instanceof IngestRefusal)) throw e;
+      const receipt = e.code === 'BATCH_DUPLICATE' && device ? await this.latestReceipt(device) : undefined;
+      await this.refused(device, batchId, e, body);
+      return { status: e.status, body: { error: { code: e.code, message: e.message }, ...(receipt ? { receipt } : {}) } };
+    }
+  }
+
+  private async store(q: Queryable, batch: BatchPayload, ownerSub: string, body: string): Promise<IngestResponse> {
+    const row = (await q.query<DeviceRow>('SELECT * FROM devices WHERE device = $1 FOR UPDATE', [batch.device]))[0]!;
+    if (row.revoked_at) throw new IngestRefusal('DEVICE_REVOKED', `device "${batch.device}" was revoked`, 403);
+    if ((await q.query('SELECT 1 FROM batches WHERE batch_id = $1 AND outcome = $2', [batch.batchId, 'accepted'])).length)
+      throw new IngestRefusal('BATCH_REPLAY', `batch ${batch.batchId} was already received: a replayed batch is refused`, 409);
+    const headSeq = row.head_seq === null ? null : Number(row.head_seq);
+    let fresh = batch.records;
+    if (headSeq !== null) {
+      if (batch.from.seq > headSeq)
+        throw new IngestRefusal('CHAIN_GAP', `the server holds device "${batch.device}" up to seq ${headSeq}; the batch starts after seq ${batch.from.seq}: records ${headSeq + 1}..${batch.from.seq} are missing`, 409);
+      if (batch.from.seq === headSeq && batch.from.hash !== row.head_hash)
+        throw new IngestRefusal('CHAIN_FORK', `the batch continues seq ${headSeq} from another hash than the anchored head: the chain was rewritten after it was receipted`, 409);
+      const overlap = batch.records.filter((r) => (r.record.seq as number) <= headSeq);
+      if (overlap.length || batch.from.seq < headSeq) {
+        const stored = new Map(
+          (await q.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM records WHERE device = $1 AND seq >= $2 AND seq <= $3', [batch.device, batch.from.seq, headSeq])).map((r) => [
+            Number(r.seq),
+            r.hash,
+          ]),
+        );
+        const fromStored = stored.get(batch.from.seq);
+        if (batch.from.seq > 0 && fromStored !== undefined && fromStored !== batch.from.hash)
+          throw new IngestRefusal('CHAIN_FORK', `seq ${batch.from.seq} differs from the record the server stored: the chain was rewritten after it was receipted`, 409);
+        for (const r of overlap) {
+          const s = stored.get(r.record.seq as number);
+          if (s !== undefined && s !== r.record.hash)
+            throw new IngestRefusal('CHAIN_FORK', `record seq ${String(r.record.seq)} differs from the one the server stored (and receipted): the chain was rewritten`, 409);
+        }
+        fresh = batch.records.filter((r) => (r.record.seq as number) > headSeq);
+        if (!fresh.length) throw new IngestRefusal('BATCH_DUPLICATE', `every record of batch ${batch.batchId} is stored already (up to seq ${headSeq}); nothing was added`, 409);
+      }
+    }
+    const batchRid = Number(
+      (
+        await q.query<{ rid: string }>('INSERT INTO batches (batch_id, device, outcome, from_seq, to_seq, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING rid', [
+          batch.batchId,
+          batch.device,
+          'accepted',
+          batch.from.seq,
+          batch.records[batch.records.length - 1]!.record.seq,
+          body,
+        ])
+      )[0]!.rid,
+    );
+    await q.query(INSERT_RECORDS, [JSON.stringify(fresh.map((r) => recordRow(r, ownerSub))), batchRid]);
+    const last = fresh[fresh.length - 1]!.record as { seq: number; hash: string };
+    const receivedAt = new Date().toISOString();
+    await q.query('UPDATE devices SET head_seq = $2, head_hash = $3, head_at = $4 WHERE device = $1', [batch.device, last.seq, last.hash, receivedAt]);
+    const payload: ReceiptPayload = { v: 1, device: batch.device, seq: last.seq, hash: last.hash, batchId: batch.batchId, stored: fresh.length, receivedAt };
+    const receipt = await this.sign(payload);
+    await q.query('INSERT INTO receipts (device, seq, hash, jws) VALUES ($1, $2, $3, $4) ON CONFLICT (device, seq) DO NOTHING', [batch.device, last.seq, last.hash, receipt]);
+    return { receipt, seq: last.seq, hash: last.hash, stored: fresh.length };
+  }
+
+  private sign(payload: ReceiptPayload): Promise<string> {
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: this.keys.signing.kid, typ: RECEIPT_TYP }).sign(this.keys.signing.privateKey);
+  }
+
+  private async latestReceipt(device: string): Promise<string | undefined> {
+    return (await this.db.query<{ jws: string }>('SELECT jws FROM receipts WHERE device = $1 ORDER BY seq DESC LIMIT 1', [device]))[0]?.jws;
+  }
+
+  private async refused(device: string | null, batchId: string | null, e: IngestRefusal, body: string) {
+    await this.db.tx(async (q) => {
+      const rid = (await q.query<{ rid: string }>('INSERT INTO batches (batch_id, device, outcome, code, body) VALUES ($1, $2, $3, $4, $5) RETURNING rid', [batchId, device, 'refused', e.code, body]))[0]!.rid;
+      await q.query('INSERT INTO security_events (device, code, message, batch_rid) VALUES ($1, $2, $3, $4)', [device, e.code, e.message, rid]);
+    });
+  }
+}
+
+const COLUMNS: Array<[string, string]> = [
+  ['ts', 'timestamptz'],
+  ['id', 'text'],
+  ['device', 'text'],
+  ['seq', 'bigint'],
+  ['hash', 'text'],
+  ['owner_sub', 'text'],
+  ['user_name', 'text'],
+  ['identity_sub', 'text'],
+  ['identity_email', 'text'],
+  ['client', 'text'],
+  ['model', 'text'],
+  ['endpoint', 'text'],
+  ['decision', 'text'],
+  ['status', 'text'],
+  ['maskings', 'int'],
+  ['prompt', 'text'],
+  ['response', 'text'],
+  ['tools', 'text'],
+  ['body', 'text'],
+];
+// One parameter for the whole batch: a row set decoded by PostgreSQL, not 2,000 bind values.
+const INSERT_RECORDS = `INSERT INTO records (${COLUMNS.map((c) => c[0]).join(', ')}, batch_rid)
+SELECT ${COLUMNS.map((c) => c[0]).join(', ')}, $2 FROM jsonb_to_recordset($1::jsonb) AS x(${COLUMNS.map((c) => `${c[0]} ${c[1]}`).join(', ')})`;
+
+function recordRow({ record, messages }: BatchPayload['records'][number], ownerSub: string) {
+  const r = record as Record<string, any>;
+  const identity = r.identity as { sub?: string | null; email?: string | null } | undefined;
+  const toolCalls = Array.isArray(r.toolCalls) ? (r.toolCalls as Array<{ name: string; arguments: string }>) : [];
+  const maskings = Array.isArray(r.maskings) ? (r.maskings as Array<{ count: number }>).reduce((n, m) => n + (Number(m.count) || 0), 0) : 0;
+  return {
+    ts: r.time,
+    id: r.id,
+    device: r.device,
+    seq: r.seq,
+    hash: r.hash,
+    owner_sub: ownerSub,
+    user_name: String(r.user ?? ''),
+    identity_sub: identity?.sub ?? null,
+    identity_email: identity?.email ?? null,
+    client: r.client?.editor ?? null,
+    model: r.model ?? null,
+    endpoint: String(r.endpoint ?? 'other'),
+    decision: String(r.decision ?? ''),
+    status: String(r.status ?? ''),
+    maskings,
+    prompt: String(r.prompt ?? ''),
+    response: String(r.response ?? ''),
+    tools: toolCalls.map((c) => `${c.name} ${c.arguments}`).join('\n'),
+    body: JSON.stringify({ ...r, messages }),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Versioned schema migrations, applied in order at start under a transaction-scoped
+ * advisory lock, so two nodes starting together on one PostgreSQL apply each exactly once.
+ * A migration is never edited once released: a change is a new entry at the end.
+ *
+ * Records are partitioned by time (native range partitioning, one partition per month,
+ * created on demand by partitions.ts; the DEFAULT partition only catches what could not be
+ * placed), so retention drops whole months and searches over a period touch only its
+ * partitions. Full-text search is PostgreSQL's own tsvector with a GIN index.
+ */
+import type { Db } from './db.js';
+
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'devices, records, batches, receipts, security events, keys',
+    sql: `
+CREATE TABLE server_keys (
+  id int PRIMARY KEY,
+  sealed text NOT NULL,
+  jwks jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE devices (
+  device text PRIMARY KEY,
+  public_key jsonb NOT NULL,
+  owner_sub text NOT NULL,
+  owner_email text,
+  enrolled_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz,
+  head_seq bigint,
+  head_hash text,
+  head_at timestamptz,
+  history jsonb NOT NULL DEFAULT '[]'
+);
+CREATE SEQUENCE records_rid_seq;
+CREATE TABLE records (
+  rid bigint NOT NULL DEFAULT nextval('records_rid_seq'),
+  ts timestamptz NOT NULL,
+  id text NOT NULL,
+  device text NOT NULL,
+  seq bigint NOT NULL,
+  hash text NOT NULL,
+  owner_sub text NOT NULL,
+  user_name text NOT NULL,
+  identity_sub text,
+  identity_email text,
+  client text,
+  model text,
+  endpoint text NOT NULL,
+  decision text NOT NULL,
+  status text NOT NULL,
+  maskings int NOT NULL,
+  prompt text NOT NULL,
+  response text NOT NULL,
+  tools text NOT NULL,
+  body text NOT NULL,
+  batch_rid bigint NOT NULL,
+  search tsvector GENERATED ALWAYS AS (to_tsvector('simple', prompt || ' ' || response || ' ' || tools)) STORED,
+  PRIMARY KEY (ts, device, seq)
+) PARTITION BY RANGE (ts);
+CREATE TABLE records_default PARTITION OF records DEFAULT;
+CREATE INDEX records_device_seq ON records (device, seq);
+CREATE INDEX records_id ON records (id);
+CREATE INDEX records_rid ON records (rid);
+CREATE INDEX records_owner ON records (owner_sub, rid);
+CREATE INDEX records_user ON records (user_name);
+CREATE INDEX records_identity ON records (identity_email);
+CREATE INDEX records_search ON records USING gin (search);
+CREATE TABLE batches (
+  rid bigserial PRIMARY KEY,
+  batch_id text,
+  device text,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  outcome text NOT NULL,
+  code text,
+  from_seq bigint,
+  to_seq bigint,
+  body text NOT NULL
+);
+CREATE UNIQUE INDEX batches_accepted ON batches (batch_id) WHERE outcome = 'accepted';
+CREATE INDEX batches_device ON batches (device, rid);
+CREATE TABLE receipts (
+  device text NOT NULL,
+  seq bigint NOT NULL,
+  hash text NOT NULL,
+  jws text NOT NULL,
+  time timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (device, seq)
+);
+CREATE TABLE security_events (
+  id bigserial PRIMARY KEY,
+  time timestamptz NOT NULL DEFAULT now(),
+  device text,
+  code text NOT NULL,
+  message text NOT NULL,
+  batch_rid bigint
+);
+`,
+  },
+];
+
+/** Applies the migrations the database has not seen; returns the versions applied now. */
+export async function migrate(db: Db): Promise<number[]> {
+  return db.tx(async (q) => {
+    // The lock first: two nodes creating the bookkeeping table at once would collide.
+    await q.query('SELECT pg_advisory_xact_lock(7461726)');
+    await q.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const done = new Set((await q.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      for (const stmt of m.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await q.query(stmt);
+      await q.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
