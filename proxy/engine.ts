@@ -13,12 +13,12 @@ import { ControlServer, EventBus, refuseSecondEngine, registerDownloads, removeC
 import { healthOf, runDoctor, tlsSummary } from './doctor/index.js';
 import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptHooks, type InterceptionSwitchState, type PausedTunnelSummary } from './intercept/index.js';
-import { auditSink, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold } from './pipeline/index.js';
+import { auditSink, identityStage, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold } from './pipeline/index.js';
 import { loadOrCreateMaskingKey, Masker, PlaceholderLedger } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
-import { IdentityService, osUser, whoami } from './identity/index.js';
+import { IdentityGate, IdentityService, InteractiveSignIn, osUser, recordIdentity, whoami } from './identity/index.js';
 import { SyncService } from './sync/index.js';
 import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
@@ -70,6 +70,8 @@ export class Engine {
   private judging: PolicyInForce | null = null;
   private identity!: IdentityService;
   private sync: SyncService | null = null;
+  private signIn!: InteractiveSignIn;
+  private gate!: IdentityGate;
   private hostChange: Promise<void> = Promise.resolve();
   private interception!: InterceptionSwitch;
 
@@ -93,7 +95,8 @@ export class Engine {
     // keeps the last good policy and is reported (status, events, log).
     const userFile = join(dataDir, 'policy.json');
     this.livePolicy = new LivePolicy({
-      load: () => resolvePolicy({ userFile, managed: readManagedPolicy() }),
+      // The signed-in person's groups select profiles (config identity.groupProfiles); a sign-in or sign-out re-reads.
+      load: () => resolvePolicy({ userFile, managed: readManagedPolicy(), profiles: this.identity?.profiles() ?? [] }),
       files: [userFile, ...managedPolicyFiles()],
       pollMs: 60_000,
       onChange: (next, previous) => void this.policyChanged(next, previous),
@@ -110,6 +113,9 @@ export class Engine {
       get onTimeout() {
         return inForce().approvals.onTimeout;
       },
+      // Who may approve, and who asked: policy approvals.approverGroups / selfApproval, verified identities.
+      approverRule: () => inForce().approvals,
+      identity: () => recordIdentity(this.identity?.current() ?? null),
       onRequested: (a) => this.bus.publish('approval.requested', a),
       onDecided: (a) => this.bus.publish('approval.decided', a),
     });
@@ -125,14 +131,17 @@ export class Engine {
     });
     await this.applyRetention();
     for (const issue of this.store.issues) log.error('audit store problem found at start', { where: issue.where, seq: issue.seq, problem: issue.message });
-    // The data path, in order (docs/architecture.md, "The data path"). Identity goes after
-    // live events (it fills flow.who before the record is assembled), sync after the audit sink.
+    // The data path, in order (docs/architecture.md, "The data path"). Identity goes first
+    // (it fills flow.who, and a request refused for want of a sign-in is read by no other
+    // stage), sync after the audit sink.
+    this.gate = new IdentityGate({ session: () => this.identity.current(), requireSignIn: () => this.policyNow().effective.policy.identity.requireSignIn });
     const policy = () => this.policyNow().compiled;
     const masking = this.liveMasking();
     const maxInspectedBodyBytes = config.limits.maxInspectedBodyBytes;
     // The placeholder round trip: secrets masked in prompts, in memory only, for the editor's copy of answers.
     const restore = { ledger: this.placeholders, enabled: () => this.policyNow().effective.policy.masking.restoreInResponses };
     this.pipeline = new Pipeline(this.masker, [
+      identityStage(this.gate),
       planRouting({ policy }),
       requestMasking({ masker: this.masker, masking, maxInspectedBodyBytes, restore }),
       requestPolicy({ policy, masking }),
@@ -153,12 +162,16 @@ export class Engine {
     });
     this.identity = await this.startIdentity();
     this.sync = this.startSync();
+    this.livePolicy.reload(); // the stored session's profiles, before the first request
+    this.signIn = new InteractiveSignIn(this.identity, log.child({ component: 'identity' }));
     this.pool = new UpstreamPool(config.upstream);
     this.proxy = this.makeProxy(config.proxy.port);
     await this.proxy.start();
     this.control = new ControlServer({
       uiDir: uiDir(),
       port: config.control.port,
+      // An open tab keeps its sign-in across restarts (hashes only; see control-server/sessions.ts).
+      sessionFile: join(this.opts.dataDir, 'ui-sessions.json'),
       ...(this.opts.uiOrigins ? { uiOrigins: this.opts.uiOrigins } : {}),
       bus: this.bus,
       log,
@@ -188,12 +201,18 @@ export class Engine {
           return { stopping: Boolean(stop) };
         },
         decide: ({ id, decision, argsHash, reason }) =>
-          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: osUser() }),
+          this.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : this.masker.mask(reason).text, approver: this.whoActs(), approverIdentity: recordIdentity(this.identity.current()) }),
         identity: () => this.identityStatus(),
         interceptionPause: ({ via }) => this.interception.pauseBy(this.whoActs(), via),
         interceptionResume: ({ via }) => this.interception.resume(this.whoActs(), via),
         identityReload: async () => {
           await this.identity.reload();
+          return this.identityStatus();
+        },
+        identityLogin: ({ device }) => this.signIn.start({ device }),
+        identityLogout: async () => {
+          this.signIn.cancel();
+          await this.identity.signOut();
           return this.identityStatus();
         },
       },
@@ -238,6 +257,7 @@ export class Engine {
     if (this.caTimer) clearInterval(this.caTimer);
     this.livePolicy?.stop();
     this.interception?.close();
+    this.signIn?.cancel();
     this.identity?.close();
     // Held streams get the policy default, properly terminated and recorded, before the proxy closes.
     if (this.approvals?.settleAll('Witness stopped before anyone decided; the policy default was applied')) await this.pipeline.drainHolds(10_000);
@@ -300,6 +320,7 @@ export class Engine {
     identity.onChange((s) => {
       log.info(s ? 'identity: signed in' : 'identity: signed out', s ? { sub: s.sub, issuer: s.issuer, groups: s.groups, expiresAt: s.expiresAt } : {});
       this.bus.publish('identity.changed', this.identityStatus());
+      this.livePolicy.reload();
     });
     if (identity.enabled) {
       try {
@@ -373,7 +394,8 @@ export class Engine {
   }
 
   /** Publishes an interaction and appends it to the audit store. */
-  private record(i: Interaction) {
+  private record(recorded: Interaction) {
+    const i = this.gate.stamp(recorded);
     this.bus.publish('interaction.completed', { ...i, user: this.store.user });
     // After this turn of the event loop: the response's last bytes and the client's next
     // request come first; the record is durable a moment later.

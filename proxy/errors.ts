@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'STORE_READ_ONLY',
   'STORE_CORRUPT',
   'STALE_APPROVAL',
+  /** The policy does not let this person approve (approvals.approverGroups, approvals.selfApproval). */
+  'APPROVER_NOT_ALLOWED',
   /** The policy in force does not let anyone pause interception (intercept.pause.allowed). */
   'PAUSE_NOT_ALLOWED',
   'VAULT_LOCKED',

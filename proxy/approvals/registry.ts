@@ -3,10 +3,15 @@
  * canonical tool arguments: a decision must quote that hash, so a decision about one
  * command can never release a different one. Defaults to the policy's timeout decision
  * (deny) when nobody answers; a closed client connection cancels its approval.
+ *
+ * Who may approve (policy approvals.approverGroups / selfApproval) is checked here, on the
+ * verified identities: the requester's as it was when the call was held, the approver's as
+ * the engine knows it when the decision arrives. A denial is never refused: it can only
+ * make things safer.
  */
 import { randomUUID } from 'node:crypto';
 import { WitnessError } from '../errors.js';
-import { canonicalJson, type Operation } from '../model/index.js';
+import { canonicalJson, type Operation, type RecordIdentity } from '../model/index.js';
 import { sha256Hex } from '../model/node.js';
 
 export type ApprovalOutcome = 'approved' | 'denied' | 'timed-out' | 'cancelled';
@@ -39,7 +44,17 @@ export interface Approval extends ApprovalRequest {
   status: 'pending' | ApprovalOutcome;
   decidedAt: string | null;
   approver: string | null;
+  /** Who was signed in when the call was held (null: identity not wired). */
+  requesterIdentity: RecordIdentity | null;
+  /** Who decided, verified; null for timeouts and cancellations. */
+  approverIdentity: RecordIdentity | null;
   reason: string | null;
+}
+
+/** Who may approve: the policy's approvals.approverGroups and approvals.selfApproval. */
+export interface ApproverRule {
+  approverGroups: readonly string[];
+  selfApproval: 'allow' | 'deny';
 }
 
 export interface ApprovalRegistryOptions {
@@ -48,6 +63,10 @@ export interface ApprovalRegistryOptions {
   onRequested?(a: Approval): void;
   onDecided?(a: Approval): void;
   now?: () => number;
+  /** Who is signed in now: stamped on each approval as it is requested. */
+  identity?: () => RecordIdentity;
+  /** Read when a call is held; applies to that approval. Default: anyone may approve. */
+  approverRule?: () => ApproverRule;
 }
 
 export function argsHash(tool: string, args: string): string {
@@ -61,7 +80,7 @@ export function argsHash(tool: string, args: string): string {
 }
 
 export class ApprovalRegistry {
-  private readonly pending = new Map<string, { approval: Approval; resolve: (o: ApprovalOutcome) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { approval: Approval; rule: ApproverRule; resolve: (o: ApprovalOutcome) => void; timer: NodeJS.Timeout }>();
   private readonly recent: Approval[] = [];
 
   constructor(private readonly opts: ApprovalRegistryOptions) {}
@@ -79,15 +98,18 @@ export class ApprovalRegistry {
       status: 'pending',
       decidedAt: null,
       approver: null,
+      requesterIdentity: this.opts.identity?.() ?? null,
+      approverIdentity: null,
       reason: null,
     };
+    const rule = this.opts.approverRule?.() ?? { approverGroups: [], selfApproval: 'allow' };
     let resolve!: (o: ApprovalOutcome) => void;
     const outcome = new Promise<ApprovalOutcome>((r) => (resolve = r));
     const timer = setTimeout(() => {
       this.settle(approval.id, this.opts.onTimeout === 'allow' ? 'approved' : 'timed-out', 'witness', `no decision within ${Math.round(this.opts.timeoutMs / 1000)} s`);
     }, this.opts.timeoutMs);
     timer.unref();
-    this.pending.set(approval.id, { approval, resolve, timer });
+    this.pending.set(approval.id, { approval, rule: { approverGroups: [...rule.approverGroups], selfApproval: rule.selfApproval }, resolve, timer });
     this.opts.onRequested?.(approval);
     return { approval, outcome };
   }
@@ -101,7 +123,7 @@ export class ApprovalRegistry {
   }
 
   /** A person's decision; rejected when the hash does not match the held arguments. */
-  decide(id: string, d: { decision: 'approve' | 'deny'; argsHash: string; approver: string; reason?: string | null }): Approval {
+  decide(id: string, d: { decision: 'approve' | 'deny'; argsHash: string; approver: string; approverIdentity?: RecordIdentity | null; reason?: string | null }): Approval {
     const p = this.pending.get(id);
     if (!p) {
       const done = this.recent.find((a) => a.id === id);
@@ -110,7 +132,8 @@ export class ApprovalRegistry {
     if (d.argsHash !== p.approval.argsHash) {
       throw new WitnessError('STALE_APPROVAL', `The arguments of approval ${id} are not the ones you decided on (hash mismatch). Review it again.`);
     }
-    return this.settle(id, d.decision === 'approve' ? 'approved' : 'denied', d.approver, d.reason ?? null)!;
+    if (d.decision === 'approve') checkApprover(p.rule, p.approval.requesterIdentity, d.approverIdentity ?? null);
+    return this.settle(id, d.decision === 'approve' ? 'approved' : 'denied', d.approver, d.reason ?? null, d.approverIdentity ?? null)!;
   }
 
   /** The client went away: nothing will run, record why. */
@@ -128,12 +151,12 @@ export class ApprovalRegistry {
     return ids.length;
   }
 
-  private settle(id: string, outcome: ApprovalOutcome, approver: string, reason: string | null): Approval | null {
+  private settle(id: string, outcome: ApprovalOutcome, approver: string, reason: string | null, approverIdentity: RecordIdentity | null = null): Approval | null {
     const p = this.pending.get(id);
     if (!p) return null;
     clearTimeout(p.timer);
     this.pending.delete(id);
-    Object.assign(p.approval, { status: outcome, decidedAt: new Date(this.now()).toISOString(), approver, reason });
+    Object.assign(p.approval, { status: outcome, decidedAt: new Date(this.now()).toISOString(), approver, approverIdentity, reason });
     this.recent.push(p.approval);
     if (this.recent.length > 500) this.recent.shift();
     this.opts.onDecided?.(p.approval);
@@ -143,5 +166,28 @@ export class ApprovalRegistry {
 
   private now() {
     return (this.opts.now ?? Date.now)();
+  }
+}
+
+/** Refuses an approval the policy does not let this approver give (APPROVER_NOT_ALLOWED). */
+function checkApprover(rule: ApproverRule, requester: RecordIdentity | null, approver: RecordIdentity | null) {
+  const who = approver?.signedIn ? (approver.email ?? approver.name ?? approver.sub) : null;
+  if (rule.approverGroups.length) {
+    const groups = rule.approverGroups.join(', ');
+    if (!approver?.signedIn) {
+      throw new WitnessError('APPROVER_NOT_ALLOWED', `Only members of ${groups} may approve held calls (policy approvals.approverGroups), and nobody is signed in: sign in as an approver (\`witness login\`) or deny.`);
+    }
+    if (!approver.groups.some((g) => rule.approverGroups.includes(g))) {
+      throw new WitnessError('APPROVER_NOT_ALLOWED', `${who} is not a member of ${groups}, whose members alone may approve held calls (policy approvals.approverGroups). Ask one of them, or deny.`);
+    }
+  }
+  if (rule.selfApproval === 'deny') {
+    // Fail closed: when either side is unknown, nobody can show they are not the requester.
+    if (!requester?.signedIn || !approver?.signedIn) {
+      throw new WitnessError('APPROVER_NOT_ALLOWED', 'The requester may not approve their own held calls (policy approvals.selfApproval "deny"), and who requested or who approves is not known (signed out): someone else must sign in (`witness login`) to approve, or deny.');
+    }
+    if (requester.sub === approver.sub && requester.issuer === approver.issuer) {
+      throw new WitnessError('APPROVER_NOT_ALLOWED', `${who} requested this call and may not approve it too (policy approvals.selfApproval "deny"): another approver must decide, or deny.`);
+    }
   }
 }

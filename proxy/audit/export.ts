@@ -10,7 +10,7 @@ import type { AuditRecord, ExportedRecord, ExportFormat } from '../model/index.j
 
 /** JSONL field order (the README's): records are stored with their keys sorted, exported in this order. */
 export const JSONL_FIELDS = [
-  'v', 'id', 'seq', 'time', 'device', 'user', 'client', 'endpoint', 'method', 'host', 'path', 'plan', 'model', 'prompt', 'context', 'messages',
+  'v', 'id', 'seq', 'time', 'device', 'user', 'identity', 'client', 'endpoint', 'method', 'host', 'path', 'plan', 'model', 'prompt', 'context', 'messages',
   'contextFiles', 'toolsOffered', 'response', 'toolCalls', 'finishReason', 'usage', 'maskings', 'notInspected', 'decision', 'ruleIds', 'approvals',
   'status', 'httpStatus', 'errors', 'timings', 'headers', 'pace', 'policyVersion', 'unaudited', 'prevHash', 'hash',
 ] as const;
@@ -102,9 +102,17 @@ function toHarEntry(r: ExportedRecord) {
     },
     cache: {},
     timings: { send: 0, wait, receive: Math.max(0, total - wait) },
-    comment: `witness seq ${r.seq} ${r.decision} ${r.status}; hash ${r.hash}`,
-    _witness: { id: r.id, seq: r.seq, user: r.user, device: r.device, endpoint: r.endpoint, decision: r.decision, maskings: r.maskings, notInspected: r.notInspected, prevHash: r.prevHash, hash: r.hash },
+    comment: `witness seq ${r.seq} ${r.decision} ${r.status}; ${whoOf(r)}; hash ${r.hash}`,
+    _witness: { id: r.id, seq: r.seq, user: r.user, identity: r.identity, device: r.device, endpoint: r.endpoint, decision: r.decision, maskings: r.maskings, notInspected: r.notInspected, prevHash: r.prevHash, hash: r.hash },
   };
+}
+
+/** Who made the request, for the HAR comment: the verified sign-in, or that nobody was signed in. */
+function whoOf(r: ExportedRecord): string {
+  const id = r.identity;
+  if (!id) return `user ${r.user}`;
+  if (!id.signedIn) return `user ${r.user} (not signed in)`;
+  return `signed in as ${id.email ?? id.name ?? id.sub} (sub ${id.sub}, issuer ${id.issuer}${id.groups.length ? `, groups ${id.groups.join(', ')}` : ''})`;
 }
 
 /** OCSF 1.1.0 API Activity (6003), activity Create (1): one Copilot API call. */
@@ -126,7 +134,13 @@ export function toOcsf(r: ExportedRecord | AuditRecord) {
     status_detail: r.status,
     message: r.prompt.slice(0, 1000),
     metadata: { version: '1.1.0', uid: r.id, product: { name: 'Witness', vendor_name: 'Witness', version: VERSION }, log_name: 'copilot-audit', sequence: r.seq },
-    actor: { user: { name: r.user }, app_name: r.client.editor ?? undefined },
+    // The verified sign-in (OCSF User: uid the subject, groups as Group objects); the OS account name otherwise.
+    actor: {
+      user: r.identity?.signedIn
+        ? { name: r.identity.name ?? r.user, uid: r.identity.sub ?? undefined, email_addr: r.identity.email ?? undefined, groups: r.identity.groups.map((name) => ({ name })) }
+        : { name: r.user },
+      app_name: r.client.editor ?? undefined,
+    },
     api: { operation: `${r.method} ${r.path.split('?')[0]}`, service: { name: 'GitHub Copilot' }, request: { uid: r.client.requestId ?? r.id }, response: { code: r.httpStatus ?? undefined, error: r.errors[0] } },
     http_request: { http_method: r.method, url: { hostname: r.host, path: r.path, url_string: `https://${r.host}${r.path}` }, user_agent: r.client.userAgent ?? undefined },
     http_response: r.httpStatus !== null ? { code: r.httpStatus } : undefined,
@@ -146,6 +160,8 @@ export function toOcsf(r: ExportedRecord | AuditRecord) {
         response: r.response.slice(0, 1000),
         hash: r.hash,
         prev_hash: r.prevHash,
+        signed_in: r.identity?.signedIn,
+        identity_issuer: r.identity?.issuer ?? undefined,
       },
     },
   };

@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { DESKTOP_UI_ORIGIN, EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from '../control/index.js';
 import { refuseNonLoopbackPeers } from '../loopback.js';
 import type { EventBus } from './event-bus.js';
+import { SessionStore } from './sessions.js';
 import type { z } from 'zod';
 
 export type Handlers = {
@@ -36,6 +37,8 @@ export interface ControlServerOptions {
   uiOrigins?: readonly string[];
   /** Body size and connection timeouts (config `limits`); the defaults below when absent. */
   limits?: Partial<ControlLimits>;
+  /** Where browser sessions (hashed) are kept across restarts; null/absent: in memory only. */
+  sessionFile?: string | null;
 }
 
 export interface ControlLimits {
@@ -58,12 +61,13 @@ export class ControlServer {
   refusedPeers = 0;
   /** One-time sign-in codes (code → expiry) and browser sessions (HttpOnly cookie values). */
   private readonly codes = new Map<string, number>();
-  private readonly sessions = new Set<string>();
+  private readonly sessions: SessionStore;
   private readonly limits: ControlLimits;
 
   constructor(private readonly opts: ControlServerOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.token = randomBytes(32).toString('base64url');
+    this.sessions = new SessionStore(opts.sessionFile ?? null, opts.log);
     // Head and request deadlines are checked this often (Node's default: every 30 s).
     const connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(this.limits.headersTimeoutMs / 4)));
     this.server = http.createServer({ connectionsCheckingInterval }, (req, res) => {
@@ -200,7 +204,7 @@ export class ControlServer {
     try {
       output = await (this.opts.handlers[name] as (i: unknown) => unknown)(parsed.data);
     } catch (e) {
-      if (isWitnessError(e)) return sendError(res, e.code === 'STALE_APPROVAL' ? 409 : e.code === 'PAUSE_NOT_ALLOWED' ? 403 : 400, e.code, e.message);
+      if (isWitnessError(e)) return sendError(res, e.code === 'STALE_APPROVAL' ? 409 : e.code === 'PAUSE_NOT_ALLOWED' || e.code === 'APPROVER_NOT_ALLOWED' ? 403 : 400, e.code, e.message);
       throw e;
     }
     sendJson(res, 200, method.output.parse(output));
@@ -231,7 +235,7 @@ export class ControlServer {
   }
 
   private refusePage(res: http.ServerResponse, message = 'Open the sign-in link printed by `witness start` (or `witness ui`).') {
-    const body = `<!doctype html><meta charset="utf-8"><title>Witness: sign in</title><body style="font:15px system-ui;margin:15vh auto;max-width:34em"><h1>Witness</h1><p>${message.replace(/[<&>]/g, '')}</p>`;
+    const body = `<!doctype html><meta charset="utf-8"><meta name="color-scheme" content="light dark"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Witness: sign in</title><style>${REFUSE_STYLE}</style><main><h1><span aria-hidden="true">◉</span> Witness</h1><p>${message.replace(/[<&>]/g, '').replace(/`([^`]+)`/g, '<code>$1</code>')}</p><p class="sub">This window is only reachable from this machine, with a one-time link from the engine.</p></main>`;
     res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" });
     res.end(body);
   }
@@ -280,6 +284,16 @@ export class ControlServer {
     });
   }
 }
+
+/** The sign-in and error page's look: the window's colours, light and dark (inline: the page loads nothing). */
+const REFUSE_STYLE = [
+  ':root{color-scheme:light dark;--bg:#f6f7f9;--panel:#fff;--text:#1d2330;--muted:#667085;--line:#e3e7ee;--accent:#3b5bdb}',
+  '@media (prefers-color-scheme:dark){:root{--bg:#0f1218;--panel:#171b23;--text:#e6e9ef;--muted:#98a2b3;--line:#2a303c;--accent:#7c93f5}}',
+  'body{margin:0;min-height:100vh;display:grid;place-items:center;background:var(--bg);color:var(--text);font:15px/1.5 system-ui,sans-serif}',
+  'main{max-width:34em;margin:24px;padding:24px 28px;background:var(--panel);border:1px solid var(--line);border-radius:10px}',
+  'h1{font-size:20px;margin:0 0 12px}h1 span{color:var(--accent)}.sub{color:var(--muted);font-size:13px}',
+  'code{font:13px ui-monospace,monospace;background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:1px 5px}',
+].join('');
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

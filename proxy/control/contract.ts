@@ -49,7 +49,9 @@ export const TlsFailureSchema = z.object({
  */
 export const HealthSchema = z.object({ level: z.enum(['ok', 'idle', 'warn']), message: z.string() });
 
-const LayerNameSchema = z.enum(['default', 'user', 'managed', 'central']);
+const LayerNameSchema = z.enum(['default', 'user', 'managed', 'central', 'profile']);
+/** A layer of the policy in force; `profile` names the group profile a 'profile' layer applied. */
+const PolicyLayerSchema = z.object({ name: LayerNameSchema, file: z.string().nullable(), profile: z.string().optional() });
 const PolicyProblemSchema = z.object({ code: z.string(), message: z.string(), since: z.string() });
 
 /**
@@ -61,7 +63,7 @@ const PolicyProblemSchema = z.object({ code: z.string(), message: z.string(), si
 export const PolicyStateSchema = z.object({
   version: z.string(),
   since: z.string(),
-  layers: z.array(z.object({ name: LayerNameSchema, file: z.string().nullable() })),
+  layers: z.array(PolicyLayerSchema),
   problem: PolicyProblemSchema.nullable(),
 });
 export type PolicyState = z.infer<typeof PolicyStateSchema>;
@@ -172,6 +174,25 @@ export type ApprovalView = z.infer<typeof ApprovalSchema>;
 export const IdentityStatusSchema = WhoAmISchema.extend({ configured: z.boolean() });
 export type IdentityStatus = z.infer<typeof IdentityStatusSchema>;
 
+/**
+ * A sign-in started by the engine (`identityLogin`). `browser`: code + PKCE; the engine
+ * listens on a one-shot loopback redirect (127.0.0.1, random port) and the caller opens
+ * `url` in the system browser. `device`: RFC 8628; show the code and where to enter it.
+ * Either way the call returns at once; `identity.changed` follows when the sign-in completes.
+ */
+export const IdentityLoginSchema = z.discriminatedUnion('flow', [
+  z.object({ flow: z.literal('browser'), url: z.string() }),
+  z.object({
+    flow: z.literal('device'),
+    userCode: z.string(),
+    verificationUri: z.string(),
+    verificationUriComplete: z.string().nullable(),
+    /** Seconds the code stays valid. */
+    expiresIn: z.number(),
+  }),
+]);
+export type IdentityLogin = z.infer<typeof IdentityLoginSchema>;
+
 /** Every event the stream can carry, by type. */
 export const EventSchemas = {
   'exchange.started': ExchangeStartedSchema,
@@ -252,6 +273,14 @@ export const Methods = {
   identity: { method: 'GET', path: `${API_PREFIX}/identity`, input: z.object({}).strict(), output: IdentityStatusSchema },
   /** The session in the key vault changed (`witness login` / `logout` in another process): use it now. */
   identityReload: { method: 'POST', path: `${API_PREFIX}/identity/reload`, input: z.object({}).strict(), output: IdentityStatusSchema },
+  /**
+   * Starts a sign-in in the engine: the browser flow by default (open the returned url), the
+   * device flow with `device: true` (for providers that refuse any-port loopback redirects,
+   * or machines without a browser). IDENTITY_NOT_CONFIGURED without identity.issuer.
+   */
+  identityLogin: { method: 'POST', path: `${API_PREFIX}/identity/login`, input: z.object({ device: z.boolean().default(false) }).strict(), output: IdentityLoginSchema },
+  /** Signs out here (the refresh token is revoked at the provider, best effort). */
+  identityLogout: { method: 'POST', path: `${API_PREFIX}/identity/logout`, input: z.object({}).strict(), output: IdentityStatusSchema },
   policy: {
     method: 'GET',
     path: `${API_PREFIX}/policy`,
@@ -261,7 +290,7 @@ export const Methods = {
       policy: z.record(z.string(), z.unknown()),
       source: z.record(z.string(), LayerNameSchema),
       locked: z.array(z.string()),
-      layers: z.array(z.object({ name: LayerNameSchema, file: z.string().nullable() })),
+      layers: z.array(PolicyLayerSchema),
       version: z.string(),
       since: z.string(),
       problem: PolicyProblemSchema.nullable(),

@@ -6,3 +6,5 @@ export { whoami, WhoAmISchema, profileFromClaims, profilesForGroups, SESSION_SEC
 export { IdTokenValidator, TokenRefusedError, ACCEPTED_ALGORITHMS, type RefusedClaim, type ValidatedIdToken } from './id-token.js';
 export { JwksCache, type JwksCacheOptions } from './jwks.js';
 export { systemBrowser, openerCommand, type BrowserOpener } from './browser.js';
+export { InteractiveSignIn } from './interactive.js';
+export { IdentityGate, recordIdentity, SIGN_IN_REQUIRED_MESSAGE, SIGN_IN_RULE_ID, SIGNED_OUT, type GateVerdict, type GatedRequest } from './gate.js';

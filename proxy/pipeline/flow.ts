@@ -12,7 +12,7 @@ import type { BufferedBodyTransform, EndpointKind, ProtocolFamily, RequestView, 
 
 export type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, RequestAction, WebSocketSummary };
 
-/** Who made the exchange: null until the identity stage (still to come) fills it, before the record is assembled. */
+/** Who made the exchange (signed out said explicitly): set by the identity stage, first in the list; null only before it runs. */
 export type Who = RecordIdentity;
 
 export interface FlowRequest {

@@ -7,4 +7,5 @@ export { toolCallHold, type HoldOptions } from './stages/tool-call-hold.js';
 export { liveEvents, trackPace, type LiveSink } from './stages/live-events.js';
 export { recordAssembly, WEBSOCKET_NOT_INSPECTED } from './stages/record.js';
 export { auditSink } from './stages/audit-sink.js';
+export { identityStage } from './stages/identity.js';
 export { redactHeaders } from './stages/headers.js';

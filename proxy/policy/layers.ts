@@ -1,6 +1,7 @@
 /**
  * Policy layers: built-in defaults < user file < IT-managed file (locked) < central
- * (signed, later). Objects merge key by key; arrays and scalars are replaced. The result
+ * (signed, later) < the profiles the signed-in person's groups select (`profiles`, applied
+ * in the order given; a profile defined in the user file cannot change a key IT locked). Objects merge key by key; arrays and scalars are replaced. The result
  * records, for every leaf key, which layer set it, and which keys IT has locked (a key the
  * IT-managed file sets cannot be changed by the user file, whatever the order).
  */
@@ -12,14 +13,14 @@ import { DEFAULT_POLICY } from './defaults.js';
 import type { ManagedPolicy } from './managed/index.js';
 import { PolicySchema, type Policy } from './schema.js';
 
-export type LayerName = 'default' | 'user' | 'managed' | 'central';
+export type LayerName = 'default' | 'user' | 'managed' | 'central' | 'profile';
 
 export interface EffectivePolicy {
   policy: Policy;
   /** key path ("approvals.timeoutSeconds") → layer that set it */
   source: Record<string, LayerName>;
   locked: string[];
-  layers: Array<{ name: LayerName; file: string | null }>;
+  layers: Array<{ name: LayerName; file: string | null; profile?: string }>;
 }
 
 /** Where IT puts the managed policy on each OS. */
@@ -66,6 +67,8 @@ export function resolvePolicy(
     /** IT's sources on this OS (registry, managed preferences, root-owned file): readManagedPolicy(). */
     managed?: ManagedPolicy | null;
     central?: Record<string, unknown> | null;
+    /** Profiles selected by the signed-in person's groups (identity.groupProfiles), in order; unknown names are skipped. */
+    profiles?: readonly string[];
   } = {},
 ): EffectivePolicy {
   const layers: EffectivePolicy['layers'] = [{ name: 'default', file: null }];
@@ -91,11 +94,20 @@ export function resolvePolicy(
   const merged: Record<string, unknown> = {};
   const source: Record<string, LayerName> = {};
   for (const [name, doc] of docs) mergeInto(merged, doc, '', name, source);
+  const locked = [...new Set(managedDocs.flatMap((d) => leafKeys(d)))];
+  for (const name of new Set(opts.profiles ?? [])) {
+    const overlay = (merged.profiles as Record<string, Record<string, unknown>> | undefined)?.[name];
+    if (!overlay || typeof overlay !== 'object') continue;
+    // IT's locks hold against a profile only IT (or the central server) could have written.
+    const byIt = (key: string) => ['managed', 'central'].includes(source[`profiles.${name}.${key}`] ?? '');
+    mergeInto(merged, withoutLocked(overlay, '', (key) => !locked.some((l) => l === key || l.startsWith(`${key}.`) || key.startsWith(`${l}.`)) || byIt(key)), '', 'profile', source);
+    layers.push({ name: 'profile', file: null, profile: name });
+  }
   const parsed = PolicySchema.safeParse(merged);
   if (!parsed.success) throw new WitnessError('CONFIG_INVALID', formatIssues(parsed.error, 'effective policy'));
   // Keys the schema filled in come from the defaults layer.
   for (const key of leafKeys(parsed.data)) source[key] ??= 'default';
-  return { policy: parsed.data, source, locked: [...new Set(managedDocs.flatMap((d) => leafKeys(d)))], layers };
+  return { policy: parsed.data, source, locked, layers };
 }
 
 function mergeInto(target: Record<string, unknown>, doc: Record<string, unknown>, prefix: string, layer: LayerName, source: Record<string, LayerName>) {
@@ -115,6 +127,19 @@ function mergeInto(target: Record<string, unknown>, doc: Record<string, unknown>
       source[key] = layer;
     }
   }
+}
+
+/** The document with only the leaves `keep` accepts (objects recursed, `tools` entries one by one). */
+function withoutLocked(doc: Record<string, unknown>, prefix: string, keep: (key: string) => boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const inner = withoutLocked(v as Record<string, unknown>, key, keep);
+      if (Object.keys(inner).length) out[k] = inner;
+    } else if (keep(key)) out[k] = v;
+  }
+  return out;
 }
 
 function leafKeys(o: unknown, prefix = ''): string[] {

@@ -22,7 +22,10 @@ const CommandRuleSchema = z
   })
   .strict();
 
-export const PolicySchema = z
+const groupName = z.string().min(1);
+const profileName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a profile name (lower-case letters, digits, "-", "_")');
+
+const PolicyBaseSchema = z
   .object({
     version: z.literal(1).default(1),
     intercept: z
@@ -76,6 +79,23 @@ export const PolicySchema = z
       .object({
         timeoutSeconds: z.number().int().min(5).max(3600).default(120),
         onTimeout: z.enum(['deny', 'allow']).default('deny'),
+        approverGroups: z
+          .array(groupName)
+          .default([])
+          .describe('an approver must be signed in and a member of one of these groups (the identity provider\'s groups claim); [] lets anyone decide'),
+        selfApproval: z
+          .enum(['allow', 'deny'])
+          .default('allow')
+          .describe('"deny": whoever made the request (the signed-in person, by subject) can never approve its held calls'),
+      })
+      .strict()
+      .prefault({}),
+    identity: z
+      .object({
+        requireSignIn: z
+          .boolean()
+          .default(false)
+          .describe('while nobody is signed in (`witness login`), Copilot requests are answered with a refusal in their own protocol and nothing is sent upstream'),
       })
       .strict()
       .prefault({}),
@@ -90,6 +110,24 @@ export const PolicySchema = z
       .prefault({}),
   })
   .strict();
+
+/**
+ * A profile: a partial policy document laid over the layers when the signed-in person's
+ * groups select it (config identity.groupProfiles). Kept as written (no defaults filled
+ * in), so it changes only the keys it names; checked key by key like a layer file.
+ */
+const ProfileSchema = z.record(z.string(), z.unknown()).superRefine((doc, ctx) => {
+  // Machine-wide settings (interception, the desktop shell, sign-in itself) are not per person.
+  const r = PolicyBaseSchema.omit({ version: true, intercept: true, desktop: true, identity: true }).partial().strict().safeParse(doc);
+  if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: issue.path } as Parameters<typeof ctx.addIssue>[0]);
+});
+
+export const PolicySchema = PolicyBaseSchema.extend({
+  profiles: z
+    .record(profileName, ProfileSchema)
+    .default({})
+    .describe('policy profiles by name, each a partial policy (e.g. {"contractor": {"protectedPaths": [...]}}), applied over the layers when the signed-in person\'s groups select them (config identity.groupProfiles)'),
+}).strict();
 
 export type Policy = z.output<typeof PolicySchema>;
 export type PolicyInput = z.input<typeof PolicySchema>;

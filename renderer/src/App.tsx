@@ -1,9 +1,8 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { api, subscribe, type ApprovalView, type ControlEvent, type Interaction, type Status } from './api.js';
-import { Approvals } from './Approvals.js';
-import { Live } from './Live.js';
-import { Search } from './Search.js';
-import { Setup } from './Setup.js';
+import { api, subscribe, type ApprovalView, type IdentityStatus, type Link, type Status } from './api.js';
+import { appendDelta, provisional, type LiveItem, type StoredRefs } from './model.js';
+import { useAttention } from './attention.js';
+import { Approvals, Live, Popup, Search, Setup } from './views/index.js';
 
 type Tab = 'live' | 'approvals' | 'search' | 'setup';
 const TABS: Array<[Tab, string]> = [
@@ -12,76 +11,44 @@ const TABS: Array<[Tab, string]> = [
   ['search', 'Search'],
   ['setup', 'Setup'],
 ];
-
-/** An interaction in the live list; `streaming` until its record is complete. */
-export type LiveItem = Interaction & { user?: string; streaming?: boolean };
-/** Where a finished interaction landed in the audit chain. */
-export type StoredRef = { seq: number; hash: string };
-export type StoredRefs = ReadonlyMap<string, StoredRef>;
 /** Rows kept in the window (the list is virtualized; older ones are in Search). */
 const KEEP = 10_000;
-type Started = Extract<ControlEvent, { type: 'interaction.started' }>['data'];
-type Delta = Extract<ControlEvent, { type: 'interaction.delta' }>['data'];
+/** Records loaded from the store when the window opens or the engine restarts. */
+const HISTORY = 50;
 
-function provisional(s: Started): LiveItem {
-  return {
-    ...s,
-    method: 'POST',
-    plan: 'unknown',
-    context: [],
-    messages: [],
-    contextFiles: [],
-    toolsOffered: [],
-    response: '',
-    toolCalls: [],
-    finishReason: null,
-    usage: null,
-    maskings: [],
-    notInspected: [],
-    ruleIds: [],
-    approvals: [],
-    status: 'ok',
-    httpStatus: null,
-    errors: [],
-    timings: { start: Date.parse(s.time), firstByte: null, firstToken: null, end: null },
-    streaming: true,
-  };
+type Route = { tab: Tab; popup: boolean; id: string | undefined };
+/** The route is the hash: #/live, #/approvals, …, or #/approval[/ID] (the compact popup). */
+function routeOf(h: string): Route {
+  const popup = /^#\/approval(?:\/([\w-]+))?\/?$/.exec(h);
+  if (popup) return { tab: 'approvals', popup: true, id: popup[1] };
+  if (h.startsWith('#/approvals')) return { tab: 'approvals', popup: false, id: undefined };
+  if (h.startsWith('#/search')) return { tab: 'search', popup: false, id: undefined };
+  if (h.startsWith('#/setup')) return { tab: 'setup', popup: false, id: undefined };
+  return { tab: 'live', popup: false, id: undefined };
 }
 
-function appendDelta(x: LiveItem, d: Delta): LiveItem {
-  const toolCalls = [...x.toolCalls];
-  for (const t of d.tools) {
-    const i = toolCalls.findIndex((c) => c.index === t.index);
-    if (i < 0) toolCalls.push({ index: t.index, id: null, name: t.name ?? '', arguments: t.text });
-    else toolCalls[i] = { ...toolCalls[i]!, name: toolCalls[i]!.name || (t.name ?? ''), arguments: toolCalls[i]!.arguments + t.text };
-  }
-  return { ...x, response: x.response + d.text, toolCalls };
+/** The last records in the store, newest first, as live rows (so Live is not empty after a restart). */
+async function recentHistory(): Promise<Array<{ item: LiveItem; seq: number; hash: string }>> {
+  const page = await api.call('search', { limit: HISTORY });
+  const records = await Promise.all(page.items.map((h) => api.call('record', { id: h.id }).catch(() => null)));
+  return records.filter((r) => r !== null).map((r) => ({ item: r, seq: r.seq, hash: r.hash }));
 }
 
 export function App() {
   const [status, setStatus] = useState<Status | null>(null);
-  const [connected, setConnected] = useState(false);
+  const [identity, setIdentity] = useState<IdentityStatus | null>(null);
+  const [link, setLink] = useState<Link>('down');
+  const [everUp, setEverUp] = useState(false);
   const [interactions, setInteractions] = useState<LiveItem[]>([]);
   const [approvals, setApprovals] = useState<ApprovalView[]>([]);
   const [stored, setStored] = useState<StoredRefs>(new Map());
-  // The route is the hash: #/live, #/approvals, or #/approval/ID (the compact popup).
-  const tabOf = (): Tab => {
-    const h = location.hash;
-    if (h.startsWith('#/approval')) return 'approvals';
-    if (h.startsWith('#/search')) return 'search';
-    if (h.startsWith('#/setup')) return 'setup';
-    return 'live';
-  };
-  const [tab, setTabState] = useState<Tab>(tabOf());
-  const [hash, setHash] = useState(location.hash);
+  const [route, setRoute] = useState<Route>(routeOf(location.hash));
   useEffect(() => {
-    const onHash = () => {
-      setTabState(tabOf());
-      setHash(location.hash);
-    };
+    const onHash = () => setRoute(routeOf(location.hash));
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
+  const tab = route.tab;
   const setTab = (t: Tab) => {
     location.hash = `#/${t}`;
   };
@@ -97,7 +64,25 @@ export function App() {
   };
 
   const decided = useRef(new Set<string>());
+  const engineStart = useRef<string | null>(null);
   useEffect(() => {
+    const loadHistory = () =>
+      void recentHistory().then(
+        (rows) => {
+          // Merge under what arrived live meanwhile (a live row wins: it may be newer).
+          setInteractions((xs) => {
+            const have = new Set(xs.map((x) => x.id));
+            const older = rows.map((r) => r.item).filter((i) => !have.has(i.id));
+            return [...xs, ...older].sort((a, b) => b.timings.start - a.timings.start).slice(0, KEEP);
+          });
+          setStored((m) => {
+            const next = new Map(m);
+            for (const r of rows) if (!next.has(r.item.id)) next.set(r.item.id, { seq: r.seq, hash: r.hash });
+            return next;
+          });
+        },
+        () => undefined,
+      );
     return subscribe(
       (e) => {
         if (e.type === 'interaction.started') setInteractions((xs) => [provisional(e.data), ...xs.filter((x) => x.id !== e.data.id)].slice(0, KEEP));
@@ -121,34 +106,59 @@ export function App() {
           decided.current.add(e.data.id);
           setApprovals((xs) => xs.filter((a) => a.id !== e.data.id));
         }
+        if (e.type === 'identity.changed') setIdentity(e.data);
       },
       (up) => {
-        setConnected(up);
+        setLink(up);
         // (Re)connected: resync what may have changed while the stream was down.
-        if (up) {
-          void api.status().then(setStatus);
-          // Merge, never replace: a list fetched before an event arrived must not undo it.
-          void api.call('approvals', {}).then((list) =>
-            setApprovals((xs) => {
-              const byId = new Map([...list, ...xs].filter((a) => !decided.current.has(a.id)).map((a) => [a.id, a]));
-              return [...byId.values()];
-            }),
-          );
-        }
+        if (up !== 'up') return;
+        setEverUp(true);
+        void api.status().then((s) => {
+          setStatus(s);
+          // First connection, or the engine restarted: rows from the store's recent history.
+          if (engineStart.current !== s.startedAt) {
+            const restarted = engineStart.current !== null;
+            engineStart.current = s.startedAt;
+            // Holds of the engine that stopped were cancelled with it.
+            if (restarted) setApprovals([]);
+            loadHistory();
+          }
+        });
+        void api.call('identity', {}).then(setIdentity, () => undefined);
+        // Merge, never replace: a list fetched before an event arrived must not undo it.
+        void api.call('approvals', {}).then((list) =>
+          setApprovals((xs) => {
+            const byId = new Map([...list, ...xs].filter((a) => !decided.current.has(a.id)).map((a) => [a.id, a]));
+            return [...byId.values()];
+          }),
+        );
       },
     );
   }, []);
 
   // Counters and CA state change without events: refresh them now and then.
   useEffect(() => {
-    if (!connected) return;
+    if (link !== 'up') return;
     const timer = setInterval(() => void api.status().then(setStatus, () => undefined), 10_000);
     return () => clearInterval(timer);
-  }, [connected]);
+  }, [link]);
 
   const pending = approvals.length;
+  useAttention(approvals);
   const masked = useMemo(() => interactions.reduce((n, i) => n + i.maskings.reduce((a, m) => a + m.count, 0), 0), [interactions]);
+  const byId = useMemo(() => new Map(interactions.map((i) => [i.id, i])), [interactions]);
+  const banner = <LinkBanner link={link} everUp={everUp} />;
 
+  if (route.popup) {
+    return (
+      <div className="app popup-app">
+        {banner}
+        <main id="view">
+          <Popup approvals={approvals} items={byId} id={route.id} />
+        </main>
+      </div>
+    );
+  }
   return (
     <div className="app">
       <header className="bar">
@@ -173,21 +183,27 @@ export function App() {
           ))}
         </nav>
         <div className="meta">
-          <span className={`dot ${connected ? 'ok' : 'off'}`} title={connected ? 'live' : 'reconnecting'} />
+          <span className={`dot ${link === 'up' ? 'ok' : 'off'}`} title={link === 'up' ? 'connected to the engine' : 'not connected'} />
           {status ? (
             <>
-              <span title="Proxy address">{status.proxy.url}</span>
-              <span title="Secrets masked in this session">{masked} masked</span>
-              <span title={`CA SHA-256 ${status.ca.fingerprint256}`}>CA {status.ca.fingerprint256.slice(0, 11)}…</span>
+              <span title="Proxy address: point your editor here">{status.proxy.url}</span>
+              <span title="Secrets replaced by placeholders in the exchanges shown in this window (they never left this machine)">
+                {masked} secret{masked === 1 ? '' : 's'} masked
+              </span>
+              <span className="ca" title={`CA SHA-256 ${status.ca.fingerprint256}`}>
+                CA {status.ca.fingerprint256.slice(0, 11)}…
+              </span>
             </>
           ) : (
             <span>connecting…</span>
           )}
+          <SignIn identity={identity} required={status?.identity.required ?? false} />
         </div>
       </header>
+      {banner}
       <main id="view" role="tabpanel" aria-labelledby={`tab-${tab}`}>
-        {tab === 'live' && <Live interactions={interactions} stored={stored} />}
-        {tab === 'approvals' && <Approvals approvals={focusFirst(approvals, /^#\/approval\/([\w-]+)/.exec(hash)?.[1])} />}
+        {tab === 'live' && <Live interactions={interactions} stored={stored} approvals={approvals} />}
+        {tab === 'approvals' && <Approvals approvals={approvals} items={byId} />}
         {tab === 'search' && <Search />}
         {tab === 'setup' && <Setup status={status} />}
       </main>
@@ -195,8 +211,38 @@ export function App() {
   );
 }
 
-/** `#/approval/ID` (the popup a notification opens) puts that request first, where the shortcuts act. */
-function focusFirst(approvals: ApprovalView[], id: string | undefined): ApprovalView[] {
-  if (!id) return approvals;
-  return [...approvals.filter((a) => a.id === id), ...approvals.filter((a) => a.id !== id)];
+/** Sign-in status in the header: who, verified; or that nobody is signed in (a warning when required). */
+function SignIn({ identity, required }: { identity: IdentityStatus | null; required: boolean }) {
+  if (!identity) return null;
+  if (identity.signedIn) {
+    const who = identity.email ?? identity.name ?? identity.sub ?? 'signed in';
+    return (
+      <span className="signin ok" title={`Signed in${identity.issuer ? ` at ${identity.issuer}` : ''}${identity.expiresAt ? `, until ${new Date(identity.expiresAt).toLocaleString()}` : ''}`}>
+        ✓ {who}
+      </span>
+    );
+  }
+  if (!identity.configured) return null;
+  return (
+    <span className={`signin ${required ? 'warn' : ''}`} title="Run `witness login` to sign in: records and decisions then carry your verified identity">
+      not signed in
+    </span>
+  );
+}
+
+/** The link to the engine when it is not up: reconnecting by itself, or a new sign-in needed. */
+function LinkBanner({ link, everUp }: { link: Link; everUp: boolean }) {
+  if (link === 'up' || !everUp) return null;
+  if (link === 'signed-out') {
+    return (
+      <p className="link-banner bad" role="alert">
+        The engine restarted and no longer knows this tab's session. Run <code>witness ui</code> for a new sign-in link; this tab reconnects by itself once it is signed in again.
+      </p>
+    );
+  }
+  return (
+    <p className="link-banner" role="status">
+      <span className="spinner" aria-hidden /> Engine stopped — reconnecting…
+    </p>
+  );
 }

@@ -172,8 +172,28 @@ describe('the Witness window', () => {
 
   it('streams a chat response into the Live view before the upstream has finished', async () => {
     const page = await signedIn();
+    // The upstream sends the first events, then waits for the test: no race with a clock.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    upstream.scripts.set('gated', (res) => {
+      const events = fx('02-chat.response.sse.txt').split(/(?<=\n\n)/);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const e of events.slice(0, 5)) res.write(e);
+      void gate.then(() => {
+        for (const e of events.slice(5)) res.write(e);
+        res.end();
+      });
+    });
     let done = false;
-    const request = chat('explain the retry loop', { ms: 250 }).then((r) => {
+    const request = requestViaProxy({
+      proxyPort: t.engine.proxyPort,
+      host: 'api.business.githubcopilot.com',
+      path: '/chat/completions?script=gated',
+      method: 'POST',
+      body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'explain the retry loop' }] }),
+      headers: { 'content-type': 'application/json' },
+      ca: t.caPem,
+    }).then((r) => {
       done = true;
       return r;
     });
@@ -185,6 +205,7 @@ describe('the Witness window', () => {
     expect(done).toBe(false); // text shown while the upstream is still sending
     expect(await detail.textContent()).toContain('streaming');
     await page.screenshot({ path: `${SHOTS}live-streaming.png` });
+    release();
     await request;
     await expect.poll(() => detail.textContent()).not.toContain('streaming…');
     await page.close();
@@ -320,7 +341,7 @@ describe('the Witness window', () => {
     expect(await edit.locator('.badge').textContent()).toBe('approved');
     expect(await detail.getByLabel('Tool call run_in_terminal').locator('.text.cmd').textContent()).toMatch(/^\$ \S/);
     expect(await detail.getByRole('list', { name: 'Approval trail' }).textContent()).toMatch(/approved\s*replace_string_in_file[\s\S]*protected-path[\s\S]*staging only/);
-    expect(await detail.getByLabel('Timings').textContent()).toMatch(/first byte[\d.]+ m?s\s*first token[\d.]+ m?s\s*total[\d.]+ m?s/);
+    expect(await detail.getByLabel('Timings').textContent()).toMatch(/first byte[\d.]+ m?s\s*first token[\d.]+ m?s\s*held[\d.]+ m?s\s*total[\d.]+ m?s/);
     await detail.locator('details', { hasText: 'Headers' }).locator('summary').click();
     const headers = await detail.getByRole('table', { name: 'Request headers' }).textContent();
     expect(headers).toContain('authorizationBearer [REDACTED]');
@@ -347,13 +368,21 @@ describe('the Witness window', () => {
     expect(await replay.textContent()).toMatch(/^▶ Replay \((1\.\d\d|\d{3}) m?s\)$/);
     const text = detail.getByLabel('Response text');
     const full = (await text.textContent())!;
+    // Record the text's length in the page at every change as it plays (no sampling race with a busy machine).
+    await page.evaluate(`{
+      const detail = document.querySelector('article[aria-label="Interaction detail"]');
+      const seen = (window.replaySeen = []);
+      new MutationObserver(() => {
+        const el = detail.querySelector('[aria-label="Response text"]');
+        seen.push(el ? el.textContent.length : 0);
+      }).observe(detail, { subtree: true, childList: true, characterData: true });
+    }`);
     await replay.click();
-    // Sample the text as it plays: it must grow through several partial states to the whole.
-    const seen: number[] = [];
-    for (let k = 0; k < 200 && (await detail.getByRole('button', { name: 'Stop replay' }).count()) > 0; k++) {
-      seen.push(((await text.textContent()) ?? '').length);
-      await page.waitForTimeout(40);
-    }
+    // Played to the end: the button is back and the text is whole again.
+    await expect
+      .poll(async () => (await detail.getByRole('button', { name: /^▶ Replay/ }).count()) > 0 && ((await page.evaluate('window.replaySeen')) as number[]).at(-1) === full.length, { timeout: 30_000 })
+      .toBe(true);
+    const seen = ((await page.evaluate('window.replaySeen')) as number[]).filter((n, i, xs) => i === 0 || n !== xs[i - 1]);
     const partial = [...new Set(seen.filter((n) => n > 0 && n < full.length))];
     expect(partial.length).toBeGreaterThanOrEqual(3);
     expect(seen).toEqual([...seen].sort((a, b) => a - b)); // it only ever grows
@@ -425,7 +454,7 @@ describe('the Witness window', () => {
     await tabTo(page, 'input[aria-label=Reason]');
     await page.keyboard.type('checked the path');
     await page.keyboard.press('Tab');
-    expect(await page.locator(':focus').getAttribute('class')).toBe('approve');
+    expect(await page.locator(':focus').textContent()).toMatch(/^Approve/);
     await page.screenshot({ path: `${SHOTS}keyboard-approval.png` });
     await page.keyboard.press('Enter');
     const seen = reassemble('messages', (await response).body);

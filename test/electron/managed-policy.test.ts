@@ -46,7 +46,7 @@ describe('Windows: HKLM\\Software\\Policies\\Witness', () => {
     expect(managed!.sources.map((s) => s.location)).toEqual(['HKLM\\Software\\Policies\\Witness']);
     const eff = resolvePolicy({ managed });
     expect(eff.policy.masking.requests).toBe('block');
-    expect(eff.policy.approvals).toEqual({ timeoutSeconds: 60, onTimeout: 'deny' });
+    expect(eff.policy.approvals).toEqual({ timeoutSeconds: 60, onTimeout: 'deny', approverGroups: [], selfApproval: 'allow' });
     expect(eff.policy.protectedPaths).toEqual(['**/.env*', 'secrets/**', 'deploy\\prod\\**']);
     expect(eff.policy.tools).toEqual({ fetch_webpage: 'deny', run_in_terminal: 'ask' });
     expect(eff.policy.protectedCommands).toEqual([{ id: 'prod-deploy', pattern: String.raw`\bdeploy\s+--prod\b`, description: 'deploys to production', decision: 'deny' }]);

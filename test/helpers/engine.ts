@@ -13,6 +13,8 @@ export interface TestEngine {
   caPem: string;
   logs: string[];
   stop(): Promise<void>;
+  /** Stops the engine but keeps its data dir (to start another engine on it: a restart). */
+  halt(): Promise<void>;
 }
 
 /** A policy that lets every tool call through (tests that are not about holds). */
@@ -23,8 +25,10 @@ export async function startTestEngine(
   overrides: ConfigInput = {},
   extra: Partial<EngineOptions> = {},
   policy: Record<string, unknown> | null = PERMISSIVE_POLICY,
+  /** An existing data dir (another engine's, halted): the same store, keys and CA. */
+  reuse?: { dataDir: string },
 ): Promise<TestEngine> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'witness-test-'));
+  const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'witness-test-'));
   if (policy) writeFileSync(join(dataDir, 'policy.json'), JSON.stringify(policy));
   const caFile = join(dataDir, 'upstream-ca.pem');
   writeFileSync(caFile, upstream.root.certPem);
@@ -47,5 +51,6 @@ export async function startTestEngine(
       await engine.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
+    halt: () => engine.stop(),
   };
 }

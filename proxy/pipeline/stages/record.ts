@@ -73,6 +73,7 @@ export function recordAssembly(opts: { masker: Masker }): Stage {
             requestedAt: c.approval?.requestedAt ?? null,
             decidedAt: c.approval?.decidedAt ?? null,
             approver: c.approval?.approver ?? null,
+            approverIdentity: c.approval?.approverIdentity ?? null,
             reason: c.approval?.reason ?? null,
           })),
         status,
@@ -81,6 +82,7 @@ export function recordAssembly(opts: { masker: Masker }): Stage {
         timings: { start: s.timings.start, firstByte: s.timings.firstByte, firstToken: a?.firstTokenAt ?? null, end: s.timings.end },
         headers: { request: redactHeaders(s.request.headers, opts.masker), response: p.response.headers ? redactHeaders(p.response.headers, opts.masker) : [] },
         ...restoredForEditor(flow),
+        ...(flow.who ? { identity: flow.who } : {}),
         ...(p.response.pace.length ? { pace: p.response.pace.map(([t, x, y]) => [Math.max(0, Math.round(t - s.timings.start)), x, y] as [number, number, number]) } : {}),
       };
     },

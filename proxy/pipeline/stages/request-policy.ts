@@ -59,7 +59,7 @@ export function requestPolicy(opts: { policy: () => CompiledPolicy; masking: Con
 }
 
 /** Whether the client asked for a stream (Copilot always does; default true). */
-function peekStream(body: Buffer | null, encoding: string | string[] | number | undefined): boolean {
+export function peekStream(body: Buffer | null, encoding: string | string[] | number | undefined): boolean {
   if (!body || body.length === 0) return true;
   const d = decodeBody(body, typeof encoding === 'number' ? undefined : encoding);
   if (!d.ok) return true;

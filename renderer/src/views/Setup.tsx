@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, DOWNLOADS, type Status } from './api.js';
-import { ago, useNow } from './Live.js';
+import { api, DOWNLOADS, type Status } from '../api.js';
+import { ago } from '../format.js';
+import { useNow } from '../hooks.js';
 
 type Policy = Awaited<ReturnType<typeof api.call<'policy'>>>;
 type Report = Awaited<ReturnType<typeof api.call<'doctor'>>>;
@@ -85,8 +86,8 @@ export function Setup({ status }: { status: Status | null }) {
                     <td>
                       <code>{key}</code>
                     </td>
-                    <td className="clip">
-                      <code>{valueAt(policy.policy, key)}</code>
+                    <td className="value">
+                      <PolicyValue value={valueAt(policy.policy, key)} />
                     </td>
                     <td>
                       {layer}
@@ -133,12 +134,30 @@ function Seen({ at, health }: { at: string | null; health: Status['health'] }) {
   );
 }
 
-/** The value at a dotted key path, shown compactly. */
-function valueAt(obj: Record<string, unknown>, path: string): string {
+/** The value at a dotted key path. */
+function valueAt(obj: Record<string, unknown>, path: string): unknown {
   let v: unknown = obj;
   for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
-  if (Array.isArray(v)) return v.length > 3 ? `${v.length} entries` : JSON.stringify(v);
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return v;
+}
+
+/** A policy value, compact; a list longer than three opens to show every entry. */
+function PolicyValue({ value }: { value: unknown }) {
+  if (Array.isArray(value) && value.length > 3) {
+    return (
+      <details className="fold list-value">
+        <summary>{value.length} entries</summary>
+        <ul>
+          {value.map((v, i) => (
+            <li key={i}>
+              <code>{typeof v === 'string' ? v : JSON.stringify(v)}</code>
+            </li>
+          ))}
+        </ul>
+      </details>
+    );
+  }
+  return <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>;
 }
 
 /** A snippet with a copy button. */

@@ -1,5 +1,18 @@
-import type { Preview } from '../../proxy/model/index.js';
-import { Masked } from './Live.js';
+import type { Preview } from '../api.js';
+import { riskyPath } from '../model.js';
+import { Command } from './Command.js';
+import { Masked } from './Masked.js';
+
+/** A file path, marked when writing there is dangerous (keys, credentials, start-up files). */
+export function FilePath({ path, prefix = '' }: { path: string; prefix?: string }) {
+  const risky = riskyPath(path);
+  return (
+    <div className={`file${risky ? ' risk' : ''}`} title={risky ? 'sensitive path' : undefined}>
+      {prefix}
+      {path}
+    </div>
+  );
+}
 
 /** A tool call rendered for what it does: the diff, the new file, the command, the URLs. */
 export function Previews({ previews }: { previews: Preview[] }) {
@@ -7,14 +20,10 @@ export function Previews({ previews }: { previews: Preview[] }) {
     <>
       {previews.map((p, i) => (
         <div key={i} className="preview">
-          {p.kind === 'command' && (
-            <pre className="text cmd">
-              $ <Masked text={p.command} />
-            </pre>
-          )}
+          {p.kind === 'command' && <Command command={p.command} />}
           {p.kind === 'replace' && (
             <>
-              <div className="file">{p.file}</div>
+              <FilePath path={p.file} />
               {p.oldText && (
                 <pre className="text del" aria-label="removed">
                   <Masked text={p.oldText} />
@@ -27,7 +36,7 @@ export function Previews({ previews }: { previews: Preview[] }) {
           )}
           {p.kind === 'create' && (
             <>
-              <div className="file">new file {p.file}</div>
+              <FilePath path={p.file} prefix="new file " />
               <pre className="text add">
                 <Masked text={p.content} />
               </pre>

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { extractOperation } from '../../proxy/model/index.js';
-import { api } from './api.js';
-import type { LiveItem, StoredRef } from './App.js';
-import { Masked, clientName, formatMs } from './Live.js';
+import { api, extractOperation, type ApprovalView } from '../api.js';
+import { clientName, formatMs, formatSize, prettyJson } from '../format.js';
+import { personName, verified, type LiveItem, type StoredRef } from '../model.js';
+import { ApprovalFacts, Countdown, DecisionButtons, useDecide } from './Decision.js';
+import { Masked } from './Masked.js';
 import { Previews } from './Previews.js';
+import { Timings } from './Timings.js';
 
 type Stored = NonNullable<Awaited<ReturnType<typeof api.call<'record'>>>>;
 
@@ -12,7 +14,7 @@ type Stored = NonNullable<Awaited<ReturnType<typeof api.call<'record'>>>>;
  * injected), what came back, tool calls rendered for what they do, timings, the policy and
  * approval trail, redacted headers and the record's place in the hash chain.
  */
-export function Detail({ item, stored }: { item: LiveItem; stored: StoredRef | undefined }) {
+export function Detail({ item, stored, pending }: { item: LiveItem; stored: StoredRef | undefined; pending?: ApprovalView | undefined }) {
   const [record, setRecord] = useState<Stored | null>(null);
   // The stored record adds what only the store knows (seq, hash chain, device).
   useEffect(() => {
@@ -36,11 +38,12 @@ export function Detail({ item, stored }: { item: LiveItem; stored: StoredRef | u
     <article className="detail" aria-label="Interaction detail">
       <header className="detail-head">
         <h2>
-          {item.endpoint} · {item.model ?? 'unknown model'} {item.streaming ? <span className="badge streaming">streaming</span> : <span className={`badge ${item.decision}`}>{item.decision}</span>}
+          {item.endpoint} · {item.model ?? 'unknown model'}{' '}
+          {pending ? <span className="badge pending">waiting for approval</span> : item.streaming ? <span className="badge streaming">streaming</span> : <span className={`badge ${item.decision}`}>{item.decision}</span>}
           {item.status !== 'ok' && !item.streaming && <span className="badge blocked">{item.status}</span>}
         </h2>
         <p className="sub">
-          {item.user ?? record?.user ?? 'unknown user'} · {clientName(item)} {item.client.editorVersion ?? ''}
+          <span className={verified(item.identity ?? record?.identity) ? 'person verified' : 'person'}>{personName(item.identity ?? record?.identity, item.user ?? record?.user ?? 'unknown user')}</span> · {clientName(item)} {item.client.editorVersion ?? ''}
           {item.client.plugin ? ` · ${item.client.plugin}` : ''}
           {item.client.intent ? ` · ${item.client.intent}` : ''}
           {item.client.initiator ? ` · initiated by ${item.client.initiator}` : ''}
@@ -51,7 +54,9 @@ export function Detail({ item, stored }: { item: LiveItem; stored: StoredRef | u
         </p>
       </header>
 
-      <Timings item={item} total={total} />
+      {pending && <HeldBanner a={pending} item={item} />}
+
+      <Timings item={item} total={total} pending={pending} />
 
       <h3>Prompt</h3>
       <pre className="text">
@@ -159,32 +164,6 @@ export function Detail({ item, stored }: { item: LiveItem; stored: StoredRef | u
   );
 }
 
-/** A request's time line: first byte and first token marked on a bar the length of the whole. */
-function Timings({ item, total }: { item: LiveItem; total: number | null }) {
-  const t = item.timings;
-  const fb = t.firstByte !== null ? t.firstByte - t.start : null;
-  const ft = t.firstToken !== null ? t.firstToken - t.start : null;
-  const span = total ?? Math.max(fb ?? 0, ft ?? 0, 1);
-  const pct = (v: number) => `${Math.min(100, (v / span) * 100).toFixed(1)}%`;
-  return (
-    <div className="timings" aria-label="Timings">
-      <div className="tbar" aria-hidden>
-        {fb !== null && <span className="seg wait" style={{ width: pct(fb) }} />}
-        {ft !== null && fb !== null && <span className="seg think" style={{ left: pct(fb), width: pct(Math.max(0, ft - fb)) }} />}
-        {ft !== null && total !== null && <span className="seg stream" style={{ left: pct(ft), width: pct(Math.max(0, total - ft)) }} />}
-      </div>
-      <dl className="tnums">
-        <dt>first byte</dt>
-        <dd>{fb !== null ? formatMs(fb) : '—'}</dd>
-        <dt>first token</dt>
-        <dd>{ft !== null ? formatMs(ft) : '—'}</dd>
-        <dt>total</dt>
-        <dd>{total !== null ? formatMs(total) : 'running…'}</dd>
-      </dl>
-    </div>
-  );
-}
-
 function ToolCall({ name, args, trail }: { name: string; args: string; trail: LiveItem['approvals'] }) {
   const op = useMemo(() => extractOperation(name, args), [name, args]);
   const [raw, setRaw] = useState(false);
@@ -192,9 +171,10 @@ function ToolCall({ name, args, trail }: { name: string; args: string; trail: Li
   return (
     <div className="toolcall" aria-label={`Tool call ${name}`}>
       <div className="toolhead">
-        <strong>{name}</strong> <span className="sub">{op.class}</span>
+        <strong>{name}</strong>
         {verdict && <span className={`badge ${verdict}`}>{verdict}</span>}
-        {op.paths.length > 0 && <span className="sub mono">{op.paths.map((p) => `${p.action} ${p.path}`).join(' · ')}</span>}
+        {/* The class once: "edit /path", not "edit edit /path". */}
+        {op.paths.length > 0 ? <span className="sub mono">{op.paths.map((p) => `${p.action} ${p.path}`).join(' · ')}</span> : <span className="sub">{op.class}</span>}
         <button className="ghost small" onClick={() => setRaw(!raw)} aria-pressed={raw}>
           {raw ? 'rendered' : 'raw'}
         </button>
@@ -231,7 +211,7 @@ function Policy({ item }: { item: LiveItem }) {
               <div className="sub">
                 {a.requestedAt && `held ${new Date(a.requestedAt).toLocaleTimeString()}`}
                 {a.decidedAt && ` → decided ${new Date(a.decidedAt).toLocaleTimeString()}`}
-                {a.approver && ` by ${a.approver}`}
+                {a.approver && ` by ${personName(a.approverIdentity, a.approver)}${verified(a.approverIdentity) ? ' ✓' : ''}`}
                 {a.reason && ` — “${a.reason}”`}
               </div>
             </li>
@@ -308,14 +288,17 @@ function cut(item: LiveItem, at: [number, number, number]): LiveItem {
   return { ...item, response: item.response.slice(0, at[1]), toolCalls };
 }
 
-function prettyJson(s: string): string {
-  try {
-    return JSON.stringify(JSON.parse(s), null, 2);
-  } catch {
-    return s;
-  }
-}
-
-function formatSize(chars: number): string {
-  return chars < 1024 ? `${chars} chars` : `${(chars / 1024).toFixed(1)} K chars`;
+/** A held exchange, said at the top of its detail: what waits, the countdown, and the decision right here. */
+function HeldBanner({ a, item }: { a: ApprovalView; item: LiveItem }) {
+  const d = useDecide(a);
+  return (
+    <section className="held-banner" role="region" aria-label="Waiting for approval">
+      <p className="held-title">
+        <strong>Waiting for approval</strong> · <Countdown a={a} />
+      </p>
+      <ApprovalFacts a={a} item={item} />
+      <DecisionButtons a={a} d={d} shortcuts={null} />
+      {d.error && <p className="error">{d.error}</p>}
+    </section>
+  );
 }

@@ -1,25 +1,9 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { LiveItem, StoredRefs } from './App.js';
-import { Detail } from './Detail.js';
-
-const MASK = /(\[MASKED:[a-z0-9-]+:[0-9a-f]{4}\])/g;
-
-/** Text with masked spans highlighted (the placeholder names the secret type). */
-export function Masked({ text }: { text: string }) {
-  return (
-    <>
-      {text.split(MASK).map((part, i) =>
-        i % 2 ? (
-          <mark key={i} className="masked" title={`masked ${part.split(':')[1]}`}>
-            {part}
-          </mark>
-        ) : (
-          <span key={i}>{part}</span>
-        ),
-      )}
-    </>
-  );
-}
+import { useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { ApprovalView } from '../api.js';
+import { Countdown, Detail } from '../components/index.js';
+import { clientName, formatMs } from '../format.js';
+import { useNow } from '../hooks.js';
+import { approvalsByExchange, type LiveItem, type StoredRefs } from '../model.js';
 
 type Chip = 'masked' | 'held' | 'tools' | `kind:${string}`;
 
@@ -35,22 +19,15 @@ function matches(i: LiveItem, chips: Set<Chip>): boolean {
   return (['masked', 'held', 'tools'] as const).every((c) => !chips.has(c) || CHIP_TEST[c](i));
 }
 
-/** The editor, as people call it (the Editor-Version header says e.g. "vscode/1.108.0"). */
-export function clientName(i: Pick<LiveItem, 'client'>): string {
-  return i.client.editor ?? i.client.userAgent?.split(/[/ ]/)[0] ?? '—';
-}
-
-/** "just now", "42 s ago", "3 min ago", "2 h ago". */
-export function ago(ms: number): string {
-  if (ms < 5000) return 'just now';
-  if (ms < 60_000) return `${Math.floor(ms / 1000)} s ago`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
-  if (ms < 172_800_000) return `${Math.floor(ms / 3_600_000)} h ago`;
-  return `${Math.floor(ms / 86_400_000)} days ago`;
-}
-
-export function Live({ interactions: all, stored }: { interactions: LiveItem[]; stored: StoredRefs }) {
+/**
+ * The live list and the exchange in full. Follow mode (on by default, like a terminal tail)
+ * keeps the newest exchange in the detail pane as it streams; selecting a row or scrolling
+ * the list stops following, "Follow live" brings it back. Pause freezes which rows are shown.
+ */
+export function Live({ interactions: all, stored, approvals }: { interactions: LiveItem[]; stored: StoredRefs; approvals: ApprovalView[] }) {
   const [selected, setSelected] = useState<string | null>(null);
+  const [follow, setFollow] = useState(true);
+  const held = useMemo(() => approvalsByExchange(approvals), [approvals]);
   const [chips, setChips] = useState<Set<Chip>>(new Set());
   // Paused: the rows shown are frozen (their content still updates); new ones wait behind "Resume".
   const [frozen, setFrozen] = useState<Set<string> | null>(null);
@@ -63,7 +40,15 @@ export function Live({ interactions: all, stored }: { interactions: LiveItem[]; 
   const kinds = useMemo(() => [...new Set(all.map((i) => i.endpoint))].sort(), [all]);
   const interactions = useMemo(() => all.filter((i) => (!frozen || frozen.has(i.id)) && matches(i, chips)), [all, frozen, chips]);
   const waiting = frozen ? all.filter((i) => !frozen.has(i.id)).length : 0;
-  const current = interactions.find((i) => i.id === selected) ?? interactions[0] ?? null;
+  const current = (follow ? null : interactions.find((i) => i.id === selected)) ?? interactions[0] ?? null;
+  const select = (id: string) => {
+    setSelected(id);
+    setFollow(false);
+  };
+  const followLive = () => {
+    setSelected(null);
+    setFollow(true);
+  };
   const toolbar = (
     <div className="toolbar" role="toolbar" aria-label="Live filters">
       {([['masked', 'Masked'], ['held', 'Held or blocked'], ['tools', 'Tool calls']] as const).map(([c, label]) => (
@@ -79,6 +64,9 @@ export function Live({ interactions: all, stored }: { interactions: LiveItem[]; 
       <span className="sub">
         {interactions.length} of {all.length}
       </span>
+      <button className="follow" aria-pressed={follow} onClick={followLive} title="Show the newest exchange as it streams">
+        {follow ? '● Following live' : 'Follow live'}
+      </button>
       <button className="pause" aria-pressed={frozen !== null} onClick={() => setFrozen(frozen ? null : new Set(all.map((i) => i.id)))}>
         {frozen ? `Resume${waiting ? ` (${waiting} new)` : ''}` : 'Pause'}
       </button>
@@ -99,8 +87,8 @@ export function Live({ interactions: all, stored }: { interactions: LiveItem[]; 
     <div className="live">
       {toolbar}
       <div className="split">
-        <Rows items={interactions} selectedId={current?.id ?? null} onSelect={setSelected} />
-        {current ? <Detail key={current.id} item={current} stored={stored.get(current.id)} /> : <p className="sub">No interaction matches these filters.</p>}
+        <Rows items={interactions} held={held} selectedId={current?.id ?? null} onSelect={select} onScrolled={() => setFollow(false)} follow={follow} />
+        {current ? <Detail key={current.id} item={current} stored={stored.get(current.id)} pending={held.get(current.id)} /> : <p className="sub">No interaction matches these filters.</p>}
       </div>
     </div>
   );
@@ -115,7 +103,21 @@ const OVERSCAN = 8;
  * the view stays on the rows being read. Arrow keys, Page Up/Down, Home and End move the
  * selection (an ARIA grid with an active descendant).
  */
-function Rows({ items, selectedId, onSelect }: { items: LiveItem[]; selectedId: string | null; onSelect: (id: string) => void }) {
+function Rows({
+  items,
+  held,
+  selectedId,
+  onSelect,
+  onScrolled,
+  follow,
+}: {
+  items: LiveItem[];
+  held: ReadonlyMap<string, ApprovalView>;
+  selectedId: string | null;
+  onSelect: (id: string) => void;
+  onScrolled: () => void;
+  follow: boolean;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
@@ -141,8 +143,19 @@ function Rows({ items, selectedId, onSelect }: { items: LiveItem[]; selectedId: 
     }
   }, [items]);
 
+  // Following: the newest row (the top) stays in view.
+  useLayoutEffect(() => {
+    if (follow && ref.current && ref.current.scrollTop !== 0) {
+      ref.current.scrollTop = 0;
+      setScrollTop(0);
+      anchor.current = null;
+    }
+  }, [follow, items]);
+  // Only a scroll the user made stops following (wheel, touch, keys, the scrollbar).
+  const userScroll = useRef(false);
   const onScroll = () => {
     const el = ref.current!;
+    if (userScroll.current && el.scrollTop > 0) onScrolled();
     setScrollTop(el.scrollTop);
     const top = items[Math.floor(el.scrollTop / ROW)];
     anchor.current = top ? { id: top.id, offset: el.scrollTop % ROW } : null;
@@ -181,6 +194,9 @@ function Rows({ items, selectedId, onSelect }: { items: LiveItem[]; selectedId: 
       aria-activedescendant={selectedId ? `row-${selectedId}` : undefined}
       tabIndex={0}
       onScroll={onScroll}
+      onWheel={() => (userScroll.current = true)}
+      onTouchStart={() => (userScroll.current = true)}
+      onPointerDown={() => (userScroll.current = true)}
       onKeyDown={onKeyDown}
     >
       <div className="row head" role="row" aria-rowindex={1}>
@@ -221,9 +237,23 @@ function Rows({ items, selectedId, onSelect }: { items: LiveItem[]; selectedId: 
               <span role="gridcell" className="masked-count">
                 {maskedCount ? <span className="badge warn">{maskedCount}</span> : '—'}
               </span>
-              <span role="gridcell">{i.streaming ? <span className="badge streaming">streaming</span> : <span className={`badge ${i.decision}`}>{i.decision}</span>}</span>
+              <span role="gridcell">
+                {held.has(i.id) ? (
+                  <span className="badge pending">waiting for approval</span>
+                ) : i.streaming ? (
+                  <span className="badge streaming">streaming</span>
+                ) : (
+                  <span className={`badge ${i.decision}`}>{i.decision}</span>
+                )}
+              </span>
               <span role="gridcell" className="num">
-                {i.timings.end !== null ? formatMs(i.timings.end - i.timings.start) : `${formatMs(Math.max(0, now - i.timings.start))}…`}
+                {held.has(i.id) ? (
+                  <Countdown a={held.get(i.id)!} short />
+                ) : i.timings.end !== null ? (
+                  formatMs(i.timings.end - i.timings.start)
+                ) : (
+                  `${formatMs(Math.max(0, now - i.timings.start))}…`
+                )}
               </span>
             </div>
           );
@@ -231,22 +261,4 @@ function Rows({ items, selectedId, onSelect }: { items: LiveItem[]; selectedId: 
       </div>
     </div>
   );
-}
-
-/** The current time, refreshed every `ms` (for "running for" counters). */
-export function useNow(ms: number): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return now;
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.floor((ms % 60_000) / 1000)} s`;
-  if (ms < 172_800_000) return `${Math.floor(ms / 3_600_000)} h ${Math.floor((ms % 3_600_000) / 60_000)} min`;
-  return `${Math.floor(ms / 86_400_000)} days`;
 }

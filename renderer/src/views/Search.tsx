@@ -1,10 +1,15 @@
 import { useEffect, useState } from 'react';
-import { api, DOWNLOADS } from './api.js';
-import { Detail } from './Detail.js';
-import { Masked } from './Live.js';
+import { api, DOWNLOADS } from '../api.js';
+import { Detail, Masked } from '../components/index.js';
 
 type Page = Awaited<ReturnType<typeof api.call<'search'>>>;
 type Rec = NonNullable<Awaited<ReturnType<typeof api.call<'record'>>>>;
+
+/** Today's records by time of day, older ones with the date. */
+function when(iso: string): string {
+  const d = new Date(iso);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+}
 
 /** A datetime-local value as ISO (it has no zone: it is the browser's local time). */
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
@@ -39,7 +44,11 @@ export function Search() {
   // The latest records on open.
   useEffect(() => run(), []);
   const show = (id: string) =>
-    void api.call('record', { id }).then(setOpen, (e: Error) => setError(e.message));
+    void api.call('record', { id }).then((r) => {
+      setOpen(r);
+      // Narrow windows stack the detail under the list: bring it into view.
+      requestAnimationFrame(() => document.querySelector('.search .opened')?.scrollIntoView({ block: 'nearest' }));
+    }, (e: Error) => setError(e.message));
   const exportQuery = new URLSearchParams(range as Record<string, string>).toString();
   return (
     <section className="search">
@@ -51,7 +60,10 @@ export function Search() {
           run();
         }}
       >
-        <input aria-label="Search text" placeholder="Search prompts, responses, tool calls…" value={q} onChange={(e) => setQ(e.target.value)} />
+        <span className="q">
+          <input aria-label="Search text" placeholder="Search prompts, responses, tool calls…" value={q} onChange={(e) => setQ(e.target.value)} />
+          <button type="submit">Search</button>
+        </span>
         <select aria-label="Kind" value={endpoint} onChange={(e) => setEndpoint(e.target.value)}>
           <option value="">any kind</option>
           {['chat', 'completion', 'next-edit', 'responses', 'messages', 'token', 'models', 'telemetry', 'other'].map((k) => (
@@ -73,7 +85,6 @@ export function Search() {
         <label className="check">
           <input type="checkbox" checked={maskedOnly} onChange={(e) => setMaskedOnly(e.target.checked)} /> with masked secrets
         </label>
-        <button type="submit">Search</button>
         <span className="exports">
           Export:{' '}
           {(['jsonl', 'har', 'ocsf'] as const).map((f) => (
@@ -84,8 +95,9 @@ export function Search() {
         </span>
       </form>
       {error && <p className="error">{error}</p>}
+      <div className={open ? 'results split' : 'results'}>
       {page && (
-        <>
+        <div className="results-list">
           <p className="sub">
             {page.total} record{page.total === 1 ? '' : 's'}
             {page.total === 0 && (q || endpoint || decision || maskedOnly || since || until) ? ' match these filters' : ''}
@@ -94,12 +106,14 @@ export function Search() {
           <table className="list" aria-label="Search results">
             <thead>
               <tr>
-                <th>#</th>
-                <th>Time</th>
-                <th>User</th>
-                <th>Client</th>
-                <th>Kind</th>
-                <th>Decision</th>
+                <th className="c-seq">#</th>
+                <th className="c-time">Time</th>
+                <th className="c-who">User</th>
+                <th className="c-who">Client</th>
+                <th className="c-who">Kind</th>
+                <th className="c-model">Model</th>
+                <th className="c-tools">Tools</th>
+                <th className="c-decision">Decision</th>
                 <th>Prompt</th>
               </tr>
             </thead>
@@ -107,10 +121,14 @@ export function Search() {
               {page.items.map((h) => (
                 <tr key={h.seq} tabIndex={0} className={open?.id === h.id ? 'sel' : ''} onClick={() => show(h.id)} onKeyDown={(e) => e.key === 'Enter' && show(h.id)}>
                   <td>{h.seq}</td>
-                  <td>{new Date(h.time).toLocaleString()}</td>
-                  <td>{h.user}</td>
-                  <td>{h.client ?? '—'}</td>
-                  <td>{h.endpoint}</td>
+                  <td title={new Date(h.time).toLocaleString()}>{when(h.time)}</td>
+                  <td className="c-who">{h.user}</td>
+                  <td className="c-who">{h.client ?? '—'}</td>
+                  <td className="c-who">{h.endpoint}</td>
+                  <td className="clip model">{h.model ?? '—'}</td>
+                  <td className="clip tools" title={h.toolCalls.join(', ')}>
+                    {h.toolCalls.length ? h.toolCalls.join(', ') : '—'}
+                  </td>
                   <td>
                     <span className={`badge ${h.decision}`}>{h.decision}</span>
                   </td>
@@ -127,7 +145,7 @@ export function Search() {
               Load more
             </button>
           )}
-        </>
+        </div>
       )}
       {open && (
         <div className="opened">
@@ -137,6 +155,7 @@ export function Search() {
           <Detail key={open.id} item={open} stored={{ seq: open.seq, hash: open.hash }} />
         </div>
       )}
+      </div>
     </section>
   );
 }
