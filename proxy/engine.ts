@@ -263,6 +263,8 @@ export class Engine {
     this.interception?.close();
     this.signIn?.cancel();
     this.identity?.close();
+    // Held streams get the policy default, properly terminated and recorded, before the proxy closes.
+    if (this.approvals?.settleAll('Witness stopped before anyone decided; the policy default was applied')) await this.pipeline.drainHolds(10_000);
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.placeholders.clear();
     await this.sync?.stop();

@@ -142,8 +142,8 @@ export const ConfigSchema = z
           .describe('Secrets in model output: "mask" replaces them before they reach the IDE (streaming-safe); "allow" passes them (still masked in the audit record).'),
         uninspectable: z
           .enum(['pass', 'block'])
-          .default('pass')
-          .describe('A body Witness cannot inspect (unknown encoding, too large, not parseable): "pass" forwards it and records "not inspected: <reason>"; "block" refuses it (strict).'),
+          .default('block')
+          .describe('A request body Witness cannot inspect (unknown content-encoding, larger than limits.maxInspectedBodyBytes, binary): "block" (default, fail closed) answers the IDE with a readable refusal and sends nothing upstream; "pass" forwards it and records "not inspected: <reason>". Responses are governed by masking.responses.'),
         cacheChars: z
           .number()
           .int()
