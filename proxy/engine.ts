@@ -123,7 +123,7 @@ export class Engine {
     // earlier mode of this data dir (headless or desktop) left in another vault.
     this.vault = await openEngineVault({ dataDir, log, ...(this.opts.keyVault ? { vault: this.opts.keyVault } : {}), ...(this.opts.keyVaultPrevious ? { previous: this.opts.keyVaultPrevious } : {}) });
     this.ca = await this.loadCa();
-    this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir), cacheChars: Math.round(config.masking.cacheMB * 1024 * 1024) });
+    this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir), cacheChars: config.masking.cacheChars });
     this.store = await AuditStore.open({
       dataDir,
       log,
