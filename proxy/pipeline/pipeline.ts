@@ -138,7 +138,7 @@ export class Pipeline {
   private recorded(record: Interaction, from = 0) {
     for (let i = from; i < this.stages.length; i++) {
       const pending = this.stages[i]!.recorded?.(record);
-      if (pending) {
+      if (pending instanceof Promise) {
         pending.then(
           () => this.recorded(record, i + 1),
           () => undefined, // the stage reported its failure; later stages must not act on a record that is not kept

@@ -8,6 +8,8 @@ import type { Stage } from '../flow.js';
 export function syncStage(sync: { kick(): void }): Stage {
   return {
     name: 'sync',
-    recorded: () => sync.kick(),
+    recorded: () => {
+      sync.kick();
+    },
   };
 }
