@@ -1,6 +1,7 @@
 /**
  * The engine: wires config, CA, proxy and control API together and owns their lifetime.
- * No policy lives here; this file only connects the parts. Never imports electron.
+ * No policy lives here; this file only connects the parts (their wiring, each small, is in
+ * wiring/: the data path's stage list, control handlers, status). Never imports electron.
  */
 import { join } from 'node:path';
 import { ensureCa, type CaState } from './ca/index.js';
