@@ -55,7 +55,7 @@ const throughIndexFromTop = {
 };
 
 /** Folders that touch the network, disk, processes or the OS, or wire the others together. */
-const IO_FOLDERS = ['approvals', 'audit', 'ca', 'cli', 'config', 'control-server', 'identity', 'inspect', 'intercept', 'keys', 'pipeline', 'sync'];
+const IO_FOLDERS = ['approvals', 'audit', 'ca', 'cli', 'config', 'control-server', 'identity', 'inspect', 'intercept', 'keys', 'pipeline', 'sync', 'wiring'];
 const IO_TOP_FILES = ['engine', 'cli', 'loopback', 'gc-tuning'];
 const pureCore = {
   patterns: [

@@ -83,6 +83,10 @@ export interface Stage {
   responseEvent?(flow: Flow, e: SemanticEvent): void;
   /** The exchange ended (completed, aborted or failed). */
   end?(flow: Flow, s: ExchangeSummary): void;
-  /** The sealed record of an exchange (or of a WebSocket let through): the audit sink, later sync. */
-  recorded?(record: Interaction): void;
+  /**
+   * The sealed record of an exchange (or of a connection let through unaudited): the audit
+   * sink, then sync. A returned promise holds the later stages' `recorded` until it resolves
+   * (the record is durable); if it rejects, they never see the record (the stage reports why).
+   */
+  recorded?(record: Interaction): void | Promise<void>;
 }

@@ -7,5 +7,6 @@ export { toolCallHold, type HoldOptions } from './stages/tool-call-hold.js';
 export { liveEvents, trackPace, type LiveSink } from './stages/live-events.js';
 export { recordAssembly, WEBSOCKET_NOT_INSPECTED } from './stages/record.js';
 export { auditSink } from './stages/audit-sink.js';
+export { syncStage } from './stages/sync.js';
 export { identityStage } from './stages/identity.js';
 export { redactHeaders } from './stages/headers.js';

@@ -126,7 +126,25 @@ export class Pipeline {
 
   private readonly onFlowEnd: Array<() => void> = [];
 
-  private recorded(record: Interaction) {
-    for (const stage of this.stages) stage.recorded?.(record);
+  /**
+   * A record made outside the stages (a tunnel that passed unaudited while interception was
+   * paused): handed to the `recorded` hooks like any other.
+   */
+  recordUnaudited(record: Interaction) {
+    this.recorded(record);
+  }
+
+  /** Each stage's `recorded` in list order; a stage that returns a promise holds the rest until it resolves. */
+  private recorded(record: Interaction, from = 0) {
+    for (let i = from; i < this.stages.length; i++) {
+      const pending = this.stages[i]!.recorded?.(record);
+      if (pending instanceof Promise) {
+        pending.then(
+          () => this.recorded(record, i + 1),
+          () => undefined, // the stage reported its failure; later stages must not act on a record that is not kept
+        );
+        return;
+      }
+    }
   }
 }

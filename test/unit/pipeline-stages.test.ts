@@ -10,7 +10,7 @@ import { ConfigSchema } from '../../proxy/config/index.js';
 import type { ExchangeRequest, ExchangeSummary } from '../../proxy/intercept/index.js';
 import { Masker } from '../../proxy/masking/index.js';
 import type { Interaction } from '../../proxy/model/index.js';
-import { auditSink, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold, type Stage } from '../../proxy/pipeline/index.js';
+import { auditSink, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, syncStage, toolCallHold, type Stage } from '../../proxy/pipeline/index.js';
 import { compilePolicy, resolvePolicy } from '../../proxy/policy/index.js';
 import { fx, headersOf } from '../helpers/fixtures.js';
 import { events } from '../helpers/streams.js';
@@ -209,5 +209,26 @@ describe('the pipeline', () => {
     expect(p.request(req, Buffer.from('{}')).kind).toBe('respond');
     p.end(summary(req, 200, 'refused'));
     expect(calls).toEqual(['a.request', 'b.request', 'a.end', 'b.end', 'c.end', 'd.end', 'a.recorded', 'b.recorded', 'c.recorded', 'd.recorded']);
+  });
+
+  it('sync sees a record only once the audit sink has stored it, and never one the store refused', async () => {
+    const kicks: string[] = [];
+    let store!: (ok: boolean) => void;
+    const append = () => new Promise<void>((resolve, reject) => (store = (ok) => (ok ? resolve() : reject(new Error('disk full')))));
+    const p = new Pipeline(masker, [recordAssembly({ masker }), auditSink({ append }), syncStage({ kick: () => kicks.push('kick') })]);
+    const first = request('/chat/completions');
+    p.request(first, Buffer.from('{}'));
+    p.end(summary(first, 200, 'refused'));
+    await new Promise((r) => setImmediate(r));
+    expect(kicks).toEqual([]); // not stored yet
+    store(true);
+    await new Promise((r) => setImmediate(r));
+    expect(kicks).toEqual(['kick']);
+    const second = request('/chat/completions');
+    p.request(second, Buffer.from('{}'));
+    p.end(summary(second, 200, 'refused'));
+    store(false);
+    await new Promise((r) => setImmediate(r));
+    expect(kicks).toEqual(['kick']);
   });
 });
