@@ -44,6 +44,18 @@ function checkPolicyDocument(doc: unknown, source: string): Record<string, unkno
   return doc as Record<string, unknown>;
 }
 
+/**
+ * A layer document's first problem (the key's path and the reason), or null when it is a
+ * valid (partial) policy: the central server checks what it publishes with this, so the
+ * server and every engine judge a document by the same schema.
+ */
+export function policyDocumentProblem(doc: unknown): { path: string; message: string } | null {
+  const r = PartialPolicy.safeParse(doc);
+  if (r.success) return doc && typeof doc === 'object' && !Array.isArray(doc) ? null : { path: '(root)', message: 'a policy document is a JSON object' };
+  const i = r.error.issues[0]!;
+  return { path: i.path.map(String).join('.') || '(root)', message: i.message };
+}
+
 export function readPolicyFile(file: string): Record<string, unknown> {
   let text: string;
   try {
