@@ -96,7 +96,7 @@ export class Engine {
     const userFile = join(dataDir, 'policy.json');
     this.livePolicy = new LivePolicy({
       // The signed-in person's groups select profiles (config identity.groupProfiles); a sign-in or sign-out re-reads.
-      load: () => resolvePolicy({ userFile, managed: readManagedPolicy(), profiles: this.identity?.profiles() ?? [] }),
+      load: () => resolvePolicy({ userFile, managed: readManagedPolicy(), central: this.sync?.central.document() ?? null, profiles: this.identity?.profiles() ?? [] }),
       files: [userFile, ...managedPolicyFiles()],
       pollMs: 60_000,
       onChange: (next, previous) => void this.policyChanged(next, previous),
@@ -161,7 +161,7 @@ export class Engine {
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await this.startIdentity();
-    this.sync = this.startSync();
+    this.sync = await this.startSync();
     this.livePolicy.reload(); // the stored session's profiles, before the first request
     this.signIn = new InteractiveSignIn(this.identity, log.child({ component: 'identity' }));
     this.pool = new UpstreamPool(config.upstream);
@@ -331,7 +331,7 @@ export class Engine {
   }
 
   /** Central server sync when sync.server is set: the store is its outbox, receipts come back as events. */
-  private startSync(): SyncService | null {
+  private async startSync(): Promise<SyncService | null> {
     const c = this.opts.config.sync;
     if (c.server === null || c.serverKeys === null) return null;
     const sync = new SyncService({
@@ -344,9 +344,13 @@ export class Engine {
       accessToken: () => this.identity.accessToken(),
       log: this.opts.log.child({ component: 'sync' }),
       onReceipt: (r) => this.bus.publish('sync.receipt', r),
+      // The server's signed policy is the `central` layer: in force for the next request, no restart.
+      checkInMs: c.checkInSeconds * 1000,
+      version: VERSION,
+      onCentralPolicy: () => this.livePolicy.reload(),
     });
     this.identity.onChange(() => sync.kick());
-    sync.start();
+    await sync.start();
     return sync;
   }
 
