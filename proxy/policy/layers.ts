@@ -1,6 +1,6 @@
 /**
  * Policy layers: built-in defaults < user file < IT-managed file (locked) < central
- * (signed, later) < the profiles the signed-in person's groups select (`profiles`, applied
+ * (the server's signed bundle, verified by sync/) < the profiles the signed-in person's groups select (`profiles`, applied
  * in the order given; a profile defined in the user file cannot change a key IT locked). Objects merge key by key; arrays and scalars are replaced. The result
  * records, for every leaf key, which layer set it, and which keys IT has locked (a key the
  * IT-managed file sets cannot be changed by the user file, whatever the order).
