@@ -14,6 +14,7 @@ import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedT
 import type { Pipeline } from './pipeline/index.js';
 import { loadOrCreateMaskingKey, Masker, PlaceholderLedger } from './masking/index.js';
 import { AuditStore, vaultKeyProvider, type StoreHealth } from './audit/index.js';
+import { VERSION } from './version.js';
 import { LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import type { ApprovalRegistry } from './approvals/index.js';
 import { IdentityGate, InteractiveSignIn, recordIdentity, type IdentityService } from './identity/index.js';
@@ -91,7 +92,7 @@ export class Engine {
     const userFile = join(dataDir, 'policy.json');
     this.livePolicy = new LivePolicy({
       // The signed-in person's groups select profiles (config identity.groupProfiles); a sign-in or sign-out re-reads.
-      load: () => resolvePolicy({ userFile, managed: readManagedPolicy(), profiles: this.identity?.profiles() ?? [] }),
+      load: () => resolvePolicy({ userFile, managed: readManagedPolicy(), central: this.sync?.central.document() ?? null, profiles: this.identity?.profiles() ?? [] }),
       files: [userFile, ...managedPolicyFiles()],
       pollMs: 60_000,
       onChange: (next, previous) => void this.policyChanged(next, previous),
@@ -126,7 +127,7 @@ export class Engine {
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await startIdentity({ config, vault: this.vault, log, bus: this.bus, onChange: () => this.livePolicy.reload(), ...(this.opts.identityFetch ? { fetch: this.opts.identityFetch } : {}) });
-    this.sync = startSync({ config, dataDir, store: this.store, identity: this.identity, log, bus: this.bus });
+    this.sync = await startSync({ config, dataDir, store: this.store, identity: this.identity, log, bus: this.bus, version: VERSION, onCentralPolicy: () => this.livePolicy.reload() });
     this.livePolicy.reload(); // the stored session's profiles, before the first request
     this.signIn = new InteractiveSignIn(this.identity, log.child({ component: 'identity' }));
     this.gate = new IdentityGate({ session: () => this.identity.current(), requireSignIn: () => this.policyNow().effective.policy.identity.requireSignIn });

@@ -4,7 +4,11 @@
  *   GET  /api/v1/keys                    the public keys (JWKS; pin them from `witness-server keys --json`)
  *   POST /api/v1/ingest                  a device's batch (application/jose; the device key authenticates)
  *   POST /api/v1/devices                 enrol a device (Bearer token)
- *   GET  /api/v1/devices                 devices (own; auditor: all)
+ *   GET  /api/v1/devices                 fleet health: every device, its state (auditor, admin)
+ *   POST /api/v1/check-in                a device's signed check-in (application/jose; the device key authenticates)
+ *   GET  /api/v1/policy                  the current central policy layer and its signed bundle (Bearer)
+ *   PUT  /api/v1/policy                  publish a new signed version (admin)
+ *   GET  /api/v1/policy/history          every published version (auditor)
  *   POST /api/v1/devices/:id/revoke      revoke (owner or admin)
  *   GET  /api/v1/records?q=&user=&device=&since=&until=&limit=…   search (Bearer token)
  *   GET  /api/v1/records/:id             record detail
@@ -17,7 +21,9 @@ import { EnrolRequestSchema, ServerSearchQuerySchema } from '../proxy/model/inde
 import { Auth, AuthError, type Caller } from './auth.js';
 import { IngestRefusal } from './chain.js';
 import type { Devices } from './devices.js';
+import type { Fleet } from './fleet.js';
 import type { Ingest } from './ingest.js';
+import type { PolicyBundles } from './policy.js';
 import type { Query } from './query.js';
 
 const MAX_BODY = 32 * 1024 * 1024;
@@ -27,6 +33,8 @@ export interface AppParts {
   ingest: Ingest;
   devices: Devices;
   query: Query;
+  fleet: Fleet;
+  policies: PolicyBundles;
   jwks: unknown;
 }
 
@@ -72,6 +80,7 @@ export function createHandler(parts: AppParts) {
         const r = await parts.ingest.receive(await readBody(req));
         return send(res, r.status, r.body);
       }
+      if (req.method === 'POST' && path === '/api/v1/check-in') return send(res, 200, await parts.fleet.checkIn(await readBody(req)));
       if (!path.startsWith('/api/v1/')) return fail(res, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);
       const caller = await authed(req);
       if (req.method === 'POST' && path === '/api/v1/devices') {
@@ -80,7 +89,16 @@ export function createHandler(parts: AppParts) {
         const out = await parts.devices.enrol(caller, parsed.data);
         return send(res, out.created ? 201 : 200, out.device);
       }
-      if (req.method === 'GET' && path === '/api/v1/devices') return send(res, 200, { items: await parts.devices.list(caller) });
+      if (req.method === 'GET' && path === '/api/v1/devices') {
+        if (!caller.auditor) return fail(res, 403, 'FORBIDDEN', 'the fleet is for auditors and admins (roles.auditor, roles.admin)');
+        return send(res, 200, { items: await parts.fleet.list() });
+      }
+      if (req.method === 'GET' && path === '/api/v1/policy') return send(res, 200, await parts.policies.current());
+      if (req.method === 'PUT' && path === '/api/v1/policy') return send(res, 200, await parts.policies.publish(caller, JSON.parse(await readBody(req))));
+      if (req.method === 'GET' && path === '/api/v1/policy/history') {
+        if (!caller.auditor) return fail(res, 403, 'FORBIDDEN', 'the policy history is for auditors and admins');
+        return send(res, 200, { items: await parts.policies.history() });
+      }
       const revoke = /^\/api\/v1\/devices\/([^/]+)\/revoke$/.exec(path);
       if (req.method === 'POST' && revoke) return send(res, 200, await parts.devices.revoke(caller, decodeURIComponent(revoke[1]!)));
       if (req.method === 'GET' && path === '/api/v1/records') return send(res, 200, await parts.query.search(caller, queryOf(url)));

@@ -22,7 +22,7 @@ export class Auth {
   private jwks: ReturnType<typeof createRemoteJWKSet> | null = null;
 
   constructor(
-    private readonly config: ServerConfig,
+    private readonly config: Pick<ServerConfig, 'oidc' | 'roles'>,
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 

@@ -1,6 +1,6 @@
 /**
  * The server's configuration (public contract: oidc.issuer, oidc.audience, roles.auditor,
- * roles.admin, database.url; DATABASE_URL overrides the file). One zod schema with
+ * roles.admin, database.url, fleet.offlineMinutes, fleet.missingDays; DATABASE_URL overrides the file). One zod schema with
  * defaults; a bad file fails with the key's path and the reason.
  */
 import { readFileSync } from 'node:fs';
@@ -28,6 +28,13 @@ export const ServerConfigSchema = z
       .object({ url: z.string().nullable().default(null).describe('postgres://… ; absent: embedded PGlite in the data dir') })
       .strict()
       .default({ url: null }),
+    fleet: z
+      .object({
+        offlineMinutes: z.number().positive().default(15).describe('a device not seen (check-in or batch) for this long is "offline"'),
+        missingDays: z.number().positive().default(7).describe('a device not seen for this long is "missing"'),
+      })
+      .strict()
+      .default({ offlineMinutes: 15, missingDays: 7 }),
   })
   .strict();
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;

@@ -88,11 +88,4 @@ export class Devices {
       return deviceView(updated);
     });
   }
-
-  async list(caller: Caller): Promise<Device[]> {
-    const rows = caller.auditor
-      ? await this.db.query<Row>('SELECT * FROM devices ORDER BY device')
-      : await this.db.query<Row>('SELECT * FROM devices WHERE owner_sub = $1 ORDER BY device', [caller.sub]);
-    return rows.map(deviceView);
-  }
 }

@@ -14,10 +14,12 @@ import { Auth } from './auth.js';
 import type { ServerConfig } from './config.js';
 import { openPglite, openPostgres, type Db } from './db.js';
 import { Devices } from './devices.js';
+import { Fleet } from './fleet.js';
 import { Ingest } from './ingest.js';
 import { loadServerKeys, type ServerKeys } from './keys.js';
 import { migrate } from './migrations.js';
 import { Partitions } from './partitions.js';
+import { PolicyBundles } from './policy.js';
 import { Query } from './query.js';
 
 export { loadServerConfig, parseServerConfig, ServerConfigSchema, type ServerConfig } from './config.js';
@@ -29,7 +31,8 @@ export { messageListHash } from './chain.js';
 
 export interface StartOptions {
   dataDir: string;
-  config: ServerConfig;
+  /** `fleet` may be left out (its defaults apply). */
+  config: Omit<ServerConfig, 'fleet'> & { fleet?: ServerConfig['fleet'] };
   port?: number;
   host?: string;
   tls?: { cert: string; key: string };
@@ -38,6 +41,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Where a failed request's error goes (never a body or token). */
   onError?: (e: unknown) => void;
+  /** The clock fleet states are judged by (tests inject one). */
+  now?: () => Date;
 }
 
 export interface RunningServer {
@@ -47,7 +52,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function openDatabase(dataDir: string, config: ServerConfig): Promise<Db> {
+export async function openDatabase(dataDir: string, config: Pick<ServerConfig, 'database'>): Promise<Db> {
   return config.database.url ? openPostgres(config.database.url) : openPglite(join(dataDir, 'pglite'));
 }
 
@@ -57,11 +62,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   try {
     await migrate(db);
     const keys = await loadServerKeys(db, opts.dataDir, opts.env ?? process.env);
+    const now = opts.now ?? (() => new Date());
+    const policies = new PolicyBundles(db, keys, now);
     const handler = createHandler({
       auth: new Auth(opts.config, opts.fetch ?? fetch),
       ingest: new Ingest(db, keys, new Partitions(db)),
       devices: new Devices(db),
       query: new Query(db),
+      fleet: new Fleet(db, opts.config.fleet ?? { offlineMinutes: 15, missingDays: 7 }, policies, now),
+      policies,
       jwks: keys.jwks,
     });
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {

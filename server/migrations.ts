@@ -98,6 +98,27 @@ CREATE TABLE security_events (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'device check-ins, signed central policy versions',
+    sql: `
+ALTER TABLE devices ADD COLUMN checkin_at timestamptz;
+ALTER TABLE devices ADD COLUMN checkin_device_at timestamptz;
+ALTER TABLE devices ADD COLUMN version text;
+ALTER TABLE devices ADD COLUMN policy_version int;
+ALTER TABLE devices ADD COLUMN waiting bigint;
+ALTER TABLE devices ADD COLUMN sync_lag double precision;
+ALTER TABLE devices ADD COLUMN policy_problem text;
+CREATE INDEX security_events_device ON security_events (device, time);
+CREATE TABLE central_policies (
+  version int PRIMARY KEY,
+  policy jsonb NOT NULL,
+  jws text NOT NULL,
+  published_at timestamptz NOT NULL DEFAULT now(),
+  published_by text NOT NULL
+);
+`,
+  },
 ];
 
 /** Applies the migrations the database has not seen; returns the versions applied now. */

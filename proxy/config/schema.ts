@@ -305,6 +305,11 @@ export const ConfigSchema = z
           .describe("Path to the server's public keys, pinned: the JWKS printed by `witness-server keys --json`. Batches are encrypted to it, receipts checked against it."),
         batchSize: z.number().int().min(1).max(1000).default(100).describe('Records per batch sent to the server.'),
         flushSeconds: z.number().min(0).default(2).describe('A batch that is not full is sent this long after its first record.'),
+        checkInSeconds: z
+          .number()
+          .min(0.1)
+          .default(60)
+          .describe('How often the device checks in with the server (its version, records waiting, the central policy version it enforces) and fetches a newer signed central policy.'),
       })
       .strict()
       .prefault({})

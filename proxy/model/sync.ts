@@ -61,6 +61,8 @@ export const SYNC_ERROR_CODES = [
   'CHAIN_GAP',
   'CHAIN_FORK',
   'RECORD_INVALID',
+  'CHECKIN_REPLAY',
+  'POLICY_INVALID',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
@@ -103,6 +105,8 @@ export const SyncStatusSchema = z.object({
   waiting: z.number(),
   lastReceiptAt: z.string().nullable(),
   lastError: z.string().nullable(),
+  /** The central policy layer from the server: the version in force, and why the last bundle was refused (null: it was not). */
+  centralPolicy: z.object({ version: z.number().nullable(), problem: z.string().nullable() }).optional(),
 });
 export type SyncStatus = z.infer<typeof SyncStatusSchema>;
 
@@ -132,3 +136,68 @@ export type ServerSearchHit = z.infer<typeof ServerSearchHitSchema>;
 
 export const ServerSearchPageSchema = z.object({ items: z.array(ServerSearchHitSchema), nextBefore: z.number().nullable(), total: z.number() });
 export type ServerSearchPage = z.infer<typeof ServerSearchPageSchema>;
+
+/** JWS `typ` of a device's check-in and of the server's signed central policy bundle. */
+export const CHECKIN_TYP = 'witness-checkin+jws';
+export const POLICY_TYP = 'witness-policy+jws';
+
+/** What a device signs (JWS, EdDSA, its key) when it checks in: what it runs and what waits. */
+export const CheckInPayloadSchema = z.object({
+  v: z.literal(1),
+  device: z.string().min(1).max(200),
+  /** The device's clock; each check-in must be later than the last one the server accepted (no replay). */
+  at: z.string(),
+  version: z.string().max(100),
+  /** The central policy version in force on the device (null: none yet). */
+  policyVersion: z.number().int().nullable(),
+  waiting: z.number().int().min(0),
+  /** Seconds since the oldest record not yet receipted was written (0 when none waits). */
+  syncLag: z.number().min(0),
+  /** Why the last central policy bundle was refused, if it was (the server keeps it as a security event). */
+  policyProblem: z.string().max(1000).nullable(),
+});
+export type CheckInPayload = z.infer<typeof CheckInPayloadSchema>;
+
+/** The server's answer to a check-in: the signed bundle when the device's version is not the current one. */
+export const CheckInResponseSchema = z.object({ policy: z.object({ version: z.number().int(), bundle: z.string() }).nullable() });
+export type CheckInResponse = z.infer<typeof CheckInResponseSchema>;
+
+/** The payload the server signs for a central policy version (JWS, EdDSA, its `sig` key, typ POLICY_TYP). */
+export const PolicyBundlePayloadSchema = z.object({
+  v: z.literal(1),
+  version: z.number().int().min(1),
+  policy: z.record(z.string(), z.unknown()),
+  publishedAt: z.string(),
+  publishedBy: z.string(),
+});
+export type PolicyBundlePayload = z.infer<typeof PolicyBundlePayloadSchema>;
+
+/** `GET /api/v1/policy` (public contract): the current central layer (version 0, empty: none published). */
+export const CentralPolicySchema = z.object({
+  version: z.number().int(),
+  policy: z.record(z.string(), z.unknown()),
+  publishedAt: z.string().nullable(),
+  publishedBy: z.string().nullable(),
+  bundle: z.string().nullable(),
+});
+export type CentralPolicy = z.infer<typeof CentralPolicySchema>;
+
+export const FLEET_STATES = ['online', 'offline', 'missing', 'never-synced', 'chain-broken'] as const;
+
+/** `GET /api/v1/devices` item (public contract). */
+export const FleetDeviceSchema = z.object({
+  device: z.string(),
+  user: z.string(),
+  version: z.string().nullable(),
+  lastSeen: z.string().nullable(),
+  state: z.enum(FLEET_STATES),
+  /** Seconds, as the device last reported it (null: never reported). */
+  syncLag: z.number().nullable(),
+  waiting: z.number().nullable(),
+  chain: z.enum(['none', 'anchored', 'gap', 'fork']),
+  policyVersion: z.number().nullable(),
+  head: z.object({ seq: z.number(), hash: z.string() }).nullable(),
+  enrolledAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
+export type FleetDevice = z.infer<typeof FleetDeviceSchema>;

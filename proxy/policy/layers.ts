@@ -1,6 +1,6 @@
 /**
  * Policy layers: built-in defaults < user file < IT-managed file (locked) < central
- * (signed, later) < the profiles the signed-in person's groups select (`profiles`, applied
+ * (the server's signed bundle, verified by sync/) < the profiles the signed-in person's groups select (`profiles`, applied
  * in the order given; a profile defined in the user file cannot change a key IT locked). Objects merge key by key; arrays and scalars are replaced. The result
  * records, for every leaf key, which layer set it, and which keys IT has locked (a key the
  * IT-managed file sets cannot be changed by the user file, whatever the order).
@@ -42,6 +42,18 @@ function checkPolicyDocument(doc: unknown, source: string): Record<string, unkno
   const r = PartialPolicy.safeParse(doc);
   if (!r.success) throw new WitnessError('CONFIG_INVALID', formatIssues(r.error, source));
   return doc as Record<string, unknown>;
+}
+
+/**
+ * A layer document's first problem (the key's path and the reason), or null when it is a
+ * valid (partial) policy: the central server checks what it publishes with this, so the
+ * server and every engine judge a document by the same schema.
+ */
+export function policyDocumentProblem(doc: unknown): { path: string; message: string } | null {
+  const r = PartialPolicy.safeParse(doc);
+  if (r.success) return doc && typeof doc === 'object' && !Array.isArray(doc) ? null : { path: '(root)', message: 'a policy document is a JSON object' };
+  const i = r.error.issues[0]!;
+  return { path: i.path.map(String).join('.') || '(root)', message: i.message };
 }
 
 export function readPolicyFile(file: string): Record<string, unknown> {

@@ -1,6 +1,6 @@
 /**
  * The policy document (version 1): one schema for the built-in defaults, the user file,
- * the IT-managed file and (later) the central server's signed bundle.
+ * the IT-managed file and the central server's signed bundle.
  */
 import { z } from 'zod';
 

@@ -3,3 +3,5 @@ export { openReceipt, pinnedKeys, publicJwkOf, sealBatch, BATCH_TYP, RECEIPT_TYP
 export { SyncService, checkServerUrl, type SyncOptions } from './service.js';
 export { keepReceipt, readReceipts, readState, type KeptReceipt, type SyncState } from './state.js';
 export { verifyReceipts, type ReceiptProblem } from './verify.js';
+export { CentralPolicyLayer } from './central.js';
+export { sealCheckIn } from './checkin.js';

@@ -11,8 +11,10 @@ import { readFileSync } from 'node:fs';
 import { calculateJwkThumbprint } from 'jose';
 import type { AuditStore } from '../audit/index.js';
 import type { Logger } from '../log.js';
-import { ServerErrorSchema, type ReceiptPayload, type SyncStatus } from '../model/index.js';
+import { CheckInResponseSchema, ServerErrorSchema, type ReceiptPayload, type SyncStatus } from '../model/index.js';
 import { nextBatch } from './batch.js';
+import { CentralPolicyLayer } from './central.js';
+import { sealCheckIn } from './checkin.js';
 import { keepReceipt, readState, writeState, type SyncState } from './state.js';
 import { openReceipt, pinnedKeys, publicJwkOf, sealBatch, type PinnedKeys } from './wire.js';
 
@@ -33,6 +35,12 @@ export interface SyncOptions {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   random?: () => number;
+  /** How often the device checks in (what it runs, what waits) and asks for the central policy; default 60 s. */
+  checkInMs?: number;
+  /** The Witness version it reports. */
+  version?: string;
+  /** A new central policy version is held: re-read the policy layers. */
+  onCentralPolicy?: () => void;
 }
 
 /** https://, or http:// to a loopback host only (the wire is encrypted anyway, but the token is not). */
@@ -58,6 +66,9 @@ export class SyncService {
   private failures = 0;
   private stopped = false;
   private readonly url: string;
+  private checkInTimer: NodeJS.Timeout | null = null;
+  /** The central policy layer from the server's signed bundles (null document: none yet). */
+  readonly central: CentralPolicyLayer;
 
   constructor(private readonly opts: SyncOptions) {
     this.url = checkServerUrl(opts.server).toString().replace(/\/$/, '');
@@ -71,6 +82,7 @@ export class SyncService {
     } catch (e) {
       this.fail(`sync.serverKeys ${opts.serverKeys}: ${(e as Error).message}`, false);
     }
+    this.central = new CentralPolicyLayer(opts.dataDir, this.keys);
   }
 
   /** Retention's hook: only records the server has receipted may go. */
@@ -86,11 +98,73 @@ export class SyncService {
       waiting: Math.max(0, this.opts.store.head.seq - this.state.receipted.seq),
       lastReceiptAt: this.state.lastReceiptAt,
       lastError: this.lastError,
+      centralPolicy: { version: this.central.version, problem: this.central.problem },
     };
   }
 
-  start(): void {
+  /** Reads the kept central policy back (before the engine's first policy read), then starts sending and checking in. */
+  async start(): Promise<void> {
+    await this.central.load();
+    if (this.central.problem) this.opts.log.error('sync: ' + this.central.problem);
     this.schedule(0);
+    this.scheduleCheckIn(0);
+  }
+
+  /** Checks in now: reports to the server, and takes a newer signed policy bundle from its answer (unless only reporting). */
+  async checkIn(apply = true): Promise<void> {
+    if (!this.keys || !this.state.enrolled || this.stopped) return;
+    const store = this.opts.store;
+    const waiting = this.status().waiting;
+    const oldest = waiting ? store.recordsAfter(this.state.receipted.seq, 1)[0] : undefined;
+    const body = await sealCheckIn(
+      {
+        v: 1,
+        device: store.device,
+        at: new Date().toISOString(),
+        version: this.opts.version ?? '0.0.0',
+        policyVersion: this.central.version,
+        waiting,
+        syncLag: oldest ? Math.max(0, (Date.now() - Date.parse(oldest.time)) / 1000) : 0,
+        policyProblem: this.central.problem,
+      },
+      store.deviceSigningKey.privateKey,
+    );
+    let res: Response;
+    try {
+      res = await this.http('/api/v1/check-in', { method: 'POST', body, headers: { 'content-type': 'application/jose' } });
+    } catch {
+      return; // unreachable: the batch loop reports and backs off; the next check-in tries again
+    }
+    const answer = CheckInResponseSchema.safeParse(await res.json().catch(() => null));
+    if (!res.ok || !answer.success) {
+      this.opts.log.warn('sync: check-in refused', { server: this.url, status: res.status });
+      return;
+    }
+    const offered = answer.data.policy;
+    if (!apply || !offered) return;
+    const before = this.central.problem;
+    try {
+      if (await this.central.accept(offered.bundle)) {
+        this.opts.log.info('sync: central policy in force', { version: offered.version });
+        this.opts.onCentralPolicy?.();
+      }
+    } catch {
+      if (this.central.problem === before) return; // refused again for the same reason: reported already
+      this.opts.log.error('sync: a central policy bundle was refused; the last good one stays in force', { offered: offered.version, version: this.central.version, problem: this.central.problem });
+      await this.checkIn(false); // tell the server now (a security event there), not at the next check-in
+    }
+  }
+
+  private scheduleCheckIn(ms: number) {
+    if (this.stopped) return;
+    if (this.checkInTimer) clearTimeout(this.checkInTimer);
+    this.checkInTimer = setTimeout(() => {
+      this.checkInTimer = null;
+      void this.checkIn()
+        .catch((e) => this.opts.log.warn('sync: check-in failed', { server: this.url, error: (e as Error).message }))
+        .finally(() => this.scheduleCheckIn(this.opts.checkInMs ?? 60_000));
+    }, ms);
+    this.checkInTimer.unref();
   }
 
   /** A record was stored: send when a batch is full, or after flushMs. */
@@ -110,7 +184,8 @@ export class SyncService {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.checkInTimer) clearTimeout(this.checkInTimer);
+    this.timer = this.checkInTimer = null;
     await this.running?.catch(() => undefined);
   }
 
@@ -206,6 +281,7 @@ export class SyncService {
     this.state = { ...this.state, enrolled: { keyThumbprint: await calculateJwkThumbprint(publicJwk), at: new Date().toISOString() } };
     writeState(this.opts.dataDir, this.state);
     this.opts.log.info('sync: device enrolled', { server: this.url, device: this.opts.store.device });
+    this.scheduleCheckIn(0);
     return true;
   }
 

@@ -65,7 +65,17 @@ export function whoActs(identity: IdentityService): string {
 }
 
 /** Central server sync when sync.server is set: the store is its outbox, receipts come back as events. */
-export function startSync(w: { config: Config; dataDir: string; store: AuditStore; identity: IdentityService; log: Logger; bus: EventBus }): SyncService | null {
+export async function startSync(w: {
+  config: Config;
+  dataDir: string;
+  store: AuditStore;
+  identity: IdentityService;
+  log: Logger;
+  bus: EventBus;
+  version: string;
+  /** The server's signed policy (the `central` layer) changed: reload the live policy, no restart. */
+  onCentralPolicy: () => void;
+}): Promise<SyncService | null> {
   const c = w.config.sync;
   if (c.server === null || c.serverKeys === null) return null;
   const sync = new SyncService({
@@ -78,8 +88,11 @@ export function startSync(w: { config: Config; dataDir: string; store: AuditStor
     accessToken: () => w.identity.accessToken(),
     log: w.log.child({ component: 'sync' }),
     onReceipt: (r) => w.bus.publish('sync.receipt', r),
+    checkInMs: c.checkInSeconds * 1000,
+    version: w.version,
+    onCentralPolicy: w.onCentralPolicy,
   });
   w.identity.onChange(() => sync.kick());
-  sync.start();
+  await sync.start();
   return sync;
 }

@@ -1,0 +1,16 @@
+/**
+ * The device's check-in: a compact JWS (EdDSA, the device key, typ witness-checkin+jws)
+ * telling the server what it runs (Witness version, central policy version in force), what
+ * waits and since when, and why the last policy bundle was refused, if it was. The answer may
+ * carry a newer signed policy bundle. Holds no record, token or secret.
+ */
+import type { KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, CompactSign } from 'jose';
+import { CHECKIN_TYP, type CheckInPayload } from '../model/index.js';
+import { publicJwkOf } from './wire.js';
+
+export async function sealCheckIn(payload: CheckInPayload, privateKey: KeyObject): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'EdDSA', typ: CHECKIN_TYP, kid: payload.device, jkt: await calculateJwkThumbprint(publicJwkOf(privateKey)) })
+    .sign(privateKey);
+}
