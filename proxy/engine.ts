@@ -16,7 +16,7 @@ import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedT
 import { auditSink, identityStage, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold } from './pipeline/index.js';
 import { loadOrCreateMaskingKey, Masker, PlaceholderLedger } from './masking/index.js';
 import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
-import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
+import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type ManagedPolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
 import { IdentityGate, IdentityService, InteractiveSignIn, osUser, recordIdentity, whoami } from './identity/index.js';
 import { SyncService } from './sync/index.js';
@@ -44,6 +44,8 @@ export interface EngineOptions {
   onShutdownRequest?: () => void;
   /** Origins allowed to call the control API cross-origin with the token (default: the desktop window's). */
   uiOrigins?: readonly string[];
+  /** IT's managed policy layer (tests: a locked layer without writing /etc); default: this OS's sources. */
+  managedPolicy?: () => ManagedPolicy | null;
 }
 
 
@@ -96,7 +98,7 @@ export class Engine {
     const userFile = join(dataDir, 'policy.json');
     this.livePolicy = new LivePolicy({
       // The signed-in person's groups select profiles (config identity.groupProfiles); a sign-in or sign-out re-reads.
-      load: () => resolvePolicy({ userFile, managed: readManagedPolicy(), profiles: this.identity?.profiles() ?? [] }),
+      load: () => resolvePolicy({ userFile, managed: (this.opts.managedPolicy ?? readManagedPolicy)(), profiles: this.identity?.profiles() ?? [] }),
       files: [userFile, ...managedPolicyFiles()],
       pollMs: 60_000,
       onChange: (next, previous) => void this.policyChanged(next, previous),

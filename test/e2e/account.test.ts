@@ -1,0 +1,149 @@
+/**
+ * Sign-in and the policy in force, in the window (issues 14, 17 and 19), in real Chromium
+ * against the real engine and the real in-process OpenID Provider: the header's Sign in opens
+ * the provider's page in a new tab, the person signs in there, and the header shows them
+ * (from identity.changed); Sign out signs out. Setup's sign-in card does the same with a
+ * device code. Setup shows the policy version and marks values locked by IT; a rejected
+ * policy file warns in the header and in Setup until it is fixed. Screenshots, light and
+ * dark, land in test-results/screenshots/.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEngine, type TestEngine } from '../helpers/engine.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
+const WIDE = { width: 1280, height: 720 };
+const PERMISSIVE = { protectedPaths: [], protectedCommands: [], unknownTools: 'allow', mcpTools: 'allow', urls: { otherwise: 'allow' } };
+
+let op: TestOidcProvider;
+let upstream: FakeUpstream;
+let t: TestEngine;
+let browser: Browser;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (see .ci/run)`);
+  if (!existsSync(fileURLToPath(new URL('../../renderer/dist/index.html', import.meta.url)))) throw new Error('UI not built: run `npm run build`');
+  mkdirSync(SHOTS, { recursive: true });
+  [op, upstream] = await Promise.all([startOidcProvider({ users: [{ username: 'alice', name: 'Alice Example', email: 'alice@example.test', groups: ['engineering'] }] }), startFakeUpstream()]);
+  t = await startTestEngine(
+    upstream,
+    { identity: { issuer: op.issuer, clientId: op.clientId, audience: op.audience, groupsScope: 'groups' } },
+    {
+      identityFetch: op.fetch,
+      // IT's layer as /etc/witness/policy.json would give it: every key in it is locked.
+      managedPolicy: () => ({ sources: [{ location: '/etc/witness/policy.json', doc: { approvals: { timeoutSeconds: 90 } } }] }),
+    },
+    PERMISSIVE,
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  // The provider's certificate comes from the test's throwaway CA, which this Chromium does
+  // not trust; the engine's window itself is plain HTTP on loopback.
+  context = await browser.newContext({ viewport: WIDE, ignoreHTTPSErrors: true });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+  await Promise.all([op?.close(), upstream?.close()]);
+});
+
+async function openWindow(hash = '#/live'): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(t.engine.signInLink());
+  await expect.poll(() => page.url()).toBe(`${t.engine.controlUrl}/`);
+  if (hash !== '#/live') await page.goto(`${t.engine.controlUrl}/${hash}`);
+  return page;
+}
+
+async function shoot(page: Page, name: string) {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: `${SHOTS}${name}-${scheme}.png` });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+const header = (page: Page) => page.locator('header.bar');
+
+describe('sign-in from the window', () => {
+  it('Sign in in the header opens the provider in a new tab; after its login form the header shows the person; Sign out signs out', { timeout: 120_000 }, async () => {
+    const page = await openWindow();
+    await expect.poll(() => header(page).textContent(), { timeout: 20_000 }).toContain('not signed in');
+    const [tab] = await Promise.all([context.waitForEvent('page'), header(page).getByRole('button', { name: 'Sign in', exact: true }).click()]);
+    await tab.waitForLoadState();
+    expect(new URL(tab.url()).origin).toBe(op.issuer);
+    // The provider's own pages: login (username + password), then consent.
+    await tab.locator('#login-form input[name=login]').fill('alice');
+    await tab.locator('#login-form input[name=password]').fill(op.user('alice').password);
+    await tab.locator('#login-form button[type=submit]').click();
+    await tab.locator('#consent-form button[name=allow]').click();
+    // The engine's one-shot loopback redirect answers the tab.
+    await expect.poll(() => tab.textContent('body'), { timeout: 30_000 }).toContain('Signed in as');
+    await tab.close();
+    await expect.poll(() => header(page).textContent(), { timeout: 30_000 }).toContain('✓ alice@example.test');
+    await expect.poll(() => header(page).getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+    await shoot(page, 'account-header-signed-in');
+
+    await header(page).getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => header(page).textContent(), { timeout: 20_000 }).toContain('not signed in');
+    expect(await header(page).textContent()).not.toContain('alice@example.test');
+    expect(t.engine.identityService.current()).toBeNull();
+    await page.close();
+  });
+
+  it("Setup's sign-in card shows a device code ('use a code instead'); approving it at the provider signs in", { timeout: 120_000 }, async () => {
+    const page = await openWindow('#/setup');
+    const card = page.getByRole('article', { name: 'Sign-in' });
+    await card.getByRole('button', { name: 'use a code instead' }).click();
+    const code = page.getByLabel('Sign-in code');
+    await expect.poll(() => code.textContent(), { timeout: 20_000 }).toMatch(/\w{4}/);
+    expect(await card.getByRole('link').first().getAttribute('href')).toContain(op.issuer);
+    await shoot(page, 'account-setup-device-code');
+    await op.approveDeviceCode((await code.textContent())!.trim(), 'alice');
+    await expect.poll(() => card.textContent(), { timeout: 30_000 }).toContain('Signed in as alice@example.test');
+    expect(await page.getByLabel('Sign-in code').count()).toBe(0);
+    await shoot(page, 'account-setup-signed-in');
+    await card.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => card.textContent(), { timeout: 20_000 }).toContain('Not signed in');
+    await page.close();
+  });
+});
+
+describe('the policy in force in the window', () => {
+  it('Setup shows the policy version and marks the values IT locked', { timeout: 60_000 }, async () => {
+    const page = await openWindow('#/setup');
+    const status = t.engine.status();
+    const inForce = page.getByLabel('Policy in force');
+    await expect.poll(() => inForce.textContent(), { timeout: 20_000 }).toContain(status.policy.version.replace(/^sha256:/, '').slice(0, 12));
+    const row = (key: string) => page.getByRole('table', { name: 'Policy' }).locator('tr', { has: page.locator('code', { hasText: new RegExp(`^${key.replace('.', '\\.')}$`) }) });
+    await expect.poll(() => row('approvals.timeoutSeconds').getByRole('img', { name: 'locked by IT' }).count()).toBe(1);
+    expect(await row('approvals.timeoutSeconds').textContent()).toContain('managed');
+    // A value the user's file sets is not locked.
+    expect(await row('unknownTools').getByRole('img', { name: 'locked by IT' }).count()).toBe(0);
+    await page.close();
+  });
+
+  it('a rejected policy file warns in the header and in Setup until it is fixed', { timeout: 90_000 }, async () => {
+    const page = await openWindow('#/setup');
+    await expect.poll(() => page.getByLabel('Policy in force').count(), { timeout: 20_000 }).toBe(1);
+    expect(await header(page).getByText('policy file rejected').count()).toBe(0);
+    const file = join(t.dataDir, 'policy.json');
+    writeFileSync(file, '{ "protectedPaths": [ "**/.env", }');
+    await expect.poll(() => header(page).getByText('policy file rejected').count(), { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => page.getByLabel('Policy in force').textContent(), { timeout: 20_000 }).toContain('A policy file was rejected');
+    await shoot(page, 'account-setup-policy-problem');
+    writeFileSync(file, JSON.stringify(PERMISSIVE));
+    await expect.poll(() => header(page).getByText('policy file rejected').count(), { timeout: 60_000 }).toBe(0);
+    expect(await page.getByLabel('Policy in force').textContent()).not.toContain('rejected');
+    await page.close();
+  });
+});
