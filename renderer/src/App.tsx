@@ -203,7 +203,7 @@ export function App() {
                 {masked} secret{masked === 1 ? '' : 's'} masked
               </span>
               <span className="ca" title={`CA SHA-256 ${status.ca.fingerprint256}`}>
-                CA {status.ca.fingerprint256.slice(0, 11)}…
+                CA {status.ca.fingerprint256.slice(0, 5)}…
               </span>
             </>
           ) : (

@@ -8,18 +8,23 @@
  * dark, land in test-results/screenshots/.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import type http from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createControlClient } from '../../proxy/control/index.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
+import { requestViaProxy } from '../helpers/proxy-client.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 const WIDE = { width: 1280, height: 720 };
-const PERMISSIVE = { protectedPaths: [], protectedCommands: [], unknownTools: 'allow', mcpTools: 'allow', urls: { otherwise: 'allow' } };
+const POLICY = { protectedPaths: ['**/.env*'], protectedCommands: [], unknownTools: 'allow', mcpTools: 'allow', urls: { otherwise: 'allow' } };
+const STRIPE = 'sk_live_51H8xQ2Lz7TqK9vYb3NcW4rPdQ';
+const PLACEHOLDER = /\[MASKED:[A-Za-z0-9_.-]+:[0-9a-f]{4}\]/;
 
 let op: TestOidcProvider;
 let upstream: FakeUpstream;
@@ -40,7 +45,7 @@ beforeAll(async () => {
       // IT's layer as /etc/witness/policy.json would give it: every key in it is locked.
       managedPolicy: () => ({ sources: [{ location: '/etc/witness/policy.json', doc: { approvals: { timeoutSeconds: 90 } } }] }),
     },
-    PERMISSIVE,
+    POLICY,
   );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -64,10 +69,10 @@ async function openWindow(hash = '#/live'): Promise<Page> {
   return page;
 }
 
-async function shoot(page: Page, name: string) {
+async function shoot(page: Page, name: string, fullPage = false) {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: `${SHOTS}${name}-${scheme}.png` });
+    await page.screenshot({ path: `${SHOTS}${name}-${scheme}.png`, fullPage });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
@@ -111,7 +116,7 @@ describe('sign-in from the window', () => {
     await op.approveDeviceCode((await code.textContent())!.trim(), 'alice');
     await expect.poll(() => card.textContent(), { timeout: 30_000 }).toContain('Signed in as alice@example.test');
     expect(await page.getByLabel('Sign-in code').count()).toBe(0);
-    await shoot(page, 'account-setup-signed-in');
+    await shoot(page, 'account-setup-signed-in', true);
     await card.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => card.textContent(), { timeout: 20_000 }).toContain('Not signed in');
     await page.close();
@@ -140,10 +145,58 @@ describe('the policy in force in the window', () => {
     writeFileSync(file, '{ "protectedPaths": [ "**/.env", }');
     await expect.poll(() => header(page).getByText('policy file rejected').count(), { timeout: 60_000 }).toBe(1);
     await expect.poll(() => page.getByLabel('Policy in force').textContent(), { timeout: 20_000 }).toContain('A policy file was rejected');
-    await shoot(page, 'account-setup-policy-problem');
-    writeFileSync(file, JSON.stringify(PERMISSIVE));
+    await shoot(page, 'account-setup-policy-problem', true);
+    writeFileSync(file, JSON.stringify(POLICY));
     await expect.poll(() => header(page).getByText('policy file rejected').count(), { timeout: 60_000 }).toBe(0);
     expect(await page.getByLabel('Policy in force').textContent()).not.toContain('rejected');
+    await page.close();
+  });
+});
+
+/** The fake model echoes the placeholder it received in an edit of a protected file (held), in small pieces. */
+function echoEdit(res: http.ServerResponse) {
+  const ph = PLACEHOLDER.exec(upstream.requests.at(-1)!.body)?.[0] ?? 'NO-PLACEHOLDER-RECEIVED';
+  const args = JSON.stringify({ filePath: '/work/app/.env.local', oldString: `STRIPE_KEY=${ph}`, newString: 'STRIPE_KEY=${STRIPE_KEY}', explanation: 'read the key from the environment' });
+  const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c1', model: 'gpt-4.1', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  res.write(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'replace_string_in_file', arguments: '' } }] }));
+  for (let i = 0; i < args.length; i += 7) res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 7) } }] }));
+  res.end(chunk({}, 'tool_calls') + 'data: [DONE]\n\n');
+}
+
+describe('masked values restored for the editor', () => {
+  it('the approval card, the popup and the record detail say how many were restored', { timeout: 120_000 }, async () => {
+    upstream.scripts.set('echo-edit', echoEdit);
+    const control = createControlClient({ url: t.engine.controlUrl, token: t.engine.controlToken });
+    const page = await openWindow('#/approvals');
+    const answer = requestViaProxy({
+      proxyPort: t.engine.proxyPort,
+      host: 'api.business.githubcopilot.com',
+      path: '/chat/completions?script=echo-edit',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: `Here is my .env.local:\nSTRIPE_KEY=${STRIPE}\nUse the environment instead.` }] }),
+      ca: t.caPem,
+    });
+    await expect.poll(async () => (await control.call('approvals', {})).length, { timeout: 30_000 }).toBe(1);
+    const [a] = await control.call('approvals', {});
+    expect(a!.restoredForEditor).toBe(1);
+    await expect.poll(() => page.getByLabel('Restored for the editor').first().textContent(), { timeout: 20_000 }).toContain('1 masked value restored for the editor');
+    await shoot(page, 'account-approval-restored');
+    const popup = await openWindow(`#/approval/${a!.id}`);
+    await popup.setViewportSize({ width: 420, height: 560 });
+    await expect.poll(() => popup.getByLabel('Restored for the editor').textContent(), { timeout: 20_000 }).toContain('1 masked value restored for the editor');
+    await popup.close();
+    await control.call('decide', { id: a!.id, decision: 'approve', argsHash: a!.argsHash });
+    expect((await answer).status).toBe(200);
+    // The record: the detail pane says what the record says.
+    await expect.poll(async () => (await control.call('search', { limit: 5 })).items.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    const rec = await control.call('record', { id: (await control.call('search', { limit: 1 })).items[0]!.id });
+    expect(rec!.restoredForEditor?.restored).toBeGreaterThan(0);
+    await page.goto(`${t.engine.controlUrl}/#/live`);
+    await page.locator('[role=row]', { hasText: 'gpt-4.1' }).first().click();
+    const n = rec!.restoredForEditor!.restored;
+    await expect.poll(() => page.getByLabel('Restored for the editor').first().textContent(), { timeout: 20_000 }).toContain(`${n} masked value${n === 1 ? '' : 's'} restored for the editor`);
     await page.close();
   });
 });

@@ -48,11 +48,11 @@ export function SignInActions({ identity, compact }: { identity: IdentityStatus 
         </button>
       ) : (
         <>
-          <button className={compact ? 'ghost small' : 'small'} onClick={() => s.signIn(false)} disabled={s.busy}>
+          <button className={compact ? 'ghost small' : 'button'} onClick={() => s.signIn(false)} disabled={s.busy}>
             Sign in
           </button>
           <button className="link small" onClick={() => s.signIn(true)} disabled={s.busy} title="For providers that refuse loopback redirects, or when no browser can open here">
-            use a code instead
+            {compact ? 'use a code' : 'use a code instead'}
           </button>
         </>
       )}
