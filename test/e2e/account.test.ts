@@ -69,10 +69,10 @@ async function openWindow(hash = '#/live'): Promise<Page> {
   return page;
 }
 
-async function shoot(page: Page, name: string, fullPage = false) {
+async function shoot(page: Page, name: string) {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: `${SHOTS}${name}-${scheme}.png`, fullPage });
+    await page.screenshot({ path: `${SHOTS}${name}-${scheme}.png` });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
@@ -116,7 +116,7 @@ describe('sign-in from the window', () => {
     await op.approveDeviceCode((await code.textContent())!.trim(), 'alice');
     await expect.poll(() => card.textContent(), { timeout: 30_000 }).toContain('Signed in as alice@example.test');
     expect(await page.getByLabel('Sign-in code').count()).toBe(0);
-    await shoot(page, 'account-setup-signed-in', true);
+    await shoot(page, 'account-setup-signed-in');
     await card.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => card.textContent(), { timeout: 20_000 }).toContain('Not signed in');
     await page.close();
@@ -132,6 +132,8 @@ describe('the policy in force in the window', () => {
     const row = (key: string) => page.getByRole('table', { name: 'Policy' }).locator('tr', { has: page.locator('code', { hasText: new RegExp(`^${key.replace('.', '\\.')}$`) }) });
     await expect.poll(() => row('approvals.timeoutSeconds').getByRole('img', { name: 'locked by IT' }).count()).toBe(1);
     expect(await row('approvals.timeoutSeconds').textContent()).toContain('managed');
+    await row('approvals.timeoutSeconds').scrollIntoViewIfNeeded();
+    await shoot(page, 'account-setup-locked');
     // A value the user's file sets is not locked.
     expect(await row('unknownTools').getByRole('img', { name: 'locked by IT' }).count()).toBe(0);
     await page.close();
@@ -145,7 +147,8 @@ describe('the policy in force in the window', () => {
     writeFileSync(file, '{ "protectedPaths": [ "**/.env", }');
     await expect.poll(() => header(page).getByText('policy file rejected').count(), { timeout: 60_000 }).toBe(1);
     await expect.poll(() => page.getByLabel('Policy in force').textContent(), { timeout: 20_000 }).toContain('A policy file was rejected');
-    await shoot(page, 'account-setup-policy-problem', true);
+    await page.getByLabel('Policy in force').scrollIntoViewIfNeeded();
+    await shoot(page, 'account-setup-policy-problem');
     writeFileSync(file, JSON.stringify(POLICY));
     await expect.poll(() => header(page).getByText('policy file rejected').count(), { timeout: 60_000 }).toBe(0);
     expect(await page.getByLabel('Policy in force').textContent()).not.toContain('rejected');
@@ -197,6 +200,8 @@ describe('masked values restored for the editor', () => {
     await page.locator('[role=row]', { hasText: 'gpt-4.1' }).first().click();
     const n = rec!.restoredForEditor!.restored;
     await expect.poll(() => page.getByLabel('Restored for the editor').first().textContent(), { timeout: 20_000 }).toContain(`${n} masked value${n === 1 ? '' : 's'} restored for the editor`);
+    await page.getByLabel('Restored for the editor').first().scrollIntoViewIfNeeded();
+    await shoot(page, 'account-detail-restored');
     await page.close();
   });
 });

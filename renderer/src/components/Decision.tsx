@@ -142,7 +142,7 @@ export function ApprovalFacts({ a, item }: { a: ApprovalView; item: LiveItem | u
       )}
       {(a.restoredForEditor ?? 0) > 0 && (
         <p className="sub restored" aria-label="Restored for the editor">
-          {restoredLine(a.restoredForEditor ?? 0)}: the editor had them already; upstream and the record see placeholders only.
+          {restoredLine(a.restoredForEditor ?? 0)} (it already had {(a.restoredForEditor ?? 0) === 1 ? 'that value' : 'those values'}; upstream and the record keep placeholders).
         </p>
       )}
     </>

@@ -99,8 +99,12 @@ export function Setup({ status, identity }: { status: Status | null; identity: I
                       {layer}
                       {policy.locked.includes(key) && (
                         <span className="lock" role="img" aria-label="locked by IT" title="Locked by IT: a managed policy sets it and no other layer can change it">
-                          {' '}
-                          🔒
+                          {/* Drawn, not an emoji: emoji fonts are missing on many Linux desktops. */}
+                          <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden>
+                            <path d="M4.5 7V5a3.5 3.5 0 0 1 7 0v2" fill="none" stroke="currentColor" strokeWidth="1.6" />
+                            <rect x="2.5" y="7" width="11" height="8" rx="1.5" fill="currentColor" />
+                          </svg>{' '}
+                          locked
                         </span>
                       )}
                     </td>
