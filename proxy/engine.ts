@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureCa, fileModeProtector, type CaState, type KeyProtector } from './ca/index.js';
+import { ensureCa, type CaState } from './ca/index.js';
 import { dataPaths, type Config } from './config/index.js';
 import type { Interaction } from './model/index.js';
 import type { PolicyState, Status } from './control/index.js';
@@ -15,12 +15,12 @@ import { hostEnv, rootCert, runSetup, undoTarget } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptHooks, type InterceptionSwitchState, type PausedTunnelSummary } from './intercept/index.js';
 import { auditSink, identityStage, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, toolCallHold } from './pipeline/index.js';
 import { loadOrCreateMaskingKey, Masker, PlaceholderLedger } from './masking/index.js';
-import { AuditStore, exportRecords, search, type KeyProvider as StoreKeyProvider } from './audit/index.js';
+import { AuditStore, exportRecords, search, storeFailureRefusal, vaultKeyProvider, type StoreHealth } from './audit/index.js';
 import { keepPolicyVersion, LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type ManagedPolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import { ApprovalRegistry } from './approvals/index.js';
 import { IdentityGate, IdentityService, InteractiveSignIn, osUser, recordIdentity, whoami } from './identity/index.js';
 import { SyncService } from './sync/index.js';
-import { FileKeyVault, vaultDir, type KeyVault } from './keys/index.js';
+import { openEngineVault, type KeyVault } from './keys/index.js';
 import { join } from 'node:path';
 import { ensurePrivateDir } from './fs.js';
 import type { Logger } from './log.js';
@@ -32,12 +32,11 @@ export interface EngineOptions {
   dataDir: string;
   config: Config;
   log: Logger;
-  keyProtector?: KeyProtector;
   now?: () => Date;
-  /** Wraps the audit store's data key (desktop: OS keychain); default: key file or passphrase. */
-  storeKeyProvider?: StoreKeyProvider;
   /** Where secrets are kept (desktop: a vault served by the Electron main process); default: DATA_DIR/keys. */
   keyVault?: KeyVault;
+  /** A vault whose secrets move into this engine's (desktop → headless); see keys/migrate.ts. */
+  keyVaultPrevious?: KeyVault;
   /** HTTP client for the identity provider (tests: one trusting their CA); default: global fetch. */
   identityFetch?: typeof fetch;
   /** Called when a client asks the engine to shut down (`witness stop`); without it the request is declined. */
@@ -64,6 +63,7 @@ export class Engine {
   private readonly placeholders = new PlaceholderLedger();
   private pipeline!: Pipeline;
   private store!: AuditStore;
+  private vault!: KeyVault;
   private approvals!: ApprovalRegistry;
   private livePolicy!: LivePolicy;
   /** The policy each exchange is judged by: the one in force when its request arrived. */
@@ -121,15 +121,19 @@ export class Engine {
       onRequested: (a) => this.bus.publish('approval.requested', a),
       onDecided: (a) => this.bus.publish('approval.decided', a),
     });
+    // The one vault for the CA key, the store key and the sign-in, after taking over what an
+    // earlier mode of this data dir (headless or desktop) left in another vault.
+    this.vault = await openEngineVault({ dataDir, log, ...(this.opts.keyVault ? { vault: this.opts.keyVault } : {}), ...(this.opts.keyVaultPrevious ? { previous: this.opts.keyVaultPrevious } : {}) });
     this.ca = await this.loadCa();
-    this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir), cacheChars: Math.round(config.masking.cacheMB * 1024 * 1024) });
+    this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir), cacheChars: config.masking.cacheChars });
     this.store = await AuditStore.open({
       dataDir,
       log,
       compactEvery: config.audit.compactEvery,
+      onHealth: (h) => this.storeHealthChanged(h),
       // With a central server, only what it receipted may be pruned (nothing before sync starts).
       canPrune: (seq) => (config.sync.server === null ? true : (this.sync?.canPrune(seq) ?? false)),
-      ...(this.opts.storeKeyProvider ? { keyProvider: this.opts.storeKeyProvider } : {}),
+      keyProvider: vaultKeyProvider(this.vault),
     });
     await this.applyRetention();
     for (const issue of this.store.issues) log.error('audit store problem found at start', { where: issue.where, seq: issue.seq, problem: issue.message });
@@ -261,6 +265,8 @@ export class Engine {
     this.interception?.close();
     this.signIn?.cancel();
     this.identity?.close();
+    // Held streams get the policy default, properly terminated and recorded, before the proxy closes.
+    if (this.approvals?.settleAll('Witness stopped before anyone decided; the policy default was applied')) await this.pipeline.drainHolds(10_000);
     await Promise.allSettled([this.control?.stop(), this.proxy?.stop()]);
     this.placeholders.clear();
     await this.sync?.stop();
@@ -309,10 +315,10 @@ export class Engine {
    * identity/reload. A vault that cannot be opened leaves the engine signed out, loudly.
    */
   private async startIdentity(): Promise<IdentityService> {
-    const { dataDir, config, log } = this.opts;
+    const { config, log } = this.opts;
     const identity = new IdentityService({
       config: config.identity,
-      vault: this.opts.keyVault ?? new FileKeyVault({ dir: vaultDir(dataDir) }),
+      vault: this.vault,
       log: log.child({ component: 'identity' }),
       autoRefresh: true,
       ...(this.opts.identityFetch ? { fetch: this.opts.identityFetch } : {}),
@@ -373,9 +379,9 @@ export class Engine {
       intercept: { hosts: this.hosts, websockets: this.opts.config.intercept.websockets },
       counters: { ...this.proxy.counters, refusedPeers: this.proxy.counters.refusedPeers + this.control.refusedPeers },
       lastInterceptedAt: this.lastInterceptedAt?.toISOString() ?? null,
-      audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message) },
+      audit: { records: this.store.head.seq, headSeq: this.store.head.seq, issues: this.store.issues.map((i) => i.message), store: this.storeState() },
       tls,
-      health: healthOf(tls, this.lastInterceptedAt),
+      health: this.store.health.ok ? healthOf(tls, this.lastInterceptedAt) : { level: 'warn', message: `Audit records cannot be written (${this.store.health.problem}) — free disk space in ${this.opts.dataDir}` },
       policy: this.policyState(),
       interception: this.interception.state(),
       identity: { signedIn: this.identity.current() !== null, user: this.whoSignedIn(), required: this.identity.enabled },
@@ -391,6 +397,16 @@ export class Engine {
   /** Who asked for something through the control API: the signed-in person, else the OS user. */
   private whoActs(): string {
     return this.whoSignedIn() ?? osUser();
+  }
+
+  private storeState() {
+    return { ...this.store.health, onStoreFailure: this.policyNow().effective.policy.audit.onStoreFailure };
+  }
+
+  /** Records cannot be kept (disk full…), or can again: loud everywhere status and events reach. */
+  private storeHealthChanged(h: StoreHealth) {
+    if (!h.ok) this.opts.log.error('audit store: records cannot be written', { problem: h.problem, onStoreFailure: this.storeState().onStoreFailure });
+    this.bus.publish('audit.store', this.storeState());
   }
 
   /** Publishes an interaction and appends it to the audit store. */
@@ -525,7 +541,7 @@ export class Engine {
       hosts,
       validityDays: config.ca.validityDays,
       renewBeforeDays: config.ca.renewBeforeDays,
-      protector: this.opts.keyProtector ?? fileModeProtector,
+      vault: this.vault,
       now: () => this.now(),
       log,
     });
@@ -539,6 +555,8 @@ export class Engine {
     const inspect = this.pipeline.hooks();
     const hooks: InterceptHooks = {
       inspectRequest: (req, body) => {
+        // audit.onStoreFailure "block": no Copilot request while its record cannot be kept.
+        if (!this.store.canRecord() && this.livePolicy.current().effective.policy.audit.onStoreFailure === 'block') return storeFailureRefusal(req, body);
         this.exchangePolicy.set(req.id, this.livePolicy.current());
         return this.judgedBy(req.id, () => inspect.inspectRequest(req, body));
       },
@@ -546,7 +564,9 @@ export class Engine {
       onExchangeStart: (req) => {
         this.lastInterceptedAt = this.now();
         // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
-        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path: this.pipeline.maskedPath(req).text, start: req.startedAt });
+        const path = this.pipeline.maskedPath(req).text;
+        this.bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path, start: req.startedAt });
+        this.store.exchangeStarted({ id: req.id, time: new Date(req.startedAt).toISOString(), method: req.method, host: req.host, path });
       },
       onExchangeEnd: (s) => {
         this.bus.publish('exchange.completed', {

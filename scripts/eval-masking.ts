@@ -1,11 +1,11 @@
 /** `npm run eval:masking`: detection quality on the labelled corpora (prints the numbers for notes). */
 import { randomBytes } from 'node:crypto';
 import { Masker } from '../proxy/masking/index.js';
-import { loadCorpus, OWN_CORPUS, scoreCorpus, SHARED_CORPUS } from '../test/helpers/corpus.js';
+import { loadCorpus, OWN_CORPUS, PROSE_CORPUS, scoreCorpus, SHARED_CORPUS } from '../test/helpers/corpus.js';
 
 const masker = new Masker({ key: randomBytes(32) });
 const verbose = process.argv.includes('--verbose');
-for (const [name, file] of [['shared dev corpus', SHARED_CORPUS], ['own corpus', OWN_CORPUS]] as const) {
+for (const [name, file] of [['shared dev corpus', SHARED_CORPUS], ['own corpus', OWN_CORPUS], ['own prose corpus', PROSE_CORPUS]] as const) {
   const entries = loadCorpus(file);
   if (entries.length === 0) continue;
   const s = scoreCorpus(entries, masker, { streaming: true });

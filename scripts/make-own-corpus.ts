@@ -2,6 +2,9 @@
  * Generates test/fixtures/secrets/own-corpus.jsonl: our own labelled snippets (same format
  * as shared/fixtures/secrets), built from templates with random fake values and a fixed
  * seed. It covers providers and contexts the shared corpus does not, and hard negatives.
+ * A second file, own-prose-corpus.jsonl, holds secrets named in prose and chat and under
+ * unusual key names, with hard negatives written like them (its own seed, so the first file
+ * does not change). Value shapes follow the providers' public format docs.
  * Run `npx tsx scripts/make-own-corpus.ts` to regenerate (the output is committed).
  */
 import { writeFileSync } from 'node:fs';
@@ -82,3 +85,54 @@ for (let round = 0; round < 8; round++) {
 }
 writeFileSync(new URL('../test/fixtures/secrets/own-corpus.jsonl', import.meta.url), lines.join('\n') + '\n');
 console.log(`wrote ${lines.length} snippets`);
+
+// Secrets named in prose, chat and unusual keys; hard negatives that read the same way.
+seed = 20261202;
+const PUNCT = AN + '#!%&*@^';
+const ENVS = ['staging', 'prod', 'dev', 'qa'] as const;
+const akia = () => 'AKIA' + chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16);
+const uuid = () => `${chars(HEX, 8)}-${chars(HEX, 4)}-4${chars(HEX, 3)}-a${chars(HEX, 3)}-${chars(HEX, 12)}`;
+type Part = string | { secret: string; type: string };
+const prosePositives: Array<() => Part[]> = [
+  () => [`Hi, the ${pick(ENVS)} DB password is `, { secret: chars(PUNCT, 15) + chars(AN, 1), type: 'prose_password' }, ', can you update the config?'],
+  () => ['My password is ', { secret: chars(AN, 9) + chars('#!%&', 1) + chars(AN, 4), type: 'prose_password' }, '. Please keep it out of the logs.'],
+  () => [`Create the OAuth app with client id 0oa${chars(AN, 17)} and secret `, { secret: chars(AN + '_-', 40), type: 'prose_client_secret' }, ' then restart the worker.'],
+  () => ['Use token ', { secret: chars(AN, 32), type: 'prose_token' }, ` for ${pick(ENVS)}, it expires on Friday.`],
+  () => ['here are the creds: key id ', { secret: akia(), type: 'aws_access_key_id' }, ' secret key ', { secret: chars(B64, 40), type: 'aws_secret_access_key' }],
+  () => ['access key ', { secret: akia(), type: 'aws_access_key_id' }, ', secret access key ', { secret: chars(B64, 40), type: 'aws_secret_access_key' }, ' (region eu-west-1)'],
+  () => [`App ID: ${chars('0123456789', 10)} / app secret: `, { secret: chars(HEX, 32), type: 'prose_app_secret' }],
+  () => ['The webhook secret is "', { secret: 'whk_' + chars(AN, 28), type: 'prose_webhook_secret' }, '", store it in the vault.'],
+  () => ['smtp:\n  host: mail.internal\n  passcode: ', { secret: chars(AN, 18), type: 'yaml_passcode' }, '\n  port: 587\n'],
+  () => ['db:\n  user: app\n  pw: ', { secret: chars(PUNCT, 16), type: 'yaml_pw' }, '\n'],
+  () => ['{"clientSecretValue": "', { secret: chars(AN + '~._-', 34), type: 'json_secret_value' }, '", "clientId": "web"}'],
+  () => ['{"creds": "', { secret: chars(AN, 24), type: 'json_creds' }, '"}'],
+];
+const proseNegatives: Array<{ category: string; gen: () => string }> = [
+  { category: 'uuid', gen: () => `the request id is ${uuid()}, the token is expired` },
+  { category: 'git_sha', gen: () => `the commit is ${chars(HEX, 40)}; the secret is stored in the vault` },
+  { category: 'hash_digest', gen: () => `the password hash is ${chars(HEX, 64)} (sha256)` },
+  { category: 'base64_media', gen: () => `the secret image is <img src="data:image/png;base64,iVBORw0KGgo${chars(B64, 120)}">` },
+  { category: 'placeholder', gen: () => pick(['the password is <your-password>', 'use token ${TOKEN} for staging', 'the api key is YOUR_API_KEY', 'my password is ********', 'the secret is [MASKED:generic-secret:1a2b]', 'and secret $CLIENT_SECRET for prod']) },
+  { category: 'chat_no_secret', gen: () => pick(['the token is base64url-encoded and expires after 3600 seconds', 'the secret is rotated every 90 days by the platform team', 'use token-based auth for staging', 'and secret management is handled by vault-agent', 'my password is too short, what is the minimum length?']) },
+  { category: 'code_no_secret', gen: () => pick(['key = createFiber(tag, pendingProps, key, mode);', 'const token = getToken();\nif (!token) return;', 'store(credential: Credential): Promise<void>;', 'updated[key] = copyWithSetImpl(obj[key], path, index + 1, value);']) },
+];
+
+const prose: string[] = [];
+let m = 0;
+for (let round = 0; round < 8; round++) {
+  for (const gen of prosePositives) {
+    let text = '';
+    const secrets: Array<{ start: number; end: number; type: string }> = [];
+    for (const part of gen()) {
+      if (typeof part === 'string') text += part;
+      else {
+        secrets.push({ start: text.length, end: text.length + part.secret.length, type: part.type });
+        text += part.secret;
+      }
+    }
+    prose.push(JSON.stringify({ id: `p${String(++m).padStart(4, '0')}`, text, secrets, category: 'positive' }));
+  }
+  for (const neg of proseNegatives) prose.push(JSON.stringify({ id: `p${String(++m).padStart(4, '0')}`, text: neg.gen(), secrets: [], category: neg.category }));
+}
+writeFileSync(new URL('../test/fixtures/secrets/own-prose-corpus.jsonl', import.meta.url), prose.join('\n') + '\n');
+console.log(`wrote ${prose.length} prose snippets`);

@@ -46,6 +46,8 @@ export class HoldingSseTransform extends Transform {
   private finalCb: TransformCallback | null = null;
   private keepAlive: NodeJS.Timeout | null = null;
   private finalized = false;
+  /** The tail the client got instead of the held bytes (denied or timed-out calls), or null. */
+  rewritten: string | null = null;
 
   constructor(
     readonly adapter: StreamAdapter,
@@ -177,6 +179,7 @@ export class HoldingSseTransform extends Transform {
       const tail = this.opts.family.rewriteDenied([...parser.push(held), ...parser.end()], new Set(rejected.map((c) => c.index)), message);
       this.held = null;
       this.stopKeepAlive();
+      this.rewritten = tail;
       this.push(tail);
     }
     if (this.ended && this.finalCb) {
@@ -203,7 +206,8 @@ export class HoldingSseTransform extends Transform {
 
 function explain(rejected: CallTrail[]): string {
   const lines = rejected.map((c) => {
-    const why = c.verdict === 'timed-out' ? 'no one approved it in time' : c.verdict === 'cancelled' ? 'the request was cancelled' : c.approval?.reason ? `denied: ${c.approval.reason}` : 'denied by policy';
+    const why = c.verdict === 'timed-out' ? 'no one approved it in time'
+      : c.verdict === 'denied' && c.approval?.approver === 'witness' && c.approval.reason ? c.approval.reason : c.verdict === 'cancelled' ? 'the request was cancelled' : c.approval?.reason ? `denied: ${c.approval.reason}` : 'denied by policy';
     return `- ${c.tool}: ${why}${c.ruleIds.length ? ` (rule ${c.ruleIds.join(', ')})` : ''}`;
   });
   return `Witness blocked ${rejected.length === 1 ? 'a tool call' : `${rejected.length} tool calls`} before it reached your editor:\n${lines.join('\n')}`;

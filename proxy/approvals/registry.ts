@@ -141,6 +141,16 @@ export class ApprovalRegistry {
     this.settle(id, 'cancelled', 'witness', reason);
   }
 
+  /**
+   * Witness is stopping: every pending approval gets the policy default now (as if it had
+   * timed out, but said plainly), so each held stream is answered and ends properly.
+   */
+  settleAll(reason: string): number {
+    const ids = [...this.pending.keys()];
+    for (const id of ids) this.settle(id, this.opts.onTimeout === 'allow' ? 'approved' : 'denied', 'witness', reason);
+    return ids.length;
+  }
+
   private settle(id: string, outcome: ApprovalOutcome, approver: string, reason: string | null, approverIdentity: RecordIdentity | null = null): Approval | null {
     const p = this.pending.get(id);
     if (!p) return null;

@@ -4,8 +4,10 @@
  *   u32 length (big-endian) || AES-256-GCM(nonce || ciphertext || tag), AAD = file id.
  * Appends are grouped: every frame queued while a write+fdatasync is in flight goes out in
  * the next single write+fdatasync (group commit); a promise resolves only once its frame is
- * on disk. On read, a torn last frame (crash mid-write) is reported and cut off; a frame
- * that fails authentication elsewhere is reported as tampering, and reading goes on.
+ * on disk. On read, a torn last frame (crash mid-write: its end never written, no authentic
+ * frame after it) is reported and may be cut off; any other damage, including a modified
+ * length prefix, is tampering: reported, and reading goes on at the next frame that
+ * authenticates (frames carry their own MAC; records their seq).
  * The writer keeps zeros written ahead of the last frame (PREALLOCATE), so that a frame's
  * durable write does not change the file's size: the sync then skips the file-system
  * journal commit (measured here: 0.25–0.39 → 0.16–0.24 ms per write). A reader stops at the zeros;
@@ -14,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
-import { open, seal } from './aead.js';
+import { open, seal } from '../aead.js';
 
 const MAGIC = Buffer.from('WJNL1\n');
 const HEADER = MAGIC.length + 16;
@@ -70,29 +72,79 @@ export function readJournal(file: string, key: Buffer, from = 0): JournalReadRes
   while (dataEnd > HEADER && data[dataEnd - 1] === 0) dataEnd--;
   let pos = HEADER;
   out.validLength = pos + shift;
+  const openAt = (at: number, len: number): Buffer | null => {
+    if (len < MIN_FRAME || len > MAX_FRAME || at + 4 + len > data.length) return null;
+    try {
+      return open(key, data.subarray(at + 4, at + 4 + len), fileId);
+    } catch {
+      return null;
+    }
+  };
   while (pos < dataEnd) {
-    if (pos + 4 > data.length) {
-      problem({ kind: 'torn-tail', offset: pos + shift, detail: `${data.length - pos} trailing bytes (a write cut short by a crash)` });
+    if (pos + 4 > dataEnd) {
+      problem({ kind: 'torn-tail', offset: pos + shift, detail: `${dataEnd - pos} trailing bytes (a write cut short by a crash)` });
       break;
     }
     const len = data.readUInt32BE(pos);
-    if (len < 28 || len > MAX_FRAME || pos + 4 + len > data.length) {
-      const last = pos + 4 + len >= dataEnd || len > MAX_FRAME;
-      problem({ kind: last ? 'torn-tail' : 'tampered-frame', offset: pos + shift, detail: `frame length ${len} does not fit the file` });
-      break;
-    }
-    const sealed = data.subarray(pos + 4, pos + 4 + len);
-    try {
-      out.entries.push({ frame: open(key, sealed, fileId), offset: pos + shift, length: len });
+    const frame = openAt(pos, len);
+    if (frame) {
+      out.entries.push({ frame, offset: pos + shift, length: len });
       out.validLength = pos + shift + 4 + len;
-    } catch {
-      const atEnd = pos + 4 + len >= dataEnd;
-      problem({ kind: atEnd ? 'torn-tail' : 'tampered-frame', offset: pos + shift, detail: 'frame failed authentication' });
-      if (!atEnd) out.validLength = pos + shift + 4 + len; // keep reading past a damaged frame
+      pos += 4 + len;
+      continue;
     }
-    pos += 4 + len;
+    // Damage here. Frames carry their own MAC (and records their seq): the next frame that
+    // authenticates is where reading goes on. Only what no authentic frame follows, and
+    // whose end was never written, is a torn tail; anything else is tampering, kept.
+    const next = resync(data, pos + 1, dataEnd, openAt);
+    const upTo = next?.at ?? dataEnd;
+    // The frame may be whole with only its length prefix damaged (that is not covered by the MAC).
+    const whole = findWhole(pos, upTo, dataEnd, data.length, openAt);
+    if (whole) {
+      problem({ kind: 'tampered-frame', offset: pos + shift, detail: `the length prefix of a frame was modified (says ${len}, the frame is ${whole.len} bytes)` });
+      out.entries.push({ frame: whole.frame, offset: pos + shift, length: whole.len });
+      out.validLength = pos + shift + 4 + whole.len;
+    } else if (!next && (len > MAX_FRAME || pos + 4 + len > dataEnd)) {
+      problem({ kind: 'torn-tail', offset: pos + shift, detail: len > MAX_FRAME ? `frame length ${len} does not fit the file` : `a frame of ${len} bytes ends past the data written (a write cut short by a crash)` });
+      break;
+    } else {
+      problem({ kind: 'tampered-frame', offset: pos + shift, detail: `${upTo - pos} bytes failed authentication (frame length ${len})` });
+      out.validLength = upTo + shift;
+    }
+    if (!next) break;
+    pos = next.at;
   }
   return out;
+}
+
+const MIN_FRAME = 28; // nonce 12 + tag 16
+
+/**
+ * The first offset from `from` on where a frame authenticates. A candidate must look like
+ * a frame boundary first (its length fits and the bytes after it are the end of the data
+ * or another plausible length), so a damaged region is not decrypted at every byte.
+ */
+function resync(data: Buffer, from: number, dataEnd: number, openAt: (at: number, len: number) => Buffer | null): { at: number } | null {
+  const plausible = (len: number, at: number) => len >= MIN_FRAME && len <= MAX_FRAME && at + 4 + len <= data.length;
+  for (let at = from; at + 4 + MIN_FRAME <= dataEnd; at++) {
+    const len = data.readUInt32BE(at);
+    if (!plausible(len, at)) continue;
+    const after = at + 4 + len;
+    if (after < dataEnd && !(after + 4 <= data.length && plausible(data.readUInt32BE(after), after))) continue;
+    if (openAt(at, len)) return { at };
+  }
+  return null;
+}
+
+/** A frame at `pos` that authenticates with a length other than its prefix says: it ends at `upTo` (or, at the tail, a few zero bytes past the data). */
+function findWhole(pos: number, upTo: number, dataEnd: number, size: number, openAt: (at: number, len: number) => Buffer | null): { frame: Buffer; len: number } | null {
+  const base = upTo - pos - 4;
+  const extra = upTo === dataEnd ? Math.min(16, size - dataEnd) : 0;
+  for (let len = base; len <= base + extra; len++) {
+    const frame = openAt(pos, len);
+    if (frame) return { frame, len };
+  }
+  return null;
 }
 
 /** The header and the bytes from `from` on, as one buffer. */
@@ -109,6 +161,26 @@ function readTail(file: string, from: number): Buffer {
   }
 }
 
+/**
+ * How the writer puts bytes in the file: the real positional write by default. Tests
+ * pass one that fails like a full disk (ENOSPC, or a write cut short), where no small
+ * file system can be mounted.
+ */
+export interface JournalIo {
+  /** Writes `data` at `position`; resolves with how many bytes were written (may be fewer). */
+  write(fh: FileHandle, data: Buffer, position: number): Promise<number>;
+}
+
+export const realJournalIo: JournalIo = {
+  write: async (fh, data, position) => (await fh.write(data, 0, data.length, position)).bytesWritten,
+};
+
+/** Told synchronously when a write fails (before any waiting append hears of it) and when writing works again. */
+export interface JournalHealth {
+  failed(error: Error, durableBytes: number): void;
+  recovered(): void;
+}
+
 export class JournalWriter {
   private fh: FileHandle | null = null;
   private fileId!: Buffer;
@@ -120,23 +192,29 @@ export class JournalWriter {
   bytes = 0;
   /** Where the next frame goes (durable bytes plus frames queued). */
   end = 0;
-  private broken: Error | null = null;
+  /** The last write failed (disk full, I/O error): what is past `bytes` must be cut off before writing again. */
+  private failure: Error | null = null;
   private dsync = false;
   /** The file's size: frames, then zeros written ahead. */
   private allocated = 0;
   /** Zeros being written at `allocated` (frames that would reach into them wait for it). */
   private extending: Promise<void> | null = null;
-  /** Writing ahead failed once (disk full?): frames are simply appended from then on. */
+  /** Writing ahead failed (disk full?): frames are simply appended until writing works again. */
   private noPreallocate = false;
 
   private constructor(
     readonly file: string,
     private readonly key: Buffer,
+    private readonly io: JournalIo,
+    private readonly health: JournalHealth | null,
   ) {}
 
-  /** Opens for appending; cuts off a torn tail at `validLength` first. */
-  static async open(file: string, key: Buffer, validLength: number): Promise<JournalWriter> {
-    const w = new JournalWriter(file, key);
+  /**
+   * Opens for appending at `validLength`, cutting off what follows (only ever a torn tail:
+   * the caller starts a new segment rather than cut into damaged frames).
+   */
+  static async open(file: string, key: Buffer, validLength: number, opts: { io?: JournalIo; health?: JournalHealth } = {}): Promise<JournalWriter> {
+    const w = new JournalWriter(file, key, opts.io ?? realJournalIo, opts.health ?? null);
     if (!existsSync(file) || validLength < HEADER) {
       const fd = openSync(file, 'w', 0o600);
       w.fileId = randomBytes(16);
@@ -164,15 +242,30 @@ export class JournalWriter {
     return w;
   }
 
+  /** True while the last write failed and none has succeeded since. */
+  get failing(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Writes `data` at `at` in full, or throws (a short write is a failure, never taken as durable). */
+  private async writeAll(data: Buffer, at: number): Promise<void> {
+    const n = await this.io.write(this.fh!, data, at);
+    if (n !== data.length) {
+      const e = new Error(`short write: ${n} of ${data.length} bytes reached the disk (is it full?)`) as NodeJS.ErrnoException;
+      e.code = 'ENOSPC';
+      throw e;
+    }
+    if (!this.dsync) await this.fh!.datasync();
+  }
+
   /** Starts writing zeros past the end when few are left (never awaited by appends directly). */
   private writeAhead(): void {
-    if (this.extending || this.noPreallocate || this.broken || this.allocated - this.end >= PREALLOCATE_LOW) return;
+    if (this.extending || this.noPreallocate || this.failure || this.allocated - this.end >= PREALLOCATE_LOW) return;
     zeros ??= Buffer.alloc(PREALLOCATE);
     const at = this.allocated;
     this.extending = (async () => {
       try {
-        await this.fh!.write(zeros!, 0, zeros!.length, at);
-        if (!this.dsync) await this.fh!.datasync();
+        await this.writeAll(zeros!, at);
         this.allocated = Math.max(this.allocated, at + zeros!.length);
       } catch {
         this.noPreallocate = true;
@@ -191,7 +284,6 @@ export class JournalWriter {
     const offset = this.end;
     this.end += buf.length;
     const durable = new Promise<void>((resolve, reject) => {
-      if (this.broken) return reject(new Error(`the audit journal cannot be written: ${this.broken.message}`));
       this.queue.push({ off: offset, buf, resolve, reject });
       // Start writing once the caller's synchronous work is done, so the frames of one
       // record (bodies, list node, record) go out in one write.
@@ -211,32 +303,77 @@ export class JournalWriter {
     return null;
   }
 
+  /**
+   * After a failed write: cuts the file back to its durable end, so no part of a frame that
+   * was never acknowledged stays where later frames go (a whole frame left there would read
+   * back as a record). Throws while that is impossible; then nothing is written.
+   */
+  private async repair(): Promise<void> {
+    if (!this.failure) return;
+    while (this.extending) await this.extending;
+    await this.fh!.truncate(this.bytes);
+    await this.fh!.sync();
+    this.allocated = this.bytes;
+  }
+
+  private recovered() {
+    if (!this.failure) return;
+    this.failure = null;
+    this.noPreallocate = false;
+    this.health?.recovered();
+  }
+
   private async flushLoop(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
       this.writing = batch;
       try {
+        await this.repair();
         const data = Buffer.concat(batch.map((b) => b.buf));
         const at = batch[0]!.off;
         // Zeros in flight where these frames go would land on them: let them finish first.
         if (this.extending && at + data.length > this.allocated) await this.extending;
-        await this.fh!.write(data, 0, data.length, at);
-        if (!this.dsync) await this.fh!.datasync();
+        await this.writeAll(data, at);
         this.bytes = at + data.length;
         this.allocated = Math.max(this.allocated, this.bytes);
         this.writing = [];
+        this.recovered();
         for (const b of batch) b.resolve();
         this.writeAhead();
       } catch (e) {
-        // A failed write (disk full, I/O error) leaves the file's end unknown: refuse
-        // everything after it rather than hand out offsets that may be wrong.
-        this.broken = e as Error;
+        // Nothing of this batch is durable, nor of what was queued behind it (its frames
+        // may chain on this batch's records): all of it fails, the next frame goes where
+        // this batch began, and the owner rewinds what it handed out, before any waiting
+        // append resumes.
+        const err = e as Error;
+        const failed = [...batch, ...this.queue.splice(0)];
         this.writing = [];
-        for (const b of [...batch, ...this.queue.splice(0)]) b.reject(e as Error);
+        this.end = this.bytes;
+        this.failure = err;
+        this.health?.failed(err, this.bytes);
+        for (const b of failed) b.reject(new Error(`the audit journal could not be written: ${err.message}`));
       }
     }
     this.flushing = null;
+  }
+
+  /**
+   * Whether writing works again, without an append to try it with: cuts the file back to its
+   * durable end and writes (and syncs) zeros there. True once it works.
+   */
+  async probe(): Promise<boolean> {
+    await this.flush();
+    if (!this.failure) return true;
+    try {
+      await this.repair();
+      await this.writeAll(Buffer.alloc(4096), this.bytes);
+      this.allocated = Math.max(this.allocated, this.bytes + 4096);
+      this.recovered();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Resolves once everything queued so far is on disk. */
@@ -249,9 +386,14 @@ export class JournalWriter {
     await this.flush();
     while (this.extending) await this.extending;
     // By the file's own size: a write ahead that failed part-way may have left some zeros.
-    if (this.fh && !this.broken && (await this.fh.stat()).size > this.bytes) {
-      await this.fh.truncate(this.bytes);
-      await this.fh.sync();
+    try {
+      if (this.fh && (await this.fh.stat()).size > this.bytes) {
+        await this.fh.truncate(this.bytes);
+        await this.fh.sync();
+      }
+    } catch {
+      // Zeros (or the remains of a failed write) past the durable end: the reader stops at
+      // zeros, and the next open cuts a torn tail.
     }
     await this.fh?.close();
     this.fh = null;

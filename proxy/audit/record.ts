@@ -3,7 +3,7 @@
  * text the full-text index holds.
  */
 import type { AuditRecord } from '../model/index.js';
-import { pooledRandomBytes } from './aead.js';
+import { pooledRandomBytes } from '../aead.js';
 
 /** UUIDv7: 48-bit millisecond timestamp, then random bits (time-ordered ids). */
 export function uuidv7(nowMs = Date.now()): string {

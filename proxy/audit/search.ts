@@ -1,6 +1,7 @@
 /** Browsing and searching the audit index: filters, full-text (FTS4), keyset pagination. */
 import type { Database } from 'sql.js';
 import { parseTime, SearchQuerySchema, type AuditRecord, type SearchHit, type SearchPage, type SearchQuery } from '../model/index.js';
+import { WitnessError } from '../errors.js';
 import { locAt, type Loc } from './db.js';
 
 /** Where search reads from: the index, and the records it points to (the AuditStore). */
@@ -35,7 +36,18 @@ export function search(source: RecordSource, input: SearchQuery): SearchPage {
     add('records_fts MATCH ?', ftsQuery(q.q));
   }
   const base = `FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''}`;
-  const total = Number(db.exec(`SELECT count(*) ${base}`, args)[0]?.values[0]?.[0] ?? 0);
+  let total: number;
+  try {
+    total = Number(db.exec(`SELECT count(*) ${base}`, args)[0]?.values[0]?.[0] ?? 0);
+  } catch (e) {
+    // Only the full-text expression is the caller's own syntax; anything else is ours.
+    if (!q.q || !/MATCH/i.test((e as Error).message)) throw e;
+    const shown = q.q.length > 80 ? `${q.q.slice(0, 77)}…` : q.q;
+    throw new WitnessError(
+      'USAGE',
+      `The full-text query ${JSON.stringify(shown)} is not valid search syntax: write plain words (all must match), "a quoted phrase", or words joined by AND / OR / NOT with a word on each side.`,
+    );
+  }
   const pageWhere = q.before !== undefined ? `${where.length ? ' AND' : ' WHERE'} r.seq < ?` : '';
   const rows = db.exec(`SELECT r.seq, r.seg, r.off, r.len, r.sub ${base}${pageWhere} ORDER BY r.seq DESC LIMIT ?`, [...args, ...(q.before !== undefined ? [q.before] : []), q.limit]);
   const items: SearchHit[] = [];

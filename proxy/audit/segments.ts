@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { open } from './aead.js';
+import { open } from '../aead.js';
 import type { Loc } from './db.js';
 
 const MAGIC_LENGTH = 6; // "WJNL1\n"

@@ -10,7 +10,7 @@
  */
 import { closeSync, fsyncSync, openSync, readSync, renameSync, writeSync, chmodSync, fstatSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { open, seal } from './aead.js';
+import { open, seal } from '../aead.js';
 
 const V1 = Buffer.from('WSNP1\n');
 const V1_AAD = Buffer.from('witness-snapshot-v1');

@@ -10,55 +10,36 @@
  * it, so a kill -9 loses nothing that was acknowledged. Bodies stay on disk and are read by
  * position when asked for: memory and start time follow the index, not the content.
  *
- * Frames: B (a message body: SHA-256 || deflated text), L (a list node), R (a record), C (a
- * record copied forward by pruning), P (a pruning boundary), and G: everything one append
- * adds (new bodies, list node, record) as entries of one frame, sealed and compressed once.
- * Before G, an append of six new bodies made eight frames, each with its own zlib and cipher
- * object; their weak handles were half of every young-generation GC pause.
+ * What a frame holds, by named type, is frames.ts (the one codec); an append writes one
+ * group frame holding its new bodies, list node and record, sealed and compressed once.
+ * Durability, recovery and what verify can and cannot tell: docs/audit.md.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { Database, SqlJsStatic } from 'sql.js';
+import type { Database } from 'sql.js';
 import { ensurePrivateDir, fsyncDir, writeAtomic } from '../fs.js';
-import { deviceId, osUser } from '../identity/index.js';
+import { deviceId, openDeviceKey, osUser, type DeviceSigner } from '../identity/index.js';
 import { RECORD_VERSION, type AuditRecord, type ExportedRecord, type Interaction, type StoredMessage } from '../model/index.js';
-import { chainRecord, GENESIS, recordHash, sha256Hex } from '../model/node.js';
+import { chainRecord, GENESIS, sha256Hex } from '../model/node.js';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { checkpointValid, loadDeviceKey, signCheckpoint, type Checkpoint } from './checkpoint.js';
+import { signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { getMeta, hashKeys, idKey, INDEX_FORMAT, insertRecord, insertRow, loadSql, locAt, LOC_COLUMNS, recordRow, SCHEMA, setMeta, Statements, tune, type Loc } from './db.js';
-import { JournalWriter, readJournal, type JournalEntry } from './journal.js';
+import { JournalWriter, readJournal, type JournalEntry, type JournalIo } from './journal.js';
 import { defaultKeyProvider, loadDataKey, type KeyProvider } from './keyring.js';
 import { searchText, uuidv7 } from './record.js';
+import { compress, decodeFrame, Frame, frame, frameEntries, groupEntry, groupPayload, type FrameEntry, type FrameType, type GroupEntry } from './frames.js';
+import { migrateV1 } from './migrate-v1.js';
+import { IndexQueue } from './index-queue.js';
+import type { ExchangeStart, ListNode, StoreHealth, StoreIssue, VerifyResult } from './types.js';
+import { verifyStore } from './verify.js';
 import { KeyFilter } from './bloom.js';
 import { Segments } from './segments.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
-/**
- * Frames are compressed for speed (level 1, small window): appends are on the hot path.
- * The output buffer is sized to the input (zlib's default is 16 KB per call): those
- * buffers live outside the JS heap and are freed from GC callbacks, and with one per frame
- * they made each young-generation pause 2–3 ms longer (measured with --trace-gc-nvp).
- */
-function compress(data: Buffer | string): Buffer {
-  const n = typeof data === 'string' ? data.length : data.byteLength;
-  const chunkSize = Math.min(64 * 1024, Math.max(512, 1 << Math.ceil(Math.log2(n / 2 + 1))));
-  return deflateRawSync(data, { level: 1, windowBits: 12, memLevel: 5, chunkSize });
-}
-/** Index writes applied per background turn (about 0.1–0.2 ms each). */
-const INDEX_SLICE = 12;
-/** Index writes per transaction of the in-memory index. */
-const INDEX_TXN = 2000;
 /** A segment is closed and a new one started past this size. */
 const SEGMENT_MAX = 64 * 1024 * 1024;
-
-export interface StoreIssue {
-  where: 'journal' | 'snapshot' | 'chain';
-  seq: number | null;
-  message: string;
-}
 
 export interface AuditStoreOptions {
   dataDir: string;
@@ -76,26 +57,24 @@ export interface AuditStoreOptions {
   /** Who and where, for new records (default: the OS user and DATA_DIR/device.json). */
   user?: string;
   device?: string;
+  /** Signs checkpoints with the device key (default: the key sealed in store/device-key.bin). */
+  signer?: DeviceSigner;
   /** Start a new segment past this many bytes (default 64 MB). */
   segmentBytes?: number;
   /** Snapshot chunk size (default 1 MB; tests use small ones). */
   snapshotChunkBytes?: number;
+  /** How frames reach the file (tests: one that fails like a full disk). */
+  io?: JournalIo;
+  /** Told when records cannot be kept any more, and when they can again. */
+  onHealth?: (state: StoreHealth) => void;
+  /** While records cannot be written: how often writing is tried without an append (default 5 s). */
+  probeMs?: number;
 }
 
-export interface VerifyResult {
-  ok: boolean;
-  records: number;
-  head: { seq: number; hash: string } | null;
-  firstBadSeq: number | null;
-  problems: StoreIssue[];
-  checkpoint: { seq: number; valid: boolean } | null;
-}
+/** Open exchanges remembered at most (ones that never get a record must not grow without end). */
+const MAX_OPEN_EXCHANGES = 10_000;
 
-interface ListNode {
-  hash: string;
-  parent: string | null;
-  items: StoredMessage[];
-}
+export { CANNOT_DETECT_OFFLINE, type ExchangeStart, type StoreHealth, type StoreIssue, type VerifyResult } from './types.js';
 
 export class AuditStore {
   readonly issues: StoreIssue[] = [];
@@ -107,9 +86,26 @@ export class AuditStore {
   private sinceCompaction = 0;
   /** While replaying: the seq of the last record frame seen, to check file order. */
   private prevRecordSeq: number | null = null;
-  private chain: Promise<unknown> = Promise.resolve();
-  private deviceKey!: ReturnType<typeof loadDeviceKey>;
+  /** Orders appends, compaction and pruning (one at a time); unrelated to the hash chain. */
+  private turn: Promise<unknown> = Promise.resolve();
+  /** The newest record known durable; the head falls back to it when a write fails. */
+  private durableHead = { seq: 0, hash: GENESIS };
+  /** Records handed out (seq, hash) whose frames are not yet known durable, oldest first. */
+  private tentative: Array<{ seq: number; hash: string }> = [];
+  private failure: { since: string; problem: string; unrecorded: number } | null = null;
+  private lastUnrecorded = 0;
+  private probeTimer: NodeJS.Timeout | null = null;
+  /**
+   * Exchanges started (their S frame written) with no record yet. A crash leaves some here:
+   * the next start writes a gap frame (X) for each, so the loss is on record.
+   */
+  private readonly openExchanges = new Map<string, ExchangeStart>();
+  /** Set by close(): exchanges still open then are not gaps of a crash. */
+  private closing = false;
+  /** Signs checkpoints (null: a reader found the device key damaged). */
+  private signer: DeviceSigner | null = null;
   private readonly st: Statements;
+  private readonly index: IndexQueue;
   readonly device: string;
   readonly user: string;
 
@@ -123,6 +119,10 @@ export class AuditStore {
     this.device = opts.device ?? deviceId(opts.dataDir);
     this.user = opts.user ?? osUser();
     this.st = new Statements(database);
+    this.index = new IndexQueue(this.st, (e) => {
+      this.issues.push({ where: 'snapshot', seq: null, message: `the index could not be updated (${e.message}); restart to rebuild it from the segments` });
+      (opts.log ?? silentLogger).error('audit index update failed; no snapshot will be written until restart', { err: e });
+    });
   }
 
   /** The index, brought up to date first (index writes are batched off the append path). */
@@ -164,99 +164,12 @@ export class AuditStore {
     return f;
   }
 
-  /** Index writes waiting for the next batch, and the bodies/lists they will add. */
-  private pendingIndex: Array<() => void> = [];
+  /** Bodies and list nodes written (or being written) whose index rows are not in yet: found here for deduplication. */
   private readonly pendingLocs = { blobs: new Map<string, Loc>(), lists: new Map<string, Loc>() };
-  private indexTimer: NodeJS.Timeout | null = null;
 
-  /** Index writes applied since the open index transaction began (-1: none is open). */
-  private txWrites = -1;
-
-  /**
-   * Applies waiting index writes: all of them (every read path calls this first), or at most
-   * `limit` (the background path, so no single turn of the event loop stalls for long).
-   * They go into one long transaction, committed every INDEX_TXN writes and before a
-   * snapshot. Durability is the journal's job: a commit only moves sql.js's dirty pages and
-   * FTS terms into its in-memory file, and done per slice it was a third of the index's cost.
-   */
-  syncIndex(limit = Infinity): void {
-    if (this.indexTimer) clearTimeout(this.indexTimer);
-    this.indexTimer = null;
-    if (this.pendingIndex.length === 0) return;
-    const work = this.pendingIndex.length <= limit ? this.pendingIndex : this.pendingIndex.slice(0, limit);
-    this.pendingIndex = work === this.pendingIndex ? [] : this.pendingIndex.slice(limit);
-    if (this.txWrites < 0) {
-      this.st.run('BEGIN', []);
-      this.txWrites = 0;
-    }
-    try {
-      for (const w of work) w();
-      this.txWrites += work.length;
-      if (this.txWrites >= INDEX_TXN) this.commitIndex();
-    } catch (e) {
-      this.txWrites = -1;
-      this.database.exec('ROLLBACK');
-      throw e;
-    } finally {
-      // Dedup lookups fall back to the index once nothing is pending.
-      if (this.pendingIndex.length === 0) {
-        this.pendingLocs.blobs.clear();
-        this.pendingLocs.lists.clear();
-      }
-      else this.scheduleIndex(0);
-    }
-  }
-
-  /** Commits the open index transaction, if any (sql.js can only export with none open). */
-  private commitIndex() {
-    if (this.txWrites < 0) return;
-    this.txWrites = -1;
-    this.st.run('COMMIT', []);
-  }
-
-  private queueIndex(work: () => void) {
-    this.pendingIndex.push(work);
-    // A full slice runs right after this turn: the append's frames are being written then,
-    // so the index work overlaps the disk wait instead of landing on a later append.
-    if (this.pendingIndex.length >= INDEX_SLICE) this.scheduleIndexSoon();
-    else this.scheduleIndex(20);
-  }
-
-  private indexSoon: NodeJS.Immediate | null = null;
-  private scheduleIndexSoon() {
-    this.indexSoon ??= setImmediate(() => {
-      this.indexSoon = null;
-      this.indexSlice();
-    });
-    this.indexSoon.unref?.();
-  }
-
-  private scheduleIndex(ms: number) {
-    this.indexTimer ??= setTimeout(() => {
-      this.indexTimer = null;
-      this.indexSlice();
-    }, ms);
-    this.indexTimer.unref?.();
-  }
-
-  /** One background slice of index writes; a failure is reported, never thrown into the event loop. */
-  private indexSlice() {
-    try {
-      this.syncIndex(INDEX_SLICE);
-    } catch (e) {
-      this.indexFailed(e as Error);
-    }
-  }
-
-  /**
-   * The index missed some writes (the frames themselves are durable). No snapshot is written
-   * from now on, so the next start replays those frames from the last good snapshot.
-   */
-  private indexBroken = false;
-  private indexFailed(e: Error) {
-    this.indexBroken = true;
-    this.issues.push({ where: 'snapshot', seq: null, message: `the index could not be updated (${e.message}); restart to rebuild it from the segments` });
-    (this.opts.log ?? silentLogger).error('audit index update failed; no snapshot will be written until restart', { err: e });
+  /** Brings the index up to date (every read path calls this first). */
+  syncIndex(): void {
+    this.index.sync();
   }
 
   static async open(opts: AuditStoreOptions): Promise<AuditStore> {
@@ -264,7 +177,7 @@ export class AuditStore {
     if (opts.readOnly) mkdirSync(dir, { recursive: true, mode: 0o700 });
     else ensurePrivateDir(dir, 'the audit store');
     const provider = opts.keyProvider ?? defaultKeyProvider(dir);
-    const key = await loadDataKey(dir, provider);
+    const key = await loadDataKey(dir, provider, { readOnly: opts.readOnly === true });
     const SQL = await loadSql();
     const log = opts.log ?? silentLogger;
     const segments = new Segments(dir, key, !opts.readOnly);
@@ -309,8 +222,17 @@ export class AuditStore {
 
     const store = new AuditStore(opts, dir, key, db, segments);
     store.issues.push(...issues);
-    store.deviceKey = loadDeviceKey(dir, key);
+    if (opts.signer) store.signer = opts.signer;
+    else {
+      const dk = openDeviceKey(join(dir, 'device-key.bin'), key, !opts.readOnly);
+      store.signer = dk.signer;
+      if (dk.problem) {
+        store.issues.push({ where: 'device-key', seq: null, message: dk.problem });
+        log.error('audit device key is damaged', { problem: dk.problem });
+      }
+    }
     store.restoreHead();
+    for (const e of JSON.parse(getMeta(db, 'openExchanges') ?? '[]') as ExchangeStart[]) store.openExchanges.set(e.id, e);
     store.keyFilter(); // before replay, which adds to it
     // File order is checked record to record; with no index to start from (a new store, or
     // a rebuild after pruning), the first record found sets the start.
@@ -324,14 +246,31 @@ export class AuditStore {
       store.replay(n, jr.entries, log, last);
       // A segment whose header is damaged is evidence: never write over it, start the next one.
       // So is one cut shorter than the index says it was: the next appends go to a new one.
-      if (last) tail = jr.issues.some((i) => i.kind === 'bad-header' || i.detail.includes('(truncated)')) ? { n: n + 1, validLength: 0 } : { n, validLength: jr.validLength };
+      // And one with a damaged frame: only a torn tail is ever cut off.
+      if (last) tail = jr.issues.some((i) => i.kind !== 'torn-tail') ? { n: n + 1, validLength: 0 } : { n, validLength: jr.validLength };
     }
     if (list.length > 0 && replayFrom.seg > list[list.length - 1]!) tail = { n: replayFrom.seg, validLength: 0 };
+    store.durableHead = store.head;
     if (!opts.readOnly) {
       store.current = tail.n;
-      store.journal = await JournalWriter.open(segments.path(tail.n), key, tail.validLength);
+      store.journal = await store.openWriter(tail.n, tail.validLength);
+      await store.recordGaps(log);
     }
     return store;
+  }
+
+  /** Exchanges the last run started but never recorded (it crashed): one durable gap frame each. */
+  private async recordGaps(log: Logger) {
+    const gaps = [...this.openExchanges.values()];
+    this.openExchanges.clear();
+    if (gaps.length === 0) return;
+    try {
+      await Promise.all(gaps.map((g) => this.journal!.append(frame(Frame.Gap, Buffer.from(JSON.stringify(g)))).durable));
+    } catch (e) {
+      log.error('exchanges of the last run have no audit record, and the gaps could not be recorded', { err: e, ids: gaps.slice(0, 20).map((g) => g.id) });
+      return;
+    }
+    log.warn('exchanges of the last run have no audit record (it stopped before they were durable); the gaps are recorded', { count: gaps.length, ids: gaps.slice(0, 20).map((g) => g.id) });
   }
 
   get head(): { seq: number; hash: string } {
@@ -363,20 +302,94 @@ export class AuditStore {
   }
 
   /** Read-only seam for the sync client: the device key that signs batches (it never leaves the process). */
-  get deviceSigningKey(): { privateKey: ReturnType<typeof loadDeviceKey>['priv']; publicKeySpki: string } {
-    return { privateKey: this.deviceKey.priv, publicKeySpki: this.deviceKey.pub };
+  get deviceSigningKey(): { privateKey: DeviceSigner['privateKey']; publicKeySpki: string } {
+    if (!this.signer) throw new WitnessError('STORE_CORRUPT', 'The device key (store/device-key.bin) cannot be read; see `witness verify`.');
+    return { privateKey: this.signer.privateKey, publicKeySpki: this.signer.publicKey };
   }
 
   /** Stores one interaction; resolves once it is durable. Appends are serialized. */
   append(i: Interaction): Promise<AuditRecord> {
-    // The chain orders records (seq, hash) and queues their frames; durability is awaited
+    // The turn orders records (seq, hash) and queues their frames; durability is awaited
     // outside it, so appends arriving together share one write + fsync (group commit).
-    const queued = this.chain.then(() => this.appendNow(i));
-    this.chain = queued.catch(() => undefined);
-    return queued.then(async ({ record, durable }) => {
-      await durable;
-      return record;
-    });
+    const queued = this.turn.then(() => this.appendNow(i));
+    this.turn = queued.catch(() => undefined);
+    return queued
+      .then(async ({ record, durable }) => {
+        await durable;
+        return record;
+      })
+      .catch((e: unknown) => {
+        if (this.failure) this.failure.unrecorded++;
+        throw e;
+      });
+  }
+
+  /**
+   * An exchange began: a small frame, queued with the next write and never awaited, so that
+   * if the engine dies before the exchange's record is durable, the next start finds the
+   * start without a record and records the gap (issue 20: 1 of 159 responses in ten kill -9
+   * rounds had no record). `path` must be masked already.
+   */
+  exchangeStarted(e: ExchangeStart): void {
+    if (!this.journal || this.failure) return;
+    if (this.openExchanges.size >= MAX_OPEN_EXCHANGES) this.openExchanges.delete(this.openExchanges.keys().next().value!);
+    this.openExchanges.set(e.id, e);
+    this.journal.append(frame(Frame.Started, Buffer.from(JSON.stringify(e)))).durable.catch(() => undefined);
+    this.sinceCompaction++; // so a clean close snapshots past it
+  }
+
+  /** Whether records can be kept now (the data path asks, for audit.onStoreFailure "block"). */
+  canRecord(): boolean {
+    return this.failure === null && this.journal !== null;
+  }
+
+  get health(): StoreHealth {
+    const f = this.failure;
+    return f ? { ok: false, since: f.since, problem: f.problem, unrecorded: f.unrecorded } : { ok: true, since: null, problem: null, unrecorded: this.lastUnrecorded };
+  }
+
+  /**
+   * A write failed (synchronously, before any waiting append resumes): nothing past
+   * `durableBytes` of the current segment is on disk, so the head, and what later appends
+   * would deduplicate against, go back to what is.
+   */
+  private writeFailed(e: Error, durableBytes = -1) {
+    this.tentative = [];
+    this.lastSeq = this.durableHead.seq;
+    this.lastHash = this.durableHead.hash;
+    for (const table of ['blobs', 'lists'] as const) {
+      for (const [hash, loc] of this.pendingLocs[table]) if (loc.seg >= this.current && (durableBytes < 0 || loc.off >= durableBytes)) this.pendingLocs[table].delete(hash);
+    }
+    const first = this.failure === null;
+    this.failure ??= { since: new Date().toISOString(), problem: e.message, unrecorded: 0 };
+    this.failure.problem = e.message;
+    if (!first) return;
+    (this.opts.log ?? silentLogger).error('audit records cannot be written; nothing is acknowledged until they can', { err: e });
+    this.opts.onHealth?.(this.health);
+    this.probeTimer = setInterval(() => {
+      const run = this.turn.then(async () => {
+        if (this.journal && (await this.journal.probe())) this.writeRecovered();
+      });
+      this.turn = run.catch(() => undefined);
+    }, this.opts.probeMs ?? 5000);
+    this.probeTimer.unref?.();
+  }
+
+  private writeRecovered() {
+    const f = this.failure;
+    if (!f) return;
+    this.failure = null;
+    this.lastUnrecorded = f.unrecorded;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+    (this.opts.log ?? silentLogger).warn('audit records can be written again', { failedSince: f.since, unrecorded: f.unrecorded });
+    this.opts.onHealth?.(this.health);
+  }
+
+  /** A record's frames are durable: its index rows may go in, and the head may fall back no further. */
+  private confirmed(record: AuditRecord) {
+    while (this.tentative.length && this.tentative[0]!.seq <= record.seq) this.tentative.shift();
+    if (record.seq > this.durableHead.seq) this.durableHead = { seq: record.seq, hash: record.hash };
   }
 
   private async appendNow(i: Interaction): Promise<{ record: AuditRecord; durable: Promise<unknown> }> {
@@ -386,19 +399,21 @@ export class AuditStore {
     const items: StoredMessage[] = [];
     /** What this append adds, written as one group frame (or a lone record frame). */
     const entries: GroupEntry[] = [];
+    if (i.id) this.openExchanges.delete(i.id);
     const fresh = new Set<string>();
+    const placed: Array<{ table: 'blobs' | 'lists'; hash: string; loc: Loc }> = [];
     for (const m of i.messages) {
       const hash = sha256Hex(m.text);
       items.push({ role: m.role, blob: hash });
       if (!fresh.has(hash) && !this.locate('blobs', hash)) {
         fresh.add(hash);
-        entries.push({ type: 'B', body: Buffer.concat([Buffer.from(hash, 'hex'), Buffer.from(m.text, 'utf8')]), table: 'blobs', hash });
+        entries.push({ type: Frame.Body, body: Buffer.concat([Buffer.from(hash, 'hex'), Buffer.from(m.text, 'utf8')]), table: 'blobs', hash });
       }
     }
     // The conversation as a content-addressed list: agent mode resends the whole history
     // each turn, so only the items after the longest already-stored prefix are written.
     const list = this.listFor(items);
-    if (list.node) entries.push({ type: 'L', body: Buffer.from(JSON.stringify(list.node)), table: 'lists', hash: list.node.hash });
+    if (list.node) entries.push({ type: Frame.List, body: Buffer.from(JSON.stringify(list.node)), table: 'lists', hash: list.node.hash });
     // Object.assign, not a spread: V8 promoted every spread copy of the interaction to the
     // old generation (measured: about 3 KB per append copied at each young-GC pause).
     const unsigned = Object.assign({} as Record<string, unknown>, i, {
@@ -414,26 +429,45 @@ export class AuditStore {
     unsigned.hash = hash;
     const record = unsigned as unknown as AuditRecord;
     let loc: Loc;
-    if (entries.length === 0) loc = this.write(frame('R', compress(json)), durables);
+    if (entries.length === 0) loc = this.write(frame(Frame.Record, compress(json)), durables);
     else {
-      entries.push({ type: 'R', body: Buffer.from(json, 'utf8') });
+      entries.push({ type: Frame.Record, body: Buffer.from(json, 'utf8') });
       const { payload, subs } = groupPayload(entries);
-      const g = this.write(frame('G', compress(payload)), durables);
+      const g = this.write(frame(Frame.Group, compress(payload)), durables);
       entries.forEach((e, k) => {
-        if (e.table) this.place(e.table, e.hash, { seg: g.seg, off: g.off, len: g.len, sub: subs[k]! });
+        if (e.table) placed.push({ table: e.table, hash: e.hash, loc: { seg: g.seg, off: g.off, len: g.len, sub: subs[k]! } });
       });
       loc = { seg: g.seg, off: g.off, len: g.len, sub: subs[subs.length - 1]! };
     }
+    // Later appends may reference these bodies at once (they are in the same or a later
+    // write, so they fail together); the index learns of them only once they are durable.
+    for (const p of placed) {
+      this.filter?.add(p.table, ...hashKeys(p.hash));
+      this.pendingLocs[p.table].set(p.hash, p.loc);
+    }
     const row = recordRow(record, loc);
-    this.queueIndex(() => insertRow(this.st, row));
     this.lastSeq = record.seq;
     this.lastHash = record.hash;
-    const durable = Promise.all(durables);
+    this.tentative.push({ seq: record.seq, hash: record.hash });
+    const durable = Promise.all(durables).then(() => {
+      this.confirmed(record);
+      for (const p of placed) this.index.queue(() => this.place(p.table, p.hash, p.loc));
+      this.index.queue(() => insertRow(this.st, row));
+    });
     if (++this.sinceCompaction >= (this.opts.compactEvery ?? 5000)) {
       await durable;
-      await this.compactNow();
+      await this.compactQuietly();
     }
     return { record, durable };
+  }
+
+  /** Compaction on the append path: the record is durable already, so a failure here (disk full) only means a longer replay. */
+  private async compactQuietly() {
+    try {
+      await this.compactNow();
+    } catch (e) {
+      (this.opts.log ?? silentLogger).error('audit index snapshot could not be written; the next start replays more of the journal', { err: e });
+    }
   }
 
   /** Queues a frame in the current segment; its location, readable at once. */
@@ -445,9 +479,24 @@ export class AuditStore {
 
   /** Closes the current segment (everything in it durable) and starts the next. */
   private async nextSegment() {
+    let next: JournalWriter;
+    try {
+      next = await this.openWriter(this.current + 1, 0);
+    } catch (e) {
+      // The current segment stays open: a full disk must not leave the store without a writer.
+      this.writeFailed(e as Error);
+      throw e;
+    }
     await this.journal!.close();
     this.current++;
-    this.journal = await JournalWriter.open(this.segments.path(this.current), this.key, 0);
+    this.journal = next;
+  }
+
+  private openWriter(n: number, validLength: number): Promise<JournalWriter> {
+    return JournalWriter.open(this.segments.path(n), this.key, validLength, {
+      ...(this.opts.io ? { io: this.opts.io } : {}),
+      health: { failed: (e, bytes) => this.writeFailed(e, bytes), recovered: () => this.writeRecovered() },
+    });
   }
 
   /** The plaintext frame at `loc` (from memory while its write is in flight). */
@@ -459,21 +508,15 @@ export class AuditStore {
    * The entry at `loc`, whether a frame of its own or inside a group: its type and plain
    * body (for B, the 32-byte hash then the text). Throws when unreadable.
    */
-  private entryAt(loc: Loc): { type: string; body: Buffer } {
+  private entryAt(loc: Loc): FrameEntry {
     const f = this.frameAt(loc);
-    const type = String.fromCharCode(f[0]!);
-    if (loc.sub !== null && loc.sub !== undefined) {
-      if (type !== 'G') throw new Error(`the frame at segment ${loc.seg} byte ${loc.off} is not a group`);
-      return groupEntryAt(inflateRawSync(f.subarray(1)), loc.sub);
-    }
-    if (type === 'B') return { type, body: Buffer.concat([f.subarray(1, 33), inflateRawSync(f.subarray(33))]) };
-    return { type, body: type === 'P' ? f.subarray(1) : inflateRawSync(f.subarray(1)) };
+    return loc.sub !== null && loc.sub !== undefined ? groupEntry(f, loc.sub) : decodeFrame(f);
   }
 
   /** The record whose frame is at `loc`; throws when unreadable or not the expected seq. */
   recordAt(loc: Loc, expectSeq?: number): AuditRecord {
     const e = this.entryAt(loc);
-    if (e.type !== 'R' && e.type !== 'C') throw new Error(`the frame at segment ${loc.seg} byte ${loc.off} is not a record`);
+    if (e.type !== Frame.Record && e.type !== Frame.Copied) throw new Error(`the frame at segment ${loc.seg} byte ${loc.off} is not a record`);
     const r = JSON.parse(e.body.toString('utf8')) as AuditRecord;
     if (expectSeq !== undefined && r.seq !== expectSeq) throw new Error(`the frame indexed as seq ${expectSeq} holds seq ${r.seq}`);
     return r;
@@ -521,22 +564,16 @@ export class AuditStore {
     return row ? locAt(row) : null;
   }
 
-  /** Indexes a body or list node: at once while replaying, batched on the append path. */
-  private place(table: 'blobs' | 'lists', hash: string, loc: Loc, now = false) {
+  /**
+   * Indexes a body or list node. On the append path it was found in `pendingLocs` until
+   * now (under steady load the queue is never empty, so each entry leaves as its write is
+   * applied, not when the queue drains).
+   */
+  private place(table: 'blobs' | 'lists', hash: string, loc: Loc) {
     const [k, k2] = hashKeys(hash);
     this.filter?.add(table, k, k2);
-    if (!now) {
-      // Found here until its row is in the index (under steady load the queue is never
-      // empty, so each entry goes as its write is applied, not when the queue drains).
-      const pending = this.pendingLocs[table];
-      pending.set(hash, loc);
-      this.queueIndex(() => {
-        this.place(table, hash, loc, true);
-        pending.delete(hash);
-      });
-      return;
-    }
     this.st.run(`INSERT OR IGNORE INTO ${table} (k, k2, seg, off, len, sub) VALUES (?, ?, ?, ?, ?, ?)`, [k, k2, loc.seg, loc.off, loc.len, loc.sub ?? null]);
+    if (this.pendingLocs[table].get(hash) === loc) this.pendingLocs[table].delete(hash);
   }
 
   /** A list node read back from its frame (null when absent, unreadable or not that node). */
@@ -545,7 +582,7 @@ export class AuditStore {
     if (!loc) return null;
     try {
       const e = this.entryAt(loc);
-      if (e.type !== 'L') return null;
+      if (e.type !== Frame.List) return null;
       const node = JSON.parse(e.body.toString('utf8')) as ListNode;
       return node.hash === hash ? node : null;
     } catch {
@@ -569,23 +606,20 @@ export class AuditStore {
 
   /** Snapshots the index (atomically) so the next start replays only what follows. */
   async compact(): Promise<void> {
-    const run = this.chain.then(() => this.compactNow());
-    this.chain = run.catch(() => undefined);
+    const run = this.turn.then(() => this.compactNow());
+    this.turn = run.catch(() => undefined);
     return run;
   }
 
-  /** Compaction proper; callers hold the append chain (never await `chain` in here). */
+  /** Compaction proper; callers hold the turn (never await `turn` in here). */
   private async compactNow(): Promise<void> {
-    try {
-      this.syncIndex();
-    } catch (e) {
-      this.indexFailed(e as Error);
-    }
-    if (!this.journal || this.indexBroken) return;
-    this.commitIndex();
+    this.index.syncOrReport();
+    if (!this.journal || this.index.broken) return;
+    this.index.commit();
     await this.journal.flush();
     setMeta(this.database, 'head', JSON.stringify(this.head));
     setMeta(this.database, 'replayFrom', JSON.stringify({ seg: this.current, off: this.journal.end }));
+    setMeta(this.database, 'openExchanges', JSON.stringify(this.closing ? [] : [...this.openExchanges.values()]));
     if (this.filter) this.database.run('INSERT OR REPLACE INTO keyfilter (id, bits) VALUES (1, ?)', [this.filter.bits]);
     // sql.js ≥ 1.16 exports through the backup API: statements and pragmas survive it.
     writeSnapshot(join(this.dir, 'snapshot.bin'), this.key, this.database.export(), this.opts.snapshotChunkBytes);
@@ -593,8 +627,9 @@ export class AuditStore {
     this.sinceCompaction = 0;
     this.writeCheckpoint();
   }
-  writeCheckpoint(): Checkpoint {
-    const c = signCheckpoint(this.deviceKey, { device: this.device, seq: this.lastSeq, hash: this.lastHash, time: new Date().toISOString() });
+  writeCheckpoint(): Checkpoint | null {
+    if (!this.signer) return null;
+    const c = signCheckpoint(this.signer, { device: this.device, seq: this.lastSeq, hash: this.lastHash, time: new Date().toISOString() });
     if (!this.opts.readOnly) writeAtomic(join(this.dir, 'checkpoint.json'), JSON.stringify(c, null, 2) + '\n', 0o644);
     return c;
   }
@@ -610,12 +645,11 @@ export class AuditStore {
   }
 
   async close(): Promise<void> {
-    await this.chain.catch(() => undefined);
-    try {
-      this.syncIndex();
-    } catch (e) {
-      this.indexFailed(e as Error);
-    }
+    this.closing = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+    await this.turn.catch(() => undefined);
+    this.index.syncOrReport();
     if (this.journal) {
       if (this.sinceCompaction > 0) await this.compactNow();
       await this.journal.close();
@@ -651,7 +685,7 @@ export class AuditStore {
     if (!loc) return null;
     try {
       const e = this.entryAt(loc);
-      if (e.type !== 'B' || e.body.subarray(0, 32).toString('hex') !== hash) return null;
+      if (e.type !== Frame.Body || e.body.subarray(0, 32).toString('hex') !== hash) return null;
       return e.body.toString('utf8', 32);
     } catch {
       return null;
@@ -707,8 +741,8 @@ export class AuditStore {
    * removed data are deleted (what is still live in them is copied forward first).
    */
   async prune(limits: { maxAgeMs?: number | null; maxBytes?: number | null; now?: number }): Promise<{ removed: number; upTo: number }> {
-    const run = this.chain.then(() => this.pruneNow(limits));
-    this.chain = run.catch(() => undefined);
+    const run = this.turn.then(() => this.pruneNow(limits));
+    this.turn = run.catch(() => undefined);
     return run;
   }
 
@@ -740,7 +774,7 @@ export class AuditStore {
     const boundary = { seq: upTo, hash: last };
     const durables: Promise<void>[] = [];
     // The boundary is journaled too, so an index rebuilt from the segments knows it.
-    this.write(frame('P', Buffer.from(JSON.stringify(boundary))), durables);
+    this.write(frame(Frame.Pruned, Buffer.from(JSON.stringify(boundary))), durables);
     this.database.run('DELETE FROM records WHERE seq <= ?', [upTo]);
     setMeta(this.database, 'pruned', JSON.stringify(boundary));
     // Contentless FTS rows cannot be deleted one by one; rebuild the index from what remains.
@@ -764,7 +798,7 @@ export class AuditStore {
     for (const v of records) {
       const from = locAt(v, 1);
       const body = from.sub === null ? this.segments.read(from).subarray(1) : compress(this.entryAt(from).body);
-      const loc = this.write(frame('C', body), durables);
+      const loc = this.write(frame(Frame.Copied, body), durables);
       this.st.run('UPDATE records SET seg = ?, off = ?, len = ?, sub = NULL WHERE seq = ?', [loc.seg, loc.off, loc.len, v[0] as number]);
     }
     for (const table of ['blobs', 'lists'] as const) {
@@ -775,7 +809,7 @@ export class AuditStore {
         if (from.sub === null) copy = this.segments.read(from);
         else {
           const { type, body } = this.entryAt(from);
-          copy = type === 'B' ? frame('B', Buffer.concat([body.subarray(0, 32), compress(body.subarray(32))])) : frame('L', compress(body));
+          copy = type === Frame.Body ? frame(Frame.Body, Buffer.concat([body.subarray(0, 32), compress(body.subarray(32))])) : frame(Frame.List, compress(body));
         }
         const loc = this.write(copy, durables);
         this.st.run(`UPDATE ${table} SET seg = ?, off = ?, len = ?, sub = NULL WHERE k = ? AND k2 = ?`, [loc.seg, loc.off, loc.len, v[0] as number, v[1] as number]);
@@ -816,75 +850,22 @@ export class AuditStore {
     }
   }
 
-  /** Recomputes the chain and every blob hash, reading every record back from disk; names the first bad seq. */
+  /** Recomputes the chain and every blob hash, reading every record and frame back from disk; names the first bad seq. */
   verify(): VerifyResult {
     this.syncIndex();
-    const problems: StoreIssue[] = [...this.issues];
-    const start = this.pruned;
-    let prev: string | null = start.hash;
-    let expectSeq = start.seq + 1;
-    let count = 0;
-    let firstBad: number | null = problems.find((p) => p.seq !== null)?.seq ?? null;
-    const bad = (seq: number, message: string) => {
-      if (problems.some((p) => p.message === message)) return;
-      problems.push({ where: 'chain', seq, message });
-      if (firstBad === null || seq < firstBad) firstBad = seq;
-    };
-    let head: VerifyResult['head'] = null;
-    const goodLists = new Set<string>();
-    const goodBlobs = new Set<string>();
-    for (const row of this.rows()) {
-      count++;
-      if (row.seq !== expectSeq) bad(expectSeq, `record seq ${expectSeq} is missing (next present is ${row.seq})`);
-      let r: AuditRecord;
-      try {
-        r = this.recordAt(row.loc, row.seq);
-      } catch (e) {
-        bad(row.seq, `seq ${row.seq} cannot be read (${(e as Error).message}): modified or corrupted`);
-        prev = null; // unknown: the next record's link cannot be checked
-        expectSeq = row.seq + 1;
-        continue;
-      }
-      if (prev !== null && r.prevHash !== prev) bad(r.seq, `seq ${r.seq} does not follow the previous record (prevHash mismatch)`);
-      if (recordHash(r.prevHash, r as unknown as Record<string, unknown>) !== r.hash) bad(r.seq, `seq ${r.seq} was modified (hash mismatch)`);
-      if (r.messages !== null && !goodLists.has(r.messages)) {
-        const items = this.listItems(r.messages);
-        let listHash = '';
-        for (const it of items) listHash = sha256Hex(`${listHash}|${it.role}|${it.blob}`);
-        let ok = listHash === r.messages;
-        if (!ok) bad(r.seq, `the message list of seq ${r.seq} was modified or is missing`);
-        for (const m of items) {
-          if (goodBlobs.has(m.blob)) continue;
-          const text = this.blobText(m.blob);
-          if (text === null) bad(r.seq, `seq ${r.seq} references a missing message body`);
-          else if (sha256Hex(text) !== m.blob) bad(r.seq, `a message body of seq ${r.seq} was modified`);
-          else {
-            goodBlobs.add(m.blob);
-            continue;
-          }
-          ok = false;
-        }
-        if (ok) goodLists.add(r.messages);
-      }
-      prev = r.hash;
-      expectSeq = r.seq + 1;
-      head = { seq: r.seq, hash: r.hash };
-    }
-    const cp = this.readCheckpoint();
-    let checkpoint: VerifyResult['checkpoint'] = null;
-    if (cp) {
-      const validSig = checkpointValid(cp) && cp.publicKey === this.deviceKey.pub;
-      const row = this.hashAt(cp.seq);
-      const beforePrune = cp.seq <= start.seq;
-      const valid = validSig && (cp.seq === 0 || beforePrune || row === cp.hash);
-      checkpoint = { seq: cp.seq, valid };
-      if (!validSig) problems.push({ where: 'chain', seq: cp.seq, message: 'the signed checkpoint is not valid for this device' });
-      else if (beforePrune) {
-        // The checkpoint predates pruning; the pruned boundary carries the chain on.
-      } else if (cp.seq > 0 && row === undefined) bad(cp.seq, `records up to checkpointed seq ${cp.seq} are missing (the newest records were deleted)`);
-      else if (cp.seq > 0 && row !== cp.hash) bad(cp.seq, `seq ${cp.seq} differs from the signed checkpoint`);
-    }
-    return { ok: problems.length === 0, records: count, head, firstBadSeq: firstBad, problems, checkpoint };
+    return verifyStore({
+      issues: this.issues,
+      pruned: this.pruned,
+      rows: () => this.rows(),
+      recordAt: (loc, seq) => this.recordAt(loc, seq),
+      listItems: (hash) => this.listItems(hash),
+      blobText: (hash) => this.blobText(hash),
+      segments: this.segments,
+      key: this.key,
+      checkpoint: this.readCheckpoint(),
+      signerPublicKey: this.signer?.publicKey ?? null,
+      hashAt: (seq) => this.hashAt(seq),
+    });
   }
 
   private restoreHead() {
@@ -902,23 +883,24 @@ export class AuditStore {
   }
 
   /** Indexes one replayed entry (`body` is plain; for B only its first 32 bytes, the hash, are read). */
-  private replayEntry(type: string, body: Buffer, loc: Loc) {
-    if (type === 'B') this.place('blobs', body.subarray(0, 32).toString('hex'), loc, true);
-    else if (type === 'L') this.place('lists', (JSON.parse(body.toString('utf8')) as ListNode).hash, loc, true);
-    else if (type === 'P') {
+  private replayEntry(type: FrameType, body: Buffer, loc: Loc) {
+    if (type === Frame.Body) this.place('blobs', body.subarray(0, 32).toString('hex'), loc);
+    else if (type === Frame.List) this.place('lists', (JSON.parse(body.toString('utf8')) as ListNode).hash, loc);
+    else if (type === Frame.Pruned) {
       const boundary = JSON.parse(body.toString('utf8')) as { seq: number; hash: string };
       if (boundary.seq > this.pruned.seq) {
         setMeta(this.database, 'pruned', JSON.stringify(boundary));
         this.database.run('DELETE FROM records WHERE seq <= ?', [boundary.seq]);
       }
-    } else if (type === 'R' || type === 'C') {
+    } else if (type === Frame.Record || type === Frame.Copied) {
       // R: a record as appended, in chain order. C: a record copied forward by pruning.
       const r = JSON.parse(body.toString('utf8')) as AuditRecord;
-      if (type === 'R') {
+      if (type === Frame.Record) {
         const expected = this.prevRecordSeq === null ? r.seq : this.prevRecordSeq + 1;
         if (r.seq !== expected) this.issues.push({ where: 'journal', seq: Math.min(r.seq, expected), message: `journal order broken: expected seq ${expected}, found ${r.seq}` });
         this.prevRecordSeq = r.seq;
       }
+      this.openExchanges.delete(r.id);
       if (r.seq <= this.lastSeq && this.st.one('SELECT 1 FROM records WHERE seq = ?', [r.seq])) return; // already indexed
       if (r.seq <= this.pruned.seq) return; // removed by retention
       insertRecord(this.st, r, loc);
@@ -926,7 +908,12 @@ export class AuditStore {
         this.lastSeq = r.seq;
         this.lastHash = r.hash;
       }
-    } else throw new Error(`unknown frame type ${type}`);
+    } else if (type === Frame.Started) {
+      const e = JSON.parse(body.toString('utf8')) as ExchangeStart;
+      this.openExchanges.set(e.id, e);
+    } else if (type === Frame.Gap) {
+      this.openExchanges.delete((JSON.parse(body.toString('utf8')) as ExchangeStart).id);
+    }
   }
 
   /** Brings the index up to date with frames of segment `n` (in file order). */
@@ -942,19 +929,9 @@ export class AuditStore {
         log.error('audit journal frame failed authentication', { segment: n, offset: e.issue.offset });
         continue;
       }
-      const f = e.frame;
       const loc: Loc = { seg: n, off: e.offset, len: e.length, sub: null };
-      const type = String.fromCharCode(f[0]!);
       try {
-        if (type === 'G') {
-          const payload = inflateRawSync(f.subarray(1));
-          for (let sub = 0; sub < payload.length; ) {
-            const entry = groupEntryAt(payload, sub);
-            this.replayEntry(entry.type, entry.body, { ...loc, sub });
-            sub += 5 + entry.body.length;
-          }
-        } else if (type === 'B') this.replayEntry(type, f.subarray(1, 33), loc);
-        else this.replayEntry(type, type === 'P' ? f.subarray(1) : inflateRawSync(f.subarray(1)), loc);
+        for (const entry of frameEntries(e.frame)) this.replayEntry(entry.type, entry.body, { ...loc, sub: entry.sub });
       } catch (err) {
         this.issues.push({ where: 'journal', seq: this.lastSeq + 1, message: `a journal frame could not be read: ${(err as Error).message}` });
       }
@@ -963,64 +940,3 @@ export class AuditStore {
   }
 }
 
-/**
- * Converts a store from the first pre-release layout (journal.bin + a snapshot holding
- * deflated records) into segments: every body, list node and record is written as a frame
- * of segment 1, then the old files are kept aside (renamed, never deleted).
- */
-async function migrateV1(dir: string, key: Buffer, SQL: SqlJsStatic, segments: Segments, log: Logger) {
-  if (segments.list().length > 0) throw new WitnessError('STORE_LOCKED', `${dir} holds both the old journal.bin and segments; move journal.bin aside if the segments are complete.`);
-  const writer = await JournalWriter.open(segments.path(1), key, 0);
-  const durables: Promise<void>[] = [];
-  const put = (f: Buffer) => durables.push(writer.append(f).durable);
-  const snapFile = join(dir, 'snapshot.bin');
-  if (existsSync(snapFile)) {
-    const old = new SQL.Database(readSnapshot(snapFile, key));
-    for (const [hash, z] of old.exec('SELECT hash, z FROM blobs')[0]?.values ?? []) put(frame('B', Buffer.concat([Buffer.from(hash as string, 'hex'), Buffer.from(z as Uint8Array)])));
-    for (const [hash, parent, items] of old.exec('SELECT hash, parent, items FROM lists')[0]?.values ?? [])
-      put(frame('L', deflateRawSync(JSON.stringify({ hash, parent, items: JSON.parse(items as string) as StoredMessage[] }))));
-    const pruned = getMeta(old, 'pruned');
-    if (pruned) put(frame('P', Buffer.from(pruned)));
-    for (const [z] of old.exec('SELECT z FROM records ORDER BY seq')[0]?.values ?? []) put(frame('R', Buffer.from(z as Uint8Array)));
-    old.close();
-  }
-  for (const e of readJournal(join(dir, 'journal.bin'), key).entries) if (e.frame) put(e.frame);
-  await Promise.all(durables);
-  await writer.close();
-  const stamp = Date.now();
-  if (existsSync(snapFile)) renameSync(snapFile, join(dir, `snapshot.v1-${stamp}.bin`));
-  renameSync(join(dir, 'journal.bin'), join(dir, `journal.v1-${stamp}.bin`));
-  fsyncDir(dir);
-  log.info('audit store converted to segments; the old files were kept aside', { dir, stamp });
-}
-
-function frame(type: 'B' | 'L' | 'R' | 'C' | 'P' | 'G', body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(type), body]);
-}
-
-/** An entry of a group frame: a body, list node or record, and for the first two the index row it gets. */
-type GroupEntry = { type: 'B' | 'L' | 'R'; body: Buffer } & ({ table: 'blobs' | 'lists'; hash: string } | { table?: undefined });
-
-/** A group's plain payload: per entry, its type (1 byte), body length (u32 BE) and body; and where each entry starts. */
-function groupPayload(entries: GroupEntry[]): { payload: Buffer; subs: number[] } {
-  const parts: Buffer[] = [];
-  const subs: number[] = [];
-  let at = 0;
-  for (const e of entries) {
-    const head = Buffer.allocUnsafe(5);
-    head[0] = e.type.charCodeAt(0);
-    head.writeUInt32BE(e.body.length, 1);
-    parts.push(head, e.body);
-    subs.push(at);
-    at += 5 + e.body.length;
-  }
-  return { payload: Buffer.concat(parts, at), subs };
-}
-
-/** The entry of a group payload that starts at `sub`. */
-function groupEntryAt(payload: Buffer, sub: number): { type: string; body: Buffer } {
-  if (sub < 0 || sub + 5 > payload.length) throw new Error(`no group entry at ${sub}`);
-  const end = sub + 5 + payload.readUInt32BE(sub + 1);
-  if (end > payload.length) throw new Error(`the group entry at ${sub} runs past the group`);
-  return { type: String.fromCharCode(payload[sub]!), body: payload.subarray(sub + 5, end) };
-}

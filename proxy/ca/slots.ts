@@ -3,7 +3,7 @@
  *
  *   <slot>.crt.pem           the root: what clients trust (its key was never written)
  *   <slot>.issuing.crt.pem   the issuing CA: signs leaves
- *   <slot>.issuing.key       its private key, through the KeyProtector, mode 0600
+ *   <slot>.issuing.key       its private key, through the KeyProtector (sealed under the vault's ca.kek), mode 0600
  *   retired-<serial>.crt.pem certificates taken out of use (their keys are deleted)
  *
  * A data dir from before the two-level CA holds `<slot>.crt.pem` + `<slot>.key`: one
@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { WitnessError } from '../errors.js';
 import type { GeneratedCa } from './generate.js';
-import type { KeyProtector } from './key-protector.js';
+import { fileModeProtector, type KeyProtector } from './key-protector.js';
 import { readPermittedSubtrees } from './profile.js';
 import { writeAtomic } from '../fs.js';
 
@@ -107,6 +107,29 @@ export async function writeSlot(caDir: string, slot: Slot, ca: GeneratedCa, prot
   writeAtomic(p.root, Buffer.from(ca.rootPem), 0o644);
 }
 
+/**
+ * Key files still in the pre-vault plain format, when `protector` is another: sealed in place
+ * (the sealed file is written and synced, then renamed over the plain one). Called once every
+ * slot has been read, so a wrapping key is only created when nothing else needs an older one.
+ */
+export async function resealPlainKeys(caDir: string, protector: KeyProtector): Promise<number> {
+  if (protector.id === fileModeProtector.id) return 0;
+  let count = 0;
+  for (const slot of ['current', 'next'] as const) {
+    const p = paths(caDir, slot);
+    for (const file of [p.issuingKey, p.singleLevelKey]) {
+      if (!existsSync(file)) continue;
+      const raw = readFileSync(file);
+      const plainHeader = Buffer.from(`${KEY_HEADER}${fileModeProtector.id}\n`);
+      if (!raw.subarray(0, plainHeader.length).equals(plainHeader)) continue;
+      const sealed = await protector.protect(raw.subarray(plainHeader.length));
+      writeAtomic(file, Buffer.concat([Buffer.from(`${KEY_HEADER}${protector.id}\n`), sealed]), 0o600);
+      count++;
+    }
+  }
+  return count;
+}
+
 /** Takes a slot out of use: certificates kept as retired-<serial>.crt.pem, keys deleted. */
 export function retireSlot(caDir: string, slot: Slot, ca: CaChainInfo): void {
   const p = paths(caDir, slot);
@@ -159,6 +182,8 @@ async function readKey(keyFile: string, protector: KeyProtector): Promise<string
   const header = raw.subarray(0, nl < 0 ? 0 : nl).toString('utf8');
   if (!header.startsWith(KEY_HEADER)) throw new WitnessError('CA_INVALID', `${keyFile} is not a Witness key file.`);
   const protectorId = header.slice(KEY_HEADER.length);
+  // A key from before the vault is plain: readable whatever the protector, re-sealed by the caller.
+  if (protectorId === fileModeProtector.id) protector = fileModeProtector;
   if (protectorId !== protector.id) {
     throw new WitnessError(
       'CA_KEY_LOCKED',

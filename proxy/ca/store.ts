@@ -14,13 +14,15 @@
  *    (or on `activateNext()`), as in any rotation, and then the old key is deleted.
  */
 import { chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { permittedSubtrees, subtreesCover } from './constraints.js';
 import { generateCa } from './generate.js';
-import { fileModeProtector, type KeyProtector } from './key-protector.js';
-import { promoteNext, readSlot, readSlotCertificates, retireSlot, stripKey, writeSlot, type CaChainInfo, type CaCertInfo, type LoadedCa } from './slots.js';
+import { vaultProtector, type KeyProtector } from './key-protector.js';
+import { FileKeyVault, vaultDir, type KeyVault } from '../keys/index.js';
+import { promoteNext, readSlot, readSlotCertificates, resealPlainKeys, retireSlot, stripKey, writeSlot, type CaChainInfo, type CaCertInfo, type LoadedCa } from './slots.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** New certificates start this much in the past, to tolerate clock skew between machines. */
@@ -45,13 +47,16 @@ export interface EnsureCaOptions {
   validityDays: number;
   renewBeforeDays: number;
   now?: () => Date;
+  /** Where `ca.kek` is kept; default: the headless vault of the data dir that holds `caDir`. */
+  vault?: KeyVault;
+  /** Tests: another protection than sealing under the vault. */
   protector?: KeyProtector;
   log?: Logger;
 }
 
 export async function ensureCa(opts: EnsureCaOptions): Promise<CaState> {
   const now = (opts.now ?? (() => new Date()))();
-  const protector = opts.protector ?? fileModeProtector;
+  const protector = opts.protector ?? vaultProtector(opts.vault ?? new FileKeyVault({ dir: vaultDir(dirname(opts.caDir)) }));
   const log = opts.log ?? silentLogger;
   const subtrees = permittedSubtrees(opts.hosts);
   const changes: CaState['changes'] = [];
@@ -70,6 +75,8 @@ export async function ensureCa(opts: EnsureCaOptions): Promise<CaState> {
 
   let current = await readSlot(opts.caDir, 'current', protector);
   let next = await readSlot(opts.caDir, 'next', protector);
+  const resealed = await resealPlainKeys(opts.caDir, protector);
+  if (resealed > 0) log.info('CA keys sealed under the key vault (they were plain files)', { files: resealed });
 
   // A next CA made by the single-level format is not worth switching to: the upgrade publishes a two-level one.
   if (next?.singleLevel) {
@@ -160,15 +167,15 @@ export function caNotice(current: CaChainInfo, next: CaChainInfo | null, at: Dat
   return `A next Witness CA is published (SHA-256 ${next.fingerprint256}; \`witness ca cert\` prints it): trust it before ${when}, when Witness switches to it.`;
 }
 
-/** Switch to the next CA now (after its root has been trusted). */
-export async function activateNext(caDir: string, protector: KeyProtector = fileModeProtector): Promise<CaChainInfo> {
-  const next = await readSlot(caDir, 'next', protector);
+/** Switch to the next CA now (after its root has been trusted). Needs no key: files are only renamed. */
+export async function activateNext(caDir: string): Promise<CaChainInfo> {
+  const next = readSlotCertificates(caDir, 'next');
   if (!next) throw new WitnessError('CA_INVALID', 'There is no next CA to activate.');
   if (next.singleLevel) throw new WitnessError('CA_INVALID', 'The next CA has the old single-level format; start Witness once to replace it, then activate.');
-  const current = await readSlot(caDir, 'current', protector);
+  const current = readSlotCertificates(caDir, 'current');
   if (current) retireSlot(caDir, 'current', current);
   promoteNext(caDir);
-  return stripKey(next);
+  return next;
 }
 
 /** Certificate info only (no key): what `witness status` and `witness ca cert` need. */

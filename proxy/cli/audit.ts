@@ -24,7 +24,7 @@ async function openReadOnly(dataDir: string, io: CommandIO) {
 export async function verifyCommand(argv: string[], io: CommandIO): Promise<number> {
   const args = parseCommon(argv, {}, 'witness verify');
   if (args.help) {
-    io.out('Usage: witness verify [--data-dir DIR] [--json]\n\nRecomputes the audit hash chain. Exit 0 when intact, 4 when not (the first bad seq is named).');
+    io.out('Usage: witness verify [--data-dir DIR] [--json]\n\nReads and authenticates every frame, recomputes the audit hash chain and checks the signed checkpoint. Exit 0 when intact, 4 when not (the first bad seq is named). It cannot see, on this machine alone, records cut from the end after the last checkpoint or a consistent rollback of the whole store: the central server\'s anchor does (docs/audit.md).');
     return 0;
   }
   const store = await openReadOnly(args.dataDir, io);
@@ -42,11 +42,20 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
   const r = { ...chain, ok: chain.ok && receipts.problems.length === 0, problems, receipts: receipts.receipts };
   if (!chain.ok || r.firstBadSeq === null) r.firstBadSeq = chain.firstBadSeq ?? receipts.problems[0]?.seq ?? null;
   if (args.json) io.out(JSON.stringify(r, null, 2));
-  else if (r.ok) {
-    io.out(`Audit trail intact: ${r.records} records, head seq ${r.head?.seq ?? 0} (${r.head?.hash.slice(0, 16) ?? '-'}…)` + (r.checkpoint ? `, signed checkpoint at seq ${r.checkpoint.seq} valid` : '') + (r.receipts ? `, ${r.receipts} server receipts matched.` : '.'));
-  } else {
-    io.out(`Audit trail NOT intact: first bad seq ${r.firstBadSeq ?? '?'}.`);
-    for (const p of r.problems) io.out(`  - ${p.message}`);
+  else {
+    if (r.ok) {
+      io.out(`Audit trail intact: ${r.records} records, head seq ${r.head?.seq ?? 0} (${r.head?.hash.slice(0, 16) ?? '-'}…)` + (r.checkpoint ? `, signed checkpoint at seq ${r.checkpoint.seq} valid` : '') + (r.receipts ? `, ${r.receipts} server receipts matched.` : '.'));
+    } else {
+      io.out(`Audit trail NOT intact: ${r.firstBadSeq !== null ? `first bad seq ${r.firstBadSeq}` : 'damage outside any record (see below)'}.`);
+      for (const p of r.problems) io.out(`  - ${p.message}`);
+    }
+    if (r.gaps.length) {
+      io.out(`${r.gaps.length} exchange(s) have no record: the engine stopped (crash, kill) before their record was durable; each gap was recorded at the next start:`);
+      for (const g of r.gaps.slice(0, 10)) io.out(`  - ${g.time}  ${g.method} ${g.host}${g.path}  (exchange ${g.id})`);
+    }
+    io.out('Checked on this machine: every frame of every segment (authenticated), the hash chain, every message body, the index, the signed checkpoint.');
+    io.out('Not detectable on this machine alone (the central server\'s anchor is what detects these):');
+    for (const c of r.cannotDetectOffline) io.out(`  - ${c}`);
   }
   return r.ok ? 0 : EXIT_TAMPERED;
 }

@@ -9,7 +9,7 @@ import { isProcessAlive, readControlFile } from '../control-server/index.js';
 import { Engine } from '../engine.js';
 import { WitnessError } from '../errors.js';
 import { tuneGarbageCollector } from '../gc-tuning.js';
-import { desktopKeyVault } from '../keys/index.js';
+import { engineKeyVaults } from '../keys/index.js';
 import { createLogger } from '../log.js';
 import { parseCommon, resolveConfig, type CommonArgs } from './args.js';
 import { backgroundFiles, removeBackgroundPid, startInBackground } from './background.js';
@@ -55,9 +55,10 @@ export async function startCommand(argv: string[], io: CommandIO): Promise<numbe
   io.onStopRequest?.(() => requestStop('SIGTERM'));
 
   // Started by the desktop app: secrets stay in its OS keychain, asked for over the parent port.
-  const keyVault = desktopKeyVault(process.env);
-  if (keyVault) log.info('key vault: served by the desktop app', { kind: keyVault.kind });
-  const engine = new Engine({ dataDir: args.dataDir, config, log, ...(keyVault ? { keyVault } : {}), onShutdownRequest: () => requestStop('witness stop') });
+  const vaults = engineKeyVaults(process.env);
+  if (vaults.keyVault) log.info('key vault: served by the desktop app', { kind: vaults.keyVault.kind });
+  if (vaults.keyVaultPrevious) log.info('key vault: moving secrets out of the desktop app\'s vault into DATA_DIR/keys');
+  const engine = new Engine({ dataDir: args.dataDir, config, log, ...vaults, onShutdownRequest: () => requestStop('witness stop') });
   await engine.start();
   const status = engine.status();
   const link = engine.signInLink();

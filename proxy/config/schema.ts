@@ -142,16 +142,31 @@ export const ConfigSchema = z
           .describe('Secrets in model output: "mask" replaces them before they reach the IDE (streaming-safe); "allow" passes them (still masked in the audit record).'),
         uninspectable: z
           .enum(['pass', 'block'])
-          .default('pass')
-          .describe('A body Witness cannot inspect (unknown encoding, too large, not parseable): "pass" forwards it and records "not inspected: <reason>"; "block" refuses it (strict).'),
+          .default('block')
+          .describe('A request body Witness cannot inspect (unknown content-encoding, larger than limits.maxInspectedBodyBytes, binary): "block" (default, fail closed) answers the IDE with a readable refusal and sends nothing upstream; "pass" forwards it and records "not inspected: <reason>". Responses are governed by masking.responses.'),
+        cacheChars: z
+          .number()
+          .int()
+          .min(0)
+          .max(1024 * 1024 * 1024)
+          .optional()
+          .describe(
+            'Characters of recently masked long texts whose masking results are kept (default 8388608, i.e. 8 Mi characters; 0 turns the cache off). Agent mode resends the whole conversation each turn; with the cache, only new messages are scanned.',
+          ),
         cacheMB: z
           .number()
           .min(0)
           .max(1024)
-          .default(8)
-          .describe('Masking results kept for recent long texts, in millions of characters (0 turns it off). Agent mode resends the whole conversation each turn; with the cache, only new messages are scanned.'),
+          .optional()
+          .describe('Old name of masking.cacheChars, in units of 2^20 characters (it never counted bytes); still read. Give one of the two.'),
       })
       .strict()
+      .refine((m) => m.cacheChars === undefined || m.cacheMB === undefined, { path: ['cacheMB'], message: 'give masking.cacheChars or its old name masking.cacheMB, not both' })
+      .transform(({ cacheChars, cacheMB, ...rest }) => {
+        const chars = cacheChars ?? Math.round((cacheMB ?? 8) * 1024 * 1024);
+        // cacheMB stays in the parsed config (derived) for readers not yet moved to cacheChars.
+        return { ...rest, cacheChars: chars, cacheMB: chars / (1024 * 1024) };
+      })
       .prefault({}),
     audit: z
       .object({

@@ -87,6 +87,16 @@ export const InterceptionStateSchema = z.object({
 });
 export type InterceptionState = z.infer<typeof InterceptionStateSchema>;
 
+/** Whether audit records can be written now, and what Copilot requests get while they cannot. */
+export const AuditStoreStateSchema = z.object({
+  ok: z.boolean(),
+  since: z.string().nullable(),
+  problem: z.string().nullable(),
+  /** Interactions not recorded during the current (or, once ok, the last) failure. */
+  unrecorded: z.number(),
+  onStoreFailure: z.enum(['pass', 'block']),
+});
+
 export const StatusSchema = z.object({
   version: z.string(),
   pid: z.number(),
@@ -98,7 +108,13 @@ export const StatusSchema = z.object({
   intercept: z.object({ hosts: z.array(z.string()), websockets: z.enum(['refuse', 'passthrough']) }),
   counters: CountersSchema,
   lastInterceptedAt: z.string().nullable(),
-  audit: z.object({ records: z.number(), headSeq: z.number(), issues: z.array(z.string()) }),
+  audit: z.object({
+    /** Deprecated alias of headSeq (it always was the head's seq, not a count: pruning removes records). */
+    records: z.number().describe('deprecated: the same as headSeq'),
+    headSeq: z.number(),
+    issues: z.array(z.string()),
+    store: AuditStoreStateSchema,
+  }),
   /** Recent TLS handshake failures (newest last) and how many came after the last successful request. */
   tls: z.object({ recentFailures: z.array(TlsFailureSchema), rejectedSinceLastSuccess: z.number(), windowMinutes: z.number() }),
   health: HealthSchema,
@@ -216,6 +232,8 @@ export const EventSchemas = {
   'policy.changed': PolicyStateSchema,
   /** Interception paused or resumed (by someone, or by the policy: its time limit, or pausing no longer allowed). */
   'interception.changed': InterceptionStateSchema,
+  /** Audit records cannot be written (disk full, I/O error), or can again. */
+  'audit.store': AuditStoreStateSchema,
 } as const;
 export type EventType = keyof typeof EventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof EventSchemas)[T]>;

@@ -8,13 +8,14 @@
  * Writes are atomic (temporary file + rename): a reader in another process sees the old or
  * the new secret, never half of one. Never logs or writes a secret in clear.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeAtomic } from '../fs.js';
 import { WitnessError } from '../errors.js';
 import { createExclusive } from './files.js';
+import { open, seal } from './sealing.js';
 import { defaultKekSource, PASSPHRASE_ENV, type KekSource } from './kek.js';
 import { assertSecretName, assertSecretValue, type KeyVault } from './vault.js';
 
@@ -84,6 +85,12 @@ export class FileKeyVault implements KeyVault {
     writeAtomic(this.fileOf(name), seal(kek, Buffer.from(value.buffer, value.byteOffset, value.byteLength), aad(name)), 0o600);
   }
 
+  /** Whether a sealed secret of that name is on disk; needs no key. */
+  holds(name: string): boolean {
+    assertSecretName(name);
+    return existsSync(this.fileOf(name));
+  }
+
   /** Needs no key: forgetting a secret (signing out) works even with a lost passphrase. */
   async delete(name: string): Promise<boolean> {
     assertSecretName(name);
@@ -145,21 +152,4 @@ export class FileKeyVault implements KeyVault {
       throw new WitnessError('VAULT_CORRUPT', `${file} is unreadable (${(e as Error).message.split('\n')[0]}): restore it from a backup, or remove ${this.dir} and sign in again.`);
     }
   }
-}
-
-/** AES-256-GCM: nonce(12) || ciphertext || tag(16). */
-function seal(key: Buffer, plaintext: Buffer, ad: Buffer): Buffer {
-  const nonce = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', key, nonce);
-  c.setAAD(ad);
-  const body = Buffer.concat([c.update(plaintext), c.final()]);
-  return Buffer.concat([nonce, body, c.getAuthTag()]);
-}
-
-function open(key: Buffer, sealed: Buffer, ad: Buffer): Buffer {
-  if (sealed.length < 28) throw new Error('sealed data too short');
-  const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-  d.setAAD(ad);
-  d.setAuthTag(sealed.subarray(sealed.length - 16));
-  return Buffer.concat([d.update(sealed.subarray(12, sealed.length - 16)), d.final()]);
 }

@@ -21,6 +21,8 @@ import type { KeyVault } from './vault.js';
 /** The environment variable the desktop app sets on the engine it starts. */
 export const KEY_VAULT_ENV = 'WITNESS_KEY_VAULT';
 export const KEY_VAULT_DESKTOP = 'desktop';
+/** The desktop app serves its vault only for the engine to move the secrets out, into DATA_DIR/keys. */
+export const KEY_VAULT_LEAVE_DESKTOP = 'leave-desktop';
 
 const TAG = 'key-vault';
 
@@ -39,6 +41,15 @@ export interface ChildChannelLike {
 /** The engine's vault: every call is a message to the parent, which holds the secrets. */
 export function parentPortVault(port: ParentPortLike, kind = 'os-keychain'): KeyVault {
   const waiting = new Map<number, (reply: VaultReply) => void>();
+  // The parent port does not keep a process alive, and at start (CA, store key) nothing else
+  // may yet: without a handle the engine would exit quietly while waiting for its keys.
+  let keepAlive: NodeJS.Timeout | null = null;
+  const settled = () => {
+    if (waiting.size === 0 && keepAlive) {
+      clearInterval(keepAlive);
+      keepAlive = null;
+    }
+  };
   port.on('message', (e) => {
     const m = e?.data as { witness?: unknown; reply?: unknown } | undefined;
     if (!m || m.witness !== TAG || m.reply === undefined) return;
@@ -46,6 +57,7 @@ export function parentPortVault(port: ParentPortLike, kind = 'os-keychain'): Key
     if (!reply.success) return; // remoteVault would refuse it; the request stays waiting for a valid one
     const settle = waiting.get(reply.data.id);
     waiting.delete(reply.data.id);
+    settled();
     settle?.(reply.data);
   });
   return remoteVault(
@@ -53,6 +65,7 @@ export function parentPortVault(port: ParentPortLike, kind = 'os-keychain'): Key
     (request: VaultRequest) =>
       new Promise<VaultReply>((resolve) => {
         waiting.set(request.id, resolve);
+        keepAlive ??= setInterval(() => undefined, 60_000);
         port.postMessage({ witness: TAG, request });
       }),
   );
@@ -73,16 +86,27 @@ export function serveVaultOver(child: ChildChannelLike, vault: KeyVault): void {
  * and a parent port); null otherwise (the engine then uses its own vault in DATA_DIR/keys).
  */
 export function desktopKeyVault(env: NodeJS.ProcessEnv, proc: { parentPort?: ParentPortLike } = process as { parentPort?: ParentPortLike }): KeyVault | null {
+  const v = engineKeyVaults(env, proc);
+  return v.keyVault ?? null;
+}
+
+/**
+ * The engine's vaults from its environment: `desktop` keeps secrets in the app's vault (moving
+ * in what DATA_DIR/keys holds); `leave-desktop` keeps them in DATA_DIR/keys, moving out what
+ * the app's vault holds (a data dir going back to headless use).
+ */
+export function engineKeyVaults(env: NodeJS.ProcessEnv, proc: { parentPort?: ParentPortLike } = process as { parentPort?: ParentPortLike }): { keyVault?: KeyVault; keyVaultPrevious?: KeyVault } {
   const wanted = env[KEY_VAULT_ENV];
-  if (wanted === undefined || wanted === '') return null;
-  if (wanted !== KEY_VAULT_DESKTOP) {
+  if (wanted === undefined || wanted === '') return {};
+  if (wanted !== KEY_VAULT_DESKTOP && wanted !== KEY_VAULT_LEAVE_DESKTOP) {
     throw new WitnessError('USAGE', `${KEY_VAULT_ENV}=${wanted} is not a key vault Witness knows: unset it (the engine then keeps secrets in DATA_DIR/keys).`);
   }
   if (!proc.parentPort) {
     throw new WitnessError(
       'USAGE',
-      `${KEY_VAULT_ENV}=desktop is set, but this engine was not started by the Witness desktop app (there is no parent to keep the secrets): unset ${KEY_VAULT_ENV} to use the key vault in DATA_DIR/keys.`,
+      `${KEY_VAULT_ENV}=${wanted} is set, but this engine was not started by the Witness desktop app (there is no parent to keep the secrets): unset ${KEY_VAULT_ENV} to use the key vault in DATA_DIR/keys.`,
     );
   }
-  return parentPortVault(proc.parentPort);
+  const remote = parentPortVault(proc.parentPort);
+  return wanted === KEY_VAULT_DESKTOP ? { keyVault: remote } : { keyVaultPrevious: remote };
 }

@@ -43,13 +43,24 @@ export interface Detector {
    * or null. `from` is where the text not yet forwarded starts (a hold before it is moot).
    * Must be bounded by what could still complete a match, so a stream never stalls on
    * text that can no longer become a secret, and cheap: it runs on every streamed chunk.
+   * `memo` is the hook's own state for one stream (absent: read the whole text).
    */
-  hold?(text: string, from: number): number | null;
+  hold?(text: string, from: number, memo?: HoldMemo): number | null;
   /** Rejects matches that only look like secrets (placeholders, references, low entropy). */
   validate?(secret: string, context: ValidateContext): boolean;
+  /**
+   * How far before the text still arriving a match may start (its key name, command or
+   * element) when nothing held that context back: a stream searches this far back.
+   * Default SHORT_REACH; long-context patterns (an XML element's attributes, a command
+   * line before `-p`) say more.
+   */
+  readonly reach?: number;
   /** Higher wins when two findings overlap (specific formats beat generic assignments). */
   readonly priority: number;
 }
+
+/** Default Detector.reach: key names and separators are shorter than this. */
+export const SHORT_REACH = 64;
 
 export interface ValidateContext {
   text: string;
@@ -60,3 +71,9 @@ export interface ValidateContext {
   matchStart?: number;
 }
 
+
+/** A hold hook's state for one stream: `base` is the absolute offset of text[0] (the stream keeps only a window). */
+export interface HoldMemo {
+  base: number;
+  state?: unknown;
+}

@@ -22,12 +22,28 @@ export function scan(text: string, detectors: readonly Detector[]): Finding[] {
   return scanOpen(text, detectors).findings;
 }
 
+/** What scanOpen() found. */
+export interface OpenScan {
+  findings: Finding[];
+  /** Per finding: where the earliest match behind it starts (its key name, its context). */
+  matchStarts: number[];
+  /** Where the earliest secret of a candidate that reaches the end of the text starts (text.length: none). */
+  openFrom: number;
+  /** Where that candidate's match starts (a key name before its value), or text.length. */
+  openMatchFrom: number;
+}
+
+interface Out {
+  openFrom: number;
+  openMatchFrom: number;
+}
+
 /**
  * Like scan(), and also where the earliest candidate that reaches the end of the text starts
  * (`openFrom`), validated or not: in a stream that text may still grow into a secret.
  */
-export function scanOpen(text: string, detectors: readonly Detector[], from = 0): { findings: Finding[]; openFrom: number } {
-  const out = { findings: [] as Finding[], openFrom: text.length };
+export function scanOpen(text: string, detectors: readonly Detector[], from = 0): OpenScan {
+  const out: OpenScan = { findings: [], matchStarts: [], openFrom: text.length, openMatchFrom: text.length };
   if (text.length === 0 || from >= text.length) return out;
   // A match contains one of its detector's keywords, so only the scanned part needs them
   // (except for detectors whose keywords are far-away context). The same pass records
@@ -46,7 +62,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0)
     if (from !== 0) plan.index.scan(text, all, 0);
     for (const di of plan.contextual) run[di] = wants(plan.gates[di]!, all) ? 1 : 0;
   }
-  const raw: Finding[] = [];
+  const raw: Raw[] = [];
   try {
     sortHitsByStart(hits);
     for (let di = 0; di < detectors.length; di++) {
@@ -64,7 +80,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0)
     for (const id of hits.seen) present[id] = 0;
     run.fill(0);
   }
-  out.findings = mergeFindings(raw);
+  mergeFindings(raw, out);
   return out;
 }
 
@@ -72,7 +88,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0)
  * The detector's regex searched from `from` to the end: for detectors without start
  * literals, and the reference the anchored search must match exactly (a test holds them equal).
  */
-function runGlobal(d: Detector, s: Search, text: string, from: number, raw: Finding[], out: { openFrom: number }): void {
+function runGlobal(d: Detector, s: Search, text: string, from: number, raw: Raw[], out: Out): void {
   const re = s.re;
   re.lastIndex = from;
   let m: RegExpExecArray | null;
@@ -89,7 +105,7 @@ function runGlobal(d: Detector, s: Search, text: string, from: number, raw: Find
  * The same search, tried only where a start literal occurs (sorted positions): a global
  * search could not match anywhere else, and after a match it resumes at the same place.
  */
-function runAnchored(d: Detector, s: Search, text: string, hits: Hits, startMask: Uint8Array, base: number, raw: Finding[], out: { openFrom: number }): void {
+function runAnchored(d: Detector, s: Search, text: string, hits: Hits, startMask: Uint8Array, base: number, raw: Raw[], out: Out): void {
   const re = s.re;
   const ids = hits.ids;
   const starts = hits.starts;
@@ -110,7 +126,12 @@ function runAnchored(d: Detector, s: Search, text: string, hits: Hits, startMask
   }
 }
 
-function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: Finding[], out: { openFrom: number }): void {
+/** A finding and where its match starts. */
+interface Raw extends Finding {
+  from: number;
+}
+
+function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: Raw[], out: Out): void {
   const re = s.re;
   let span = m.indices ? secretSpan(m) : quickSpan(m, s.lookGroups);
   if (span === null) {
@@ -121,11 +142,15 @@ function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: F
     span = md ? secretSpan(md) : null;
     if (span === null) return;
   }
-  if (re.lastIndex >= text.length && span[0] < out.openFrom) out.openFrom = span[0];
+  const from = Math.min(m.index, span[0]);
+  if (re.lastIndex >= text.length) {
+    if (span[0] < out.openFrom) out.openFrom = span[0];
+    if (from < out.openMatchFrom) out.openMatchFrom = from;
+  }
   if (span[1] > span[0]) {
     const secret = text.slice(span[0], span[1]);
     if (!d.validate || d.validate(secret, { text, start: span[0], end: span[1], matchStart: m.index })) {
-      raw.push({ type: d.id, start: span[0], end: span[1], priority: d.priority });
+      raw.push({ type: d.id, start: span[0], end: span[1], priority: d.priority, from });
     }
   }
   // Allow overlapping candidates from the same detector to be found past this secret.
@@ -136,7 +161,7 @@ function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: F
  * Puts the hits in order of where they start (they come in order of where they end, so
  * only literals of different lengths can be out of place: insertion sort).
  */
-function sortHitsByStart(hits: Hits): void {
+export function sortHitsByStart(hits: Hits): void {
   const ids = hits.ids;
   const starts = hits.starts;
   for (let i = 1; i < hits.length; i++) {
@@ -195,7 +220,7 @@ const plans = new WeakMap<readonly Detector[], Plan>();
 const MIN_ANCHOR = 2;
 
 /** The start literals a search is anchored on, or null when it is searched everywhere. */
-function anchorsOf(re: RegExp): string[] | null {
+export function anchorsOf(re: RegExp): string[] | null {
   const lits = literalStarts(re);
   return lits && lits.every((l) => l.length >= MIN_ANCHOR) ? lits : null;
 }
@@ -245,187 +270,28 @@ export function prefilterFor(detectors: readonly Detector[]): { index: KeywordIn
 }
 
 /** scanOpen() with every detector searched globally: the reference the anchored search is held to. */
-export function scanReference(text: string, detectors: readonly Detector[], from = 0): { findings: Finding[]; openFrom: number } {
-  const out = { findings: [] as Finding[], openFrom: text.length };
+export function scanReference(text: string, detectors: readonly Detector[], from = 0): OpenScan {
+  const out: OpenScan = { findings: [], matchStarts: [], openFrom: text.length, openMatchFrom: text.length };
   if (text.length === 0 || from >= text.length) return out;
   const { index, gates, search } = planFor(detectors);
   const present = new Uint8Array(index.size);
   index.scan(text, present, from);
   const presentAll = new Uint8Array(index.size);
   index.scan(text, presentAll, 0);
-  const raw: Finding[] = [];
+  const raw: Raw[] = [];
   detectors.forEach((d, di) => {
     if (!wants(gates[di]!, d.contextKeywords ? presentAll : present)) return;
     if (d.applies && !d.applies(text)) return;
     runGlobal(d, { ...search[di]!, re: d.pattern }, text, from, raw, out);
   });
-  out.findings = mergeFindings(raw);
+  mergeFindings(raw, out);
   return out;
 }
 
-function wants(ids: number[] | null, present: Uint8Array): boolean {
+export function wants(ids: number[] | null, present: Uint8Array): boolean {
   if (ids === null) return true;
   for (const id of ids) if (present[id]) return true;
   return false;
-}
-
-const relaxedCache = new WeakMap<Detector, RegExp>();
-
-/**
- * The detector's pattern with minimum repetition counts lowered to 1 and anchored at the
- * end of the text: it matches a value that is still too short to judge (a stream that
- * has not delivered the whole secret yet).
- */
-function relaxed(d: Detector): RegExp {
-  let re = relaxedCache.get(d);
-  if (!re) {
-    const src = d.pattern.source
-      .replace(/\{(\d+),(\d*)\}/g, (m, a: string, b: string) => (Number(a) > 1 ? `{1,${b}}` : m))
-      .replace(/\{(\d+)\}/g, (m, a: string) => (Number(a) > 1 ? `{1,${a}}` : m));
-    // No `d` flag: building match indices is the costly part, and holding from the start of
-    // the whole candidate (its key name included) is just as safe.
-    re = new RegExp(`(?:${src})(?![\\s\\S])`, d.pattern.flags.replace(/[gyd]/g, ''));
-    relaxedCache.set(d, re);
-  }
-  return re;
-}
-
-/** A search that is tried only at start-literal hits when it has them (see literalStarts), else everywhere. */
-interface EndSearch {
-  re: RegExp;
-  /** Offset of this search's row in HoldPlan.startMask, or -1 when it is not anchored. */
-  row: number;
-}
-
-interface HoldPlan {
-  /** Detector keywords, token prefixes, and the start literals of the relaxed and tail patterns. */
-  index: KeywordIndex;
-  /** Per detector: the ids of its keywords and prefixes (null: always tried). */
-  ids: Array<number[] | null>;
-  relaxed: EndSearch[];
-  tails: Array<EndSearch | null>;
-  startMask: Uint8Array;
-  hits: Hits;
-  present: Uint8Array;
-}
-const holdPlans = new WeakMap<readonly Detector[], HoldPlan>();
-
-/** Triggers for streaming hold-back: a detector's keywords and its token prefixes. */
-function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
-  let f = holdPlans.get(detectors);
-  if (f) return f;
-  const words = (d: Detector) => [...d.keywords, ...(d.prefixes ?? []).map((p) => p.toLowerCase())];
-  const relaxedRes = detectors.map((d) => relaxed(d));
-  const relaxedLits = relaxedRes.map(anchorsOf);
-  const tailLits = detectors.map((d) => (d.tail ? anchorsOf(d.tail) : null));
-  const index = new KeywordIndex([...detectors.flatMap(words), ...relaxedLits.flatMap((l) => l ?? []), ...tailLits.flatMap((l) => l ?? [])]);
-  const rows = detectors.length * 2;
-  const startMask = new Uint8Array(rows * index.size);
-  const wanted = new Uint8Array(index.size);
-  const search = (re: RegExp, lits: string[] | null, row: number): EndSearch => {
-    if (!lits) return { re, row: -1 };
-    for (const l of lits) {
-      const id = index.id(l);
-      wanted[id] = 1;
-      startMask[row * index.size + id] = 1;
-    }
-    return { re: new RegExp(re.source, re.flags.replace(/[gy]/g, '') + 'y'), row: row * index.size };
-  };
-  f = {
-    index,
-    ids: detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : words(d).map((k) => index.id(k)).filter((x) => x >= 0))),
-    relaxed: relaxedRes.map((re, di) => search(re, relaxedLits[di]!, di * 2)),
-    tails: detectors.map((d, di) => (d.tail ? search(d.tail, tailLits[di]!, di * 2 + 1) : null)),
-    startMask,
-    hits: new Hits(wanted),
-    present: new Uint8Array(index.size),
-  };
-  holdPlans.set(detectors, f);
-  return f;
-}
-
-/** The leftmost match of an end-anchored search in `tail`, trying only start-literal hits when anchored. */
-function endMatch(s: EndSearch, tail: string, plan: HoldPlan): RegExpExecArray | null {
-  if (s.row < 0) {
-    s.re.lastIndex = 0;
-    return s.re.exec(tail);
-  }
-  const { hits, startMask } = plan;
-  for (let h = 0; h < hits.length; h++) {
-    if (startMask[s.row + hits.ids[h]!] === 0) continue;
-    s.re.lastIndex = hits.starts[h]!;
-    const m = s.re.exec(tail);
-    if (m) return m;
-  }
-  return null;
-}
-
-/**
- * Where the earliest candidate still in progress at the end of `text` starts (from `from`
- * on), or text.length: a value still shorter than its detector's minimum, a token prefix
- * with too few characters yet, a key whose value has not started. Only the last `window`
- * characters are searched, and only detectors whose keywords or prefixes occur there
- * (or have begun at the very end) are tried.
- */
-export function openCandidateStart(text: string, detectors: readonly Detector[], from: number, window = 600): number {
-  const start = Math.max(0, text.length - window);
-  const tail = text.slice(start);
-  const earliest = new Earliest(text.length, from);
-  const plan = holdPlanFor(detectors);
-  const present = plan.present;
-  const hits = plan.hits;
-  hits.reset();
-  const endState = plan.index.scan(tail, present, 0, tail.length, hits);
-  sortHitsByStart(hits);
-  const partial = plan.index.partialAt(endState); // "…secr" may become "secret"
-  for (const id of partial) present[id] = 1;
-  try {
-    for (let di = 0; di < detectors.length; di++) {
-      if (!wants(plan.ids[di]!, present)) continue;
-      const m = endMatch(plan.relaxed[di]!, tail, plan);
-      if (m) earliest.candidate(start + m.index, start + m.index + m[0].length);
-      const ts = plan.tails[di];
-      if (ts) {
-        const t = endMatch(ts, tail, plan);
-        if (t) earliest.candidate(start + t.index, text.length);
-      }
-    }
-  } finally {
-    for (const id of hits.seen) present[id] = 0;
-    for (const id of partial) present[id] = 0;
-  }
-  return earliest.at;
-}
-
-/** The earliest hold point at or after `from`: a candidate that began before `from` but reaches past it holds from `from`. */
-class Earliest {
-  constructor(
-    public at: number,
-    private readonly from: number,
-  ) {}
-
-  candidate(start: number, end: number): void {
-    if (start >= this.from) this.at = Math.min(this.at, start);
-    else if (end > this.from) this.at = Math.min(this.at, this.from);
-  }
-}
-
-/** openCandidateStart() with every pattern searched everywhere: the reference the anchored one is held to. */
-export function openCandidateStartReference(text: string, detectors: readonly Detector[], from: number, window = 600): number {
-  const start = Math.max(0, text.length - window);
-  const tail = text.slice(start);
-  const earliest = new Earliest(text.length, from);
-  const plan = holdPlanFor(detectors);
-  const present = new Uint8Array(plan.index.size);
-  for (const id of plan.index.partialAt(plan.index.scan(tail, present))) present[id] = 1;
-  detectors.forEach((d, di) => {
-    if (!wants(plan.ids[di]!, present)) return;
-    const m = relaxed(d).exec(tail);
-    if (m) earliest.candidate(start + m.index, start + m.index + m[0].length);
-    const t = d.tail?.exec(tail);
-    if (t) earliest.candidate(start + t.index, text.length);
-  });
-  return earliest.at;
 }
 
 /**
@@ -463,22 +329,36 @@ function secretSpan(m: RegExpExecArray): [number, number] | null {
   return m.indices ? (m.indices[0] as [number, number]) : [m.index, m.index + m[0].length];
 }
 
-/** Sorted, non-overlapping; overlapping or touching-inside spans become one. */
-function mergeFindings(raw: Finding[]): Finding[] {
-  if (raw.length <= 1) return raw;
+/** Two scans of the same text (by different detectors) as one. */
+export function mergeScans(a: OpenScan, b: OpenScan): OpenScan {
+  const out: OpenScan = { findings: a.findings, matchStarts: a.matchStarts, openFrom: Math.min(a.openFrom, b.openFrom), openMatchFrom: Math.min(a.openMatchFrom, b.openMatchFrom) };
+  if (b.findings.length === 0) return out;
+  if (a.findings.length === 0) return { ...out, findings: b.findings, matchStarts: b.matchStarts };
+  const raw = (s: OpenScan) => s.findings.map((f, i): Raw => ({ ...f, from: s.matchStarts[i]! }));
+  mergeFindings([...raw(a), ...raw(b)], out);
+  return out;
+}
+
+/** Sorted, non-overlapping; overlapping or touching-inside spans become one (with the earliest match start). */
+function mergeFindings(raw: Raw[], out: OpenScan): void {
   raw.sort((a, b) => a.start - b.start || b.end - a.end);
-  const out: Finding[] = [];
+  const findings: Finding[] = [];
+  const starts: number[] = [];
   for (const f of raw) {
-    const last = out[out.length - 1];
+    const k = findings.length - 1;
+    const last = findings[k];
     if (last && f.start < last.end) {
       if (f.end > last.end) last.end = f.end;
       if (f.priority > last.priority) {
         last.priority = f.priority;
         last.type = f.type;
       }
+      if (f.from < starts[k]!) starts[k] = f.from;
     } else {
-      out.push({ ...f });
+      findings.push({ type: f.type, start: f.start, end: f.end, priority: f.priority });
+      starts.push(f.from);
     }
   }
-  return out;
+  out.findings = findings;
+  out.matchStarts = starts;
 }

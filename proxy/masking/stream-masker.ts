@@ -10,41 +10,111 @@
  *  - a value that the words arriving after it may still call a secret ("<value> is my
  *    Stripe k…"), for as long as they may: the detectors' hold hooks.
  * Once a value has ended and nothing after it can still make it (or what follows) a
- * secret, the text is released in the same push.
- * Already forwarded text stays in a look-behind window so that context ("password: ")
- * still applies to a value that arrives later. Text is never dropped, duplicated or
+ * secret, the text is released in the same push. Text is never dropped, duplicated or
  * reordered; flush() releases the rest at the end.
+ *
+ * Cost per push: proportional to the new text plus a bounded context, not to the window.
+ *  - The detectors are searched from where the held text starts, or from the start of the
+ *    earliest candidate still alive (a key name whose value is held), whichever is earlier,
+ *    minus the detector's reach (Detector.reach): a match that reaches into the held text
+ *    either was alive at the last push (its start is remembered) or starts at most that far
+ *    back (context released before the match could be recognised: `"` before `auth":`).
+ *    Long-reach detectors are searched only while one of their start literals occurred in
+ *    that reach (tracked incrementally). Already forwarded text stays in a look-behind
+ *    window so that look-behinds and validators still see the context before it.
+ *  - In-progress candidates are searched in the same regions, never more than TAIL_WINDOW
+ *    back.
+ *  - A push that only extends a held word (pending is one run of token characters) cannot
+ *    release anything: it is appended without a search.
  */
+import { SHORT_REACH, type Detector, type HoldMemo } from './detector.js';
+import { openCandidates } from './hold-scan.js';
+import { Hits, KeywordIndex } from './keywords.js';
 import type { Masker } from './masker.js';
-import { openCandidateStart, scanOpen, type Finding } from './scan.js';
+import { anchorsOf, mergeScans, scanOpen, type Finding } from './scan.js';
 
-const LOOKBEHIND = 4096;
-/**
- * Matches are searched from this many characters before the pending text (key names,
- * "Bearer ", URL schemes precede their secret by less); look-behinds and validators still
- * see the whole LOOKBEHIND window.
- */
-const CONTEXT_MARGIN = 512;
+/** Forwarded text kept for look-behinds and validators (trimmed in steps of TRIM). */
+const LOOKBEHIND = 1024;
+const TRIM = 2048;
+/** In-progress candidates are looked for at most this far back from the end (as before). */
 const TAIL_WINDOW = 600;
 /** A held suffix longer than this is released anyway (masked as far as it can be). */
 const MAX_HOLD = 64 * 1024;
+/** How far back of the end a live candidate may still start (held text is capped at MAX_HOLD, candidates at TAIL_WINDOW). */
+const MAX_CARRY = 4096;
+/** The no-search path is taken for held words up to this length (below TAIL_WINDOW, so it changes nothing). */
+const FAST_RUN = 512;
 
+/** Characters of a word that may be (part of) a token; a trailing run of them is held until it ends. */
+function isRunChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61 || c === 126 || c === 46;
+}
+
+function allRun(s: string, from = 0): boolean {
+  for (let i = from; i < s.length; i++) if (!isRunChar(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** The detectors split by reach, and the start literals of the long-reach ones (null: one is not anchored, always search them). */
+interface Groups {
+  short: readonly Detector[];
+  long: readonly Detector[];
+  /** Detectors with a hold hook. */
+  holders: readonly Detector[];
+  reach: number;
+  literals: KeywordIndex | null;
+  longest: number;
+  hits: Hits;
+  present: Uint8Array;
+}
+const groupsByDetectors = new WeakMap<readonly Detector[], Groups>();
+
+function groupsFor(detectors: readonly Detector[]): Groups {
+  let g = groupsByDetectors.get(detectors);
+  if (g) return g;
+  const long = detectors.filter((d) => (d.reach ?? SHORT_REACH) > SHORT_REACH);
+  // Every match, in-progress candidate and tail of these begins with one of the literals.
+  const lits = long.flatMap((d) => [d.pattern, ...(d.tail ? [d.tail] : [])]).map((re) => anchorsOf(re));
+  const literals = lits.some((l) => l === null) ? null : new KeywordIndex(lits.flatMap((l) => l ?? []));
+  g = {
+    short: detectors.filter((d) => !long.includes(d)),
+    long,
+    holders: detectors.filter((d) => d.hold),
+    reach: Math.max(SHORT_REACH, ...long.map((d) => d.reach!)),
+    literals,
+    longest: literals ? Math.max(0, ...literals.keywords.map((k) => k.length)) : 0,
+    hits: new Hits(new Uint8Array(literals?.size ?? 0).fill(1)),
+    present: new Uint8Array(literals?.size ?? 0),
+  };
+  groupsByDetectors.set(detectors, g);
+  return g;
+}
 
 export class StreamingMasker {
-  /** Text already forwarded (only the last LOOKBEHIND chars are kept). */
-  private emitted = '';
-  /** Absolute offset of emitted[0] in the input stream. */
-  private emittedBase = 0;
-  private pending = '';
-  /** Absolute offset of pending[0]. */
-  private pendingBase = 0;
+  /** Forwarded text (its last LOOKBEHIND..LOOKBEHIND+TRIM characters) followed by the held text. */
+  private buf = '';
+  /** Absolute offset of buf[0] in the input stream. */
+  private base = 0;
+  /** Where the held text starts in buf. */
+  private at = 0;
+  /** Absolute start of the earliest candidate still alive (its key name may lie before `at`), or -1. */
+  private alive = -1;
+  /** The held text is one run of token characters. */
+  private runOnly = true;
+  /** Long-reach start literals: read up to here (absolute); where the recent ones start (absolute, ascending). */
+  private longScanned = 0;
+  private longHits: number[] = [];
+  /** The detectors' hold hooks' state for this stream. */
+  private readonly memos = new Map<Detector, HoldMemo>();
   readonly findings: Finding[] = [];
   constructor(private readonly masker: Masker) {}
 
   /** Adds text; returns the masked text that may be forwarded now (possibly ""). */
   push(text: string): string {
     if (text.length === 0) return '';
-    this.pending += text;
+    this.buf += text;
+    // A word still growing: the trailing-word rule holds all of it, whatever else holds.
+    if (this.runOnly && this.buf.length - this.at <= FAST_RUN && allRun(text)) return '';
     return this.release(false);
   }
 
@@ -55,46 +125,72 @@ export class StreamingMasker {
 
   /** Characters held back right now. */
   get held(): number {
-    return this.pending.length;
+    return this.buf.length - this.at;
   }
 
   private release(final: boolean): string {
-    const window = this.emitted + this.pending;
-    const windowBase = this.emittedBase;
-    const offsetInWindow = this.emitted.length; // where pending starts in window
-    const { findings: all, openFrom } = scanOpen(window, this.masker.detectors, Math.max(0, offsetInWindow - CONTEXT_MARGIN));
+    const text = this.buf;
+    const end = text.length;
+    const from = this.at;
+    const aliveAt = this.alive < 0 ? from : Math.max(0, Math.min(from, this.alive - this.base));
+    const g = groupsFor(this.masker.detectors);
+    // A long-reach match starts at one of its start literals: search from the first one in reach.
+    const longFrom = g.long.length > 0 ? this.longFrom(g, text, aliveAt - g.reach) : -1;
+    const longActive = longFrom >= 0;
+    const shortScan = scanOpen(text, g.short, Math.max(0, aliveAt - SHORT_REACH));
+    const scan = longActive ? mergeScans(shortScan, scanOpen(text, g.long, longFrom)) : shortScan;
     // Findings inside already-forwarded text were decided earlier; one that reaches into
-    // the pending text is masked from there on.
-    const findings = all.filter((f) => f.end > offsetInWindow).map((f) => (f.start < offsetInWindow ? { ...f, start: offsetInWindow } : f));
+    // the held text is masked from there on.
+    const findings: Finding[] = [];
+    const starts: number[] = [];
+    scan.findings.forEach((f, i) => {
+      if (f.end <= from) return;
+      findings.push(f.start < from ? { ...f, start: from } : f);
+      starts.push(scan.matchStarts[i]!);
+    });
 
-    let holdAt = window.length;
+    let holdAt = end;
+    let alive = end;
     if (!final) {
-      holdAt = Math.min(this.holdPoint(window, offsetInWindow, findings), Math.max(openFrom, offsetInWindow));
-      if (window.length - holdAt > MAX_HOLD) holdAt = window.length - MAX_HOLD;
+      const h = this.holdPoint(text, from, aliveAt, findings, g, longFrom);
+      alive = Math.min(h.alive, scan.openMatchFrom);
+      holdAt = Math.min(h.at, Math.max(scan.openFrom, from));
+      if (end - holdAt > MAX_HOLD) holdAt = end - MAX_HOLD;
     }
-    // A finding straddling the hold point is held whole.
-    for (const f of findings) if (f.start < holdAt && f.end > holdAt) holdAt = f.start;
+    // A finding straddling the hold point is held whole; held findings keep their match alive.
+    for (let i = 0; i < findings.length; i++) {
+      const f = findings[i]!;
+      if (f.start < holdAt && f.end > holdAt) holdAt = f.start;
+    }
+    for (let i = 0; i < findings.length; i++) if (findings[i]!.end > holdAt && starts[i]! < alive) alive = starts[i]!;
 
+    let out = text.slice(from, holdAt);
     const released = findings.filter((f) => f.end <= holdAt);
-    const out = this.masker.apply(window.slice(offsetInWindow, holdAt), released, offsetInWindow);
-    for (const f of released) this.findings.push({ ...f, start: f.start + windowBase, end: f.end + windowBase });
-
-    const forwarded = window.slice(offsetInWindow, holdAt);
-    this.emitted += forwarded;
-    if (this.emitted.length > LOOKBEHIND) {
-      const drop = this.emitted.length - LOOKBEHIND;
-      this.emitted = this.emitted.slice(drop);
-      this.emittedBase += drop;
+    if (released.length) {
+      out = this.masker.apply(out, released, from);
+      for (const f of released) this.findings.push({ ...f, start: f.start + this.base, end: f.end + this.base });
     }
-    this.pending = window.slice(holdAt);
-    this.pendingBase = windowBase + holdAt;
+
+    this.at = holdAt;
+    this.alive = alive < holdAt ? alive + this.base : -1;
+    this.runOnly = allRun(text, holdAt);
+    // Keep LOOKBEHIND characters of forwarded text (and what an alive candidate needs).
+    const keepFrom = Math.min(holdAt - LOOKBEHIND, alive);
+    if (keepFrom >= TRIM) {
+      this.buf = text.slice(keepFrom);
+      this.base += keepFrom;
+      this.at -= keepFrom;
+    }
     return out;
   }
 
-  /** The earliest position (in window) from which text could still become part of a secret. */
-  private holdPoint(window: string, pendingStart: number, findings: Finding[]): number {
-    let hold = window.length;
-    const end = window.length;
+  /**
+   * The earliest position (in buf) from which text could still become part of a secret,
+   * and the earliest start of a candidate in progress (for the next push's search).
+   */
+  private holdPoint(text: string, pendingStart: number, aliveAt: number, findings: Finding[], g: Groups, longFrom: number): { at: number; alive: number } {
+    let hold = text.length;
+    const end = text.length;
     for (const f of findings) if (f.end >= end) hold = Math.min(hold, f.start);
 
     const tailFrom = Math.max(pendingStart, end - TAIL_WINDOW);
@@ -102,19 +198,57 @@ export class StreamingMasker {
     // prefix followed by too few characters, a key whose value has not started yet.
     // Context after a value ("<value> is my API key") is each detector's own hold: held
     // only while the words after the value may still become that phrase.
-    hold = Math.min(hold, openCandidateStart(window, this.masker.detectors, pendingStart, TAIL_WINDOW));
-    for (const d of this.masker.detectors) {
-      const h = d.hold?.(window, pendingStart);
+    const open = openCandidates(text, g.short, pendingStart, Math.max(aliveAt - SHORT_REACH, end - TAIL_WINDOW, 0));
+    hold = Math.min(hold, open.at);
+    let alive = open.earliest;
+    if (longFrom >= 0) {
+      const openLong = openCandidates(text, g.long, pendingStart, Math.max(longFrom, end - TAIL_WINDOW));
+      hold = Math.min(hold, openLong.at);
+      alive = Math.min(alive, openLong.earliest);
+    }
+    for (const d of g.holders) {
+      let memo = this.memos.get(d);
+      if (!memo) this.memos.set(d, (memo = { base: 0 }));
+      memo.base = this.base;
+      const h = d.hold!(text, pendingStart, memo);
       if (h !== null && h !== undefined) hold = Math.min(hold, Math.max(h, pendingStart));
     }
 
     // The trailing fragment of a word is held until the word ends: it may be the start
     // of a token. Complete ordinary words are not held.
     let runStart = end;
-    while (runStart > tailFrom && /[A-Za-z0-9_\-+/=~.]/.test(window[runStart - 1]!)) runStart--;
+    while (runStart > tailFrom && isRunChar(text.charCodeAt(runStart - 1))) runStart--;
     if (runStart < end) hold = Math.min(hold, runStart);
 
-    return Math.max(hold, pendingStart);
+    return { at: Math.max(hold, pendingStart), alive };
   }
-}
 
+  /**
+   * Where the first long-reach start literal at or after `from` (in buf) starts, or -1 when
+   * there is none (0 when one of those detectors is not anchored). Reads only new text.
+   */
+  private longFrom(g: Groups, text: string, from: number): number {
+    if (!g.literals) return Math.max(0, from);
+    const start = Math.max(0, this.longScanned - this.base - g.longest);
+    g.hits.reset();
+    g.literals.scan(text, g.present, start, text.length, g.hits);
+    const last = this.longHits.length ? this.longHits[this.longHits.length - 1]! : -1;
+    const fresh: number[] = [];
+    for (let h = 0; h < g.hits.length; h++) {
+      const at = this.base + g.hits.starts[h]!;
+      if (at > last) fresh.push(at);
+    }
+    for (const id of g.hits.seen) g.present[id] = 0;
+    this.longScanned = this.base + text.length;
+    if (fresh.length) this.longHits.push(...fresh.sort((a, b) => a - b));
+    // Hits further back than any search can start are dropped.
+    const keep = this.base + text.length - TAIL_WINDOW - g.reach - MAX_CARRY;
+    let k = 0;
+    while (k < this.longHits.length && this.longHits[k]! < keep) k++;
+    if (k > 0) this.longHits.splice(0, k);
+    const lo = this.base + Math.max(0, from);
+    for (const at of this.longHits) if (at >= lo) return at - this.base;
+    return -1;
+  }
+
+}

@@ -48,7 +48,10 @@ export const InteractionSchema = z.object({
     .nullable(),
   maskings: z.array(MaskingTallySchema),
   notInspected: z.array(z.string()),
-  decision: z.enum(['allowed', 'masked', 'blocked', 'approved', 'denied', 'timed-out']),
+  /** What the record does not keep of a huge response (the client got it all); absent when nothing was cut. */
+  truncated: z.array(z.string()).optional(),
+  /** `cancelled`: the client left while a tool call was held (nothing ran, nobody denied it). */
+  decision: z.enum(['allowed', 'masked', 'blocked', 'approved', 'denied', 'timed-out', 'cancelled']),
   /** Policy rules that decided (held, denied, blocked). */
   ruleIds: z.array(z.string()),
   /** Approval trail of held tool calls. */

@@ -91,6 +91,7 @@ export class Pipeline {
     this.flows.delete(s.request.id);
     for (const stage of this.stages) stage.end?.(flow, s);
     if (flow.record) this.recorded(flow.record);
+    for (const f of this.onFlowEnd) f();
   }
 
   /**
@@ -100,6 +101,30 @@ export class Pipeline {
   recordWebSocketPassthrough(s: WebSocketSummary) {
     this.recorded(webSocketRecord(s, this.maskedPath(s.request), this.masker));
   }
+
+  /**
+   * Resolves once every exchange held at a tool call when this was called has ended (its
+   * record handed on), or after `timeoutMs`. The engine settles pending approvals with the
+   * policy default first, so held streams are answered and properly terminated on shutdown.
+   */
+  async drainHolds(timeoutMs: number): Promise<void> {
+    const held = [...this.flows.values()].filter((f) => f.response.holder && !f.response.holder.destroyed);
+    if (held.length === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const check = () => {
+        if (held.every((f) => !this.flows.has(f.req.id))) done();
+      };
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.onFlowEnd.push(check);
+    });
+    this.onFlowEnd.length = 0;
+  }
+
+  private readonly onFlowEnd: Array<() => void> = [];
 
   private recorded(record: Interaction) {
     for (const stage of this.stages) stage.recorded?.(record);

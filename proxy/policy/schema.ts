@@ -99,6 +99,15 @@ const PolicyBaseSchema = z
       })
       .strict()
       .prefault({}),
+    audit: z
+      .object({
+        onStoreFailure: z
+          .enum(['pass', 'block'])
+          .default('pass')
+          .describe('while audit records cannot be written (disk full, I/O error): "pass" lets Copilot work unrecorded (loudly: status, window, tray, events); "block" answers Copilot requests with a readable refusal until records can be written again'),
+      })
+      .strict()
+      .prefault({}),
     desktop: z
       .object({
         startAtLogin: z

@@ -1,4 +1,4 @@
-export { SseParser, encodeEvent, sseComment, type SseEvent } from './sse.js';
+export { MAX_SSE_EVENT_CHARS, SseParser, encodeEvent, sseComment, type SseEvent } from './sse.js';
 export { maskDeep } from './deep-mask.js';
 export { clientInfo, emptyView, type RequestView } from './request.js';
 export { SseAdapterTransform, BufferedBodyTransform } from './transforms.js';
@@ -6,4 +6,5 @@ export type { AdapterContext, AdapterPiece, StreamAdapter } from './adapters/ind
 export { FAMILIES, adapterFor, classifyEndpoint, familyFor } from './families/registry.js';
 export type { ProtocolFamily, Refusal, RefusalOptions } from './families/types.js';
 export type { EndpointKind, ResponseSummary, SemanticEvent, ToolCall, Usage } from './types.js';
+export { MAX_RECORDED_TEXT_CHARS } from './types.js';
 export { responsesCall, messagesCall, chatToolCall, itemCallPayload, type CallInput, type CallShape } from './tool-calls.js';

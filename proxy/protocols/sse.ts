@@ -14,12 +14,25 @@ export interface SseEvent {
   id: string | null;
   /** Line terminator used by this event ("\n", "\r\n" or "\r"). */
   eol: string;
+  /**
+   * Set on the pieces of an event larger than the parser's limit: `first` on the first
+   * piece, `rest` on the others. Such pieces are not parsed (`data` is null) and pass as
+   * they came.
+   */
+  oversize?: 'first' | 'rest';
 }
+
+/** Largest SSE event parsed (characters); a larger one passes through unparsed, in pieces. */
+export const MAX_SSE_EVENT_CHARS = 1024 * 1024;
 
 export class SseParser {
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
   private buf = '';
   private scanFrom = 0;
+  /** Inside an event already found too large: its text is passed on as it comes. */
+  private oversize = false;
+
+  constructor(private readonly maxEventChars = MAX_SSE_EVENT_CHARS) {}
 
   /** Feeds bytes (or text); returns the events completed by them. */
   push(chunk: Uint8Array | string): SseEvent[] {
@@ -42,18 +55,36 @@ export class SseParser {
       if (end < 0) {
         // Nothing complete; resume scanning near the end next time (a CR may await its LF).
         this.scanFrom = Math.max(0, this.buf.length - 2);
+        if (this.buf.length > this.maxEventChars || (this.oversize && this.buf.length > 2)) {
+          // Too large to parse (or the rest of such an event): pass it on now, keeping the
+          // last two characters, which may be the start of the blank line that ends it.
+          const keep = final ? 0 : 2;
+          out.push(this.unparsed(this.buf.slice(0, this.buf.length - keep)));
+          this.buf = this.buf.slice(this.buf.length - keep);
+          this.scanFrom = 0;
+        }
         break;
       }
       const raw = this.buf.slice(0, end);
       this.buf = this.buf.slice(end);
       this.scanFrom = 0;
-      out.push(parseBlock(raw));
+      if (this.oversize || raw.length > this.maxEventChars) {
+        out.push(this.unparsed(raw));
+        this.oversize = false;
+      } else out.push(parseBlock(raw));
     }
     if (final && this.buf.length > 0) {
-      out.push(parseBlock(this.buf));
+      out.push(this.oversize ? this.unparsed(this.buf) : parseBlock(this.buf));
       this.buf = '';
     }
+    if (final) this.oversize = false;
     return out;
+  }
+
+  private unparsed(raw: string): SseEvent {
+    const ev: SseEvent = { raw, event: null, data: null, id: null, eol: '\n', oversize: this.oversize ? 'rest' : 'first' };
+    this.oversize = true;
+    return ev;
   }
 }
 

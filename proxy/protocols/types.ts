@@ -25,7 +25,14 @@ export interface ResponseSummary {
   usage: Usage | null;
   errors: string[];
   model: string | null;
+  /** Answer characters not kept in `text` (over MAX_RECORDED_TEXT_CHARS); the client got them all. */
+  truncatedChars: number;
+  /** SSE events larger than the parser's limit, passed to the client unparsed (not masked, not in `text`). */
+  unparsedEvents: number;
 }
+
+/** Most answer characters (and characters of one tool call's arguments) an audit record keeps. */
+export const MAX_RECORDED_TEXT_CHARS = 1024 * 1024;
 
 export type SemanticEvent =
   | { kind: 'text'; channel: string; text: string }
@@ -38,5 +45,5 @@ export type SemanticEvent =
   | { kind: 'error'; message: string };
 
 export function emptySummary(): ResponseSummary {
-  return { text: '', toolCalls: [], finishReason: null, usage: null, errors: [], model: null };
+  return { text: '', toolCalls: [], finishReason: null, usage: null, errors: [], model: null, truncatedChars: 0, unparsedEvents: 0 };
 }

@@ -44,37 +44,42 @@ async function serverOnly() {
   console.table(server);
 }
 
+async function proxyBench(work: string) {
+  const up = (await startChild(['test/bench/upstream-server.ts', work])).first as { port: number; caFile: string };
+  const upstreamCa = readFileSync(up.caFile, 'utf8');
+
+  const dataDir = join(work, 'witness');
+  const config = join(work, 'config.json');
+  writeFileSync(config, JSON.stringify({ proxy: { port: 0 }, upstream: { resolve: { 'api.githubcopilot.com': `127.0.0.1:${up.port}` }, caFile: up.caFile }, log: { level: 'warn' } }));
+  const witness = (await startChild(['bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' })).first;
+  const witnessPort = Number(new URL(witness.proxy.url).port);
+  const witnessCa = readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8');
+
+  const base = await generateCa({ subtrees: permittedSubtrees(['*.githubcopilot.com']), notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 86400e3) });
+  writeFileSync(join(work, 'base.crt'), base.issuingPem);
+  writeFileSync(join(work, 'base.key'), base.issuingKeyPkcs8Pem);
+  const mock = (await startChild(['test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile })).first;
+
+  const host = 'api.githubcopilot.com';
+  return runProxyBench(
+    {
+      direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
+      tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
+      intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort },
+      mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port },
+    },
+    log,
+  );
+}
+
 async function main() {
   if (wanted.size > 0 && [...wanted].every((w) => w === 'server')) return serverOnly();
   const work = mkdtempSync(join(tmpdir(), 'witness-bench-'));
   try {
-    const up = (await startChild(['test/bench/upstream-server.ts', work])).first as { port: number; caFile: string };
-    const upstreamCa = readFileSync(up.caFile, 'utf8');
-
-    const dataDir = join(work, 'witness');
-    const config = join(work, 'config.json');
-    writeFileSync(config, JSON.stringify({ proxy: { port: 0 }, upstream: { resolve: { 'api.githubcopilot.com': `127.0.0.1:${up.port}` }, caFile: up.caFile }, log: { level: 'warn' } }));
-    const witness = (await startChild(['bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' })).first;
-    const witnessPort = Number(new URL(witness.proxy.url).port);
-    const witnessCa = readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8');
-
-    const base = await generateCa({ subtrees: permittedSubtrees(['*.githubcopilot.com']), notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 86400e3) });
-    writeFileSync(join(work, 'base.crt'), base.issuingPem);
-    writeFileSync(join(work, 'base.key'), base.issuingKeyPkcs8Pem);
-    const mock = (await startChild(['test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile })).first;
-
-    const host = 'api.githubcopilot.com';
+    // The proxy bench needs the fake upstream, the engine and the mockttp baseline; the
+    // masking and audit benches run in this process alone.
     log(`benchmarking on ${cpus().length} cores, node ${process.version}`);
-    const proxy = !want('proxy') ? null : await runProxyBench(
-      {
-        direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
-        tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
-        intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort },
-        mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port },
-      },
-      log,
-    );
-
+    const proxy = !want('proxy') ? null : await proxyBench(work);
     log('masking');
     const masking = want('masking') ? await runMaskingBench(log) : null;
     log('audit store');

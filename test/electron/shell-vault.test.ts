@@ -82,6 +82,8 @@ describe('desktop key vault served to the real engine', () => {
     expect(fake.trays[0]!.menu!.items.map((i: { label?: string }) => i.label)).toContain('Sign out (ada@example.com)');
     // The engine kept no vault of its own, and no token is in clear anywhere in the data dir.
     expect(existsSync(join(dataDir, 'keys'))).toBe(false);
+    // The CA key and the store key are sealed under wrapping keys the OS keychain holds.
+    expect(existsSync(join(dataDir, 'keychain', 'ca.kek.keychain')) && existsSync(join(dataDir, 'keychain', 'audit.kek.keychain'))).toBe(true);
     const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
     for (const f of files(dataDir)) {
       const text = readFileSync(f).toString('latin1');

@@ -19,6 +19,8 @@ export interface CorpusEntry {
 /** Copy of shared/fixtures/secrets/dev-corpus.jsonl (synthetic, fake values). */
 export const SHARED_CORPUS = fileURLToPath(new URL('../fixtures/secrets/dev-corpus.jsonl', import.meta.url));
 export const OWN_CORPUS = fileURLToPath(new URL('../fixtures/secrets/own-corpus.jsonl', import.meta.url));
+/** Our own: secrets named in prose, chat and unusual keys, with hard negatives written like them. */
+export const PROSE_CORPUS = fileURLToPath(new URL('../fixtures/secrets/own-prose-corpus.jsonl', import.meta.url));
 
 export function loadCorpus(file: string): CorpusEntry[] {
   if (!existsSync(file)) return [];

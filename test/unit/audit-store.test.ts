@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditStore, exportRecords, passphraseKeyProvider, search, toOcsf } from '../../proxy/audit/index.js';
 import { JSONL_FIELDS } from '../../proxy/audit/export.js';
 import { AuditRecordSchema } from '../../proxy/model/index.js';
-import { seal } from '../../proxy/audit/aead.js';
+import { seal } from '../../proxy/aead.js';
 import { defaultKeyProvider } from '../../proxy/audit/index.js';
 import { loadDataKey } from '../../proxy/audit/keyring.js';
 import { deflateRawSync } from 'node:zlib';
@@ -109,12 +109,12 @@ describe('audit store', () => {
     await ok.close();
   });
 
-  it('refuses a damaged key file with STORE_KEY_WRONG', async () => {
+  it('refuses a damaged key file of the key vault with VAULT_CORRUPT', async () => {
     const dataDir = fresh();
     const s = await AuditStore.open({ dataDir });
     await s.close();
-    writeFileSync(join(dataDir, 'store', 'kek.key'), Buffer.alloc(16));
-    await expect(AuditStore.open({ dataDir })).rejects.toMatchObject({ code: 'STORE_KEY_WRONG', message: expect.stringMatching(/not a 32-byte key file/) });
+    writeFileSync(join(dataDir, 'keys', 'vault.key'), Buffer.alloc(16));
+    await expect(AuditStore.open({ dataDir })).rejects.toMatchObject({ code: 'VAULT_CORRUPT', message: expect.stringMatching(/not a 32-byte key file/) });
   });
 
   it('a store opened read-only refuses to append with STORE_READ_ONLY', async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, id_ce_nameConstraints } from '@peculiar/asn1-x509';
 import * as x509 from '@peculiar/x509';
@@ -12,6 +12,7 @@ import {
   EC_ALGORITHM,
   ensureCa,
   fileModeProtector,
+  vaultProtector,
   permittedSubtrees,
   SIGNING_ALGORITHM,
   subtreesCover,
@@ -19,6 +20,7 @@ import {
   type CaState,
   type KeyProtector,
 } from '../../proxy/ca/index.js';
+import { FileKeyVault, vaultDir } from '../../proxy/keys/index.js';
 import { DEFAULT_INTERCEPT_HOSTS } from '../../proxy/config/index.js';
 import { createLogger } from '../../proxy/log.js';
 import { runCli } from '../helpers/cli.js';
@@ -47,7 +49,7 @@ const text = (pem: string) => execFileSync('openssl', ['x509', '-noout', '-text'
 const spki = (pem: string) => Buffer.from(new x509.X509Certificate(pem).publicKey.rawData).toString('base64');
 
 /** Public keys (SPKI, base64) of every private key stored anywhere under `root`, unwrapped through `protector`. */
-async function storedKeys(root: string, protector: KeyProtector = fileModeProtector): Promise<string[]> {
+async function storedKeys(root: string, protector?: KeyProtector): Promise<string[]> {
   const found: string[] = [];
   const walk = async (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -57,7 +59,12 @@ async function storedKeys(root: string, protector: KeyProtector = fileModeProtec
         continue;
       }
       let raw: Buffer = readFileSync(p);
-      if (raw.toString('utf8').startsWith('witness-key v1 protector=')) raw = await protector.unprotect(raw.subarray(raw.indexOf(0x0a) + 1));
+      if (raw.toString('utf8').startsWith('witness-key v1 protector=')) {
+        // By default the protection ensureCa uses: sealed under ca.kek in DATA_DIR/keys (the CA is DATA_DIR/ca).
+        const header = raw.subarray(0, raw.indexOf(0x0a)).toString('utf8');
+        const using = header.endsWith('=file-0600') ? fileModeProtector : (protector ?? vaultProtector(new FileKeyVault({ dir: vaultDir(dirname(dirname(p))) })));
+        raw = await using.unprotect(raw.subarray(raw.indexOf(0x0a) + 1));
+      }
       for (const m of raw.toString('utf8').matchAll(/-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/g)) {
         found.push(createPublicKey(createPrivateKey(m[0])).export({ type: 'spki', format: 'der' }).toString('base64'));
       }

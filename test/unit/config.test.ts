@@ -10,6 +10,7 @@ describe('configuration', () => {
     expect(c.intercept.hosts).toEqual([...DEFAULT_INTERCEPT_HOSTS]);
     expect(c.intercept.githubApi).toBe(false);
     expect(c.intercept.websockets).toBe('refuse');
+    expect(c.masking.cacheChars).toBe(8 * 1024 * 1024);
     expect(c.masking.cacheMB).toBe(8);
   });
 
@@ -22,6 +23,15 @@ describe('configuration', () => {
     expect(() => parseConfig({ ca: { validityDays: 20, renewBeforeDays: 30 } })).toThrow(/ca\.renewBeforeDays: must be smaller/);
     expect(() => parseConfig({ proxi: {} })).toThrow(/proxi: unknown key/);
     expect(() => parseConfig({ masking: { cacheMB: -1 } })).toThrow(/masking\.cacheMB/);
+    expect(() => parseConfig({ masking: { cacheChars: 1.5 } })).toThrow(/masking\.cacheChars/);
+    expect(() => parseConfig({ masking: { cacheChars: 100, cacheMB: 1 } })).toThrow(/masking\.cacheMB: give masking\.cacheChars or its old name/);
+  });
+
+  it('reads the masking cache size as masking.cacheChars, and its old name masking.cacheMB (millions of characters)', () => {
+    expect(parseConfig({ masking: { cacheChars: 1000 } }).masking).toMatchObject({ cacheChars: 1000 });
+    expect(parseConfig({ masking: { cacheMB: 2 } }).masking).toMatchObject({ cacheChars: 2 * 1024 * 1024, cacheMB: 2 });
+    expect(parseConfig({ masking: { cacheMB: 0 } }).masking.cacheChars).toBe(0);
+    expect(parseConfig({ masking: { cacheChars: 0 } }).masking.cacheMB).toBe(0);
   });
 
   it('adds api.github.com only when opted in', () => {

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { groupsInLookarounds, literalStarts } from '../../proxy/masking/anchors.js';
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
 import { shannonEntropy } from '../../proxy/masking/entropy.js';
-import { openCandidateStart, openCandidateStartReference, scanOpen, scanReference } from '../../proxy/masking/scan.js';
+import { openCandidates, openCandidatesReference } from '../../proxy/masking/hold-scan.js';
+import { scanOpen, scanReference } from '../../proxy/masking/scan.js';
 import { loadCorpus, OWN_CORPUS, SHARED_CORPUS } from '../helpers/corpus.js';
 
 const sorted = (xs: string[] | null) => (xs === null ? null : [...xs].sort());
@@ -77,7 +78,8 @@ describe('anchored scanning equals a global search', () => {
         const s = text.slice(0, cut);
         const from = Math.max(0, cut - 40);
         cases++;
-        if (openCandidateStart(s, ALL_DETECTORS, from) !== openCandidateStartReference(s, ALL_DETECTORS, from)) differing++;
+        const region = Math.max(0, from - 30);
+        if (JSON.stringify(openCandidates(s, ALL_DETECTORS, from, region)) !== JSON.stringify(openCandidatesReference(s, ALL_DETECTORS, from, region))) differing++;
       }
     }
     expect(cases).toBeGreaterThan(10_000);
@@ -99,7 +101,9 @@ describe('anchored scanning equals a global search', () => {
       fc.property(textArb, fc.nat(), (text, f) => {
         const from = text.length ? f % text.length : 0;
         expect(scanOpen(text, ALL_DETECTORS, from)).toEqual(scanReference(text, ALL_DETECTORS, from));
-        expect(openCandidateStart(text, ALL_DETECTORS, from)).toBe(openCandidateStartReference(text, ALL_DETECTORS, from));
+        for (const region of [0, Math.max(0, from - 25), from]) {
+          expect(openCandidates(text, ALL_DETECTORS, from, region)).toEqual(openCandidatesReference(text, ALL_DETECTORS, from, region));
+        }
       }),
       { numRuns: 400, seed: 20261121 },
     );

@@ -113,13 +113,13 @@ describe('request stages', () => {
     expect(records[0]!.ruleIds[0]).toMatch(/^inline-completion:/);
   });
 
-  it('an uninspectable body is forwarded as sent and recorded as such, or refused under "block"', () => {
-    const pass = setup();
+  it('an uninspectable body is refused by default ("block"), or forwarded as sent and recorded as such under "pass"', () => {
+    const pass = setup(null, { uninspectable: 'pass' });
     const req = request('/chat/completions', { 'content-type': 'application/octet-stream' });
     expect(pass.pipeline.request(req, Buffer.from([0, 1, 2, 3]))).toEqual({ kind: 'forward' });
     pass.pipeline.end(summary(req, 200));
     expect(pass.records[0]!.notInspected).toEqual(['request: content-type application/octet-stream is not inspected']);
-    const strict = setup(null, { uninspectable: 'block' });
+    const strict = setup();
     expect(strict.pipeline.request(request('/chat/completions'), null).kind).toBe('respond');
   });
 });
@@ -187,7 +187,7 @@ describe('response stages', () => {
     await asked;
     pipeline.end(summary(req, 200, 'client-abort'));
     expect(registry.list()).toHaveLength(0);
-    expect(records[0]).toMatchObject({ status: 'client-abort', decision: 'denied' });
+    expect(records[0]).toMatchObject({ status: 'client-abort', decision: 'cancelled' });
     expect(records[0]!.approvals.find((a) => a.tool === 'run_in_terminal')).toMatchObject({ verdict: 'cancelled' });
   });
 });

@@ -5,14 +5,13 @@
 import type { Detector } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { contextual } from './build.js';
+import { holdUntilKind } from './yaml-doc.js';
 
 const notPlaceholderCred = (s: string) =>
   s.length >= 3 &&
   !/^(?:password|passwd|pass|pwd|secret|changeme|xxx+|\*+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%[A-Za-z_]+%|\{\{.*\}\}|PASSWORD|USER(?:NAME)?|your[_-]?password|admin|root|guest|test|example)$/i.test(s) &&
   !/^\$\(|^\$\{|^\{\{|^\[[^\]]*\]$|redacted|masked|filtered|\*{3}/i.test(s);
 
-const DATA_LINE = /^(?:data|stringData):[ \t]*$/gm;
-const KIND_LINE = /^kind:[ \t]*\S+[ \t]*\r?\n/gm;
 
 export const authDetectors: Detector[] = [
   contextual({
@@ -73,6 +72,7 @@ export const authDetectors: Detector[] = [
     pattern:
       /(?:--(?:password|passwd|account-key|api-key|apikey|access-key|secret-key|secret|client-secret|token|auth-token|private-key-password|registry-password|db-password)(?:=|[ \t]+)|\bmysql(?:dump|admin)?\b[^\n]{0,200}?[ \t]-p|\bIDENTIFIED BY[ \t]+|(?:\bcurl\b[^\n]{0,300}?[ \t])(?:-u|--user)[ \t]+["']?[^\s:"']{1,100}:)(?:"(?<s1>[^"\n]{4,300})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{4,300})(?:'|(?![\s\S]))|(?<s4>[^\s"'\\]{4,300}))/dgi,
     keywords: ['--', 'mysql', 'identified by', 'curl'],
+    reach: 512,
     tail: /(?:--(?:password|passwd|account-key|api-key|apikey|access-key|secret-key|secret|client-secret|token|auth-token)(?:=|[ \t]+)|[ \t]-p|IDENTIFIED BY[ \t]+|(?:-u|--user)[ \t]+["']?[^\s:"']{1,100}:)["']?[^\s"']*$/i,
     priority: 40,
     validate: (s) => notPlaceholderCred(s) && looksLikeRealSecret(s, { minLength: 6, minEntropy: 2.5 }),
@@ -103,22 +103,14 @@ export const authDetectors: Detector[] = [
     // Every candidate is a "key: value" line; whether the document is a Secret is checked by
     // validate() on the whole text, so the prefilter only needs the ": " inside the match.
     keywords: [': '],
-    tail: /^[ \t]+[A-Za-z0-9_.\-]{1,253}:[ \t]*["']?[A-Za-z0-9+/=_\-.!@#$%^&*~]*$/m,
+    // At the very end of the text: `$` would match at every line end under the m flag.
+    tail: /^[ \t]+[A-Za-z0-9_.\-]{1,253}:[ \t]*["']?[A-Za-z0-9+/=_\-.!@#$%^&*~]*(?![\s\S])/m,
     priority: 45,
     applies: (text) => declaresSecretKind(text),
     validate: (s, ctx) => isInKubernetesSecretData(ctx.text, ctx.start) && s.length >= 4,
     // `kind: Secret` often comes after `data:` (kubectl sorts keys): until the document's
     // kind is known, values under data:/stringData: are held.
-    hold: (text) => {
-      // The last document (after the last `---`), searched in place: no copy per push.
-      const docStart = text.lastIndexOf('\n---') + 1;
-      DATA_LINE.lastIndex = docStart;
-      const m = DATA_LINE.exec(text);
-      if (!m) return null;
-      KIND_LINE.lastIndex = docStart;
-      if (KIND_LINE.test(text)) return null;
-      return m.index + m[0].length;
-    },
+    hold: holdUntilKind,
   },
 ];
 
@@ -147,7 +139,7 @@ let lastDeclares = false;
 function declaresSecretKind(text: string): boolean {
   if (text !== lastText) {
     lastText = text;
-    lastDeclares = /^kind:[ \t]*["']?Secret["']?[ \t]*$/m.test(text);
+    lastDeclares = text.includes('kind:') && /^kind:[ \t]*["']?Secret["']?[ \t]*$/m.test(text);
   }
   return lastDeclares;
 }

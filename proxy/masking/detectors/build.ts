@@ -44,6 +44,7 @@ export interface ContextSpec {
   keywords: string[];
   tail?: RegExp;
   hold?: Detector['hold'];
+  reach?: number;
   priority?: number;
   validate?: Detector['validate'];
 }
@@ -58,6 +59,7 @@ export function contextual(spec: ContextSpec): Detector {
     keywords: spec.keywords.map((k) => k.toLowerCase()),
     ...(spec.tail ? { tail: spec.tail } : {}),
     ...(spec.hold ? { hold: spec.hold } : {}),
+    ...(spec.reach ? { reach: spec.reach } : {}),
     priority: spec.priority ?? 40,
     validate: spec.validate ?? ((s) => looksLikeRealSecret(s)),
   };

@@ -12,11 +12,12 @@ import { looksLikeRealSecret } from '../entropy.js';
 import { contextual, QUOTED_VALUE } from './build.js';
 import { holdOwnLineValue, holdProseValue, proseWordsAfterValue } from './named-after.js';
 
-// The secret word a key name ends with: DB_PASSWORD, apiKey, client_secret, x-api-key, AUTH_TOKEN, SECRET_KEY_BASE.
-const KW = String.raw`(?:pass(?:word|wd|phrase)?|pwd|secret(?:[_.\-]?key[_.\-]?base)?|token|api[_.\-]?key|apikey|access[_.\-]?key|private[_.\-]?key|account[_.\-]?key|app[_.\-]?key|master[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|license[_.\-]?key|sas[_.\-]?key|auth(?:[_.\-]?(?:key|code))?|credentials?|(?<![A-Za-z])key)(?![a-z])`;
+// The secret word a key name ends with: DB_PASSWORD, apiKey, client_secret, x-api-key, AUTH_TOKEN, SECRET_KEY_BASE,
+// DB_PW, creds, and with a suffix that names its form: clientSecretValue, token_b64, password_plain.
+const KW = String.raw`(?:(?:pass(?:word|wd|phrase|code)?|pwd|(?<![A-Za-z])pw|(?<![A-Za-z])creds?|secret(?:[_.\-]?key[_.\-]?base)?|token|api[_.\-]?key|apikey|access[_.\-]?key|private[_.\-]?key|account[_.\-]?key|app[_.\-]?key|master[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|license[_.\-]?key|sas[_.\-]?key|auth(?:[_.\-]?(?:key|code))?|credentials?|(?<![A-Za-z])key)(?:[_.\-]?(?:value|plain(?:text)?|raw|str(?:ing)?|b64|base64))?)(?![a-z])`;
 /** A whole key name (only where it is cheap: after a fixed anchor like `<` or `="`). */
 const KEY = String.raw`[A-Za-z0-9_.\-]{0,60}?${KW}`;
-const KEYWORDS = ['pass', 'pwd', 'secret', 'token', 'key', 'auth', 'credential'];
+const KEYWORDS = ['pass', 'pwd', 'pw', 'cred', 'secret', 'token', 'key', 'auth', 'credential'];
 const SEPARATOR = String.raw`["'\]]{0,2}[ \t]*(?::[ \t]*[A-Za-z][A-Za-z0-9<>\[\]|]{0,30}[ \t]*=|\|\|=|\?\?=|:=|=>|[:=]|\)\s*=)[ \t]*(?:[rbuf]?(?=["']))?`;
 
 export const genericDetectors: Detector[] = [
@@ -43,6 +44,7 @@ export const genericDetectors: Detector[] = [
     description: 'Secret-named XML/plist element or attribute value',
     pattern: new RegExp(String.raw`<(?:string|add|entry|value|item)[^>]{0,200}?(?:name|key)="${KEY}"[^>]{0,200}>(?<secret>[^<\s]{8,400})(?:<|(?![\s\S]))`, 'dgi'),
     keywords: KEYWORDS,
+    reach: 512,
     priority: 25,
     validate: genericValue,
   }),
@@ -62,6 +64,7 @@ export const genericDetectors: Detector[] = [
       'dgi',
     ),
     keywords: KEYWORDS,
+    reach: 160,
     priority: 25,
     validate: (s, ctx) => looksLikeRealSecret(s, { minLength: 6 }) && !isEncryptedData(ctx.text, ctx.start),
   }),
@@ -73,6 +76,7 @@ export const genericDetectors: Detector[] = [
       'dgi',
     ),
     keywords: KEYWORDS,
+    reach: 512,
     priority: 25,
     validate: (s) => looksLikeRealSecret(s),
   }),
@@ -81,6 +85,7 @@ export const genericDetectors: Detector[] = [
     description: 'Signing secret passed to a JWT library: jwt.sign(payload, "…"), jwt.encode(claims, "…")',
     pattern: /\bjwt\.(?:sign|encode)\([^;\n]{0,300}?,[ \t]*(?:"(?<s1>[^"\n]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{8,400})(?:'|(?![\s\S])))/dg,
     keywords: ['jwt.'],
+    reach: 512,
     priority: 30,
     validate: (s) => looksLikeRealSecret(s),
   }),
@@ -132,7 +137,20 @@ export const genericDetectors: Detector[] = [
 ];
 
 function genericValue(s: string, ctx: ValidateContext): boolean {
-  return looksLikeRealSecret(s) && !isNonSecretKey(ctx.text, ctx.matchStart ?? ctx.start) && !isEncryptedData(ctx.text, ctx.start);
+  return looksLikeRealSecret(s) && !isCodeExpression(s, ctx) && !isNonSecretKey(ctx.text, ctx.matchStart ?? ctx.start) && !isEncryptedData(ctx.text, ctx.start);
+}
+
+/**
+ * `key = createFiber(…)`, `key = preloadSelector;`, `store(credential: Credential)`: an
+ * unquoted identifier without digits, called, ended by `;` or written in camelCase, is code
+ * (a secret in code is a quoted literal; a bare one in an env or YAML file has digits).
+ */
+function isCodeExpression(s: string, ctx: ValidateContext): boolean {
+  const before = ctx.text.charCodeAt(ctx.start - 1);
+  if (before === 34 || before === 39 || before === 96) return false; // quoted
+  if (!/^[A-Za-z_$][A-Za-z_$]*(?:\.[A-Za-z_$][A-Za-z_$]*)*$/.test(s)) return false;
+  const next = ctx.text.charCodeAt(ctx.end);
+  return next === 40 || next === 59 || next === 41 || next === 44 || /^[a-z]+(?:[A-Z][a-z]+)+$/.test(s) || s.includes('.');
 }
 
 const isKeyChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;

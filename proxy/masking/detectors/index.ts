@@ -8,6 +8,7 @@ import { genericDetectors } from './generic.js';
 import { infraDetectors } from './infra.js';
 import { keyDetectors } from './keys.js';
 import { paymentDetectors } from './payments.js';
+import { proseDetectors } from './prose.js';
 import { registryDetectors } from './registries.js';
 import { vcsDetectors } from './vcs.js';
 
@@ -22,5 +23,6 @@ export const ALL_DETECTORS: readonly Detector[] = [
   ...infraDetectors,
   ...authDetectors,
   ...genericDetectors,
+  ...proseDetectors,
 ];
 

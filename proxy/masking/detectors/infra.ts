@@ -29,6 +29,7 @@ export const infraDetectors: Detector[] = [
     pattern:
       /(?:heroku[A-Za-z_]*(?:key|token)["']?\s*(?:[:=]|=>)\s*["']?|machine\s+(?:api|git)\.heroku\.com\s+login\s+\S+\s+password\s+)(?<secret>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/dgi,
     keywords: ['heroku'],
+    reach: 512,
     tail: /(?:heroku[A-Za-z_]*(?:key|token)["']?\s*(?:[:=]|=>)\s*["']?[0-9a-f-]*|machine\s+(?:api|git)\.heroku\.com(?:\s+login(?:\s+\S+(?:\s+password(?:\s+[0-9a-f-]*)?)?)?)?)$/i,
     priority: 55,
     validate: () => true,
@@ -65,6 +66,7 @@ export const infraDetectors: Detector[] = [
     description: 'Twilio auth token / API secret passed to the Twilio client, or as curl -u ACxxx:token',
     pattern: /(?:twilio\(\s*\+?\s*["'](?:SK|AC)[a-f0-9]{32}["']\s*,\s*\+?\s*["'](?<s1>[A-Za-z0-9]{32})(?:["']|(?![\s\S]))|(?:-u|--user)\s+["']?AC[a-f0-9]{32}:(?<s2>[A-Za-z0-9]{32}))/dg,
     keywords: ['twilio(', '-u ac', '--user ac'],
+    reach: 160,
     priority: 55,
     validate: () => true,
   }),

@@ -70,10 +70,11 @@ export function holdProseValue(text: string, from: number): number | null {
   }
   for (let r = runs.length - 1; r >= 0; r--) {
     const q = runs[r]!;
-    PROSE_AFTER_VALUE.lastIndex = q;
-    if (!PROSE_AFTER_VALUE.test(text)) continue;
+    // The value first: a character loop, where the phrase is a large regex that runs slowly.
     const start = proseValueEndingAt(text, q);
-    if (start !== null && start >= from) return start;
+    if (start === null || start < from) continue;
+    PROSE_AFTER_VALUE.lastIndex = q;
+    if (PROSE_AFTER_VALUE.test(text)) return start;
   }
   return null;
 }

@@ -5,7 +5,7 @@
  * track for replay. Reads the Flow; writes only `flow.response.pace`.
  */
 import type { EventData } from '../../control/index.js';
-import { clientInfo } from '../../protocols/index.js';
+import { clientInfo, MAX_RECORDED_TEXT_CHARS } from '../../protocols/index.js';
 import type { Flow, Stage } from '../flow.js';
 
 export interface LiveSink {
@@ -52,12 +52,13 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
       let p = pending.get(flow);
       if (!p) pending.set(flow, (p = { text: '', tools: new Map(), timer: null, textLen: 0, toolLen: 0 }));
       if (e.kind === 'text' && !e.channel.startsWith('rs:') && !e.channel.startsWith('thinking:')) {
-        p.text += e.text;
+        // The live view shows what a record keeps: past the cap, only the pace moves on.
+        if (p.textLen < MAX_RECORDED_TEXT_CHARS) p.text += e.text.slice(0, MAX_RECORDED_TEXT_CHARS - p.textLen);
         p.textLen += e.text.length;
       } else if (e.kind === 'tool-call-start') p.tools.set(e.index, { name: e.name, text: p.tools.get(e.index)?.text ?? '' });
       else if (e.kind === 'tool-call-delta') {
         const t = p.tools.get(e.index) ?? { name: null, text: '' };
-        t.text += e.text;
+        if (p.toolLen < MAX_RECORDED_TEXT_CHARS) t.text += e.text.slice(0, MAX_RECORDED_TEXT_CHARS - p.toolLen);
         p.toolLen += e.text.length;
         p.tools.set(e.index, t);
       } else return;

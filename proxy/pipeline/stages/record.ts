@@ -6,7 +6,7 @@
 import type { Masker, MaskResult } from '../../masking/index.js';
 import type { Interaction } from '../../model/index.js';
 import { planForHost } from '../../intercept/index.js';
-import { classifyEndpoint, clientInfo } from '../../protocols/index.js';
+import { classifyEndpoint, clientInfo, MAX_RECORDED_TEXT_CHARS, MAX_SSE_EVENT_CHARS, SseParser } from '../../protocols/index.js';
 import type { Flow, Stage, WebSocketSummary } from '../flow.js';
 import { redactHeaders } from './headers.js';
 
@@ -20,6 +20,10 @@ export function recordAssembly(opts: { masker: Masker }): Stage {
       const bt = p.response.bufferedTransform;
       if (bt?.notInspected) p.notInspected.push(`response: ${bt.notInspected}`);
       if (s.notInspected) p.notInspected.push(`response: ${s.notInspected}`);
+      const unparsed = a?.summary.unparsedEvents ?? 0;
+      if (unparsed) p.notInspected.push(`response: ${unparsed} SSE event${unparsed === 1 ? '' : 's'} larger than ${MAX_SSE_EVENT_CHARS} characters passed unparsed`);
+      const cut = a?.summary.truncatedChars ?? 0;
+      const truncated = cut ? [`response: ${cut} characters beyond the first ${MAX_RECORDED_TEXT_CHARS} of the answer (or of a tool call's arguments) not kept`] : [];
       const responseMaskings = new Map<string, number>(a?.maskings ?? p.response.maskings);
       const maskings: Interaction['maskings'] = [
         ...[...p.maskings].map(([type, count]) => ({ type, where: 'request' as const, count })),
@@ -50,10 +54,11 @@ export function recordAssembly(opts: { masker: Masker }): Stage {
         toolsOffered: p.view.tools,
         response: a ? a.summary.text : (p.response.buffered ?? ''),
         toolCalls: a?.summary.toolCalls.map((c) => ({ ...c })) ?? [],
-        finishReason: a?.summary.finishReason ?? null,
+        finishReason: clientFinishReason(flow) ?? a?.summary.finishReason ?? null,
         usage: a?.summary.usage ?? null,
         maskings,
         notInspected: p.notInspected,
+        ...(truncated.length ? { truncated } : {}),
         decision: holdDecision(flow) ?? (p.blocked ? 'blocked' : maskings.length > 0 ? 'masked' : 'allowed'),
         ruleIds: [...new Set([...p.ruleIds, ...trail.flatMap((c) => (c.verdict === 'allowed' ? [] : c.ruleIds))])],
         approvals: trail
@@ -94,10 +99,26 @@ function restoredForEditor(flow: Flow): Pick<Interaction, 'restoredForEditor'> {
 
 function holdDecision(flow: Flow): Interaction['decision'] | null {
   const trail = flow.response.holder?.trail ?? [];
+  // The client left while a call was held: nothing ran and nobody refused it.
+  if (trail.some((c) => c.verdict === 'cancelled')) return 'cancelled';
   if (trail.some((c) => c.verdict === 'timed-out')) return 'timed-out';
-  if (trail.some((c) => c.verdict === 'denied' || c.verdict === 'cancelled')) return 'denied';
+  if (trail.some((c) => c.verdict === 'denied')) return 'denied';
   if (trail.some((c) => c.verdict === 'approved')) return 'approved';
   return null;
+}
+
+/**
+ * When held calls were denied or timed out, the client got the family's rewrite, not the
+ * upstream's tail: the finish reason it saw is the rewrite's (e.g. `stop`, not `tool_calls`).
+ */
+function clientFinishReason(flow: Flow): string | null {
+  const tail = flow.response.holder?.rewritten;
+  if (tail == null) return null;
+  const seen = flow.family.adapter(flow.kind, { masker: null });
+  const parser = new SseParser();
+  for (const ev of [...parser.push(Buffer.from(tail)), ...parser.end()]) seen.step(ev);
+  seen.end();
+  return seen.summary.finishReason;
 }
 
 /** What a passed-through WebSocket's record says about its frames. */

@@ -28,9 +28,13 @@ export function planRouting(opts: { policy: () => CompiledPolicy }): Stage {
 export function requestPolicy(opts: { policy: () => CompiledPolicy; masking: Config['masking'] }): Stage {
   return {
     name: 'request-policy',
-    request(flow) {
+    request(flow, body) {
       const { uninspectable, findings } = flow.request;
-      if (uninspectable && opts.masking.uninspectable === 'block') return { refuse: `Witness blocked this request because it could not be inspected (${uninspectable}).` };
+      if (uninspectable && opts.masking.uninspectable === 'block') {
+        // The body was not read: answer as a stream unless it plainly asked for none (Copilot streams).
+        flow.view.stream = peekStream(body, flow.req.headers['content-encoding']);
+        return { refuse: `Witness blocked this request because it could not be inspected (${uninspectable}). Nothing was sent.` };
+      }
       const policy = opts.policy();
       // Inline completions inside protected files (the file is named in the prompt header).
       if (flow.kind === 'completion') {

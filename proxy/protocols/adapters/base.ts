@@ -13,7 +13,7 @@ import { StreamingMasker, StreamRestorer } from '../../masking/index.js';
 import { JsonStreamMasker } from '../json-string-masker.js';
 import { maskDeep } from '../deep-mask.js';
 import { encodeEvent, type SseEvent } from '../sse.js';
-import { emptySummary, type ResponseSummary, type SemanticEvent, type ToolCall, type Usage } from '../types.js';
+import { emptySummary, MAX_RECORDED_TEXT_CHARS, type ResponseSummary, type SemanticEvent, type ToolCall, type Usage } from '../types.js';
 import type { CallInput } from '../tool-calls.js';
 
 export interface AdapterContext {
@@ -67,6 +67,13 @@ export abstract class BaseAdapter implements StreamAdapter {
   private unattached: SemanticEvent[] = [];
   private cutPieces: AdapterPiece[] = [];
 
+  /**
+   * Whether every text channel's whole output is kept (`textSoFar`): only adapters whose
+   * protocol repeats the whole text in a final event need it; the others keep nothing but
+   * the record's bounded copy.
+   */
+  protected readonly keepsChannelText: boolean = false;
+
   constructor(protected readonly ctx: AdapterContext) {}
 
   /** One input event: returns the client's raw text for it; synthetic events released before it go through `cut`. */
@@ -75,6 +82,7 @@ export abstract class BaseAdapter implements StreamAdapter {
   protected abstract finish(): string;
 
   step(ev: SseEvent): AdapterPiece[] {
+    if (ev.oversize === 'first') this.summary.unparsedEvents++;
     return this.collect(this.onEvent(ev));
   }
 
@@ -290,10 +298,18 @@ export abstract class BaseAdapter implements StreamAdapter {
   }
 
   private recordText(key: string, ch: { m: StreamingMasker | null; out: string; counted: number }, out: string) {
-    ch.out += out;
+    if (this.keepsChannelText) ch.out += out;
     const kind = channelKind(key);
-    // The answer text; reasoning and thinking channels are not part of it.
-    if (kind === 'answer') this.summary.text += out;
+    // The answer text; reasoning and thinking channels are not part of it. Bounded: a huge
+    // answer reaches the client whole, the record keeps its start and says how much is missing.
+    if (kind === 'answer' && out) {
+      const room = MAX_RECORDED_TEXT_CHARS - this.summary.text.length;
+      if (room >= out.length) this.summary.text += out;
+      else {
+        if (room > 0) this.summary.text += out.slice(0, room);
+        this.summary.truncatedChars += out.length - Math.max(0, room);
+      }
+    }
     if (ch.m) {
       for (const f of ch.m.findings.slice(ch.counted)) this.tally(f.type, 1);
       ch.counted = ch.m.findings.length;
@@ -312,7 +328,12 @@ export abstract class BaseAdapter implements StreamAdapter {
     }
     const call = this.calls.get(key);
     if (call) {
-      call.arguments += out;
+      const room = MAX_RECORDED_TEXT_CHARS - call.arguments.length;
+      if (room >= out.length) call.arguments += out;
+      else {
+        if (room > 0) call.arguments += out.slice(0, room);
+        this.summary.truncatedChars += out.length - Math.max(0, room);
+      }
       if (out) this.emit({ kind: 'tool-call-delta', index: call.index, text: out });
     }
   }

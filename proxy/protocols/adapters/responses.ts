@@ -34,6 +34,8 @@ const ID_FIELDS = ['item_id', 'output_index', 'content_index', 'summary_index'] 
 const opaque = (p: string) => p.includes('encrypted_content');
 
 export class ResponsesAdapter extends BaseAdapter {
+  // `*.done` events and the final response repeat the whole text: rewritten from what was masked.
+  protected override readonly keepsChannelText = true;
   /** Call shape per item id. */
   private readonly shapes = new Map<string, CallShape>();
   /** The latest full item seen for a call judged as a whole, and what it was judged on. */

@@ -72,7 +72,7 @@ export function Search() {
         </select>
         <select aria-label="Decision" value={decision} onChange={(e) => setDecision(e.target.value)}>
           <option value="">any decision</option>
-          {['allowed', 'masked', 'blocked', 'approved', 'denied', 'timed-out'].map((k) => (
+          {['allowed', 'masked', 'blocked', 'approved', 'denied', 'timed-out', 'cancelled'].map((k) => (
             <option key={k}>{k}</option>
           ))}
         </select>

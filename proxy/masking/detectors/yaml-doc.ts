@@ -1,0 +1,52 @@
+/**
+ * The Kubernetes Secret detector's streaming hold: `kind: Secret` often comes after
+ * `data:` (kubectl sorts keys), so until the current YAML document's kind is known, values
+ * under data:/stringData: are held. With a memo (one per stream), complete lines are read
+ * once: each call reads only the lines that arrived since the last one.
+ */
+import type { HoldMemo } from '../detector.js';
+
+const DATA = /^(?:data|stringData):[ \t]*$/m;
+const KIND = /^kind:[ \t]*\S+[ \t]*\r?$/;
+
+interface DocState {
+  /** Absolute start of the first line not read yet. */
+  scanned: number;
+  /** The current document: where its first data:/stringData: line ends (absolute, -1: none yet), and whether it has a kind: line. */
+  dataEnd: number;
+  kind: boolean;
+}
+
+/** The position from which to hold (the end of the document's data: line), or null. */
+export function holdUntilKind(text: string, _from: number, memo: HoldMemo = { base: 0 }): number | null {
+  const base = memo.base;
+  const st = (memo.state ??= { scanned: base, dataEnd: -1, kind: false }) as DocState;
+  let pos = Math.max(0, st.scanned - base);
+  for (let nl = text.indexOf('\n', pos); nl >= 0; nl = text.indexOf('\n', pos)) {
+    readLine(st, text.slice(pos, nl), base + pos);
+    pos = nl + 1;
+  }
+  st.scanned = base + pos;
+  // The line still arriving: a document separator, or a data: line (a kind: line counts once complete).
+  const last = text.slice(pos);
+  if (base + pos > 0 && last.startsWith('---')) return null;
+  let dataEnd = st.dataEnd;
+  if (dataEnd < 0 && last.length < 64) {
+    const m = DATA.exec(last);
+    if (m) dataEnd = base + pos + m.index + m[0].length;
+  }
+  return dataEnd < 0 || st.kind ? null : Math.max(0, dataEnd - base);
+}
+
+function readLine(st: DocState, line: string, at: number): void {
+  if (at > 0 && line.startsWith('---')) {
+    st.dataEnd = -1;
+    st.kind = false;
+    return;
+  }
+  if (st.dataEnd < 0 && (line.startsWith('data:') || line.startsWith('stringData:'))) {
+    const m = DATA.exec(line);
+    if (m) st.dataEnd = at + m.index + m[0].length;
+  }
+  if (!st.kind && line.startsWith('kind:') && KIND.test(line)) st.kind = true;
+}

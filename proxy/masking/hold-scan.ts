@@ -1,0 +1,192 @@
+/**
+ * Streaming hold-back: where, near the end of a text that is still arriving, a candidate
+ * secret may still be in progress (a value still shorter than its detector's minimum, a
+ * token prefix with too few characters yet, a key whose value has not started).
+ * Only a region at the end is searched (the streaming masker passes the part it has not
+ * forwarded plus the start of any candidate still alive), on the whole text, so the
+ * patterns' look-behinds still see the context before the region. Only detectors whose
+ * keywords or prefixes occur in the region (or have begun at its very end) are tried, and
+ * anchored patterns only where one of their start literals occurs. Pure apart from reused
+ * scratch buffers (the search is synchronous).
+ */
+import type { Detector } from './detector.js';
+import { Hits, KeywordIndex } from './keywords.js';
+import { anchorsOf, sortHitsByStart, wants } from './scan.js';
+
+const relaxedCache = new WeakMap<Detector, string>();
+
+/**
+ * The detector's pattern with minimum repetition counts lowered to 1 and anchored at the
+ * end of the text: it matches a value that is still too short to judge (a stream that
+ * has not delivered the whole secret yet). Returned as source (flags: the pattern's,
+ * without g/y/d).
+ */
+function relaxedSource(d: Detector): string {
+  let src = relaxedCache.get(d);
+  if (src === undefined) {
+    const body = d.pattern.source
+      .replace(/\{(\d+),(\d*)\}/g, (m, a: string, b: string) => (Number(a) > 1 ? `{1,${b}}` : m))
+      .replace(/\{(\d+)\}/g, (m, a: string) => (Number(a) > 1 ? `{1,${a}}` : m));
+    // No `d` flag: building match indices is the costly part, and holding from the start of
+    // the whole candidate (its key name included) is just as safe.
+    src = `(?:${body})(?![\\s\\S])`;
+    relaxedCache.set(d, src);
+  }
+  return src;
+}
+
+const baseFlags = (re: RegExp) => re.flags.replace(/[gyd]/g, '');
+
+/** A search tried only at start-literal hits when it has them (see literalStarts), else from the region's start on. */
+interface EndSearch {
+  re: RegExp;
+  /** Offset of this search's row in HoldPlan.startMask, or -1 when it is not anchored. */
+  row: number;
+}
+
+interface HoldPlan {
+  /** Detector keywords, token prefixes, and the start literals of the relaxed and tail patterns. */
+  index: KeywordIndex;
+  /** Per detector: the ids of its keywords and prefixes (null: always tried). */
+  ids: Array<number[] | null>;
+  relaxed: EndSearch[];
+  tails: Array<EndSearch | null>;
+  /** The same patterns searched everywhere (the reference). */
+  relaxedAll: RegExp[];
+  tailsAll: Array<RegExp | null>;
+  startMask: Uint8Array;
+  hits: Hits;
+  present: Uint8Array;
+}
+const holdPlans = new WeakMap<readonly Detector[], HoldPlan>();
+
+function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
+  let f = holdPlans.get(detectors);
+  if (f) return f;
+  const words = (d: Detector) => [...d.keywords, ...(d.prefixes ?? []).map((p) => p.toLowerCase())];
+  const relaxedRes = detectors.map((d) => new RegExp(relaxedSource(d), baseFlags(d.pattern)));
+  const relaxedLits = relaxedRes.map(anchorsOf);
+  const tailLits = detectors.map((d) => (d.tail ? anchorsOf(d.tail) : null));
+  const index = new KeywordIndex([...detectors.flatMap(words), ...relaxedLits.flatMap((l) => l ?? []), ...tailLits.flatMap((l) => l ?? [])]);
+  const rows = detectors.length * 2;
+  const startMask = new Uint8Array(rows * index.size);
+  const wanted = new Uint8Array(index.size);
+  const search = (re: RegExp, lits: string[] | null, row: number): EndSearch => {
+    if (!lits) return { re: new RegExp(re.source, baseFlags(re) + 'g'), row: -1 };
+    for (const l of lits) {
+      const id = index.id(l);
+      wanted[id] = 1;
+      startMask[row * index.size + id] = 1;
+    }
+    return { re: new RegExp(re.source, baseFlags(re) + 'y'), row: row * index.size };
+  };
+  f = {
+    index,
+    ids: detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : words(d).map((k) => index.id(k)).filter((x) => x >= 0))),
+    relaxed: relaxedRes.map((re, di) => search(re, relaxedLits[di]!, di * 2)),
+    tails: detectors.map((d, di) => (d.tail ? search(d.tail, tailLits[di]!, di * 2 + 1) : null)),
+    relaxedAll: relaxedRes.map((re) => new RegExp(re.source, baseFlags(re) + 'g')),
+    tailsAll: detectors.map((d) => (d.tail ? new RegExp(d.tail.source, baseFlags(d.tail) + 'g') : null)),
+    startMask,
+    hits: new Hits(wanted),
+    present: new Uint8Array(index.size),
+  };
+  holdPlans.set(detectors, f);
+  return f;
+}
+
+/** The leftmost match of an end-anchored search starting at or after `region`. */
+function endMatch(s: EndSearch, text: string, region: number, plan: HoldPlan): RegExpExecArray | null {
+  if (s.row < 0) {
+    s.re.lastIndex = region;
+    return s.re.exec(text);
+  }
+  const { hits, startMask } = plan;
+  for (let h = 0; h < hits.length; h++) {
+    const p = hits.starts[h]!;
+    if (p < region || startMask[s.row + hits.ids[h]!] === 0) continue;
+    s.re.lastIndex = p;
+    const m = s.re.exec(text);
+    if (m) return m;
+  }
+  return null;
+}
+
+/** Where candidates in progress at the end of a text start. */
+export interface OpenCandidates {
+  /** The hold point: the earliest candidate start at or after `from` (one that began before `from` holds from `from`), or text.length. */
+  at: number;
+  /** The earliest candidate start, before `from` or not (text.length: none). */
+  earliest: number;
+}
+
+/**
+ * The candidates in progress at the end of `text` that start in [region, end); a candidate
+ * that began before `from` but reaches past it holds from `from`. Keywords (and start
+ * literals) are looked for from `gate` on (≤ region: a keyword may sit in a look-behind).
+ */
+export function openCandidates(text: string, detectors: readonly Detector[], from: number, region: number, gate = region): OpenCandidates {
+  const earliest = new Earliest(text.length, from);
+  const plan = holdPlanFor(detectors);
+  const present = plan.present;
+  const hits = plan.hits;
+  hits.reset();
+  const endState = plan.index.scan(text, present, gate, text.length, hits);
+  sortHitsByStart(hits);
+  const partial = plan.index.partialAt(endState); // "…secr" may become "secret"
+  for (const id of partial) present[id] = 1;
+  try {
+    for (let di = 0; di < detectors.length; di++) {
+      if (!wants(plan.ids[di]!, present)) continue;
+      const m = endMatch(plan.relaxed[di]!, text, region, plan);
+      if (m) earliest.candidate(m.index, m.index + m[0].length);
+      const ts = plan.tails[di];
+      if (ts) {
+        const t = endMatch(ts, text, region, plan);
+        if (t) earliest.candidate(t.index, text.length);
+      }
+    }
+  } finally {
+    for (const id of hits.seen) present[id] = 0;
+    for (const id of partial) present[id] = 0;
+  }
+  return { at: earliest.at, earliest: earliest.min };
+}
+
+/** openCandidates() with every pattern searched from the region's start: the reference the anchored one is held to. */
+export function openCandidatesReference(text: string, detectors: readonly Detector[], from: number, region: number, gate = region): OpenCandidates {
+  const earliest = new Earliest(text.length, from);
+  const plan = holdPlanFor(detectors);
+  const present = new Uint8Array(plan.index.size);
+  for (const id of plan.index.partialAt(plan.index.scan(text, present, gate))) present[id] = 1;
+  const first = (re: RegExp) => {
+    re.lastIndex = region;
+    return re.exec(text);
+  };
+  detectors.forEach((d, di) => {
+    if (!wants(plan.ids[di]!, present)) return;
+    const m = first(plan.relaxedAll[di]!);
+    if (m) earliest.candidate(m.index, m.index + m[0].length);
+    const tail = plan.tailsAll[di];
+    const t = tail ? first(tail) : null;
+    if (t) earliest.candidate(t.index, text.length);
+  });
+  return { at: earliest.at, earliest: earliest.min };
+}
+
+/** The earliest hold point at or after `from`: a candidate that began before `from` but reaches past it holds from `from`. */
+class Earliest {
+  min: number;
+  constructor(
+    public at: number,
+    private readonly from: number,
+  ) {
+    this.min = at;
+  }
+
+  candidate(start: number, end: number): void {
+    if (start < this.min) this.min = start;
+    if (start >= this.from) this.at = Math.min(this.at, start);
+    else if (end > this.from) this.at = Math.min(this.at, this.from);
+  }
+}
