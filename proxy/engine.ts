@@ -15,7 +15,7 @@ import type { Pipeline } from './pipeline/index.js';
 import { loadOrCreateMaskingKey, Masker, PlaceholderLedger } from './masking/index.js';
 import { AuditStore, vaultKeyProvider, type StoreHealth } from './audit/index.js';
 import { VERSION } from './version.js';
-import { LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
+import { LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type ManagedPolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import type { ApprovalRegistry } from './approvals/index.js';
 import { IdentityGate, InteractiveSignIn, recordIdentity, type IdentityService } from './identity/index.js';
 import type { SyncService } from './sync/index.js';
@@ -41,6 +41,8 @@ export interface EngineOptions {
   onShutdownRequest?: () => void;
   /** Origins allowed to call the control API cross-origin with the token (default: the desktop window's). */
   uiOrigins?: readonly string[];
+  /** IT's managed policy layer (tests: a locked layer without writing /etc); default: this OS's sources. */
+  managedPolicy?: () => ManagedPolicy | null;
 }
 
 
@@ -92,7 +94,7 @@ export class Engine {
     const userFile = join(dataDir, 'policy.json');
     this.livePolicy = new LivePolicy({
       // The signed-in person's groups select profiles (config identity.groupProfiles); a sign-in or sign-out re-reads.
-      load: () => resolvePolicy({ userFile, managed: readManagedPolicy(), central: this.sync?.central.document() ?? null, profiles: this.identity?.profiles() ?? [] }),
+      load: () => resolvePolicy({ userFile, managed: (this.opts.managedPolicy ?? readManagedPolicy)(), central: this.sync?.central.document() ?? null, profiles: this.identity?.profiles() ?? [] }),
       files: [userFile, ...managedPolicyFiles()],
       pollMs: 60_000,
       onChange: (next, previous) => void this.policyChanged(next, previous),

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { api, subscribe, type ApprovalView, type IdentityStatus, type Link, type Status } from './api.js';
 import { appendDelta, provisional, type LiveItem, type StoredRefs } from './model.js';
 import { useAttention } from './attention.js';
+import { PolicyWarning, SignInActions, SyncBadge } from './components/index.js';
 import { Approvals, Live, Popup, Search, Setup } from './views/index.js';
 
 type Tab = 'live' | 'approvals' | 'search' | 'setup';
@@ -106,7 +107,18 @@ export function App() {
           decided.current.add(e.data.id);
           setApprovals((xs) => xs.filter((a) => a.id !== e.data.id));
         }
-        if (e.type === 'identity.changed') setIdentity(e.data);
+        if (e.type === 'identity.changed') {
+          setIdentity(e.data);
+          const user = e.data.email ?? e.data.name ?? e.data.sub;
+          setStatus((st) => st && { ...st, identity: { ...st.identity, signedIn: e.data.signedIn, user } });
+        }
+        if (e.type === 'policy.changed') setStatus((st) => st && { ...st, policy: e.data });
+        if (e.type === 'interception.changed') setStatus((st) => st && { ...st, interception: e.data });
+        if (e.type === 'sync.receipt') {
+          // The receipt moves the anchored head now; the rest (waiting, state) comes with the next status.
+          setStatus((st) => st && { ...st, sync: { ...st.sync, receiptedSeq: Math.max(st.sync.receiptedSeq, e.data.seq), lastReceiptAt: e.data.receivedAt, lastError: null } });
+          void api.status().then(setStatus, () => undefined);
+        }
       },
       (up) => {
         setLink(up);
@@ -191,13 +203,16 @@ export function App() {
                 {masked} secret{masked === 1 ? '' : 's'} masked
               </span>
               <span className="ca" title={`CA SHA-256 ${status.ca.fingerprint256}`}>
-                CA {status.ca.fingerprint256.slice(0, 11)}…
+                CA {status.ca.fingerprint256.slice(0, 5)}…
               </span>
             </>
           ) : (
             <span>connecting…</span>
           )}
+          {status && <PolicyWarning policy={status.policy} />}
+          {status && <SyncBadge sync={status.sync} />}
           <SignIn identity={identity} required={status?.identity.required ?? false} />
+          <SignInActions identity={identity} compact />
         </div>
       </header>
       {banner}
@@ -205,7 +220,7 @@ export function App() {
         {tab === 'live' && <Live interactions={interactions} stored={stored} approvals={approvals} />}
         {tab === 'approvals' && <Approvals approvals={approvals} items={byId} />}
         {tab === 'search' && <Search />}
-        {tab === 'setup' && <Setup status={status} />}
+        {tab === 'setup' && <Setup status={status} identity={identity} />}
       </main>
     </div>
   );

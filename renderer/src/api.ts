@@ -4,7 +4,7 @@
  * sign-in link set. In the desktop window: the engine's URL and bearer token from the
  * preload bridge, asked afresh after a reconnect (the shell may have restarted the engine).
  */
-import { ControlApiError, createControlClient, DOWNLOADS, EventSchemas, Methods, type ApprovalView, type ControlEvent, type IdentityStatus, type Status } from '../../proxy/control/index.js';
+import { ControlApiError, createControlClient, DOWNLOADS, EventSchemas, Methods, type ApprovalView, type ControlEvent, type IdentityLogin, type IdentityStatus, type PolicyState, type Status } from '../../proxy/control/index.js';
 import type { AuditRecord, Interaction, Preview, RecordIdentity, SearchHit } from '../../proxy/model/index.js';
 import { desktop } from './desktop.js';
 
@@ -13,7 +13,7 @@ export const api = desktop ? desktopClient(desktop) : createControlClient({ url:
 function desktopClient(bridge: NonNullable<typeof desktop>) {
   return createControlClient({ endpoint: () => bridge.control() });
 }
-export type { ApprovalView, AuditRecord, ControlEvent, IdentityStatus, Interaction, Preview, RecordIdentity, SearchHit, Status };
+export type { ApprovalView, AuditRecord, ControlEvent, IdentityLogin, IdentityStatus, PolicyState, Interaction, Preview, RecordIdentity, SearchHit, Status };
 export { extractOperation } from '../../proxy/model/index.js';
 export { ControlApiError, DOWNLOADS, Methods };
 

@@ -155,3 +155,12 @@ export const riskyCommand = (c: string): boolean => commandRisks(c).length > 0;
 export function approvalsByExchange(approvals: readonly ApprovalView[]): ReadonlyMap<string, ApprovalView> {
   return new Map(approvals.map((a) => [a.exchangeId, a]));
 }
+
+/**
+ * The placeholder round trip in words: "2 masked values restored for the editor; 1 left masked
+ * (tag collision)". The record and the card keep placeholders; only the editor's bytes differ.
+ */
+export function restoredLine(restored: number, collisions = 0): string {
+  const line = `${restored} masked value${restored === 1 ? '' : 's'} restored for the editor`;
+  return collisions > 0 ? `${line}; ${collisions} left masked (tag collision)` : line;
+}

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, type ApprovalView } from '../api.js';
 import { formatLeft } from '../format.js';
 import { useSecondsLeft } from '../hooks.js';
-import { carriesMasked, isHighRisk, personName, ruleInWords, statedReason, userRequest, verified, type LiveItem } from '../model.js';
+import { carriesMasked, restoredLine, isHighRisk, personName, ruleInWords, statedReason, userRequest, verified, type LiveItem } from '../model.js';
 import { Masked } from './Masked.js';
 import { Previews } from './Previews.js';
 
@@ -138,6 +138,11 @@ export function ApprovalFacts({ a, item }: { a: ApprovalView; item: LiveItem | u
       {carriesMasked(a.arguments) && (
         <p className="sub warnline" aria-label="Masked values">
           {masked} masked value{masked === 1 ? '' : 's'} in these arguments: shown as placeholders here and in the record.
+        </p>
+      )}
+      {(a.restoredForEditor ?? 0) > 0 && (
+        <p className="sub restored" aria-label="Restored for the editor">
+          {restoredLine(a.restoredForEditor ?? 0)} (it already had {(a.restoredForEditor ?? 0) === 1 ? 'that value' : 'those values'}; upstream and the record keep placeholders).
         </p>
       )}
     </>

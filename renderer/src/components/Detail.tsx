@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, extractOperation, type ApprovalView } from '../api.js';
 import { clientName, formatMs, formatSize, prettyJson } from '../format.js';
-import { personName, verified, type LiveItem, type StoredRef } from '../model.js';
+import { personName, restoredLine, verified, type LiveItem, type StoredRef } from '../model.js';
 import { ApprovalFacts, Countdown, DecisionButtons, useDecide } from './Decision.js';
 import { Masked } from './Masked.js';
 import { Previews } from './Previews.js';
@@ -199,6 +199,11 @@ function Policy({ item }: { item: LiveItem }) {
         {item.ruleIds.length > 0 && <span className="sub"> by rule {item.ruleIds.join(', ')}</span>}
         {masked.length > 0 && <span className="sub"> · masked {masked.map((m) => `${m.count}× ${m.type} in the ${m.where}`).join(', ')}</span>}
       </p>
+      {item.restoredForEditor && (
+        <p className="sub restored" aria-label="Restored for the editor">
+          {restoredLine(item.restoredForEditor.restored, item.restoredForEditor.collisions)}
+        </p>
+      )}
       {item.notInspected.length > 0 && <p className="sub warnline">Not inspected: {item.notInspected.join('; ')}</p>}
       {item.errors.length > 0 && <p className="sub warnline">Errors: {item.errors.join('; ')}</p>}
       {item.approvals.length > 0 && (

@@ -5,3 +5,5 @@ export { FilePath, Previews } from './Previews.js';
 export { Detail } from './Detail.js';
 export { ApprovalCard, ApprovalFacts, Countdown, DecisionButtons, useDecide } from './Decision.js';
 export { Timings } from './Timings.js';
+export { SignInActions } from './SignIn.js';
+export { PolicyInForce, PolicyWarning, SyncBadge, SyncState } from './EngineState.js';

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, DOWNLOADS, type Status } from '../api.js';
+import { api, DOWNLOADS, type IdentityStatus, type Status } from '../api.js';
+import { PolicyInForce, SignInActions, SyncState } from '../components/index.js';
 import { ago } from '../format.js';
 import { useNow } from '../hooks.js';
 
@@ -9,11 +10,13 @@ type SetupResult = Awaited<ReturnType<typeof api.call<'setup'>>>;
 type Target = SetupResult['target'];
 
 /** Setup & status: how to point each client at Witness, the CA, and the effective policy. */
-export function Setup({ status }: { status: Status | null }) {
+export function Setup({ status, identity }: { status: Status | null; identity: IdentityStatus | null }) {
   const [policy, setPolicy] = useState<Policy | null>(null);
+  // Fetched again whenever another policy comes into force or a file turns bad or good (policy.changed).
+  const policyKey = status ? `${status.policy.version} ${status.policy.problem?.since ?? ''}` : '';
   useEffect(() => {
-    void api.call('policy', {}).then(setPolicy);
-  }, []);
+    void api.call('policy', {}).then(setPolicy, () => undefined);
+  }, [policyKey]);
   const [report, setReport] = useState<Report | null>(null);
   const [checking, setChecking] = useState(false);
   const [focus, setFocus] = useState<Target | null>(null);
@@ -37,6 +40,8 @@ export function Setup({ status }: { status: Status | null }) {
           handshakes · audit records {status.audit.records}
         </p>
       </article>
+      {identity?.configured && <SignInCard identity={identity} />}
+      <SyncState sync={status.sync} />
       <Checks report={report} busy={checking} onRun={runChecks} onFix={setFocus} />
       <SetupTargets focus={focus} onChanged={runChecks} />
       <article className="card">
@@ -76,6 +81,7 @@ export function Setup({ status }: { status: Status | null }) {
       {policy && (
         <article className="card">
           <h2>Effective policy</h2>
+          <PolicyInForce policy={status.policy} />
           <p className="sub">Layers: {policy.layers.map((l) => (l.file ? `${l.name} (${l.file})` : l.name)).join(' < ')}</p>
           <table className="list" aria-label="Policy">
             <tbody>
@@ -91,7 +97,16 @@ export function Setup({ status }: { status: Status | null }) {
                     </td>
                     <td>
                       {layer}
-                      {policy.locked.includes(key) ? ' 🔒' : ''}
+                      {policy.locked.includes(key) && (
+                        <span className="lock" role="img" aria-label="locked by IT" title="Locked by IT: a managed policy sets it and no other layer can change it">
+                          {/* Drawn, not an emoji: emoji fonts are missing on many Linux desktops. */}
+                          <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden>
+                            <path d="M4.5 7V5a3.5 3.5 0 0 1 7 0v2" fill="none" stroke="currentColor" strokeWidth="1.6" />
+                            <rect x="2.5" y="7" width="11" height="8" rx="1.5" fill="currentColor" />
+                          </svg>{' '}
+                          locked
+                        </span>
+                      )}
                     </td>
                   </tr>
                 ))}
@@ -308,6 +323,27 @@ function SetupTargets({ focus, onChanged }: { focus: Target | null; onChanged: (
           ))}
         </div>
       )}
+    </article>
+  );
+}
+
+/** Sign-in here (the tray's "Sign in…" opens Setup): who, and the same actions as the header. */
+function SignInCard({ identity }: { identity: IdentityStatus }) {
+  const who = identity.email ?? identity.name ?? identity.sub;
+  return (
+    <article className="card" aria-label="Sign-in">
+      <h2>Sign-in</h2>
+      {identity.signedIn ? (
+        <p>
+          Signed in as <strong className="person verified">{who}</strong>
+          {identity.issuer && <span className="sub"> at {identity.issuer}</span>}
+          {identity.expiresAt && <span className="sub"> · token valid until {new Date(identity.expiresAt).toLocaleString()} (refreshed by itself)</span>}
+          {identity.groups.length > 0 && <span className="sub"> · groups {identity.groups.join(', ')}</span>}
+        </p>
+      ) : (
+        <p className="sub">Not signed in: records and decisions carry the OS user only. Sign in with your company account so they carry your verified identity.</p>
+      )}
+      <SignInActions identity={identity} />
     </article>
   );
 }
