@@ -1,5 +1,39 @@
-/** The audit store's shared shapes (no behaviour): what it reports, and what verify answers. */
+/** The audit store's shared shapes (no behaviour): how it is opened, what it reports, and what verify answers. */
+import type { DeviceSigner } from '../identity/index.js';
+import type { Logger } from '../log.js';
 import type { StoredMessage } from '../model/index.js';
+import type { JournalIo } from './journal.js';
+import type { KeyProvider } from './keyring.js';
+
+export interface AuditStoreOptions {
+  dataDir: string;
+  keyProvider?: KeyProvider;
+  log?: Logger;
+  /** Read-only (CLI search/export/verify while an engine may be writing). */
+  readOnly?: boolean;
+  /** Snapshot the index after this many appends (default 5000): bounds the replay at start. */
+  compactEvery?: number;
+  /**
+   * Retention hook: may records up to and including `seq` be deleted? The sync client
+   * answers "only once the central server has acknowledged them". Default: yes.
+   */
+  canPrune?: (seq: number) => boolean;
+  /** Who and where, for new records (default: the OS user and DATA_DIR/device.json). */
+  user?: string;
+  device?: string;
+  /** Signs checkpoints with the device key (default: the key sealed in store/device-key.bin). */
+  signer?: DeviceSigner;
+  /** Start a new segment past this many bytes (default 64 MB). */
+  segmentBytes?: number;
+  /** Snapshot chunk size (default 1 MB; tests use small ones). */
+  snapshotChunkBytes?: number;
+  /** How frames reach the file (tests: one that fails like a full disk). */
+  io?: JournalIo;
+  /** Told when records cannot be kept any more, and when they can again. */
+  onHealth?: (state: StoreHealth) => void;
+  /** While records cannot be written: how often writing is tried without an append (default 5 s). */
+  probeMs?: number;
+}
 
 export interface StoreIssue {
   where: 'journal' | 'snapshot' | 'chain' | 'device-key';
