@@ -46,14 +46,15 @@ describe('damaged or missing store keys', () => {
 
   it('a deleted key-encryption key file is named as missing; no new key file is written and nothing claims "Nothing was changed"', async () => {
     const dataDir = await storeWithRecords();
-    const kek = join(dataDir, 'store', 'kek.key');
+    const kek = join(dataDir, 'keys', 'audit.kek.sealed');
     unlinkSync(kek);
     const r = await runCli(['verify', '--data-dir', dataDir]);
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/kek\.key is missing: restore it from a backup/);
+    // The wrapping key now lives in the key vault (keys/audit.kek.sealed headless): named, never replaced.
+    expect(r.stdout + r.stderr).toMatch(/"audit\.kek"\) is not in this process's file key vault/);
     expect(r.stdout + r.stderr).not.toMatch(/Nothing was changed/);
     expect(existsSync(kek)).toBe(false);
-    await expect(AuditStore.open({ dataDir })).rejects.toMatchObject({ code: 'STORE_KEY_WRONG' });
+    await expect(AuditStore.open({ dataDir })).rejects.toMatchObject({ code: 'STORE_LOCKED' });
     expect(existsSync(kek)).toBe(false);
   });
 
