@@ -98,7 +98,7 @@ describe('mistakes get one line with what is valid', () => {
     expect(limit.code).toBe(2);
     expect(limit.err).toBe('witness: witness search: --limit must be a number from 1 to 500 (got "abc"). [USAGE]\n');
     expect((await run(['search', '--limit', '0', '--data-dir', dataDir])).err).toContain('--limit must be a number from 1 to 500 (got "0")');
-    expect((await run(['search', '--decision', 'aproved', '--data-dir', dataDir])).err).toMatch(/--decision must be one of allowed, masked, blocked, approved, denied, timed-out \(got "aproved"\)\. Did you mean "approved"\?/);
+    expect((await run(['search', '--decision', 'aproved', '--data-dir', dataDir])).err).toMatch(/--decision must be one of allowed, masked, blocked, approved, denied, timed-out, cancelled \(got "aproved"\)\. Did you mean "approved"\?/);
     expect((await run(['export', '--format', 'xml', '--data-dir', dataDir])).err).toContain('--format must be one of jsonl, har, ocsf (got "xml")');
     expect((await run(['stop', '--timeout', 'soon', '--data-dir', dataDir])).err).toContain('--timeout must be a number from 1 to 3600');
     expect((await run(['setup', 'vscod', '--data-dir', dataDir])).err).toMatch(/unknown command "vscod"\. Did you mean "vscode"\?/);
