@@ -165,6 +165,8 @@ describe('upstream and client faults', () => {
   });
 
   it('after all of it: the store verifies, and no planted secret is in logs, records, events or the data dir', async () => {
+    // The last exchange's record is appended after its client has its answer: wait for it.
+    await expect.poll(() => [...t.engine.auditStore.iterate()].length).toBe(exchanges);
     const verify = t.engine.auditStore.verify();
     expect(verify.problems).toEqual([]);
     expect(verify.ok).toBe(true);

@@ -69,17 +69,19 @@ describe('witness CLI', () => {
     await run.exited;
   });
 
-  it('refuses a wrong store passphrase with STORE_KEY_WRONG and changes nothing', async () => {
+  it('refuses a wrong passphrase (it unlocks the key vault that wraps the store key) and changes nothing', async () => {
     const dataDir = tempDir();
     const created = await runCli(['verify', '--data-dir', dataDir], { env: { WITNESS_STORE_PASSPHRASE: 'correct horse battery' } });
     expect(created.code, created.stderr).toBe(0);
     const keyring = join(dataDir, 'store', 'keyring.json');
     const before = readFileSync(keyring, 'utf8');
+    const vaultBefore = readFileSync(join(dataDir, 'keys', 'vault.json'), 'utf8');
     const wrong = await runCli(['verify', '--data-dir', dataDir], { env: { WITNESS_STORE_PASSPHRASE: 'wrong horse battery' } });
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/Wrong passphrase for the audit store in .* Nothing was changed\./);
-    expect(wrong.stderr).toContain('[STORE_KEY_WRONG]');
+    expect(wrong.stderr).toMatch(/Wrong passphrase for the key vault in .* Nothing was changed\./);
+    expect(wrong.stderr).toContain('[VAULT_LOCKED]');
     expect(readFileSync(keyring, 'utf8')).toBe(before);
+    expect(readFileSync(join(dataDir, 'keys', 'vault.json'), 'utf8')).toBe(vaultBefore);
   });
 
   it('says DATA_DIR_UNUSABLE, naming the dir and --data-dir, when it cannot write to the data dir, and leaves it untouched', async () => {
