@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { api, subscribe, type ApprovalView, type IdentityStatus, type Link, type Status } from './api.js';
 import { appendDelta, provisional, type LiveItem, type StoredRefs } from './model.js';
 import { useAttention } from './attention.js';
-import { PolicyWarning, SignInActions, SyncBadge } from './components/index.js';
+import { HealthWarning, PolicyWarning, SignInActions, SyncBadge } from './components/index.js';
 import { Approvals, Live, Popup, Search, Setup } from './views/index.js';
 
 type Tab = 'live' | 'approvals' | 'search' | 'setup';
@@ -209,6 +209,7 @@ export function App() {
           ) : (
             <span>connecting…</span>
           )}
+          {status && <HealthWarning health={status.health} />}
           {status && <PolicyWarning policy={status.policy} />}
           {status && <SyncBadge sync={status.sync} />}
           <SignIn identity={identity} required={status?.identity.required ?? false} />

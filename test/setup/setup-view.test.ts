@@ -69,6 +69,9 @@ describe('Setup view', () => {
     const seen = page.locator('.seen[role=status]');
     await expect.poll(() => seen.textContent(), { timeout: 30_000 }).toContain('1 connection from a client that does not trust the Witness CA in the last 10 min — run `witness doctor`');
     expect(await seen.getAttribute('class')).toContain('stale');
+    // The header says so too (the whole sentence on hover), on every view.
+    const header = page.locator('header .health-warning');
+    await expect.poll(() => header.getAttribute('title'), { timeout: 30_000 }).toContain('not trust the Witness CA in the last 10 min');
 
     // Copy buttons put the snippet on the clipboard.
     await page.getByRole('button', { name: 'Copy' }).first().click();

@@ -14,6 +14,19 @@ type Sync = Status['sync'];
 export const shortVersion = (v: string): string => v.replace(/^sha256:/, '').slice(0, 12);
 
 /** Header warning while a policy file is rejected (the last good policy stays in force). */
+/**
+ * The engine's health in words when it is not fine (clients rejecting the Witness CA, the
+ * audit store unable to write…): never a green header while something is wrong.
+ */
+export function HealthWarning({ health }: { health: Status['health'] }) {
+  if (health.level !== 'warn') return null;
+  return (
+    <a className="signin warn health-warning" href="#/setup" role="status" title={health.message}>
+      ⚠ {health.message}
+    </a>
+  );
+}
+
 export function PolicyWarning({ policy }: { policy: PolicyState }) {
   if (!policy.problem) return null;
   return (

@@ -6,4 +6,4 @@ export { Detail } from './Detail.js';
 export { ApprovalCard, ApprovalFacts, Countdown, DecisionButtons, useDecide } from './Decision.js';
 export { Timings } from './Timings.js';
 export { SignInActions } from './SignIn.js';
-export { PolicyInForce, PolicyWarning, SyncBadge, SyncState } from './EngineState.js';
+export { HealthWarning, PolicyInForce, PolicyWarning, SyncBadge, SyncState } from './EngineState.js';
