@@ -356,7 +356,8 @@ export class Engine {
       websockets: this.opts.config.intercept.websockets,
       ca: { keyPem: this.ca.active.issuing.keyPem, certPem: this.ca.active.issuing.certPem },
       pool: this.pool,
-      hooks,
+      // A stream whose upstream stalls ends with its family's error event (issue 20).
+      hooks: { ...hooks, streamFailure: (req, failure) => this.pipeline.streamFailure(req, failure) },
       log: this.opts.log,
       maxInspectedBodyBytes: this.opts.config.limits.maxInspectedBodyBytes,
       timeouts: this.opts.config.limits,

@@ -81,6 +81,12 @@ export interface InterceptHooks {
    * pass the body through byte for byte.
    */
   responseTransform?(req: ExchangeRequest, head: ExchangeResponseHead): Transform | null;
+  /**
+   * The upstream stalled after the response began: the bytes that end it cleanly in the
+   * client's protocol (its error event and terminator) and what they say, for the record;
+   * null when the response has no such form (a JSON body: the response is cut).
+   */
+  streamFailure?(req: ExchangeRequest, failure: { code: string; message: string }): { raw: string; says: string } | null;
   onExchangeStart?(req: ExchangeRequest): void;
   onExchangeEnd?(summary: ExchangeSummary): void;
   /** A WebSocket upgrade to an intercepted host was passed through unaudited. */

@@ -192,7 +192,10 @@ export class ForwardStep {
         }
       });
 
+      // Once the body streams, its pipeline reports a failure (and may still end the client's stream cleanly).
+      let streaming = false;
       upstreamReq.once('error', (err) => {
+        if (streaming) return;
         stall.clear();
         if (res.headersSent) {
           res.destroy(err);
@@ -244,7 +247,7 @@ export class ForwardStep {
         });
         // Bytes to the client count as progress too: a hold's keep-alive comments, or a slow
         // client that keeps the upstream paused by backpressure, are not a stalled upstream.
-        const toClient = new ByteCounter((n) => {
+        const toClient = new ClientTail((n) => {
           summary.bytesToClient += n;
           stall.progress();
         });
@@ -253,13 +256,31 @@ export class ForwardStep {
         if (transform) stages.push(transform);
         stages.push(toClient);
 
-        pipeline(upstreamRes, ...(stages as [Transform]), res as unknown as NodeJS.WritableStream, (err) => {
+        // The client's response is outside the pipeline so that a failure upstream does not
+        // destroy it: a stalled stream can still be ended in the client's protocol.
+        toClient.pipe(res as unknown as NodeJS.WritableStream);
+        streaming = true;
+        pipeline(upstreamRes, ...(stages as [Transform]), (err) => {
           stall.clear();
-          if (!err) return finish('ok');
+          if (!err) {
+            if (res.writableFinished) finish('ok');
+            else res.once('finish', () => finish('ok'));
+            return;
+          }
+          toClient.unpipe(res as unknown as NodeJS.WritableStream);
           // What the upstream sent (or failed to send) broke the response, not the client.
           const upstreamFault = isDecodedTooLarge(err) || isStallError(err);
           if (isDecodedTooLarge(err)) summary.notInspected = `${err.message}: decoding stopped there and the response was cut`;
           if (res.writableFinished) return finish();
+          if (isStallError(err) && !res.destroyed && summary.outcome === 'ok') {
+            const tail = hooks.streamFailure?.(exchange, { code: 'witness_upstream_timeout', message: `Witness gave up waiting for ${host}: ${err.message}` });
+            if (tail) {
+              const bytes = toClient.boundary() + tail.raw;
+              summary.bytesToClient += Buffer.byteLength(bytes);
+              res.end(bytes);
+              return finish('upstream-error', `${err.message}; the client was sent ${tail.says}, ending its stream`);
+            }
+          }
           if (!res.destroyed && summary.outcome === 'ok') {
             // Upstream died mid-stream (or the transform failed): the client must see a
             // broken response, not a silently truncated "complete" one.
@@ -336,6 +357,29 @@ class ByteCounter extends Transform {
     cb(null, chunk);
   }
 }
+
+/**
+ * The last stage before the client: counts bytes and remembers how the output ends, so a
+ * stream Witness must end early gets its error event on an event boundary of its own.
+ */
+class ClientTail extends ByteCounter {
+  private last = '';
+
+  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback) {
+    if (chunk.length) this.last = (this.last + chunk.subarray(-4).toString('latin1')).slice(-4);
+    super._transform(chunk, enc, cb);
+  }
+
+  /** What to write first so the next event starts on its own: nothing, or the missing line ends. */
+  boundary(): string {
+    if (this.last === '') return '';
+    const end = LINE_END.exec(this.last);
+    if (!end) return '\n\n';
+    return LINE_END.test(this.last.slice(0, -end[1]!.length)) ? '' : '\n';
+  }
+}
+
+const LINE_END = /(\r\n|\n|\r)$/;
 
 /** Reads a stream until it ends or passes `limit` bytes (then it is left paused). */
 function collectBounded(stream: NodeJS.ReadableStream, limit: number): Promise<{ chunks: Buffer[]; overflow: boolean }> {

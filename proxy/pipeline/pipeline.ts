@@ -8,7 +8,7 @@ import type { Transform } from 'node:stream';
 import type { InterceptHooks } from '../intercept/index.js';
 import type { Interaction } from '../model/index.js';
 import { maskUrl, type Masker, type MaskResult } from '../masking/index.js';
-import { classifyEndpoint, familyFor, type SemanticEvent } from '../protocols/index.js';
+import { classifyEndpoint, familyFor, type SemanticEvent, type StreamErrorTail, type StreamFailure } from '../protocols/index.js';
 import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, Flow, RequestAction, Stage, WebSocketSummary } from './flow.js';
 import { webSocketRecord } from './stages/record.js';
 
@@ -22,12 +22,21 @@ export class Pipeline {
     readonly stages: readonly Stage[],
   ) {}
 
-  hooks(): Required<Pick<InterceptHooks, 'inspectRequest' | 'responseTransform' | 'onExchangeEnd'>> {
+  hooks(): Required<Pick<InterceptHooks, 'inspectRequest' | 'responseTransform' | 'streamFailure' | 'onExchangeEnd'>> {
     return {
       inspectRequest: (req, body) => this.request(req, body),
       responseTransform: (req, head) => this.responseHead(req, head),
+      streamFailure: (req, failure) => this.streamFailure(req, failure),
       onExchangeEnd: (s) => this.end(s),
     };
+  }
+
+  /** An event stream that must end early: its family's error event, when the family has one. */
+  streamFailure(req: ExchangeRequest, failure: StreamFailure): StreamErrorTail | null {
+    const flow = this.flows.get(req.id);
+    const seen = flow?.response.stream?.client;
+    if (!flow || !seen || !flow.family.streamError) return null;
+    return flow.family.streamError(flow.kind, failure, seen);
   }
 
   /** The request target with secrets masked (path and query, percent-decoded too): what records and events show. */

@@ -44,16 +44,21 @@ export class ResponsesAdapter extends BaseAdapter {
   private readonly ended = new Set<string>();
   /** Each channel's delta event: type and identifying fields, to release held text in the same shape. */
   private readonly deltas = new Map<string, { type: string; ids: Record<string, unknown> }>();
+  /** The stream's highest sequence number and its response id: an event Witness adds (a failure) continues them. */
+  lastSequence: number | null = null;
+  responseId: string | null = null;
 
   protected onEvent(ev: SseEvent): string {
     if (ev.data === null) return ev.raw;
     const obj = parseJson(ev.data) as any;
     if (!obj || typeof obj !== 'object') return this.maskWhole(ev, ev.data);
     const type: string = typeof obj.type === 'string' ? obj.type : (ev.event ?? '');
+    if (typeof obj.sequence_number === 'number') this.lastSequence = Math.max(this.lastSequence ?? obj.sequence_number, obj.sequence_number);
     switch (type) {
       case 'response.created':
       case 'response.in_progress':
         if (obj.response?.model) this.summary.model ??= obj.response.model;
+        if (typeof obj.response?.id === 'string') this.responseId ??= obj.response.id;
         return ev.raw;
       case 'response.output_item.added': {
         const item = obj.item ?? {};

@@ -7,7 +7,7 @@
 import { ChatCompletionsAdapter } from '../adapters/index.js';
 import { readConversation } from '../request.js';
 import { encodeEvent, type SseEvent } from '../sse.js';
-import { eventJson, jsonRefusal, sseRefusal, type ProtocolFamily } from './types.js';
+import { eventJson, jsonRefusal, sseRefusal, type ProtocolFamily, type StreamErrorTail, type StreamFailure } from './types.js';
 
 export const chat: ProtocolFamily = {
   name: 'chat',
@@ -34,7 +34,18 @@ export const chat: ProtocolFamily = {
     );
   },
   rewriteDenied,
+  streamError: (_kind, failure) => chatStreamError(failure),
 };
+
+/**
+ * The OpenAI streaming convention for a failure mid-stream: a chunk whose only field is
+ * `error` (what the OpenAI SDKs raise as an API error), then the `[DONE]` sentinel so
+ * clients that wait for it stop reading.
+ */
+export function chatStreamError(failure: StreamFailure): StreamErrorTail {
+  const error = { message: failure.message, type: 'server_error', code: failure.code };
+  return { raw: `data: ${JSON.stringify({ error })}\n\ndata: [DONE]\n\n`, says: 'an error chunk and data: [DONE]' };
+}
 
 function rewriteDenied(events: SseEvent[], denied: ReadonlySet<number>, message: string): string {
   let out = '';

@@ -28,6 +28,11 @@ export const messages: ProtocolFamily = {
     return opts.stream ? sseRefusal(events) : jsonRefusal(200, { id: 'msg_witness', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: message }], stop_reason: 'end_turn' });
   },
   rewriteDenied,
+  // Anthropic's own mid-stream failure: an `error` event, after which nothing more comes.
+  streamError: (_kind, failure) => ({
+    raw: `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: `${failure.code}: ${failure.message}` } })}\n\n`,
+    says: 'an error event',
+  }),
 };
 
 function rewriteDenied(events: SseEvent[], denied: ReadonlySet<number>, message: string): string {

@@ -4,11 +4,12 @@
  * place in the final response's output), adds an assistant message saying why and keeps
  * sequence numbers increasing.
  */
-import { ResponsesAdapter } from '../adapters/index.js';
+import { ResponsesAdapter, type StreamAdapter } from '../adapters/index.js';
 import { readConversation } from '../request.js';
 import { encodeEvent, type SseEvent } from '../sse.js';
 import { responsesCall } from '../tool-calls.js';
-import { eventJson, jsonRefusal, sseRefusal, type ProtocolFamily } from './types.js';
+import type { EndpointKind } from '../types.js';
+import { eventJson, jsonRefusal, sseRefusal, type ProtocolFamily, type StreamErrorTail, type StreamFailure } from './types.js';
 
 export const responses: ProtocolFamily = {
   name: 'responses',
@@ -32,7 +33,27 @@ export const responses: ProtocolFamily = {
     return opts.stream ? sseRefusal(events) : jsonRefusal(200, { id: rid, object: 'response', status: 'completed', model, output: [item] });
   },
   rewriteDenied,
+  streamError,
 };
+
+/**
+ * A stream that cannot finish ends as the API ends a failed response: `response.failed`
+ * (terminal, status "failed", the error in `response.error`), continuing the stream's
+ * sequence numbers and response id.
+ */
+function streamError(_kind: EndpointKind, failure: StreamFailure, seen: StreamAdapter): StreamErrorTail {
+  const state = seen instanceof ResponsesAdapter ? seen : null;
+  const response = {
+    id: state?.responseId ?? 'resp_witness',
+    object: 'response',
+    status: 'failed',
+    model: seen.summary.model ?? 'witness',
+    output: [],
+    error: { code: 'server_error', message: `${failure.code}: ${failure.message}` },
+  };
+  const data = { type: 'response.failed', response, sequence_number: (state?.lastSequence ?? -1) + 1 };
+  return { raw: `event: response.failed\ndata: ${JSON.stringify(data)}\n\n`, says: 'a response.failed event' };
+}
 
 function rewriteDenied(events: SseEvent[], denied: ReadonlySet<number>, message: string): string {
   const deniedIds = new Set<string>();

@@ -40,6 +40,26 @@ export interface ProtocolFamily {
    * the protocol expects.
    */
   rewriteDenied?(held: SseEvent[], denied: ReadonlySet<number>, message: string): string;
+  /**
+   * Present when the family's event streams have an error event: the SSE that ends a
+   * stream already under way with a clean error (the upstream stalled mid-stream), so the
+   * client sees a properly terminated failure in its own protocol instead of a cut
+   * connection. `seen` is the client's adapter (what the stream said so far).
+   */
+  streamError?(kind: EndpointKind, failure: StreamFailure, seen: StreamAdapter): StreamErrorTail;
+}
+
+/** Why Witness ends a stream early: a stable code and a one-line message of its own (no upstream text). */
+export interface StreamFailure {
+  code: string;
+  message: string;
+}
+
+export interface StreamErrorTail {
+  /** Whole SSE events, the last one ending the stream as the protocol expects. */
+  raw: string;
+  /** What the client was sent, in words for the record (e.g. "a response.failed event"). */
+  says: string;
 }
 
 export const sseRefusal = (events: Array<[string | null, unknown]>, done = false): Refusal => ({
