@@ -26,7 +26,13 @@ export interface SpawnedEngine {
 
 const PERMISSIVE_POLICY = { protectedPaths: [], protectedCommands: [], unknownTools: 'allow', mcpTools: 'allow', urls: { otherwise: 'allow' } };
 
-export async function spawnEngine(upstream: FakeUpstream, config: Record<string, unknown> = {}, policy: Record<string, unknown> | null = PERMISSIVE_POLICY): Promise<SpawnedEngine> {
+export async function spawnEngine(
+  upstream: FakeUpstream,
+  config: Record<string, unknown> = {},
+  policy: Record<string, unknown> | null = PERMISSIVE_POLICY,
+  /** Extra environment for the engine process (the soak loads its memory probe this way). */
+  env: NodeJS.ProcessEnv = {},
+): Promise<SpawnedEngine> {
   const dataDir = mkdtempSync(join(tmpdir(), 'witness-fault-'));
   const caFile = join(dataDir, 'upstream-ca.pem');
   writeFileSync(caFile, upstream.root.certPem);
@@ -37,7 +43,7 @@ export async function spawnEngine(upstream: FakeUpstream, config: Record<string,
     join(dataDir, 'config.json'),
     JSON.stringify({ log: { level: 'info' }, ...config, proxy: { port: 0 }, upstream: { resolve, caFile, ...upstreamConfig } }),
   );
-  const run = spawnCli(['start', '--data-dir', dataDir, '--json']);
+  const run = spawnCli(['start', '--data-dir', dataDir, '--json'], env);
   const started = JSON.parse(await run.waitFor(/"event":"started"/, 90_000)) as { proxy: { url: string } };
   const control = readControlFile(dataDir)!;
   const pid = run.child.pid!;
