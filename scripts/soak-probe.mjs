@@ -15,11 +15,10 @@ if (file) {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc');
   let n = 0;
-  const t0 = Date.now();
   setInterval(() => {
     const forced = gcEvery > 0 && ++n % gcEvery === 0;
     if (forced) gc();
     const m = process.memoryUsage();
-    appendFileSync(file, JSON.stringify({ t: (Date.now() - t0) / 1000, gc: forced, rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }) + '\n');
+    appendFileSync(file, JSON.stringify({ at: Date.now(), gc: forced, rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }) + '\n');
   }, every).unref();
 }

@@ -59,6 +59,8 @@ function paced(res: http.ServerResponse, withSecret: boolean) {
 }
 
 interface Probe {
+  /** Epoch ms of the sample (the soak turns it into seconds since its start). */
+  at: number;
   t: number;
   gc: boolean;
   rss: number;
@@ -126,6 +128,13 @@ async function main() {
   const delays: number[] = [];
   let exchanges = 0;
   let errors = 0;
+  /** The first few failures, as they were (a count alone says nothing about the cause). */
+  const errorSamples: string[] = [];
+  const failed = (why: string) => {
+    errors++;
+    if (errorSamples.length < 5) errorSamples.push(why);
+    log(`error: ${why}`);
+  };
   let leaked = 0;
   const samples: Array<{ t: number; rss: number; fds: number }> = [];
   const sample = () => {
@@ -149,7 +158,7 @@ async function main() {
         const res = await requestViaProxy({ proxyPort: engine.proxyPort, host: 'api.githubcopilot.com', path, method: 'POST', body: agentBody, headers: { 'content-type': 'application/json' }, ca: engine.caPem });
         exchanges++;
         if (++turns[k]! === TURN && allTurnedAt === null && turns.every((x) => x >= TURN)) allTurnedAt = (Date.now() - startedAt) / 1000;
-        if (res.status !== 200) errors++;
+        if (res.status !== 200) failed(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
         if (res.body.includes(SECRET)) leaked++;
         if (!held) {
           res.events.forEach((e, i) => {
@@ -157,8 +166,8 @@ async function main() {
             if (sent) delays.push(res.startedAt + res.eventTimes[i]! - Number(sent));
           });
         }
-      } catch {
-        errors++;
+      } catch (e) {
+        failed((e as Error).message);
       }
     }
   };
@@ -178,7 +187,7 @@ async function main() {
   const rssSpread = (Math.max(...rssValues) - Math.min(...rssValues)) / Math.min(...rssValues);
   const rssDrift = (last.rss - first.rss) / first.rss;
   const sorted = delays.filter((d) => Number.isFinite(d)).sort((a, b) => a - b);
-  const mem = readProbe(probeFile);
+  const mem = readProbe(probeFile).map((m) => ({ ...m, t: (m.at - startedAt) / 1000 }));
   rmSync(probeDir, { recursive: true, force: true });
   const memWarm = mem.filter((m) => m.t >= warmupEnd);
   const live = memWarm.filter((m) => m.gc);
@@ -190,6 +199,7 @@ async function main() {
     machine: { cpus: cpus().length, loadavg: loadavg().map((l) => Number(l.toFixed(2))) },
     exchanges,
     errors,
+    errorSamples,
     approvals,
     secretsLeakedToClient: leaked,
     warmup: { endsAtS: +warmupEnd.toFixed(0), minutes: WARMUP_MINUTES, allStreamsTurnedAtS: turnedAt === null ? null : +turnedAt.toFixed(0) },
