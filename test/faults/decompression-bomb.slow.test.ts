@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
 import { bomb, BOMB_ENCODINGS } from './support/bombs.js';
-import { watchRecords, type RecordWatch } from './support/records.js';
-import { spawnEngine, type SpawnedEngine } from './support/spawned-engine.js';
+import type { RecordWatch } from './support/records.js';
+import type { SpawnedEngine } from './support/spawned-engine.js';
+import { stopWarmed, warmedEngine } from './support/warmed-engine.js';
 
 const MiB = 1024 * 1024;
 const CAP = 1 * MiB;
@@ -28,17 +29,11 @@ beforeAll(async () => {
   upstream = await startFakeUpstream();
   for (const enc of BOMB_ENCODINGS) await bomb(enc, BOMB);
   for (const enc of BOMB_ENCODINGS) await bomb(enc, BOMB, 'data: {"choices":[{"delta":{"content":"');
-  engine = await spawnEngine(upstream, { limits: { maxInspectedBodyBytes: CAP }, masking: { uninspectable: 'pass' } });
-  watch = await watchRecords(engine.control);
   // One ordinary exchange first, so that the baseline includes a warmed-up data path.
-  const warm = await requestViaProxy({ proxyPort: engine.proxyPort, host: 'api.githubcopilot.com', path: '/chat/completions?echo=1', method: 'POST', body: '{"messages":[]}', headers: { 'content-type': 'application/json' }, ca: engine.caPem });
-  expect(warm.status).toBe(200);
-  await watch.records(1);
-  baseline = engine.memory().rss;
+  ({ engine, watch, baseline } = await warmedEngine(upstream, { limits: { maxInspectedBodyBytes: CAP }, masking: { uninspectable: 'pass' } }));
 }, 300_000);
 afterAll(async () => {
-  watch?.close();
-  await engine?.stop();
+  await stopWarmed({ engine, watch });
   await upstream?.close();
 });
 

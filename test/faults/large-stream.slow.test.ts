@@ -16,8 +16,9 @@ import { MAX_RECORDED_TEXT_CHARS } from '../../proxy/protocols/index.js';
 import { runCli } from '../helpers/cli.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { requestViaProxy, tlsThroughProxy } from '../helpers/proxy-client.js';
-import { watchRecords, type RecordWatch } from './support/records.js';
-import { spawnEngine, type SpawnedEngine } from './support/spawned-engine.js';
+import type { RecordWatch } from './support/records.js';
+import type { SpawnedEngine } from './support/spawned-engine.js';
+import { stopWarmed, warmedEngine } from './support/warmed-engine.js';
 
 const MiB = 1024 * 1024;
 const ANSWER = 200 * MiB;
@@ -59,16 +60,11 @@ const ask = (path: string) => requestViaProxy({ proxyPort: engine.proxyPort, hos
 beforeAll(async () => {
   upstream = await startFakeUpstream();
   upstream.scripts.set('big', bigAnswer(ANSWER));
-  engine = await spawnEngine(upstream);
-  watch = await watchRecords(engine.control);
   // A warmed-up data path first: the baseline includes it.
-  expect((await ask('/sse?n=20&ms=0')).status).toBe(200);
-  await watch.records(1);
-  baseline = engine.memory().rss;
+  ({ engine, watch, baseline } = await warmedEngine(upstream));
 }, 300_000);
 afterAll(async () => {
-  watch?.close();
-  await engine?.stop();
+  await stopWarmed({ engine, watch });
   await upstream?.close();
 });
 
