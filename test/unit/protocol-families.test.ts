@@ -103,3 +103,32 @@ describe('denial rewrites', () => {
     expect(events(out).find((e) => e.type === 'message_delta').delta.stop_reason).toBe('end_turn');
   });
 });
+
+describe('stream errors (an upstream that stalls mid-stream)', () => {
+  const failure = { code: 'witness_upstream_timeout', message: 'the response stalled' };
+
+  it('every family whose streams have an error event owns one; the rest are cut', () => {
+    expect(FAMILIES.filter((f) => f.streamError).map((f) => f.name)).toEqual(['completions', 'chat', 'responses', 'messages']);
+  });
+
+  it('Responses: response.failed continues the stream it ends (response id, next sequence number)', () => {
+    const fam = familyFor('responses');
+    const seen = fam.adapter('responses', { masker: null });
+    const head =
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_7","model":"gpt-5"}}\n\n' +
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":6,"item_id":"m","output_index":0,"content_index":0,"delta":"hi"}\n\n';
+    for (const ev of parse(head)) seen.step(ev);
+    const [ev] = parse(fam.streamError!('responses', failure, seen).raw);
+    expect(ev!.event).toBe('response.failed');
+    expect(JSON.parse(ev!.data!)).toMatchObject({ type: 'response.failed', sequence_number: 7, response: { id: 'resp_7', status: 'failed', model: 'gpt-5' } });
+  });
+
+  it('chat and Messages: the error in each protocol shape, properly ended', () => {
+    const chat = familyFor('chat').streamError!('chat', failure, familyFor('chat').adapter('chat', { masker: null }));
+    expect(parse(chat.raw).map((e) => e.data)).toEqual([JSON.stringify({ error: { message: 'the response stalled', type: 'server_error', code: 'witness_upstream_timeout' } }), '[DONE]']);
+    const msg = familyFor('messages').streamError!('messages', failure, familyFor('messages').adapter('messages', { masker: null }));
+    const [ev] = parse(msg.raw);
+    expect(ev!.event).toBe('error');
+    expect(JSON.parse(ev!.data!)).toEqual({ type: 'error', error: { type: 'api_error', message: 'witness_upstream_timeout: the response stalled' } });
+  });
+});
