@@ -9,6 +9,7 @@
  */
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_SSE_EVENT_CHARS } from '../../proxy/protocols/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
@@ -22,8 +23,11 @@ const HEADS: Record<string, string> = {
     [null, { id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4.1', choices: [{ index: 0, delta: { role: 'assistant', content: 'first ' }, finish_reason: null }] }],
     [null, { id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4.1', choices: [{ index: 0, delta: { content: `token ${SECRET} then` }, finish_reason: null }] }],
   ]),
-  // Half an event, then nothing: the client must still get the error on a boundary of its own.
-  'chat-partial': sse([[null, { id: 'c2', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'first' }, finish_reason: null }] }]]) + 'data: {"id":"c2","choi',
+  // Part of an event too large to parse (over MAX_SSE_EVENT_CHARS: its pieces pass on as they
+  // come), then nothing: the client must still get the error as an event of its own.
+  'chat-partial':
+    sse([[null, { id: 'c2', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'first' }, finish_reason: null }] }]]) +
+    `data: {"choices":[{"index":0,"delta":{"content":"${'y'.repeat(MAX_SSE_EVENT_CHARS + 1024)}`,
   completion: sse([[null, { id: 'cmpl-1', model: 'gpt-35', choices: [{ index: 0, text: 'const a = ', finish_reason: null }] }]]),
   responses: sse([
     ['response.created', { type: 'response.created', sequence_number: 0, response: { id: 'resp_stall', object: 'response', status: 'in_progress', model: 'gpt-5', output: [] } }],
@@ -117,7 +121,7 @@ describe('an upstream that stalls mid-stream: a clean error in the client protoc
     const res = await ask('/chat/completions', 'chat-partial');
     expect(res.status).toBe(200);
     const evs = events(res.body);
-    expect(evs.map(([, d]) => d.slice(0, 9))).toEqual(['{"id":"c2', '{"error":', '[DONE]']);
+    expect(evs.map(([, d]) => d.slice(0, 9))).toEqual(['{"id":"c2', '{"choices', '{"error":', '[DONE]']);
     expect((await recordOf('chat-partial')).status).toBe('upstream-error');
   });
 
