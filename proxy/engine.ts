@@ -37,6 +37,8 @@ export interface EngineOptions {
   keyVaultPrevious?: KeyVault;
   /** HTTP client for the identity provider (tests: one trusting their CA); default: global fetch. */
   identityFetch?: typeof fetch;
+  /** HTTP client for the central server (tests: one trusting their CA); default: global fetch. */
+  syncFetch?: typeof fetch;
   /** Called when a client asks the engine to shut down (`witness stop`); without it the request is declined. */
   onShutdownRequest?: () => void;
   /** Origins allowed to call the control API cross-origin with the token (default: the desktop window's). */
@@ -136,7 +138,7 @@ export class Engine {
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await startIdentity({ config, vault: this.vault, log, bus: this.bus, onChange: () => this.livePolicy.reload(), ...(this.opts.identityFetch ? { fetch: this.opts.identityFetch } : {}) });
-    this.sync = await startSync({ config, dataDir, store: this.store, identity: this.identity, log, bus: this.bus, version: VERSION, onCentralPolicy: () => this.livePolicy.reload() });
+    this.sync = await startSync({ config, dataDir, store: this.store, identity: this.identity, log, bus: this.bus, version: VERSION, onCentralPolicy: () => this.livePolicy.reload(), ...(this.opts.syncFetch ? { fetch: this.opts.syncFetch } : {}) });
     this.livePolicy.reload(); // the stored session's profiles, before the first request
     this.signIn = new InteractiveSignIn(this.identity, log.child({ component: 'identity' }));
     this.gate = new IdentityGate({ session: () => this.identity.current(), requireSignIn: () => this.policyNow().effective.policy.identity.requireSignIn });
