@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { generateCa, permittedSubtrees } from '../../proxy/ca/index.js';
 import { runProxyBench } from './proxy.bench.js';
+import { alternateEngines } from './alternate.js';
 import { runMaskingBench } from './masking.bench.js';
 import { runAuditBench } from './audit.bench.js';
 import { runServerBench } from './server.bench.js';
@@ -32,6 +33,9 @@ function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ chil
 
 /** `npm run bench -- proxy masking audit` runs only the named parts (default: all). */
 const wanted = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
+/** `--vs=<checkout>`: the proxy bench also runs that checkout's engine, in turns with this one (alternate.ts); `--rounds=N` turns. */
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const vs = flag('vs');
 const want = (part: string) => wanted.size === 0 || wanted.has(part);
 
 /** The central server's bench needs none of the proxy parts: `npm run bench -- server` runs it alone. */
@@ -51,9 +55,14 @@ async function proxyBench(work: string) {
   const dataDir = join(work, 'witness');
   const config = join(work, 'config.json');
   writeFileSync(config, JSON.stringify({ proxy: { port: 0 }, upstream: { resolve: { 'api.githubcopilot.com': `127.0.0.1:${up.port}` }, caFile: up.caFile }, log: { level: 'warn' } }));
-  const witness = (await startChild(['bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' })).first;
+  // Against another checkout both engines run from their sources (that one may have no build).
+  const fromSource = vs ? '1' : '0';
+  const witness = (await startChild(['bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: fromSource })).first;
   const witnessPort = Number(new URL(witness.proxy.url).port);
   const witnessCa = readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8');
+  const other = vs
+    ? (await startChild([join(vs, 'bin', 'witness.js'), 'start', '--data-dir', join(work, 'other'), '--config', config, '--json'], { WITNESS_FROM_SOURCE: fromSource })).first
+    : null;
 
   const base = await generateCa({ subtrees: permittedSubtrees(['*.githubcopilot.com']), notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 86400e3) });
   writeFileSync(join(work, 'base.crt'), base.issuingPem);
@@ -61,15 +70,18 @@ async function proxyBench(work: string) {
   const mock = (await startChild(['test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile })).first;
 
   const host = 'api.githubcopilot.com';
-  return runProxyBench(
-    {
-      direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
-      tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
-      intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort },
-      mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port },
-    },
-    log,
-  );
+  const routes = {
+    direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
+    tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
+    intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort },
+    mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port },
+  };
+  if (other) {
+    const otherCa = readFileSync(join(work, 'other', 'ca', 'current.crt.pem'), 'utf8');
+    const base = { name: 'other', host, port: 443, ca: otherCa, proxyPort: Number(new URL(other.proxy.url).port) };
+    return { alternation: await alternateEngines({ mockttp: routes.mockttp, intercepted: routes.intercepted, base }, Number(flag('rounds') ?? 3), log) };
+  }
+  return runProxyBench(routes, log);
 }
 
 async function main() {
@@ -92,10 +104,10 @@ async function main() {
     const latest = join(dir, 'latest.json');
     writeFileSync(latest, JSON.stringify(result, null, 2) + '\n');
     copyFileSync(latest, join(dir, `${result.date.slice(0, 19).replace(/[:T]/g, '-')}.json`));
-    console.log(JSON.stringify({ proxy: proxy?.ratios ?? null, masking, audit }, null, 2));
+    console.log(JSON.stringify({ proxy: proxy && 'ratios' in proxy ? proxy.ratios : (proxy?.alternation ?? null), masking, audit }, null, 2));
     console.table(
       Object.fromEntries(
-        Object.entries(proxy?.results ?? {}).map(([m, r]: [string, any]) => [
+        Object.entries(proxy && 'results' in proxy ? proxy.results : {}).map(([m, r]: [string, any]) => [
           m,
           {
             'keep-alive p50 ms': r.keepAlive500.p50Ms,
