@@ -17,11 +17,11 @@ export function uuidv7(nowMs = Date.now()): string {
 
 /**
  * How much of each field the full-text index takes (characters). Indexing is one call into
- * sql.js that no one can slice: a megabyte answer held the event loop for ~80 ms on a busy
+ * sql.js that no one can slice: a megabyte answer held the event loop for ~80 ms (256 K: ~30 ms) on a busy
  * machine. Search finds words in the first this-many characters of a prompt, an answer and
  * the tool calls; the record itself keeps all it keeps (docs/audit.md).
  */
-export const MAX_INDEXED_CHARS = 256 * 1024;
+export const MAX_INDEXED_CHARS = 64 * 1024;
 
 /** Text indexed for full-text search: masked prompt, response and tool calls, each bounded. */
 export function searchText(r: Pick<AuditRecord, 'prompt' | 'response' | 'toolCalls'>) {
