@@ -12,7 +12,7 @@ export interface ProxyBenchRoutes {
   mockttp: Route;
 }
 
-export async function keepAlive(route: Route, n: number) {
+async function keepAlive(route: Route, n: number) {
   const agent = new RouteAgent(route, true);
   for (let i = 0; i < 20; i++) await request(route, agent, '/small'); // warm-up
   const lat: number[] = [];
@@ -38,7 +38,7 @@ async function newConnections(route: Route, n: number) {
   return { p50Ms: round(pct(lat, 50)), p99Ms: round(pct(lat, 99)) };
 }
 
-export async function burst(route: Route, mb: number) {
+async function burst(route: Route, mb: number) {
   const agent = new RouteAgent(route, true);
   await request(route, agent, '/burst?mb=1');
   const r = await request(route, agent, `/burst?mb=${mb}`);
@@ -46,7 +46,7 @@ export async function burst(route: Route, mb: number) {
   return { ms: round(r.ms, 1), mbPerS: round(r.bytes / 1024 / 1024 / (r.ms / 1000), 1) };
 }
 
-export async function paced(route: Route, n: number, ms: number) {
+async function paced(route: Route, n: number, ms: number) {
   const agent = new RouteAgent(route, true);
   await request(route, agent, '/small');
   const runs = 3;

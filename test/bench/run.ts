@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { generateCa, permittedSubtrees } from '../../proxy/ca/index.js';
 import { runProxyBench } from './proxy.bench.js';
-import { alternateEngines } from './alternate.js';
 import { runMaskingBench } from './masking.bench.js';
 import { runAuditBench } from './audit.bench.js';
 import { runServerBench } from './server.bench.js';
+import { runProxyMaskingBench } from './proxy-masking.bench.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
@@ -33,9 +33,6 @@ function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ chil
 
 /** `npm run bench -- proxy masking audit` runs only the named parts (default: all). */
 const wanted = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
-/** `--vs=<checkout>`: the proxy bench also runs that checkout's engine, in turns with this one (alternate.ts); `--rounds=N` turns. */
-const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const vs = flag('vs');
 const want = (part: string) => wanted.size === 0 || wanted.has(part);
 
 /** The central server's bench needs none of the proxy parts: `npm run bench -- server` runs it alone. */
@@ -48,21 +45,20 @@ async function serverOnly() {
   console.table(server);
 }
 
-async function proxyBench(work: string) {
+/** The fake upstream, the engine and the mockttp baseline, started once for every proxy part. */
+let routes: ReturnType<typeof startProxies> | null = null;
+const proxyRoutes = (work: string) => (routes ??= startProxies(work));
+
+async function startProxies(work: string) {
   const up = (await startChild(['test/bench/upstream-server.ts', work])).first as { port: number; caFile: string };
   const upstreamCa = readFileSync(up.caFile, 'utf8');
 
   const dataDir = join(work, 'witness');
   const config = join(work, 'config.json');
   writeFileSync(config, JSON.stringify({ proxy: { port: 0 }, upstream: { resolve: { 'api.githubcopilot.com': `127.0.0.1:${up.port}` }, caFile: up.caFile }, log: { level: 'warn' } }));
-  // Against another checkout both engines run from their sources (that one may have no build).
-  const fromSource = vs ? '1' : '0';
-  const witness = (await startChild(['bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: fromSource })).first;
+  const witness = (await startChild(['bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' })).first;
   const witnessPort = Number(new URL(witness.proxy.url).port);
   const witnessCa = readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8');
-  const other = vs
-    ? (await startChild([join(vs, 'bin', 'witness.js'), 'start', '--data-dir', join(work, 'other'), '--config', config, '--json'], { WITNESS_FROM_SOURCE: fromSource })).first
-    : null;
 
   const base = await generateCa({ subtrees: permittedSubtrees(['*.githubcopilot.com']), notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 86400e3) });
   writeFileSync(join(work, 'base.crt'), base.issuingPem);
@@ -70,18 +66,12 @@ async function proxyBench(work: string) {
   const mock = (await startChild(['test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile })).first;
 
   const host = 'api.githubcopilot.com';
-  const routes = {
+  return {
     direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
     tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
     intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort },
     mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port },
   };
-  if (other) {
-    const otherCa = readFileSync(join(work, 'other', 'ca', 'current.crt.pem'), 'utf8');
-    const base = { name: 'other', host, port: 443, ca: otherCa, proxyPort: Number(new URL(other.proxy.url).port) };
-    return { alternation: await alternateEngines({ mockttp: routes.mockttp, intercepted: routes.intercepted, base }, Number(flag('rounds') ?? 3), log) };
-  }
-  return runProxyBench(routes, log);
 }
 
 async function main() {
@@ -91,23 +81,24 @@ async function main() {
     // The proxy bench needs the fake upstream, the engine and the mockttp baseline; the
     // masking and audit benches run in this process alone.
     log(`benchmarking on ${cpus().length} cores, node ${process.version}`);
-    const proxy = !want('proxy') ? null : await proxyBench(work);
+    const proxy = !want('proxy') ? null : await runProxyBench(await proxyRoutes(work), log);
+    const proxyMasking = !want('proxy-masking') ? null : await runProxyMaskingBench(await proxyRoutes(work), log);
     log('masking');
     const masking = want('masking') ? await runMaskingBench(log) : null;
     log('audit store');
     const audit = want('audit') ? await runAuditBench(log) : null;
     log('central server');
     const server = want('server') ? await runServerBench(log) : null;
-    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, masking, audit, server };
+    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, proxyMasking, masking, audit, server };
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const latest = join(dir, 'latest.json');
     writeFileSync(latest, JSON.stringify(result, null, 2) + '\n');
     copyFileSync(latest, join(dir, `${result.date.slice(0, 19).replace(/[:T]/g, '-')}.json`));
-    console.log(JSON.stringify({ proxy: proxy && 'ratios' in proxy ? proxy.ratios : (proxy?.alternation ?? null), masking, audit }, null, 2));
+    console.log(JSON.stringify({ proxy: proxy?.ratios ?? null, proxyMasking, masking, audit }, null, 2));
     console.table(
       Object.fromEntries(
-        Object.entries(proxy && 'results' in proxy ? proxy.results : {}).map(([m, r]: [string, any]) => [
+        Object.entries(proxy?.results ?? {}).map(([m, r]: [string, any]) => [
           m,
           {
             'keep-alive p50 ms': r.keepAlive500.p50Ms,
