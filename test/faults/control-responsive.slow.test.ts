@@ -10,6 +10,9 @@
  * stream's masking included, within a generous bound for a busy 2-core machine (the fake
  * upstream and the client share this loop too). The control API's own answer times are polled
  * alongside and printed.
+ *
+ * A stall bound is a timing assertion, so this runs in `npm run faults` (with the other slow
+ * measurements), not in `npm test`, where other test files share the machine's two cores.
  */
 import https from 'node:https';
 import type http from 'node:http';
