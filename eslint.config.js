@@ -109,7 +109,7 @@ const electronInTests = {
 };
 
 export default tseslint.config(
-  { ignores: ['electron/types/**', 'dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'renderer/dist/**', 'test-results/**', '.scratch/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'renderer/dist/**', 'test-results/**', '.scratch/**'] },
   ...tseslint.configs.recommended,
   {
     plugins: { layers },

@@ -18,21 +18,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Configuration } from 'electron-builder';
 import { APP_ID, EXECUTABLE_NAME, PRODUCT_NAME } from '../electron/core/app-identity.js';
+import { ELECTRON_VERSION } from './electron-version.js';
 
 export type BuildMode = 'release' | 'unsigned' | 'smoke' | 'placeholder';
-
-/**
- * The Electron the app is built with: the version of the vendored Electron types
- * (electron/types/electron.d.ts, updated with build/electron-types.ts), so the API the code
- * is checked against and the binary electron-builder packages cannot differ.
- */
-export const ELECTRON_VERSION = electronTypesVersion(readFileSync(new URL('../electron/types/electron.d.ts', import.meta.url), 'utf8'));
-
-export function electronTypesVersion(dts: string): string {
-  const m = /^\/\/ Type definitions for Electron (\d+\.\d+\.\d+)$/m.exec(dts.slice(0, 4096));
-  if (!m) throw new Error('electron/types/electron.d.ts does not say which Electron it describes: regenerate it with build/electron-types.ts.');
-  return m[1]!;
-}
 
 /**
  * The MSI upgrade code: the same for every version forever, so a new MSI upgrades the old

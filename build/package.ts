@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, Platform, type Configuration } from 'electron-builder';
-import { builderConfig, ELECTRON_VERSION, type BuildMode } from './electron-builder.config.js';
+import { builderConfig, type BuildMode } from './electron-builder.config.js';
+import { ELECTRON_VERSION } from './electron-version.js';
 import { createPlaceholderElectron, PLACEHOLDER_NOTICE } from './placeholder-electron.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));

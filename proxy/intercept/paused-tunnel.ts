@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
-import type { Interaction } from '../model/index.js';
+import { emptyInteraction, type Interaction } from '../model/index.js';
 import { planForHost } from './hosts.js';
 import type { UpstreamPool } from './upstream.js';
 
@@ -130,33 +130,20 @@ export class PausedTunnels {
 export function pausedTunnelInteraction(s: PausedTunnelSummary): Interaction {
   const target = `${s.hostname}:${s.port}`;
   return {
-    id: s.id,
-    time: new Date(s.start).toISOString(),
-    endpoint: 'other',
-    method: 'CONNECT',
-    host: s.hostname,
-    path: target,
-    plan: planForHost(s.hostname),
-    model: null,
-    client: { editor: null, editorVersion: null, plugin: null, integrationId: null, intent: null, initiator: null, interactionId: null, requestId: null, userAgent: s.userAgent },
-    prompt: '',
-    context: [],
-    messages: [],
-    contextFiles: [],
-    toolsOffered: [],
-    response: '',
-    toolCalls: [],
-    finishReason: null,
-    usage: null,
-    maskings: [],
+    ...emptyInteraction({
+      id: s.id,
+      time: new Date(s.start).toISOString(),
+      endpoint: 'other',
+      method: 'CONNECT',
+      host: s.hostname,
+      path: target,
+      plan: planForHost(s.hostname),
+      client: { editor: null, editorVersion: null, plugin: null, integrationId: null, intent: null, initiator: null, interactionId: null, requestId: null, userAgent: s.userAgent },
+    }),
     notInspected: [
       `interception paused by ${s.pause.by} since ${s.pause.since}: the TLS tunnel to ${target} passed unaudited for ${Math.max(0, s.end - s.start)} ms (${s.bytesSent} bytes sent, ${s.bytesReceived} received)`,
     ],
-    decision: 'allowed',
-    ruleIds: [],
-    approvals: [],
     status: s.error ? 'upstream-error' : 'ok',
-    httpStatus: null,
     errors: s.error ? [s.error] : [],
     timings: { start: s.start, firstByte: null, firstToken: null, end: s.end },
     unaudited: { reason: 'interception-paused', pausedSince: s.pause.since, pausedBy: s.pause.by, bytesSent: s.bytesSent, bytesReceived: s.bytesReceived },

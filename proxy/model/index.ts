@@ -4,7 +4,7 @@
  * Imports only zod; the engine, the UI and the central server all build on it. Never
  * export anything here that needs Node: that goes in node.ts.
  */
-export { ClientInfoSchema, InteractionSchema, type ClientInfo, type Interaction } from './interaction.js';
+export { ClientInfoSchema, emptyInteraction, InteractionSchema, type ClientInfo, type Interaction, type InteractionOrigin } from './interaction.js';
 export { AuditRecordSchema, EXPORT_FORMATS, RECORD_VERSION, type AuditRecord, type ExportedRecord, type ExportFormat, type StoredMessage } from './record.js';
 export { parseTime, SearchHitSchema, SearchPageSchema, SearchQuerySchema, type SearchHit, type SearchPage, type SearchQuery } from './search.js';
 export {

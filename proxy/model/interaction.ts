@@ -109,3 +109,44 @@ export const InteractionSchema = z.object({
     .optional(),
 });
 export type Interaction = z.infer<typeof InteractionSchema>;
+
+/** What is known of an exchange before (or without) reading its content: where it went and who sent it. */
+export type InteractionOrigin = Pick<Interaction, 'id' | 'time' | 'endpoint' | 'method' | 'host' | 'path' | 'plan' | 'client'>;
+
+/**
+ * An interaction with nothing read from its content: no conversation, response, findings or
+ * rule, allowed, not yet ended. Records of traffic Witness could not read (WebSocket frames,
+ * tunnels while paused) and the window's row for a request still streaming start from it
+ * and set what they know. `start` defaults to `time`.
+ */
+export function emptyInteraction(origin: InteractionOrigin, start = Date.parse(origin.time)): Interaction {
+  return {
+    id: origin.id,
+    time: origin.time,
+    endpoint: origin.endpoint,
+    method: origin.method,
+    host: origin.host,
+    path: origin.path,
+    plan: origin.plan,
+    model: null,
+    client: origin.client,
+    prompt: '',
+    context: [],
+    messages: [],
+    contextFiles: [],
+    toolsOffered: [],
+    response: '',
+    toolCalls: [],
+    finishReason: null,
+    usage: null,
+    maskings: [],
+    notInspected: [],
+    decision: 'allowed',
+    ruleIds: [],
+    approvals: [],
+    status: 'ok',
+    httpStatus: null,
+    errors: [],
+    timings: { start, firstByte: null, firstToken: null, end: null },
+  };
+}

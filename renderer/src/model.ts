@@ -3,10 +3,10 @@
  * as it streams), where a record landed in the chain, approvals matched to their rows, and
  * how risky a held call looks. No React, no I/O: views and components both build on it.
  */
-// Types straight from the contract and the model (not through api.ts, which opens a
-// connection): this file stays pure, testable without a browser.
+// Types and the model's pure builders straight from the contract and the model (not through
+// api.ts, which opens a connection): this file stays pure, testable without a browser.
 import type { ApprovalView, ControlEvent } from '../../proxy/control/index.js';
-import type { Interaction, RecordIdentity } from '../../proxy/model/index.js';
+import { emptyInteraction, type Interaction, type RecordIdentity } from '../../proxy/model/index.js';
 
 /** An interaction in the live list; `streaming` until its record is complete. */
 export type LiveItem = Interaction & { user?: string; streaming?: boolean };
@@ -20,28 +20,7 @@ type Delta = Extract<ControlEvent, { type: 'interaction.delta' }>['data'];
 
 /** The row for a request that was just forwarded: what is known before the response. */
 export function provisional(s: Started): LiveItem {
-  return {
-    ...s,
-    method: 'POST',
-    plan: 'unknown',
-    context: [],
-    messages: [],
-    contextFiles: [],
-    toolsOffered: [],
-    response: '',
-    toolCalls: [],
-    finishReason: null,
-    usage: null,
-    maskings: [],
-    notInspected: [],
-    ruleIds: [],
-    approvals: [],
-    status: 'ok',
-    httpStatus: null,
-    errors: [],
-    timings: { start: Date.parse(s.time), firstByte: null, firstToken: null, end: null },
-    streaming: true,
-  };
+  return { ...emptyInteraction({ ...s, method: 'POST', plan: 'unknown' }), ...s, streaming: true };
 }
 
 /**

@@ -6,7 +6,7 @@
  * is refused, reported (status, log, a security event on the server) and the last good
  * version stays in force; fleet health shows the version the device enforces.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlClient, type ApprovalView, type ControlEvent } from '../../proxy/control/index.js';
 import { FleetDeviceSchema, POLICY_TYP } from '../../proxy/model/index.js';
 import { startServer, type RunningServer } from '../../server/index.js';
-import { startTestEngine, type TestEngine } from '../helpers/engine.js';
+import { centralServerConfig, startCentralOidc, startSyncingEngine, stopCentral } from '../helpers/central.js';
+import type { TestEngine } from '../helpers/engine.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
-import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
+import type { TestOidcProvider } from '../helpers/oidc.js';
 import { tlsThroughProxy } from '../helpers/proxy-client.js';
 
 let op: TestOidcProvider;
@@ -70,46 +71,20 @@ async function expectHeldAndDeny(tag: string) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'witness-central-policy-'));
-  op = await startOidcProvider({
-    users: [
-      { username: 'alice', email: 'alice@example.test', groups: ['engineering'] },
-      { username: 'carol', email: 'carol@example.test', groups: ['auditors'] },
-      { username: 'dana', email: 'dana@example.test', groups: ['witness-admins'] },
-    ],
-  });
+  op = await startCentralOidc([{ username: 'dana', email: 'dana@example.test', groups: ['witness-admins'] }]);
   upstream = await startFakeUpstream();
   server = await startServer({
     dataDir: join(dir, 'server'),
-    config: { oidc: { issuer: op.issuer, audience: op.audience, groupsClaim: 'groups', jwksUri: null }, roles: { auditor: ['auditors'], admin: ['witness-admins'] }, database: { url: null } },
+    config: centralServerConfig(op, ['witness-admins']),
     fetch: op.fetch,
   });
   const keysFile = join(dir, 'server-keys.json');
   writeFileSync(keysFile, JSON.stringify(server.keys.jwks));
   for (const u of ['alice', 'carol', 'dana']) tokens[u] = (await op.tokensFor(u)).accessToken;
-  t = await startTestEngine(
-    upstream,
-    {
-      identity: { issuer: op.issuer, clientId: op.clientId, audience: op.audience, groupsScope: 'groups' },
-      sync: { server: server.url, serverKeys: keysFile, batchSize: 10, flushSeconds: 0.1, checkInSeconds: 0.5 },
-    },
-    { identityFetch: op.fetch },
-  );
-  t.engine.bus.subscribe((e) => void events.push(e));
-  await t.engine.identityService.signInWithBrowser({
-    open: async (url) => {
-      void op.completeLogin(url, 'alice');
-      return true;
-    },
-  });
+  t = await startSyncingEngine(upstream, op, { server: server.url, serverKeys: keysFile, batchSize: 10, flushSeconds: 0.1, checkInSeconds: 0.5 }, events);
 }, 240_000);
 
-afterAll(async () => {
-  await t?.stop();
-  await server?.close();
-  await upstream?.close();
-  await op?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopCentral({ t, server, upstream, op, dir }));
 
 describe('the central policy from the server', () => {
   it('publish → the running engine holds a call to the new protected path within seconds, and reports the version it enforces', { timeout: 120_000 }, async () => {

@@ -5,7 +5,7 @@
  * first traffic flows and comes up afterwards: every record arrives exactly once, receipts
  * come back signed, and `witness verify` finds every receipted head in the local chain.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +15,10 @@ import type { ControlEvent } from '../../proxy/control/index.js';
 import { ServerSearchPageSchema } from '../../proxy/model/index.js';
 import { startServer, type RunningServer } from '../../server/index.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestEngine, type TestEngine } from '../helpers/engine.js';
+import { centralServerConfig, startCentralOidc, startSyncingEngine, stopCentral } from '../helpers/central.js';
+import type { TestEngine } from '../helpers/engine.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
-import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
+import type { TestOidcProvider } from '../helpers/oidc.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
 
 const WORD = 'pelicanmarmalade';
@@ -50,20 +51,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-const serverConfig = () => ({
-  oidc: { issuer: op.issuer, audience: op.audience, groupsClaim: 'groups', jwksUri: null },
-  roles: { auditor: ['auditors'], admin: [] },
-  database: { url: null },
-});
+const serverConfig = () => centralServerConfig(op);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'witness-sync-e2e-'));
-  op = await startOidcProvider({
-    users: [
-      { username: 'alice', email: 'alice@example.test', groups: ['engineering'] },
-      { username: 'carol', email: 'carol@example.test', groups: ['auditors'] },
-    ],
-  });
+  op = await startCentralOidc();
   upstream = await startFakeUpstream();
   // The server's keys exist before it first serves (IT pins them in managed config): start it once, then stop it.
   port = await freePort();
@@ -71,30 +63,10 @@ beforeAll(async () => {
   const keysFile = join(dir, 'server-keys.json');
   writeFileSync(keysFile, JSON.stringify(first.keys.jwks));
   await first.close();
-  t = await startTestEngine(
-    upstream,
-    {
-      identity: { issuer: op.issuer, clientId: op.clientId, audience: op.audience, groupsScope: 'groups' },
-      sync: { server: `http://127.0.0.1:${port}`, serverKeys: keysFile, batchSize: 2, flushSeconds: 0.1 },
-    },
-    { identityFetch: op.fetch },
-  );
-  t.engine.bus.subscribe((e) => events.push(e));
-  await t.engine.identityService.signInWithBrowser({
-    open: async (url) => {
-      void op.completeLogin(url, 'alice');
-      return true;
-    },
-  });
+  t = await startSyncingEngine(upstream, op, { server: `http://127.0.0.1:${port}`, serverKeys: keysFile, batchSize: 2, flushSeconds: 0.1 }, events);
 }, 240_000);
 
-afterAll(async () => {
-  await t?.stop();
-  await server?.close();
-  await upstream?.close();
-  await op?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopCentral({ t, server, upstream, op, dir }));
 
 describe('engine → central server', () => {
   it('keeps records while the server is down, then delivers every one exactly once with signed receipts', async () => {

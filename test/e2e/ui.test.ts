@@ -2,46 +2,29 @@
  * The Witness window in real Chromium (Debian's, driven by playwright-core) against the
  * real engine and a fake Copilot upstream. Screenshots land in test-results/ for review.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
-import { startTestEngine, type TestEngine } from '../helpers/engine.js';
+import { SHOTS, signIn, startBrowserEngine, type BrowserEngine } from '../helpers/browser-engine.js';
+import type { TestEngine } from '../helpers/engine.js';
+import type { FakeUpstream } from '../helpers/fake-upstream.js';
 import { createControlClient } from '../../proxy/control/index.js';
 import { fx, headersOf } from '../helpers/fixtures.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
 import { reassemble } from '../helpers/reassemble.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
-
 let upstream: FakeUpstream;
 let t: TestEngine;
 let browser: Browser;
+let world: BrowserEngine | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (see .ci/run)`);
-  if (!existsSync(fileURLToPath(new URL('../../renderer/dist/index.html', import.meta.url)))) throw new Error('UI not built: run `npm run build`');
-  mkdirSync(SHOTS, { recursive: true });
-  upstream = await startFakeUpstream();
-  t = await startTestEngine(upstream, {}, {}, null); // the built-in default policy
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  world = await startBrowserEngine();
+  ({ upstream, t, browser } = world);
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-  await upstream?.close();
-});
+afterAll(() => world?.stop());
 
 async function signedIn(viewport = { width: 1280, height: 720 }): Promise<Page> {
-  const page = await browser.newPage({ viewport });
-  await page.goto(t.engine.signInLink());
-  await expect.poll(() => page.url()).toBe(`${t.engine.controlUrl}/`);
-  return page;
+  return signIn(await browser.newPage({ viewport }), t);
 }
 
 /** A streamed chat turn through the proxy (the fake upstream paces events `ms` apart). */

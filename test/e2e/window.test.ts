@@ -5,52 +5,37 @@
  * it survives an engine restart. Screenshots of every view, light and dark, land in
  * test-results/screenshots/ for review.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type http from 'node:http';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlClient } from '../../proxy/control/index.js';
+import { SHOTS, signIn, startBrowserEngine, type BrowserEngine } from '../helpers/browser-engine.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
-import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import type { FakeUpstream } from '../helpers/fake-upstream.js';
 import { requestViaProxy } from '../helpers/proxy-client.js';
 import { reassemble } from '../helpers/reassemble.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 const WIDE = { width: 1280, height: 720 };
 const POPUP = { width: 420, height: 560 };
 
 let upstream: FakeUpstream;
 let t: TestEngine;
 let browser: Browser;
+let world: BrowserEngine | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (see .ci/run)`);
-  if (!existsSync(fileURLToPath(new URL('../../renderer/dist/index.html', import.meta.url)))) throw new Error('UI not built: run `npm run build`');
-  mkdirSync(SHOTS, { recursive: true });
-  upstream = await startFakeUpstream();
-  t = await startTestEngine(upstream, {}, {}, null); // the built-in default policy
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  world = await startBrowserEngine();
+  ({ upstream, t, browser } = world);
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-  await upstream?.close();
-});
+afterAll(() => world?.stop());
 
 async function signedIn(opts: { viewport?: { width: number; height: number }; context?: BrowserContext; engine?: TestEngine } = {}): Promise<Page> {
-  const engine = opts.engine ?? t;
   const page = opts.context ? await opts.context.newPage() : await browser.newPage({ viewport: opts.viewport ?? WIDE });
   if (opts.viewport) await page.setViewportSize(opts.viewport);
-  await page.goto(engine.engine.signInLink());
-  await expect.poll(() => page.url()).toBe(`${engine.engine.controlUrl}/`);
-  return page;
+  return signIn(page, opts.engine ?? t);
 }
 
 const control = (engine = t) => createControlClient({ url: engine.engine.controlUrl, token: engine.engine.controlToken });

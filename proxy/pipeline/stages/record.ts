@@ -4,7 +4,7 @@
  * only from masked bodies and masked streams: nothing unmasked is ever kept.
  */
 import type { Masker, MaskResult } from '../../masking/index.js';
-import type { Interaction } from '../../model/index.js';
+import { emptyInteraction, type Interaction } from '../../model/index.js';
 import { planForHost } from '../../intercept/index.js';
 import { classifyEndpoint, clientInfo, MAX_RECORDED_TEXT_CHARS, MAX_SSE_EVENT_CHARS, SseParser } from '../../protocols/index.js';
 import type { Flow, Stage, WebSocketSummary } from '../flow.js';
@@ -131,29 +131,9 @@ export function webSocketRecord(s: WebSocketSummary, target: MaskResult, masker:
   for (const f of target.findings) tally.set(f.type, (tally.get(f.type) ?? 0) + 1);
   const failed = s.outcome === 'upstream-error' || (s.status ?? 0) >= 500;
   return {
-    id: req.id,
-    time: new Date(req.startedAt).toISOString(),
-    endpoint: classifyEndpoint(req.method, req.host, req.path),
-    method: req.method,
-    host: req.host,
-    path: target.text,
-    plan: planForHost(req.host),
-    model: null,
-    client: clientInfo(req.headers),
-    prompt: '',
-    context: [],
-    messages: [],
-    contextFiles: [],
-    toolsOffered: [],
-    response: '',
-    toolCalls: [],
-    finishReason: null,
-    usage: null,
+    ...emptyInteraction({ id: req.id, time: new Date(req.startedAt).toISOString(), endpoint: classifyEndpoint(req.method, req.host, req.path), method: req.method, host: req.host, path: target.text, plan: planForHost(req.host), client: clientInfo(req.headers) }, s.timings.start),
     maskings: [...tally].map(([type, count]) => ({ type, where: 'request' as const, count })),
     notInspected: [WEBSOCKET_NOT_INSPECTED],
-    decision: 'allowed',
-    ruleIds: [],
-    approvals: [],
     status: s.outcome === 'client-abort' ? 'client-abort' : failed ? 'upstream-error' : 'ok',
     httpStatus: s.status,
     errors: s.error ? [s.error] : [],
