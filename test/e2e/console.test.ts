@@ -18,6 +18,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditStore } from '../../proxy/audit/index.js';
 import { Masker } from '../../proxy/masking/index.js';
+import type { CheckInPayload } from '../../proxy/model/index.js';
 import { GENESIS } from '../../proxy/model/node.js';
 import { nextBatch, pinnedKeys, publicJwkOf, sealBatch, sealCheckIn, type PinnedKeys } from '../../proxy/sync/index.js';
 import { startServer, type RunningServer } from '../../server/index.js';
@@ -60,8 +61,8 @@ async function sync(s: AuditStore, from = { seq: 0, hash: GENESIS }, tamper?: (b
   tamper?.(batch);
   return (await post('/api/v1/ingest', await sealBatch(batch, key(s), keys), { 'content-type': 'application/jose' })).json() as Promise<any>;
 }
-async function checkIn(s: AuditStore) {
-  const jws = await sealCheckIn({ v: 1, device: s.device, at: new Date().toISOString(), version: '0.1.0', policyVersion: null, waiting: 0, syncLag: 0, policyProblem: null }, s.deviceSigningKey.privateKey);
+async function checkIn(s: AuditStore, over: Partial<CheckInPayload> = {}) {
+  const jws = await sealCheckIn({ v: 1, device: s.device, at: new Date().toISOString(), version: '0.1.0', policyVersion: null, waiting: 0, syncLag: 0, policyProblem: null, ...over }, s.deviceSigningKey.privateKey);
   expect((await post('/api/v1/check-in', jws, { 'content-type': 'application/jose' })).status).toBe(200);
 }
 
@@ -268,7 +269,9 @@ describe('console', () => {
     // Bob's device keeps checking in; Alice's goes quiet past fleet.offlineMinutes.
     // (The server stamps batches with the wall clock: move from now, past that too.)
     clock = Date.now() + 11 * 60_000;
-    await checkIn(stores.bob);
+    // What Bob's engine reports: interception paused, clients refusing the CA, a CA close to expiry.
+    const caExpiresAt = new Date(Date.now() + 10.5 * 86_400_000).toISOString();
+    await checkIn(stores.bob, { interceptionPaused: true, tlsFailures: 3, caExpiresAt, traffic: { intercepted: 41, tunnelled: 2 }, waiting: 5, syncLag: 90 });
     await stores.tampered.append(interaction());
     await stores.tampered.append(interaction());
     const refused = await sync(stores.tampered, undefined, (b) => {
@@ -278,6 +281,12 @@ describe('console', () => {
     await page.reload();
     await expect.poll(() => row('dev-alice-laptop').getAttribute('data-state'), { timeout: 20_000 }).toBe('offline');
     expect(await row('dev-bob-desktop').getAttribute('data-state')).toBe('online');
+    const bob = (await row('dev-bob-desktop').locator('td').allTextContents()).join(' | ');
+    expect(bob).toContain('paused');
+    expect(bob).toContain('41 / 2');
+    expect(bob).toContain('(10 d)');
+    expect(bob).toMatch(/\| 3 \|/);
+    expect(bob).toMatch(/\| 1 min 30 s \| 5 \|/);
     expect(await row('dev-tampered').getAttribute('data-state')).toBe('chain-broken');
     expect(await row('dev-tampered').textContent()).toContain('fork');
 

@@ -13,9 +13,7 @@ const STATES = ['online', 'offline', 'missing', 'never-synced', 'chain-broken'] 
 const STATE_BADGE: Record<FleetDevice['state'], string> = { online: 'allowed', offline: 'pending', missing: 'timed-out', 'never-synced': 'neutral', 'chain-broken': 'blocked' };
 const CHAIN_BADGE: Record<FleetDevice['chain'], string> = { anchored: 'allowed', none: 'neutral', gap: 'pending', fork: 'blocked' };
 
-/** Engine facts a device may report in its check-in (absent on engines that do not send them). */
-type Extra = Partial<{ interceptionPaused: boolean | null; caExpiresAt: string | null; tlsFailures: number | null; traffic: { intercepted: number; tunnelled: number } | null }>;
-type Row = FleetDevice & Extra;
+type Row = FleetDevice;
 
 const COLUMNS: Array<[header: string, value: (d: Row, current: number) => string]> = [
   ['device', (d) => d.device],
