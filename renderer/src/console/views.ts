@@ -5,16 +5,11 @@
  * (their own records), auditors read the fleet, admins also publish policy.
  */
 import type { ComponentType } from 'react';
-import type { Me, ServerApi } from './server.js';
+import type { Me } from './server.js';
+import type { ViewProps } from './view-props.js';
 import { Events, Fleet, Policy, Search } from './views/index.js';
 
-export interface ViewProps {
-  api: ServerApi;
-  me: Me;
-  /** The query string of the current URL (filters, the open record), read and written by the view. */
-  params: URLSearchParams;
-  setParams: (p: URLSearchParams, replace?: boolean) => void;
-}
+export type { ViewProps };
 
 export type Role = 'developer' | 'auditor' | 'admin';
 

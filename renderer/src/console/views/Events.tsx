@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { SecurityEvent, ServerSearchPage } from '../server.js';
-import type { ViewProps } from '../views.js';
+import type { ViewProps } from '../view-props.js';
 
 interface Row {
   key: string;

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ago, formatMs } from '../../format.js';
 import { saveFile, type FleetDevice } from '../server.js';
-import type { ViewProps } from '../views.js';
+import type { ViewProps } from '../view-props.js';
 
 const STATES = ['online', 'offline', 'missing', 'never-synced', 'chain-broken'] as const;
 const STATE_BADGE: Record<FleetDevice['state'], string> = { online: 'allowed', offline: 'pending', missing: 'timed-out', 'never-synced': 'neutral', 'chain-broken': 'blocked' };
@@ -151,7 +151,7 @@ export function Fleet({ api, params, setParams }: ViewProps) {
                   </td>
                   <td>{d.version ?? '—'}</td>
                   <td title={d.lastSeen ? new Date(d.lastSeen).toLocaleString() : 'never'}>{d.lastSeen ? ago(Date.now() - Date.parse(d.lastSeen)) : 'never'}</td>
-                  <td className="num">{d.syncLag === null ? '—' : formatMs(d.syncLag * 1000)}</td>
+                  <td className="num">{d.syncLag === null ? '—' : d.syncLag === 0 ? '0 s' : formatMs(d.syncLag * 1000)}</td>
                   <td className="num">{d.waiting ?? '—'}</td>
                   <td>
                     <span className={`badge ${CHAIN_BADGE[d.chain]}`}>{d.chain === 'none' ? 'nothing yet' : d.chain}</span>

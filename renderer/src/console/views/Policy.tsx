@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { diffLines } from 'diff';
 import { ServerError, type CentralPolicy } from '../server.js';
-import type { ViewProps } from '../views.js';
+import type { ViewProps } from '../view-props.js';
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
 

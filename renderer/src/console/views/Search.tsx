@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react';
 import { Masked, RecordView } from '../../shared/index.js';
 import type { ExportedRecord, ServerSearchPage } from '../server.js';
-import type { ViewProps } from '../views.js';
+import type { ViewProps } from '../view-props.js';
 
 const DECISIONS = ['allowed', 'masked', 'blocked', 'approved', 'denied', 'timed-out', 'cancelled'];
 /** Filters in the order of the form; each is a query parameter of GET /api/v1/records. */
@@ -25,6 +25,11 @@ const toLocal = (iso: string | null) => {
   return Number.isNaN(d.getTime()) ? '' : new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 };
 const fromLocal = (local: string) => (local ? new Date(local).toISOString() : '');
+/** Today's records by time of day, older ones with the date. */
+function when(iso: string): string {
+  const d = new Date(iso);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+}
 
 export function Search({ api, me, params, setParams }: ViewProps) {
   const filters = Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) ?? ''])) as Record<string, string>;
@@ -132,15 +137,15 @@ export function Search({ api, me, params, setParams }: ViewProps) {
           <div className="results-list">
             <p className="sub" aria-live="polite">
               {page.total} record{page.total === 1 ? '' : 's'}
-              {filtered ? ' match these filters' : me.auditor ? ' across the fleet' : ' from your devices'}
+              {filtered ? (page.total === 1 ? ' matches these filters' : ' match these filters') : me.auditor ? ' across the fleet' : ' from your devices'}
             </p>
             <div className="tablewrap">
               <table className="list" aria-label="Search results">
                 <thead>
                   <tr>
                     <th className="c-time">Time</th>
-                    <th className="c-who">User</th>
-                    <th className="c-who">Device</th>
+                    <th className="c-user">User</th>
+                    <th className="c-device">Device</th>
                     <th className="c-who">Client</th>
                     <th className="c-model">Model</th>
                     <th className="c-tools">Tools</th>
@@ -151,14 +156,16 @@ export function Search({ api, me, params, setParams }: ViewProps) {
                 <tbody>
                   {page.items.map((h) => (
                     <tr key={`${h.device}:${h.seq}`} tabIndex={0} className={open?.id === h.id ? 'sel' : ''} onClick={() => show(h.id)} onKeyDown={(e) => e.key === 'Enter' && show(h.id)}>
-                      <td title={new Date(h.time).toLocaleString()}>{new Date(h.time).toLocaleString()}</td>
-                      <td className="c-who">{h.identity?.email ?? h.user}</td>
-                      <td className="c-who mono" title={h.device}>
+                      <td title={new Date(h.time).toLocaleString()}>{when(h.time)}</td>
+                      <td className="c-user" title={h.identity?.email ?? h.user}>
+                        {h.identity?.email ?? h.user}
+                      </td>
+                      <td className="c-device mono" title={h.device}>
                         {h.device.slice(0, 12)}
                       </td>
                       <td className="c-who">{h.client ?? '—'}</td>
-                      <td className="clip model">{h.model ?? '—'}</td>
-                      <td className="clip tools" title={h.toolCalls.map((t) => t.split(' ')[0]).join(', ')}>
+                      <td className="clip model c-model">{h.model ?? '—'}</td>
+                      <td className="clip tools c-tools" title={h.toolCalls.map((t) => t.split(' ')[0]).join(', ')}>
                         {h.toolCalls.length ? h.toolCalls.map((t) => t.split(' ')[0]).join(', ') : '—'}
                       </td>
                       <td>
