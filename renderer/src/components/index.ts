@@ -1,5 +1,5 @@
 /** Pieces the views share: text with masked spans, commands, previews, the detail pane, decisions. */
-export { Command, FilePath, Masked, Previews, Timings } from '../shared/index.js';
+export { Command, FilePath, HitCells, Masked, Previews, Timings } from '../shared/index.js';
 export { Detail } from './Detail.js';
 export { ApprovalCard, ApprovalFacts, Countdown, DecisionButtons, useDecide } from './Decision.js';
 export { SignInActions } from './SignIn.js';

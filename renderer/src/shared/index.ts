@@ -8,3 +8,4 @@ export { Command } from './Command.js';
 export { FilePath, Previews } from './Previews.js';
 export { Timings } from './Timings.js';
 export { RecordView, type RecordPlace } from './RecordView.js';
+export { HitCells } from './HitCells.js';

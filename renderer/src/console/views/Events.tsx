@@ -6,6 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { SecurityEvent, ServerSearchPage } from '../server.js';
+import { withParam } from '../params.js';
 import type { ViewProps } from '../view-props.js';
 
 interface Row {
@@ -66,12 +67,7 @@ export function Events({ api, params, setParams }: ViewProps) {
     () => (rows ?? []).filter((r) => (!kind || r.kind === kind) && (!device || (r.device ?? '').includes(device)) && (!text || `${r.code} ${r.message}`.toLowerCase().includes(text.toLowerCase()))),
     [rows, kind, device, text],
   );
-  const set = (k: string, v: string) => {
-    const p = new URLSearchParams(params);
-    if (v) p.set(k, v);
-    else p.delete(k);
-    setParams(p, true);
-  };
+  const set = (k: string, v: string) => setParams(withParam(params, k, v), true);
 
   return (
     <section className="events">

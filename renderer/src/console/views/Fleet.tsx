@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ago, formatMs } from '../../format.js';
 import { saveFile, type FleetDevice } from '../server.js';
+import { withParam } from '../params.js';
 import type { ViewProps } from '../view-props.js';
 
 const STATES = ['online', 'offline', 'missing', 'never-synced', 'chain-broken'] as const;
@@ -83,12 +84,7 @@ export function Fleet({ api, params, setParams }: ViewProps) {
     [items, state, text, oldPolicy, current],
   );
   const counts = useMemo(() => Object.fromEntries(STATES.map((s) => [s, (items ?? []).filter((d) => d.state === s).length])), [items]);
-  const set = (k: string, v: string) => {
-    const p = new URLSearchParams(params);
-    if (v) p.set(k, v);
-    else p.delete(k);
-    setParams(p, true);
-  };
+  const set = (k: string, v: string) => setParams(withParam(params, k, v), true);
 
   return (
     <section className="fleet">

@@ -4,8 +4,9 @@
  * the Witness window renders it, and JSONL / OCSF exports of the current result set.
  */
 import { useEffect, useState } from 'react';
-import { Masked, RecordView } from '../../shared/index.js';
+import { HitCells, RecordView } from '../../shared/index.js';
 import type { ExportedRecord, ServerSearchPage } from '../server.js';
+import { withParam } from '../params.js';
 import type { ViewProps } from '../view-props.js';
 
 const DECISIONS = ['allowed', 'masked', 'blocked', 'approved', 'denied', 'timed-out', 'cancelled'];
@@ -64,16 +65,8 @@ export function Search({ api, me, params, setParams }: ViewProps) {
     for (const k of FILTER_KEYS) if (next[k]) p.set(k, next[k]!);
     setParams(p);
   };
-  const show = (id: string) => {
-    const p = new URLSearchParams(params);
-    p.set('record', id);
-    setParams(p);
-  };
-  const close = () => {
-    const p = new URLSearchParams(params);
-    p.delete('record');
-    setParams(p);
-  };
+  const show = (id: string) => setParams(withParam(params, 'record', id));
+  const close = () => setParams(withParam(params, 'record', ''));
   const set = (k: string, v: string) => setDraft((d) => ({ ...d, [k]: v }));
   const filtered = FILTER_KEYS.some((k) => filters[k]);
   const exportAs = (format: 'jsonl' | 'ocsf') => void api.exportRecords(format, filters).catch((e: Error) => setError(e.message));
@@ -164,16 +157,7 @@ export function Search({ api, me, params, setParams }: ViewProps) {
                         {h.device.slice(0, 12)}
                       </td>
                       <td className="c-who">{h.client ?? '—'}</td>
-                      <td className="clip model c-model">{h.model ?? '—'}</td>
-                      <td className="clip tools c-tools" title={h.toolCalls.map((t) => t.split(' ')[0]).join(', ')}>
-                        {h.toolCalls.length ? h.toolCalls.map((t) => t.split(' ')[0]).join(', ') : '—'}
-                      </td>
-                      <td>
-                        <span className={`badge ${h.decision}`}>{h.decision}</span>
-                      </td>
-                      <td className="clip">
-                        <Masked text={h.prompt} />
-                      </td>
+                      <HitCells model={h.model} tools={h.toolCalls.map((t) => t.split(' ')[0]!)} decision={h.decision} prompt={h.prompt} />
                     </tr>
                   ))}
                 </tbody>
