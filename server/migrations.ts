@@ -126,6 +126,17 @@ CREATE TABLE central_policies (
 CREATE INDEX records_identity_sub ON records (identity_sub);
 `,
   },
+  {
+    version: 4,
+    name: 'fleet health: interception, CA expiry, TLS failures and traffic from check-ins',
+    sql: `
+ALTER TABLE devices ADD COLUMN interception_paused boolean;
+ALTER TABLE devices ADD COLUMN ca_expires_at timestamptz;
+ALTER TABLE devices ADD COLUMN tls_failures int;
+ALTER TABLE devices ADD COLUMN traffic_intercepted bigint;
+ALTER TABLE devices ADD COLUMN traffic_tunnelled bigint;
+`,
+  },
 ];
 
 /** Applies the migrations the database has not seen; returns the versions applied now. */

@@ -81,6 +81,8 @@ describe('fleet health: GET /api/v1/devices', () => {
   });
 
   it('shows never-synced, then online with what the device reported, then offline and missing as the clock moves', async () => {
+    // From now: the server stamps batches with the wall clock, and start-up may have taken minutes on a busy machine.
+    clock = Date.now();
     const seen = stores.seen!;
     expect((await fleet())[seen.device]).toMatchObject({ state: 'never-synced', lastSeen: null, chain: 'none', version: null, user: 'alice@example.test' });
     for (let i = 0; i < 3; i++) await seen.append(interaction());
@@ -89,6 +91,8 @@ describe('fleet health: GET /api/v1/devices', () => {
     expect(res.status).toBe(200);
     const d = (await fleet())[seen.device]!;
     expect(d).toMatchObject({ state: 'online', version: '9.9.9', waiting: 3, syncLag: 42, chain: 'anchored', policyVersion: 4, head: { seq: 3 } });
+    // An engine that does not report the fleet-health facts: null, not invented.
+    expect(d).toMatchObject({ interceptionPaused: null, caExpiresAt: null, tlsFailures: null, traffic: null });
     expect(Math.abs(Date.parse(d.lastSeen!) - clock)).toBeLessThan(5 * 60_000);
     expect((await fleet())[stores.silent!.device]!.state).toBe('never-synced');
 

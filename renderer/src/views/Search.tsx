@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, DOWNLOADS } from '../api.js';
-import { Detail, Masked } from '../components/index.js';
+import { Detail, HitCells } from '../components/index.js';
 
 type Page = Awaited<ReturnType<typeof api.call<'search'>>>;
 type Rec = NonNullable<Awaited<ReturnType<typeof api.call<'record'>>>>;
@@ -125,16 +125,7 @@ export function Search() {
                   <td className="c-who">{h.user}</td>
                   <td className="c-who">{h.client ?? '—'}</td>
                   <td className="c-who">{h.endpoint}</td>
-                  <td className="clip model">{h.model ?? '—'}</td>
-                  <td className="clip tools" title={h.toolCalls.join(', ')}>
-                    {h.toolCalls.length ? h.toolCalls.join(', ') : '—'}
-                  </td>
-                  <td>
-                    <span className={`badge ${h.decision}`}>{h.decision}</span>
-                  </td>
-                  <td className="clip">
-                    <Masked text={h.prompt} />
-                  </td>
+                  <HitCells model={h.model} tools={h.toolCalls} decision={h.decision} prompt={h.prompt} />
                 </tr>
               ))}
             </tbody>
