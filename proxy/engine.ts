@@ -20,7 +20,7 @@ import type { ApprovalRegistry } from './approvals/index.js';
 import { IdentityGate, InteractiveSignIn, recordIdentity, type IdentityService } from './identity/index.js';
 import type { SyncService } from './sync/index.js';
 import { openEngineVault, type KeyVault } from './keys/index.js';
-import { applyRetention, approvalRegistry, archivePolicy, controlHandlers, dataPath, downloadSources, engineHooks, engineStatus, PolicyJudge, policyChangeLogged, policyProblemLogged, policyState, startIdentity, startSync, uiDir } from './wiring/index.js';
+import { applyRetention, approvalRegistry, archivePolicy, controlHandlers, dataPath, deviceFacts, downloadSources, engineHooks, engineStatus, PolicyJudge, policyChangeLogged, policyProblemLogged, policyState, startIdentity, startSync, uiDir } from './wiring/index.js';
 import { ensurePrivateDir } from './fs.js';
 import type { Logger } from './log.js';
 
@@ -130,7 +130,10 @@ export class Engine {
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await startIdentity({ config, vault: this.vault, log, bus: this.bus, onChange: () => this.livePolicy.reload(), ...(this.opts.identityFetch ? { fetch: this.opts.identityFetch } : {}) });
-    this.sync = await startSync({ config, dataDir, store: this.store, identity: this.identity, log, bus: this.bus, version: VERSION, onCentralPolicy: () => this.livePolicy.reload() });
+    this.sync = await startSync({ config, dataDir, store: this.store, identity: this.identity, log, bus: this.bus, version: VERSION,
+      onCentralPolicy: () => this.livePolicy.reload(),
+      facts: () => deviceFacts(this.interception, this.ca, this.proxy),
+    });
     this.livePolicy.reload(); // the stored session's profiles, before the first request
     this.signIn = new InteractiveSignIn(this.identity, log.child({ component: 'identity' }));
     this.gate = new IdentityGate({ session: () => this.identity.current(), requireSignIn: () => this.policyNow().effective.policy.identity.requireSignIn });

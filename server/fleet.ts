@@ -30,9 +30,16 @@ interface FleetRow {
   sync_lag: number | null;
   broken: boolean;
   gap: boolean;
+  interception_paused: boolean | null;
+  ca_expires_at: string | Date | null;
+  tls_failures: number | null;
+  traffic_intercepted: string | number | null;
+  traffic_tunnelled: string | number | null;
 }
 
 const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
+/** A device's CA expiry as reported: kept only when it is a time. */
+const caExpiry = (v: string | null | undefined) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : null);
 
 // Codes that mean the device's chain itself is not what was receipted (a batch modified in
 // transit is BATCH_SIGNATURE_INVALID and says nothing about the chain).
@@ -83,6 +90,10 @@ export class Fleet {
         head: r.head_seq === null ? null : { seq: Number(r.head_seq), hash: r.head_hash! },
         enrolledAt: iso(r.enrolled_at)!,
         revokedAt: iso(r.revoked_at),
+        interceptionPaused: r.interception_paused,
+        caExpiresAt: iso(r.ca_expires_at),
+        tlsFailures: r.tls_failures === null ? null : Number(r.tls_failures),
+        traffic: r.traffic_intercepted === null || r.traffic_tunnelled === null ? null : { intercepted: Number(r.traffic_intercepted), tunnelled: Number(r.traffic_tunnelled) },
       };
     });
   }
@@ -119,8 +130,23 @@ export class Fleet {
       throw new IngestRefusal('CHECKIN_REPLAY', `a check-in of device "${device}" at ${payload.at} is not later than the last one: replayed`, 409);
     await this.db.tx(async (q) => {
       await q.query(
-        `UPDATE devices SET checkin_at = $2, checkin_device_at = $3, version = $4, policy_version = $5, waiting = $6, sync_lag = $7, policy_problem = $8 WHERE device = $1`,
-        [device, this.now().toISOString(), at.toISOString(), payload.version, payload.policyVersion, payload.waiting, payload.syncLag, payload.policyProblem],
+        `UPDATE devices SET checkin_at = $2, checkin_device_at = $3, version = $4, policy_version = $5, waiting = $6, sync_lag = $7, policy_problem = $8,
+           interception_paused = $9, ca_expires_at = $10, tls_failures = $11, traffic_intercepted = $12, traffic_tunnelled = $13 WHERE device = $1`,
+        [
+          device,
+          this.now().toISOString(),
+          at.toISOString(),
+          payload.version,
+          payload.policyVersion,
+          payload.waiting,
+          payload.syncLag,
+          payload.policyProblem,
+          payload.interceptionPaused ?? null,
+          caExpiry(payload.caExpiresAt),
+          payload.tlsFailures ?? null,
+          payload.traffic?.intercepted ?? null,
+          payload.traffic?.tunnelled ?? null,
+        ],
       );
       if (payload.policyProblem && payload.policyProblem !== row.policy_problem)
         await q.query('INSERT INTO security_events (device, code, message) VALUES ($1, $2, $3)', [device, 'POLICY_BUNDLE_REFUSED', `the device refused a central policy bundle: ${payload.policyProblem}`]);

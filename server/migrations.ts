@@ -121,6 +121,17 @@ CREATE TABLE central_policies (
   },
   {
     version: 3,
+    name: 'fleet health: interception, CA expiry, TLS failures and traffic from check-ins',
+    sql: `
+ALTER TABLE devices ADD COLUMN interception_paused boolean;
+ALTER TABLE devices ADD COLUMN ca_expires_at timestamptz;
+ALTER TABLE devices ADD COLUMN tls_failures int;
+ALTER TABLE devices ADD COLUMN traffic_intercepted bigint;
+ALTER TABLE devices ADD COLUMN traffic_tunnelled bigint;
+`,
+  },
+  {
+    version: 4,
     name: 'second reviews of held tool calls',
     sql: `
 CREATE TABLE reviews (

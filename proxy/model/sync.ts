@@ -128,6 +128,8 @@ export const ServerSearchQuerySchema = z
     decision: z.string().optional(),
     status: z.string().optional(),
     masked: z.enum(['true', 'false']).optional(),
+    /** A tool the model called, by name (e.g. run_in_terminal). */
+    tool: z.string().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     before: z.coerce.number().int().optional(),
   })
@@ -159,6 +161,15 @@ export const CheckInPayloadSchema = z.object({
   syncLag: z.number().min(0),
   /** Why the last central policy bundle was refused, if it was (the server keeps it as a security event). */
   policyProblem: z.string().max(1000).nullable(),
+  // What the engine itself reports for fleet health (engines before the console send none of these).
+  /** Interception paused on the device (Copilot traffic tunnelled unaudited meanwhile). */
+  interceptionPaused: z.boolean().nullable().optional(),
+  /** When the device's Witness CA expires (ISO). */
+  caExpiresAt: z.string().max(40).nullable().optional(),
+  /** Recent TLS handshakes refused by a client because it does not trust the Witness CA. */
+  tlsFailures: z.number().int().min(0).nullable().optional(),
+  /** Since the engine started: exchanges intercepted, and connections tunnelled unaudited. */
+  traffic: z.object({ intercepted: z.number().int().min(0), tunnelled: z.number().int().min(0) }).nullable().optional(),
 });
 export type CheckInPayload = z.infer<typeof CheckInPayloadSchema>;
 
@@ -203,5 +214,10 @@ export const FleetDeviceSchema = z.object({
   head: z.object({ seq: z.number(), hash: z.string() }).nullable(),
   enrolledAt: z.string(),
   revokedAt: z.string().nullable(),
+  /** From the device's last check-in; null until an engine that reports them checked in. */
+  interceptionPaused: z.boolean().nullable(),
+  caExpiresAt: z.string().nullable(),
+  tlsFailures: z.number().nullable(),
+  traffic: z.object({ intercepted: z.number(), tunnelled: z.number() }).nullable(),
 });
 export type FleetDevice = z.infer<typeof FleetDeviceSchema>;

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { calculateJwkThumbprint } from 'jose';
 import type { AuditStore } from '../audit/index.js';
 import type { Logger } from '../log.js';
-import { CheckInResponseSchema, ServerErrorSchema, type ReceiptPayload, type SyncStatus } from '../model/index.js';
+import { CheckInResponseSchema, ServerErrorSchema, type CheckInPayload, type ReceiptPayload, type SyncStatus } from '../model/index.js';
 import { nextBatch } from './batch.js';
 import { CentralPolicyLayer } from './central.js';
 import { sealCheckIn } from './checkin.js';
@@ -42,6 +42,8 @@ export interface SyncOptions {
   version?: string;
   /** A new central policy version is held: re-read the policy layers. */
   onCentralPolicy?: () => void;
+  /** What the engine reports about itself at each check-in (fleet health): read when it checks in. */
+  facts?: () => Pick<CheckInPayload, 'interceptionPaused' | 'caExpiresAt' | 'tlsFailures' | 'traffic'>;
 }
 
 /** https://, or http:// to a loopback host only (the wire is encrypted anyway, but the token is not). */
@@ -137,6 +139,7 @@ export class SyncService {
         waiting,
         syncLag: oldest ? Math.max(0, (Date.now() - Date.parse(oldest.time)) / 1000) : 0,
         policyProblem: this.central.problem,
+        ...this.opts.facts?.(),
       },
       store.deviceSigningKey.privateKey,
     );

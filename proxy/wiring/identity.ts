@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import type { EventBus } from '../control-server/index.js';
 import { IdentityService, osUser, whoami } from '../identity/index.js';
 import type { KeyVault } from '../keys/index.js';
-import { SyncService } from '../sync/index.js';
+import { SyncService, type SyncOptions } from '../sync/index.js';
 import type { AuditStore } from '../audit/index.js';
 import type { Logger } from '../log.js';
 
@@ -75,6 +75,8 @@ export async function startSync(w: {
   version: string;
   /** The server's signed policy (the `central` layer) changed: reload the live policy, no restart. */
   onCentralPolicy: () => void;
+  /** What the engine reports about itself at each check-in (fleet health). */
+  facts?: SyncOptions['facts'];
 }): Promise<SyncService | null> {
   const c = w.config.sync;
   if (c.server === null || c.serverKeys === null) return null;
@@ -91,6 +93,7 @@ export async function startSync(w: {
     checkInMs: c.checkInSeconds * 1000,
     version: w.version,
     onCentralPolicy: w.onCentralPolicy,
+    ...(w.facts ? { facts: w.facts } : {}),
   });
   w.identity.onChange(() => sync.kick());
   await sync.start();

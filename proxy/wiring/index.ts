@@ -1,7 +1,7 @@
 // The engine's wiring, in parts engine.ts puts together: the control API's handlers, status,
 // the policy as applied per exchange, sign-in and sync start-up, the record's way to the store.
 export { controlHandlers, downloadSources, uiDir, type ControlParts } from './control.js';
-export { engineStatus, type StatusParts } from './status.js';
+export { deviceFacts, engineStatus, type StatusParts } from './status.js';
 export { archivePolicy, liveMasking, PolicyJudge, policyChangeLogged, policyProblemLogged, policyState } from './policy.js';
 export { dataPath, type DataPathParts } from './data-path.js';
 export { identityStatus, startIdentity, startSync, whoActs, whoSignedIn, type IdentityWiring } from './identity.js';

@@ -64,3 +64,18 @@ export function engineStatus(p: StatusParts): Status {
     sync: p.sync?.status() ?? { server: null, state: 'off', receiptedSeq: 0, waiting: 0, lastReceiptAt: null, lastError: null },
   };
 }
+
+/**
+ * What the engine reports about itself in each check-in (fleet health on the server): whether
+ * interception is paused, when its CA expires, recent handshakes refused by clients that do
+ * not trust the CA, and its traffic counters. The proxy may not be listening yet at the first
+ * check-in: no counters then.
+ */
+export function deviceFacts(interception: InterceptionSwitch | undefined, ca: CaState | undefined, proxy: InterceptingProxy | undefined) {
+  return {
+    interceptionPaused: interception ? interception.state().paused : null,
+    caExpiresAt: ca ? ca.active.notAfter.toISOString() : null,
+    tlsFailures: proxy ? proxy.tlsFailures.recent().filter((f) => f.cause === 'cert-rejected').length : null,
+    traffic: proxy ? { intercepted: proxy.counters.intercepted, tunnelled: proxy.counters.tunnelled + proxy.counters.pausedTunnels } : null,
+  };
+}

@@ -131,6 +131,9 @@ describe('the central policy from the server', () => {
     expect(t.engine.status().policy.problem).toBeNull();
     await expectHeldAndDeny('after-publish');
     await expect.poll(async () => (await myDevice())?.policyVersion, { timeout: 20_000, interval: 250 }).toBe(1);
+    // The engine reports itself in its check-ins (fleet health): interception on, its CA's expiry, its traffic.
+    await expect.poll(async () => (await myDevice())?.traffic?.intercepted ?? 0, { timeout: 20_000, interval: 250 }).toBeGreaterThanOrEqual(2);
+    expect(await myDevice()).toMatchObject({ interceptionPaused: false, caExpiresAt: t.engine.status().ca.notAfter, tlsFailures: 0 });
   });
 
   it('refuses a bundle signed by another key, keeps the last good version, and reports it to the server', { timeout: 120_000 }, async () => {
