@@ -37,6 +37,8 @@ export interface EngineOptions {
   keyVaultPrevious?: KeyVault;
   /** HTTP client for the identity provider (tests: one trusting their CA); default: global fetch. */
   identityFetch?: typeof fetch;
+  /** HTTP client for the central server (tests: one trusting their CA); default: global fetch. */
+  syncFetch?: typeof fetch;
   /** Called when a client asks the engine to shut down (`witness stop`); without it the request is declined. */
   onShutdownRequest?: () => void;
   /** Origins allowed to call the control API cross-origin with the token (default: the desktop window's). */
@@ -140,6 +142,7 @@ export class Engine {
     this.sync = await startSync({ config, dataDir, store: this.store, identity: this.identity, log, bus: this.bus, version: VERSION,
       onCentralPolicy: () => this.livePolicy.reload(),
       facts: () => deviceFacts(this.interception, this.ca, this.proxy),
+      ...(this.opts.syncFetch ? { fetch: this.opts.syncFetch } : {}),
     });
     this.livePolicy.reload(); // the stored session's profiles, before the first request
     this.signIn = new InteractiveSignIn(this.identity, log.child({ component: 'identity' }));

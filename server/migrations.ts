@@ -121,6 +121,13 @@ CREATE TABLE central_policies (
   },
   {
     version: 3,
+    name: 'index the identity subject (the user filter matches it; without it every user search read every row)',
+    sql: `
+CREATE INDEX records_identity_sub ON records (identity_sub);
+`,
+  },
+  {
+    version: 4,
     name: 'fleet health: interception, CA expiry, TLS failures and traffic from check-ins',
     sql: `
 ALTER TABLE devices ADD COLUMN interception_paused boolean;
@@ -131,7 +138,7 @@ ALTER TABLE devices ADD COLUMN traffic_tunnelled bigint;
 `,
   },
   {
-    version: 4,
+    version: 5,
     name: 'second reviews of held tool calls',
     sql: `
 CREATE TABLE reviews (

@@ -15,11 +15,20 @@ export function uuidv7(nowMs = Date.now()): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Text indexed for full-text search: masked prompt, response and tool calls. */
+/**
+ * How much of each field the full-text index takes (characters). Indexing is one call into
+ * sql.js that no one can slice: a megabyte answer held the event loop for ~80 ms (256 K: ~30 ms) on a busy
+ * machine. Search finds words in the first this-many characters of a prompt, an answer and
+ * the tool calls; the record itself keeps all it keeps (docs/audit.md).
+ */
+export const MAX_INDEXED_CHARS = 64 * 1024;
+
+/** Text indexed for full-text search: masked prompt, response and tool calls, each bounded. */
 export function searchText(r: Pick<AuditRecord, 'prompt' | 'response' | 'toolCalls'>) {
+  const cap = (t: string) => (t.length > MAX_INDEXED_CHARS ? t.slice(0, MAX_INDEXED_CHARS) : t);
   return {
-    prompt: r.prompt,
-    response: r.response,
-    tools: r.toolCalls.map((c) => `${c.name} ${c.arguments}`).join('\n'),
+    prompt: cap(r.prompt),
+    response: cap(r.response),
+    tools: cap(r.toolCalls.map((c) => `${c.name} ${c.arguments}`).join('\n')),
   };
 }

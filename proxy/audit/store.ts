@@ -24,14 +24,13 @@ import type { Database } from 'sql.js';
 import { fsyncDir, writeAtomic } from '../fs.js';
 import { deviceId, osUser, type DeviceSigner } from '../identity/index.js';
 import { RECORD_VERSION, type AuditRecord, type ExportedRecord, type Interaction } from '../model/index.js';
-import { chainRecord } from '../model/node.js';
 import { WitnessError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { getMeta, insertRow, recordRow, setMeta, Statements, type Loc } from './db.js';
 import { ContentStore } from './bodies.js';
 import { OpenExchanges } from './exchanges.js';
-import { compress, Frame, frame, groupPayload } from './frames.js';
+import { Frame, frame, groupPayload } from './frames.js';
 import { ChainHead } from './head.js';
 import { WriteHealth } from './health.js';
 import { IndexQueue } from './index-queue.js';
@@ -40,6 +39,7 @@ import { RecordReader } from './reader.js';
 import { uuidv7 } from './record.js';
 import { replaySegments, restoreHead } from './replay.js';
 import { Retention, type PruneLimits } from './retention.js';
+import { RecordSealer, sealJob, textSize } from './sealer.js';
 import type { Segments } from './segments.js';
 import { writeSnapshot } from './snapshot.js';
 import { JournalTail } from './tail.js';
@@ -66,6 +66,7 @@ export class AuditStore {
   private readonly exchanges = new OpenExchanges();
   private readonly retention: Retention;
   private readonly reader: RecordReader;
+  private readonly sealer: RecordSealer;
   readonly device: string;
   readonly user: string;
 
@@ -79,6 +80,7 @@ export class AuditStore {
     private readonly signer: DeviceSigner | null,
   ) {
     this.log = opts.log ?? silentLogger;
+    this.sealer = new RecordSealer(this.log, opts.offloadChars);
     this.device = opts.device ?? deviceId(opts.dataDir);
     this.user = opts.user ?? osUser();
     this.st = new Statements(database);
@@ -204,31 +206,35 @@ export class AuditStore {
     // What this append adds, written as one group frame (or a lone record frame).
     const { list, entries } = this.bodies.stage(i.messages);
     const placed: Array<{ table: 'blobs' | 'lists'; hash: string; loc: Loc }> = [];
-    const prev = this.chain.current;
     // Object.assign, not a spread: V8 promoted every spread copy of the interaction to the
     // old generation (measured: about 3 KB per append copied at each young-GC pause).
     const unsigned = Object.assign({} as Record<string, unknown>, i, {
       v: RECORD_VERSION,
       id: i.id && /^[0-9a-f-]{36}$/.test(i.id) ? i.id : uuidv7(Date.parse(i.time) || Date.now()),
-      seq: prev.seq + 1,
       device: this.device,
       user: this.user,
       messages: list,
-      prevHash: prev.hash,
     });
-    const { hash, json } = chainRecord(prev.hash, unsigned);
-    unsigned.hash = hash;
+    const group = entries.length > 0 ? groupPayload(entries) : null;
+    const chars = textSize(i, group);
+    // A big record is sealed in the worker while the event loop goes on; a write that failed
+    // meanwhile moves the head back, and the record is then sealed again after the new head.
+    let prev: { seq: number; hash: string };
+    let sealed: { hash: string; frame: Buffer };
+    do {
+      prev = this.chain.current;
+      Object.assign(unsigned, { seq: prev.seq + 1, prevHash: prev.hash });
+      sealed = await this.sealer.seal(sealJob(prev.hash, unsigned, group?.payload ?? null, chars), chars);
+    } while (this.chain.current.seq !== prev.seq || this.chain.current.hash !== prev.hash);
+    unsigned.hash = sealed.hash;
     const record = unsigned as unknown as AuditRecord;
-    let loc: Loc;
-    if (entries.length === 0) loc = this.tail.write(frame(Frame.Record, compress(json)), durables);
-    else {
-      entries.push({ type: Frame.Record, body: Buffer.from(json, 'utf8') });
-      const { payload, subs } = groupPayload(entries);
-      const g = this.tail.write(frame(Frame.Group, compress(payload)), durables);
+    let loc: Loc = this.tail.write(sealed.frame, durables);
+    if (group) {
+      const g = loc;
       entries.forEach((e, k) => {
-        if (e.table) placed.push({ table: e.table, hash: e.hash, loc: { seg: g.seg, off: g.off, len: g.len, sub: subs[k]! } });
+        if (e.table) placed.push({ table: e.table, hash: e.hash, loc: { ...g, sub: group.subs[k]! } });
       });
-      loc = { seg: g.seg, off: g.off, len: g.len, sub: subs[subs.length - 1]! };
+      loc = { ...g, sub: group.payload.length };
     }
     for (const p of placed) this.bodies.written(p.table, p.hash, p.loc);
     const row = recordRow(record, loc);
@@ -315,6 +321,7 @@ export class AuditStore {
     this.exchanges.closing = true;
     this.writeHealth.stop();
     await this.turn.catch(() => undefined);
+    await this.sealer.close();
     this.index.syncOrReport();
     if (this.tail.journal) {
       if (this.sinceCompaction > 0) await this.compactNow();

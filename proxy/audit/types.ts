@@ -11,6 +11,8 @@ export interface AuditStoreOptions {
   log?: Logger;
   /** Read-only (CLI search/export/verify while an engine may be writing). */
   readOnly?: boolean;
+  /** Records with more text than this (characters) are sealed in a worker thread (default sealer.ts OFFLOAD_CHARS; Infinity: never). */
+  offloadChars?: number;
   /** Snapshot the index after this many appends (default 5000): bounds the replay at start. */
   compactEvery?: number;
   /**

@@ -60,3 +60,9 @@ function canonicalPlain(value: unknown): string {
   }
   return out + '}';
 }
+
+/**
+ * The functions that make canonical JSON, for code that runs them from source where this
+ * module cannot be imported (the audit store's sealing worker is started from text).
+ */
+export const CANONICAL_JSON_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [canonicalJson, collectKeys, canonicalPlain];

@@ -4,3 +4,4 @@
  * holds renderer/ and control/ to index.ts).
  */
 export { chainRecord, GENESIS, recordHash, sha256Hex } from './hash.js';
+export { CANONICAL_JSON_FUNCTIONS } from './canonical-json.js';

@@ -77,6 +77,7 @@ export async function startSync(w: {
   onCentralPolicy: () => void;
   /** What the engine reports about itself at each check-in (fleet health). */
   facts?: SyncOptions['facts'];
+  fetch?: typeof fetch;
 }): Promise<SyncService | null> {
   const c = w.config.sync;
   if (c.server === null || c.serverKeys === null) return null;
@@ -94,6 +95,7 @@ export async function startSync(w: {
     version: w.version,
     onCentralPolicy: w.onCentralPolicy,
     ...(w.facts ? { facts: w.facts } : {}),
+    ...(w.fetch ? { fetch: w.fetch } : {}),
   });
   w.identity.onChange(() => sync.kick());
   await sync.start();
