@@ -109,6 +109,7 @@ export class Engine {
       policy: () => this.livePolicy.current().effective.policy,
       identity: () => recordIdentity(this.identity?.current() ?? null),
       bus: this.bus,
+      reviews: () => this.sync?.reviews ?? null,
     });
     // The one vault for the CA key, the store key and the sign-in, after taking over what an
     // earlier mode of this data dir (headless or desktop) left in another vault.

@@ -15,6 +15,10 @@
  *   GET  /api/v1/records/:id             record detail
  *   GET  /api/v1/export?format=jsonl|ocsf&…   export (same filters)
  *   GET  /api/v1/security-events         refusals and device changes (auditor)
+ *   POST /api/v1/reviews                 a device forwards a hold for a second review (application/jose)
+ *   POST /api/v1/reviews/:id/wait|withdraw   the device waits for the signed decision, or takes it back
+ *   GET  /api/v1/reviews?state=pending   reviews of the caller's groups (auditors: all, read only)
+ *   POST /api/v1/reviews/:id/decision    a reviewer of the group decides (never the requester)
  *   GET  /api/v1/console/config          where the console signs in (public)
  *   GET  /api/v1/me                      who the caller is and their roles (Bearer)
  *   GET  /…                              the console (console.ts), when built
@@ -30,6 +34,7 @@ import type { Fleet } from './fleet.js';
 import type { Ingest } from './ingest.js';
 import type { PolicyBundles } from './policy.js';
 import type { Query } from './query.js';
+import { reviewRoute, type Reviews } from './reviews.js';
 
 const MAX_BODY = 32 * 1024 * 1024;
 
@@ -40,6 +45,7 @@ export interface AppParts {
   query: Query;
   fleet: Fleet;
   policies: PolicyBundles;
+  reviews: Reviews;
   jwks: unknown;
   /** The built console (null: not built, `/` answers 404) and what it needs to sign in. */
   console: { dir: string | null; config: ConsoleConfig };
@@ -88,6 +94,10 @@ export function createHandler(parts: AppParts) {
         return send(res, r.status, r.body);
       }
       if (req.method === 'POST' && path === '/api/v1/check-in') return send(res, 200, await parts.fleet.checkIn(await readBody(req)));
+      if (path.startsWith('/api/v1/reviews')) {
+        const r = await reviewRoute(parts.reviews, req, url, { body: () => readBody(req), caller: () => authed(req) });
+        if (r) return send(res, r.status, r.body);
+      }
       if (req.method === 'GET' && path === '/api/v1/console/config') return send(res, 200, parts.console.config);
       if (req.method === 'GET' && !path.startsWith('/api/') && parts.console.dir && serveConsole(parts.console.dir, path, parts.console.config.issuer, res)) return;
       if (!path.startsWith('/api/v1/')) return fail(res, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);

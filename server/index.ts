@@ -22,6 +22,7 @@ import { migrate } from './migrations.js';
 import { Partitions } from './partitions.js';
 import { PolicyBundles } from './policy.js';
 import { Query } from './query.js';
+import { Reviews } from './reviews.js';
 
 export { loadServerConfig, parseServerConfig, ServerConfigSchema, type ServerConfig } from './config.js';
 export { openPglite, openPostgres, type Db } from './db.js';
@@ -47,6 +48,8 @@ export interface StartOptions {
   onError?: (e: unknown) => void;
   /** The clock fleet states are judged by (tests inject one). */
   now?: () => Date;
+  /** How long a device's wait for a review decision is held open (default 20 s). */
+  reviewWaitMs?: number;
 }
 
 export interface RunningServer {
@@ -75,6 +78,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       query: new Query(db),
       fleet: new Fleet(db, opts.config.fleet ?? { offlineMinutes: 15, missingDays: 7 }, policies, now),
       policies,
+      reviews: new Reviews(db, keys, opts.config.oidc.issuer, now, opts.reviewWaitMs),
       jwks: keys.jwks,
       console: { dir: opts.consoleDir === undefined ? consoleDir() : opts.consoleDir, config: consoleConfig(opts.config) },
     });

@@ -137,6 +137,34 @@ ALTER TABLE devices ADD COLUMN traffic_intercepted bigint;
 ALTER TABLE devices ADD COLUMN traffic_tunnelled bigint;
 `,
   },
+  {
+    version: 5,
+    name: 'second reviews of held tool calls',
+    sql: `
+CREATE TABLE reviews (
+  id text PRIMARY KEY,
+  device text NOT NULL,
+  hold text NOT NULL,
+  tool text NOT NULL,
+  preview text NOT NULL,
+  rule_id text NOT NULL,
+  reasons jsonb NOT NULL,
+  review_group text NOT NULL,
+  args_hash text NOT NULL,
+  requester jsonb NOT NULL,
+  owner_sub text NOT NULL,
+  requested_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  state text NOT NULL DEFAULT 'pending',
+  decided_at timestamptz,
+  reviewer jsonb,
+  reason text,
+  jws text,
+  UNIQUE (device, hold)
+);
+CREATE INDEX reviews_state ON reviews (state, review_group, requested_at);
+`,
+  },
 ];
 
 /** Applies the migrations the database has not seen; returns the versions applied now. */

@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WitnessError } from '../errors.js';
-import { canonicalJson, type Operation, type RecordIdentity } from '../model/index.js';
+import { canonicalJson, type ApprovalReview, type Operation, type RecordIdentity, type ReviewDecisionPayload } from '../model/index.js';
+import type { ReviewRule } from '../policy/index.js';
 import { sha256Hex } from '../model/node.js';
 
 export type ApprovalOutcome = 'approved' | 'denied' | 'timed-out' | 'cancelled';
@@ -32,9 +33,11 @@ export interface ApprovalRequest {
    * this engine's own placeholders replaced (docs/masking.md, "The placeholder round trip").
    */
   restoredForEditor?: number;
+  /** Policy `reviews`: a reviewer of this group on the central server decides (its timeout and default apply). */
+  review?: (ReviewRule & { ruleId: string }) | null;
 }
 
-export interface Approval extends ApprovalRequest {
+export interface Approval extends Omit<ApprovalRequest, 'review'> {
   id: string;
   argsHash: string;
   requestedAt: string;
@@ -49,6 +52,8 @@ export interface Approval extends ApprovalRequest {
   /** Who decided, verified; null for timeouts and cancellations. */
   approverIdentity: RecordIdentity | null;
   reason: string | null;
+  /** The second review on the central server, when policy asks for one. */
+  review: ApprovalReview | null;
 }
 
 /** Who may approve: the policy's approvals.approverGroups and approvals.selfApproval. */
@@ -80,7 +85,7 @@ export function argsHash(tool: string, args: string): string {
 }
 
 export class ApprovalRegistry {
-  private readonly pending = new Map<string, { approval: Approval; rule: ApproverRule; resolve: (o: ApprovalOutcome) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { approval: Approval; rule: ApproverRule; onTimeout: 'deny' | 'allow'; resolve: (o: ApprovalOutcome) => void; timer: NodeJS.Timeout }>();
   private readonly recent: Approval[] = [];
 
   constructor(private readonly opts: ApprovalRegistryOptions) {}
@@ -88,28 +93,33 @@ export class ApprovalRegistry {
   /** Registers a held operation; the promise settles with the outcome. */
   request(req: ApprovalRequest): { approval: Approval; outcome: Promise<ApprovalOutcome> } {
     const now = this.now();
+    const { review, ...rest } = req;
+    // A reviewed hold waits as long as its review rule says, and falls to its default.
+    const timeoutMs = review ? review.timeoutSeconds * 1000 : this.opts.timeoutMs;
+    const onTimeout = review ? review.onTimeout : this.opts.onTimeout;
     const approval: Approval = {
-      ...req,
+      ...rest,
       id: randomUUID(),
       argsHash: argsHash(req.tool, req.arguments),
       requestedAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + this.opts.timeoutMs).toISOString(),
-      defaultDecision: this.opts.onTimeout === 'allow' ? 'approve' : 'deny',
+      expiresAt: new Date(now + timeoutMs).toISOString(),
+      defaultDecision: onTimeout === 'allow' ? 'approve' : 'deny',
       status: 'pending',
       decidedAt: null,
       approver: null,
       requesterIdentity: this.opts.identity?.() ?? null,
       approverIdentity: null,
       reason: null,
+      review: review ? { ruleId: review.ruleId, group: review.group, id: null, serverSigned: false, problem: null } : null,
     };
     const rule = this.opts.approverRule?.() ?? { approverGroups: [], selfApproval: 'allow' };
     let resolve!: (o: ApprovalOutcome) => void;
     const outcome = new Promise<ApprovalOutcome>((r) => (resolve = r));
     const timer = setTimeout(() => {
-      this.settle(approval.id, this.opts.onTimeout === 'allow' ? 'approved' : 'timed-out', 'witness', `no decision within ${Math.round(this.opts.timeoutMs / 1000)} s`);
-    }, this.opts.timeoutMs);
+      this.settle(approval.id, onTimeout === 'allow' ? 'approved' : 'timed-out', 'witness', `no decision within ${Math.round(timeoutMs / 1000)} s`);
+    }, timeoutMs);
     timer.unref();
-    this.pending.set(approval.id, { approval, rule: { approverGroups: [...rule.approverGroups], selfApproval: rule.selfApproval }, resolve, timer });
+    this.pending.set(approval.id, { approval, rule: { approverGroups: [...rule.approverGroups], selfApproval: rule.selfApproval }, onTimeout, resolve, timer });
     this.opts.onRequested?.(approval);
     return { approval, outcome };
   }
@@ -132,8 +142,45 @@ export class ApprovalRegistry {
     if (d.argsHash !== p.approval.argsHash) {
       throw new WitnessError('STALE_APPROVAL', `The arguments of approval ${id} are not the ones you decided on (hash mismatch). Review it again.`);
     }
+    if (d.decision === 'approve' && p.approval.review) {
+      throw new WitnessError('APPROVER_NOT_ALLOWED', `This call needs a second reviewer from ${p.approval.review.group} (policy reviews."${p.approval.review.ruleId}"): only their decision, signed by the central server, can approve it. You may deny it.`);
+    }
     if (d.decision === 'approve') checkApprover(p.rule, p.approval.requesterIdentity, d.approverIdentity ?? null);
     return this.settle(id, d.decision === 'approve' ? 'approved' : 'denied', d.approver, d.reason ?? null, d.approverIdentity ?? null)!;
+  }
+
+  /**
+   * A reviewer's decision from the central server, its signature already verified against the
+   * pinned key: it must name this hold and its exact argument hash, or it decides nothing.
+   */
+  reviewDecided(id: string, d: ReviewDecisionPayload): Approval {
+    const p = this.pending.get(id);
+    if (!p?.approval.review) throw new WitnessError('USAGE', `No pending reviewed approval ${id}.`);
+    if (d.hold !== id || d.argsHash !== p.approval.argsHash) {
+      throw new WitnessError('STALE_APPROVAL', `The server's decision is for ${d.hold !== id ? `hold ${d.hold}` : 'other arguments (hash mismatch)'}, not for approval ${id}: refused.`);
+    }
+    p.approval.review = { ...p.approval.review, id: d.review, serverSigned: true, problem: null };
+    const who = d.reviewer.email ?? d.reviewer.name ?? d.reviewer.sub ?? 'a reviewer';
+    return this.settle(id, d.decision === 'approve' ? 'approved' : 'denied', who, d.reason, d.reviewer)!;
+  }
+
+  /** Where the review stands (forwarded, or a problem reaching the server); the hold keeps waiting. */
+  reviewNote(id: string, note: { id?: string; problem?: string | null }): void {
+    const a = this.pending.get(id)?.approval;
+    if (a?.review) a.review = { ...a.review, ...(note.id ? { id: note.id } : {}), ...(note.problem !== undefined ? { problem: note.problem } : {}) };
+  }
+
+  /**
+   * The review cannot be had (server down, device not enrolled, signed out) or its answer was
+   * refused: the policy default now, with the reason recorded. `deny` forces a denial (a
+   * decision that did not verify never lets a call through, whatever the default).
+   */
+  reviewUnavailable(id: string, problem: string, opts: { deny?: boolean } = {}): Approval | null {
+    const p = this.pending.get(id);
+    if (!p?.approval.review) return null;
+    p.approval.review = { ...p.approval.review, problem };
+    const allow = p.onTimeout === 'allow' && !opts.deny;
+    return this.settle(id, allow ? 'approved' : 'denied', 'witness', `second review unavailable: ${problem}; ${allow ? 'allowed' : 'denied'} by policy default`);
   }
 
   /** The client went away: nothing will run, record why. */
@@ -147,7 +194,7 @@ export class ApprovalRegistry {
    */
   settleAll(reason: string): number {
     const ids = [...this.pending.keys()];
-    for (const id of ids) this.settle(id, this.opts.onTimeout === 'allow' ? 'approved' : 'denied', 'witness', reason);
+    for (const id of ids) this.settle(id, this.pending.get(id)!.onTimeout === 'allow' ? 'approved' : 'denied', 'witness', reason);
     return ids.length;
   }
 

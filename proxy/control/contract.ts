@@ -5,7 +5,7 @@
  * model/. This file imports only zod and model/, so the browser UI can import it too.
  */
 import { z } from 'zod';
-import { AuditRecordSchema, InteractionSchema, OperationSchema, ReceiptPayloadSchema, RecordIdentitySchema, SearchPageSchema, SearchQuerySchema, SyncStatusSchema, WhoAmISchema } from '../model/index.js';
+import { ApprovalReviewSchema, AuditRecordSchema, InteractionSchema, OperationSchema, ReceiptPayloadSchema, RecordIdentitySchema, SearchPageSchema, SearchQuerySchema, SyncStatusSchema, WhoAmISchema } from '../model/index.js';
 
 const API_PREFIX = '/api/v1';
 
@@ -184,6 +184,8 @@ export const ApprovalSchema = z.object({
   reason: z.string().nullable(),
   /** Masked values in the arguments that the editor will receive restored (the card says so); absent: none. */
   restoredForEditor: z.number().optional(),
+  /** The hold waits for a reviewer of this group on the central server (policy `reviews`); a local approval is refused. */
+  review: ApprovalReviewSchema.nullable().optional(),
 });
 export type ApprovalView = z.infer<typeof ApprovalSchema>;
 

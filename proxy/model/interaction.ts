@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { RecordIdentitySchema } from './identity.js';
+import { ApprovalReviewSchema } from './review.js';
 
 /** Who sent a request: editor, plugin and Copilot's own correlation ids, from its headers. */
 export const ClientInfoSchema = z.object({
@@ -69,6 +70,8 @@ export const InteractionSchema = z.object({
       /** The approver's verified identity when they were signed in (absent in older records). */
       approverIdentity: RecordIdentitySchema.nullable().optional(),
       reason: z.string().nullable(),
+      /** A second review on the central server (policy `reviews`): its id, and whether a server-signed decision decided. */
+      review: ApprovalReviewSchema.nullable().optional(),
     }),
   ),
   status: z.enum(['ok', 'upstream-error', 'client-abort', 'blocked']),

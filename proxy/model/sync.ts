@@ -63,6 +63,10 @@ export const SYNC_ERROR_CODES = [
   'RECORD_INVALID',
   'CHECKIN_REPLAY',
   'POLICY_INVALID',
+  'REVIEWER_NOT_IN_GROUP',
+  'SELF_REVIEW_REFUSED',
+  'REVIEW_CLOSED',
+  'REVIEW_STALE',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 

@@ -2,7 +2,7 @@
  * Policy evaluation of one tool call: the strictest decision of every rule it triggers
  * (deny > ask > allow), with the ids of those rules and human reasons. Pure.
  */
-import type { Decision, Policy } from './schema.js';
+import type { Decision, Policy, ReviewRule } from './schema.js';
 import { extractOperation, type Operation } from '../model/index.js';
 import { normalizePath, pathMatcher, type PathMatcher } from './paths.js';
 
@@ -11,6 +11,8 @@ export interface ToolDecision {
   ruleIds: string[];
   reasons: string[];
   operation: Operation;
+  /** A held call that policy `reviews` sends to a second reviewer on the central server (the first of its rules that has one). */
+  review?: (ReviewRule & { ruleId: string }) | null;
 }
 
 export interface CompiledPolicy {
@@ -38,7 +40,7 @@ const RANK: Record<Decision, number> = { allow: 0, ask: 1, deny: 2 };
 export function evaluateToolCall(cp: CompiledPolicy, tool: string, argumentsJson: string, ctx: { workspaceRoots?: readonly string[]; input?: 'json' | 'text' } = {}): ToolDecision {
   const op = extractOperation(tool, argumentsJson, ctx.input ?? 'json');
   const p = cp.policy;
-  const out: ToolDecision = { decision: 'allow', ruleIds: [], reasons: [], operation: op };
+  const out: ToolDecision = { decision: 'allow', ruleIds: [], reasons: [], operation: op, review: null };
   const hit = (d: Decision, id: string, reason: string) => {
     if (RANK[d] > RANK[out.decision]) out.decision = d;
     if (d !== 'allow') {
@@ -67,6 +69,11 @@ export function evaluateToolCall(cp: CompiledPolicy, tool: string, argumentsJson
   }
   for (const url of op.urls) {
     if (!cp.urlAllow.match(url.replace(/^https?:\/\//i, ''))) hit(p.urls.otherwise, 'url:not-allowed', `opens ${url}`);
+  }
+  // Only a hold is reviewed: a denial stands, and a rule that allows makes no hold.
+  if (out.decision === 'ask') {
+    const ruleId = out.ruleIds.find((id) => p.reviews[id]);
+    if (ruleId) out.review = { ruleId, ...p.reviews[ruleId]! };
   }
   return out;
 }

@@ -23,6 +23,16 @@ const CommandRuleSchema = z
   .strict();
 
 const groupName = z.string().min(1);
+
+/** A second reviewer on the central server for the holds one rule makes (policy `reviews`). */
+const ReviewRuleSchema = z
+  .object({
+    group: groupName.describe('the reviewer group (the identity provider\'s groups claim), e.g. "security-reviewers"'),
+    timeoutSeconds: z.number().int().min(10).max(86_400).default(600).describe('how long the hold waits for a reviewer'),
+    onTimeout: z.enum(['deny', 'allow']).default('deny').describe('the decision when no reviewer decides in time, and when the review cannot be had (server down, device offline, signed out)'),
+  })
+  .strict();
+const ruleId = z.string().regex(/^(protected-command|protected-path|tool|class|url):.+$/, 'a rule id as the approval trail shows it, e.g. "protected-command:curl-pipe-sh" or "protected-path:infra/**"');
 const profileName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a profile name (lower-case letters, digits, "-", "_")');
 
 const PolicyBaseSchema = z
@@ -90,6 +100,10 @@ const PolicyBaseSchema = z
       })
       .strict()
       .prefault({}),
+    reviews: z
+      .record(ruleId, ReviewRuleSchema)
+      .default({})
+      .describe('holds that need a second reviewer on the central server, by rule id (e.g. {"protected-command:curl-pipe-sh": {"group": "security-reviewers"}}): the hold is forwarded (masked), a reviewer of the group decides, the decision is signed by the server and bound to the exact arguments; the requester can never approve their own; a local approval is refused'),
     identity: z
       .object({
         requireSignIn: z
@@ -141,3 +155,4 @@ export const PolicySchema = PolicyBaseSchema.extend({
 export type Policy = z.output<typeof PolicySchema>;
 export type PolicyInput = z.input<typeof PolicySchema>;
 export type Decision = z.infer<typeof decision>;
+export type ReviewRule = z.output<typeof ReviewRuleSchema>;

@@ -5,12 +5,9 @@
  * carry a newer signed policy bundle. Holds no record, token or secret.
  */
 import type { KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, CompactSign } from 'jose';
 import { CHECKIN_TYP, type CheckInPayload } from '../model/index.js';
-import { publicJwkOf } from './wire.js';
+import { signAsDevice } from './wire.js';
 
-export async function sealCheckIn(payload: CheckInPayload, privateKey: KeyObject): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: 'EdDSA', typ: CHECKIN_TYP, kid: payload.device, jkt: await calculateJwkThumbprint(publicJwkOf(privateKey)) })
-    .sign(privateKey);
+export function sealCheckIn(payload: CheckInPayload, privateKey: KeyObject): Promise<string> {
+  return signAsDevice(payload, CHECKIN_TYP, privateKey);
 }

@@ -16,6 +16,7 @@ import { CheckInResponseSchema, ServerErrorSchema, type CheckInPayload, type Rec
 import { nextBatch } from './batch.js';
 import { CentralPolicyLayer } from './central.js';
 import { sealCheckIn } from './checkin.js';
+import { ReviewForwarder } from './reviews.js';
 import { keepReceipt, readState, writeState, type SyncState } from './state.js';
 import { openReceipt, pinnedKeys, publicJwkOf, sealBatch, type PinnedKeys } from './wire.js';
 
@@ -73,6 +74,8 @@ export class SyncService {
   private checkInTimer: NodeJS.Timeout | null = null;
   /** The central policy layer from the server's signed bundles (null document: none yet). */
   readonly central: CentralPolicyLayer;
+  /** Holds that policy `reviews` sends to a second reviewer on this server. */
+  readonly reviews: ReviewForwarder;
 
   constructor(private readonly opts: SyncOptions) {
     this.url = checkServerUrl(opts.server).toString().replace(/\/$/, '');
@@ -87,6 +90,14 @@ export class SyncService {
       this.fail(`sync.serverKeys ${opts.serverKeys}: ${(e as Error).message}`, false);
     }
     this.central = new CentralPolicyLayer(opts.dataDir, this.keys);
+    this.reviews = new ReviewForwarder({
+      url: this.url,
+      keys: this.keys,
+      device: () => ({ id: opts.store.device, privateKey: opts.store.deviceSigningKey.privateKey }),
+      enrolled: () => this.state.enrolled !== null,
+      log: opts.log,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    });
   }
 
   /** Retention's hook: only records the server has receipted may go. */
@@ -188,6 +199,7 @@ export class SyncService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.reviews.stop();
     if (this.timer) clearTimeout(this.timer);
     if (this.checkInTimer) clearTimeout(this.checkInTimer);
     this.timer = this.checkInTimer = null;

@@ -39,6 +39,13 @@ export async function sealBatch(payload: BatchPayload, device: { privateKey: Key
     .sign(device.privateKey);
 }
 
+/** A small request signed with the device key (kid = device id, jkt = its thumbprint), as check-ins and review requests are. */
+export async function signAsDevice(payload: { device: string }, typ: string, privateKey: KeyObject): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'EdDSA', typ, kid: payload.device, jkt: await calculateJwkThumbprint(publicJwkOf(privateKey)) })
+    .sign(privateKey);
+}
+
 /** The receipt's content, once its signature verifies with the pinned signing key (throws otherwise). */
 export async function openReceipt(jws: string, server: PinnedKeys): Promise<ReceiptPayload> {
   const { payload, protectedHeader } = await compactVerify(jws, await importJWK(server.signing, 'EdDSA'), { algorithms: ['EdDSA'] });

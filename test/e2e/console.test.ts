@@ -192,7 +192,7 @@ describe('console', () => {
   it("an auditor finds another user's record by a prompt word and sees the masked placeholder, never the secret", async () => {
     const s = await signIn('carol');
     const { page } = s;
-    expect(await tabs(page)).toEqual(['Search', 'Fleet health', 'Security events']);
+    expect(await tabs(page)).toEqual(['Search', 'Fleet health', 'Security events', 'Reviews']);
     await page.getByLabel('Search text').fill(WORD);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     const rows = page.getByRole('table', { name: 'Search results' }).locator('tbody tr');
@@ -244,7 +244,7 @@ describe('console', () => {
   it("a developer sees only their own records: no fleet views, nothing of another user's, even by the record's id", async () => {
     const s = await signIn('bob');
     const { page } = s;
-    expect(await tabs(page)).toEqual(['Search']);
+    expect(await tabs(page)).toEqual(['Search', 'Reviews']);
     await expect.poll(() => page.locator('.results-list > p.sub').textContent(), { timeout: 20_000 }).toBe('1 record from your devices');
     await page.getByLabel('Search text').fill(WORD);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -316,7 +316,7 @@ describe('console', () => {
   it('the policy editor shows the diff before it publishes a version, and an invalid document with its path', async () => {
     const s = await signIn('dana', '/policy');
     const { page } = s;
-    expect(await tabs(page)).toEqual(['Search', 'Fleet health', 'Security events', 'Policy']);
+    expect(await tabs(page)).toEqual(['Search', 'Fleet health', 'Security events', 'Reviews', 'Policy']);
     const editor = page.getByLabel('Policy document (JSON)');
     await expect.poll(() => editor.inputValue(), { timeout: 20_000 }).toBe('{}\n');
     await shot(page, 'policy');
@@ -361,6 +361,7 @@ describe('console', () => {
     for (const [tab, name] of [
       ['Fleet health', 'dark-fleet'],
       ['Security events', 'dark-events'],
+      ['Reviews', 'dark-reviews'],
       ['Policy', 'dark-policy'],
     ] as const) {
       await page.getByRole('tab', { name: tab }).click();

@@ -75,6 +75,7 @@ export function recordAssembly(opts: { masker: Masker }): Stage {
             approver: c.approval?.approver ?? null,
             approverIdentity: c.approval?.approverIdentity ?? null,
             reason: c.approval?.reason ?? null,
+            review: c.approval?.review ?? null,
           })),
         status,
         httpStatus: s.status,

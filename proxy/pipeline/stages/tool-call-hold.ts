@@ -47,6 +47,7 @@ export function toolCallHold(opts: HoldOptions): Stage {
               operation: decision.operation,
               ruleIds: decision.ruleIds,
               reasons: decision.reasons,
+              review: decision.review ?? null,
               ...(restore ? restoredCount(restore, args) : {}),
             }),
           cancel: (id, reason) => opts.registry.cancel(id, reason),

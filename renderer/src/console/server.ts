@@ -3,9 +3,9 @@
  * Bearer on every call, errors as ServerError with the server's code and message, exports
  * fetched with the token and saved as a file. Types come from the shared model.
  */
-import type { CentralPolicy, ExportedRecord, FleetDevice, ServerSearchPage, ServerSearchQuery } from '../../../proxy/model/index.js';
+import type { CentralPolicy, ExportedRecord, FleetDevice, Review, ServerSearchPage, ServerSearchQuery } from '../../../proxy/model/index.js';
 
-export type { CentralPolicy, ExportedRecord, FleetDevice, ServerSearchPage, ServerSearchQuery };
+export type { CentralPolicy, ExportedRecord, FleetDevice, Review, ServerSearchPage, ServerSearchQuery };
 
 /** Who the server says the caller is (`GET /api/v1/me`). */
 export interface Me {
@@ -82,6 +82,8 @@ export class ServerApi {
   policy = () => this.json<CentralPolicy>('GET', '/policy');
   policyHistory = () => this.json<{ items: CentralPolicy[] }>('GET', '/policy/history');
   publishPolicy = (doc: unknown) => this.json<CentralPolicy>('PUT', '/policy', doc);
+  reviews = (state: string) => this.json<{ items: Review[] }>('GET', `/reviews${queryString({ state: state || undefined })}`);
+  decideReview = (id: string, body: { decision: 'approve' | 'deny'; argsHash: string; reason?: string | null }) => this.json<Review>('POST', `/reviews/${encodeURIComponent(id)}/decision`, body);
   validatePolicy = (doc: unknown) => this.json<{ problem: { path: string; message: string } | null }>('POST', '/policy/validate', doc);
 
   /** An export of the current result set (the same filters), saved as a file. */

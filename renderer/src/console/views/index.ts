@@ -3,3 +3,4 @@ export { Events } from './Events.js';
 export { Fleet } from './Fleet.js';
 export { Policy } from './Policy.js';
 export { Search } from './Search.js';
+export { Reviews } from './Reviews.js';
