@@ -14,6 +14,8 @@
  *   GET  /api/v1/records/:id             record detail
  *   GET  /api/v1/export?format=jsonl|ocsf&…   export (same filters)
  *   GET  /api/v1/security-events         refusals and device changes (auditor)
+ *   GET  /api/v1/exports                 SIEM export destinations: cursor, delivered, pending, dead letters (auditor)
+ *   GET  /api/v1/exports/:name/dead-letters   the newest records a destination refused (auditor)
  * Every error is {error: {code, message}}. No route logs a body or a token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,6 +27,7 @@ import type { Fleet } from './fleet.js';
 import type { Ingest } from './ingest.js';
 import type { PolicyBundles } from './policy.js';
 import type { Query } from './query.js';
+import type { SiemExporter } from './siem/index.js';
 
 const MAX_BODY = 32 * 1024 * 1024;
 
@@ -35,6 +38,7 @@ export interface AppParts {
   query: Query;
   fleet: Fleet;
   policies: PolicyBundles;
+  exports: Pick<SiemExporter, 'status' | 'deadLetters' | 'destinations'>;
   jwks: unknown;
 }
 
@@ -119,6 +123,14 @@ export function createHandler(parts: AppParts) {
       if (req.method === 'GET' && path === '/api/v1/security-events') {
         if (!caller.auditor) return fail(res, 403, 'FORBIDDEN', 'security events are for auditors (roles.auditor)');
         return send(res, 200, { items: await parts.query.securityEvents() });
+      }
+      if (req.method === 'GET' && path.startsWith('/api/v1/exports')) {
+        if (!caller.auditor) return fail(res, 403, 'FORBIDDEN', 'SIEM exports are for auditors and admins (roles.auditor, roles.admin)');
+        if (path === '/api/v1/exports') return send(res, 200, { items: await parts.exports.status() });
+        const dead = /^\/api\/v1\/exports\/([^/]+)\/dead-letters$/.exec(path);
+        const name = dead ? decodeURIComponent(dead[1]!) : null;
+        if (name !== null && parts.exports.destinations.some((d) => d.name === name)) return send(res, 200, { items: await parts.exports.deadLetters(name) });
+        return fail(res, 404, 'NOT_FOUND', name === null ? `no route ${req.method} ${path}` : `no SIEM destination named ${name}`);
       }
       return fail(res, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);
     } catch (e) {

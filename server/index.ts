@@ -21,6 +21,7 @@ import { migrate } from './migrations.js';
 import { Partitions } from './partitions.js';
 import { PolicyBundles } from './policy.js';
 import { Query } from './query.js';
+import { SIEM_DEFAULTS, SiemExporter } from './siem/index.js';
 
 export { loadServerConfig, parseServerConfig, ServerConfigSchema, type ServerConfig } from './config.js';
 export { openPglite, openPostgres, type Db } from './db.js';
@@ -31,8 +32,8 @@ export { messageListHash } from './chain.js';
 
 export interface StartOptions {
   dataDir: string;
-  /** `fleet` may be left out (its defaults apply). */
-  config: Omit<ServerConfig, 'fleet'> & { fleet?: ServerConfig['fleet'] };
+  /** `fleet` and `siem` may be left out (their defaults apply). */
+  config: Omit<ServerConfig, 'fleet' | 'siem'> & { fleet?: ServerConfig['fleet']; siem?: ServerConfig['siem'] };
   port?: number;
   host?: string;
   tls?: { cert: string; key: string };
@@ -43,12 +44,15 @@ export interface StartOptions {
   onError?: (e: unknown) => void;
   /** The clock fleet states are judged by (tests inject one). */
   now?: () => Date;
+  /** Where the SIEM exporter's log lines go (never a body or a header). */
+  log?: (line: Record<string, unknown>) => void;
 }
 
 export interface RunningServer {
   url: string;
   db: Db;
   keys: ServerKeys;
+  exporter: SiemExporter;
   close(): Promise<void>;
 }
 
@@ -59,11 +63,15 @@ export async function openDatabase(dataDir: string, config: Pick<ServerConfig, '
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const db = await openDatabase(opts.dataDir, opts.config);
+  let exporter: SiemExporter | undefined;
   try {
     await migrate(db);
     const keys = await loadServerKeys(db, opts.dataDir, opts.env ?? process.env);
     const now = opts.now ?? (() => new Date());
     const policies = new PolicyBundles(db, keys, now);
+    const siem = new SiemExporter({ db, config: opts.config.siem ?? SIEM_DEFAULTS, ...(opts.log ? { log: opts.log } : {}) });
+    exporter = siem;
+    await siem.start();
     const handler = createHandler({
       auth: new Auth(opts.config, opts.fetch ?? fetch),
       ingest: new Ingest(db, keys, new Partitions(db)),
@@ -71,6 +79,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       query: new Query(db),
       fleet: new Fleet(db, opts.config.fleet ?? { offlineMinutes: 15, missingDays: 7 }, policies, now),
       policies,
+      exports: siem,
       jwks: keys.jwks,
     });
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -93,13 +102,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       url,
       db,
       keys,
+      exporter: siem,
       close: async () => {
+        await siem.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await db.close();
       },
     };
   } catch (e) {
+    await exporter?.close();
     await db.close().catch(() => undefined);
     throw e;
   }
