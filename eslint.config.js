@@ -8,6 +8,10 @@
 //                          zod and model/;
 //   layers/renderer-engine renderer/ takes from the engine only the contract and client
 //                          (control/) and model/;
+//   layers/shared-ui       renderer/src/shared/ (what the window and the console both render)
+//                          imports no client and no app: no api.ts, components/, views/, console/;
+//   layers/console         renderer/src/console/ talks to witness-server only: never the engine's
+//                          client (api.ts, proxy/control/) nor the window's own components and views;
 //   layers/desktop-shell   electron/ takes from the engine only the contract and client,
 //                          the model, errors, fs, the data dir's paths, the V8 flags and the
 //                          key vault's interface and wire protocol;
@@ -27,6 +31,8 @@ const layers = {
     'browser-safe': restrictedImports,
     'renderer-engine': restrictedImports,
     'desktop-shell': restrictedImports,
+    'shared-ui': restrictedImports,
+    console: restrictedImports,
   },
 };
 
@@ -84,6 +90,26 @@ const rendererEngine = {
   ],
 };
 
+const NO_ENGINE_CLIENT = { regex: '^(?:\\.\\./)+proxy/control/', message: 'The console and the shared UI never talk to the engine: the control API client is the window\'s.' };
+const sharedUi = {
+  patterns: [
+    {
+      regex: '^\\.\\./(?:(?:api|desktop|attention|App)\\.js$|(?:components|views|console)/)',
+      message: 'renderer/src/shared/ is rendered by the window and the console alike: it takes its data as props (no api.ts, no components/, views/ or console/).',
+    },
+    NO_ENGINE_CLIENT,
+  ],
+};
+const consoleApp = {
+  patterns: [
+    {
+      regex: '^(?:\\.\\./)+(?:(?:api|desktop|attention|App)\\.js$|(?:components|views)/)',
+      message: "renderer/src/console/ talks to witness-server (console/server.ts) and renders with renderer/src/shared/: never the window's engine client, components or views.",
+    },
+    NO_ENGINE_CLIENT,
+  ],
+};
+
 // electron/ is thin glue over the control API (the desktop issue): from proxy/ it may import
 // only the browser-safe contract and client (control/), the model, the ground floor's error
 // type and durable file writes, and what it shares with the CLI and the engine by necessity: the data dir's paths,
@@ -126,6 +152,8 @@ export default tseslint.config(
   { files: ['proxy/control/**', 'proxy/model/**'], rules: { 'layers/browser-safe': ['error', browserSafe] } },
   { files: ['proxy/model/hash.ts', 'proxy/model/node.ts'], rules: { 'layers/browser-safe': ['error', modelNode] } },
   { files: ['renderer/**'], rules: { 'layers/renderer-engine': ['error', rendererEngine] } },
+  { files: ['renderer/src/shared/**'], rules: { 'layers/shared-ui': ['error', sharedUi] } },
+  { files: ['renderer/src/console/**'], rules: { 'layers/console': ['error', consoleApp] } },
   { files: ['electron/**'], rules: { 'layers/desktop-shell': ['error', { patterns: shellProxyImports }] } },
   { files: ['electron/core/**'], rules: { 'no-restricted-imports': ['error', electronOnlyInGlue] } },
   { files: ['test/**'], rules: { 'no-restricted-imports': ['error', electronInTests] } },

@@ -9,6 +9,7 @@
  *   GET  /api/v1/policy                  the current central policy layer and its signed bundle (Bearer)
  *   PUT  /api/v1/policy                  publish a new signed version (admin)
  *   GET  /api/v1/policy/history          every published version (auditor)
+ *   POST /api/v1/policy/validate         {problem: {path, message} | null} for a document (admin; publishes nothing)
  *   POST /api/v1/devices/:id/revoke      revoke (owner or admin)
  *   GET  /api/v1/records?q=&user=&device=&since=&until=&limit=…   search (Bearer token)
  *   GET  /api/v1/records/:id             record detail
@@ -16,12 +17,16 @@
  *   GET  /api/v1/security-events         refusals and device changes (auditor)
  *   GET  /api/v1/exports                 SIEM export destinations: cursor, delivered, pending, dead letters (auditor)
  *   GET  /api/v1/exports/:name/dead-letters   the newest records a destination refused (auditor)
+ *   GET  /api/v1/console/config          where the console signs in (public)
+ *   GET  /api/v1/me                      who the caller is and their roles (Bearer)
+ *   GET  /…                              the console (console.ts), when built
  * Every error is {error: {code, message}}. No route logs a body or a token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EnrolRequestSchema, ServerSearchQuerySchema } from '../proxy/model/index.js';
 import { Auth, AuthError, type Caller } from './auth.js';
 import { IngestRefusal } from './chain.js';
+import { serveConsole, type ConsoleConfig } from './console.js';
 import type { Devices } from './devices.js';
 import type { Fleet } from './fleet.js';
 import type { Ingest } from './ingest.js';
@@ -40,6 +45,8 @@ export interface AppParts {
   policies: PolicyBundles;
   exports: Pick<SiemExporter, 'status' | 'deadLetters' | 'destinations'>;
   jwks: unknown;
+  /** The built console (null: not built, `/` answers 404) and what it needs to sign in. */
+  console: { dir: string | null; config: ConsoleConfig };
 }
 
 function send(res: ServerResponse, status: number, body: unknown) {
@@ -85,8 +92,11 @@ export function createHandler(parts: AppParts) {
         return send(res, r.status, r.body);
       }
       if (req.method === 'POST' && path === '/api/v1/check-in') return send(res, 200, await parts.fleet.checkIn(await readBody(req)));
+      if (req.method === 'GET' && path === '/api/v1/console/config') return send(res, 200, parts.console.config);
+      if (req.method === 'GET' && !path.startsWith('/api/') && parts.console.dir && serveConsole(parts.console.dir, path, parts.console.config.issuer, res)) return;
       if (!path.startsWith('/api/v1/')) return fail(res, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);
       const caller = await authed(req);
+      if (req.method === 'GET' && path === '/api/v1/me') return send(res, 200, caller);
       if (req.method === 'POST' && path === '/api/v1/devices') {
         const parsed = EnrolRequestSchema.safeParse(JSON.parse((await readBody(req)) || '{}'));
         if (!parsed.success) return fail(res, 400, 'BAD_REQUEST', `enrolment: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
@@ -99,6 +109,7 @@ export function createHandler(parts: AppParts) {
       }
       if (req.method === 'GET' && path === '/api/v1/policy') return send(res, 200, await parts.policies.current());
       if (req.method === 'PUT' && path === '/api/v1/policy') return send(res, 200, await parts.policies.publish(caller, JSON.parse(await readBody(req))));
+      if (req.method === 'POST' && path === '/api/v1/policy/validate') return send(res, 200, parts.policies.validate(caller, JSON.parse(await readBody(req))));
       if (req.method === 'GET' && path === '/api/v1/policy/history') {
         if (!caller.auditor) return fail(res, 403, 'FORBIDDEN', 'the policy history is for auditors and admins');
         return send(res, 200, { items: await parts.policies.history() });

@@ -1,6 +1,7 @@
 /**
  * The server's configuration (public contract: oidc.issuer, oidc.audience, roles.auditor,
- * roles.admin, database.url, fleet.offlineMinutes, fleet.missingDays, siem.*; DATABASE_URL overrides the file). One zod schema with
+ * roles.admin, database.url, fleet.offlineMinutes, fleet.missingDays, console.clientId, console.scope,
+ * siem.*; DATABASE_URL overrides the file). One zod schema with
  * defaults; a bad file fails with the key's path and the reason.
  */
 import { readFileSync } from 'node:fs';
@@ -37,6 +38,18 @@ export const ServerConfigSchema = z
       .strict()
       .default({ offlineMinutes: 15, missingDays: 7 }),
     siem: SiemConfigSchema.default(SIEM_DEFAULTS).describe('SIEM export destinations (docs/server.md)'),
+    console: z
+      .object({
+        clientId: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe("the console's OIDC client id at oidc.issuer: a public client (no secret) allowing code + PKCE and the redirect <server URL>/callback; absent: the console cannot sign in"),
+        scope: z.string().default('openid profile email groups').describe('the scopes the console asks for (the groups claim must reach the access token)'),
+      })
+      .strict()
+      .default({ clientId: null, scope: 'openid profile email groups' }),
   })
   .strict();
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;

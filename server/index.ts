@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createHandler } from './app.js';
 import { Auth } from './auth.js';
+import { consoleConfig, consoleDir } from './console.js';
 import type { ServerConfig } from './config.js';
 import { openPglite, openPostgres, type Db } from './db.js';
 import { Devices } from './devices.js';
@@ -32,8 +33,10 @@ export { messageListHash } from './chain.js';
 
 export interface StartOptions {
   dataDir: string;
-  /** `fleet` and `siem` may be left out (their defaults apply). */
-  config: Omit<ServerConfig, 'fleet' | 'siem'> & { fleet?: ServerConfig['fleet']; siem?: ServerConfig['siem'] };
+  /** `fleet`, `siem` and `console` may be left out (their defaults apply). */
+  config: Omit<ServerConfig, 'fleet' | 'siem' | 'console'> & { fleet?: ServerConfig['fleet']; siem?: ServerConfig['siem']; console?: ServerConfig['console'] };
+  /** The built console's folder (default: renderer/dist when built; null: no console). */
+  consoleDir?: string | null;
   port?: number;
   host?: string;
   tls?: { cert: string; key: string };
@@ -81,6 +84,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       policies,
       exports: siem,
       jwks: keys.jwks,
+      console: { dir: opts.consoleDir === undefined ? consoleDir() : opts.consoleDir, config: consoleConfig(opts.config) },
     });
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
       handler(req, res).catch((e) => {

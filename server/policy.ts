@@ -46,6 +46,12 @@ export class PolicyBundles {
     return (await this.db.query<Row>('SELECT * FROM central_policies ORDER BY version DESC')).map(view);
   }
 
+  /** What publishing `doc` would refuse, without publishing (the console checks before it shows the diff). */
+  validate(caller: Caller, doc: unknown): { problem: { path: string; message: string } | null } {
+    if (!caller.admin) throw new IngestRefusal('FORBIDDEN', 'checking a central policy is for admins (roles.admin)', 403);
+    return { problem: policyDocumentProblem(doc) };
+  }
+
   /** Validates, signs and keeps a new version; 400 names the key's path, 403 for a non-admin. */
   async publish(caller: Caller, doc: unknown): Promise<CentralPolicy> {
     if (!caller.admin) throw new IngestRefusal('FORBIDDEN', 'publishing the central policy is for admins (roles.admin)', 403);

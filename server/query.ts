@@ -53,6 +53,8 @@ function where(caller: Caller, query: Parsed): { sql: string; params: unknown[] 
   if (query.endpoint) parts.push(`endpoint = ${p(query.endpoint)}`);
   if (query.decision) parts.push(`decision = ${p(query.decision)}`);
   if (query.status) parts.push(`status = ${p(query.status)}`);
+  // A tool by name: `tools` holds one "name arguments" line per call.
+  if (query.tool) parts.push(`position((E'\\n' || ${p(query.tool)} || ' ') in (E'\\n' || tools)) > 0`);
   if (query.masked === 'true') parts.push('maskings > 0');
   if (query.masked === 'false') parts.push('maskings = 0');
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };

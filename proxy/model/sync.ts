@@ -124,6 +124,8 @@ export const ServerSearchQuerySchema = z
     decision: z.string().optional(),
     status: z.string().optional(),
     masked: z.enum(['true', 'false']).optional(),
+    /** A tool the model called, by name (e.g. run_in_terminal). */
+    tool: z.string().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     before: z.coerce.number().int().optional(),
   })

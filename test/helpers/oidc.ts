@@ -63,6 +63,12 @@ export interface OidcProviderOptions {
   ttl?: { accessToken?: number; idToken?: number; refreshToken?: number; deviceCode?: number };
   /** Polling interval announced in device authorization responses (RFC 8628 `interval`). Default 1. */
   deviceInterval?: number;
+  /**
+   * More public clients (code + PKCE), e.g. the console at `http://127.0.0.1:PORT/callback`: a
+   * browser app at that origin may call the token endpoint (oidc-provider's default CORS rule
+   * for public clients: the origin of one of their redirect URIs).
+   */
+  browserClients?: Array<{ clientId: string; redirectUri: string }>;
 }
 
 export const DEFAULT_PASSWORD = 'correct horse battery staple';
@@ -247,6 +253,16 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
           response_types: ['code'],
           id_token_signed_response_alg: alg,
         },
+        ...(opts.browserClients ?? []).map((c) => ({
+          client_id: c.clientId,
+          client_name: 'Witness console',
+          application_type: 'web' as const,
+          token_endpoint_auth_method: 'none' as const,
+          redirect_uris: [c.redirectUri],
+          grant_types: ['authorization_code'],
+          response_types: ['code' as const],
+          id_token_signed_response_alg: alg,
+        })),
       ],
       pkce: { required: () => true },
       scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],

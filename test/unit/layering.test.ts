@@ -87,6 +87,20 @@ describe('layering lint rules', () => {
     expect(await lint('renderer/src/extra.tsx', importing('../../proxy/model/index.js'), rule)).toHaveLength(0);
   });
 
+  it('layers/shared-ui and layers/console: the shared UI takes props, the console never reaches the engine or the window', async () => {
+    expect(await lint('renderer/src/shared/extra.tsx', importing('../api.js'), 'layers/shared-ui')).toHaveLength(1);
+    expect(await lint('renderer/src/shared/extra.tsx', importing('../components/index.js'), 'layers/shared-ui')).toHaveLength(1);
+    expect(await lint('renderer/src/shared/extra.tsx', importing('../console/server.js'), 'layers/shared-ui')).toHaveLength(1);
+    expect(await lint('renderer/src/shared/extra.tsx', importing('../../../proxy/control/index.js'), 'layers/shared-ui')).toHaveLength(1);
+    expect(await lint('renderer/src/shared/extra.tsx', importing('../model.js'), 'layers/shared-ui')).toHaveLength(0);
+    expect(await lint('renderer/src/console/extra.tsx', importing('../api.js'), 'layers/console')).toHaveLength(1);
+    expect(await lint('renderer/src/console/views/extra.tsx', importing('../../components/index.js'), 'layers/console')).toHaveLength(1);
+    expect(await lint('renderer/src/console/extra.tsx', importing('../views/index.js'), 'layers/console')).toHaveLength(1);
+    expect(await lint('renderer/src/console/extra.tsx', importing('../../../proxy/control/index.js'), 'layers/console')).toHaveLength(1);
+    expect(await lint('renderer/src/console/views/extra.tsx', importing('../../shared/index.js'), 'layers/console')).toHaveLength(0);
+    expect(await lint('renderer/src/console/views/extra.tsx', importing('../views.js'), 'layers/console')).toHaveLength(0);
+  });
+
   it('layers/desktop-shell: fails when the desktop shell imports engine internals', async () => {
     const rule = 'layers/desktop-shell';
     const named = (names: string, spec: string) => `import { ${names} } from '${spec}';\nexport const a = [${names}];\n`;
@@ -144,6 +158,7 @@ describe('import graph', () => {
     }
     const ui = new Set([...graph.edges.keys()].filter(under('renderer/src')).flatMap((m) => [...reachable(graph, m)]));
     const packages = new Set([...ui].flatMap((m) => [...(graph.external.get(m) ?? [])]));
-    expect([...packages].filter((p) => !['react', 'react-dom/client', 'zod'].includes(p))).toEqual([]);
+    // The console adds its OIDC client (oauth4webapi) and the policy diff (diff): both plain browser code.
+    expect([...packages].filter((p) => !['react', 'react-dom/client', 'zod', 'oauth4webapi', 'diff'].includes(p))).toEqual([]);
   });
 });

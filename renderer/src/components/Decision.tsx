@@ -3,8 +3,7 @@ import { api, type ApprovalView } from '../api.js';
 import { formatLeft } from '../format.js';
 import { useSecondsLeft } from '../hooks.js';
 import { carriesMasked, restoredLine, isHighRisk, personName, ruleInWords, statedReason, userRequest, verified, type LiveItem } from '../model.js';
-import { Masked } from './Masked.js';
-import { Previews } from './Previews.js';
+import { Masked, Previews } from '../shared/index.js';
 
 /** Deciding one held call: approve or deny, with the reason typed so far; errors kept for display. */
 export function useDecide(a: ApprovalView) {

@@ -1,4 +1,4 @@
-import type { ApprovalView } from '../api.js';
+import type { ApprovalView } from '../model.js';
 import { formatMs } from '../format.js';
 import { useNow } from '../hooks.js';
 import type { LiveItem } from '../model.js';

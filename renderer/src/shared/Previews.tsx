@@ -1,4 +1,4 @@
-import type { Preview } from '../api.js';
+import type { Preview } from '../../../proxy/model/index.js';
 import { riskyPath } from '../model.js';
 import { Command } from './Command.js';
 import { Masked } from './Masked.js';

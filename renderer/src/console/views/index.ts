@@ -1,0 +1,5 @@
+/** The console's views, one file each (registered in ../views.ts). */
+export { Events } from './Events.js';
+export { Fleet } from './Fleet.js';
+export { Policy } from './Policy.js';
+export { Search } from './Search.js';

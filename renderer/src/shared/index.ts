@@ -1,0 +1,10 @@
+/**
+ * What the Witness window and the console both render: text with masked spans, commands,
+ * tool-call previews, timings and the whole record detail. Pure React over the model: never
+ * imports a client (api.ts or the console's server client), so either app can use it.
+ */
+export { Masked } from './Masked.js';
+export { Command } from './Command.js';
+export { FilePath, Previews } from './Previews.js';
+export { Timings } from './Timings.js';
+export { RecordView, type RecordPlace } from './RecordView.js';
