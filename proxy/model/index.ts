@@ -59,4 +59,8 @@ export {
   type PolicyBundlePayload,
   type CentralPolicy,
   type FleetDevice,
+  SiemExportStatusSchema,
+  SiemDeadLetterSchema,
+  type SiemExportStatus,
+  type SiemDeadLetter,
 } from './sync.js';

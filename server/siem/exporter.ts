@@ -10,26 +10,14 @@
  * never a header or a body.
  */
 import { randomUUID } from 'node:crypto';
-import type { ExportedRecord } from '../../proxy/model/index.js';
+import type { ExportedRecord, SiemDeadLetter, SiemExportStatus } from '../../proxy/model/index.js';
 import type { Db } from '../db.js';
 import type { SiemConfig, SiemDestination } from './config.js';
 import { SiemLedger, type DeadLetter, type LoggedRecord } from './ledger.js';
 import { ocsfBody, OCSF_CONTENT_TYPE } from './ocsf.js';
 import { otlpBody, OTLP_CONTENT_TYPE } from './otlp.js';
 
-export interface ExportStatus {
-  name: string;
-  kind: SiemDestination['kind'];
-  url: string;
-  cursor: number;
-  delivered: number;
-  pending: number;
-  deadLetters: number;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  lastDeliveredAt: string | null;
-  nextAttemptAt: string | null;
-}
+export type ExportStatus = SiemExportStatus;
 
 type Outcome = { kind: 'ok'; note?: string } | { kind: 'transient'; error: string } | { kind: 'refused'; status: number; error: string };
 
@@ -190,7 +178,7 @@ export class SiemExporter {
     });
   }
 
-  deadLetters(name: string) {
+  deadLetters(name: string): Promise<SiemDeadLetter[]> {
     return this.ledger.deadLetters(name);
   }
 

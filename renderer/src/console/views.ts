@@ -6,7 +6,7 @@
  */
 import type { ComponentType } from 'react';
 import type { Me, ServerApi } from './server.js';
-import { Events, Fleet, Policy, Search } from './views/index.js';
+import { Events, Exports, Fleet, Policy, Search } from './views/index.js';
 
 export interface ViewProps {
   api: ServerApi;
@@ -30,6 +30,7 @@ export const VIEWS: readonly ConsoleView[] = [
   { path: '/search', label: 'Search', role: 'developer', Component: Search },
   { path: '/fleet', label: 'Fleet health', role: 'auditor', Component: Fleet },
   { path: '/events', label: 'Security events', role: 'auditor', Component: Events },
+  { path: '/exports', label: 'SIEM exports', role: 'auditor', Component: Exports },
   { path: '/policy', label: 'Policy', role: 'admin', Component: Policy },
 ];
 
