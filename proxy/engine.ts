@@ -12,14 +12,14 @@ import { runDoctor } from './doctor/index.js';
 import { hostEnv } from './setup/index.js';
 import { effectiveInterceptHosts, InterceptingProxy, InterceptionSwitch, pausedTunnelInteraction, UpstreamPool, type InterceptionSwitchState } from './intercept/index.js';
 import type { Pipeline } from './pipeline/index.js';
-import { loadOrCreateMaskingKey, Masker, PlaceholderLedger } from './masking/index.js';
-import { AuditStore, vaultKeyProvider, type StoreHealth } from './audit/index.js';
+import { Masker, PlaceholderLedger } from './masking/index.js';
+import { AuditStore, legacyDeviceKey, vaultKeyProvider, type StoreHealth } from './audit/index.js';
 import { VERSION } from './version.js';
 import { LivePolicy, managedPolicyFiles, readManagedPolicy, resolvePolicy, type ManagedPolicy, type PolicyInForce, type PolicyProblem } from './policy/index.js';
 import type { ApprovalRegistry } from './approvals/index.js';
-import { IdentityGate, InteractiveSignIn, recordIdentity, type IdentityService } from './identity/index.js';
+import { deviceId, IdentityGate, InteractiveSignIn, openDeviceSigner, osUser, recordIdentity, type IdentityService } from './identity/index.js';
 import type { SyncService } from './sync/index.js';
-import { openEngineVault, type KeyVault } from './keys/index.js';
+import { maskingKey, openEngineVault, type KeyVault } from './keys/index.js';
 import { applyRetention, approvalRegistry, archivePolicy, controlHandlers, dataPath, downloadSources, engineHooks, engineStatus, PolicyJudge, policyChangeLogged, policyProblemLogged, policyState, startIdentity, startSync, uiDir } from './wiring/index.js';
 import { ensurePrivateDir } from './fs.js';
 import type { Logger } from './log.js';
@@ -37,6 +37,8 @@ export interface EngineOptions {
   keyVaultPrevious?: KeyVault;
   /** HTTP client for the identity provider (tests: one trusting their CA); default: global fetch. */
   identityFetch?: typeof fetch;
+  /** HTTP client for the central server (tests: one trusting their CA); default: global fetch. */
+  syncFetch?: typeof fetch;
   /** Called when a client asks the engine to shut down (`witness stop`); without it the request is declined. */
   onShutdownRequest?: () => void;
   /** Origins allowed to call the control API cross-origin with the token (default: the desktop window's). */
@@ -112,15 +114,22 @@ export class Engine {
     // earlier mode of this data dir (headless or desktop) left in another vault.
     this.vault = await openEngineVault({ dataDir, log, ...(this.opts.keyVault ? { vault: this.opts.keyVault } : {}), ...(this.opts.keyVaultPrevious ? { previous: this.opts.keyVaultPrevious } : {}) });
     this.ca = await this.loadCa();
-    this.masker = new Masker({ key: loadOrCreateMaskingKey(dataDir), cacheChars: config.masking.cacheChars });
+    this.masker = new Masker({ key: (await maskingKey(this.vault, dataDir, { create: true }))!, cacheChars: config.masking.cacheChars });
+    // Who and where, worked out by identity: the store only writes them down and signs.
+    const keyProvider = vaultKeyProvider(this.vault);
+    const deviceKey = await openDeviceSigner(this.vault, { create: true, legacy: legacyDeviceKey(dataDir, keyProvider) });
     this.store = await AuditStore.open({
       dataDir,
       log,
+      device: deviceId(dataDir),
+      user: osUser(),
+      signer: deviceKey.signer!,
+      signerProblem: deviceKey.problem,
       compactEvery: config.audit.compactEvery,
       onHealth: (h) => this.storeHealthChanged(h),
       // With a central server, only what it receipted may be pruned (nothing before sync starts).
       canPrune: (seq) => (config.sync.server === null ? true : (this.sync?.canPrune(seq) ?? false)),
-      keyProvider: vaultKeyProvider(this.vault),
+      keyProvider,
     });
     await applyRetention(this.store, config.audit, log);
     for (const issue of this.store.issues) log.error('audit store problem found at start', { where: issue.where, seq: issue.seq, problem: issue.message });
@@ -129,7 +138,7 @@ export class Engine {
       onChange: (next, previous, why) => this.interceptionChanged(next, previous, why),
     });
     this.identity = await startIdentity({ config, vault: this.vault, log, bus: this.bus, onChange: () => this.livePolicy.reload(), ...(this.opts.identityFetch ? { fetch: this.opts.identityFetch } : {}) });
-    this.sync = await startSync({ config, dataDir, store: this.store, identity: this.identity, log, bus: this.bus, version: VERSION, onCentralPolicy: () => this.livePolicy.reload() });
+    this.sync = await startSync({ config, dataDir, store: this.store, identity: this.identity, log, bus: this.bus, version: VERSION, onCentralPolicy: () => this.livePolicy.reload(), ...(this.opts.syncFetch ? { fetch: this.opts.syncFetch } : {}) });
     this.livePolicy.reload(); // the stored session's profiles, before the first request
     this.signIn = new InteractiveSignIn(this.identity, log.child({ component: 'identity' }));
     this.gate = new IdentityGate({ session: () => this.identity.current(), requireSignIn: () => this.policyNow().effective.policy.identity.requireSignIn });
@@ -260,6 +269,7 @@ export class Engine {
       policy: policyState(this.livePolicy),
       interception: this.interception,
       identity: this.identity,
+      requireSignIn: this.policyNow().effective.policy.identity.requireSignIn,
       sync: this.sync,
     });
   }

@@ -30,6 +30,7 @@ export { loadServerKeys, JWKS_FILE, PASSPHRASE_ENV, type ServerKeys } from './ke
 export { migrate, MIGRATIONS } from './migrations.js';
 export { BATCH_TYP, RECEIPT_TYP } from './ingest.js';
 export { messageListHash } from './chain.js';
+export { Query } from './query.js';
 
 export interface StartOptions {
   dataDir: string;

@@ -9,8 +9,10 @@
  * batch is kept as received (evidence); every refusal is a security event. Never logs
  * record text.
  */
-import { calculateJwkThumbprint, compactDecrypt, compactVerify, CompactSign, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import type { JsonWebKey } from 'node:crypto';
+import { calculateJwkThumbprint, CompactSign, decodeProtectedHeader, type JWK } from 'jose';
 import { BATCH_TYP, BatchPayloadSchema, RECEIPT_TYP, type BatchPayload, type IngestResponse, type ReceiptPayload } from '../proxy/model/index.js';
+import { decryptEcdhEsA256kw, verifyEdDsaCompact } from './batch-crypto.js';
 import { checkBatchChain, IngestRefusal } from './chain.js';
 import type { Db, Queryable } from './db.js';
 import type { ServerKeys } from './keys.js';
@@ -64,15 +66,13 @@ export class Ingest {
         throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the batch was signed with key ${String(header.jkt)}, but device "${device}" is enrolled with key ${enrolledTp}`, 403);
       let jwe: string;
       try {
-        jwe = new TextDecoder().decode((await compactVerify(body, await importJWK(enrolled, 'EdDSA'), { algorithms: ['EdDSA'] })).payload);
+        jwe = verifyEdDsaCompact(body, enrolled as JsonWebKey).toString('utf8');
       } catch {
         throw new IngestRefusal('BATCH_SIGNATURE_INVALID', `the batch's signature does not verify with device "${device}"'s key: it was modified after signing`, 400);
       }
       let plain: string;
       try {
-        plain = new TextDecoder().decode(
-          (await compactDecrypt(jwe, this.keys.encryption.privateKey, { keyManagementAlgorithms: ['ECDH-ES+A256KW'], contentEncryptionAlgorithms: ['A256GCM'] })).plaintext,
-        );
+        plain = decryptEcdhEsA256kw(jwe, this.keys.encryption.privateKey).toString('utf8');
       } catch {
         throw new IngestRefusal('BATCH_UNDECRYPTABLE', `the batch cannot be decrypted with this server's key ${this.keys.encryption.kid}: pin this server's keys (witness-server keys --json)`, 400);
       }
@@ -95,11 +95,21 @@ export class Ingest {
     }
   }
 
+  /**
+   * Three round trips inside the transaction whatever the batch size: the device's row lock
+   * with the replay check, the stored overlap (only when the batch re-sends stored seqs), and
+   * one statement that writes the evidence, the rows, the new head and the receipt.
+   */
   private async store(q: Queryable, batch: BatchPayload, ownerSub: string, body: string): Promise<IngestResponse> {
-    const row = (await q.query<DeviceRow>('SELECT * FROM devices WHERE device = $1 FOR UPDATE', [batch.device]))[0]!;
+    const row = (
+      await q.query<DeviceRow & { replayed: boolean }>(
+        `SELECT d.revoked_at, d.head_seq, d.head_hash, EXISTS (SELECT 1 FROM batches WHERE batch_id = $2 AND outcome = 'accepted') AS replayed
+         FROM devices d WHERE d.device = $1 FOR UPDATE OF d`,
+        [batch.device, batch.batchId],
+      )
+    )[0]!;
     if (row.revoked_at) throw new IngestRefusal('DEVICE_REVOKED', `device "${batch.device}" was revoked`, 403);
-    if ((await q.query('SELECT 1 FROM batches WHERE batch_id = $1 AND outcome = $2', [batch.batchId, 'accepted'])).length)
-      throw new IngestRefusal('BATCH_REPLAY', `batch ${batch.batchId} was already received: a replayed batch is refused`, 409);
+    if (row.replayed) throw new IngestRefusal('BATCH_REPLAY', `batch ${batch.batchId} was already received: a replayed batch is refused`, 409);
     const headSeq = row.head_seq === null ? null : Number(row.head_seq);
     let fresh = batch.records;
     if (headSeq !== null) {
@@ -127,25 +137,22 @@ export class Ingest {
         if (!fresh.length) throw new IngestRefusal('BATCH_DUPLICATE', `every record of batch ${batch.batchId} is stored already (up to seq ${headSeq}); nothing was added`, 409);
       }
     }
-    const batchRid = Number(
-      (
-        await q.query<{ rid: string }>('INSERT INTO batches (batch_id, device, outcome, from_seq, to_seq, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING rid', [
-          batch.batchId,
-          batch.device,
-          'accepted',
-          batch.from.seq,
-          batch.records[batch.records.length - 1]!.record.seq,
-          body,
-        ])
-      )[0]!.rid,
-    );
-    await q.query(INSERT_RECORDS, [JSON.stringify(fresh.map((r) => recordRow(r, ownerSub))), batchRid]);
     const last = fresh[fresh.length - 1]!.record as { seq: number; hash: string };
     const receivedAt = new Date().toISOString();
-    await q.query('UPDATE devices SET head_seq = $2, head_hash = $3, head_at = $4 WHERE device = $1', [batch.device, last.seq, last.hash, receivedAt]);
     const payload: ReceiptPayload = { v: 1, device: batch.device, seq: last.seq, hash: last.hash, batchId: batch.batchId, stored: fresh.length, receivedAt };
     const receipt = await this.sign(payload);
-    await q.query('INSERT INTO receipts (device, seq, hash, jws) VALUES ($1, $2, $3, $4) ON CONFLICT (device, seq) DO NOTHING', [batch.device, last.seq, last.hash, receipt]);
+    await q.query(STORE_BATCH, [
+      batch.batchId,
+      batch.device,
+      batch.from.seq,
+      batch.records[batch.records.length - 1]!.record.seq,
+      body,
+      JSON.stringify(fresh.map((r) => recordRow(r, ownerSub))),
+      last.seq,
+      last.hash,
+      receivedAt,
+      receipt,
+    ]);
     return { receipt, seq: last.seq, hash: last.hash, stored: fresh.length };
   }
 
@@ -186,9 +193,18 @@ const COLUMNS: Array<[string, string]> = [
   ['tools', 'text'],
   ['body', 'text'],
 ];
-// One parameter for the whole batch: a row set decoded by PostgreSQL, not 2,000 bind values.
-const INSERT_RECORDS = `INSERT INTO records (${COLUMNS.map((c) => c[0]).join(', ')}, batch_rid)
-SELECT ${COLUMNS.map((c) => c[0]).join(', ')}, $2 FROM jsonb_to_recordset($1::jsonb) AS x(${COLUMNS.map((c) => `${c[0]} ${c[1]}`).join(', ')})`;
+const RECORD_COLUMNS = COLUMNS.map((c) => c[0]).join(', ');
+// One statement, one parameter for all rows (a row set decoded by PostgreSQL, not 2,000 bind
+// values); the tsvector is computed by the records table's generated column in the same statement.
+const STORE_BATCH = `WITH b AS (
+  INSERT INTO batches (batch_id, device, outcome, from_seq, to_seq, body) VALUES ($1, $2, 'accepted', $3, $4, $5) RETURNING rid
+), r AS (
+  INSERT INTO records (${RECORD_COLUMNS}, batch_rid)
+  SELECT ${RECORD_COLUMNS}, (SELECT rid FROM b) FROM jsonb_to_recordset($6::jsonb) AS x(${COLUMNS.map((c) => `${c[0]} ${c[1]}`).join(', ')})
+), d AS (
+  UPDATE devices SET head_seq = $7, head_hash = $8, head_at = $9 WHERE device = $2
+)
+INSERT INTO receipts (device, seq, hash, jws) VALUES ($2, $7, $8, $10) ON CONFLICT (device, seq) DO NOTHING`;
 
 function recordRow({ record, messages }: BatchPayload['records'][number], ownerSub: string) {
   const r = record as Record<string, any>;

@@ -120,6 +120,13 @@ CREATE TABLE central_policies (
 `,
   },
   {
+    version: 3,
+    name: 'index the identity subject (the user filter matches it; without it every user search read every row)',
+    sql: `
+CREATE INDEX records_identity_sub ON records (identity_sub);
+`,
+  },
+  {
     version: 4,
     name: 'SIEM export: the export order, per-destination cursors, dead letters',
     sql: `

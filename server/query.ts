@@ -30,6 +30,13 @@ interface HitRow {
 
 type Parsed = Omit<ServerSearchQuery, 'limit'> & { limit: number };
 
+/**
+ * Matches are counted up to this many, then `total` stops there and `totalCapped` says so:
+ * an exact count of a common word over a million rows reads every matching row (seconds),
+ * while the page itself only needs the newest few.
+ */
+export const COUNT_CAP = 10_000;
+
 function where(caller: Caller, query: Parsed): { sql: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
@@ -85,7 +92,10 @@ export class Query {
 
   async search(caller: Caller, query: Parsed): Promise<ServerSearchPage> {
     const w = where(caller, query);
-    const total = Number((await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM records ${w.sql}`, w.params))[0]!.n);
+    const counted = Number(
+      (await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM records ${w.sql} LIMIT ${COUNT_CAP + 1}) AS m`, w.params))[0]!.n,
+    );
+    const total = Math.min(counted, COUNT_CAP);
     const params = [...w.params];
     let cursor = '';
     if (query.before !== undefined) {
@@ -100,7 +110,7 @@ export class Query {
       params,
     );
     const items = rows.map(hit);
-    return { items, total, nextBefore: rows.length === query.limit ? Number(rows[rows.length - 1]!.rid) : null };
+    return { items, total, ...(counted > COUNT_CAP ? { totalCapped: true } : {}), nextBefore: rows.length === query.limit ? Number(rows[rows.length - 1]!.rid) : null };
   }
 
   /** A record by id with its conversation, or null (also when the caller may not see it). */

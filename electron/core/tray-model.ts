@@ -41,7 +41,7 @@ export interface TrayInput {
   pending: number;
   /** null: this engine cannot pause interception. `allowed` false: the policy forbids pausing; `until`: when a pause ends by itself. */
   interception: { paused: boolean; allowed?: boolean; until?: string | null } | null;
-  /** null: sign-in is not configured (or the engine does not know about identity). */
+  /** null: sign-in is not configured (or the engine does not know about identity). `required`: the policy requires sign-in. */
   identity: { signedIn: boolean; user: string | null; required: boolean } | null;
   startAtLogin: { supported: boolean; enabled: boolean; locked: boolean };
   /** Standing facts worth a line in the menu (e.g. no OS keychain on this desktop). */

@@ -141,7 +141,8 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
     pending: watch?.pending.length ?? 0,
     // An engine from before pause and sign-in status (started from an older CLI) has neither.
     interception: watch?.status?.interception ?? null,
-    identity: watch?.status?.identity?.required ? watch.status.identity : null,
+    // `configured` is newer than `required` (which meant the same then): either shows sign-in.
+    identity: (watch?.status?.identity?.configured ?? watch?.status?.identity?.required) ? watch!.status!.identity : null,
     startAtLogin: { supported: login.supported, ...loginState() },
     notices,
     now: Date.now(),

@@ -4,3 +4,4 @@ export type { JournalIo } from './journal.js';
 export { search } from './search.js';
 export { exportRecords, toOcsf } from './export.js';
 export { defaultKeyProvider, passphraseKeyProvider, vaultKeyProvider, type KeyProvider } from './keyring.js';
+export { legacyDeviceKey } from './legacy-device-key.js';

@@ -8,11 +8,13 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'sql.js';
 import { ensurePrivateDir } from '../fs.js';
-import { openDeviceKey, type DeviceSigner } from '../identity/index.js';
+import { openDeviceSigner, type DeviceSigner } from '../identity/index.js';
+import { FileKeyVault, vaultDir } from '../keys/index.js';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { getMeta, INDEX_FORMAT, loadSql, SCHEMA, setMeta, tune } from './db.js';
 import { defaultKeyProvider, loadDataKey } from './keyring.js';
+import { legacyDeviceKeyIn } from './legacy-device-key.js';
 import { migrateV1 } from './migrate-v1.js';
 import { Segments } from './segments.js';
 import { readSnapshot } from './snapshot.js';
@@ -76,14 +78,18 @@ export async function openFiles(opts: AuditStoreOptions, log: Logger): Promise<O
   db.exec(SCHEMA);
   setMeta(db, 'format', String(INDEX_FORMAT));
 
+  // The engine passes its signer; a store opened on its own (the CLI's readers, tools) takes
+  // the device key from the data dir's own vault, as identity keeps it.
   let signer: DeviceSigner | null = opts.signer ?? null;
+  let problem = opts.signerProblem ?? null;
   if (!opts.signer) {
-    const dk = openDeviceKey(join(dir, 'device-key.bin'), key, !opts.readOnly);
+    const dk = await openDeviceSigner(new FileKeyVault({ dir: vaultDir(opts.dataDir) }), { create: !opts.readOnly, legacy: legacyDeviceKeyIn(dir, () => Promise.resolve(key)) });
     signer = dk.signer;
-    if (dk.problem) {
-      issues.push({ where: 'device-key', seq: null, message: dk.problem });
-      log.error('audit device key is damaged', { problem: dk.problem });
-    }
+    problem = dk.problem;
+  }
+  if (problem) {
+    issues.push({ where: 'device-key', seq: null, message: problem });
+    log.error('audit device key is damaged', { problem });
   }
   return { dir, key, db, segments, replayFrom, signer, issues };
 }

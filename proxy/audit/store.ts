@@ -4,7 +4,8 @@
  * On disk (DATA_DIR/store, folder 0700): keyring.json (wrapped data key), segments/*.wseg
  * (append-only encrypted journal files holding every record, message body and list node),
  * snapshot.bin (the sql.js index, AES-256-GCM, written atomically by compaction, with the
- * segment position it covers), device-key.bin (sealed Ed25519 key), checkpoint.json.
+ * segment position it covers), checkpoint.json (signed with the device key
+ * the caller passes; identity keeps it in the key vault).
  * Nothing is readable without the key. A record is acknowledged (append() resolves) only
  * once its frames are fsynced; start loads the index and replays the frames written after
  * it, so a kill -9 loses nothing that was acknowledged. Bodies stay on disk and are read by
@@ -140,7 +141,7 @@ export class AuditStore {
 
   /** Read-only seam for the sync client: the device key that signs batches (it never leaves the process). */
   get deviceSigningKey(): { privateKey: DeviceSigner['privateKey']; publicKeySpki: string } {
-    if (!this.signer) throw new WitnessError('STORE_CORRUPT', 'The device key (store/device-key.bin) cannot be read; see `witness verify`.');
+    if (!this.signer) throw new WitnessError('STORE_CORRUPT', 'The device key ("device.key" in the key vault) cannot be read; see `witness verify`.');
     return { privateKey: this.signer.privateKey, publicKeySpki: this.signer.publicKey };
   }
 

@@ -21,8 +21,10 @@ export interface AuditStoreOptions {
   /** Who and where, for new records (default: the OS user and DATA_DIR/device.json). */
   user?: string;
   device?: string;
-  /** Signs checkpoints with the device key (default: the key sealed in store/device-key.bin). */
+  /** Signs checkpoints with the device key (default: `device.key` from DATA_DIR/keys, see identity/device-key.ts). */
   signer?: DeviceSigner;
+  /** Why the caller's device key could not be used (a new one was made): listed in `issues`, named by verify. */
+  signerProblem?: string | null;
   /** Start a new segment past this many bytes (default 64 MB). */
   segmentBytes?: number;
   /** Snapshot chunk size (default 1 MB; tests use small ones). */

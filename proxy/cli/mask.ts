@@ -2,15 +2,15 @@
  * `witness mask`: masks stdin to stdout as a stream (each piece is written as soon as it is
  * safe). `--jsonl`: each input line {"id","text"} becomes {"id","text","findings":[{"type",
  * "start","end"}]} with offsets into the input text, so anyone can score the detectors.
- * Placeholders use this install's key (DATA_DIR/masking.key) when there is one, so they match
- * the audit records; without one a per-run key is used (said on stderr) and nothing is written.
+ * Placeholders use this install's key (`masking.key` in the data dir's key vault, or an earlier
+ * version's DATA_DIR/masking.key) when there is one, so they match the audit records; without
+ * one a per-run key is used (said on stderr) and nothing is written.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
-import { loadOrCreateMaskingKey, Masker, StreamingMasker } from '../masking/index.js';
+import { FileKeyVault, maskingKey, vaultDir } from '../keys/index.js';
+import { Masker, StreamingMasker } from '../masking/index.js';
 import { parseCommon } from './args.js';
 import type { CommandIO } from './io.js';
 
@@ -34,10 +34,8 @@ export async function maskCommand(argv: string[], io: CommandIO, streams: MaskSt
     return 0;
   }
   // Masking stdin needs no data dir: only an existing key is used, none is ever created here.
-  let key: Buffer;
-  if (existsSync(join(args.dataDir, 'masking.key'))) {
-    key = loadOrCreateMaskingKey(args.dataDir);
-  } else {
+  let key = await maskingKey(new FileKeyVault({ dir: vaultDir(args.dataDir) }), args.dataDir, { create: false });
+  if (!key) {
     key = randomBytes(32);
     io.err(`witness mask: no masking key in ${args.dataDir}; using a per-run key (placeholders will not match the audit trail's).`);
   }

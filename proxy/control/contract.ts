@@ -121,11 +121,12 @@ export const StatusSchema = z.object({
   policy: PolicyStateSchema,
   interception: InterceptionStateSchema,
   /**
-   * Sign-in at a glance (tray, window header): `required` is true when sign-in is configured
-   * (identity.issuer), i.e. this installation expects the person to be signed in; `user` is
-   * the email, else the name, else the subject.
+   * Sign-in at a glance (tray, window header): `configured` when sign-in is set up
+   * (identity.issuer); `required` when the policy in force says `identity.requireSignIn`, so
+   * Copilot requests are refused while nobody is signed in; `user` is the email, else the
+   * name, else the subject.
    */
-  identity: z.object({ signedIn: z.boolean(), user: z.string().nullable(), required: z.boolean() }),
+  identity: z.object({ signedIn: z.boolean(), user: z.string().nullable(), required: z.boolean(), configured: z.boolean() }),
   /** Central server sync (public contract of `witness status --json`): state is "off" without sync.server. */
   sync: SyncStatusSchema,
 });

@@ -9,7 +9,7 @@
  * the new secret, never half of one. Never logs or writes a secret in clear.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeAtomic } from '../fs.js';
@@ -98,6 +98,13 @@ export class FileKeyVault implements KeyVault {
     const existed = existsSync(file);
     rmSync(file, { force: true });
     return existed;
+  }
+
+  /** Needs no key. The sealed bytes stay bound to the old name: kept as evidence, not to open. */
+  async rename(from: string, to: string): Promise<void> {
+    assertSecretName(from);
+    assertSecretName(to);
+    renameSync(this.fileOf(from), this.fileOf(to));
   }
 
   private fileOf(name: string) {

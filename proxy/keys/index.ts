@@ -6,3 +6,4 @@ export { desktopKeyVault, engineKeyVaults, KEY_VAULT_DESKTOP, KEY_VAULT_LEAVE_DE
 export { AUDIT_WRAPPING_KEY, CA_WRAPPING_KEY, wrappingKey } from './wrap.js';
 export { MOVABLE_SECRETS, moveSecrets, openEngineVault, type EngineVaultOptions } from './migrate.js';
 export { open as openSealed, seal } from './sealing.js';
+export { maskingKey, MASKING_KEY } from './masking-key.js';

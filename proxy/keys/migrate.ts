@@ -10,10 +10,11 @@ import { isWitnessError, WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { FileKeyVault, vaultDir } from './file-vault.js';
 import type { KeyVault } from './vault.js';
+import { MASKING_KEY } from './masking-key.js';
 import { AUDIT_WRAPPING_KEY, CA_WRAPPING_KEY } from './wrap.js';
 
 /** The secrets that follow a data dir from one vault to another. */
-export const MOVABLE_SECRETS = [CA_WRAPPING_KEY, AUDIT_WRAPPING_KEY, 'identity.session'] as const;
+export const MOVABLE_SECRETS = [CA_WRAPPING_KEY, AUDIT_WRAPPING_KEY, 'identity.session', 'device.key', MASKING_KEY] as const;
 
 /** A sign-in is worth less than the engine starting: on a conflict the new vault's session stays. */
 const KEEP_DESTINATION_ON_CONFLICT = new Set(['identity.session']);

@@ -6,10 +6,10 @@
  *
  * Secrets it is meant to hold (one name each, dot-separated, lower case):
  *   identity.session   the OIDC session: refresh, ID and access tokens with the profile
- *   audit.data-key     the audit store's data key        (today: audit/keyring.ts)
- *   ca.key             the Witness CA's private key      (today: ca/key-protector.ts)
- *   masking.key        the placeholder-hash key          (today: masking/key.ts)
- *   device.key         the device's signing key          (today: audit/checkpoint.ts)
+ *   ca.kek             wraps the CA's key files           (keys/wrap.ts, ca/)
+ *   audit.kek          wraps the audit store's data key  (keys/wrap.ts, audit/keyring.ts)
+ *   masking.key        the placeholder-hash key          (keys/masking-key.ts)
+ *   device.key         the device's signing key          (identity/device-key.ts)
  * A vault must never log a value, and never write one anywhere in clear.
  */
 import { WitnessError } from '../errors.js';
@@ -23,6 +23,11 @@ export interface KeyVault {
   set(name: string, value: Uint8Array): Promise<void>;
   /** Removes a secret; true when there was one. */
   delete(name: string): Promise<boolean>;
+  /**
+   * Moves a secret to another name without reading it (optional): how a damaged secret is
+   * kept as evidence before a new one takes its name. The moved copy need not open again.
+   */
+  rename?(from: string, to: string): Promise<void>;
 }
 
 /** Largest secret a vault accepts: keys and token sets, not documents. */

@@ -55,14 +55,20 @@ function allRun(s: string, from = 0): boolean {
   return true;
 }
 
-/** The detectors split by reach, and the start literals of the long-reach ones (null: one is not anchored, always search them). */
+/**
+ * The detectors split by how they are searched: `near` from a fixed reach before the held
+ * text (the short-reach ones, and the long-reach ones without start literals at their own,
+ * still short, reach), `long` (long reach, anchored) only from the first of their start
+ * literals in reach (tracked incrementally).
+ */
 interface Groups {
-  short: readonly Detector[];
+  near: readonly Detector[];
+  nearReach: number;
   long: readonly Detector[];
   /** Detectors with a hold hook. */
   holders: readonly Detector[];
   reach: number;
-  literals: KeywordIndex | null;
+  literals: KeywordIndex;
   longest: number;
   hits: Hits;
   present: Uint8Array;
@@ -72,19 +78,22 @@ const groupsByDetectors = new WeakMap<readonly Detector[], Groups>();
 function groupsFor(detectors: readonly Detector[]): Groups {
   let g = groupsByDetectors.get(detectors);
   if (g) return g;
-  const long = detectors.filter((d) => (d.reach ?? SHORT_REACH) > SHORT_REACH);
-  // Every match, in-progress candidate and tail of these begins with one of the literals.
-  const lits = long.flatMap((d) => [d.pattern, ...(d.tail ? [d.tail] : [])]).map((re) => anchorsOf(re));
-  const literals = lits.some((l) => l === null) ? null : new KeywordIndex(lits.flatMap((l) => l ?? []));
+  const reachOf = (d: Detector) => d.reach ?? SHORT_REACH;
+  // Every match, in-progress candidate and tail of a long detector begins with one of its literals.
+  const litsOf = (d: Detector) => [d.pattern, ...(d.tail ? [d.tail] : [])].map((re) => anchorsOf(re));
+  const long = detectors.filter((d) => reachOf(d) > SHORT_REACH && litsOf(d).every((l) => l !== null));
+  const near = detectors.filter((d) => !long.includes(d));
+  const literals = new KeywordIndex(long.flatMap((d) => litsOf(d).flatMap((l) => l ?? [])));
   g = {
-    short: detectors.filter((d) => !long.includes(d)),
+    near,
+    nearReach: Math.max(SHORT_REACH, ...near.map(reachOf)),
     long,
     holders: detectors.filter((d) => d.hold),
-    reach: Math.max(SHORT_REACH, ...long.map((d) => d.reach!)),
+    reach: Math.max(SHORT_REACH, ...long.map(reachOf)),
     literals,
-    longest: literals ? Math.max(0, ...literals.keywords.map((k) => k.length)) : 0,
-    hits: new Hits(new Uint8Array(literals?.size ?? 0).fill(1)),
-    present: new Uint8Array(literals?.size ?? 0),
+    longest: Math.max(0, ...literals.keywords.map((k) => k.length)),
+    hits: new Hits(new Uint8Array(literals.size).fill(1)),
+    present: new Uint8Array(literals.size),
   };
   groupsByDetectors.set(detectors, g);
   return g;
@@ -137,8 +146,8 @@ export class StreamingMasker {
     // A long-reach match starts at one of its start literals: search from the first one in reach.
     const longFrom = g.long.length > 0 ? this.longFrom(g, text, aliveAt - g.reach) : -1;
     const longActive = longFrom >= 0;
-    const shortScan = scanOpen(text, g.short, Math.max(0, aliveAt - SHORT_REACH));
-    const scan = longActive ? mergeScans(shortScan, scanOpen(text, g.long, longFrom)) : shortScan;
+    const nearScan = scanOpen(text, g.near, Math.max(0, aliveAt - g.nearReach));
+    const scan = longActive ? mergeScans(nearScan, scanOpen(text, g.long, longFrom)) : nearScan;
     // Findings inside already-forwarded text were decided earlier; one that reaches into
     // the held text is masked from there on.
     const findings: Finding[] = [];
@@ -198,7 +207,7 @@ export class StreamingMasker {
     // prefix followed by too few characters, a key whose value has not started yet.
     // Context after a value ("<value> is my API key") is each detector's own hold: held
     // only while the words after the value may still become that phrase.
-    const open = openCandidates(text, g.short, pendingStart, Math.max(aliveAt - SHORT_REACH, end - TAIL_WINDOW, 0));
+    const open = openCandidates(text, g.near, pendingStart, Math.max(aliveAt - g.nearReach, end - TAIL_WINDOW, 0));
     hold = Math.min(hold, open.at);
     let alive = open.earliest;
     if (longFrom >= 0) {
@@ -225,10 +234,9 @@ export class StreamingMasker {
 
   /**
    * Where the first long-reach start literal at or after `from` (in buf) starts, or -1 when
-   * there is none (0 when one of those detectors is not anchored). Reads only new text.
+   * there is none. Reads only new text.
    */
   private longFrom(g: Groups, text: string, from: number): number {
-    if (!g.literals) return Math.max(0, from);
     const start = Math.max(0, this.longScanned - this.base - g.longest);
     g.hits.reset();
     g.literals.scan(text, g.present, start, text.length, g.hits);

@@ -136,7 +136,13 @@ export type ServerSearchQuery = z.input<typeof ServerSearchQuerySchema>;
 export const ServerSearchHitSchema = SearchHitSchema.extend({ device: z.string(), identity: RecordIdentitySchema.nullable() });
 export type ServerSearchHit = z.infer<typeof ServerSearchHitSchema>;
 
-export const ServerSearchPageSchema = z.object({ items: z.array(ServerSearchHitSchema), nextBefore: z.number().nullable(), total: z.number() });
+export const ServerSearchPageSchema = z.object({
+  items: z.array(ServerSearchHitSchema),
+  nextBefore: z.number().nullable(),
+  total: z.number(),
+  /** Present (true) when more records match than the server counts (10,000): `total` is then a lower bound. */
+  totalCapped: z.boolean().optional(),
+});
 export type ServerSearchPage = z.infer<typeof ServerSearchPageSchema>;
 
 /** JWS `typ` of a device's check-in and of the server's signed central policy bundle. */

@@ -8,6 +8,7 @@
  * is on loopback. Never logs a record, a token or a key.
  */
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { calculateJwkThumbprint } from 'jose';
 import type { AuditStore } from '../audit/index.js';
 import type { Logger } from '../log.js';
@@ -51,7 +52,8 @@ export function checkServerUrl(url: string): URL {
   } catch {
     throw new Error(`sync.server: not a URL: "${url}"`);
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) || /^127\./.test(u.hostname);
+  // An IPv4 literal in 127/8, not a name that merely starts with "127." (127.0.0.1.example.com).
+  const loopback = u.hostname === 'localhost' || u.hostname === '[::1]' || (isIPv4(u.hostname) && u.hostname.startsWith('127.'));
   if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) throw new Error(`sync.server must be an https:// URL (plain http only on loopback): "${url}"`);
   return u;
 }

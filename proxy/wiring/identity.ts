@@ -75,6 +75,7 @@ export async function startSync(w: {
   version: string;
   /** The server's signed policy (the `central` layer) changed: reload the live policy, no restart. */
   onCentralPolicy: () => void;
+  fetch?: typeof fetch;
 }): Promise<SyncService | null> {
   const c = w.config.sync;
   if (c.server === null || c.serverKeys === null) return null;
@@ -91,6 +92,7 @@ export async function startSync(w: {
     checkInMs: c.checkInSeconds * 1000,
     version: w.version,
     onCentralPolicy: w.onCentralPolicy,
+    ...(w.fetch ? { fetch: w.fetch } : {}),
   });
   w.identity.onChange(() => sync.kick());
   await sync.start();

@@ -29,6 +29,8 @@ export interface StatusParts {
   policy: PolicyState;
   interception: InterceptionSwitch;
   identity: IdentityService;
+  /** The policy in force says `identity.requireSignIn`. */
+  requireSignIn: boolean;
   sync: SyncService | null;
 }
 
@@ -60,7 +62,7 @@ export function engineStatus(p: StatusParts): Status {
     health: store.health.ok ? healthOf(tls, p.lastInterceptedAt) : { level: 'warn', message: `Audit records cannot be written (${store.health.problem}) — free disk space in ${p.dataDir}` },
     policy: p.policy,
     interception: p.interception.state(),
-    identity: { signedIn: p.identity.current() !== null, user: whoSignedIn(p.identity), required: p.identity.enabled },
+    identity: { signedIn: p.identity.current() !== null, user: whoSignedIn(p.identity), required: p.requireSignIn, configured: p.identity.enabled },
     sync: p.sync?.status() ?? { server: null, state: 'off', receiptedSeq: 0, waiting: 0, lastReceiptAt: null, lastError: null },
   };
 }

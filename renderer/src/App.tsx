@@ -227,7 +227,7 @@ export function App() {
   );
 }
 
-/** Sign-in status in the header: who, verified; or that nobody is signed in (a warning when required). */
+/** Sign-in status in the header: who, verified; or that nobody is signed in (a warning when the policy requires sign-in). */
 function SignIn({ identity, required }: { identity: IdentityStatus | null; required: boolean }) {
   if (!identity) return null;
   if (identity.signedIn) {

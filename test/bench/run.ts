@@ -15,6 +15,7 @@ import { runProxyBench } from './proxy.bench.js';
 import { runMaskingBench } from './masking.bench.js';
 import { runAuditBench } from './audit.bench.js';
 import { runServerBench } from './server.bench.js';
+import { runProxyMaskingBench } from './proxy-masking.bench.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
@@ -44,7 +45,11 @@ async function serverOnly() {
   console.table(server);
 }
 
-async function proxyBench(work: string) {
+/** The fake upstream, the engine and the mockttp baseline, started once for every proxy part. */
+let routes: ReturnType<typeof startProxies> | null = null;
+const proxyRoutes = (work: string) => (routes ??= startProxies(work));
+
+async function startProxies(work: string) {
   const up = (await startChild(['test/bench/upstream-server.ts', work])).first as { port: number; caFile: string };
   const upstreamCa = readFileSync(up.caFile, 'utf8');
 
@@ -61,15 +66,12 @@ async function proxyBench(work: string) {
   const mock = (await startChild(['test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile })).first;
 
   const host = 'api.githubcopilot.com';
-  return runProxyBench(
-    {
-      direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
-      tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
-      intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort },
-      mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port },
-    },
-    log,
-  );
+  return {
+    direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
+    tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
+    intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort },
+    mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port },
+  };
 }
 
 async function main() {
@@ -79,20 +81,21 @@ async function main() {
     // The proxy bench needs the fake upstream, the engine and the mockttp baseline; the
     // masking and audit benches run in this process alone.
     log(`benchmarking on ${cpus().length} cores, node ${process.version}`);
-    const proxy = !want('proxy') ? null : await proxyBench(work);
+    const proxy = !want('proxy') ? null : await runProxyBench(await proxyRoutes(work), log);
+    const proxyMasking = !want('proxy-masking') ? null : await runProxyMaskingBench(await proxyRoutes(work), log);
     log('masking');
     const masking = want('masking') ? await runMaskingBench(log) : null;
     log('audit store');
     const audit = want('audit') ? await runAuditBench(log) : null;
     log('central server');
     const server = want('server') ? await runServerBench(log) : null;
-    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, masking, audit, server };
+    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, proxyMasking, masking, audit, server };
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const latest = join(dir, 'latest.json');
     writeFileSync(latest, JSON.stringify(result, null, 2) + '\n');
     copyFileSync(latest, join(dir, `${result.date.slice(0, 19).replace(/[:T]/g, '-')}.json`));
-    console.log(JSON.stringify({ proxy: proxy?.ratios ?? null, masking, audit }, null, 2));
+    console.log(JSON.stringify({ proxy: proxy?.ratios ?? null, proxyMasking, masking, audit }, null, 2));
     console.table(
       Object.fromEntries(
         Object.entries(proxy?.results ?? {}).map(([m, r]: [string, any]) => [

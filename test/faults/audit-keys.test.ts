@@ -1,9 +1,9 @@
 /**
- * Issue 20: `witness verify` exited 1 (a crash) when device-key.bin was damaged, instead of
+ * Issue 20: `witness verify` exited 1 (a crash) when the device key was damaged, instead of
  * reporting it; deleting the key-encryption key file printed "Nothing was changed" while a
  * new key file was written. And verify must say what it cannot detect offline.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,20 +26,22 @@ async function storeWithRecords() {
 }
 
 describe('damaged or missing store keys', () => {
-  it('verify reports a damaged device-key.bin (exit 4, named), and leaves the file as it was', async () => {
+  it('verify reports a damaged device key (exit 4, named), and leaves it as it was', async () => {
     const dataDir = await storeWithRecords();
-    const file = join(dataDir, 'store', 'device-key.bin');
+    // The device key lives in the key vault (identity/device-key.ts): DATA_DIR/keys/device.key.sealed headless.
+    const file = join(dataDir, 'keys', 'device.key.sealed');
     const b = readFileSync(file);
     b[b.length - 3] = b[b.length - 3]! ^ 0x01;
     writeFileSync(file, b);
     const r = await runCli(['verify', '--data-dir', dataDir]);
     expect(r.code).toBe(4);
-    expect(r.stdout).toMatch(/device-key\.bin is damaged or was modified/);
+    expect(r.stdout).toMatch(/device key \("device\.key"\) in the file key vault is damaged or was modified/);
     expect(readFileSync(file).equals(b)).toBe(true);
 
     // The engine's store keeps the damaged key aside and signs with a new one, saying so.
     const s = await AuditStore.open({ dataDir });
-    expect(s.issues.map((i) => i.message).join()).toMatch(/kept as .*device-key\.damaged-/);
+    expect(s.issues.map((i) => i.message).join()).toMatch(/kept in the key vault as "device\.key\.damaged-\d+"/);
+    expect(readFileSync(join(dataDir, 'keys', readdirSync(join(dataDir, 'keys')).find((f) => f.startsWith('device.key.damaged-'))!)).equals(b)).toBe(true);
     expect(s.verify().records).toBe(3);
     await s.close();
   });

@@ -8,6 +8,7 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FileKeyVault, maskingKey, vaultDir } from '../../proxy/keys/index.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 
 const dirs: string[] = [];
@@ -57,11 +58,24 @@ describe('witness start on damaged state', () => {
   });
 
   it('a damaged masking key', async () => {
+    // Kept in the key vault (keys/masking-key.ts): DATA_DIR/keys/masking.key.sealed headless.
     const d = await usedDataDir();
+    await maskingKey(new FileKeyVault({ dir: vaultDir(d) }), d, { create: true }); // as the engine's first start does
+    const file = join(d, 'keys', 'masking.key.sealed');
+    const b = readFileSync(file);
+    b[b.length - 1] = b[b.length - 1]! ^ 0x01;
+    writeFileSync(file, b);
+    const r = await runCli(['start', '--data-dir', d, '--port', '0']);
+    expectCleanRefusal(r, /\[MASKING_KEY_INVALID\]/);
+    expect(readFileSync(file).equals(b)).toBe(true);
+  });
+
+  it('a damaged masking key from an earlier version (DATA_DIR/masking.key)', async () => {
+    const d = dataDir();
     const file = join(d, 'masking.key');
     writeFileSync(file, 'not a key');
     const r = await runCli(['start', '--data-dir', d, '--port', '0']);
-    expectCleanRefusal(r, /\[[A-Z_]+\]/);
+    expectCleanRefusal(r, /\[MASKING_KEY_INVALID\]/);
     expect(readFileSync(file, 'utf8')).toBe('not a key');
   });
 

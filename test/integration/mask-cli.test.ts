@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FileKeyVault, maskingKey, vaultDir } from '../../proxy/keys/index.js';
+import { Masker } from '../../proxy/masking/index.js';
 import { runCli, WITNESS_BIN } from '../helpers/cli.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'witness-mask-'));
@@ -12,12 +14,12 @@ writeFileSync(join(dataDir, 'masking.key'), randomBytes(32), { mode: 0o600 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('witness mask', () => {
-  it('streams: safe text comes out before the input ends, a split secret comes out masked', async () => {
+  it('streams: safe text comes out before the input ends, a split secret comes out masked', { timeout: 180_000 }, async () => {
     const child = spawn(process.execPath, [WITNESS_BIN, 'mask', '--data-dir', dataDir], { env: { ...process.env, WITNESS_FROM_SOURCE: '1' } });
     let out = '';
     const waitFor = (s: string) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${s}" in ${JSON.stringify(out)}`)), 15_000);
+        const timer = setTimeout(() => reject(new Error(`no "${s}" in ${JSON.stringify(out)}`)), 90_000);
         const check = () => out.includes(s) && (clearTimeout(timer), resolve());
         child.stdout.on('data', (d) => {
           out += d;
@@ -53,6 +55,21 @@ describe('witness mask', () => {
     const b = await runCli(['mask', '--data-dir', dataDir], { input: 'again sk_live_51Hq8Zt3Kq9X2vLmN4bP7cR1dS6fT0gU\n' });
     const ph = /\[MASKED:stripe-secret-key:[0-9a-f]{4}\]/;
     expect(a.stdout.match(ph)![0]).toBe(b.stdout.match(ph)![0]);
+  });
+
+  it('uses the key in the data dir\'s key vault (where the engine keeps it), and creates none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'witness-mask-vault-'));
+    try {
+      const key = (await maskingKey(new FileKeyVault({ dir: vaultDir(dir) }), dir, { create: true }))!;
+      const expected = new Masker({ key }).mask('sk_live_51Hq8Zt3Kq9X2vLmN4bP7cR1dS6fT0gU').text;
+      const r = await runCli(['mask', '--data-dir', dir], { input: 'sk_live_51Hq8Zt3Kq9X2vLmN4bP7cR1dS6fT0gU\n' });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${expected}\n`);
+      expect(r.stderr).not.toMatch(/per-run key/);
+      expect(existsSync(join(dir, 'masking.key'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a damaged masking key with MASKING_KEY_INVALID instead of making a new one', async () => {

@@ -1,0 +1,159 @@
+/**
+ * What masking costs through the proxy, against bare mockttp passthrough (and a direct
+ * connection) measured in the same run, the routes taken in turn so that the machine's
+ * drift hits all of them alike:
+ *  (a) the 20 MB SSE burst, masked: throughput ratio intercepted / mockttp, pair by pair;
+ *  (b) a paced stream (50 events 20 ms apart): per-event added delay, p50 and p99;
+ *  (c) a 30-turn agent session replayed: every request resends the growing history
+ *      (≈ 200 KB of context by the end: tool results of real TypeScript, assistant turns);
+ *      added latency per request, p50 and p99.
+ * `npm run bench -- proxy-masking`.
+ */
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { pct, request, round, RouteAgent, type Route } from './clients.js';
+import type { ProxyBenchRoutes } from './proxy.bench.js';
+
+type Mode = 'direct' | 'mockttp' | 'intercepted';
+const MODES: readonly Mode[] = ['direct', 'mockttp', 'intercepted'];
+
+/** The modes in a different order each round (round robin), so none always goes first. */
+const rotated = (round: number): Mode[] => MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
+
+async function bursts(routes: ProxyBenchRoutes, rounds: number) {
+  const mbps: Record<'mockttp' | 'intercepted', number[]> = { mockttp: [], intercepted: [] };
+  const ratios: number[] = [];
+  for (const m of ['mockttp', 'intercepted'] as const) {
+    const agent = new RouteAgent(routes[m], true);
+    await request(routes[m], agent, '/burst?mb=2'); // warm
+    agent.destroy();
+  }
+  for (let r = 0; r < rounds; r++) {
+    const pair: Record<string, number> = {};
+    for (const m of r % 2 === 0 ? (['mockttp', 'intercepted'] as const) : (['intercepted', 'mockttp'] as const)) {
+      const agent = new RouteAgent(routes[m], true);
+      const res = await request(routes[m], agent, '/burst?mb=20');
+      agent.destroy();
+      pair[m] = res.bytes / 1048576 / (res.ms / 1000);
+      mbps[m].push(pair[m]);
+    }
+    ratios.push(pair.intercepted! / pair.mockttp!);
+  }
+  return {
+    mockttpMBps: round(pct(mbps.mockttp, 50), 1),
+    interceptedMBps: round(pct(mbps.intercepted, 50), 1),
+    ratioMedian: round(pct(ratios, 50), 2),
+    ratios: ratios.map((x) => round(x, 2)),
+  };
+}
+
+async function pacedStreams(routes: ProxyBenchRoutes, rounds: number) {
+  const delays: Record<Mode, number[]> = { direct: [], mockttp: [], intercepted: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const m of rotated(r)) {
+      const agent = new RouteAgent(routes[m], true);
+      await request(routes[m], agent, '/small');
+      const res = await request(routes[m], agent, '/sse?n=50&ms=20');
+      agent.destroy();
+      for (const [arrived, sent] of res.events) delays[m].push(arrived - sent);
+    }
+  }
+  const q = (m: Mode, p: number) => pct(delays[m], p);
+  return {
+    events: delays.intercepted.length,
+    delayMs: Object.fromEntries(MODES.map((m) => [m, { p50: round(q(m, 50)), p99: round(q(m, 99)) }])),
+    addedVsDirectMs: { p50: round(q('intercepted', 50) - q('direct', 50)), p99: round(q('intercepted', 99) - q('direct', 99)) },
+    addedVsMockttpMs: { p50: round(q('intercepted', 50) - q('mockttp', 50)), p99: round(q('intercepted', 99) - q('mockttp', 99)) },
+  };
+}
+
+/** One POST with a JSON body; the time until the whole response has arrived. */
+function post(route: Route, agent: https.Agent, path: string, body: string): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: route.host,
+        port: route.port,
+        path,
+        method: 'POST',
+        agent,
+        headers: {
+          host: route.host,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: 'Bearer bench',
+          'openai-intent': 'conversation-agent',
+          'x-initiator': 'agent',
+          'copilot-integration-id': 'vscode-chat',
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`${route.name}: ${path} answered ${res.statusCode}`))));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * The request bodies of a 30-turn agent session: the agent fixture's request, then per turn
+ * an assistant tool call and its result (6 KB of real TypeScript declarations, a different
+ * part each turn), the whole history resent every turn.
+ */
+export function agentSession(turns: number): string[] {
+  const base = JSON.parse(readFileSync(new URL('../fixtures/copilot/03-agent.request.json', import.meta.url), 'utf8')) as { messages: unknown[] };
+  const dom = readFileSync(fileURLToPath(new URL('../../node_modules/typescript/lib/lib.dom.d.ts', import.meta.url)), 'utf8');
+  const messages = [...base.messages];
+  const bodies: string[] = [];
+  for (let turn = 0; turn < turns; turn++) {
+    const id = `call_${turn}`;
+    messages.push({ role: 'assistant', content: `Turn ${turn}: I will read the next part of lib.dom.d.ts and then update the handler.`, tool_calls: [{ id, type: 'function', function: { name: 'read_file', arguments: JSON.stringify({ filePath: '/work/app/lib.dom.d.ts', startLine: turn * 150, endLine: turn * 150 + 150 }) } }] });
+    messages.push({ role: 'tool', tool_call_id: id, content: dom.slice(turn * 6500, turn * 6500 + 6500) });
+    bodies.push(JSON.stringify({ ...base, messages }));
+  }
+  return bodies;
+}
+
+async function agentSessions(routes: ProxyBenchRoutes, sessions: number) {
+  const bodies = agentSession(30);
+  const path = '/chat/completions?fixture=02-chat.response.sse.txt';
+  const ms: Record<Mode, number[]> = { direct: [], mockttp: [], intercepted: [] };
+  const added: Record<'direct' | 'mockttp', number[]> = { direct: [], mockttp: [] };
+  const agents = Object.fromEntries(MODES.map((m) => [m, new RouteAgent(routes[m], true)])) as Record<Mode, RouteAgent>;
+  try {
+    for (const m of MODES) await post(routes[m], agents[m], path, bodies[0]!); // warm
+    for (let s = 0; s < sessions; s++) {
+      for (let t = 0; t < bodies.length; t++) {
+        const turn: Partial<Record<Mode, number>> = {};
+        for (const m of rotated(s + t)) ms[m].push((turn[m] = await post(routes[m], agents[m], path, bodies[t]!)));
+        added.direct.push(turn.intercepted! - turn.direct!);
+        added.mockttp.push(turn.intercepted! - turn.mockttp!);
+      }
+    }
+  } finally {
+    for (const a of Object.values(agents)) a.destroy();
+  }
+  return {
+    requests: added.direct.length,
+    lastRequestKB: round(Buffer.byteLength(bodies[bodies.length - 1]!) / 1024, 1),
+    requestMs: Object.fromEntries(MODES.map((m) => [m, { p50: round(pct(ms[m], 50)), p99: round(pct(ms[m], 99)) }])),
+    addedVsDirectMs: { p50: round(pct(added.direct, 50)), p99: round(pct(added.direct, 99)) },
+    addedVsMockttpMs: { p50: round(pct(added.mockttp, 50)), p99: round(pct(added.mockttp, 99)) },
+  };
+}
+
+export async function runProxyMaskingBench(routes: ProxyBenchRoutes, log: (s: string) => void) {
+  log('  masked 20 MB burst: intercepted vs mockttp, in turn');
+  const burst = await bursts(routes, 4);
+  log('  paced stream (50 events, 20 ms apart), masked: direct, mockttp, intercepted in turn');
+  const paced = await pacedStreams(routes, 4);
+  log('  30-turn agent session (growing history), masked: direct, mockttp, intercepted in turn');
+  const agent = await agentSessions(routes, 3);
+  return { burst20MB: burst, paced50x20ms: paced, agentSession30: agent };
+}

@@ -1,0 +1,53 @@
+// The server opens batches with node:crypto; the sync client seals them with jose. These must agree
+// byte for byte, and anything that is not exactly the accepted algorithm pair must fail closed.
+import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { CompactEncrypt, CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { decryptEcdhEsA256kw, verifyEdDsaCompact } from '../../server/batch-crypto.js';
+
+const text = 'the prompt the middlebox must not read '.repeat(200);
+
+async function serverKey() {
+  const k = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
+  return { ...k, publicJwk: await exportJWK(k.publicKey) };
+}
+
+describe('server batch crypto', () => {
+  it('opens what jose seals (ECDH-ES+A256KW / A256GCM), with and without apu/apv', async () => {
+    const k = await serverKey();
+    const plain = await new CompactEncrypt(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: 'k1' }).encrypt(k.publicKey);
+    expect(decryptEcdhEsA256kw(plain, k.privateKey).toString('utf8')).toBe(text);
+    const withParty = await new CompactEncrypt(new TextEncoder().encode(text))
+      .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' })
+      .setKeyManagementParameters({ apu: new TextEncoder().encode('device'), apv: new TextEncoder().encode('server') })
+      .encrypt(k.publicKey);
+    expect(decryptEcdhEsA256kw(withParty, k.privateKey).toString('utf8')).toBe(text);
+  });
+
+  it('refuses another key, a modified part, a short tag and other algorithms', async () => {
+    const k = await serverKey();
+    const other = await serverKey();
+    const jwe = await new CompactEncrypt(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' }).encrypt(k.publicKey);
+    expect(() => decryptEcdhEsA256kw(jwe, other.privateKey)).toThrow();
+    const parts = jwe.split('.');
+    const flip = (i: number, s = parts[i]!) => parts.map((p, j) => (j === i ? (s[5] === 'A' ? s.slice(0, 5) + 'B' + s.slice(6) : s.slice(0, 5) + 'A' + s.slice(6)) : p)).join('.');
+    for (const i of [1, 2, 3, 4]) expect(() => decryptEcdhEsA256kw(flip(i), k.privateKey)).toThrow();
+    expect(() => decryptEcdhEsA256kw(parts.map((p, j) => (j === 4 ? p.slice(0, 11) : p)).join('.'), k.privateKey)).toThrow();
+    expect(() => decryptEcdhEsA256kw(parts.map((p, j) => (j === 3 ? p + '*' : p)).join('.'), k.privateKey)).toThrow('not base64url');
+    const dir = await new CompactEncrypt(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM' }).encrypt(k.publicKey);
+    expect(() => decryptEcdhEsA256kw(dir, k.privateKey)).toThrow('not ECDH-ES+A256KW');
+  });
+
+  it('verifies EdDSA compact JWS and refuses another key or a changed payload', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const jwk = publicKey.export({ format: 'jwk' }) as JsonWebKey;
+    const jws = await new CompactSign(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'EdDSA', typ: 'x' }).sign(privateKey);
+    expect(verifyEdDsaCompact(jws, jwk).toString('utf8')).toBe(text);
+    const other = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as JsonWebKey;
+    expect(() => verifyEdDsaCompact(jws, other)).toThrow();
+    const [h, p, s] = jws.split('.') as [string, string, string];
+    expect(() => verifyEdDsaCompact(`${h}.${p.slice(0, -2)}${p.endsWith('A') ? 'B' : 'A'}${p.slice(-1)}.${s}`, jwk)).toThrow();
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${p}.`;
+    expect(() => verifyEdDsaCompact(none, jwk)).toThrow();
+  });
+});
