@@ -19,6 +19,8 @@
  *   POST /api/v1/reviews/:id/wait|withdraw   the device waits for the signed decision, or takes it back
  *   GET  /api/v1/reviews?state=pending   reviews of the caller's groups (auditors: all, read only)
  *   POST /api/v1/reviews/:id/decision    a reviewer of the group decides (never the requester)
+ *   GET  /api/v1/exports                 SIEM export destinations: cursor, delivered, pending, dead letters (auditor)
+ *   GET  /api/v1/exports/:name/dead-letters   the newest records a destination refused (auditor)
  *   GET  /api/v1/console/config          where the console signs in (public)
  *   GET  /api/v1/me                      who the caller is and their roles (Bearer)
  *   GET  /…                              the console (console.ts), when built
@@ -35,6 +37,7 @@ import type { Ingest } from './ingest.js';
 import type { PolicyBundles } from './policy.js';
 import type { Query } from './query.js';
 import { reviewRoute, type Reviews } from './reviews.js';
+import type { SiemExporter } from './siem/index.js';
 
 const MAX_BODY = 32 * 1024 * 1024;
 
@@ -46,6 +49,7 @@ export interface AppParts {
   fleet: Fleet;
   policies: PolicyBundles;
   reviews: Reviews;
+  exports: Pick<SiemExporter, 'status' | 'deadLetters' | 'destinations'>;
   jwks: unknown;
   /** The built console (null: not built, `/` answers 404) and what it needs to sign in. */
   console: { dir: string | null; config: ConsoleConfig };
@@ -140,6 +144,14 @@ export function createHandler(parts: AppParts) {
       if (req.method === 'GET' && path === '/api/v1/security-events') {
         if (!caller.auditor) return fail(res, 403, 'FORBIDDEN', 'security events are for auditors (roles.auditor)');
         return send(res, 200, { items: await parts.query.securityEvents() });
+      }
+      if (req.method === 'GET' && path.startsWith('/api/v1/exports')) {
+        if (!caller.auditor) return fail(res, 403, 'FORBIDDEN', 'SIEM exports are for auditors and admins (roles.auditor, roles.admin)');
+        if (path === '/api/v1/exports') return send(res, 200, { items: await parts.exports.status() });
+        const dead = /^\/api\/v1\/exports\/([^/]+)\/dead-letters$/.exec(path);
+        const name = dead ? decodeURIComponent(dead[1]!) : null;
+        if (name !== null && parts.exports.destinations.some((d) => d.name === name)) return send(res, 200, { items: await parts.exports.deadLetters(name) });
+        return fail(res, 404, 'NOT_FOUND', name === null ? `no route ${req.method} ${path}` : `no SIEM destination named ${name}`);
       }
       return fail(res, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);
     } catch (e) {

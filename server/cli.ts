@@ -80,8 +80,11 @@ export async function main(argv: string[], out = (s: string) => process.stdout.w
       ...(values.host ? { host: String(values.host) } : {}),
       ...(values['tls-cert'] ? { tls: { cert: String(values['tls-cert']), key: String(values['tls-key']) } } : {}),
       onError: (e) => err(JSON.stringify({ level: 'error', msg: 'request failed', error: (e as Error).message })),
+      log: (line) => err(JSON.stringify(line)),
     });
     out(`witness-server listening on ${server.url} (${server.db.kind}${server.db.kind === 'pglite' ? ` in ${dataDir}` : ''})`);
+    const siem = server.exporter.destinations;
+    if (siem.length) out(`SIEM export to ${siem.map((d) => `${d.name} (${d.kind})`).join(', ')}; status at /api/v1/exports`);
     await new Promise<void>((resolveStop) => {
       const stop = () => resolveStop();
       process.once('SIGINT', stop);

@@ -1,11 +1,12 @@
 /**
  * The server's configuration (public contract: oidc.issuer, oidc.audience, roles.auditor,
- * roles.admin, database.url, fleet.offlineMinutes, fleet.missingDays, console.clientId, console.scope;
- * DATABASE_URL overrides the file). One zod schema with
+ * roles.admin, database.url, fleet.offlineMinutes, fleet.missingDays, console.clientId, console.scope,
+ * siem.*; DATABASE_URL overrides the file). One zod schema with
  * defaults; a bad file fails with the key's path and the reason.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { SIEM_DEFAULTS, SiemConfigSchema } from './siem/index.js';
 
 export const ServerConfigSchema = z
   .object({
@@ -36,6 +37,7 @@ export const ServerConfigSchema = z
       })
       .strict()
       .default({ offlineMinutes: 15, missingDays: 7 }),
+    siem: SiemConfigSchema.default(SIEM_DEFAULTS).describe('SIEM export destinations (docs/server.md)'),
     console: z
       .object({
         clientId: z

@@ -23,6 +23,7 @@ import { Partitions } from './partitions.js';
 import { PolicyBundles } from './policy.js';
 import { Query } from './query.js';
 import { Reviews } from './reviews.js';
+import { SIEM_DEFAULTS, SiemExporter } from './siem/index.js';
 
 export { loadServerConfig, parseServerConfig, ServerConfigSchema, type ServerConfig } from './config.js';
 export { openPglite, openPostgres, type Db } from './db.js';
@@ -34,8 +35,8 @@ export { Query } from './query.js';
 
 export interface StartOptions {
   dataDir: string;
-  /** `fleet` and `console` may be left out (their defaults apply). */
-  config: Omit<ServerConfig, 'fleet' | 'console'> & { fleet?: ServerConfig['fleet']; console?: ServerConfig['console'] };
+  /** `fleet`, `siem` and `console` may be left out (their defaults apply). */
+  config: Omit<ServerConfig, 'fleet' | 'siem' | 'console'> & { fleet?: ServerConfig['fleet']; siem?: ServerConfig['siem']; console?: ServerConfig['console'] };
   /** The built console's folder (default: renderer/dist when built; null: no console). */
   consoleDir?: string | null;
   port?: number;
@@ -50,12 +51,15 @@ export interface StartOptions {
   now?: () => Date;
   /** How long a device's wait for a review decision is held open (default 20 s). */
   reviewWaitMs?: number;
+  /** Where the SIEM exporter's log lines go (never a body or a header). */
+  log?: (line: Record<string, unknown>) => void;
 }
 
 export interface RunningServer {
   url: string;
   db: Db;
   keys: ServerKeys;
+  exporter: SiemExporter;
   close(): Promise<void>;
 }
 
@@ -66,11 +70,15 @@ export async function openDatabase(dataDir: string, config: Pick<ServerConfig, '
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const db = await openDatabase(opts.dataDir, opts.config);
+  let exporter: SiemExporter | undefined;
   try {
     await migrate(db);
     const keys = await loadServerKeys(db, opts.dataDir, opts.env ?? process.env);
     const now = opts.now ?? (() => new Date());
     const policies = new PolicyBundles(db, keys, now);
+    const siem = new SiemExporter({ db, config: opts.config.siem ?? SIEM_DEFAULTS, ...(opts.log ? { log: opts.log } : {}) });
+    exporter = siem;
+    await siem.start();
     const handler = createHandler({
       auth: new Auth(opts.config, opts.fetch ?? fetch),
       ingest: new Ingest(db, keys, new Partitions(db)),
@@ -79,6 +87,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       fleet: new Fleet(db, opts.config.fleet ?? { offlineMinutes: 15, missingDays: 7 }, policies, now),
       policies,
       reviews: new Reviews(db, keys, opts.config.oidc.issuer, now, opts.reviewWaitMs),
+      exports: siem,
       jwks: keys.jwks,
       console: { dir: opts.consoleDir === undefined ? consoleDir() : opts.consoleDir, config: consoleConfig(opts.config) },
     });
@@ -102,13 +111,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       url,
       db,
       keys,
+      exporter: siem,
       close: async () => {
+        await siem.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await db.close();
       },
     };
   } catch (e) {
+    await exporter?.close();
     await db.close().catch(() => undefined);
     throw e;
   }

@@ -165,6 +165,40 @@ CREATE TABLE reviews (
 CREATE INDEX reviews_state ON reviews (state, review_group, requested_at);
 `,
   },
+  {
+    version: 6,
+    name: 'SIEM export: the export order, per-destination cursors, dead letters',
+    sql: `
+CREATE TABLE siem_inbox (rid bigint PRIMARY KEY);
+CREATE TABLE siem_log (pos bigint PRIMARY KEY, rid bigint NOT NULL UNIQUE);
+CREATE FUNCTION siem_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO siem_inbox (rid) VALUES (NEW.rid) ON CONFLICT DO NOTHING; RETURN NULL; END$$;
+CREATE TRIGGER records_siem_enqueue AFTER INSERT ON records FOR EACH ROW EXECUTE FUNCTION siem_enqueue();
+INSERT INTO siem_inbox (rid) SELECT rid FROM records;
+CREATE TABLE siem_cursors (
+  destination text PRIMARY KEY,
+  cursor bigint NOT NULL DEFAULT 0,
+  delivered bigint NOT NULL DEFAULT 0,
+  dead_letters bigint NOT NULL DEFAULT 0,
+  failures int NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz,
+  lease_owner text,
+  lease_until timestamptz,
+  last_error text,
+  last_error_at timestamptz,
+  last_delivered_at timestamptz
+);
+CREATE TABLE siem_dead_letters (
+  id bigserial PRIMARY KEY,
+  destination text NOT NULL,
+  pos bigint NOT NULL,
+  record_id text NOT NULL,
+  status int,
+  error text NOT NULL,
+  at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX siem_dead_letters_destination ON siem_dead_letters (destination, id);
+`,
+  },
 ];
 
 /** Applies the migrations the database has not seen; returns the versions applied now. */

@@ -59,6 +59,10 @@ export {
   type PolicyBundlePayload,
   type CentralPolicy,
   type FleetDevice,
+  SiemExportStatusSchema,
+  SiemDeadLetterSchema,
+  type SiemExportStatus,
+  type SiemDeadLetter,
 } from './sync.js';
 export {
   REVIEW_DECISION_TYP,

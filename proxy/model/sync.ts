@@ -227,3 +227,24 @@ export const FleetDeviceSchema = z.object({
   traffic: z.object({ intercepted: z.number(), tunnelled: z.number() }).nullable(),
 });
 export type FleetDevice = z.infer<typeof FleetDeviceSchema>;
+
+/** `GET /api/v1/exports` item (public contract): a SIEM destination's progress (docs/server.md). */
+export const SiemExportStatusSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['otlp', 'ocsf']),
+  /** Without user info or query: either may hold a credential. */
+  url: z.string(),
+  cursor: z.number(),
+  delivered: z.number(),
+  pending: z.number(),
+  deadLetters: z.number(),
+  lastError: z.string().nullable(),
+  lastErrorAt: z.string().nullable(),
+  lastDeliveredAt: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+});
+export type SiemExportStatus = z.infer<typeof SiemExportStatusSchema>;
+
+/** `GET /api/v1/exports/:name/dead-letters` item: a record a destination refused for good. */
+export const SiemDeadLetterSchema = z.object({ recordId: z.string(), status: z.number().nullable(), error: z.string(), at: z.string() });
+export type SiemDeadLetter = z.infer<typeof SiemDeadLetterSchema>;

@@ -6,10 +6,12 @@
  * a device to offline (injected server clock) and to chain-broken (a tampered batch), and
  * the policy editor (diff before publish, an invalid document's path shown). Records come
  * from real device stores, masked by the engine's own masker, sealed and signed as the
- * engine's sync sends them. Screenshots of every view, light and dark, land in
+ * engine's sync sends them. The SIEM exports view shows a collector that is down and an OCSF
+ * endpoint that refused one record (a dead letter), from the server's real exporter. Screenshots of every view, light and dark, land in
  * test-results/console/.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +42,8 @@ let keys: PinnedKeys;
 let clock = Date.now();
 const stores = {} as Record<'alice' | 'bob' | 'tampered', AuditStore>;
 let aliceRecordId = '';
+// A SIEM endpoint that refuses (400) any batch holding the denied `rm -rf` record.
+let siemSink: http.Server;
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -72,6 +76,20 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'witness-console-'));
   const port = await freePort();
+  siemSink = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => (body.includes('rm -rf') ? res.writeHead(400).end('unsupported record') : res.writeHead(200).end('{}')));
+  });
+  await new Promise<void>((r) => siemSink.listen(0, '127.0.0.1', () => r()));
+  const siem = {
+    intervalSeconds: 0.2,
+    backoff: { initialSeconds: 30, maxSeconds: 60 },
+    destinations: [
+      { name: 'otel-collector', kind: 'otlp' as const, url: `http://127.0.0.1:${await freePort()}/v1/logs`, headers: {}, batchSize: 100, timeoutSeconds: 10 },
+      { name: 'security-lake', kind: 'ocsf' as const, url: `http://127.0.0.1:${(siemSink.address() as net.AddressInfo).port}/ocsf`, headers: {}, batchSize: 100, timeoutSeconds: 10 },
+    ],
+  };
   op = await startOidcProvider({
     users: [
       { username: 'alice', email: 'alice@example.test', groups: ['engineering'] },
@@ -90,6 +108,7 @@ beforeAll(async () => {
       database: { url: null },
       fleet: { offlineMinutes: 10, missingDays: 3 },
       console: { clientId: 'witness-console', scope: 'openid profile email groups' },
+      siem,
     },
     fetch: op.fetch,
     now: () => new Date(clock),
@@ -135,6 +154,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  siemSink?.closeAllConnections();
+  siemSink?.close();
   for (const s of Object.values(stores)) await s.close();
   await op?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -192,7 +213,7 @@ describe('console', () => {
   it("an auditor finds another user's record by a prompt word and sees the masked placeholder, never the secret", async () => {
     const s = await signIn('carol');
     const { page } = s;
-    expect(await tabs(page)).toEqual(['Search', 'Fleet health', 'Security events', 'Reviews']);
+    expect(await tabs(page)).toEqual(['Search', 'Fleet health', 'Security events', 'Reviews', 'SIEM exports']);
     await page.getByLabel('Search text').fill(WORD);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     const rows = page.getByRole('table', { name: 'Search results' }).locator('tbody tr');
@@ -316,7 +337,7 @@ describe('console', () => {
   it('the policy editor shows the diff before it publishes a version, and an invalid document with its path', async () => {
     const s = await signIn('dana', '/policy');
     const { page } = s;
-    expect(await tabs(page)).toEqual(['Search', 'Fleet health', 'Security events', 'Reviews', 'Policy']);
+    expect(await tabs(page)).toEqual(['Search', 'Fleet health', 'Security events', 'Reviews', 'SIEM exports', 'Policy']);
     const editor = page.getByLabel('Policy document (JSON)');
     await expect.poll(() => editor.inputValue(), { timeout: 20_000 }).toBe('{}\n');
     await shot(page, 'policy');
@@ -344,6 +365,31 @@ describe('console', () => {
     await s.context.close();
   }, 180_000);
 
+  it('SIEM exports: a collector that is down shows its error and what waits; a refused record is a dead letter', async () => {
+    const s = await signIn('carol', '/exports');
+    const { page } = s;
+    const table = page.getByRole('table', { name: 'SIEM exports' });
+    const row = (name: string) => table.locator(`tr[data-destination="${name}"]`);
+    const cell = (name: string, field: string) => row(name).locator(`td[data-field="${field}"]`);
+    // The page refreshes itself: wait for the exporter's real outcomes to show.
+    await expect.poll(() => cell('otel-collector', 'lastError').textContent(), { timeout: 60_000 }).toMatch(/did not answer/);
+    await expect.poll(() => cell('security-lake', 'deadLetters').textContent(), { timeout: 60_000 }).toBe('1');
+    const stored = Number((await server.db.query<{ n: string }>('SELECT count(*) AS n FROM records'))[0]!.n);
+    await expect.poll(() => cell('security-lake', 'delivered').textContent(), { timeout: 60_000 }).toBe(String(stored - 1));
+    expect(await cell('security-lake', 'pending').textContent()).toBe('0');
+    expect(await cell('otel-collector', 'pending').textContent()).toBe(String(stored));
+    expect(await cell('otel-collector', 'delivered').textContent()).toBe('0');
+    expect(await cell('security-lake', 'lastError').textContent()).toMatch(/HTTP 400: unsupported record/);
+    await shot(page, 'exports');
+    await cell('security-lake', 'deadLetters').getByRole('button').click();
+    const dead = page.getByRole('table', { name: 'Dead letters of security-lake' });
+    await dead.waitFor();
+    const denied = (await server.db.query<{ id: string }>('SELECT id FROM records WHERE device = $1 AND seq = 2', [stores.alice.device]))[0]!.id;
+    expect(await dead.locator('tbody tr td.mono').allTextContents()).toEqual([denied]);
+    await shot(page, 'exports-dead-letters');
+    await s.context.close();
+  }, 180_000);
+
   it('signs out: the token leaves the tab and the sign-in page returns', async () => {
     const s = await signIn('carol');
     await s.page.getByRole('button', { name: 'Sign out' }).click();
@@ -362,6 +408,7 @@ describe('console', () => {
       ['Fleet health', 'dark-fleet'],
       ['Security events', 'dark-events'],
       ['Reviews', 'dark-reviews'],
+      ['SIEM exports', 'dark-exports'],
       ['Policy', 'dark-policy'],
     ] as const) {
       await page.getByRole('tab', { name: tab }).click();

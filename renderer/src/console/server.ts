@@ -3,9 +3,9 @@
  * Bearer on every call, errors as ServerError with the server's code and message, exports
  * fetched with the token and saved as a file. Types come from the shared model.
  */
-import type { CentralPolicy, ExportedRecord, FleetDevice, Review, ServerSearchPage, ServerSearchQuery } from '../../../proxy/model/index.js';
+import type { CentralPolicy, ExportedRecord, FleetDevice, Review, ServerSearchPage, ServerSearchQuery, SiemDeadLetter, SiemExportStatus } from '../../../proxy/model/index.js';
 
-export type { CentralPolicy, ExportedRecord, FleetDevice, Review, ServerSearchPage, ServerSearchQuery };
+export type { CentralPolicy, ExportedRecord, FleetDevice, Review, ServerSearchPage, ServerSearchQuery, SiemDeadLetter, SiemExportStatus };
 
 /** Who the server says the caller is (`GET /api/v1/me`). */
 export interface Me {
@@ -79,6 +79,8 @@ export class ServerApi {
   record = (id: string) => this.json<ExportedRecord>('GET', `/records/${encodeURIComponent(id)}`);
   devices = () => this.json<{ items: FleetDevice[] }>('GET', '/devices');
   securityEvents = () => this.json<{ items: SecurityEvent[] }>('GET', '/security-events');
+  exports = () => this.json<{ items: SiemExportStatus[] }>('GET', '/exports');
+  deadLetters = (name: string) => this.json<{ items: SiemDeadLetter[] }>('GET', `/exports/${encodeURIComponent(name)}/dead-letters`);
   policy = () => this.json<CentralPolicy>('GET', '/policy');
   policyHistory = () => this.json<{ items: CentralPolicy[] }>('GET', '/policy/history');
   publishPolicy = (doc: unknown) => this.json<CentralPolicy>('PUT', '/policy', doc);

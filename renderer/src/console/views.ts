@@ -7,7 +7,7 @@
 import type { ComponentType } from 'react';
 import type { Me } from './server.js';
 import type { ViewProps } from './view-props.js';
-import { Events, Fleet, Policy, Reviews, Search } from './views/index.js';
+import { Events, Exports, Fleet, Policy, Reviews, Search } from './views/index.js';
 
 export type { ViewProps };
 
@@ -27,6 +27,7 @@ export const VIEWS: readonly ConsoleView[] = [
   { path: '/events', label: 'Security events', role: 'auditor', Component: Events },
   // Every signed-in user: the server lists only the reviews of their groups (auditors: all, read only).
   { path: '/reviews', label: 'Reviews', role: 'developer', Component: Reviews },
+  { path: '/exports', label: 'SIEM exports', role: 'auditor', Component: Exports },
   { path: '/policy', label: 'Policy', role: 'admin', Component: Policy },
 ];
 
