@@ -14,4 +14,4 @@ export { PopupStack, type PopupHandle, type Rect } from './popups.js';
 export { processTreeOps } from './process-tree.js';
 export { APP_HOST, APP_SCHEME, navigationAllowed, permissionAllowed, secureWebPreferences, senderTrusted, type SenderInfo } from './security-policy.js';
 export { loadSettings, saveSettings, type ShellSettings } from './shell-settings.js';
-export { trayModel, type MenuItemModel, type TrayAction, type TrayInput, type TrayModel } from './tray-model.js';
+export { trayIdentity, trayModel, type MenuItemModel, type TrayAction, type TrayInput, type TrayModel } from './tray-model.js';

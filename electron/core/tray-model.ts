@@ -41,7 +41,7 @@ export interface TrayInput {
   pending: number;
   /** null: this engine cannot pause interception. `allowed` false: the policy forbids pausing; `until`: when a pause ends by itself. */
   interception: { paused: boolean; allowed?: boolean; until?: string | null } | null;
-  /** null: sign-in is not configured (or the engine does not know about identity). `required`: the policy requires sign-in. */
+  /** null: sign-in is not configured (or the engine does not know about identity). `required`: this installation expects someone signed in. */
   identity: { signedIn: boolean; user: string | null; required: boolean } | null;
   startAtLogin: { supported: boolean; enabled: boolean; locked: boolean };
   /** Standing facts worth a line in the menu (e.g. no OS keychain on this desktop). */
@@ -110,6 +110,16 @@ export function trayModel(input: TrayInput): TrayModel {
   }
   items.push({ kind: 'separator' }, { kind: 'action', id: 'quit', label: 'Quit Witness', enabled: true });
   return { state, icon: `tray-${state}`, tooltip: `Witness — ${line}`, items };
+}
+
+/**
+ * The tray's sign-in facts from `status.identity`: shown when sign-in is configured or the
+ * policy requires it (an engine from before `configured` sent `required` for "configured").
+ */
+export function trayIdentity(i: { signedIn: boolean; user: string | null; required: boolean; configured?: boolean } | null | undefined): TrayInput['identity'] {
+  if (!i) return null;
+  const expected = (i.configured ?? false) || i.required;
+  return expected ? { signedIn: i.signedIn, user: i.user, required: true } : null;
 }
 
 /** Most urgent first: an engine that is down beats everything, then sign-in, then decisions. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { app, dialog, ipcMain, protocol, safeStorage, screen, session } from 'electron';
 import { defaultDataDir } from '../../proxy/config/index.js';
 import type { KeyVault } from '../../proxy/keys/index.js';
-import { APP_ID, chooseDesktopVault, endpointFor, engineCommand, EngineSupervisor, EngineWatch, findRunningEngine, isProcessAlive, KeychainVault, loadSettings, PopupStack, processTreeOps, saveSettings, startAtLogin, trayModel, vaultFiles, type RunningEngine, type ShellSettings, type StartAtLoginPolicy, type SupervisorOptions, type TrayInput } from '../core/index.js';
+import { APP_ID, chooseDesktopVault, endpointFor, engineCommand, EngineSupervisor, EngineWatch, findRunningEngine, isProcessAlive, KeychainVault, loadSettings, PopupStack, processTreeOps, saveSettings, startAtLogin, trayIdentity, trayModel, vaultFiles, type RunningEngine, type ShellSettings, type StartAtLoginPolicy, type SupervisorOptions, type TrayInput } from '../core/index.js';
 import { CHANNELS } from '../preload/index.js';
 import { launchEngine } from './engine-host.js';
 import { handle } from './ipc.js';
@@ -141,8 +141,7 @@ export async function startShell(opts: ShellOptions = {}): Promise<Shell | null>
     pending: watch?.pending.length ?? 0,
     // An engine from before pause and sign-in status (started from an older CLI) has neither.
     interception: watch?.status?.interception ?? null,
-    // `configured` is newer than `required` (which meant the same then): either shows sign-in.
-    identity: (watch?.status?.identity?.configured ?? watch?.status?.identity?.required) ? watch!.status!.identity : null,
+    identity: trayIdentity(watch?.status?.identity),
     startAtLogin: { supported: login.supported, ...loginState() },
     notices,
     now: Date.now(),

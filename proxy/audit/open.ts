@@ -13,7 +13,7 @@ import { FileKeyVault, vaultDir } from '../keys/index.js';
 import { WitnessError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { getMeta, INDEX_FORMAT, loadSql, SCHEMA, setMeta, tune } from './db.js';
-import { defaultKeyProvider, loadDataKey } from './keyring.js';
+import { defaultKeyProvider, loadDataKey, VAULT_PROVIDER } from './keyring.js';
 import { legacyDeviceKeyIn } from './legacy-device-key.js';
 import { migrateV1 } from './migrate-v1.js';
 import { Segments } from './segments.js';
@@ -79,11 +79,13 @@ export async function openFiles(opts: AuditStoreOptions, log: Logger): Promise<O
   setMeta(db, 'format', String(INDEX_FORMAT));
 
   // The engine passes its signer; a store opened on its own (the CLI's readers, tools) takes
-  // the device key from the data dir's own vault, as identity keeps it.
+  // the device key from the data dir's own vault, as identity keeps it. A store locked with a
+  // key of its own (not the vault's) never makes a vault here: it signs no checkpoint then.
   let signer: DeviceSigner | null = opts.signer ?? null;
   let problem = opts.signerProblem ?? null;
   if (!opts.signer) {
-    const dk = await openDeviceSigner(new FileKeyVault({ dir: vaultDir(opts.dataDir) }), { create: !opts.readOnly, legacy: legacyDeviceKeyIn(dir, () => Promise.resolve(key)) });
+    const create = !opts.readOnly && provider.kind === VAULT_PROVIDER;
+    const dk = await openDeviceSigner(new FileKeyVault({ dir: vaultDir(opts.dataDir) }), { create, legacy: legacyDeviceKeyIn(dir, () => Promise.resolve(key)) });
     signer = dk.signer;
     problem = dk.problem;
   }

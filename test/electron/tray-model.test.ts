@@ -1,6 +1,6 @@
 /** The tray as a pure function of what the shell knows: one test per state, and the menu. */
 import { describe, expect, it } from 'vitest';
-import { trayModel, type MenuItemModel, type TrayInput } from '../../electron/core/tray-model.js';
+import { trayIdentity, trayModel, trayState, type MenuItemModel, type TrayInput } from '../../electron/core/tray-model.js';
 
 const NOW = Date.parse('2026-11-21T10:00:00Z');
 const base: TrayInput = {
@@ -133,5 +133,15 @@ describe('tray model', () => {
 
   it('an engine started from a terminal is named as such', () => {
     expect(trayModel({ ...base, engine: { phase: 'running', pid: 1, external: true } }).items[0]).toMatchObject({ label: 'Running (started outside the app) — 12 Copilot requests audited' });
+  });
+
+  it('shows sign-in when it is configured or required by policy, from either engine version', () => {
+    expect(trayIdentity(null)).toBeNull();
+    expect(trayIdentity({ signedIn: false, user: null, required: false, configured: false })).toBeNull();
+    expect(trayIdentity({ signedIn: false, user: null, required: false, configured: true })).toEqual({ signedIn: false, user: null, required: true });
+    expect(trayIdentity({ signedIn: false, user: null, required: true, configured: false })).toEqual({ signedIn: false, user: null, required: true });
+    // An engine from before `configured`: `required` meant "configured".
+    expect(trayIdentity({ signedIn: true, user: 'ada@example.com', required: true })).toEqual({ signedIn: true, user: 'ada@example.com', required: true });
+    expect(trayState({ ...base, identity: trayIdentity({ signedIn: false, user: null, required: false, configured: true }) })).toBe('signed-out');
   });
 });

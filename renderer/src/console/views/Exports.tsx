@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'react';
 import { ago } from '../../format.js';
 import type { SiemDeadLetter as DeadLetter, SiemExportStatus as ExportStatus } from '../server.js';
-import type { ViewProps } from '../views.js';
+import type { ViewProps } from '../view-props.js';
 
 const since = (iso: string | null) => (iso ? ago(Date.now() - Date.parse(iso)) : '—');
 
