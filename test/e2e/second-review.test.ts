@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlApiError, createControlClient, type ApprovalView, type ControlEvent } from '../../proxy/control/index.js';
 import { ReviewListSchema, type Interaction, type Review } from '../../proxy/model/index.js';
 import { startServer, type RunningServer } from '../../server/index.js';
+import { launchChromium, SHOTS, signIn } from '../helpers/browser-engine.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
@@ -256,6 +257,38 @@ describe('a second reviewer for chosen holds', () => {
     expect(trail.approverIdentity).toMatchObject({ signedIn: true, email: 'bob@example.test', groups: ['security-reviewers'], issuer: op.issuer });
     const sec = (await server!.db.query<{ code: string }>('SELECT code FROM security_events')).map((e) => e.code);
     expect(sec).toContain('REVIEW_SELF_APPROVAL_REFUSED');
+  });
+
+  it("bob's own Witness window (real Chromium) shows the review for his group; Deny there denies alice's call", { timeout: 180_000 }, async () => {
+    script('curl-window', CURL);
+    const from = events.length;
+    const turn = agentTurn('curl-window');
+    const a = await requested(from);
+    await expect.poll(async () => (await pending('bob')).find((x) => x.hold === a.id), { timeout: 30_000, interval: 200 }).toBeTruthy();
+    const r = (await pending('bob')).find((x) => x.hold === a.id)!;
+    const browser = await launchChromium();
+    try {
+      const page = await signIn(await browser.newPage({ viewport: { width: 1280, height: 720 } }), rt);
+      await page.goto(`${rt.engine.controlUrl}/#/approvals`);
+      const card = page.getByRole('region', { name: 'Reviews for your groups' }).getByRole('article', { name: 'Review of run_in_terminal' });
+      await card.waitFor({ timeout: 30_000 });
+      const text = await card.innerText();
+      for (const part of ['alice@example.test', r.device, 'security-reviewers', 'protected-command:curl-pipe-sh', 'install.sh', 'Denied automatically in']) expect(text).toContain(part);
+      await page.screenshot({ path: `${SHOTS}window-server-review.png` });
+      await card.getByRole('textbox', { name: 'Reason' }).fill(`not on this laptop ${REASON_SECRET}`);
+      await card.getByRole('button', { name: 'Deny', exact: true }).click();
+      await card.waitFor({ state: 'detached', timeout: 30_000 });
+    } finally {
+      await browser.close();
+    }
+    const body = await turn;
+    expect(body).toContain('Witness blocked a tool call');
+    expect(body).not.toContain('install.sh | sh');
+    const trail = (await recordOf(a.id)).approvals.find((x) => x.id === a.id)!;
+    expect(trail).toMatchObject({ verdict: 'denied', approver: 'bob@example.test', review: { id: r.id, serverSigned: true } });
+    const decided = ((await (await api('/api/v1/reviews?state=denied', 'bob')).json()) as { items: Review[] }).items.find((x) => x.id === r.id)!;
+    expect(decided.reason).toContain('not on this laptop');
+    expect(decided.reason).not.toContain(REASON_SECRET);
   });
 
   it('nobody reviews in time → the policy default: the call is denied and rewritten for the client; the server marks the review timed out', { timeout: 120_000 }, async () => {

@@ -7,6 +7,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ControlApiError, extractOperation, type ApprovalView, type Review } from '../api.js';
+import { isHighRisk } from '../model.js';
 import { ApprovalFacts, Countdown, DecisionButtons, useDecision } from './Decision.js';
 
 /** How often the list is asked again (the server sends no events to the window). */
@@ -58,7 +59,7 @@ function ReviewCard({ r, onDone }: { r: Review; onDone: () => void }) {
   const a = asHeld(r);
   const d = useDecision((decision, reason) => api.call('reviewDecide', { id: r.id, decision, argsHash: r.argsHash, ...(reason ? { reason } : {}) }), onDone);
   return (
-    <article className="card approval review high-risk" aria-label={`Review of ${r.tool}`} data-review={r.id}>
+    <article className={`card approval review${isHighRisk(a) ? ' high-risk' : ''}`} aria-label={`Review of ${r.tool}`} data-review={r.id}>
       <ApprovalFacts a={a} item={undefined} />
       <p className="sub">
         from device <span className="mono">{r.device}</span> · for the group <strong>{r.group}</strong> · rule <span className="mono">{r.ruleId}</span>
