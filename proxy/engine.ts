@@ -185,6 +185,7 @@ export class Engine {
         identity: this.identity,
         signIn: this.signIn,
         interception: this.interception,
+        serverReviews: { server: config.sync.server, fetch: this.opts.syncFetch },
         onShutdownRequest: this.opts.onShutdownRequest,
       }),
     });

@@ -36,6 +36,14 @@ export const ERROR_CODES = [
   'IDENTITY_SIGN_IN_DENIED',
   'IDENTITY_SIGN_IN_EXPIRED',
   'IDENTITY_TOKEN_REFUSED',
+  /** Second reviews from the window: no central server (sync.server), nobody signed in, or the server cannot be reached. */
+  'REVIEWS_UNAVAILABLE',
+  /** The central server's refusals of a review decision, passed on unchanged. */
+  'REVIEWER_NOT_IN_GROUP',
+  'SELF_REVIEW_REFUSED',
+  'REVIEW_STALE',
+  'REVIEW_CLOSED',
+  'REVIEW_NOT_FOUND',
   /** A file setup changed was edited since; undo would lose those edits. */
   'SETUP_CONFLICT',
   /** A setup step could not run (a tool is missing, a file is unparsable). */

@@ -14,7 +14,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isWitnessError, WitnessError } from '../errors.js';
+import { isWitnessError, WitnessError, type WitnessErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DESKTOP_UI_ORIGIN, EVENTS_PATH, Methods, type ControlEvent, type MethodName, type MethodOutput } from '../control/index.js';
 import { refuseNonLoopbackPeers } from '../loopback.js';
@@ -204,7 +204,7 @@ export class ControlServer {
     try {
       output = await (this.opts.handlers[name] as (i: unknown) => unknown)(parsed.data);
     } catch (e) {
-      if (isWitnessError(e)) return sendError(res, e.code === 'STALE_APPROVAL' ? 409 : e.code === 'PAUSE_NOT_ALLOWED' || e.code === 'APPROVER_NOT_ALLOWED' ? 403 : 400, e.code, e.message);
+      if (isWitnessError(e)) return sendError(res, ERROR_STATUS[e.code] ?? 400, e.code, e.message);
       throw e;
     }
     sendJson(res, 200, method.output.parse(output));
@@ -325,6 +325,19 @@ function originHost(origin: string): string {
     return '';
   }
 }
+
+/** The control API's status for an error code (400 otherwise). */
+const ERROR_STATUS: Partial<Record<WitnessErrorCode, number>> = {
+  STALE_APPROVAL: 409,
+  REVIEW_STALE: 409,
+  REVIEW_CLOSED: 409,
+  PAUSE_NOT_ALLOWED: 403,
+  APPROVER_NOT_ALLOWED: 403,
+  REVIEWER_NOT_IN_GROUP: 403,
+  SELF_REVIEW_REFUSED: 403,
+  REVIEW_NOT_FOUND: 404,
+  REVIEWS_UNAVAILABLE: 503,
+};
 
 class BodyTooLarge extends Error {
   constructor(readonly limit: number) {

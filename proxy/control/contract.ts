@@ -5,7 +5,7 @@
  * model/. This file imports only zod and model/, so the browser UI can import it too.
  */
 import { z } from 'zod';
-import { ApprovalReviewSchema, AuditRecordSchema, InteractionSchema, OperationSchema, ReceiptPayloadSchema, RecordIdentitySchema, SearchPageSchema, SearchQuerySchema, SyncStatusSchema, WhoAmISchema } from '../model/index.js';
+import { ApprovalReviewSchema, AuditRecordSchema, ReviewSchema, InteractionSchema, OperationSchema, ReceiptPayloadSchema, RecordIdentitySchema, SearchPageSchema, SearchQuerySchema, SyncStatusSchema, WhoAmISchema } from '../model/index.js';
 
 const API_PREFIX = '/api/v1';
 
@@ -290,6 +290,21 @@ export const Methods = {
     path: `${API_PREFIX}/approvals/decide`,
     input: z.object({ id: z.string(), decision: z.enum(['approve', 'deny']), argsHash: z.string(), reason: z.string().max(2000).optional() }).strict(),
     output: ApprovalSchema,
+  },
+  /**
+   * Second reviews waiting for the signed-in person's groups on the central server (sync.server),
+   * fetched with their access token. REVIEWS_UNAVAILABLE: no server, signed out, or it cannot be reached.
+   */
+  reviews: { method: 'GET', path: `${API_PREFIX}/reviews`, input: z.object({}).strict(), output: z.array(ReviewSchema) },
+  /**
+   * Decides a server review as the signed-in person (the reason is masked first); the server's
+   * refusals keep their codes: REVIEWER_NOT_IN_GROUP, SELF_REVIEW_REFUSED (403), REVIEW_STALE, REVIEW_CLOSED (409).
+   */
+  reviewDecide: {
+    method: 'POST',
+    path: `${API_PREFIX}/reviews/decide`,
+    input: z.object({ id: z.string().min(1).max(100), decision: z.enum(['approve', 'deny']), argsHash: z.string().regex(/^[0-9a-f]{64}$/), reason: z.string().max(1000).optional() }).strict(),
+    output: ReviewSchema,
   },
   identity: { method: 'GET', path: `${API_PREFIX}/identity`, input: z.object({}).strict(), output: IdentityStatusSchema },
   /** The session in the key vault changed (`witness login` / `logout` in another process): use it now. */

@@ -18,6 +18,7 @@ import type { Masker } from '../masking/index.js';
 import { hostEnv, rootCert, runSetup, undoTarget } from '../setup/index.js';
 import type { runDoctor } from '../doctor/index.js';
 import { identityStatus, whoActs } from './identity.js';
+import { serverReviewHandlers, type ServerReviewParts } from './reviews.js';
 
 export interface ControlParts {
   dataDir: string;
@@ -34,6 +35,8 @@ export interface ControlParts {
   identity: IdentityService;
   signIn: InteractiveSignIn;
   interception: InterceptionSwitch;
+  /** Second reviews of the signed-in person's groups on the central server. */
+  serverReviews: Omit<ServerReviewParts, 'masker' | 'accessToken'>;
   /** Called when a client asks the engine to shut down (`witness stop`); without it the request is declined. */
   onShutdownRequest?: (() => void) | undefined;
 }
@@ -66,6 +69,7 @@ export function controlHandlers(p: ControlParts): Handlers {
     // so the client's explanation, the record, events and the approvals list never hold it.
     decide: ({ id, decision, argsHash, reason }) =>
       p.approvals.decide(id, { decision, argsHash, reason: reason == null ? null : p.masker.mask(reason).text, approver: whoActs(identity), approverIdentity: recordIdentity(identity.current()) }),
+    ...serverReviewHandlers({ ...p.serverReviews, masker: p.masker, accessToken: () => identity.accessToken() }),
     identity: () => identityStatus(identity),
     interceptionPause: ({ via }) => p.interception.pauseBy(whoActs(identity), via),
     interceptionResume: ({ via }) => p.interception.resume(whoActs(identity), via),

@@ -5,7 +5,7 @@
  * preload bridge, asked afresh after a reconnect (the shell may have restarted the engine).
  */
 import { ControlApiError, createControlClient, DOWNLOADS, EventSchemas, Methods, type ApprovalView, type ControlEvent, type IdentityLogin, type IdentityStatus, type PolicyState, type Status } from '../../proxy/control/index.js';
-import type { AuditRecord, Interaction, Preview, RecordIdentity, SearchHit } from '../../proxy/model/index.js';
+import type { AuditRecord, Interaction, Preview, RecordIdentity, Review, SearchHit } from '../../proxy/model/index.js';
 import { desktop } from './desktop.js';
 
 export const api = desktop ? desktopClient(desktop) : createControlClient({ url: window.location.origin });
@@ -13,7 +13,7 @@ export const api = desktop ? desktopClient(desktop) : createControlClient({ url:
 function desktopClient(bridge: NonNullable<typeof desktop>) {
   return createControlClient({ endpoint: () => bridge.control() });
 }
-export type { ApprovalView, AuditRecord, ControlEvent, IdentityLogin, IdentityStatus, PolicyState, Interaction, Preview, RecordIdentity, SearchHit, Status };
+export type { ApprovalView, AuditRecord, ControlEvent, IdentityLogin, IdentityStatus, PolicyState, Interaction, Preview, RecordIdentity, Review, SearchHit, Status };
 export { extractOperation } from '../../proxy/model/index.js';
 export { ControlApiError, DOWNLOADS, Methods };
 

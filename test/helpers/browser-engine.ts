@@ -36,15 +36,23 @@ export async function startBrowserEngine(): Promise<BrowserEngine> {
   try {
     upstream = await startFakeUpstream();
     t = await startTestEngine(upstream, {}, {}, null); // the built-in default policy
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     return { upstream, t, browser, stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/** Debian's Chromium, headless, for a window test that brings its own engine(s). */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (see .ci/run)`);
+  if (!existsSync(fileURLToPath(new URL('../../renderer/dist/index.html', import.meta.url)))) throw new Error('UI not built: run `npm run build`');
+  mkdirSync(SHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
 }
 
 /** Opens the engine's sign-in link in `page` and waits until the window is shown. */

@@ -7,18 +7,28 @@ import { Masked, Previews } from '../shared/index.js';
 
 /** Deciding one held call: approve or deny, with the reason typed so far; errors kept for display. */
 export function useDecide(a: ApprovalView) {
+  return useDecision((decision, reason) => api.call('decide', { id: a.id, decision, argsHash: a.argsHash, ...(reason ? { reason } : {}) }));
+}
+
+/**
+ * Approve / deny through `send` (a local hold, or a server review); stays busy after success
+ * (the card goes away when the list is updated), shows the error otherwise.
+ */
+export function useDecision(send: (decision: 'approve' | 'deny', reason: string) => Promise<unknown>, onDone?: () => void) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const decide = (decision: 'approve' | 'deny') => {
     if (busy) return;
     setBusy(true);
-    api
-      .call('decide', { id: a.id, decision, argsHash: a.argsHash, ...(reason ? { reason } : {}) })
-      .catch((e: Error) => {
+    setError(null);
+    send(decision, reason).then(
+      () => onDone?.(),
+      (e: Error) => {
         setError(e.message);
         setBusy(false);
-      });
+      },
+    );
   };
   return { reason, setReason, error, busy, decide };
 }
