@@ -9,3 +9,4 @@ export { FilePath, Previews } from './Previews.js';
 export { Timings } from './Timings.js';
 export { RecordView, type RecordPlace } from './RecordView.js';
 export { HitCells } from './HitCells.js';
+export { ErrorLine, ListTable, type Column } from './ListTable.js';

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { SecurityEvent, ServerSearchPage } from '../server.js';
 import { withParam } from '../params.js';
 import type { ViewProps } from '../view-props.js';
+import { ErrorLine, ListTable } from '../../shared/index.js';
 
 interface Row {
   key: string;
@@ -82,23 +83,9 @@ export function Events({ api, params, setParams }: ViewProps) {
         <input aria-label="Find" placeholder="code or words" value={text} onChange={(e) => set('q', e.target.value)} />
         <span className="sub">{rows ? `${shown.length} of ${rows.length}` : 'loading…'}</span>
       </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       {rows && (
-        <div className="tablewrap">
-          <table className="list" aria-label="Security events">
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>Kind</th>
-                <th>Device</th>
-                <th>Code</th>
-                <th>What happened</th>
-              </tr>
-            </thead>
+        <ListTable label="Security events" columns={['Time', 'Kind', 'Device', 'Code', 'What happened']} empty={shown.length === 0 && <p className="empty">{rows.length ? 'No event matches these filters.' : 'No security event yet.'}</p>}>
             <tbody>
               {shown.map((r) => (
                 <tr key={r.key} data-code={r.code}>
@@ -122,9 +109,7 @@ export function Events({ api, params, setParams }: ViewProps) {
                 </tr>
               ))}
             </tbody>
-          </table>
-          {shown.length === 0 && <p className="empty">{rows.length ? 'No event matches these filters.' : 'No security event yet.'}</p>}
-        </div>
+</ListTable>
       )}
     </section>
   );

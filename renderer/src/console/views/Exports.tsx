@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { ago } from '../../format.js';
 import type { SiemDeadLetter as DeadLetter, SiemExportStatus as ExportStatus } from '../server.js';
 import type { ViewProps } from '../view-props.js';
+import { ErrorLine, ListTable } from '../../shared/index.js';
 
 const since = (iso: string | null) => (iso ? ago(Date.now() - Date.parse(iso)) : '—');
 
@@ -52,27 +53,9 @@ export function Exports({ api }: ViewProps) {
 
   return (
     <section className="exports-view">
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       {items && (
-        <div className="tablewrap">
-          <table className="list" aria-label="SIEM exports">
-            <thead>
-              <tr>
-                <th>Destination</th>
-                <th>Kind</th>
-                <th>State</th>
-                <th className="num">Cursor</th>
-                <th className="num">Delivered</th>
-                <th className="num">Pending</th>
-                <th className="num">Dead letters</th>
-                <th>Last delivered</th>
-                <th>Last error</th>
-              </tr>
-            </thead>
+        <ListTable label="SIEM exports" columns={['Destination', 'Kind', 'State', { label: 'Cursor', className: 'num' }, { label: 'Delivered', className: 'num' }, { label: 'Pending', className: 'num' }, { label: 'Dead letters', className: 'num' }, 'Last delivered', 'Last error']} empty={items.length === 0 && <p className="empty">No SIEM destination is configured (siem.destinations in the server configuration).</p>}>
             <tbody>
               {items.map((e) => {
                 const [label, badge] = stateOf(e);
@@ -111,9 +94,7 @@ export function Exports({ api }: ViewProps) {
                 );
               })}
             </tbody>
-          </table>
-          {items.length === 0 && <p className="empty">No SIEM destination is configured (siem.destinations in the server configuration).</p>}
-        </div>
+</ListTable>
       )}
       {open && (
         <div className="tablewrap">

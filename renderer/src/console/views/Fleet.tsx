@@ -9,6 +9,7 @@ import { ago, formatMs } from '../../format.js';
 import { saveFile, type FleetDevice } from '../server.js';
 import { withParam } from '../params.js';
 import type { ViewProps } from '../view-props.js';
+import { ErrorLine, ListTable } from '../../shared/index.js';
 
 const STATES = ['online', 'offline', 'missing', 'never-synced', 'chain-broken'] as const;
 const STATE_BADGE: Record<FleetDevice['state'], string> = { online: 'allowed', offline: 'pending', missing: 'timed-out', 'never-synced': 'neutral', 'chain-broken': 'blocked' };
@@ -109,31 +110,9 @@ export function Fleet({ api, params, setParams }: ViewProps) {
           </button>
         </span>
       </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       {items && (
-        <div className="tablewrap">
-          <table className="list fleet-list" aria-label="Devices">
-            <thead>
-              <tr>
-                <th>Device</th>
-                <th>User</th>
-                <th>State</th>
-                <th>Version</th>
-                <th>Last seen</th>
-                <th className="num">Sync lag</th>
-                <th className="num">Waiting</th>
-                <th>Chain</th>
-                <th>Policy</th>
-                <th>Interception</th>
-                <th>CA expires</th>
-                <th className="num" title="TLS handshakes refused by clients that do not trust the Witness CA">TLS failures</th>
-                <th className="num" title="Exchanges intercepted / connections tunnelled unaudited">Traffic</th>
-              </tr>
-            </thead>
+        <ListTable label="Devices" className="list fleet-list" columns={['Device', 'User', 'State', 'Version', 'Last seen', { label: 'Sync lag', className: 'num' }, { label: 'Waiting', className: 'num' }, 'Chain', 'Policy', 'Interception', 'CA expires', { label: 'TLS failures', className: 'num', title: 'TLS handshakes refused by clients that do not trust the Witness CA' }, { label: 'Traffic', className: 'num', title: 'Exchanges intercepted / connections tunnelled unaudited' }]} empty={shown.length === 0 && <p className="empty">{items.length ? 'No device matches these filters.' : 'No device has enrolled yet.'}</p>}>
             <tbody>
               {shown.map((d) => (
                 <tr key={d.device} data-device={d.device} data-state={d.state}>
@@ -163,9 +142,7 @@ export function Fleet({ api, params, setParams }: ViewProps) {
                 </tr>
               ))}
             </tbody>
-          </table>
-          {shown.length === 0 && <p className="empty">{items.length ? 'No device matches these filters.' : 'No device has enrolled yet.'}</p>}
-        </div>
+</ListTable>
       )}
     </section>
   );

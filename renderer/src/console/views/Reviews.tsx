@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ServerError, type Review } from '../server.js';
 import type { ViewProps } from '../view-props.js';
+import { ErrorLine, ListTable } from '../../shared/index.js';
 
 const STATES = ['pending', 'approved', 'denied', 'timeout', 'withdrawn'];
 
@@ -47,24 +48,9 @@ export function Reviews({ api, me, params, setParams }: ViewProps) {
         </select>
         <span className="sub">{items ? `${items.length} review${items.length === 1 ? '' : 's'}` : 'loading…'}</span>
       </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       {items && (
-        <div className="tablewrap">
-          <table className="list" aria-label="Reviews">
-            <thead>
-              <tr>
-                <th>Requested</th>
-                <th>Requester</th>
-                <th>Tool and arguments (masked)</th>
-                <th>Rule</th>
-                <th>Group</th>
-                <th>State</th>
-              </tr>
-            </thead>
+        <ListTable label="Reviews" columns={['Requested', 'Requester', 'Tool and arguments (masked)', 'Rule', 'Group', 'State']} empty={items.length === 0 && <p className="empty">No {state} review.</p>}>
             <tbody>
               {items.map((r) => (
                 <tr key={r.id} data-review={r.id}>
@@ -97,9 +83,7 @@ export function Reviews({ api, me, params, setParams }: ViewProps) {
                 </tr>
               ))}
             </tbody>
-          </table>
-          {items.length === 0 && <p className="empty">No {state} review.</p>}
-        </div>
+</ListTable>
       )}
     </section>
   );

@@ -4,7 +4,7 @@
  * the Witness window renders it, and JSONL / OCSF exports of the current result set.
  */
 import { useEffect, useState } from 'react';
-import { HitCells, RecordView } from '../../shared/index.js';
+import { ErrorLine, HitCells, RecordView, ListTable } from '../../shared/index.js';
 import type { ExportedRecord, ServerSearchPage } from '../server.js';
 import { withParam } from '../params.js';
 import type { ViewProps } from '../view-props.js';
@@ -120,11 +120,7 @@ export function Search({ api, me, params, setParams }: ViewProps) {
           </button>
         </span>
       </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       <div className={open ? 'results split' : 'results'}>
         {page && (
           <div className="results-list">
@@ -132,20 +128,7 @@ export function Search({ api, me, params, setParams }: ViewProps) {
               {page.total} record{page.total === 1 ? '' : 's'}
               {filtered ? (page.total === 1 ? ' matches these filters' : ' match these filters') : me.auditor ? ' across the fleet' : ' from your devices'}
             </p>
-            <div className="tablewrap">
-              <table className="list" aria-label="Search results">
-                <thead>
-                  <tr>
-                    <th className="c-time">Time</th>
-                    <th className="c-user">User</th>
-                    <th className="c-device">Device</th>
-                    <th className="c-who">Client</th>
-                    <th className="c-model">Model</th>
-                    <th className="c-tools">Tools</th>
-                    <th className="c-decision">Decision</th>
-                    <th>Prompt</th>
-                  </tr>
-                </thead>
+            <ListTable label="Search results" columns={[{ label: 'Time', className: 'c-time' }, { label: 'User', className: 'c-user' }, { label: 'Device', className: 'c-device' }, { label: 'Client', className: 'c-who' }, { label: 'Model', className: 'c-model' }, { label: 'Tools', className: 'c-tools' }, { label: 'Decision', className: 'c-decision' }, 'Prompt']}>
                 <tbody>
                   {page.items.map((h) => (
                     <tr key={`${h.device}:${h.seq}`} tabIndex={0} className={open?.id === h.id ? 'sel' : ''} onClick={() => show(h.id)} onKeyDown={(e) => e.key === 'Enter' && show(h.id)}>
@@ -161,8 +144,7 @@ export function Search({ api, me, params, setParams }: ViewProps) {
                     </tr>
                   ))}
                 </tbody>
-              </table>
-            </div>
+</ListTable>
             {page.nextBefore !== null && (
               <button className="more" onClick={() => void more()}>
                 Load more
