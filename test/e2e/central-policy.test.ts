@@ -7,19 +7,17 @@
  * version stays in force; fleet health shows the version the device enforces.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompactSign, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlClient, type ApprovalView, type ControlEvent } from '../../proxy/control/index.js';
+import type { ControlEvent } from '../../proxy/control/index.js';
 import { FleetDeviceSchema, POLICY_TYP } from '../../proxy/model/index.js';
 import { startServer, type RunningServer } from '../../server/index.js';
-import { centralServerConfig, startCentralOidc, startSyncingEngine, stopCentral } from '../helpers/central.js';
+import { agentTurn as agentTurnVia, centralServerConfig, expectHeldAndDeny as heldAndDeny, startCentralOidc, startSyncingEngine, stopCentral } from '../helpers/central.js';
 import type { TestEngine } from '../helpers/engine.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import type { TestOidcProvider } from '../helpers/oidc.js';
-import { tlsThroughProxy } from '../helpers/proxy-client.js';
 
 let op: TestOidcProvider;
 let upstream: FakeUpstream;
@@ -31,43 +29,14 @@ const events: ControlEvent[] = [];
 
 const api = (path: string, as: string, init: RequestInit = {}) =>
   fetch(server.url + path, { ...init, headers: { authorization: `Bearer ${tokens[as]!}`, 'content-type': 'application/json' } });
-const control = () => createControlClient({ url: t.engine.controlUrl, token: t.engine.controlToken });
 const myDevice = async () => {
   const items = ((await (await api('/api/v1/devices', 'dana')).json()) as { items: unknown[] }).items.map((i) => FleetDeviceSchema.parse(i));
   return items[0] ?? null; // the only device this server knows
 };
 
-/** An agent turn whose tool call edits …/.env.production; resolves with the body the client gets. */
-function agentTurn(tag: string): Promise<string> {
-  return tlsThroughProxy(t.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: t.caPem }).then(
-    (socket) =>
-      new Promise<string>((resolve, reject) => {
-        const req = https.request(
-          { host: 'api.business.githubcopilot.com', path: `/chat/completions?fixture=03-agent.response-toolcalls.sse.txt&ms=1&t=${tag}`, method: 'POST', headers: { 'content-type': 'application/json' }, createConnection: () => socket },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => (body += d));
-            res.on('end', () => resolve(body));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end('{}');
-      }),
-  );
-}
-
+const agentTurn = (tag: string) => agentTurnVia(t, tag);
 /** Sends a turn, expects its edit to be held by the protected-path rule, denies it. */
-async function expectHeldAndDeny(tag: string) {
-  const from = events.length;
-  const turn = agentTurn(tag);
-  await expect.poll(() => events.slice(from).find((e) => e.type === 'approval.requested'), { timeout: 20_000 }).toBeTruthy();
-  const a = events.slice(from).find((e) => e.type === 'approval.requested')!.data as ApprovalView;
-  expect(a.ruleIds).toEqual(['protected-path:**/.env*']);
-  await control().call('decide', { id: a.id, decision: 'deny', argsHash: a.argsHash });
-  expect(await turn).toContain('Witness blocked a tool call');
-}
+const expectHeldAndDeny = (tag: string) => heldAndDeny(t, events, tag, ['protected-path:**/.env*']);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'witness-central-policy-'));

@@ -12,11 +12,11 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditStore } from '../../proxy/audit/index.js';
 import { Masker } from '../../proxy/masking/index.js';
@@ -24,12 +24,12 @@ import type { CheckInPayload } from '../../proxy/model/index.js';
 import { GENESIS } from '../../proxy/model/node.js';
 import { nextBatch, pinnedKeys, publicJwkOf, sealBatch, sealCheckIn, type PinnedKeys } from '../../proxy/sync/index.js';
 import { startServer, type RunningServer } from '../../server/index.js';
+import { CONSOLE_VIEWPORT as WIDE, freePort, signInToConsole } from '../helpers/console.js';
 import { interaction } from '../helpers/interactions.js';
-import { DEFAULT_PASSWORD, startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
+import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../test-results/console/', import.meta.url));
-const WIDE = { width: 1280, height: 720 };
 // An AWS access key id as a developer might paste it; built here so no scanner flags this file.
 const SECRET = ['AKIA', 'QTB437GV', 'LYHHS3DG'].join('');
 const WORD = 'quokkaborealis';
@@ -44,14 +44,6 @@ const stores = {} as Record<'alice' | 'bob' | 'tampered', AuditStore>;
 let aliceRecordId = '';
 // A SIEM endpoint that refuses (400) any batch holding the denied `rm -rf` record.
 let siemSink: http.Server;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const key = (s: AuditStore) => ({ privateKey: s.deviceSigningKey.privateKey, publicJwk: publicJwkOf(s.deviceSigningKey.privateKey) });
 const post = (path: string, body: string, headers: Record<string, string>) => fetch(server.url + path, { method: 'POST', body, headers });
@@ -161,32 +153,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Session {
-  context: BrowserContext;
-  page: Page;
-  /** Every response body the page received, read whole. */
-  bodies(): Promise<string[]>;
-}
-
 /** A fresh browser profile signed in as `username` through the provider's real login and consent pages. */
-async function signIn(username: string, path = '/search', colorScheme: 'light' | 'dark' = 'light'): Promise<Session> {
-  // The provider's certificate comes from the test's throwaway CA.
-  const context = await browser.newContext({ viewport: WIDE, ignoreHTTPSErrors: true, colorScheme, acceptDownloads: true });
-  const page = await context.newPage();
-  const reads: Array<Promise<string>> = [];
-  page.on('response', (r) => reads.push(r.body().then((b) => b.toString('utf8'), () => '')));
-  await page.goto(server.url + path);
-  await page.getByRole('button', { name: /^Sign in with 127\.0\.0\.1/ }).click();
-  await page.locator('#login-form').waitFor();
-  await page.fill('#login-form input[name=login]', username);
-  await page.fill('#login-form input[name=password]', DEFAULT_PASSWORD);
-  await page.click('#login-form button[type=submit]');
-  await page.locator('#consent-form').waitFor();
-  await page.click('#consent-form button[name=allow]');
-  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 30_000 });
-  expect(page.url()).toBe(server.url + path);
-  return { context, page, bodies: async () => Promise.all(reads) };
-}
+const signIn = (username: string, path = '/search', colorScheme: 'light' | 'dark' = 'light') => signInToConsole(browser, server.url, username, path, colorScheme);
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
 const tabs = (page: Page) => page.getByRole('tab').allTextContents();

@@ -5,17 +5,21 @@
  * itself (when and how it comes up is what the tests are about).
  */
 import { rmSync } from 'node:fs';
+import https from 'node:https';
 import type { ConfigInput } from '../../proxy/config/index.js';
-import type { ControlEvent } from '../../proxy/control/index.js';
+import { createControlClient, type ApprovalView, type ControlEvent } from '../../proxy/control/index.js';
+import { expect } from 'vitest';
 import type { RunningServer } from '../../server/index.js';
 import { startTestEngine, type TestEngine } from './engine.js';
 import type { FakeUpstream } from './fake-upstream.js';
-import { startOidcProvider, type OidcTestUser, type TestOidcProvider } from './oidc.js';
+import { startOidcProvider, type OidcProviderOptions, type OidcTestUser, type TestOidcProvider } from './oidc.js';
+import { tlsThroughProxy } from './proxy-client.js';
 
-/** alice the engineer (the device's user) and carol the auditor, and whoever else a test needs. */
-export function startCentralOidc(more: OidcTestUser[] = []): Promise<TestOidcProvider> {
+/** alice the engineer (the device's user) and carol the auditor, and whoever else a test needs; `browserClients` e.g. the console. */
+export function startCentralOidc(more: OidcTestUser[] = [], browserClients: OidcProviderOptions['browserClients'] = []): Promise<TestOidcProvider> {
   return startOidcProvider({
     users: [{ username: 'alice', email: 'alice@example.test', groups: ['engineering'] }, { username: 'carol', email: 'carol@example.test', groups: ['auditors'] }, ...more],
+    browserClients,
   });
 }
 
@@ -53,4 +57,36 @@ export async function stopCentral(w: { t?: TestEngine; server?: RunningServer | 
   await w.upstream?.close();
   await w.op?.close();
   if (w.dir) rmSync(w.dir, { recursive: true, force: true });
+}
+
+/** An agent turn through `t`'s proxy whose tool call edits …/.env.production; resolves with the body the client gets. */
+export function agentTurn(t: TestEngine, tag: string): Promise<string> {
+  return tlsThroughProxy(t.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: t.caPem }).then(
+    (socket) =>
+      new Promise<string>((resolve, reject) => {
+        const req = https.request(
+          { host: 'api.business.githubcopilot.com', path: `/chat/completions?fixture=03-agent.response-toolcalls.sse.txt&ms=1&t=${tag}`, method: 'POST', headers: { 'content-type': 'application/json' }, createConnection: () => socket },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (body += d));
+            res.on('end', () => resolve(body));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end('{}');
+      }),
+  );
+}
+
+/** Sends an agent turn, expects its edit to be held by exactly `ruleIds` (seen in `events`), denies it. */
+export async function expectHeldAndDeny(t: TestEngine, events: ControlEvent[], tag: string, ruleIds: string[]): Promise<void> {
+  const from = events.length;
+  const turn = agentTurn(t, tag);
+  await expect.poll(() => events.slice(from).find((e) => e.type === 'approval.requested'), { timeout: 20_000 }).toBeTruthy();
+  const a = events.slice(from).find((e) => e.type === 'approval.requested')!.data as ApprovalView;
+  expect(a.ruleIds).toEqual(ruleIds);
+  await createControlClient({ url: t.engine.controlUrl, token: t.engine.controlToken }).call('decide', { id: a.id, decision: 'deny', argsHash: a.argsHash });
+  expect(await turn).toContain('Witness blocked a tool call');
 }
