@@ -133,7 +133,14 @@ export function Fleet({ api, params, setParams }: ViewProps) {
                   </td>
                   <td>
                     {d.policyVersion === null ? '—' : `v${d.policyVersion}`}
-                    {current > 0 && d.policyVersion !== current && <span className="badge pending" title={`the current central policy is v${current}`}>old</span>}
+                    {current > 0 && d.policyVersion !== current && (
+                      <>
+                        {' '}
+                        <span className="badge pending" title={`the current central policy is v${current}`}>
+                          old
+                        </span>
+                      </>
+                    )}
                   </td>
                   <td>{d.interceptionPaused == null ? '—' : d.interceptionPaused ? <span className="badge pending">paused</span> : 'on'}</td>
                   <td>{d.caExpiresAt ? <Expiry at={d.caExpiresAt} /> : '—'}</td>
