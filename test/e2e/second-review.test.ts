@@ -274,6 +274,8 @@ describe('a second reviewer for chosen holds', () => {
       await card.waitFor({ timeout: 30_000 });
       const text = await card.innerText();
       for (const part of ['alice@example.test', r.device, 'security-reviewers', 'protected-command:curl-pipe-sh', 'install.sh', 'Denied automatically in']) expect(text).toContain(part);
+      // Something is waiting for bob: the window does not also say "Nothing waiting".
+      expect(await page.getByRole('heading', { name: 'Nothing waiting' }).count()).toBe(0);
       await page.screenshot({ path: `${SHOTS}window-server-review.png` });
       await card.getByRole('textbox', { name: 'Reason' }).fill(`not on this laptop ${REASON_SECRET}`);
       await card.getByRole('button', { name: 'Deny', exact: true }).click();

@@ -13,7 +13,7 @@ import { ApprovalFacts, Countdown, DecisionButtons, useDecision } from './Decisi
 /** How often the list is asked again (the server sends no events to the window). */
 const REFRESH_MS = 5000;
 
-export function ServerReviews() {
+export function ServerReviews({ onCount }: { onCount?: (n: number) => void } = {}) {
   const [items, setItems] = useState<Review[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const listed = useRef(false);
@@ -22,6 +22,7 @@ export function ServerReviews() {
       (xs) => {
         listed.current = true;
         setItems(xs);
+        onCount?.(xs.length);
         setError(null);
       },
       (e: Error) => {
@@ -30,7 +31,7 @@ export function ServerReviews() {
         setError(e.message);
       },
     );
-  }, []);
+  }, [onCount]);
   useEffect(() => {
     load();
     const t = setInterval(load, REFRESH_MS);
