@@ -5,7 +5,6 @@
  * itself (when and how it comes up is what the tests are about).
  */
 import { rmSync } from 'node:fs';
-import https from 'node:https';
 import type { ConfigInput } from '../../proxy/config/index.js';
 import { createControlClient, type ApprovalView, type ControlEvent } from '../../proxy/control/index.js';
 import { expect } from 'vitest';
@@ -13,7 +12,7 @@ import type { RunningServer } from '../../server/index.js';
 import { startTestEngine, type TestEngine } from './engine.js';
 import type { FakeUpstream } from './fake-upstream.js';
 import { startOidcProvider, type OidcProviderOptions, type OidcTestUser, type TestOidcProvider } from './oidc.js';
-import { tlsThroughProxy } from './proxy-client.js';
+import { requestViaProxy } from './proxy-client.js';
 
 /** alice the engineer (the device's user) and carol the auditor, and whoever else a test needs; `browserClients` e.g. the console. */
 export function startCentralOidc(more: OidcTestUser[] = [], browserClients: OidcProviderOptions['browserClients'] = []): Promise<TestOidcProvider> {
@@ -60,24 +59,10 @@ export async function stopCentral(w: { t?: TestEngine; server?: RunningServer | 
 }
 
 /** An agent turn through `t`'s proxy whose tool call edits …/.env.production; resolves with the body the client gets. */
-export function agentTurn(t: TestEngine, tag: string): Promise<string> {
-  return tlsThroughProxy(t.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: t.caPem }).then(
-    (socket) =>
-      new Promise<string>((resolve, reject) => {
-        const req = https.request(
-          { host: 'api.business.githubcopilot.com', path: `/chat/completions?fixture=03-agent.response-toolcalls.sse.txt&ms=1&t=${tag}`, method: 'POST', headers: { 'content-type': 'application/json' }, createConnection: () => socket },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => (body += d));
-            res.on('end', () => resolve(body));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end('{}');
-      }),
-  );
+export async function agentTurn(t: TestEngine, tag: string): Promise<string> {
+  const path = `/chat/completions?fixture=03-agent.response-toolcalls.sse.txt&ms=1&t=${tag}`;
+  const res = await requestViaProxy({ proxyPort: t.engine.proxyPort, host: 'api.business.githubcopilot.com', path, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', ca: t.caPem });
+  return res.body;
 }
 
 /** Sends an agent turn, expects its edit to be held by exactly `ruleIds` (seen in `events`), denies it. */

@@ -6,7 +6,6 @@
  * judged by, and that version's policy is kept in policy-history/.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlClient, type ApprovalView, type ControlEvent, type PolicyState } from '../../proxy/control/index.js';
@@ -15,7 +14,7 @@ import { policyVersion } from '../../proxy/policy/index.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
-import { tlsThroughProxy } from '../helpers/proxy-client.js';
+import { agentTurn as agentTurnVia } from '../helpers/central.js';
 
 let upstream: FakeUpstream;
 let t: TestEngine;
@@ -39,25 +38,7 @@ const api = () => createControlClient({ url: t.engine.controlUrl, token: t.engin
 const policyFile = () => join(t.dataDir, 'policy.json');
 
 /** An agent turn that edits /…/.env.production and runs a command; resolves with the client's body. */
-function agentTurn(tag: string): Promise<string> {
-  return tlsThroughProxy(t.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: t.caPem }).then(
-    (socket) =>
-      new Promise<string>((resolve, reject) => {
-        const req = https.request(
-          { host: 'api.business.githubcopilot.com', path: `/chat/completions?fixture=03-agent.response-toolcalls.sse.txt&ms=1&t=${tag}`, method: 'POST', headers: { 'content-type': 'application/json' }, createConnection: () => socket },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => (body += d));
-            res.on('end', () => resolve(body));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end('{}');
-      }),
-  );
-}
+const agentTurn = (tag: string) => agentTurnVia(t, tag);
 
 const policyEvents = (from: number) => events.slice(from).filter((e): e is Extract<ControlEvent, { type: 'policy.changed' }> => e.type === 'policy.changed').map((e) => e.data as PolicyState);
 const approvalFor = (tag: string) =>
