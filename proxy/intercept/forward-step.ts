@@ -238,7 +238,13 @@ export class ForwardStep {
         }
 
         res.writeHead(status, outHeaders);
-        res.flushHeaders(); // let the client see headers (and start its first-token clock) now
+        // The head goes out with the first body bytes when they come in this turn of the
+        // event loop (one TLS record and one write instead of two: a small response, or an
+        // event stream whose first event came with its head); otherwise on its own right
+        // after, so the client sees headers (and starts its first-token clock) as before.
+        setImmediate(() => {
+          if (summary.bytesToClient === 0 && !res.writableEnded && !res.destroyed) res.flushHeaders();
+        });
 
         const counter = new ByteCounter((n) => {
           if (summary.timings.firstByte === null) summary.timings.firstByte = now();

@@ -37,7 +37,10 @@ export function engineHooks(p: HookParts): InterceptHooks {
       // Paths are published masked (a token may ride in the query); the upstream gets them as sent.
       const path = pipeline.maskedPath(req).text;
       bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path, start: req.startedAt });
-      store.exchangeStarted({ id: req.id, time: new Date(req.startedAt).toISOString(), method: req.method, host: req.host, path });
+      // The store's in-flight marker (sealed, queued for the next group write, never awaited)
+      // after this turn: the request goes upstream first. Its record is queued by a later
+      // setImmediate (recordAppender), so the marker still precedes it in the journal.
+      setImmediate(() => store.exchangeStarted({ id: req.id, time: new Date(req.startedAt).toISOString(), method: req.method, host: req.host, path }));
     },
     onExchangeEnd: (s) => {
       bus.publish('exchange.completed', {

@@ -83,6 +83,8 @@ export async function runProxyBench(routes: ProxyBenchRoutes, log: (s: string) =
     burstThroughputVsDirect: Object.fromEntries(modes.map((m) => [m, round(g(m, 'burst20MB', 'mbPerS') / g('direct', 'burst20MB', 'mbPerS'), 2)])),
     interceptedVsMockttp: {
       keepAliveAddedP50Ms: round(g('intercepted', 'keepAlive500', 'p50Ms') - g('mockttp', 'keepAlive500', 'p50Ms')),
+      keepAliveAddedP99Ms: round(g('intercepted', 'keepAlive500', 'p99Ms') - g('mockttp', 'keepAlive500', 'p99Ms')),
+      firstEventAddedMs: round(g('intercepted', 'sse50x20ms', 'timeToFirstEventMs') - g('mockttp', 'sse50x20ms', 'timeToFirstEventMs')),
       newConnAddedP50Ms: round(g('intercepted', 'newConnections200', 'p50Ms') - g('mockttp', 'newConnections200', 'p50Ms')),
       burstThroughputRatio: round(g('intercepted', 'burst20MB', 'mbPerS') / g('mockttp', 'burst20MB', 'mbPerS'), 2),
     },

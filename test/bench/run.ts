@@ -56,7 +56,9 @@ async function startProxies(work: string) {
   const dataDir = join(work, 'witness');
   const config = join(work, 'config.json');
   writeFileSync(config, JSON.stringify({ proxy: { port: 0 }, upstream: { resolve: { 'api.githubcopilot.com': `127.0.0.1:${up.port}` }, caFile: up.caFile }, log: { level: 'warn' } }));
-  const witness = (await startChild(['bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' })).first;
+  // WITNESS_BENCH_CPU_PROF=<dir>: the engine writes a V8 CPU profile there when it stops (read it with Chrome DevTools).
+  const prof = process.env.WITNESS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.WITNESS_BENCH_CPU_PROF] : [];
+  const witness = (await startChild([...prof, 'bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' })).first;
   const witnessPort = Number(new URL(witness.proxy.url).port);
   const witnessCa = readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8');
 
