@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import { once } from 'node:events';
+import type tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
@@ -184,5 +186,49 @@ describe('other traffic', () => {
     expect(FindProxyForURL('https://copilot-proxy.githubusercontent.com/', 'copilot-proxy.githubusercontent.com')).toBe(`PROXY 127.0.0.1:${proxyPort}`);
     expect(FindProxyForURL('https://github.com/', 'github.com')).toBe('DIRECT');
     expect(FindProxyForURL('https://evilgithubcopilot.com/', 'evilgithubcopilot.com')).toBe('DIRECT');
+  });
+});
+
+/**
+ * When the response head reaches the client: with the first body bytes when they come in
+ * the same turn (one TLS record instead of two), and on its own, right away, when the body
+ * is slow (the client's first-token clock).
+ */
+/** Each TLS read the client makes, as text (one TLS record each). */
+function reads(socket: tls.TLSSocket): string[] {
+  const out: string[] = [];
+  socket.on('data', (d: Buffer) => out.push(d.toString('latin1')));
+  return out;
+}
+
+describe('response head', () => {
+  it('reaches the client in the same TLS record as a small body', async () => {
+    const socket = await tlsThroughProxy(proxyPort, 'api.githubcopilot.com', 443, { ca: t.caPem });
+    const got = reads(socket);
+    socket.write('GET /small HTTP/1.1\r\nhost: api.githubcopilot.com\r\n\r\n');
+    await expect.poll(() => got.join(''), { timeout: 20_000 }).toMatch(/\r\n0\r\n\r\n$/);
+    expect(got[0]).toMatch(/^HTTP\/1\.1 200/);
+    expect(got[0]).toContain('small response body');
+    socket.destroy();
+  });
+
+  it('goes out alone, before the body, when the body is slow', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    upstream.scripts.set('slow-json', (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      void released.then(() => res.end('{"late":true}'));
+    });
+    const socket = await tlsThroughProxy(proxyPort, 'api.githubcopilot.com', 443, { ca: t.caPem });
+    const got = reads(socket);
+    socket.write('GET /slow?script=slow-json HTTP/1.1\r\nhost: api.githubcopilot.com\r\n\r\n');
+    await expect.poll(() => got.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(got[0]).toMatch(/^HTTP\/1\.1 200/);
+    expect(got.join('')).not.toContain('late');
+    release();
+    await expect.poll(() => got.join(''), { timeout: 20_000 }).toContain('{"late":true}');
+    socket.destroy();
+    await once(socket, 'close');
   });
 });
