@@ -62,6 +62,41 @@ async function paced(route: Route, n: number, ms: number) {
   return { delayP50Ms: round(pct(delays, 50)), delayP99Ms: round(pct(delays, 99)), timeToFirstEventMs: round(pct(ttfe, 50)) };
 }
 
+/**
+ * Witness against bare mockttp taken in turn, request by request (keep-alive) and stream by
+ * stream (first event), so that a busy host's drift hits both alike: the added cost is the
+ * median of the pair-by-pair differences, not a difference of two runs minutes apart.
+ */
+async function pairedVsMockttp(routes: ProxyBenchRoutes, n: number, streams: number) {
+  const a = { m: new RouteAgent(routes.mockttp, true), w: new RouteAgent(routes.intercepted, true) };
+  for (let i = 0; i < 20; i++) {
+    await request(routes.mockttp, a.m, '/small');
+    await request(routes.intercepted, a.w, '/small');
+  }
+  const ka: number[] = [];
+  for (let i = 0; i < n; i++) {
+    // Who goes first alternates too: neither always follows the other's wake-up.
+    const first = i % 2 === 0;
+    const m1 = first ? (await request(routes.mockttp, a.m, '/small')).ms : 0;
+    const w = (await request(routes.intercepted, a.w, '/small')).ms;
+    const m = first ? m1 : (await request(routes.mockttp, a.m, '/small')).ms;
+    ka.push(w - m);
+  }
+  const fe: number[] = [];
+  for (let k = 0; k < streams; k++) {
+    const t = async (route: Route, agent: RouteAgent) => {
+      const t0 = performance.timeOrigin + performance.now();
+      const r = await request(route, agent, '/sse?n=3&ms=5');
+      return r.events[0]![0] - t0;
+    };
+    const m = await t(routes.mockttp, a.m);
+    fe.push((await t(routes.intercepted, a.w)) - m);
+  }
+  a.m.destroy();
+  a.w.destroy();
+  return { keepAliveAddedP50Ms: round(pct(ka, 50)), keepAliveAddedP90Ms: round(pct(ka, 90)), firstEventAddedP50Ms: round(pct(fe, 50)), pairs: { keepAlive: n, streams } };
+}
+
 export async function runProxyBench(routes: ProxyBenchRoutes, log: (s: string) => void) {
   const modes = ['direct', 'tunnelled', 'mockttp', 'intercepted'] as const;
   const out: Record<string, Record<string, unknown>> = {};
@@ -98,5 +133,7 @@ export async function runProxyBench(routes: ProxyBenchRoutes, log: (s: string) =
       ]),
     ),
   };
-  return { results: out, ratios };
+  log('  intercepted vs mockttp, in turn');
+  const paired = await pairedVsMockttp(routes, 500, 30);
+  return { results: out, ratios, paired };
 }

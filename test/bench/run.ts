@@ -21,8 +21,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
 const log = (s: string) => process.stderr.write(s + '\n');
 
-function startChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; first: any }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function startChild(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Promise<{ child: ChildProcess; first: any }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
@@ -58,7 +58,9 @@ async function startProxies(work: string) {
   writeFileSync(config, JSON.stringify({ proxy: { port: 0 }, upstream: { resolve: { 'api.githubcopilot.com': `127.0.0.1:${up.port}` }, caFile: up.caFile }, log: { level: 'warn' } }));
   // WITNESS_BENCH_CPU_PROF=<dir>: the engine writes a V8 CPU profile there when it stops (read it with Chrome DevTools).
   const prof = process.env.WITNESS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.WITNESS_BENCH_CPU_PROF] : [];
-  const witness = (await startChild([...prof, 'bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' })).first;
+  // WITNESS_BENCH_ENGINE=<checkout>: the engine of another checkout (built), measured by this one's clients.
+  const engineRoot = process.env.WITNESS_BENCH_ENGINE ?? root;
+  const witness = (await startChild([...prof, 'bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' }, engineRoot)).first;
   const witnessPort = Number(new URL(witness.proxy.url).port);
   const witnessCa = readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8');
 
@@ -97,7 +99,7 @@ async function main() {
     const latest = join(dir, 'latest.json');
     writeFileSync(latest, JSON.stringify(result, null, 2) + '\n');
     copyFileSync(latest, join(dir, `${result.date.slice(0, 19).replace(/[:T]/g, '-')}.json`));
-    console.log(JSON.stringify({ proxy: proxy?.ratios ?? null, proxyMasking, masking, audit }, null, 2));
+    console.log(JSON.stringify({ proxy: proxy?.ratios ?? null, proxyPaired: proxy?.paired ?? null, proxyMasking, masking, audit }, null, 2));
     console.table(
       Object.fromEntries(
         Object.entries(proxy?.results ?? {}).map(([m, r]: [string, any]) => [
