@@ -147,19 +147,7 @@ export class KeywordIndex {
    * and lists the keywords seen (present[] must then start all zero).
    */
   scan(text: string, present: Uint8Array, from = 0, to = text.length, hits?: Hits): number {
-    const delta = this.delta;
-    const cls = this.cls;
-    let s = 0;
-    for (let i = from; i < to; i++) {
-      const c = text.charCodeAt(i);
-      const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
-      if (v >= 0) s = v;
-      else {
-        s = ~v;
-        this.found(s / this.width, i, present, hits);
-      }
-    }
-    return s / this.width;
+    return this.scanStep(text, from, to, 0, (id, start) => mark(id, start, present, hits)) / this.width;
   }
 
   /**
@@ -191,21 +179,6 @@ export class KeywordIndex {
     return s;
   }
 
-  private found(state: number, at: number, present: Uint8Array, hits: Hits | undefined): void {
-    const o = this.outputs[state]!;
-    for (let k = 0; k < o.length; k++) {
-      const id = o[k]!;
-      if (hits === undefined) present[id] = 1;
-      else {
-        if (present[id] === 0) {
-          present[id] = 1;
-          hits.seen.push(id);
-        }
-        if (hits.wanted[id]) hits.add(id, at + 1 - this.lengths[id]!);
-      }
-    }
-  }
-
   /** Keywords that the text ending in `state` has begun but not finished. */
   partialAt(state: number): readonly number[] {
     return this.partial[state] ?? [];
@@ -213,6 +186,18 @@ export class KeywordIndex {
 
   get size(): number {
     return this.keywords.length;
+  }
+}
+
+/** Records one keyword occurrence as scan() does: present (and, with hits, first seen and where a wanted one starts). */
+function mark(id: number, start: number, present: Uint8Array, hits: Hits | undefined): void {
+  if (hits === undefined) present[id] = 1;
+  else {
+    if (present[id] === 0) {
+      present[id] = 1;
+      hits.seen.push(id);
+    }
+    if (hits.wanted[id]) hits.add(id, start);
   }
 }
 
@@ -272,18 +257,20 @@ class CarriedKeywords {
     const lo = base + from;
     const ids = this.ids;
     const starts = this.starts;
-    for (let k = this.head; k < this.length; k++) {
+    const lengths = this.index.lengths;
+    // Occurrences come in order of where they end, and one that ends before `lo` starts before
+    // it: find the first that ends at or after `lo` by bisection, so a search from a recent
+    // point costs what lies after that point, not the whole buffer.
+    let a = this.head;
+    let b = this.length;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (starts[m]! + lengths[ids[m]!]! < lo) a = m + 1;
+      else b = m;
+    }
+    for (let k = a; k < this.length; k++) {
       const at = starts[k]!;
-      if (at < lo) continue;
-      const id = ids[k]!;
-      if (hits === undefined) present[id] = 1;
-      else {
-        if (present[id] === 0) {
-          present[id] = 1;
-          hits.seen.push(id);
-        }
-        if (hits.wanted[id]) hits.add(id, at - base);
-      }
+      if (at >= lo) mark(ids[k]!, at - base, present, hits);
     }
     return this.index.within(this.state, text.length - from);
   }
