@@ -210,6 +210,8 @@ class CarriedKeywords {
   private state = 0;
   /** Absolute position read up to. */
   private to = 0;
+  /** Absolute position the reading began at: occurrences are complete from here on. */
+  private valid = 0;
   private ids = new Int32Array(64);
   /** Absolute starts, in order of where the occurrences end. */
   private starts = new Float64Array(64);
@@ -243,10 +245,12 @@ class CarriedKeywords {
    * state that scan would end in.
    */
   scan(text: string, base: number, present: Uint8Array, from: number, hits: Hits | undefined): number {
-    if (this.to < base || this.to > base + text.length) {
-      // Not a continuation of what was read: start over.
+    const lo = base + from;
+    // Start reading at the search's start when what was read does not reach it (nothing before
+    // it is needed now), or when the search starts before what was read (read again from there).
+    if (this.to < lo || lo < this.valid || this.to > base + text.length) {
       this.state = 0;
-      this.to = base;
+      this.to = this.valid = lo;
       this.head = this.length = 0;
     }
     this.offset = base;
@@ -254,7 +258,6 @@ class CarriedKeywords {
     this.to = base + text.length;
     // Occurrences that start before the text can never be asked for again.
     while (this.head < this.length && this.starts[this.head]! < base) this.head++;
-    const lo = base + from;
     const ids = this.ids;
     const starts = this.starts;
     const lengths = this.index.lengths;
