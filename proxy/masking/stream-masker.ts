@@ -25,8 +25,8 @@
  *  - In-progress candidates are searched in the same regions, never more than TAIL_WINDOW
  *    back.
  *  - The keyword automata (which detectors may match, where their start literals are) carry
- *    their state from push to push (KeywordCarry): each character is read once, and a search
- *    from any recent point is answered from the occurrences kept.
+ *    their state from push to push (KeywordCarry): new text is read once, and a search from
+ *    any recent point is answered from the occurrences kept.
  *  - A push that only extends a held word (pending is one run of token characters) cannot
  *    release anything: it is appended without a search.
  */
