@@ -284,8 +284,9 @@ export class ForwardStep {
             return finish('upstream-error', `${what}; the client was sent ${tail.says}, ending its stream`);
           }
           if (!res.destroyed && summary.outcome === 'ok') {
-            // A body with no error form (JSON, text): after its head no clean status is possible,
-            // and the client must see a broken response, not a silently truncated "complete" one.
+            // A body with no error form (JSON, text), or Witness's own transform failed: after the
+            // head no clean status is possible, and the client must see a broken response, not a
+            // silently truncated "complete" one.
             res.destroy(err);
             if (upstreamFault) return finish('upstream-error', `${what}; the client's response was cut (no error form for this body)`);
           }
