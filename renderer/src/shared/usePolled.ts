@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type DependencyList } from 'react';
+import { poll } from './poll.js';
 
 export interface Polled<T> {
   /** The last value loaded; kept while a later load fails. */
@@ -12,41 +13,26 @@ export interface Polled<T> {
 }
 
 /**
- * Loads now, when `deps` change, on `reload()`, and every `everyMs` while mounted (none when
- * null): views whose data changes on the server without telling them. A tick that comes while
- * a load is still out is skipped, so a slow server never has loads piling up; a load started
- * for older deps, or before unmount, never sets anything.
+ * `poll` for a view: loads now, when `deps` change, on `reload()`, and every `everyMs` while
+ * mounted; a load started for older deps, or before unmount, never sets anything.
  */
 export function usePolled<T>(load: () => Promise<T>, everyMs: number | null, deps: DependencyList = []): Polled<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [round, setRound] = useState(0);
 
-  useEffect(() => {
-    let live = true;
-    let out = false;
-    const run = () => {
-      if (out) return;
-      out = true;
-      load().then(
-        (v) => {
-          if (!live) return;
+  // `load` is a new closure each render: `deps` name what it reads.
+  useEffect(
+    () =>
+      poll(load, everyMs, {
+        data: (v) => {
           setData(() => v);
           setError(null);
         },
-        (e: Error) => live && setError(e.message),
-      ).finally(() => {
-        out = false;
-      });
-    };
-    run();
-    const timer = everyMs === null ? undefined : setInterval(run, everyMs);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-    // `load` is a new closure each render: `deps` name what it reads.
-  }, [...deps, everyMs, round]);
+        error: setError,
+      }),
+    [...deps, everyMs, round],
+  );
 
   const reload = useCallback(() => setRound((n) => n + 1), []);
   return { data, error, reload, setError };
