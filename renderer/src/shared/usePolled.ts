@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type DependencyList } from 'react';
+import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
 import { poll } from './poll.js';
 
 export interface Polled<T> {
@@ -21,10 +21,15 @@ export function usePolled<T>(load: () => Promise<T>, everyMs: number | null, dep
   const [error, setError] = useState<string | null>(null);
   const [round, setRound] = useState(0);
 
-  // `load` is a new closure each render: `deps` name what it reads.
+  // Each tick runs the latest render's `load` (a renewed session's api, say); `deps` say when
+  // a change must load again at once.
+  const latest = useRef(load);
+  useEffect(() => {
+    latest.current = load;
+  });
   useEffect(
     () =>
-      poll(load, everyMs, {
+      poll(() => latest.current(), everyMs, {
         data: (v) => {
           setData(() => v);
           setError(null);
