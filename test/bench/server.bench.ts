@@ -25,6 +25,7 @@ import { pinnedKeys, publicJwkOf, sealBatch } from '../../proxy/sync/index.js';
 import { messageListHash, Query, startServer } from '../../server/index.js';
 import { interaction } from '../helpers/interactions.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { runSyncBench } from './sync.bench.js';
 
 const WORDS = ['refactor', 'parser', 'kubernetes', 'invoice', 'latency', 'migration', 'tokenizer', 'checkout', 'webhook', 'cache', 'schema', 'retry'];
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -204,11 +205,14 @@ async function benchSearch(total: number, log: (s: string) => void) {
 export async function runServerBench(log: (s: string) => void) {
   const total = Number(process.env.BENCH_SERVER_RECORDS ?? 20_000);
   const searchRecords = Number(process.env.BENCH_SERVER_SEARCH_RECORDS ?? 1_000_000);
-  // BENCH_SERVER_PARTS=ingest or =search runs one half (default both).
-  const parts = process.env.BENCH_SERVER_PARTS ?? 'ingest,search';
+  // BENCH_SERVER_PARTS=ingest, =search or =sync (the engine's side) runs one part (default all).
+  const parts = process.env.BENCH_SERVER_PARTS ?? 'ingest,search,sync';
+  // BENCH_SERVER_DBS=postgresql or =pglite ingests into one store (default both).
+  const dbs = process.env.BENCH_SERVER_DBS ?? 'postgresql,pglite';
   return {
-    postgresql: parts.includes('ingest') ? await benchOne('postgresql', total, log) : null,
-    pglite: parts.includes('ingest') ? await benchOne('pglite', total, log) : null,
+    postgresql: parts.includes('ingest') && dbs.includes('postgresql') ? await benchOne('postgresql', total, log) : null,
+    pglite: parts.includes('ingest') && dbs.includes('pglite') ? await benchOne('pglite', total, log) : null,
     searchPostgresql: parts.includes('search') ? await benchSearch(searchRecords, log) : null,
+    engineSync: parts.includes('sync') ? await runSyncBench(log) : null,
   };
 }
