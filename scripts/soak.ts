@@ -6,7 +6,9 @@
  * whose answer the fake upstream paces event by event, with a secret to mask in it.
  * Samples the engine's RSS and open file descriptors every 10 s, and (through
  * scripts/soak-probe.mjs, loaded into the engine) its V8 heap, external memory and array
- * buffers, with a forced full GC every minute so the live heap is measured too. Reports:
+ * buffers, and the live heap just after the engine's own full GCs (no forced collection: a
+ * forced one hands pages back and would put lows in the RSS the engine never reaches by
+ * itself; `--force-gc-every n` forces one every n-th 10 s sample all the same). Reports:
  *  - warm-up: ends at `--warmup` minutes, or once every stream has done a full turn (4
  *    exchanges, one of them held), whichever is later; the baseline is the first sample
  *    after it;
@@ -36,6 +38,7 @@ const arg = (name: string, d: number) => {
 const MINUTES = arg('minutes', 10);
 const STREAMS = arg('streams', 50);
 const EVENT_MS = arg('ms', 100);
+const FORCE_GC_EVERY = arg('force-gc-every', 0);
 const WARMUP_MINUTES = arg('warmup', Math.min(2, MINUTES * 0.2));
 /** A full turn of one stream: every fourth of its exchanges is held. */
 const TURN = 4;
@@ -63,6 +66,8 @@ interface Probe {
   at: number;
   t: number;
   gc: boolean;
+  /** The probe forced this collection (`--force-gc-every`); otherwise it was the engine's own. */
+  forced?: boolean;
   rss: number;
   heapTotal: number;
   heapUsed: number;
@@ -108,7 +113,7 @@ async function main() {
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${probe}`.trim(),
     SOAK_PROBE_FILE: probeFile,
     SOAK_PROBE_MS: '10000',
-    SOAK_PROBE_GC_EVERY: '6',
+    SOAK_PROBE_GC_EVERY: String(FORCE_GC_EVERY),
   });
   log(`engine pid ${engine.pid}, proxy :${engine.proxyPort}; ${STREAMS} streams for ${MINUTES} min, an event every ${EVENT_MS} ms`);
   let approvals = 0;
@@ -216,7 +221,7 @@ async function main() {
     memoryMiB: {
       afterWarmup: at(memWarm[0]),
       end: at(memWarm[memWarm.length - 1]),
-      liveHeapAfterGc: live.map((m) => ({ t: Math.round(m.t), heapUsed: mib(m.heapUsed), external: mib(m.external), arrayBuffers: mib(m.arrayBuffers), rss: mib(m.rss) })),
+      liveHeapAfterGc: live.map((m) => ({ t: Math.round(m.t), forced: m.forced === true, heapUsed: mib(m.heapUsed), external: mib(m.external), arrayBuffers: mib(m.arrayBuffers), rss: mib(m.rss) })),
       liveHeapSlopeMiBPerMin: slope(live.map((m) => [m.t, m.heapUsed])),
     },
     fds: { afterWarmup: first.fds, end: last.fds, max: Math.max(...warm.map((s) => s.fds)) },

@@ -5,21 +5,82 @@
  * device comes back only through an admin's re-enrolment. Each change is kept in the
  * device's history and as a security event.
  */
-import { calculateJwkThumbprint } from 'jose';
-import type { Device, EnrolRequest } from '../proxy/model/index.js';
+import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import type { z } from 'zod';
+import type { Device, EnrolRequest, SyncErrorCode } from '../proxy/model/index.js';
 import type { Caller } from './auth.js';
 import { IngestRefusal } from './chain.js';
 import type { Db } from './db.js';
 
-interface Row {
+/** A row of the `devices` table (migrations 1, 3 and 7): enrolment, chain head, last check-in. */
+export interface DeviceRow {
   device: string;
-  public_key: unknown;
+  public_key: JWK | string;
   owner_sub: string;
   owner_email: string | null;
   enrolled_at: string | Date;
   revoked_at: string | Date | null;
   head_seq: string | number | null;
   head_hash: string | null;
+  head_at: string | Date | null;
+  checkin_at: string | Date | null;
+  checkin_device_at: string | Date | null;
+  version: string | null;
+  policy_version: number | null;
+  waiting: string | number | null;
+  sync_lag: number | null;
+  policy_problem: string | null;
+  interception_paused: boolean | null;
+  ca_expires_at: string | Date | null;
+  tls_failures: number | null;
+  traffic_intercepted: string | number | null;
+  traffic_tunnelled: string | number | null;
+}
+type Row = DeviceRow;
+
+const publicKey = (r: DeviceRow): JWK => (typeof r.public_key === 'string' ? (JSON.parse(r.public_key) as JWK) : r.public_key);
+
+/** What a device signs and how a refusal names it (check-ins, review requests). */
+export interface DeviceMessage<T> {
+  /** The JWS `typ` it must carry. */
+  typ: string;
+  /** Its name in refusals: "check-in", "review request". */
+  name: string;
+  /** Its payload, parsed after the signature verifies. */
+  schema: z.ZodType<T>;
+  /** The code of a signature that does not verify or a payload that is not one. */
+  invalidCode: SyncErrorCode;
+}
+
+/**
+ * A compact JWS from an enrolled device (kid = device id, jkt = the enrolled key's
+ * thumbprint, alg EdDSA), verified against that key: its device row and parsed payload.
+ * Fails closed: an unknown or revoked device, another key, a bad signature or payload is an
+ * IngestRefusal and nothing is returned.
+ */
+export async function verifyDeviceSigned<T>(db: Db, jws: string, m: DeviceMessage<T>): Promise<{ device: string; row: DeviceRow; payload: T }> {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch {
+    throw new IngestRefusal('BAD_REQUEST', `a ${m.name} is a compact JWS`, 400);
+  }
+  if (header.typ !== m.typ || header.alg !== 'EdDSA' || typeof header.kid !== 'string')
+    throw new IngestRefusal('BAD_REQUEST', `a ${m.name} is a JWS with typ "${m.typ}", alg EdDSA and the device id as kid`, 400);
+  const device = header.kid;
+  const row = (await db.query<DeviceRow>('SELECT * FROM devices WHERE device = $1', [device]))[0];
+  if (!row) throw new IngestRefusal('DEVICE_UNKNOWN', `device "${device}" is not enrolled`, 403);
+  if (row.revoked_at) throw new IngestRefusal('DEVICE_REVOKED', `device "${device}" was revoked`, 403);
+  const key = publicKey(row);
+  if (header.jkt !== (await calculateJwkThumbprint(key))) throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the ${m.name} was not signed with device "${device}"'s enrolled key`, 403);
+  let payload: T;
+  try {
+    const verified = await compactVerify(jws, await importJWK(key, 'EdDSA'), { algorithms: ['EdDSA'] });
+    payload = m.schema.parse(JSON.parse(new TextDecoder().decode(verified.payload)));
+  } catch {
+    throw new IngestRefusal(m.invalidCode, `the ${m.name} does not verify with device "${device}"'s key, or is not a ${m.name}`, 400);
+  }
+  return { device, row, payload };
 }
 
 const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
@@ -55,7 +116,7 @@ export class Devices {
         )[0]!;
         return { device: deviceView(made), created: true };
       }
-      const current = await calculateJwkThumbprint(typeof row.public_key === 'string' ? JSON.parse(row.public_key) : (row.public_key as never));
+      const current = await calculateJwkThumbprint(publicKey(row));
       if (current === tp && row.owner_sub === caller.sub && !row.revoked_at) return { device: deviceView(row), created: false };
       if (!req.reenrol)
         throw new IngestRefusal('DEVICE_ENROLLED', `device "${req.device}" is enrolled ${row.revoked_at ? '(revoked) ' : ''}with another key or user: re-enrol explicitly (reenrol: true)`, 409);

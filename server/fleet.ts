@@ -7,35 +7,17 @@
  * since enrolment, or a gap not closed by a later batch). A check-in answers with the signed
  * central policy when the device does not enforce the current version. The clock is passed in.
  */
-import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { CHECKIN_TYP, CheckInPayloadSchema, type CheckInPayload, type CheckInResponse, type FleetDevice } from '../proxy/model/index.js';
 import { IngestRefusal } from './chain.js';
 import type { ServerConfig } from './config.js';
 import type { Db } from './db.js';
+import { verifyDeviceSigned, type DeviceMessage, type DeviceRow } from './devices.js';
 import type { PolicyBundles } from './policy.js';
 
-interface FleetRow {
-  device: string;
-  owner_sub: string;
-  owner_email: string | null;
-  enrolled_at: string | Date;
-  revoked_at: string | Date | null;
-  head_seq: string | number | null;
-  head_hash: string | null;
-  head_at: string | Date | null;
-  checkin_at: string | Date | null;
-  version: string | null;
-  policy_version: number | null;
-  waiting: string | number | null;
-  sync_lag: number | null;
-  broken: boolean;
-  gap: boolean;
-  interception_paused: boolean | null;
-  ca_expires_at: string | Date | null;
-  tls_failures: number | null;
-  traffic_intercepted: string | number | null;
-  traffic_tunnelled: string | number | null;
-}
+/** A device with what the list adds: a fork or rewrite refused since enrolment, an open gap. */
+type FleetRow = DeviceRow & { broken: boolean; gap: boolean };
+
+const CHECK_IN: DeviceMessage<CheckInPayload> = { typ: CHECKIN_TYP, name: 'check-in', schema: CheckInPayloadSchema, invalidCode: 'BATCH_SIGNATURE_INVALID' };
 
 const iso = (v: string | Date | null) => (v === null ? null : new Date(v).toISOString());
 /** A device's CA expiry as reported: kept only when it is a time. */
@@ -100,30 +82,7 @@ export class Fleet {
 
   /** A device's signed check-in: verified against its enrolled key, kept, answered with the policy it lacks. */
   async checkIn(jws: string): Promise<CheckInResponse> {
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    try {
-      header = decodeProtectedHeader(jws);
-    } catch {
-      throw new IngestRefusal('BAD_REQUEST', 'a check-in is a compact JWS', 400);
-    }
-    if (header.typ !== CHECKIN_TYP || header.alg !== 'EdDSA' || typeof header.kid !== 'string')
-      throw new IngestRefusal('BAD_REQUEST', `a check-in is a JWS with typ "${CHECKIN_TYP}", alg EdDSA and the device id as kid`, 400);
-    const device = header.kid;
-    const row = (await this.db.query<{ public_key: JWK | string; revoked_at: string | null; checkin_device_at: string | Date | null; policy_problem: string | null }>(
-      'SELECT public_key, revoked_at, checkin_device_at, policy_problem FROM devices WHERE device = $1',
-      [device],
-    ))[0];
-    if (!row) throw new IngestRefusal('DEVICE_UNKNOWN', `device "${device}" is not enrolled`, 403);
-    if (row.revoked_at) throw new IngestRefusal('DEVICE_REVOKED', `device "${device}" was revoked`, 403);
-    const key = typeof row.public_key === 'string' ? (JSON.parse(row.public_key) as JWK) : row.public_key;
-    if (header.jkt !== (await calculateJwkThumbprint(key))) throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the check-in was not signed with device "${device}"'s enrolled key`, 403);
-    let payload: CheckInPayload;
-    try {
-      const verified = await compactVerify(jws, await importJWK(key, 'EdDSA'), { algorithms: ['EdDSA'] });
-      payload = CheckInPayloadSchema.parse(JSON.parse(new TextDecoder().decode(verified.payload)));
-    } catch {
-      throw new IngestRefusal('BATCH_SIGNATURE_INVALID', `the check-in does not verify with device "${device}"'s key, or is not a check-in`, 400);
-    }
+    const { device, row, payload } = await verifyDeviceSigned(this.db, jws, CHECK_IN);
     const at = new Date(payload.at);
     if (payload.device !== device || Number.isNaN(at.getTime())) throw new IngestRefusal('BAD_REQUEST', 'the check-in names another device or no time', 400);
     if (row.checkin_device_at && at.getTime() <= new Date(row.checkin_device_at).getTime())

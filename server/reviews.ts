@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { calculateJwkThumbprint, CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { CompactSign } from 'jose';
 import {
   REVIEW_DECISION_TYP,
   REVIEW_REQUEST_TYP,
@@ -28,6 +28,7 @@ import {
 import type { Caller } from './auth.js';
 import { IngestRefusal } from './chain.js';
 import type { Db, Queryable } from './db.js';
+import { verifyDeviceSigned, type DeviceMessage } from './devices.js';
 import type { ServerKeys } from './keys.js';
 
 interface Row {
@@ -78,6 +79,8 @@ const view = (r: Row): Review => ({
 const SKEW_MS = 10 * 60_000;
 /** The longest a review may stay open, whatever the device asks. */
 const MAX_OPEN_MS = 24 * 3_600_000;
+
+const REVIEW_REQUEST: DeviceMessage<ReviewDeviceRequest> = { typ: REVIEW_REQUEST_TYP, name: 'review request', schema: ReviewDeviceRequestSchema, invalidCode: 'BAD_REQUEST' };
 
 export class Reviews {
   /** Decisions made on this node wake its waiting devices at once; other nodes' are found by re-reading. */
@@ -226,27 +229,7 @@ export class Reviews {
 
   /** The request's device, verified against its enrolled key (kid = device id, jkt = the key's thumbprint). */
   private async verifyDevice(jws: string): Promise<{ device: string; ownerSub: string; payload: ReviewDeviceRequest }> {
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    try {
-      header = decodeProtectedHeader(jws);
-    } catch {
-      throw new IngestRefusal('BAD_REQUEST', 'a review request is a compact JWS', 400);
-    }
-    if (header.typ !== REVIEW_REQUEST_TYP || header.alg !== 'EdDSA' || typeof header.kid !== 'string')
-      throw new IngestRefusal('BAD_REQUEST', `a review request is a JWS with typ "${REVIEW_REQUEST_TYP}", alg EdDSA and the device id as kid`, 400);
-    const device = header.kid;
-    const row = (await this.db.query<{ public_key: JWK | string; revoked_at: string | null; owner_sub: string }>('SELECT public_key, revoked_at, owner_sub FROM devices WHERE device = $1', [device]))[0];
-    if (!row) throw new IngestRefusal('DEVICE_UNKNOWN', `device "${device}" is not enrolled`, 403);
-    if (row.revoked_at) throw new IngestRefusal('DEVICE_REVOKED', `device "${device}" was revoked`, 403);
-    const key = json<JWK>(row.public_key);
-    if (header.jkt !== (await calculateJwkThumbprint(key))) throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the review request was not signed with device "${device}"'s enrolled key`, 403);
-    let payload: ReviewDeviceRequest;
-    try {
-      const verified = await compactVerify(jws, await importJWK(key, 'EdDSA'), { algorithms: ['EdDSA'] });
-      payload = ReviewDeviceRequestSchema.parse(JSON.parse(new TextDecoder().decode(verified.payload)));
-    } catch {
-      throw new IngestRefusal('BAD_REQUEST', `the review request does not verify with device "${device}"'s key, or is not a review request`, 400);
-    }
+    const { device, row, payload } = await verifyDeviceSigned(this.db, jws, REVIEW_REQUEST);
     const at = Date.parse(payload.at);
     if (payload.device !== device || !(Math.abs(at - this.now().getTime()) <= SKEW_MS))
       throw new IngestRefusal('BAD_REQUEST', 'the review request names another device, or its time is more than 10 minutes from the server\'s (replayed?)', 400);

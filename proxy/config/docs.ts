@@ -28,8 +28,10 @@ export function configReferenceMarkdown(): string {
       }
       const type = child.enum ? child.enum.map((e) => JSON.stringify(e)).join(' \\| ') : typeName(child);
       const [section, name] = p.split('.') as [string, string];
-      const dflt = JSON.stringify(defaults[section]?.[name]);
-      rows.push(`| \`${p}\` | ${type} | \`${dflt}\` | ${(child.description ?? '').replace(/\|/g, '\\|')} |`);
+      // A key that is input only (deprecated, read into another key) has no value of its own in the parsed config.
+      const value = defaults[section]?.[name];
+      const dflt = value === undefined ? '—' : `\`${JSON.stringify(value)}\``;
+      rows.push(`| \`${p}\` | ${type} | ${dflt} | ${(child.description ?? '').replace(/\|/g, '\\|')} |`);
     }
   };
   walk(schema, '');

@@ -158,14 +158,13 @@ export const ConfigSchema = z
           .min(0)
           .max(1024)
           .optional()
-          .describe('Old name of masking.cacheChars, in units of 2^20 characters (it never counted bytes); still read. Give one of the two.'),
+          .describe('Deprecated: the old name of masking.cacheChars, in units of 2^20 characters (it never counted bytes). Still read as input and turned into masking.cacheChars; give one of the two.'),
       })
       .strict()
       .refine((m) => m.cacheChars === undefined || m.cacheMB === undefined, { path: ['cacheMB'], message: 'give masking.cacheChars or its old name masking.cacheMB, not both' })
       .transform(({ cacheChars, cacheMB, ...rest }) => {
-        const chars = cacheChars ?? Math.round((cacheMB ?? 8) * 1024 * 1024);
-        // cacheMB stays in the parsed config (derived) for readers not yet moved to cacheChars.
-        return { ...rest, cacheChars: chars, cacheMB: chars / (1024 * 1024) };
+        // The deprecated input key lands in cacheChars only: no reader of the parsed config uses the old name.
+        return { ...rest, cacheChars: cacheChars ?? Math.round((cacheMB ?? 8) * 1024 * 1024) };
       })
       .prefault({}),
     audit: z

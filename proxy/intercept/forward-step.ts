@@ -15,7 +15,7 @@ import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { ExchangeRequest, ExchangeSummary, InterceptHooks } from './exchange.js';
 import { createDecoder, DEFAULT_MAX_DECODED_BYTES, isDecodedTooLarge } from '../content-decoding.js';
-import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS, isStallError, StallTimers } from './stall.js';
+import { breakDetail, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS, isStallError, isUpstreamBreak, StallTimers, upstreamFailure } from './stall.js';
 import type { UpstreamPool } from './upstream.js';
 
 const STEP_TYPE = 'witness-forward';
@@ -269,22 +269,26 @@ export class ForwardStep {
           }
           toClient.unpipe(res as unknown as NodeJS.WritableStream);
           // What the upstream sent (or failed to send) broke the response, not the client.
-          const upstreamFault = isDecodedTooLarge(err) || isStallError(err);
+          const upstreamFault = isDecodedTooLarge(err) || isStallError(err) || isUpstreamBreak(err);
           if (isDecodedTooLarge(err)) summary.notInspected = `${err.message}: decoding stopped there and the response was cut`;
           if (res.writableFinished) return finish();
-          if (isStallError(err) && !res.destroyed && summary.outcome === 'ok') {
-            const tail = hooks.streamFailure?.(exchange, { code: 'witness_upstream_timeout', message: `Witness gave up waiting for ${host}: ${err.message}` });
-            if (tail) {
-              const bytes = toClient.boundary() + tail.raw;
-              summary.bytesToClient += Buffer.byteLength(bytes);
-              res.end(bytes);
-              return finish('upstream-error', `${err.message}; the client was sent ${tail.says}, ending its stream`);
-            }
+          const what = isUpstreamBreak(err) ? `the upstream connection broke mid-body: ${breakDetail(err)}` : isStallError(err) ? err.message : describeError(err);
+          // The client is still there (a client abort has settled the exchange already): end
+          // an event stream in its own protocol, on an event boundary, after what was released.
+          const failure = !res.destroyed && summary.outcome === 'ok' ? upstreamFailure(err, host) : null;
+          const tail = failure ? hooks.streamFailure?.(exchange, failure) : null;
+          if (tail) {
+            const bytes = toClient.boundary() + tail.raw;
+            summary.bytesToClient += Buffer.byteLength(bytes);
+            res.end(bytes);
+            return finish('upstream-error', `${what}; the client was sent ${tail.says}, ending its stream`);
           }
           if (!res.destroyed && summary.outcome === 'ok') {
-            // Upstream died mid-stream (or the transform failed): the client must see a
-            // broken response, not a silently truncated "complete" one.
+            // A body with no error form (JSON, text), or Witness's own transform failed: after the
+            // head no clean status is possible, and the client must see a broken response, not a
+            // silently truncated "complete" one.
             res.destroy(err);
+            if (upstreamFault) return finish('upstream-error', `${what}; the client's response was cut (no error form for this body)`);
           }
           finish(res.destroyed && !upstreamRes.destroyed && !upstreamFault ? 'client-abort' : 'upstream-error', err);
         });

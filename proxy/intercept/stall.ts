@@ -1,6 +1,8 @@
 /**
- * Upstream stall timers for one forwarded exchange. Never touches the client side: the
- * caller decides what the client sees (a 504 before the head, a cut response after it).
+ * Upstream stall timers for one forwarded exchange, and how a body the upstream stopped
+ * sending is told from one the client stopped reading. Never touches the client side: the
+ * caller decides what the client sees (a 504 before the head, its protocol's error event or
+ * a cut response after it).
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 
@@ -54,4 +56,32 @@ export class StallTimers {
 
 function stallError(message: string): Error {
   return Object.assign(new Error(message), { code: 'ETIMEDOUT', [STALL]: true });
+}
+
+/**
+ * Errors by which an upstream body ends before its end: the connection reset or closed
+ * mid-body (Node's `aborted`/ECONNRESET, a premature close), or a compressed body that stops
+ * mid-frame. Anything else (a transform failure) is Witness's own and is not told as the
+ * upstream's.
+ */
+const UPSTREAM_BREAK_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE', 'HPE_INVALID_CHUNK_SIZE', 'Z_BUF_ERROR', 'Z_DATA_ERROR']);
+
+export function isUpstreamBreak(e: unknown): boolean {
+  if (!(e instanceof Error) || isStallError(e)) return false;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && UPSTREAM_BREAK_CODES.has(code);
+}
+
+/** What the client's protocol is told when its stream must end early, or null for a failure of Witness's own. */
+export function upstreamFailure(e: unknown, host: string): { code: string; message: string } | null {
+  if (isStallError(e)) return { code: 'witness_upstream_timeout', message: `Witness gave up waiting for ${host}: ${e.message}` };
+  if (e instanceof Error && isUpstreamBreak(e)) return { code: 'witness_upstream_error', message: `the connection to ${host} broke mid-stream: ${breakDetail(e)}` };
+  return null;
+}
+
+/** A broken upstream, as a record says it: what happened, in words, with Node's code. */
+export function breakDetail(e: Error): string {
+  const code = (e as { code?: string }).code ?? '';
+  const what = code === 'ERR_STREAM_PREMATURE_CLOSE' || e.message === 'aborted' ? 'closed before the body ended' : e.message;
+  return code && !what.includes(code) ? `${what} (${code})` : what;
 }

@@ -10,7 +10,7 @@
  * scratch buffers (the search is synchronous).
  */
 import type { Detector } from './detector.js';
-import { Hits, KeywordIndex } from './keywords.js';
+import { Hits, KeywordIndex, type KeywordCarry } from './keywords.js';
 import { anchorsOf, sortHitsByStart, wants } from './scan.js';
 
 const relaxedCache = new WeakMap<Detector, string>();
@@ -125,13 +125,13 @@ export interface OpenCandidates {
  * that began before `from` but reaches past it holds from `from`. Keywords (and start
  * literals) are looked for from `gate` on (≤ region: a keyword may sit in a look-behind).
  */
-export function openCandidates(text: string, detectors: readonly Detector[], from: number, region: number, gate = region): OpenCandidates {
+export function openCandidates(text: string, detectors: readonly Detector[], from: number, region: number, gate = region, carry?: KeywordCarry): OpenCandidates {
   const earliest = new Earliest(text.length, from);
   const plan = holdPlanFor(detectors);
   const present = plan.present;
   const hits = plan.hits;
   hits.reset();
-  const endState = plan.index.scan(text, present, gate, text.length, hits);
+  const endState = carry ? carry.scan(plan.index, text, present, gate, hits) : plan.index.scan(text, present, gate, text.length, hits);
   sortHitsByStart(hits);
   const partial = plan.index.partialAt(endState); // "…secr" may become "secret"
   for (const id of partial) present[id] = 1;

@@ -49,6 +49,9 @@ export class KeywordIndex {
   private readonly width: number;
   /** ASCII character → class (0: not in any keyword). */
   private readonly cls: Uint8Array;
+  /** Per state: the length of its string, and its failure link (the longest proper suffix that is a state). */
+  private readonly depth: Int32Array;
+  private readonly fail: Int32Array;
 
   constructor(keywords: Iterable<string>) {
     this.keywords = [...new Set([...keywords].map((k) => k.toLowerCase()).filter((k) => k.length > 0 && /^[\x00-\x7f]+$/.test(k)))];
@@ -79,10 +82,14 @@ export class KeywordIndex {
     const delta = new Int32Array(n * ALPHA);
     const fail = new Int32Array(n);
     const queue: number[] = [];
+    const depth = new Int32Array(n);
     for (let c = 0; c < ALPHA; c++) {
       const s = goto[0]!.get(c);
       delta[c] = s ?? 0;
-      if (s !== undefined) queue.push(s);
+      if (s !== undefined) {
+        queue.push(s);
+        depth[s] = 1;
+      }
     }
     const partial: number[][] = below.map((b, s) => (s === 0 ? [] : [...b]));
     for (let q = 0; q < queue.length; q++) {
@@ -95,6 +102,7 @@ export class KeywordIndex {
         else {
           fail[s] = delta[fail[r]! * ALPHA + c]!;
           delta[r * ALPHA + c] = s;
+          depth[s] = depth[r]! + 1;
           queue.push(s);
         }
       }
@@ -124,6 +132,8 @@ export class KeywordIndex {
     this.delta = hot;
     this.outputs = out;
     this.partial = partial;
+    this.depth = depth;
+    this.fail = fail;
     this.lengths = Int32Array.from(this.keywords, (k) => k.length);
   }
 
@@ -137,34 +147,36 @@ export class KeywordIndex {
    * and lists the keywords seen (present[] must then start all zero).
    */
   scan(text: string, present: Uint8Array, from = 0, to = text.length, hits?: Hits): number {
+    return this.scanStep(text, from, to, 0, (id, start) => mark(id, start, present, hits)) / this.width;
+  }
+
+  /**
+   * Like scan() from `from` with state 0, but starting in `state` (hot-table form, as
+   * returned by scanStep) and handing every keyword occurrence to `sink` (id, start) in
+   * order of where it ends. Returns the state at `to` in hot-table form.
+   */
+  scanStep(text: string, from: number, to: number, state: number, sink: (id: number, start: number) => void): number {
     const delta = this.delta;
     const cls = this.cls;
-    let s = 0;
+    let s = state;
     for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
       const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
       if (v >= 0) s = v;
       else {
         s = ~v;
-        this.found(s / this.width, i, present, hits);
+        const o = this.outputs[s / this.width]!;
+        for (let k = 0; k < o.length; k++) sink(o[k]!, i + 1 - this.lengths[o[k]!]!);
       }
     }
-    return s / this.width;
+    return s;
   }
 
-  private found(state: number, at: number, present: Uint8Array, hits: Hits | undefined): void {
-    const o = this.outputs[state]!;
-    for (let k = 0; k < o.length; k++) {
-      const id = o[k]!;
-      if (hits === undefined) present[id] = 1;
-      else {
-        if (present[id] === 0) {
-          present[id] = 1;
-          hits.seen.push(id);
-        }
-        if (hits.wanted[id]) hits.add(id, at + 1 - this.lengths[id]!);
-      }
-    }
+  /** The state a scan of only the last `len` characters would end in, given the state (hot-table form) a longer scan ended in; as a plain state number. */
+  within(state: number, len: number): number {
+    let s = state / this.width;
+    while (this.depth[s]! > len) s = this.fail[s]!;
+    return s;
   }
 
   /** Keywords that the text ending in `state` has begun but not finished. */
@@ -174,5 +186,107 @@ export class KeywordIndex {
 
   get size(): number {
     return this.keywords.length;
+  }
+}
+
+/** Records one keyword occurrence as scan() does: present (and, with hits, first seen and where a wanted one starts). */
+function mark(id: number, start: number, present: Uint8Array, hits: Hits | undefined): void {
+  if (hits === undefined) present[id] = 1;
+  else {
+    if (present[id] === 0) {
+      present[id] = 1;
+      hits.seen.push(id);
+    }
+    if (hits.wanted[id]) hits.add(id, start);
+  }
+}
+
+/**
+ * One stream's keyword occurrences, for one automaton: the automaton's state is carried from
+ * push to push, so each character is read once; a search from any point of the recent text
+ * is answered from the occurrences kept, exactly as a fresh scan from that point would be.
+ */
+class CarriedKeywords {
+  private state = 0;
+  /** Absolute position read up to. */
+  private to = 0;
+  /** Absolute position the reading began at: occurrences are complete from here on. */
+  private valid = 0;
+  private ids = new Int32Array(64);
+  /** Absolute starts, in order of where the occurrences end. */
+  private starts = new Float64Array(64);
+  private head = 0;
+  private length = 0;
+  private readonly sink = (id: number, start: number) => {
+    if (this.length === this.ids.length) this.grow();
+    this.ids[this.length] = id;
+    this.starts[this.length++] = start + this.offset;
+  };
+  private offset = 0;
+
+  constructor(private readonly index: KeywordIndex) {}
+
+  private grow(): void {
+    const live = this.length - this.head;
+    const size = live * 2 > this.ids.length ? this.ids.length * 2 : this.ids.length;
+    const ids = new Int32Array(size);
+    ids.set(this.ids.subarray(this.head, this.length));
+    const starts = new Float64Array(size);
+    starts.set(this.starts.subarray(this.head, this.length));
+    this.ids = ids;
+    this.starts = starts;
+    this.head = 0;
+    this.length = live;
+  }
+
+  /**
+   * What index.scan(text, present, from, text.length, hits) marks and records, for `text`
+   * starting at absolute offset `base` and extending what was read before; returns the
+   * state that scan would end in.
+   */
+  scan(text: string, base: number, present: Uint8Array, from: number, hits: Hits | undefined): number {
+    const lo = base + from;
+    // Start reading at the search's start when what was read does not reach it (nothing before
+    // it is needed now), or when the search starts before what was read (read again from there).
+    if (this.to < lo || lo < this.valid || this.to > base + text.length) {
+      this.state = 0;
+      this.to = this.valid = lo;
+      this.head = this.length = 0;
+    }
+    this.offset = base;
+    this.state = this.index.scanStep(text, this.to - base, text.length, this.state, this.sink);
+    this.to = base + text.length;
+    // Occurrences that start before the text can never be asked for again.
+    while (this.head < this.length && this.starts[this.head]! < base) this.head++;
+    const ids = this.ids;
+    const starts = this.starts;
+    const lengths = this.index.lengths;
+    // Occurrences come in order of where they end, and one that ends before `lo` starts before
+    // it: find the first that ends at or after `lo` by bisection, so a search from a recent
+    // point costs what lies after that point, not the whole buffer.
+    let a = this.head;
+    let b = this.length;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (starts[m]! + lengths[ids[m]!]! < lo) a = m + 1;
+      else b = m;
+    }
+    for (let k = a; k < this.length; k++) {
+      const at = starts[k]!;
+      if (at >= lo) mark(ids[k]!, at - base, present, hits);
+    }
+    return this.index.within(this.state, text.length - from);
+  }
+}
+
+/** The carried keyword scans of one stream, one per automaton; `base` is where the stream's current text starts. */
+export class KeywordCarry {
+  base = 0;
+  private readonly byIndex = new Map<KeywordIndex, CarriedKeywords>();
+
+  scan(index: KeywordIndex, text: string, present: Uint8Array, from: number, hits?: Hits): number {
+    let c = this.byIndex.get(index);
+    if (!c) this.byIndex.set(index, (c = new CarriedKeywords(index)));
+    return c.scan(text, this.base, present, from, hits);
   }
 }

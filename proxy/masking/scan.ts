@@ -7,7 +7,7 @@
  */
 import { groupsInLookarounds, literalStarts } from './anchors.js';
 import type { Detector } from './detector.js';
-import { Hits, KeywordIndex } from './keywords.js';
+import { Hits, KeywordIndex, type KeywordCarry } from './keywords.js';
 
 export interface Finding {
   type: string;
@@ -42,7 +42,7 @@ interface Out {
  * Like scan(), and also where the earliest candidate that reaches the end of the text starts
  * (`openFrom`), validated or not: in a stream that text may still grow into a secret.
  */
-export function scanOpen(text: string, detectors: readonly Detector[], from = 0): OpenScan {
+export function scanOpen(text: string, detectors: readonly Detector[], from = 0, carry?: KeywordCarry): OpenScan {
   const out: OpenScan = { findings: [], matchStarts: [], openFrom: text.length, openMatchFrom: text.length };
   if (text.length === 0 || from >= text.length) return out;
   // A match contains one of its detector's keywords, so only the scanned part needs them
@@ -52,7 +52,8 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0)
   const present = plan.present;
   const hits = plan.hits;
   hits.reset();
-  plan.index.scan(text, present, from, text.length, hits);
+  if (carry) carry.scan(plan.index, text, present, from, hits);
+  else plan.index.scan(text, present, from, text.length, hits);
   // The detectors worth running: those gated by a keyword that occurs, and the ungated.
   const run = plan.run;
   for (const di of plan.ungated) run[di] = 1;

@@ -24,12 +24,15 @@
  *    window so that look-behinds and validators still see the context before it.
  *  - In-progress candidates are searched in the same regions, never more than TAIL_WINDOW
  *    back.
+ *  - The keyword automata (which detectors may match, where their start literals are) carry
+ *    their state from push to push (KeywordCarry): new text is read once, and a search from
+ *    any recent point is answered from the occurrences kept.
  *  - A push that only extends a held word (pending is one run of token characters) cannot
  *    release anything: it is appended without a search.
  */
 import { SHORT_REACH, type Detector, type HoldMemo } from './detector.js';
 import { openCandidates } from './hold-scan.js';
-import { Hits, KeywordIndex } from './keywords.js';
+import { Hits, KeywordCarry, KeywordIndex } from './keywords.js';
 import type { Masker } from './masker.js';
 import { anchorsOf, mergeScans, scanOpen, type Finding } from './scan.js';
 
@@ -115,6 +118,8 @@ export class StreamingMasker {
   private longHits: number[] = [];
   /** The detectors' hold hooks' state for this stream. */
   private readonly memos = new Map<Detector, HoldMemo>();
+  /** The keyword automata's state carried between pushes (each character is read once). */
+  private readonly carry = new KeywordCarry();
   readonly findings: Finding[] = [];
   constructor(private readonly masker: Masker) {}
 
@@ -143,11 +148,12 @@ export class StreamingMasker {
     const from = this.at;
     const aliveAt = this.alive < 0 ? from : Math.max(0, Math.min(from, this.alive - this.base));
     const g = groupsFor(this.masker.detectors);
+    this.carry.base = this.base;
     // A long-reach match starts at one of its start literals: search from the first one in reach.
     const longFrom = g.long.length > 0 ? this.longFrom(g, text, aliveAt - g.reach) : -1;
     const longActive = longFrom >= 0;
-    const nearScan = scanOpen(text, g.near, Math.max(0, aliveAt - g.nearReach));
-    const scan = longActive ? mergeScans(nearScan, scanOpen(text, g.long, longFrom)) : nearScan;
+    const nearScan = scanOpen(text, g.near, Math.max(0, aliveAt - g.nearReach), this.carry);
+    const scan = longActive ? mergeScans(nearScan, scanOpen(text, g.long, longFrom, this.carry)) : nearScan;
     // Findings inside already-forwarded text were decided earlier; one that reaches into
     // the held text is masked from there on.
     const findings: Finding[] = [];
@@ -207,11 +213,11 @@ export class StreamingMasker {
     // prefix followed by too few characters, a key whose value has not started yet.
     // Context after a value ("<value> is my API key") is each detector's own hold: held
     // only while the words after the value may still become that phrase.
-    const open = openCandidates(text, g.near, pendingStart, Math.max(aliveAt - g.nearReach, end - TAIL_WINDOW, 0));
+    const open = openCandidates(text, g.near, pendingStart, Math.max(aliveAt - g.nearReach, end - TAIL_WINDOW, 0), undefined, this.carry);
     hold = Math.min(hold, open.at);
     let alive = open.earliest;
     if (longFrom >= 0) {
-      const openLong = openCandidates(text, g.long, pendingStart, Math.max(longFrom, end - TAIL_WINDOW));
+      const openLong = openCandidates(text, g.long, pendingStart, Math.max(longFrom, end - TAIL_WINDOW), undefined, this.carry);
       hold = Math.min(hold, openLong.at);
       alive = Math.min(alive, openLong.earliest);
     }

@@ -12,7 +12,6 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +22,7 @@ import { launchChromium, SHOTS, signIn } from '../helpers/browser-engine.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
-import { tlsThroughProxy } from '../helpers/proxy-client.js';
+import { requestViaProxy } from '../helpers/proxy-client.js';
 
 let op: TestOidcProvider;
 let upstream: FakeUpstream;
@@ -64,24 +63,10 @@ function script(name: string, command: string): string {
 }
 
 /** An agent turn through the proxy; resolves with the body the client gets. */
-function agentTurn(name: string): Promise<string> {
-  return tlsThroughProxy(t.engine.proxyPort, 'api.business.githubcopilot.com', 443, { ca: t.caPem }).then(
-    (socket) =>
-      new Promise<string>((resolve, reject) => {
-        const req = https.request(
-          { host: 'api.business.githubcopilot.com', path: `/chat/completions?script=${name}`, method: 'POST', headers: { 'content-type': 'application/json' }, createConnection: () => socket },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => (body += d));
-            res.on('end', () => resolve(body));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: `please install (${name})` }] }));
-      }),
-  );
+async function agentTurn(name: string): Promise<string> {
+  const body = JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: `please install (${name})` }] });
+  const res = await requestViaProxy({ proxyPort: t.engine.proxyPort, host: 'api.business.githubcopilot.com', path: `/chat/completions?script=${name}`, method: 'POST', headers: { 'content-type': 'application/json' }, body, ca: t.caPem });
+  return res.body;
 }
 
 const api = (path: string, as: string, init: RequestInit = {}) => fetch(server!.url + path, { ...init, headers: { authorization: `Bearer ${tokens[as]!}`, 'content-type': 'application/json' } });

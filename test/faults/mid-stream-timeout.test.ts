@@ -5,41 +5,15 @@
  * legacy completions: an error chunk and `data: [DONE]`; Responses: `response.failed`;
  * Anthropic Messages: `event: error`), the HTTP response completes normally, and the record
  * says the upstream stalled and what the client was sent. A JSON body that stalls has no
- * such form and is still cut. No assertion is on how long anything took.
+ * such form and is still cut. No assertion is on how long anything took. The cases are
+ * support/mid-stream-cases.ts, shared with a connection that breaks (mid-stream-reset.test.ts).
  */
 import type http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_SSE_EVENT_CHARS } from '../../proxy/protocols/index.js';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
-import { requestViaProxy } from '../helpers/proxy-client.js';
-
-const SECRET = 'ghp_M1dStr3amSta11T0kenAbCdEfGhIjKlMnOpQr';
-const sse = (events: Array<[string | null, unknown]>) => events.map(([e, d]) => (e ? `event: ${e}\n` : '') + `data: ${JSON.stringify(d)}\n\n`).join('');
-
-/** What each upstream sends before it stalls (a secret in the text, masked on the way). */
-const HEADS: Record<string, string> = {
-  chat: sse([
-    [null, { id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4.1', choices: [{ index: 0, delta: { role: 'assistant', content: 'first ' }, finish_reason: null }] }],
-    [null, { id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4.1', choices: [{ index: 0, delta: { content: `token ${SECRET} then` }, finish_reason: null }] }],
-  ]),
-  // Part of an event too large to parse (over MAX_SSE_EVENT_CHARS: its pieces pass on as they
-  // come), then nothing: the client must still get the error as an event of its own.
-  'chat-partial':
-    sse([[null, { id: 'c2', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'first' }, finish_reason: null }] }]]) +
-    `data: {"choices":[{"index":0,"delta":{"content":"${'y'.repeat(MAX_SSE_EVENT_CHARS + 1024)}`,
-  completion: sse([[null, { id: 'cmpl-1', model: 'gpt-35', choices: [{ index: 0, text: 'const a = ', finish_reason: null }] }]]),
-  responses: sse([
-    ['response.created', { type: 'response.created', sequence_number: 0, response: { id: 'resp_stall', object: 'response', status: 'in_progress', model: 'gpt-5', output: [] } }],
-    ['response.output_item.added', { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { id: 'msg_1', type: 'message', role: 'assistant', status: 'in_progress', content: [] } }],
-    ['response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 2, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'first ' }],
-  ]),
-  messages: sse([
-    ['message_start', { type: 'message_start', message: { id: 'msg_stall', type: 'message', role: 'assistant', model: 'claude-sonnet-4', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } } }],
-    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
-    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'first ' } }],
-  ]),
-};
+import { midStreamFailureCases } from './support/mid-stream-cases.js';
+import { JSON_HEAD, STREAM_HEADS as HEADS } from './support/stream-heads.js';
 
 let upstream: FakeUpstream;
 let t: TestEngine;
@@ -57,7 +31,7 @@ beforeAll(async () => {
   upstream.scripts.set('json', (res) => {
     stalled.add(res);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{"choices":[{"message":{"content":"first');
+    res.write(JSON_HEAD);
   });
   t = await startTestEngine(upstream, { upstream: { responseTimeoutMs: 30_000, idleTimeoutMs: 800 } });
 });
@@ -67,111 +41,6 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-const ask = (path: string, script: string) =>
-  requestViaProxy({
-    proxyPort: t.engine.proxyPort,
-    host: 'api.githubcopilot.com',
-    path: `${path}?script=${script}`,
-    method: 'POST',
-    body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }], input: 'hi' }),
-    headers: { 'content-type': 'application/json' },
-    ca: t.caPem,
-  });
-
-/** The record of the exchange whose path carries `script=NAME`. */
-const recordOf = async (script: string) => {
-  const find = () => [...t.engine.auditStore.iterate()].find((e) => String(e.path).endsWith(`script=${script}`));
-  await expect.poll(find, { timeout: 30_000 }).toBeTruthy();
-  return t.engine.auditStore.resolve(find()!);
-};
-
-/** The parsed SSE events of a body: [event name, data]. */
-const events = (body: string) =>
-  body
-    .split(/\r?\n\r?\n/)
-    .filter((b) => b.trim())
-    .map((b) => {
-      const name = /^event: (.*)$/m.exec(b)?.[1] ?? null;
-      const data = b
-        .split(/\r?\n/)
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice(6))
-        .join('\n');
-      return [name, data] as const;
-    });
-
 describe('an upstream that stalls mid-stream: a clean error in the client protocol', () => {
-  it('chat completions: an error chunk, then data: [DONE]; the HTTP response completes', async () => {
-    const res = await ask('/chat/completions', 'chat');
-    expect(res.status).toBe(200);
-    expect(res.body).toContain('first ');
-    expect(res.body).not.toContain(SECRET);
-    const evs = events(res.body);
-    expect(evs.at(-1)).toEqual([null, '[DONE]']);
-    const err = JSON.parse(evs.at(-2)![1]);
-    expect(err).toMatchObject({ error: { code: 'witness_upstream_timeout', type: 'server_error' } });
-    expect(err.error.message).toContain('the response stalled');
-    const r = await recordOf('chat');
-    expect(r.status).toBe('upstream-error');
-    expect(r.response).toContain('first ');
-    expect(r.errors.join(' ')).toMatch(/the response stalled.*the client was sent an error chunk and data: \[DONE\]/);
-  });
-
-  it('chat completions stalled inside an event: the error still starts an event of its own', async () => {
-    const res = await ask('/chat/completions', 'chat-partial');
-    expect(res.status).toBe(200);
-    const evs = events(res.body);
-    expect(evs.map(([, d]) => d.slice(0, 9))).toEqual(['{"id":"c2', '{"choices', '{"error":', '[DONE]']);
-    expect((await recordOf('chat-partial')).status).toBe('upstream-error');
-  });
-
-  it('legacy completions (ghost text): an error chunk and [DONE], no suggestion text', async () => {
-    const res = await ask('/v1/engines/gpt-35/completions', 'completion');
-    expect(res.status).toBe(200);
-    const evs = events(res.body);
-    expect(evs.at(-1)).toEqual([null, '[DONE]']);
-    expect(JSON.parse(evs.at(-2)![1])).toMatchObject({ error: { code: 'witness_upstream_timeout' } });
-    expect((await recordOf('completion')).errors.join(' ')).toContain('an error chunk and data: [DONE]');
-  });
-
-  it('Responses API: response.failed, continuing the sequence numbers and the response id', async () => {
-    const res = await ask('/responses', 'responses');
-    expect(res.status).toBe(200);
-    const [name, data] = events(res.body).at(-1)!;
-    expect(name).toBe('response.failed');
-    const failed = JSON.parse(data);
-    expect(failed).toMatchObject({ type: 'response.failed', sequence_number: 3, response: { id: 'resp_stall', status: 'failed', model: 'gpt-5', error: { code: 'server_error' } } });
-    expect(failed.response.error.message).toContain('witness_upstream_timeout');
-    const r = await recordOf('responses');
-    expect(r.status).toBe('upstream-error');
-    expect(r.errors.join(' ')).toMatch(/the response stalled.*a response\.failed event/);
-  });
-
-  it('Anthropic Messages: event: error, and nothing after it', async () => {
-    const res = await ask('/v1/messages', 'messages');
-    expect(res.status).toBe(200);
-    const [name, data] = events(res.body).at(-1)!;
-    expect(name).toBe('error');
-    expect(JSON.parse(data)).toMatchObject({ type: 'error', error: { type: 'api_error' } });
-    expect(JSON.parse(data).error.message).toContain('the response stalled');
-    const r = await recordOf('messages');
-    expect(r.status).toBe('upstream-error');
-    expect(r.errors.join(' ')).toMatch(/the response stalled.*an error event/);
-  });
-
-  it('a JSON body that stalls has no error form: it is cut, so the client never sees it as complete', async () => {
-    const outcome = await ask('/models', 'json').then(
-      (r) => `complete: ${r.body}`,
-      (e: Error) => `error: ${e.message}`,
-    );
-    expect(outcome).toMatch(/^error: /);
-    const r = await recordOf('json');
-    expect(r.status).toBe('upstream-error');
-    expect(r.errors.join(' ')).toContain('the response stalled');
-  });
-
-  it('keeps the engine up: a plain request still goes through', async () => {
-    const res = await requestViaProxy({ proxyPort: t.engine.proxyPort, host: 'api.githubcopilot.com', path: '/echo', method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, ca: t.caPem });
-    expect(res.status).toBe(200);
-  });
+  midStreamFailureCases({ engine: () => t, code: 'witness_upstream_timeout', clientSays: 'the response stalled', recorded: 'the response stalled: nothing for 800 ms' });
 });

@@ -1,6 +1,7 @@
 /**
  * Issue 20's fault suite, the upstream and client faults: truncated SSE, SSE without blank
- * lines, an upstream reset mid-stream, an upstream whose TLS fails, 429 and 500 with JSON
+ * lines, an upstream reset mid-stream (its protocol's error tail; each family in
+ * mid-stream-reset.test.ts), an upstream whose TLS fails, 429 and 500 with JSON
  * errors, an upstream that never answers, a client that aborts mid-stream. For each: the
  * engine stays up, the client gets a clean answer or error in its protocol, the store
  * records the exchange, verify stays clean, and no planted secret appears in the logs,
@@ -119,11 +120,17 @@ describe('upstream and client faults', () => {
     await lastRecord();
   });
 
-  it('upstream reset mid-stream: the client sees a broken response, recorded as an upstream error', async () => {
+  it('upstream reset mid-stream: the client gets an error chunk and [DONE], recorded as an upstream error', async () => {
     const res = await chat('script=reset');
-    expect(res).toBeInstanceOf(Error);
+    if (res instanceof Error) throw res;
+    expect(res.status).toBe(200);
+    expect(res.body).not.toContain(ANSWER_PAT);
+    const done = res.body.trimEnd().split(/\n\n/);
+    expect(done.at(-1)).toBe('data: [DONE]');
+    expect(JSON.parse(done.at(-2)!.slice('data: '.length))).toMatchObject({ error: { code: 'witness_upstream_error', type: 'server_error' } });
     const r = await lastRecord();
     expect(r.status).toBe('upstream-error');
+    expect(r.errors.join(' ')).toMatch(/broke mid-body.*the client was sent an error chunk and data: \[DONE\]/);
   });
 
   it('upstream TLS failure: 502 with a JSON error, recorded', async () => {

@@ -4,15 +4,16 @@
  * batches. The server's clock is injected, so "offline" and "missing" come from moving it,
  * not from waiting.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditStore } from '../../proxy/audit/index.js';
-import { CentralPolicySchema, CheckInResponseSchema, FleetDeviceSchema, PolicyBundlePayloadSchema, POLICY_TYP, type CheckInPayload } from '../../proxy/model/index.js';
+import { CentralPolicySchema, CHECKIN_TYP, CheckInResponseSchema, FleetDeviceSchema, PolicyBundlePayloadSchema, POLICY_TYP, REVIEW_REQUEST_TYP, type CheckInPayload } from '../../proxy/model/index.js';
 import { GENESIS } from '../../proxy/model/node.js';
-import { nextBatch, pinnedKeys, publicJwkOf, sealBatch, sealCheckIn, type PinnedKeys } from '../../proxy/sync/index.js';
+import { nextBatch, pinnedKeys, publicJwkOf, sealBatch, sealCheckIn, signAsDevice, type PinnedKeys } from '../../proxy/sync/index.js';
 import { startServer, type RunningServer } from '../../server/index.js';
 import { interaction } from '../helpers/interactions.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
@@ -113,6 +114,27 @@ describe('fleet health: GET /api/v1/devices', () => {
     expect(((await again.json()) as any).error.code).toBe('CHECKIN_REPLAY');
     const other = await checkIn(stores.silent!, { device: seen.device });
     expect((await postCheckIn(other)).status).toBe(403);
+  });
+
+  it('refuses, fail closed, every check-in it cannot verify: not a JWS, another typ, an unknown or revoked device, another key, a changed payload', async () => {
+    const seen = stores.seen!;
+    const refused = async (jws: string) => {
+      const res = await postCheckIn(jws);
+      return [res.status, ((await res.json()) as any).error.code as string] as const;
+    };
+    const payload = (device: string): CheckInPayload => ({ v: 1, device, at: new Date().toISOString(), version: '9.9.9', policyVersion: null, waiting: 0, syncLag: 0, policyProblem: null });
+    const gone = generateKeyPairSync('ed25519').privateKey;
+    expect((await api('/api/v1/devices', 'alice', { method: 'POST', body: JSON.stringify({ device: 'dev-gone', publicKey: publicJwkOf(gone) }) })).status).toBe(201);
+    expect((await api('/api/v1/devices/dev-gone/revoke', 'alice', { method: 'POST' })).status).toBe(200);
+    const [h, , sig] = (await checkIn(seen)).split('.');
+    const changed = Buffer.from(JSON.stringify({ ...payload(seen.device), waiting: 99 })).toString('base64url');
+
+    expect(await refused('not a jws')).toEqual([400, 'BAD_REQUEST']);
+    expect(await refused(await signAsDevice(payload(seen.device), REVIEW_REQUEST_TYP, seen.deviceSigningKey.privateKey))).toEqual([400, 'BAD_REQUEST']);
+    expect(await refused(await signAsDevice(payload('dev-nobody'), CHECKIN_TYP, seen.deviceSigningKey.privateKey))).toEqual([403, 'DEVICE_UNKNOWN']);
+    expect(await refused(await signAsDevice(payload('dev-gone'), CHECKIN_TYP, gone))).toEqual([403, 'DEVICE_REVOKED']);
+    expect(await refused(await checkIn(stores.silent!, { device: seen.device }))).toEqual([403, 'DEVICE_KEY_MISMATCH']);
+    expect(await refused(`${h}.${changed}.${sig}`)).toEqual([400, 'BATCH_SIGNATURE_INVALID']);
   });
 
   it('shows chain-broken after a batch whose record was changed after it was hashed', async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApprovalRegistry } from '../../proxy/approvals/index.js';
-import { extractOperation, REVIEW_DECISION_TYP, REVIEW_REQUEST_TYP, ReviewDecisionPayloadSchema, ReviewSchema, ReviewWaitResponseSchema, type RecordIdentity, type ReviewDeviceRequest } from '../../proxy/model/index.js';
+import { CHECKIN_TYP, extractOperation, REVIEW_DECISION_TYP, REVIEW_REQUEST_TYP, ReviewDecisionPayloadSchema, ReviewSchema, ReviewWaitResponseSchema, type RecordIdentity, type ReviewDeviceRequest } from '../../proxy/model/index.js';
 import { openReviewDecision, pinnedKeys, publicJwkOf, signAsDevice } from '../../proxy/sync/index.js';
 import { startServer, type RunningServer } from '../../server/index.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc.js';
@@ -127,5 +127,21 @@ describe('second reviews on the server', () => {
     const other = { keys: [...server.keys.jwks.keys.filter((k) => k.use === 'enc'), { ...publicJwkOf(generateKeyPairSync('ed25519').privateKey), use: 'sig', alg: 'EdDSA', kid: 'x' }] };
     await expect(openReviewDecision(ReviewSchema.parse(await (await api(`/api/v1/reviews?state=approved`, 'bob')).json().then((b) => (b as { items: unknown[] }).items[0])).decision!, pinnedKeys(other))).rejects.toThrow(/does not verify/);
     registry.settleAll('test over');
+  });
+
+  it('refuses, fail closed, a review request it cannot verify: another typ, an unknown device, another key, a changed payload', async () => {
+    const refused = async (jws: string) => {
+      const res = await api('/api/v1/reviews', null, { method: 'POST', body: jws, headers: { 'content-type': 'application/jose' } });
+      return [res.status, ((await res.json()) as { error: { code: string } }).error.code] as const;
+    };
+    const request = (dev: string): ReviewDeviceRequest => ({ v: 1, op: 'wait', device: dev, at: new Date().toISOString(), review: 'r-none' });
+    const [h, , sig] = (await signAsDevice(request(device), REVIEW_REQUEST_TYP, privateKey)).split('.');
+    const changed = Buffer.from(JSON.stringify({ ...request(device), review: 'r-other' })).toString('base64url');
+
+    expect(await refused('not a jws')).toEqual([400, 'BAD_REQUEST']);
+    expect(await refused(await signAsDevice(request(device), CHECKIN_TYP, privateKey))).toEqual([400, 'BAD_REQUEST']);
+    expect(await refused(await signAsDevice(request('dev-nobody'), REVIEW_REQUEST_TYP, privateKey))).toEqual([403, 'DEVICE_UNKNOWN']);
+    expect(await refused(await signAsDevice(request(device), REVIEW_REQUEST_TYP, generateKeyPairSync('ed25519').privateKey))).toEqual([403, 'DEVICE_KEY_MISMATCH']);
+    expect(await refused(`${h}.${changed}.${sig}`)).toEqual([400, 'BAD_REQUEST']);
   });
 });

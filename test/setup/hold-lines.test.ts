@@ -4,7 +4,6 @@
  * works as printed (unique id prefix). The real launcher, the real proxy, a held
  * `.env.production` edit from the fake upstream under the built-in default policy.
  */
-import https from 'node:https';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import type { ApprovalView } from '../../proxy/control/index.js';
 import { holdLine, holdPrinter } from '../../proxy/cli/hold-lines.js';
 import { runCli, spawnCli, type RunningCli } from '../helpers/cli.js';
 import { startFakeUpstream, UPSTREAM_NAMES, type FakeUpstream } from '../helpers/fake-upstream.js';
-import { tlsThroughProxy } from '../helpers/proxy-client.js';
+import { requestViaProxy } from '../helpers/proxy-client.js';
 
 let upstream: FakeUpstream;
 let dir: string;
@@ -45,21 +44,9 @@ function startWith(json: boolean): { dataDir: string; run: RunningCli } {
 
 /** Sends the agent response that edits .env.production (held by the default policy); resolves when the client has its answer. */
 async function heldRequest(proxyPort: number, caPem: string): Promise<string> {
-  const socket = await tlsThroughProxy(proxyPort, 'api.business.githubcopilot.com', 443, { ca: caPem });
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      { host: 'api.business.githubcopilot.com', path: '/chat/completions?fixture=03-agent.response-toolcalls.sse.txt&ms=5', method: 'POST', headers: { 'content-type': 'application/json' }, createConnection: () => socket },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve(body));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end('{}');
-  });
+  const path = '/chat/completions?fixture=03-agent.response-toolcalls.sse.txt&ms=5';
+  const res = await requestViaProxy({ proxyPort, host: 'api.business.githubcopilot.com', path, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', ca: caPem });
+  return res.body;
 }
 
 describe('witness start prints each new hold', () => {

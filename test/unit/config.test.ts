@@ -11,7 +11,7 @@ describe('configuration', () => {
     expect(c.intercept.githubApi).toBe(false);
     expect(c.intercept.websockets).toBe('refuse');
     expect(c.masking.cacheChars).toBe(8 * 1024 * 1024);
-    expect(c.masking.cacheMB).toBe(8);
+    expect(c.masking).not.toHaveProperty('cacheMB');
   });
 
   it('names the key and the reason for every problem', () => {
@@ -27,11 +27,12 @@ describe('configuration', () => {
     expect(() => parseConfig({ masking: { cacheChars: 100, cacheMB: 1 } })).toThrow(/masking\.cacheMB: give masking\.cacheChars or its old name/);
   });
 
-  it('reads the masking cache size as masking.cacheChars, and its old name masking.cacheMB (millions of characters)', () => {
+  it('reads the masking cache size as masking.cacheChars, and its deprecated old name masking.cacheMB (millions of characters) into cacheChars only', () => {
     expect(parseConfig({ masking: { cacheChars: 1000 } }).masking).toMatchObject({ cacheChars: 1000 });
-    expect(parseConfig({ masking: { cacheMB: 2 } }).masking).toMatchObject({ cacheChars: 2 * 1024 * 1024, cacheMB: 2 });
+    expect(parseConfig({ masking: { cacheMB: 2 } }).masking).toMatchObject({ cacheChars: 2 * 1024 * 1024 });
+    expect(parseConfig({ masking: { cacheMB: 0.5 } }).masking.cacheChars).toBe(512 * 1024);
     expect(parseConfig({ masking: { cacheMB: 0 } }).masking.cacheChars).toBe(0);
-    expect(parseConfig({ masking: { cacheChars: 0 } }).masking.cacheMB).toBe(0);
+    expect(parseConfig({ masking: { cacheMB: 2 } }).masking).not.toHaveProperty('cacheMB');
   });
 
   it('adds api.github.com only when opted in', () => {

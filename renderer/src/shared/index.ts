@@ -1,6 +1,7 @@
 /**
  * What the Witness window and the console both render: text with masked spans, commands,
- * tool-call previews, timings and the whole record detail. Pure React over the model: never
+ * tool-call previews, timings, the whole record detail, and usePolled for data a view loads
+ * again and again. Pure React over the model: never
  * imports a client (api.ts or the console's server client), so either app can use it.
  */
 export { Masked } from './Masked.js';
@@ -10,3 +11,4 @@ export { Timings } from './Timings.js';
 export { RecordView, type RecordPlace } from './RecordView.js';
 export { HitCells } from './HitCells.js';
 export { ErrorLine, ListTable, type Column } from './ListTable.js';
+export { usePolled, type Polled } from './usePolled.js';

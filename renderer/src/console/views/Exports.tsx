@@ -4,11 +4,11 @@
  * for good (dead letters, the newest listed on demand) and its last error. Refreshed every
  * few seconds; it shows and never changes anything.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ago } from '../../format.js';
 import type { SiemDeadLetter as DeadLetter, SiemExportStatus as ExportStatus } from '../server.js';
 import type { ViewProps } from '../view-props.js';
-import { ErrorLine, ListTable } from '../../shared/index.js';
+import { ErrorLine, ListTable, usePolled } from '../../shared/index.js';
 
 const since = (iso: string | null) => (iso ? ago(Date.now() - Date.parse(iso)) : '—');
 
@@ -21,39 +21,19 @@ function stateOf(e: ExportStatus): [label: string, badge: string] {
 }
 
 export function Exports({ api }: ViewProps) {
-  const [items, setItems] = useState<ExportStatus[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
+  const polled = usePolled(() => api.exports().then((r) => r.items), 5_000);
+  const items = polled.data;
   const [open, setOpen] = useState<{ name: string; items: DeadLetter[] } | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    api.exports().then(
-      (r) => {
-        if (!live) return;
-        setItems(r.items);
-        setError(null);
-      },
-      (e: Error) => live && setError(e.message),
-    );
-    return () => {
-      live = false;
-    };
-  }, [tick]);
-  useEffect(() => {
-    const t = setInterval(() => setTick((n) => n + 1), 5_000);
-    return () => clearInterval(t);
-  }, []);
 
   const showDead = (name: string) =>
     api.deadLetters(name).then(
       (r) => setOpen({ name, items: r.items }),
-      (e: Error) => setError(e.message),
+      (e: Error) => polled.setError(e.message),
     );
 
   return (
     <section className="exports-view">
-      <ErrorLine error={error} />
+      <ErrorLine error={polled.error} />
       {items && (
         <ListTable label="SIEM exports" columns={['Destination', 'Kind', 'State', { label: 'Cursor', className: 'num' }, { label: 'Delivered', className: 'num' }, { label: 'Pending', className: 'num' }, { label: 'Dead letters', className: 'num' }, 'Last delivered', 'Last error']} empty={items.length === 0 && <p className="empty">No SIEM destination is configured (siem.destinations in the server configuration).</p>}>
             <tbody>

@@ -4,12 +4,12 @@
  * its engine reports about interception, the CA and clients that refuse it; states as IT's
  * fleet tools show them; filters and a CSV export of what is shown.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { ago, formatMs } from '../../format.js';
 import { saveFile, type FleetDevice } from '../server.js';
 import { withParam } from '../params.js';
 import type { ViewProps } from '../view-props.js';
-import { ErrorLine, ListTable } from '../../shared/index.js';
+import { ErrorLine, ListTable, usePolled } from '../../shared/index.js';
 
 const STATES = ['online', 'offline', 'missing', 'never-synced', 'chain-broken'] as const;
 const STATE_BADGE: Record<FleetDevice['state'], string> = { online: 'allowed', offline: 'pending', missing: 'timed-out', 'never-synced': 'neutral', 'chain-broken': 'blocked' };
@@ -45,34 +45,13 @@ export function toCsv(rows: readonly Row[], current: number): string {
 }
 
 export function Fleet({ api, params, setParams }: ViewProps) {
-  const [items, setItems] = useState<Row[] | null>(null);
-  const [current, setCurrent] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
+  // States change with time alone (offline after N minutes): ask again now and then.
+  const polled = usePolled(() => Promise.all([api.devices(), api.policy()]).then(([d, p]) => ({ items: d.items, current: p.version })), 15_000);
+  const items = polled.data?.items ?? null;
+  const current = polled.data?.current ?? 0;
   const state = params.get('state') ?? '';
   const text = params.get('q') ?? '';
   const oldPolicy = params.get('policy') === 'old';
-
-  useEffect(() => {
-    let live = true;
-    Promise.all([api.devices(), api.policy()]).then(
-      ([d, p]) => {
-        if (!live) return;
-        setItems(d.items);
-        setCurrent(p.version);
-        setError(null);
-      },
-      (e: Error) => live && setError(e.message),
-    );
-    return () => {
-      live = false;
-    };
-  }, [tick]);
-  // States change with time alone (offline after N minutes): ask again now and then.
-  useEffect(() => {
-    const t = setInterval(() => setTick((n) => n + 1), 15_000);
-    return () => clearInterval(t);
-  }, []);
 
   const shown = useMemo(
     () =>
@@ -110,7 +89,7 @@ export function Fleet({ api, params, setParams }: ViewProps) {
           </button>
         </span>
       </form>
-      <ErrorLine error={error} />
+      <ErrorLine error={polled.error} />
       {items && (
         <ListTable label="Devices" className="list fleet-list" columns={['Device', 'User', 'State', 'Version', 'Last seen', { label: 'Sync lag', className: 'num' }, { label: 'Waiting', className: 'num' }, 'Chain', 'Policy', 'Interception', 'CA expires', { label: 'TLS failures', className: 'num', title: 'TLS handshakes refused by clients that do not trust the Witness CA' }, { label: 'Traffic', className: 'num', title: 'Exchanges intercepted / connections tunnelled unaudited' }]} empty={shown.length === 0 && <p className="empty">{items.length ? 'No device matches these filters.' : 'No device has enrolled yet.'}</p>}>
             <tbody>

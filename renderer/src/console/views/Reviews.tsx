@@ -4,35 +4,28 @@
  * denies; the server refuses the requester's own approval (SELF_REVIEW_REFUSED) and anyone
  * outside the group, and the message says so. Auditors see every review, read only.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ServerError, type Review } from '../server.js';
 import type { ViewProps } from '../view-props.js';
-import { ErrorLine, ListTable } from '../../shared/index.js';
+import { ErrorLine, ListTable, usePolled } from '../../shared/index.js';
 
 const STATES = ['pending', 'approved', 'denied', 'timeout', 'withdrawn'];
 
 export function Reviews({ api, me, params, setParams }: ViewProps) {
   const state = params.get('state') ?? 'pending';
-  const [items, setItems] = useState<Review[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // Loaded for the state chosen and after each decision; not on a timer.
+  const polled = usePolled(() => api.reviews(state).then((r) => r.items), null, [api, state]);
+  const items = polled.data;
   const [busy, setBusy] = useState<string | null>(null);
-
-  const load = useCallback(() => {
-    api.reviews(state).then(
-      (r) => setItems(r.items),
-      (e: Error) => setError(e.message),
-    );
-  }, [api, state]);
-  useEffect(load, [load]);
 
   const decide = async (r: Review, decision: 'approve' | 'deny') => {
     setBusy(r.id);
-    setError(null);
+    polled.setError(null);
     try {
       await api.decideReview(r.id, { decision, argsHash: r.argsHash });
-      load();
+      polled.reload();
     } catch (e) {
-      setError(e instanceof ServerError ? `${e.code}: ${e.message}` : (e as Error).message);
+      polled.setError(e instanceof ServerError ? `${e.code}: ${e.message}` : (e as Error).message);
     } finally {
       setBusy(null);
     }
@@ -48,7 +41,7 @@ export function Reviews({ api, me, params, setParams }: ViewProps) {
         </select>
         <span className="sub">{items ? `${items.length} review${items.length === 1 ? '' : 's'}` : 'loading…'}</span>
       </form>
-      <ErrorLine error={error} />
+      <ErrorLine error={polled.error} />
       {items && (
         <ListTable label="Reviews" columns={['Requested', 'Requester', 'Tool and arguments (masked)', 'Rule', 'Group', 'State']} empty={items.length === 0 && <p className="empty">No {state} review.</p>}>
             <tbody>
