@@ -37,6 +37,9 @@ function jwkOf(v: JWK | string): JWK {
 }
 
 export class Ingest {
+  /** Enrolled key → its RFC 7638 thumbprint (a WebCrypto digest each batch otherwise); bounded, keyed by the key itself. */
+  private readonly thumbprints = new Map<string, string>();
+
   constructor(
     private readonly db: Db,
     private readonly keys: ServerKeys,
@@ -61,7 +64,7 @@ export class Ingest {
       if (!row) throw new IngestRefusal('DEVICE_UNKNOWN', `device "${device}" is not enrolled: sign in on the device so it enrols itself`, 403);
       if (row.revoked_at) throw new IngestRefusal('DEVICE_REVOKED', `device "${device}" was revoked on ${new Date(row.revoked_at).toISOString()}: its batches are refused until an admin re-enrols it`, 403);
       const enrolled = jwkOf(row.public_key);
-      const enrolledTp = await calculateJwkThumbprint(enrolled);
+      const enrolledTp = await this.thumbprint(enrolled);
       if (header.jkt !== enrolledTp)
         throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the batch was signed with key ${String(header.jkt)}, but device "${device}" is enrolled with key ${enrolledTp}`, 403);
       let jwe: string;
@@ -156,6 +159,17 @@ export class Ingest {
     return { receipt, seq: last.seq, hash: last.hash, stored: fresh.length };
   }
 
+  private async thumbprint(jwk: JWK): Promise<string> {
+    const k = JSON.stringify([jwk.kty, jwk.crv, jwk.x, jwk.y, jwk.n, jwk.e]);
+    let tp = this.thumbprints.get(k);
+    if (tp === undefined) {
+      tp = await calculateJwkThumbprint(jwk);
+      if (this.thumbprints.size >= 10_000) this.thumbprints.clear();
+      this.thumbprints.set(k, tp);
+    }
+    return tp;
+  }
+
   private sign(payload: ReceiptPayload): Promise<string> {
     return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: this.keys.signing.kid, typ: RECEIPT_TYP }).sign(this.keys.signing.privateKey);
   }
@@ -195,12 +209,12 @@ const COLUMNS: Array<[string, string]> = [
 ];
 const RECORD_COLUMNS = COLUMNS.map((c) => c[0]).join(', ');
 // One statement, one parameter for all rows (a row set decoded by PostgreSQL, not 2,000 bind
-// values); the tsvector is computed by the records table's generated column in the same statement.
+// values; json, not jsonb: read once, no binary form built first); the tsvector is computed by the records table's generated column in the same statement.
 const STORE_BATCH = `WITH b AS (
   INSERT INTO batches (batch_id, device, outcome, from_seq, to_seq, body) VALUES ($1, $2, 'accepted', $3, $4, $5) RETURNING rid
 ), r AS (
   INSERT INTO records (${RECORD_COLUMNS}, batch_rid)
-  SELECT ${RECORD_COLUMNS}, (SELECT rid FROM b) FROM jsonb_to_recordset($6::jsonb) AS x(${COLUMNS.map((c) => `${c[0]} ${c[1]}`).join(', ')})
+  SELECT ${RECORD_COLUMNS}, (SELECT rid FROM b) FROM json_to_recordset($6::json) AS x(${COLUMNS.map((c) => `${c[0]} ${c[1]}`).join(', ')})
 ), d AS (
   UPDATE devices SET head_seq = $7, head_hash = $8, head_at = $9 WHERE device = $2
 )

@@ -199,6 +199,17 @@ CREATE TABLE siem_dead_letters (
 CREATE INDEX siem_dead_letters_destination ON siem_dead_letters (destination, id);
 `,
   },
+  {
+    version: 7,
+    name: 'ingest cost: the SIEM inbox filled once per statement, the batch evidence stored without a compression attempt',
+    sql: `
+CREATE FUNCTION siem_enqueue_rows() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO siem_inbox (rid) SELECT rid FROM siem_new_rows ON CONFLICT DO NOTHING; RETURN NULL; END$$;
+DROP TRIGGER records_siem_enqueue ON records;
+DROP FUNCTION siem_enqueue();
+CREATE TRIGGER records_siem_enqueue AFTER INSERT ON records REFERENCING NEW TABLE AS siem_new_rows FOR EACH STATEMENT EXECUTE FUNCTION siem_enqueue_rows();
+ALTER TABLE batches ALTER COLUMN body SET STORAGE EXTERNAL;
+`,
+  },
 ];
 
 /** Applies the migrations the database has not seen; returns the versions applied now. */

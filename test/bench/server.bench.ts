@@ -3,8 +3,9 @@
  * on a real PostgreSQL (a throwaway cluster, test/helpers/postgres.ts). Devices send batches
  * of 100 realistic records (chained and sealed exactly as the sync client does, sealed before
  * the clock starts: device-side cost is not the server's), several devices at once; we report
- * records/s, receipt latency (p50/p99), and the CPU each record cost: this process (server
- * and the bench's HTTP client) and, on PostgreSQL, the cluster's processes, read from /proc.
+ * records/s, receipt latency (p50/p99), and the CPU each record cost: this process (the
+ * server), the bench's HTTP client (its own process, server-client.ts) and, on PostgreSQL,
+ * the cluster's processes, read from /proc.
  * CPU per record is the figure that holds on a busy machine; records/s and latencies move
  * with the load average, printed next to them. The record count is BENCH_SERVER_RECORDS
  * (default 20,000 per database).
@@ -14,8 +15,10 @@
  * the query layer the API calls, as an auditor, for each of the API's filters. PGlite is
  * not searched at 1M: it is for evaluation and small teams (docs/server.md), one process.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +28,7 @@ import { pinnedKeys, publicJwkOf, sealBatch } from '../../proxy/sync/index.js';
 import { messageListHash, Query, startServer } from '../../server/index.js';
 import { interaction } from '../helpers/interactions.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { runSyncBench } from './sync.bench.js';
 
 const WORDS = ['refactor', 'parser', 'kubernetes', 'invoice', 'latency', 'migration', 'tokenizer', 'checkout', 'webhook', 'cache', 'schema', 'retry'];
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -97,24 +101,21 @@ async function benchOne(kind: 'pglite' | 'postgresql', total: number, log: (s: s
       const batches = deviceBatches(device, Math.ceil(total / DEVICES), d);
       sealed.push(await Promise.all(batches.map((b) => sealBatch({ ...b, batchId: randomUUID(), createdAt: new Date().toISOString() }, { privateKey, publicJwk }, keys))));
     }
-    const latencies: number[] = [];
-    let stored = 0;
+    // The client runs in its own process (server-client.ts), started and loaded before the clock starts.
+    const file = join(dir, 'sealed.json');
+    writeFileSync(file, JSON.stringify(sealed));
+    const client = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./server-client.ts', import.meta.url)), file, `${server.url}/api/v1/ingest`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: client.stdout! })[Symbol.asyncIterator]();
+    const exited = new Promise((_, reject) => client.once('exit', (c) => reject(new Error(`the bench client exited with ${c}`))));
+    exited.catch(() => undefined); // once it has printed, its exit is no failure
+    const next = async () => ((await Promise.race([lines.next(), exited])) as IteratorResult<string>).value;
+    if ((await next()) !== 'ready') throw new Error('the bench client did not start');
     const loadBefore = load();
     const pg0 = clusterCpuMs(pg);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await Promise.all(
-      sealed.map(async (bodies) => {
-        for (const body of bodies) {
-          const s = performance.now();
-          const res = await fetch(`${server.url}/api/v1/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/jose' } });
-          const json = (await res.json()) as { stored?: number; error?: { code: string; message: string } };
-          if (res.status !== 200) throw new Error(`ingest refused: ${json.error?.code} ${json.error?.message}`);
-          latencies.push(performance.now() - s);
-          stored += json.stored!;
-        }
-      }),
-    );
+    client.stdin!.write('go\n');
+    const { latencies, stored, cpuMs: clientCpuMs } = JSON.parse(await next()) as { latencies: number[]; stored: number; cpuMs: number };
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const pgCpu = clusterCpuMs(pg) - pg0;
@@ -124,6 +125,7 @@ async function benchOne(kind: 'pglite' | 'postgresql', total: number, log: (s: s
       receiptP50Ms: Math.round(pct(latencies, 50)),
       receiptP99Ms: Math.round(pct(latencies, 99)),
       nodeCpuMsPer1kRecords: Math.round((cpu.user + cpu.system) / stored),
+      clientCpuMsPer1kRecords: Math.round((clientCpuMs * 1000) / stored),
       dbCpuMsPer1kRecords: pg ? Math.round((pgCpu * 1000) / stored) : null,
       load: `${loadBefore}..${load()}`,
     };
@@ -204,11 +206,14 @@ async function benchSearch(total: number, log: (s: string) => void) {
 export async function runServerBench(log: (s: string) => void) {
   const total = Number(process.env.BENCH_SERVER_RECORDS ?? 20_000);
   const searchRecords = Number(process.env.BENCH_SERVER_SEARCH_RECORDS ?? 1_000_000);
-  // BENCH_SERVER_PARTS=ingest or =search runs one half (default both).
-  const parts = process.env.BENCH_SERVER_PARTS ?? 'ingest,search';
+  // BENCH_SERVER_PARTS=ingest, =search or =sync (the engine's side) runs one part (default all).
+  const parts = process.env.BENCH_SERVER_PARTS ?? 'ingest,search,sync';
+  // BENCH_SERVER_DBS=postgresql or =pglite ingests into one store (default both).
+  const dbs = process.env.BENCH_SERVER_DBS ?? 'postgresql,pglite';
   return {
-    postgresql: parts.includes('ingest') ? await benchOne('postgresql', total, log) : null,
-    pglite: parts.includes('ingest') ? await benchOne('pglite', total, log) : null,
+    postgresql: parts.includes('ingest') && dbs.includes('postgresql') ? await benchOne('postgresql', total, log) : null,
+    pglite: parts.includes('ingest') && dbs.includes('pglite') ? await benchOne('pglite', total, log) : null,
     searchPostgresql: parts.includes('search') ? await benchSearch(searchRecords, log) : null,
+    engineSync: parts.includes('sync') ? await runSyncBench(log) : null,
   };
 }
