@@ -109,6 +109,14 @@ export class StreamingMasker {
   private base = 0;
   /** Where the held text starts in buf. */
   private at = 0;
+  /**
+   * The held text as it was pushed (pieces[0] from pieceSkip on): released text is built from
+   * these, not sliced out of buf, so that what the caller keeps of the output never pins a
+   * whole look-behind buffer (V8 slices share their parent; a 16-character push would keep
+   * ~3 KB alive, and collecting that was most of a small push's cost).
+   */
+  private readonly pieces: string[] = [];
+  private pieceSkip = 0;
   /** Absolute start of the earliest candidate still alive (its key name may lie before `at`), or -1. */
   private alive = -1;
   /** The held text is one run of token characters. */
@@ -127,6 +135,7 @@ export class StreamingMasker {
   push(text: string): string {
     if (text.length === 0) return '';
     this.buf += text;
+    this.pieces.push(text);
     // A word still growing: the trailing-word rule holds all of it, whatever else holds.
     if (this.runOnly && this.buf.length - this.at <= FAST_RUN && allRun(text)) return '';
     return this.release(false);
@@ -179,7 +188,7 @@ export class StreamingMasker {
     }
     for (let i = 0; i < findings.length; i++) if (findings[i]!.end > holdAt && starts[i]! < alive) alive = starts[i]!;
 
-    let out = text.slice(from, holdAt);
+    let out = this.take(holdAt - from);
     const released = findings.filter((f) => f.end <= holdAt);
     if (released.length) {
       out = this.masker.apply(out, released, from);
@@ -196,6 +205,31 @@ export class StreamingMasker {
       this.base += keepFrom;
       this.at -= keepFrom;
     }
+    return out;
+  }
+
+  /** The first `n` held characters, removed from the pieces. */
+  private take(n: number): string {
+    const p = this.pieces;
+    let out = '';
+    let k = 0;
+    let skip = this.pieceSkip;
+    while (n > 0) {
+      const s = p[k]!;
+      const rest = s.length - skip;
+      if (rest <= n) {
+        out += skip === 0 ? s : s.slice(skip);
+        n -= rest;
+        skip = 0;
+        k++;
+      } else {
+        out += s.slice(skip, skip + n);
+        skip += n;
+        n = 0;
+      }
+    }
+    if (k > 0) p.splice(0, k);
+    this.pieceSkip = skip;
     return out;
   }
 
