@@ -48,6 +48,10 @@ const MAX_CARRY = 4096;
 /** The no-search path is taken for held words up to this length (below TAIL_WINDOW, so it changes nothing). */
 const FAST_RUN = 512;
 
+/** Shared empty results (frozen: a push into them would throw). */
+const NONE: readonly Finding[] = Object.freeze([]);
+const NO_STARTS: readonly number[] = Object.freeze([]);
+
 /** Characters of a word that may be (part of) a token; a trailing run of them is held until it ends. */
 function isRunChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61 || c === 126 || c === 46;
@@ -165,13 +169,15 @@ export class StreamingMasker {
     const scan = longActive ? mergeScans(nearScan, scanOpen(text, g.long, longFrom, this.carry)) : nearScan;
     // Findings inside already-forwarded text were decided earlier; one that reaches into
     // the held text is masked from there on.
-    const findings: Finding[] = [];
-    const starts: number[] = [];
-    scan.findings.forEach((f, i) => {
-      if (f.end <= from) return;
+    // (Most pushes find nothing: then no arrays are made.)
+    const findings: Finding[] = scan.findings.length === 0 ? (NONE as Finding[]) : [];
+    const starts: number[] = scan.findings.length === 0 ? (NO_STARTS as number[]) : [];
+    for (let i = 0; i < scan.findings.length; i++) {
+      const f = scan.findings[i]!;
+      if (f.end <= from) continue;
       findings.push(f.start < from ? { ...f, start: from } : f);
       starts.push(scan.matchStarts[i]!);
-    });
+    }
 
     let holdAt = end;
     let alive = end;
@@ -189,7 +195,7 @@ export class StreamingMasker {
     for (let i = 0; i < findings.length; i++) if (findings[i]!.end > holdAt && starts[i]! < alive) alive = starts[i]!;
 
     let out = this.take(holdAt - from);
-    const released = findings.filter((f) => f.end <= holdAt);
+    const released = findings.length === 0 ? NONE : findings.filter((f) => f.end <= holdAt);
     if (released.length) {
       out = this.masker.apply(out, released, from);
       for (const f of released) this.findings.push({ ...f, start: f.start + this.base, end: f.end + this.base });
