@@ -55,8 +55,13 @@ interface HoldPlan {
   relaxedAll: RegExp[];
   tailsAll: Array<RegExp | null>;
   startMask: Uint8Array;
+  /** Per keyword id: the detectors it gates; and the detectors tried always (null ids). */
+  gateUsers: number[][];
+  ungated: number[];
   hits: Hits;
   present: Uint8Array;
+  /** Detectors to try in this search (reused, all zero between searches). */
+  run: Uint8Array;
 }
 const holdPlans = new WeakMap<readonly Detector[], HoldPlan>();
 
@@ -80,9 +85,17 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
     }
     return { re: new RegExp(re.source, baseFlags(re) + 'y'), row: row * index.size };
   };
+  const ids = detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : words(d).map((k) => index.id(k)).filter((x) => x >= 0)));
+  const gateUsers: number[][] = Array.from({ length: index.size }, () => []);
+  ids.forEach((g, di) => {
+    for (const id of new Set(g ?? [])) gateUsers[id]!.push(di);
+  });
   f = {
     index,
-    ids: detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : words(d).map((k) => index.id(k)).filter((x) => x >= 0))),
+    ids,
+    gateUsers,
+    ungated: ids.flatMap((g, di) => (g === null ? [di] : [])),
+    run: new Uint8Array(detectors.length),
     relaxed: relaxedRes.map((re, di) => search(re, relaxedLits[di]!, di * 2)),
     tails: detectors.map((d, di) => (d.tail ? search(d.tail, tailLits[di]!, di * 2 + 1) : null)),
     relaxedAll: relaxedRes.map((re) => new RegExp(re.source, baseFlags(re) + 'g')),
@@ -134,10 +147,15 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   const endState = carry ? carry.scan(plan.index, text, present, gate, hits) : plan.index.scan(text, present, gate, text.length, hits);
   sortHitsByStart(hits);
   const partial = plan.index.partialAt(endState); // "…secr" may become "secret"
-  for (const id of partial) present[id] = 1;
+  // The detectors whose keywords or prefixes occur (or have begun at the end), and the ungated:
+  // marked from the keywords seen rather than asking every detector.
+  const run = plan.run;
+  for (const di of plan.ungated) run[di] = 1;
+  for (const id of hits.seen) for (const di of plan.gateUsers[id]!) run[di] = 1;
+  for (const id of partial) for (const di of plan.gateUsers[id]!) run[di] = 1;
   try {
     for (let di = 0; di < detectors.length; di++) {
-      if (!wants(plan.ids[di]!, present)) continue;
+      if (run[di] === 0) continue;
       const m = endMatch(plan.relaxed[di]!, text, region, plan);
       if (m) earliest.candidate(m.index, m.index + m[0].length);
       const ts = plan.tails[di];
@@ -148,7 +166,7 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
     }
   } finally {
     for (const id of hits.seen) present[id] = 0;
-    for (const id of partial) present[id] = 0;
+    run.fill(0);
   }
   return { at: earliest.at, earliest: earliest.min };
 }

@@ -48,6 +48,10 @@ const MAX_CARRY = 4096;
 /** The no-search path is taken for held words up to this length (below TAIL_WINDOW, so it changes nothing). */
 const FAST_RUN = 512;
 
+/** Shared empty results (frozen: a push into them would throw). */
+const NONE: readonly Finding[] = Object.freeze([]);
+const NO_STARTS: readonly number[] = Object.freeze([]);
+
 /** Characters of a word that may be (part of) a token; a trailing run of them is held until it ends. */
 function isRunChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61 || c === 126 || c === 46;
@@ -109,6 +113,14 @@ export class StreamingMasker {
   private base = 0;
   /** Where the held text starts in buf. */
   private at = 0;
+  /**
+   * The held text as it was pushed (pieces[0] from pieceSkip on): released text is built from
+   * these, not sliced out of buf, so that what the caller keeps of the output never pins a
+   * whole look-behind buffer (V8 slices share their parent; a 16-character push would keep
+   * ~3 KB alive, and collecting that was most of a small push's cost).
+   */
+  private readonly pieces: string[] = [];
+  private pieceSkip = 0;
   /** Absolute start of the earliest candidate still alive (its key name may lie before `at`), or -1. */
   private alive = -1;
   /** The held text is one run of token characters. */
@@ -127,6 +139,7 @@ export class StreamingMasker {
   push(text: string): string {
     if (text.length === 0) return '';
     this.buf += text;
+    this.pieces.push(text);
     // A word still growing: the trailing-word rule holds all of it, whatever else holds.
     if (this.runOnly && this.buf.length - this.at <= FAST_RUN && allRun(text)) return '';
     return this.release(false);
@@ -156,13 +169,15 @@ export class StreamingMasker {
     const scan = longActive ? mergeScans(nearScan, scanOpen(text, g.long, longFrom, this.carry)) : nearScan;
     // Findings inside already-forwarded text were decided earlier; one that reaches into
     // the held text is masked from there on.
-    const findings: Finding[] = [];
-    const starts: number[] = [];
-    scan.findings.forEach((f, i) => {
-      if (f.end <= from) return;
+    // (Most pushes find nothing: then no arrays are made.)
+    const findings: Finding[] = scan.findings.length === 0 ? (NONE as Finding[]) : [];
+    const starts: number[] = scan.findings.length === 0 ? (NO_STARTS as number[]) : [];
+    for (let i = 0; i < scan.findings.length; i++) {
+      const f = scan.findings[i]!;
+      if (f.end <= from) continue;
       findings.push(f.start < from ? { ...f, start: from } : f);
       starts.push(scan.matchStarts[i]!);
-    });
+    }
 
     let holdAt = end;
     let alive = end;
@@ -179,8 +194,8 @@ export class StreamingMasker {
     }
     for (let i = 0; i < findings.length; i++) if (findings[i]!.end > holdAt && starts[i]! < alive) alive = starts[i]!;
 
-    let out = text.slice(from, holdAt);
-    const released = findings.filter((f) => f.end <= holdAt);
+    let out = this.take(holdAt - from);
+    const released = findings.length === 0 ? NONE : findings.filter((f) => f.end <= holdAt);
     if (released.length) {
       out = this.masker.apply(out, released, from);
       for (const f of released) this.findings.push({ ...f, start: f.start + this.base, end: f.end + this.base });
@@ -196,6 +211,31 @@ export class StreamingMasker {
       this.base += keepFrom;
       this.at -= keepFrom;
     }
+    return out;
+  }
+
+  /** The first `n` held characters, removed from the pieces. */
+  private take(n: number): string {
+    const p = this.pieces;
+    let out = '';
+    let k = 0;
+    let skip = this.pieceSkip;
+    while (n > 0) {
+      const s = p[k]!;
+      const rest = s.length - skip;
+      if (rest <= n) {
+        out += skip === 0 ? s : s.slice(skip);
+        n -= rest;
+        skip = 0;
+        k++;
+      } else {
+        out += s.slice(skip, skip + n);
+        skip += n;
+        n = 0;
+      }
+    }
+    if (k > 0) p.splice(0, k);
+    this.pieceSkip = skip;
     return out;
   }
 
