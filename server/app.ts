@@ -64,6 +64,10 @@ function send(res: ServerResponse, status: number, body: unknown) {
 const fail = (res: ServerResponse, status: number, code: string, message: string) => send(res, status, { error: { code, message } });
 
 async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBodyBytes(req)).toString('utf8');
+}
+
+async function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of req) {
@@ -71,7 +75,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (n > MAX_BODY) throw new IngestRefusal('BAD_REQUEST', `the body is over ${MAX_BODY} bytes`, 413);
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function queryOf(url: URL) {
@@ -94,7 +98,7 @@ export function createHandler(parts: AppParts) {
       if (req.method === 'GET' && path === '/api/v1/health') return send(res, 200, { ok: true });
       if (req.method === 'GET' && path === '/api/v1/keys') return send(res, 200, parts.jwks);
       if (req.method === 'POST' && path === '/api/v1/ingest') {
-        const r = await parts.ingest.receive(await readBody(req));
+        const r = await parts.ingest.receive(await readBodyBytes(req));
         return send(res, r.status, r.body);
       }
       if (req.method === 'POST' && path === '/api/v1/check-in') return send(res, 200, await parts.fleet.checkIn(await readBody(req)));

@@ -50,4 +50,21 @@ describe('server batch crypto', () => {
     const none = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${p}.`;
     expect(() => verifyEdDsaCompact(none, jwk)).toThrow();
   });
+
+  it('verifies the request bytes as received and refuses any byte that is not base64url or a second dot', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const jwk = publicKey.export({ format: 'jwk' }) as JsonWebKey;
+    const jws = await new CompactSign(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'EdDSA', typ: 'x' }).sign(privateKey);
+    expect(verifyEdDsaCompact(Buffer.from(jws, 'ascii'), jwk).toString('utf8')).toBe(text);
+    const [h, p, s] = jws.split('.') as [string, string, string];
+    // A byte over 0x7f (read as latin1), and a character over U+00FF whose low byte is the payload's own character or '.',
+    // must not pass for the ASCII they fold onto.
+    const bytes = Buffer.from(jws, 'ascii');
+    bytes[h.length + 3] = 0xc1;
+    expect(() => verifyEdDsaCompact(bytes, jwk)).toThrow();
+    expect(() => verifyEdDsaCompact(`${h}.${p.slice(0, 3)}${String.fromCharCode(0x100 + p.charCodeAt(3))}${p.slice(4)}.${s}`, jwk)).toThrow();
+    expect(() => verifyEdDsaCompact(`${h}.${p}\u012e${s}`, jwk)).toThrow('not a compact JWS');
+    expect(() => verifyEdDsaCompact(Buffer.from(`${h}.${p}.${s}.`, 'ascii'), jwk)).toThrow('not a compact JWS');
+    expect(() => verifyEdDsaCompact(Buffer.from(`${h}${p}`, 'ascii'), jwk)).toThrow('not a compact JWS');
+  });
 });
