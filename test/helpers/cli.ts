@@ -64,7 +64,7 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor: (re, timeoutMs = 20_000) =>
+    waitFor: (re, timeoutMs = 60_000) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; stdout: ${out}\nstderr: ${err}`)), timeoutMs);
         waiters.push({
