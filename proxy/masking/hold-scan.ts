@@ -10,7 +10,7 @@
  * scratch buffers (the search is synchronous).
  */
 import type { Detector } from './detector.js';
-import { Hits, KeywordIndex, type KeywordCarry } from './keywords.js';
+import { Hits, indexFor, type KeywordCarry, type KeywordIndex } from './keywords.js';
 import { anchorsOf, sortHitsByStart, wants } from './scan.js';
 
 const relaxedCache = new WeakMap<Detector, string>();
@@ -65,14 +65,21 @@ interface HoldPlan {
 }
 const holdPlans = new WeakMap<readonly Detector[], HoldPlan>();
 
+const words = (d: Detector) => [...d.keywords, ...(d.prefixes ?? []).map((p) => p.toLowerCase())];
+const relaxedPattern = (d: Detector) => new RegExp(relaxedSource(d), baseFlags(d.pattern));
+
+/** The words a hold plan looks for: keywords, token prefixes, start literals of the relaxed and tail patterns. */
+export function holdWords(detectors: readonly Detector[]): string[] {
+  return [...detectors.flatMap(words), ...detectors.flatMap((d) => anchorsOf(relaxedPattern(d)) ?? []), ...detectors.flatMap((d) => (d.tail ? (anchorsOf(d.tail) ?? []) : []))];
+}
+
 function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
   let f = holdPlans.get(detectors);
   if (f) return f;
-  const words = (d: Detector) => [...d.keywords, ...(d.prefixes ?? []).map((p) => p.toLowerCase())];
-  const relaxedRes = detectors.map((d) => new RegExp(relaxedSource(d), baseFlags(d.pattern)));
+  const relaxedRes = detectors.map(relaxedPattern);
   const relaxedLits = relaxedRes.map(anchorsOf);
   const tailLits = detectors.map((d) => (d.tail ? anchorsOf(d.tail) : null));
-  const index = new KeywordIndex([...detectors.flatMap(words), ...relaxedLits.flatMap((l) => l ?? []), ...tailLits.flatMap((l) => l ?? [])]);
+  const index = indexFor(detectors, holdWords(detectors));
   const rows = detectors.length * 2;
   const startMask = new Uint8Array(rows * index.size);
   const wanted = new Uint8Array(index.size);

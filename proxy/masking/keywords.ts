@@ -53,8 +53,13 @@ export class KeywordIndex {
   private readonly depth: Int32Array;
   private readonly fail: Int32Array;
 
+  /** Whether a keyword can be looked for (non-empty ASCII); others are left out. */
+  static accepts(keyword: string): boolean {
+    return keyword.length > 0 && /^[\x00-\x7f]+$/.test(keyword);
+  }
+
   constructor(keywords: Iterable<string>) {
-    this.keywords = [...new Set([...keywords].map((k) => k.toLowerCase()).filter((k) => k.length > 0 && /^[\x00-\x7f]+$/.test(k)))];
+    this.keywords = [...new Set([...keywords].map((k) => k.toLowerCase()).filter((k) => KeywordIndex.accepts(k)))];
     this.keywords.forEach((k, i) => this.ids.set(k, i));
     // Trie
     const goto: Array<Map<number, number>> = [new Map()];
@@ -187,6 +192,25 @@ export class KeywordIndex {
   get size(): number {
     return this.keywords.length;
   }
+}
+
+/**
+ * Automata shared by the plans of several detector lists (scan, hold-back, start literals):
+ * a stream that reads each new character with one automaton, not one per plan. A plan for a
+ * registered list takes the shared automaton when it holds every word the plan needs.
+ */
+const sharedIndexes = new WeakMap<object, KeywordIndex>();
+
+/** Makes `index` the automaton of every plan built for the given lists from now on. */
+export function shareIndex(lists: readonly object[], index: KeywordIndex): void {
+  for (const l of lists) sharedIndexes.set(l, index);
+}
+
+/** The automaton for a plan of `list` that needs `words`: the shared one when it has them all, else a new one. */
+export function indexFor(list: object, words: readonly string[]): KeywordIndex {
+  const shared = sharedIndexes.get(list);
+  if (shared && words.every((w) => shared.id(w) >= 0 || !KeywordIndex.accepts(w))) return shared;
+  return new KeywordIndex(words);
 }
 
 /** Records one keyword occurrence as scan() does: present (and, with hits, first seen and where a wanted one starts). */

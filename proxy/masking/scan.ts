@@ -7,7 +7,7 @@
  */
 import { groupsInLookarounds, literalStarts } from './anchors.js';
 import type { Detector } from './detector.js';
-import { Hits, KeywordIndex, type KeywordCarry } from './keywords.js';
+import { Hits, indexFor, KeywordIndex, type KeywordCarry } from './keywords.js';
 
 export interface Finding {
   type: string;
@@ -66,6 +66,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
   const raw: Raw[] = [];
   try {
     sortHitsByStart(hits);
+    const spans = hits.length ? bucketHits(plan, hits) : null;
     for (let di = 0; di < detectors.length; di++) {
       if (run[di] === 0) continue;
       run[di] = 0;
@@ -73,7 +74,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
       if (d.applies && !d.applies(text)) continue;
       const search = plan.search[di]!;
       if (search.sticky) {
-        if (hits.length) runAnchored(d, search, text, hits, plan.startMask, di * plan.index.size, raw, out);
+        if (spans !== null && spans[di]! < spans[di + 1]!) runAnchored(d, search, text, hits, plan.bucket, spans[di]!, spans[di + 1]!, raw, out);
       } else runGlobal(d, search, text, from, raw, out);
     }
   } finally {
@@ -103,17 +104,54 @@ function runGlobal(d: Detector, s: Search, text: string, from: number, raw: Raw[
 }
 
 /**
- * The same search, tried only where a start literal occurs (sorted positions): a global
- * search could not match anywhere else, and after a match it resumes at the same place.
+ * Sorts the hits (in order of where they start) into one bucket per anchored detector that
+ * will run: the hits of its start literals, in the same order. Each detector then visits
+ * only its own hits instead of every hit of every literal. Returns where each detector's
+ * bucket starts in plan.bucket (bucket di is [spans[di], spans[di + 1])).
  */
-function runAnchored(d: Detector, s: Search, text: string, hits: Hits, startMask: Uint8Array, base: number, raw: Raw[], out: Out): void {
-  const re = s.re;
+function bucketHits(plan: Plan, hits: Hits): Int32Array {
+  const spans = plan.spans;
+  const run = plan.run;
+  const users = plan.startUsers;
   const ids = hits.ids;
+  spans.fill(0);
+  let total = 0;
+  for (let h = 0; h < hits.length; h++) {
+    const u = users[ids[h]!]!;
+    for (let k = 0; k < u.length; k++) {
+      const di = u[k]!;
+      if (run[di] !== 0) {
+        spans[di + 1]!++;
+        total++;
+      }
+    }
+  }
+  for (let di = 1; di < spans.length; di++) spans[di]! += spans[di - 1]!;
+  if (plan.bucket.length < total) plan.bucket = new Int32Array(Math.max(total, plan.bucket.length * 2));
+  const bucket = plan.bucket;
+  const fill = plan.fill;
+  fill.set(spans.subarray(0, fill.length));
+  for (let h = 0; h < hits.length; h++) {
+    const u = users[ids[h]!]!;
+    for (let k = 0; k < u.length; k++) {
+      const di = u[k]!;
+      if (run[di] !== 0) bucket[fill[di]!++] = h;
+    }
+  }
+  return spans;
+}
+
+/**
+ * The same search, tried only where a start literal occurs (the detector's bucket of hit
+ * indices, in order of where they start): a global search could not match anywhere else,
+ * and after a match it resumes at the same place.
+ */
+function runAnchored(d: Detector, s: Search, text: string, hits: Hits, bucket: Int32Array, lo: number, hi: number, raw: Raw[], out: Out): void {
+  const re = s.re;
   const starts = hits.starts;
   let next = 0;
-  for (let h = 0; h < hits.length; h++) {
-    if (startMask[base + ids[h]!] === 0) continue;
-    const p = starts[h]!;
+  for (let b = lo; b < hi; b++) {
+    const p = starts[bucket[b]!]!;
     if (p < next) continue;
     re.lastIndex = p;
     const m = re.exec(text);
@@ -199,8 +237,12 @@ interface Plan {
   gates: Array<number[] | null>;
   /** Per detector: how it is searched. */
   search: Search[];
-  /** [detector × keyword id]: 1 when the keyword is one of the detector's start literals. */
-  startMask: Uint8Array;
+  /** Per keyword id: the anchored detectors it is a start literal of. */
+  startUsers: number[][];
+  /** Scratch for bucketHits: bucket starts per detector (+1), fill positions, hit indices. */
+  spans: Int32Array;
+  fill: Int32Array;
+  bucket: Int32Array;
   /** Per keyword id: the detectors it gates (contextual ones excepted). */
   gateUsers: number[][];
   /** Detectors without keywords (always run) and with context keywords (whole-text gate). */
@@ -226,19 +268,23 @@ export function anchorsOf(re: RegExp): string[] | null {
   return lits && lits.every((l) => l.length >= MIN_ANCHOR) ? lits : null;
 }
 
+/** The words a scan plan looks for: the detectors' keywords and start literals. */
+export function scanWords(detectors: readonly Detector[]): string[] {
+  return [...detectors.flatMap((d) => d.keywords), ...detectors.flatMap((d) => anchorsOf(d.pattern) ?? [])];
+}
+
 function planFor(detectors: readonly Detector[]): Plan {
   let p = plans.get(detectors);
   if (p) return p;
   const starts = detectors.map((d) => anchorsOf(d.pattern));
-  const index = new KeywordIndex([...detectors.flatMap((d) => d.keywords), ...starts.flatMap((s) => s ?? [])]);
-  const startMask = new Uint8Array(detectors.length * index.size);
+  const index = indexFor(detectors, scanWords(detectors));
+  const startUsers: number[][] = Array.from({ length: index.size }, () => []);
   const wanted = new Uint8Array(index.size);
   const search = detectors.map((d, di): Search => {
     const lits = starts[di];
-    for (const l of lits ?? []) {
-      const id = index.id(l);
+    for (const id of new Set((lits ?? []).map((l) => index.id(l)))) {
       wanted[id] = 1;
-      startMask[di * index.size + id] = 1;
+      startUsers[id]!.push(di);
     }
     const base = d.pattern.flags.replace(/[dgy]/g, '');
     return { re: new RegExp(d.pattern.source, base + (lits ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern) };
@@ -257,7 +303,10 @@ function planFor(detectors: readonly Detector[]): Plan {
     contextual: detectors.flatMap((d, di) => (d.contextKeywords && gates[di] !== null ? [di] : [])),
     present: new Uint8Array(index.size),
     run: new Uint8Array(detectors.length),
-    startMask,
+    startUsers,
+    spans: new Int32Array(detectors.length + 1),
+    fill: new Int32Array(detectors.length),
+    bucket: new Int32Array(256),
     hits: new Hits(wanted),
   };
   plans.set(detectors, p);

@@ -31,10 +31,10 @@
  *    release anything: it is appended without a search.
  */
 import { SHORT_REACH, type Detector, type HoldMemo } from './detector.js';
-import { openCandidates } from './hold-scan.js';
-import { Hits, KeywordCarry, KeywordIndex } from './keywords.js';
+import { holdWords, openCandidates } from './hold-scan.js';
+import { Hits, KeywordCarry, KeywordIndex, shareIndex } from './keywords.js';
 import type { Masker } from './masker.js';
-import { anchorsOf, mergeScans, scanOpen, type Finding } from './scan.js';
+import { anchorsOf, mergeScans, scanOpen, scanWords, type Finding } from './scan.js';
 
 /** Forwarded text kept for look-behinds and validators (trimmed in steps of TRIM). */
 const LOOKBEHIND = 1024;
@@ -90,7 +90,12 @@ function groupsFor(detectors: readonly Detector[]): Groups {
   const litsOf = (d: Detector) => [d.pattern, ...(d.tail ? [d.tail] : [])].map((re) => anchorsOf(re));
   const long = detectors.filter((d) => reachOf(d) > SHORT_REACH && litsOf(d).every((l) => l !== null));
   const near = detectors.filter((d) => !long.includes(d));
-  const literals = new KeywordIndex(long.flatMap((d) => litsOf(d).flatMap((l) => l ?? [])));
+  const longLits = long.flatMap((d) => litsOf(d).flatMap((l) => l ?? []));
+  // One automaton for every plan of this stream's detectors: each new character is read once.
+  const literals = new KeywordIndex([...longLits, ...scanWords(near), ...scanWords(long), ...holdWords(near), ...holdWords(long)]);
+  shareIndex([near, long], literals);
+  const wantedLong = new Uint8Array(literals.size);
+  for (const l of longLits) wantedLong[literals.id(l)] = 1;
   g = {
     near,
     nearReach: Math.max(SHORT_REACH, ...near.map(reachOf)),
@@ -99,7 +104,7 @@ function groupsFor(detectors: readonly Detector[]): Groups {
     reach: Math.max(SHORT_REACH, ...long.map(reachOf)),
     literals,
     longest: Math.max(0, ...literals.keywords.map((k) => k.length)),
-    hits: new Hits(new Uint8Array(literals.size).fill(1)),
+    hits: new Hits(wantedLong),
     present: new Uint8Array(literals.size),
   };
   groupsByDetectors.set(detectors, g);
@@ -285,7 +290,7 @@ export class StreamingMasker {
   private longFrom(g: Groups, text: string, from: number): number {
     const start = Math.max(0, this.longScanned - this.base - g.longest);
     g.hits.reset();
-    g.literals.scan(text, g.present, start, text.length, g.hits);
+    this.carry.scan(g.literals, text, g.present, start, g.hits);
     const last = this.longHits.length ? this.longHits[this.longHits.length - 1]! : -1;
     const fresh: number[] = [];
     for (let h = 0; h < g.hits.length; h++) {
