@@ -60,8 +60,9 @@ interface HoldPlan {
   ungated: number[];
   hits: Hits;
   present: Uint8Array;
-  /** Detectors to try in this search (reused, all zero between searches). */
+  /** Detectors to try in this search (reused, all zero between searches), and the same as a list. */
   run: Uint8Array;
+  todo: Int32Array;
 }
 const holdPlans = new WeakMap<readonly Detector[], HoldPlan>();
 
@@ -103,6 +104,7 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
     gateUsers,
     ungated: ids.flatMap((g, di) => (g === null ? [di] : [])),
     run: new Uint8Array(detectors.length),
+    todo: new Int32Array(detectors.length),
     relaxed: relaxedRes.map((re, di) => search(re, relaxedLits[di]!, di * 2)),
     tails: detectors.map((d, di) => (d.tail ? search(d.tail, tailLits[di]!, di * 2 + 1) : null)),
     relaxedAll: relaxedRes.map((re) => new RegExp(re.source, baseFlags(re) + 'g')),
@@ -156,13 +158,18 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   const partial = plan.index.partialAt(endState); // "…secr" may become "secret"
   // The detectors whose keywords or prefixes occur (or have begun at the end), and the ungated:
   // marked from the keywords seen rather than asking every detector.
+  // (Listed as they are marked: the earliest candidate does not depend on the order they are tried in.)
   const run = plan.run;
-  for (const di of plan.ungated) run[di] = 1;
-  for (const id of hits.seen) for (const di of plan.gateUsers[id]!) run[di] = 1;
-  for (const id of partial) for (const di of plan.gateUsers[id]!) run[di] = 1;
+  const todo = plan.todo;
+  let n = 0;
+  for (const di of plan.ungated) n = enlist(run, todo, n, di);
+  for (let k = 0; k < hits.seenCount; k++) for (const di of plan.gateUsers[hits.seen[k]!]!) n = enlist(run, todo, n, di);
+  for (const id of partial) for (const di of plan.gateUsers[id]!) n = enlist(run, todo, n, di);
   try {
-    for (let di = 0; di < detectors.length; di++) {
-      if (run[di] === 0) continue;
+    for (let k = 0; k < n; k++) {
+      const di = todo[k]!;
+      const d = detectors[di]!;
+      if (d.applies && !d.applies(text)) continue;
       const m = endMatch(plan.relaxed[di]!, text, region, plan);
       if (m) earliest.candidate(m.index, m.index + m[0].length);
       const ts = plan.tails[di];
@@ -172,10 +179,18 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
       }
     }
   } finally {
-    for (const id of hits.seen) present[id] = 0;
-    run.fill(0);
+    for (let k = 0; k < hits.seenCount; k++) present[hits.seen[k]!] = 0;
+    for (let k = 0; k < n; k++) run[todo[k]!] = 0;
   }
   return { at: earliest.at, earliest: earliest.min };
+}
+
+/** Marks detector di to be tried (once); returns the new length of the list. */
+function enlist(run: Uint8Array, todo: Int32Array, n: number, di: number): number {
+  if (run[di] !== 0) return n;
+  run[di] = 1;
+  todo[n] = di;
+  return n + 1;
 }
 
 /** openCandidates() with every pattern searched from the region's start: the reference the anchored one is held to. */
@@ -190,6 +205,7 @@ export function openCandidatesReference(text: string, detectors: readonly Detect
   };
   detectors.forEach((d, di) => {
     if (!wants(plan.ids[di]!, present)) return;
+    if (d.applies && !d.applies(text)) return;
     const m = first(plan.relaxedAll[di]!);
     if (m) earliest.candidate(m.index, m.index + m[0].length);
     const tail = plan.tailsAll[di];

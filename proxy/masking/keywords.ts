@@ -12,9 +12,12 @@ export class Hits {
   ids = new Int32Array(64);
   starts = new Int32Array(64);
   length = 0;
-  /** Keyword ids in the order they were first seen (each once). */
-  readonly seen: number[] = [];
-  constructor(readonly wanted: Uint8Array) {}
+  /** Keyword ids in the order they were first seen (each once): seen[0, seenCount). A typed array with a count, since emptying an array (length = 0) costs a runtime call per scan. */
+  readonly seen: Int32Array;
+  seenCount = 0;
+  constructor(readonly wanted: Uint8Array) {
+    this.seen = new Int32Array(wanted.length);
+  }
 
   add(id: number, start: number): void {
     if (this.length === this.ids.length) {
@@ -31,7 +34,7 @@ export class Hits {
 
   reset(): void {
     this.length = 0;
-    this.seen.length = 0;
+    this.seenCount = 0;
   }
 }
 
@@ -219,7 +222,7 @@ function mark(id: number, start: number, present: Uint8Array, hits: Hits | undef
   else {
     if (present[id] === 0) {
       present[id] = 1;
-      hits.seen.push(id);
+      hits.seen[hits.seenCount++] = id;
     }
     if (hits.wanted[id]) hits.add(id, start);
   }

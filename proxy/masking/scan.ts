@@ -57,7 +57,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
   // The detectors worth running: those gated by a keyword that occurs, and the ungated.
   const run = plan.run;
   for (const di of plan.ungated) run[di] = 1;
-  for (const id of hits.seen) for (const di of plan.gateUsers[id]!) run[di] = 1;
+  for (let k = 0; k < hits.seenCount; k++) for (const di of plan.gateUsers[hits.seen[k]!]!) run[di] = 1;
   if (plan.contextual.length) {
     const all = from === 0 ? present : new Uint8Array(plan.index.size);
     if (from !== 0) plan.index.scan(text, all, 0);
@@ -66,7 +66,8 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
   const raw: Raw[] = [];
   try {
     sortHitsByStart(hits);
-    const spans = hits.length ? bucketHits(plan, hits) : null;
+    if (hits.length) bucketHits(plan, hits);
+    const count = plan.count;
     for (let di = 0; di < detectors.length; di++) {
       if (run[di] === 0) continue;
       run[di] = 0;
@@ -74,13 +75,17 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
       if (d.applies && !d.applies(text)) continue;
       const search = plan.search[di]!;
       if (search.sticky) {
-        if (spans !== null && spans[di]! < spans[di + 1]!) runAnchored(d, search, text, hits, plan.bucket, spans[di]!, spans[di + 1]!, raw, out);
+        if (count[di]! > 0) runAnchored(d, search, text, hits, plan.bucket, plan.lo[di]!, plan.lo[di]! + count[di]!, raw, out);
       } else runGlobal(d, search, text, from, raw, out);
     }
   } finally {
     // The buffers are shared by every scan: leave them clean even if a validator threw.
-    for (const id of hits.seen) present[id] = 0;
+    for (let k = 0; k < hits.seenCount; k++) present[hits.seen[k]!] = 0;
     run.fill(0);
+    if (plan.touched.length !== 0) {
+      for (const di of plan.touched) plan.count[di] = 0;
+      plan.touched.length = 0;
+    }
   }
   mergeFindings(raw, out);
   return out;
@@ -106,31 +111,34 @@ function runGlobal(d: Detector, s: Search, text: string, from: number, raw: Raw[
 /**
  * Sorts the hits (in order of where they start) into one bucket per anchored detector that
  * will run: the hits of its start literals, in the same order. Each detector then visits
- * only its own hits instead of every hit of every literal. Returns where each detector's
- * bucket starts in plan.bucket (bucket di is [spans[di], spans[di + 1])).
+ * only its own hits instead of every hit of every literal. Bucket di is
+ * plan.bucket[plan.lo[di], plan.lo[di] + plan.count[di]); the cost is proportional to the
+ * hits, not to the detectors. Returns the detectors with a bucket (their counts are reset
+ * by the caller).
  */
-function bucketHits(plan: Plan, hits: Hits): Int32Array {
-  const spans = plan.spans;
-  const run = plan.run;
+function bucketHits(plan: Plan, hits: Hits): number[] {
+  const { run, count, lo, fill, touched } = plan;
   const users = plan.startUsers;
   const ids = hits.ids;
-  spans.fill(0);
   let total = 0;
   for (let h = 0; h < hits.length; h++) {
     const u = users[ids[h]!]!;
     for (let k = 0; k < u.length; k++) {
       const di = u[k]!;
       if (run[di] !== 0) {
-        spans[di + 1]!++;
+        if (count[di] === 0) touched.push(di);
+        count[di]!++;
         total++;
       }
     }
   }
-  for (let di = 1; di < spans.length; di++) spans[di]! += spans[di - 1]!;
+  let off = 0;
+  for (const di of touched) {
+    lo[di] = fill[di] = off;
+    off += count[di]!;
+  }
   if (plan.bucket.length < total) plan.bucket = new Int32Array(Math.max(total, plan.bucket.length * 2));
   const bucket = plan.bucket;
-  const fill = plan.fill;
-  fill.set(spans.subarray(0, fill.length));
   for (let h = 0; h < hits.length; h++) {
     const u = users[ids[h]!]!;
     for (let k = 0; k < u.length; k++) {
@@ -138,7 +146,7 @@ function bucketHits(plan: Plan, hits: Hits): Int32Array {
       if (run[di] !== 0) bucket[fill[di]!++] = h;
     }
   }
-  return spans;
+  return touched;
 }
 
 /**
@@ -239,9 +247,11 @@ interface Plan {
   search: Search[];
   /** Per keyword id: the anchored detectors it is a start literal of. */
   startUsers: number[][];
-  /** Scratch for bucketHits: bucket starts per detector (+1), fill positions, hit indices. */
-  spans: Int32Array;
+  /** Scratch for bucketHits, per detector: hits in its bucket (zero between scans), where its bucket starts, fill position; the detectors with hits; the hit indices. */
+  count: Int32Array;
+  lo: Int32Array;
   fill: Int32Array;
+  touched: number[];
   bucket: Int32Array;
   /** Per keyword id: the detectors it gates (contextual ones excepted). */
   gateUsers: number[][];
@@ -304,8 +314,10 @@ function planFor(detectors: readonly Detector[]): Plan {
     present: new Uint8Array(index.size),
     run: new Uint8Array(detectors.length),
     startUsers,
-    spans: new Int32Array(detectors.length + 1),
+    count: new Int32Array(detectors.length),
+    lo: new Int32Array(detectors.length),
     fill: new Int32Array(detectors.length),
+    touched: [],
     bucket: new Int32Array(256),
     hits: new Hits(wanted),
   };

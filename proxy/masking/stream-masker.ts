@@ -138,7 +138,11 @@ export class StreamingMasker {
   /** The keyword automata's state carried between pushes (each character is read once). */
   private readonly carry = new KeywordCarry();
   readonly findings: Finding[] = [];
-  constructor(private readonly masker: Masker) {}
+  /** The detectors' groups (looked up once per stream, not per push). */
+  private readonly groups: Groups;
+  constructor(private readonly masker: Masker) {
+    this.groups = groupsFor(masker.detectors);
+  }
 
   /** Adds text; returns the masked text that may be forwarded now (possibly ""). */
   push(text: string): string {
@@ -165,7 +169,7 @@ export class StreamingMasker {
     const end = text.length;
     const from = this.at;
     const aliveAt = this.alive < 0 ? from : Math.max(0, Math.min(from, this.alive - this.base));
-    const g = groupsFor(this.masker.detectors);
+    const g = this.groups;
     this.carry.base = this.base;
     // A long-reach match starts at one of its start literals: search from the first one in reach.
     const longFrom = g.long.length > 0 ? this.longFrom(g, text, aliveAt - g.reach) : -1;
@@ -297,7 +301,7 @@ export class StreamingMasker {
       const at = this.base + g.hits.starts[h]!;
       if (at > last) fresh.push(at);
     }
-    for (const id of g.hits.seen) g.present[id] = 0;
+    for (let k = 0; k < g.hits.seenCount; k++) g.present[g.hits.seen[k]!] = 0;
     this.longScanned = this.base + text.length;
     if (fresh.length) this.longHits.push(...fresh.sort((a, b) => a - b));
     // Hits further back than any search can start are dropped.
