@@ -211,3 +211,21 @@ describe('placeholder tags', () => {
     }
   });
 });
+
+describe('kind: Secret lines', () => {
+  const REFERENCE = /^kind:[ \t]*["']?Secret["']?[ \t]*$/m;
+  it('are found where kind: occurs exactly as the multiline regex finds them', async () => {
+    const { hasSecretKindLine } = await import('../../proxy/masking/detectors/auth.js');
+    for (const t of ['kind: Secret', 'a\nkind:Secret\n', 'a\rkind: "Secret" \r\nb', 'xkind: Secret', 'kind: Secrets', 'kind: ConfigMap\nkind: Secret', 'kind:\u2028kind: Secret\u2029']) {
+      expect(hasSecretKindLine(t), JSON.stringify(t)).toBe(REFERENCE.test(t));
+    }
+    const piece = fc.constantFrom('kind:', ' ', '\t', '\n', '\r', '\u2028', 'Secret', '"', "'", 'x', 'kind: Secret');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+        const t = parts.join('');
+        expect(hasSecretKindLine(t)).toBe(REFERENCE.test(t));
+      }),
+      { numRuns: 2000, seed: 20261203 },
+    );
+  });
+});
