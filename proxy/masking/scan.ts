@@ -87,7 +87,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
       plan.touched.length = 0;
     }
   }
-  mergeFindings(raw, out);
+  if (raw.length !== 0) mergeFindings(raw, out); // (nothing found: the empty arrays stand)
   return out;
 }
 

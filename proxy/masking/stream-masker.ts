@@ -24,9 +24,10 @@
  *    window so that look-behinds and validators still see the context before it.
  *  - In-progress candidates are searched in the same regions, never more than TAIL_WINDOW
  *    back.
- *  - The keyword automata (which detectors may match, where their start literals are) carry
- *    their state from push to push (KeywordCarry): new text is read once, and a search from
- *    any recent point is answered from the occurrences kept.
+ *  - One keyword automaton serves every plan of the stream (which detectors may match, where
+ *    their start literals and hold-back candidates begin, the long-reach literals) and carries
+ *    its state from push to push (KeywordCarry): new text is read once, and a search from any
+ *    recent point is answered from the occurrences kept.
  *  - A push that only extends a held word (pending is one run of token characters) cannot
  *    release anything: it is appended without a search.
  */
