@@ -63,6 +63,8 @@ interface HoldPlan {
   /** Detectors to try in this search (reused, all zero between searches), and the same as a list. */
   run: Uint8Array;
   todo: Int32Array;
+  /** The first of the current search's hits that starts at or after its region. */
+  firstHit: number;
 }
 const holdPlans = new WeakMap<readonly Detector[], HoldPlan>();
 
@@ -105,6 +107,7 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
     ungated: ids.flatMap((g, di) => (g === null ? [di] : [])),
     run: new Uint8Array(detectors.length),
     todo: new Int32Array(detectors.length),
+    firstHit: 0,
     relaxed: relaxedRes.map((re, di) => search(re, relaxedLits[di]!, di * 2)),
     tails: detectors.map((d, di) => (d.tail ? search(d.tail, tailLits[di]!, di * 2 + 1) : null)),
     relaxedAll: relaxedRes.map((re) => new RegExp(re.source, baseFlags(re) + 'g')),
@@ -124,9 +127,9 @@ function endMatch(s: EndSearch, text: string, region: number, plan: HoldPlan): R
     return s.re.exec(text);
   }
   const { hits, startMask } = plan;
-  for (let h = 0; h < hits.length; h++) {
+  for (let h = plan.firstHit; h < hits.length; h++) {
     const p = hits.starts[h]!;
-    if (p < region || startMask[s.row + hits.ids[h]!] === 0) continue;
+    if (startMask[s.row + hits.ids[h]!] === 0) continue;
     s.re.lastIndex = p;
     const m = s.re.exec(text);
     if (m) return m;
@@ -155,6 +158,10 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   hits.reset();
   const endState = carry ? carry.scan(plan.index, text, present, gate, hits) : plan.index.scan(text, present, gate, text.length, hits);
   sortHitsByStart(hits);
+  // The first hit at or after the region (hits are in order of where they start).
+  let first = 0;
+  while (first < hits.length && hits.starts[first]! < region) first++;
+  plan.firstHit = first;
   const partial = plan.index.partialAt(endState); // "…secr" may become "secret"
   // The detectors whose keywords or prefixes occur (or have begun at the end), and the ungated:
   // marked from the keywords seen rather than asking every detector.

@@ -135,7 +135,7 @@ export class StreamingMasker {
   private longScanned = 0;
   private longHits: number[] = [];
   /** The detectors' hold hooks' state for this stream. */
-  private readonly memos = new Map<Detector, HoldMemo>();
+  private readonly memos: HoldMemo[];
   /** The keyword automata's state carried between pushes (each character is read once). */
   private readonly carry = new KeywordCarry();
   readonly findings: Finding[] = [];
@@ -143,6 +143,7 @@ export class StreamingMasker {
   private readonly groups: Groups;
   constructor(private readonly masker: Masker) {
     this.groups = groupsFor(masker.detectors);
+    this.memos = this.groups.holders.map(() => ({ base: 0 }));
   }
 
   /** Adds text; returns the masked text that may be forwarded now (possibly ""). */
@@ -271,11 +272,10 @@ export class StreamingMasker {
       hold = Math.min(hold, openLong.at);
       alive = Math.min(alive, openLong.earliest);
     }
-    for (const d of g.holders) {
-      let memo = this.memos.get(d);
-      if (!memo) this.memos.set(d, (memo = { base: 0 }));
+    for (let k = 0; k < g.holders.length; k++) {
+      const memo = this.memos[k]!;
       memo.base = this.base;
-      const h = d.hold!(text, pendingStart, memo);
+      const h = g.holders[k]!.hold!(text, pendingStart, memo);
       if (h !== null && h !== undefined) hold = Math.min(hold, Math.max(h, pendingStart));
     }
 
