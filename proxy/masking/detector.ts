@@ -26,6 +26,9 @@ export interface Detector {
   /**
    * A cheap test on the whole text: when it says no, no match could pass validate(), so
    * the search is skipped (e.g. Kubernetes Secret values need a `kind: Secret` document).
+   * A stream skips the search for candidates in progress too: a detector whose test may turn
+   * true as more text arrives holds what it needs with its own hold hook (kubernetes-secret
+   * holds a document's data: block until its kind is known).
    */
   applies?(text: string): boolean;
   /** Literal token prefixes (case-sensitive), for streaming hold-back of partial tokens. */

@@ -10,7 +10,7 @@
  * scratch buffers (the search is synchronous).
  */
 import type { Detector } from './detector.js';
-import { Hits, KeywordIndex, type KeywordCarry } from './keywords.js';
+import { Hits, indexFor, type KeywordCarry, type KeywordIndex } from './keywords.js';
 import { anchorsOf, sortHitsByStart, wants } from './scan.js';
 
 const relaxedCache = new WeakMap<Detector, string>();
@@ -60,19 +60,29 @@ interface HoldPlan {
   ungated: number[];
   hits: Hits;
   present: Uint8Array;
-  /** Detectors to try in this search (reused, all zero between searches). */
+  /** Detectors to try in this search (reused, all zero between searches), and the same as a list. */
   run: Uint8Array;
+  todo: Int32Array;
+  /** The first of the current search's hits that starts at or after its region. */
+  firstHit: number;
 }
 const holdPlans = new WeakMap<readonly Detector[], HoldPlan>();
+
+const words = (d: Detector) => [...d.keywords, ...(d.prefixes ?? []).map((p) => p.toLowerCase())];
+const relaxedPattern = (d: Detector) => new RegExp(relaxedSource(d), baseFlags(d.pattern));
+
+/** The words a hold plan looks for: keywords, token prefixes, start literals of the relaxed and tail patterns. */
+export function holdWords(detectors: readonly Detector[]): string[] {
+  return [...detectors.flatMap(words), ...detectors.flatMap((d) => anchorsOf(relaxedPattern(d)) ?? []), ...detectors.flatMap((d) => (d.tail ? (anchorsOf(d.tail) ?? []) : []))];
+}
 
 function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
   let f = holdPlans.get(detectors);
   if (f) return f;
-  const words = (d: Detector) => [...d.keywords, ...(d.prefixes ?? []).map((p) => p.toLowerCase())];
-  const relaxedRes = detectors.map((d) => new RegExp(relaxedSource(d), baseFlags(d.pattern)));
+  const relaxedRes = detectors.map(relaxedPattern);
   const relaxedLits = relaxedRes.map(anchorsOf);
   const tailLits = detectors.map((d) => (d.tail ? anchorsOf(d.tail) : null));
-  const index = new KeywordIndex([...detectors.flatMap(words), ...relaxedLits.flatMap((l) => l ?? []), ...tailLits.flatMap((l) => l ?? [])]);
+  const index = indexFor(detectors, holdWords(detectors));
   const rows = detectors.length * 2;
   const startMask = new Uint8Array(rows * index.size);
   const wanted = new Uint8Array(index.size);
@@ -96,6 +106,8 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
     gateUsers,
     ungated: ids.flatMap((g, di) => (g === null ? [di] : [])),
     run: new Uint8Array(detectors.length),
+    todo: new Int32Array(detectors.length),
+    firstHit: 0,
     relaxed: relaxedRes.map((re, di) => search(re, relaxedLits[di]!, di * 2)),
     tails: detectors.map((d, di) => (d.tail ? search(d.tail, tailLits[di]!, di * 2 + 1) : null)),
     relaxedAll: relaxedRes.map((re) => new RegExp(re.source, baseFlags(re) + 'g')),
@@ -115,9 +127,9 @@ function endMatch(s: EndSearch, text: string, region: number, plan: HoldPlan): R
     return s.re.exec(text);
   }
   const { hits, startMask } = plan;
-  for (let h = 0; h < hits.length; h++) {
+  for (let h = plan.firstHit; h < hits.length; h++) {
     const p = hits.starts[h]!;
-    if (p < region || startMask[s.row + hits.ids[h]!] === 0) continue;
+    if (startMask[s.row + hits.ids[h]!] === 0) continue;
     s.re.lastIndex = p;
     const m = s.re.exec(text);
     if (m) return m;
@@ -146,16 +158,25 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   hits.reset();
   const endState = carry ? carry.scan(plan.index, text, present, gate, hits) : plan.index.scan(text, present, gate, text.length, hits);
   sortHitsByStart(hits);
+  // The first hit at or after the region (hits are in order of where they start).
+  let first = 0;
+  while (first < hits.length && hits.starts[first]! < region) first++;
+  plan.firstHit = first;
   const partial = plan.index.partialAt(endState); // "…secr" may become "secret"
   // The detectors whose keywords or prefixes occur (or have begun at the end), and the ungated:
   // marked from the keywords seen rather than asking every detector.
+  // (Listed as they are marked: the earliest candidate does not depend on the order they are tried in.)
   const run = plan.run;
-  for (const di of plan.ungated) run[di] = 1;
-  for (const id of hits.seen) for (const di of plan.gateUsers[id]!) run[di] = 1;
-  for (const id of partial) for (const di of plan.gateUsers[id]!) run[di] = 1;
+  const todo = plan.todo;
+  let n = 0;
+  for (const di of plan.ungated) n = enlist(run, todo, n, di);
+  for (let k = 0; k < hits.seenCount; k++) for (const di of plan.gateUsers[hits.seen[k]!]!) n = enlist(run, todo, n, di);
+  for (const id of partial) for (const di of plan.gateUsers[id]!) n = enlist(run, todo, n, di);
   try {
-    for (let di = 0; di < detectors.length; di++) {
-      if (run[di] === 0) continue;
+    for (let k = 0; k < n; k++) {
+      const di = todo[k]!;
+      const d = detectors[di]!;
+      if (d.applies && !d.applies(text)) continue;
       const m = endMatch(plan.relaxed[di]!, text, region, plan);
       if (m) earliest.candidate(m.index, m.index + m[0].length);
       const ts = plan.tails[di];
@@ -165,10 +186,18 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
       }
     }
   } finally {
-    for (const id of hits.seen) present[id] = 0;
-    run.fill(0);
+    for (let k = 0; k < hits.seenCount; k++) present[hits.seen[k]!] = 0;
+    for (let k = 0; k < n; k++) run[todo[k]!] = 0;
   }
   return { at: earliest.at, earliest: earliest.min };
+}
+
+/** Marks detector di to be tried (once); returns the new length of the list. */
+function enlist(run: Uint8Array, todo: Int32Array, n: number, di: number): number {
+  if (run[di] !== 0) return n;
+  run[di] = 1;
+  todo[n] = di;
+  return n + 1;
 }
 
 /** openCandidates() with every pattern searched from the region's start: the reference the anchored one is held to. */
@@ -183,6 +212,7 @@ export function openCandidatesReference(text: string, detectors: readonly Detect
   };
   detectors.forEach((d, di) => {
     if (!wants(plan.ids[di]!, present)) return;
+    if (d.applies && !d.applies(text)) return;
     const m = first(plan.relaxedAll[di]!);
     if (m) earliest.candidate(m.index, m.index + m[0].length);
     const tail = plan.tailsAll[di];

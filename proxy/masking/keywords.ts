@@ -12,9 +12,12 @@ export class Hits {
   ids = new Int32Array(64);
   starts = new Int32Array(64);
   length = 0;
-  /** Keyword ids in the order they were first seen (each once). */
-  readonly seen: number[] = [];
-  constructor(readonly wanted: Uint8Array) {}
+  /** Keyword ids in the order they were first seen (each once): seen[0, seenCount). A typed array with a count, since emptying an array (length = 0) costs a runtime call per scan. */
+  readonly seen: Int32Array;
+  seenCount = 0;
+  constructor(readonly wanted: Uint8Array) {
+    this.seen = new Int32Array(wanted.length);
+  }
 
   add(id: number, start: number): void {
     if (this.length === this.ids.length) {
@@ -31,7 +34,7 @@ export class Hits {
 
   reset(): void {
     this.length = 0;
-    this.seen.length = 0;
+    this.seenCount = 0;
   }
 }
 
@@ -53,8 +56,13 @@ export class KeywordIndex {
   private readonly depth: Int32Array;
   private readonly fail: Int32Array;
 
+  /** Whether a keyword can be looked for (non-empty ASCII); others are left out. */
+  static accepts(keyword: string): boolean {
+    return keyword.length > 0 && /^[\x00-\x7f]+$/.test(keyword);
+  }
+
   constructor(keywords: Iterable<string>) {
-    this.keywords = [...new Set([...keywords].map((k) => k.toLowerCase()).filter((k) => k.length > 0 && /^[\x00-\x7f]+$/.test(k)))];
+    this.keywords = [...new Set([...keywords].map((k) => k.toLowerCase()).filter((k) => KeywordIndex.accepts(k)))];
     this.keywords.forEach((k, i) => this.ids.set(k, i));
     // Trie
     const goto: Array<Map<number, number>> = [new Map()];
@@ -189,13 +197,32 @@ export class KeywordIndex {
   }
 }
 
+/**
+ * Automata shared by the plans of several detector lists (scan, hold-back, start literals):
+ * a stream that reads each new character with one automaton, not one per plan. A plan for a
+ * registered list takes the shared automaton when it holds every word the plan needs.
+ */
+const sharedIndexes = new WeakMap<object, KeywordIndex>();
+
+/** Makes `index` the automaton of every plan built for the given lists from now on. */
+export function shareIndex(lists: readonly object[], index: KeywordIndex): void {
+  for (const l of lists) sharedIndexes.set(l, index);
+}
+
+/** The automaton for a plan of `list` that needs `words`: the shared one when it has them all, else a new one. */
+export function indexFor(list: object, words: readonly string[]): KeywordIndex {
+  const shared = sharedIndexes.get(list);
+  if (shared && words.every((w) => shared.id(w) >= 0 || !KeywordIndex.accepts(w))) return shared;
+  return new KeywordIndex(words);
+}
+
 /** Records one keyword occurrence as scan() does: present (and, with hits, first seen and where a wanted one starts). */
 function mark(id: number, start: number, present: Uint8Array, hits: Hits | undefined): void {
   if (hits === undefined) present[id] = 1;
   else {
     if (present[id] === 0) {
       present[id] = 1;
-      hits.seen.push(id);
+      hits.seen[hits.seenCount++] = id;
     }
     if (hits.wanted[id]) hits.add(id, start);
   }

@@ -7,7 +7,7 @@
  */
 import { groupsInLookarounds, literalStarts } from './anchors.js';
 import type { Detector } from './detector.js';
-import { Hits, KeywordIndex, type KeywordCarry } from './keywords.js';
+import { Hits, indexFor, KeywordIndex, type KeywordCarry } from './keywords.js';
 
 export interface Finding {
   type: string;
@@ -57,7 +57,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
   // The detectors worth running: those gated by a keyword that occurs, and the ungated.
   const run = plan.run;
   for (const di of plan.ungated) run[di] = 1;
-  for (const id of hits.seen) for (const di of plan.gateUsers[id]!) run[di] = 1;
+  for (let k = 0; k < hits.seenCount; k++) for (const di of plan.gateUsers[hits.seen[k]!]!) run[di] = 1;
   if (plan.contextual.length) {
     const all = from === 0 ? present : new Uint8Array(plan.index.size);
     if (from !== 0) plan.index.scan(text, all, 0);
@@ -66,6 +66,8 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
   const raw: Raw[] = [];
   try {
     sortHitsByStart(hits);
+    if (hits.length) bucketHits(plan, hits);
+    const count = plan.count;
     for (let di = 0; di < detectors.length; di++) {
       if (run[di] === 0) continue;
       run[di] = 0;
@@ -73,15 +75,19 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
       if (d.applies && !d.applies(text)) continue;
       const search = plan.search[di]!;
       if (search.sticky) {
-        if (hits.length) runAnchored(d, search, text, hits, plan.startMask, di * plan.index.size, raw, out);
+        if (count[di]! > 0) runAnchored(d, search, text, hits, plan.bucket, plan.lo[di]!, plan.lo[di]! + count[di]!, raw, out);
       } else runGlobal(d, search, text, from, raw, out);
     }
   } finally {
     // The buffers are shared by every scan: leave them clean even if a validator threw.
-    for (const id of hits.seen) present[id] = 0;
+    for (let k = 0; k < hits.seenCount; k++) present[hits.seen[k]!] = 0;
     run.fill(0);
+    if (plan.touched.length !== 0) {
+      for (const di of plan.touched) plan.count[di] = 0;
+      plan.touched.length = 0;
+    }
   }
-  mergeFindings(raw, out);
+  if (raw.length !== 0) mergeFindings(raw, out); // (nothing found: the empty arrays stand)
   return out;
 }
 
@@ -103,17 +109,57 @@ function runGlobal(d: Detector, s: Search, text: string, from: number, raw: Raw[
 }
 
 /**
- * The same search, tried only where a start literal occurs (sorted positions): a global
- * search could not match anywhere else, and after a match it resumes at the same place.
+ * Sorts the hits (in order of where they start) into one bucket per anchored detector that
+ * will run: the hits of its start literals, in the same order. Each detector then visits
+ * only its own hits instead of every hit of every literal. Bucket di is
+ * plan.bucket[plan.lo[di], plan.lo[di] + plan.count[di]); the cost is proportional to the
+ * hits, not to the detectors. Returns the detectors with a bucket (their counts are reset
+ * by the caller).
  */
-function runAnchored(d: Detector, s: Search, text: string, hits: Hits, startMask: Uint8Array, base: number, raw: Raw[], out: Out): void {
-  const re = s.re;
+function bucketHits(plan: Plan, hits: Hits): number[] {
+  const { run, count, lo, fill, touched } = plan;
+  const users = plan.startUsers;
   const ids = hits.ids;
+  let total = 0;
+  for (let h = 0; h < hits.length; h++) {
+    const u = users[ids[h]!]!;
+    for (let k = 0; k < u.length; k++) {
+      const di = u[k]!;
+      if (run[di] !== 0) {
+        if (count[di] === 0) touched.push(di);
+        count[di]!++;
+        total++;
+      }
+    }
+  }
+  let off = 0;
+  for (const di of touched) {
+    lo[di] = fill[di] = off;
+    off += count[di]!;
+  }
+  if (plan.bucket.length < total) plan.bucket = new Int32Array(Math.max(total, plan.bucket.length * 2));
+  const bucket = plan.bucket;
+  for (let h = 0; h < hits.length; h++) {
+    const u = users[ids[h]!]!;
+    for (let k = 0; k < u.length; k++) {
+      const di = u[k]!;
+      if (run[di] !== 0) bucket[fill[di]!++] = h;
+    }
+  }
+  return touched;
+}
+
+/**
+ * The same search, tried only where a start literal occurs (the detector's bucket of hit
+ * indices, in order of where they start): a global search could not match anywhere else,
+ * and after a match it resumes at the same place.
+ */
+function runAnchored(d: Detector, s: Search, text: string, hits: Hits, bucket: Int32Array, lo: number, hi: number, raw: Raw[], out: Out): void {
+  const re = s.re;
   const starts = hits.starts;
   let next = 0;
-  for (let h = 0; h < hits.length; h++) {
-    if (startMask[base + ids[h]!] === 0) continue;
-    const p = starts[h]!;
+  for (let b = lo; b < hi; b++) {
+    const p = starts[bucket[b]!]!;
     if (p < next) continue;
     re.lastIndex = p;
     const m = re.exec(text);
@@ -199,8 +245,14 @@ interface Plan {
   gates: Array<number[] | null>;
   /** Per detector: how it is searched. */
   search: Search[];
-  /** [detector × keyword id]: 1 when the keyword is one of the detector's start literals. */
-  startMask: Uint8Array;
+  /** Per keyword id: the anchored detectors it is a start literal of. */
+  startUsers: number[][];
+  /** Scratch for bucketHits, per detector: hits in its bucket (zero between scans), where its bucket starts, fill position; the detectors with hits; the hit indices. */
+  count: Int32Array;
+  lo: Int32Array;
+  fill: Int32Array;
+  touched: number[];
+  bucket: Int32Array;
   /** Per keyword id: the detectors it gates (contextual ones excepted). */
   gateUsers: number[][];
   /** Detectors without keywords (always run) and with context keywords (whole-text gate). */
@@ -226,19 +278,23 @@ export function anchorsOf(re: RegExp): string[] | null {
   return lits && lits.every((l) => l.length >= MIN_ANCHOR) ? lits : null;
 }
 
+/** The words a scan plan looks for: the detectors' keywords and start literals. */
+export function scanWords(detectors: readonly Detector[]): string[] {
+  return [...detectors.flatMap((d) => d.keywords), ...detectors.flatMap((d) => anchorsOf(d.pattern) ?? [])];
+}
+
 function planFor(detectors: readonly Detector[]): Plan {
   let p = plans.get(detectors);
   if (p) return p;
   const starts = detectors.map((d) => anchorsOf(d.pattern));
-  const index = new KeywordIndex([...detectors.flatMap((d) => d.keywords), ...starts.flatMap((s) => s ?? [])]);
-  const startMask = new Uint8Array(detectors.length * index.size);
+  const index = indexFor(detectors, scanWords(detectors));
+  const startUsers: number[][] = Array.from({ length: index.size }, () => []);
   const wanted = new Uint8Array(index.size);
   const search = detectors.map((d, di): Search => {
     const lits = starts[di];
-    for (const l of lits ?? []) {
-      const id = index.id(l);
+    for (const id of new Set((lits ?? []).map((l) => index.id(l)))) {
       wanted[id] = 1;
-      startMask[di * index.size + id] = 1;
+      startUsers[id]!.push(di);
     }
     const base = d.pattern.flags.replace(/[dgy]/g, '');
     return { re: new RegExp(d.pattern.source, base + (lits ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern) };
@@ -257,7 +313,12 @@ function planFor(detectors: readonly Detector[]): Plan {
     contextual: detectors.flatMap((d, di) => (d.contextKeywords && gates[di] !== null ? [di] : [])),
     present: new Uint8Array(index.size),
     run: new Uint8Array(detectors.length),
-    startMask,
+    startUsers,
+    count: new Int32Array(detectors.length),
+    lo: new Int32Array(detectors.length),
+    fill: new Int32Array(detectors.length),
+    touched: [],
+    bucket: new Int32Array(256),
     hits: new Hits(wanted),
   };
   plans.set(detectors, p);

@@ -24,17 +24,18 @@
  *    window so that look-behinds and validators still see the context before it.
  *  - In-progress candidates are searched in the same regions, never more than TAIL_WINDOW
  *    back.
- *  - The keyword automata (which detectors may match, where their start literals are) carry
- *    their state from push to push (KeywordCarry): new text is read once, and a search from
- *    any recent point is answered from the occurrences kept.
+ *  - One keyword automaton serves every plan of the stream (which detectors may match, where
+ *    their start literals and hold-back candidates begin, the long-reach literals) and carries
+ *    its state from push to push (KeywordCarry): new text is read once, and a search from any
+ *    recent point is answered from the occurrences kept.
  *  - A push that only extends a held word (pending is one run of token characters) cannot
  *    release anything: it is appended without a search.
  */
 import { SHORT_REACH, type Detector, type HoldMemo } from './detector.js';
-import { openCandidates } from './hold-scan.js';
-import { Hits, KeywordCarry, KeywordIndex } from './keywords.js';
+import { holdWords, openCandidates } from './hold-scan.js';
+import { Hits, KeywordCarry, KeywordIndex, shareIndex } from './keywords.js';
 import type { Masker } from './masker.js';
-import { anchorsOf, mergeScans, scanOpen, type Finding } from './scan.js';
+import { anchorsOf, mergeScans, scanOpen, scanWords, type Finding } from './scan.js';
 
 /** Forwarded text kept for look-behinds and validators (trimmed in steps of TRIM). */
 const LOOKBEHIND = 1024;
@@ -90,7 +91,12 @@ function groupsFor(detectors: readonly Detector[]): Groups {
   const litsOf = (d: Detector) => [d.pattern, ...(d.tail ? [d.tail] : [])].map((re) => anchorsOf(re));
   const long = detectors.filter((d) => reachOf(d) > SHORT_REACH && litsOf(d).every((l) => l !== null));
   const near = detectors.filter((d) => !long.includes(d));
-  const literals = new KeywordIndex(long.flatMap((d) => litsOf(d).flatMap((l) => l ?? [])));
+  const longLits = long.flatMap((d) => litsOf(d).flatMap((l) => l ?? []));
+  // One automaton for every plan of this stream's detectors: each new character is read once.
+  const literals = new KeywordIndex([...longLits, ...scanWords(near), ...scanWords(long), ...holdWords(near), ...holdWords(long)]);
+  shareIndex([near, long], literals);
+  const wantedLong = new Uint8Array(literals.size);
+  for (const l of longLits) wantedLong[literals.id(l)] = 1;
   g = {
     near,
     nearReach: Math.max(SHORT_REACH, ...near.map(reachOf)),
@@ -99,7 +105,7 @@ function groupsFor(detectors: readonly Detector[]): Groups {
     reach: Math.max(SHORT_REACH, ...long.map(reachOf)),
     literals,
     longest: Math.max(0, ...literals.keywords.map((k) => k.length)),
-    hits: new Hits(new Uint8Array(literals.size).fill(1)),
+    hits: new Hits(wantedLong),
     present: new Uint8Array(literals.size),
   };
   groupsByDetectors.set(detectors, g);
@@ -129,11 +135,16 @@ export class StreamingMasker {
   private longScanned = 0;
   private longHits: number[] = [];
   /** The detectors' hold hooks' state for this stream. */
-  private readonly memos = new Map<Detector, HoldMemo>();
+  private readonly memos: HoldMemo[];
   /** The keyword automata's state carried between pushes (each character is read once). */
   private readonly carry = new KeywordCarry();
   readonly findings: Finding[] = [];
-  constructor(private readonly masker: Masker) {}
+  /** The detectors' groups (looked up once per stream, not per push). */
+  private readonly groups: Groups;
+  constructor(private readonly masker: Masker) {
+    this.groups = groupsFor(masker.detectors);
+    this.memos = this.groups.holders.map(() => ({ base: 0 }));
+  }
 
   /** Adds text; returns the masked text that may be forwarded now (possibly ""). */
   push(text: string): string {
@@ -160,7 +171,7 @@ export class StreamingMasker {
     const end = text.length;
     const from = this.at;
     const aliveAt = this.alive < 0 ? from : Math.max(0, Math.min(from, this.alive - this.base));
-    const g = groupsFor(this.masker.detectors);
+    const g = this.groups;
     this.carry.base = this.base;
     // A long-reach match starts at one of its start literals: search from the first one in reach.
     const longFrom = g.long.length > 0 ? this.longFrom(g, text, aliveAt - g.reach) : -1;
@@ -261,11 +272,10 @@ export class StreamingMasker {
       hold = Math.min(hold, openLong.at);
       alive = Math.min(alive, openLong.earliest);
     }
-    for (const d of g.holders) {
-      let memo = this.memos.get(d);
-      if (!memo) this.memos.set(d, (memo = { base: 0 }));
+    for (let k = 0; k < g.holders.length; k++) {
+      const memo = this.memos[k]!;
       memo.base = this.base;
-      const h = d.hold!(text, pendingStart, memo);
+      const h = g.holders[k]!.hold!(text, pendingStart, memo);
       if (h !== null && h !== undefined) hold = Math.min(hold, Math.max(h, pendingStart));
     }
 
@@ -285,14 +295,14 @@ export class StreamingMasker {
   private longFrom(g: Groups, text: string, from: number): number {
     const start = Math.max(0, this.longScanned - this.base - g.longest);
     g.hits.reset();
-    g.literals.scan(text, g.present, start, text.length, g.hits);
+    this.carry.scan(g.literals, text, g.present, start, g.hits);
     const last = this.longHits.length ? this.longHits[this.longHits.length - 1]! : -1;
     const fresh: number[] = [];
     for (let h = 0; h < g.hits.length; h++) {
       const at = this.base + g.hits.starts[h]!;
       if (at > last) fresh.push(at);
     }
-    for (const id of g.hits.seen) g.present[id] = 0;
+    for (let k = 0; k < g.hits.seenCount; k++) g.present[g.hits.seen[k]!] = 0;
     this.longScanned = this.base + text.length;
     if (fresh.length) this.longHits.push(...fresh.sort((a, b) => a - b));
     // Hits further back than any search can start are dropped.

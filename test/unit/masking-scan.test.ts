@@ -117,7 +117,7 @@ describe('anchored scanning equals a global search', () => {
       const present = new Uint8Array(index.size);
       const hits = new Hits(wanted);
       const state = scanned(present, hits);
-      return { state, present: [...present], seen: [...hits.seen].sort((a, b) => a - b), hits: [...hits.ids.subarray(0, hits.length)].map((id, k) => `${id}@${hits.starts[k]}`) };
+      return { state, present: [...present], seen: [...hits.seen.subarray(0, hits.seenCount)].sort((a, b) => a - b), hits: [...hits.ids.subarray(0, hits.length)].map((id, k) => `${id}@${hits.starts[k]}`) };
     };
     fc.assert(
       fc.property(textArb, fc.array(fc.integer({ min: 1, max: 24 }), { minLength: 1, maxLength: 30 }), fc.nat(), (text, cuts, f) => {
@@ -209,5 +209,23 @@ describe('placeholder tags', () => {
         { numRuns: 300 },
       );
     }
+  });
+});
+
+describe('kind: Secret lines', () => {
+  const REFERENCE = /^kind:[ \t]*["']?Secret["']?[ \t]*$/m;
+  it('are found where kind: occurs exactly as the multiline regex finds them', async () => {
+    const { hasSecretKindLine } = await import('../../proxy/masking/detectors/auth.js');
+    for (const t of ['kind: Secret', 'a\nkind:Secret\n', 'a\rkind: "Secret" \r\nb', 'xkind: Secret', 'kind: Secrets', 'kind: ConfigMap\nkind: Secret', 'kind:\u2028kind: Secret\u2029']) {
+      expect(hasSecretKindLine(t), JSON.stringify(t)).toBe(REFERENCE.test(t));
+    }
+    const piece = fc.constantFrom('kind:', ' ', '\t', '\n', '\r', '\u2028', 'Secret', '"', "'", 'x', 'kind: Secret');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+        const t = parts.join('');
+        expect(hasSecretKindLine(t)).toBe(REFERENCE.test(t));
+      }),
+      { numRuns: 2000, seed: 20261203 },
+    );
   });
 });

@@ -58,8 +58,25 @@ const isBlank = (c: number) => c === 32 || c === 9;
 const isLineBreak = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 const isValueChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61;
 
+/**
+ * Whether [from, to) holds a run of at least `n` characters without ASCII white space. Both
+ * holds need one (their values are 16+ such characters) and ordinary prose has none, so most
+ * pushes are answered by this loop alone.
+ */
+function hasLongRun(text: string, from: number, to: number, n: number): boolean {
+  let run = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) run = 0;
+    else if (++run >= n) return true;
+  }
+  return false;
+}
+
 /** Hold for `<value> is my Stripe key` / `"<value>" a valid API key`: the value's start, or null. */
 export function holdProseValue(text: string, from: number): number | null {
+  // The value starts at or after `from`: a quoted one is 16+ characters, a bare one 24+.
+  if (!hasLongRun(text, Math.max(0, from), text.length, 16)) return null;
   const lo = Math.max(0, from, text.length - WINDOW);
   // The phrase has at most seven runs of blanks (` is my valid Stripe Live api key`), so
   // a value it follows ends at one of the last seven run starts, or at the end of the
@@ -101,6 +118,8 @@ function proseValueEndingAt(text: string, q: number): number | null {
 /** Hold for a value alone at the start of its line, until the next lines show whether they call it a key. */
 export function holdOwnLineValue(text: string, from: number): number | null {
   const lo = Math.max(0, from, text.length - WINDOW);
+  // The value (16+ characters) starts at a line start at or after `lo`.
+  if (!hasLongRun(text, lo, text.length, 16)) return null;
   // The value's line, a blank line and the phrase's line: the value starts at one of the
   // last few line starts (a CRLF counts twice: `^` also matches between CR and LF).
   const starts: number[] = [];

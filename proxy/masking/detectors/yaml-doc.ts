@@ -23,7 +23,7 @@ export function holdUntilKind(text: string, _from: number, memo: HoldMemo = { ba
   const st = (memo.state ??= { scanned: base, dataEnd: -1, kind: false }) as DocState;
   let pos = Math.max(0, st.scanned - base);
   for (let nl = text.indexOf('\n', pos); nl >= 0; nl = text.indexOf('\n', pos)) {
-    readLine(st, text.slice(pos, nl), base + pos);
+    readLine(st, text, pos, nl, base);
     pos = nl + 1;
   }
   st.scanned = base + pos;
@@ -38,15 +38,18 @@ export function holdUntilKind(text: string, _from: number, memo: HoldMemo = { ba
   return dataEnd < 0 || st.kind ? null : Math.max(0, dataEnd - base);
 }
 
-function readLine(st: DocState, line: string, at: number): void {
-  if (at > 0 && line.startsWith('---')) {
+/** Reads the complete line text[pos, nl) (text starts at absolute offset `base`); sliced only when it may matter. */
+function readLine(st: DocState, text: string, pos: number, nl: number, base: number): void {
+  const at = base + pos;
+  if (at > 0 && text.startsWith('---', pos) && nl - pos >= 3) {
     st.dataEnd = -1;
     st.kind = false;
     return;
   }
-  if (st.dataEnd < 0 && (line.startsWith('data:') || line.startsWith('stringData:'))) {
+  if (st.dataEnd < 0 && (text.startsWith('data:', pos) || text.startsWith('stringData:', pos))) {
+    const line = text.slice(pos, nl);
     const m = DATA.exec(line);
     if (m) st.dataEnd = at + m.index + m[0].length;
   }
-  if (!st.kind && line.startsWith('kind:') && KIND.test(line)) st.kind = true;
+  if (!st.kind && text.startsWith('kind:', pos) && KIND.test(text.slice(pos, nl))) st.kind = true;
 }
