@@ -47,6 +47,12 @@ export interface StreamAdapter {
   readonly firstTokenAt: number | null;
   /** Placeholders restored for the editor in the raw output (and those left because their tag collided). */
   readonly restoredForEditor: RestoreTally;
+  /**
+   * Optional fast path: true when every whole event in `text` (a run of complete, parsed,
+   * not oversize events) would pass byte for byte with nothing to count or report, so the
+   * caller may forward the text without stepping the events. False is always safe.
+   */
+  passes?(text: string): boolean;
 }
 
 const NO_EVENTS: SemanticEvent[] = Object.freeze([]) as unknown as SemanticEvent[];
