@@ -49,12 +49,11 @@ export class SseAdapterTransform extends Transform {
    */
   private passing(events: SseEvent[]): string | null {
     if (events.length < 2 || !this.adapter.passes || (this.record && !this.record.passes)) return null;
+    for (const ev of events) if (ev.oversize) return null;
+    if (!this.adapter.passes(events) || (this.record && !this.record.passes!(events))) return null;
     let text = '';
-    for (const ev of events) {
-      if (ev.oversize) return null;
-      text += ev.raw;
-    }
-    return this.adapter.passes(text) && (!this.record || this.record.passes!(text)) ? text : null;
+    for (const ev of events) text += ev.raw;
+    return text;
   }
 
   override _flush(cb: TransformCallback) {

@@ -131,6 +131,23 @@ describe('generic event streams, a chunk of many events checked at once', () => 
     );
   });
 
+  it('forwards a chunk of keyword-free events without stepping them one by one', async () => {
+    const adapter = adapterFor('other', { masker });
+    let steps = 0;
+    const step = adapter.step.bind(adapter);
+    adapter.step = (ev) => (steps++, step(ev));
+    const t = new SseAdapterTransform(adapter);
+    const out: Buffer[] = [];
+    t.on('data', (d: Buffer) => out.push(Buffer.from(d)));
+    const body = Array.from({ length: 8 }, (_, i) => clean(i)).join('');
+    t.write(Buffer.from(body));
+    t.write(Buffer.from(clean(9) + secret));
+    t.end();
+    await new Promise((r) => t.on('end', r));
+    expect(steps).toBe(2); // the first chunk passed whole; the second (with a secret) went event by event
+    expect(Buffer.concat(out).toString('utf8').startsWith(body + clean(9))).toBe(true);
+  });
+
   it('counts a secret in the record view when the client gets the stream unmasked', async () => {
     const body = Buffer.from([clean(1), clean(2), secret, clean(3)].join(''));
     const t = new SseAdapterTransform(adapterFor('other', { masker: null }), adapterFor('other', { masker }));

@@ -48,11 +48,11 @@ export interface StreamAdapter {
   /** Placeholders restored for the editor in the raw output (and those left because their tag collided). */
   readonly restoredForEditor: RestoreTally;
   /**
-   * Optional fast path: true when every whole event in `text` (a run of complete, parsed,
-   * not oversize events) would pass byte for byte with nothing to count or report, so the
-   * caller may forward the text without stepping the events. False is always safe.
+   * Optional fast path: true when every one of these events (parsed, none oversize) would
+   * pass byte for byte with nothing to count or report, so the caller may forward their raw
+   * text without stepping them. False is always safe.
    */
-  passes?(text: string): boolean;
+  passes?(events: readonly SseEvent[]): boolean;
 }
 
 const NO_EVENTS: SemanticEvent[] = Object.freeze([]) as unknown as SemanticEvent[];
