@@ -17,37 +17,60 @@ export interface DeepMaskResult<T> {
 
 export function maskDeep<T>(value: T, masker: TextMasker, skip?: (path: string, key: string) => boolean): DeepMaskResult<T> {
   const findings: DeepMaskResult<T>['findings'] = [];
-  const visit = (v: unknown, path: string): unknown => {
-    if (typeof v === 'string') return maskString(v, path);
+  // Where the walk is: object keys and array indexes, joined into a path only for a finding
+  // or a `skip` question (an agent request has thousands of strings and few findings).
+  const at: Array<string | number> = [];
+  const pathNow = (): string => {
+    let p = '';
+    for (const seg of at) p = typeof seg === 'number' ? `${p}[${seg}]` : p ? `${p}.${seg}` : seg;
+    return p;
+  };
+  const visit = (v: unknown): unknown => {
+    if (typeof v === 'string') return maskString(v);
     if (Array.isArray(v)) {
-      let changed = false;
-      const out = v.map((x, i) => {
-        const y = visit(x, `${path}[${i}]`);
-        if (y !== x) changed = true;
-        return y;
-      });
-      return changed ? out : v;
+      // A copy only from the first changed element on: an unchanged array costs no allocation.
+      let out: unknown[] | null = null;
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        at.push(i);
+        const y = visit(x);
+        at.pop();
+        if (out) out.push(y);
+        else if (y !== x) {
+          out = v.slice(0, i);
+          out.push(y);
+        }
+      }
+      return out ?? v;
     }
     if (v && typeof v === 'object') {
-      let changed = false;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        const p = path ? `${path}.${k}` : k;
-        const y = skip?.(p, k) ? x : visit(x, p);
-        if (y !== x) changed = true;
-        out[k] = y;
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      let out: Record<string, unknown> | null = null;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const x = o[k];
+        at.push(k);
+        const y = skip?.(pathNow(), k) ? x : visit(x);
+        at.pop();
+        if (out) out[k] = y;
+        else if (y !== x) {
+          out = {};
+          for (let j = 0; j < i; j++) out[keys[j]!] = o[keys[j]!];
+          out[k] = y;
+        }
       }
-      return changed ? out : v;
+      return out ?? v;
     }
     return v;
   };
-  const maskString = (s: string, path: string): string => {
-    const t = s.trimStart();
-    if ((t.startsWith('{') || t.startsWith('[')) && s.length > 2) {
+  const maskString = (s: string): string => {
+    if (s.length > 2 && startsLikeJson(s)) {
       try {
         const parsed: unknown = JSON.parse(s);
         const inner = maskDeep(parsed, masker, skip);
         if (inner.value === parsed) return s;
+        const path = pathNow();
         for (const f of inner.findings) findings.push({ type: f.type, path: `${path}→${f.path}` });
         return JSON.stringify(inner.value);
       } catch {
@@ -56,8 +79,18 @@ export function maskDeep<T>(value: T, masker: TextMasker, skip?: (path: string, 
     }
     const r = masker.mask(s);
     if (r.findings.length === 0) return s;
+    const path = pathNow();
     for (const f of r.findings as Finding[]) findings.push({ type: f.type, path });
     return r.text;
   };
-  return { value: visit(value, '') as T, findings };
+  return { value: visit(value) as T, findings };
+}
+
+/** Whether the first character after leading whitespace (as String.prototype.trimStart skips it) is `{` or `[`. */
+function startsLikeJson(s: string): boolean {
+  const c = s.charCodeAt(0);
+  if (c === 123 || c === 91) return true;
+  if (c > 32 && c !== 160 && c < 0x1680) return false; // not whitespace: the common case, no copy
+  const t = s.trimStart();
+  return t.startsWith('{') || t.startsWith('[');
 }

@@ -7,7 +7,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { StreamAdapter } from './adapters/index.js';
-import { SseParser } from './sse.js';
+import { SseParser, type SseEvent } from './sse.js';
 
 export class SseAdapterTransform extends Transform {
   private readonly parser = new SseParser();
@@ -27,15 +27,33 @@ export class SseAdapterTransform extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
     let out = '';
     try {
-      for (const ev of this.parser.push(chunk)) {
-        for (const piece of this.adapter.step(ev)) out += piece.raw;
-        this.record?.step(ev);
+      const events = this.parser.push(chunk);
+      const whole = this.passing(events);
+      if (whole !== null) out = whole;
+      else {
+        for (const ev of events) {
+          for (const piece of this.adapter.step(ev)) out += piece.raw;
+          this.record?.step(ev);
+        }
       }
     } catch (e) {
       return cb(e as Error);
     }
     if (out) this.push(out);
     cb();
+  }
+
+  /**
+   * The events' text when both adapters let all of them pass untouched (checked on the
+   * whole run at once: one keyword scan per chunk instead of one per event), else null.
+   */
+  private passing(events: SseEvent[]): string | null {
+    if (events.length < 2 || !this.adapter.passes || (this.record && !this.record.passes)) return null;
+    for (const ev of events) if (ev.oversize) return null;
+    if (!this.adapter.passes(events) || (this.record && !this.record.passes!(events))) return null;
+    let text = '';
+    for (const ev of events) text += ev.raw;
+    return text;
   }
 
   override _flush(cb: TransformCallback) {

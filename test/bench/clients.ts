@@ -13,6 +13,8 @@ export interface Route {
   ca: string;
   /** When set, CONNECT through this proxy port; otherwise connect to 127.0.0.1:port directly. */
   proxyPort?: number;
+  /** The process that serves this route (the proxy's), for its CPU time where /proc exists. */
+  pid?: number;
 }
 
 function connectVia(route: Route, cb: (err: Error | null, s?: net.Socket) => void) {

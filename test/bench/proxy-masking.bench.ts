@@ -22,8 +22,25 @@ const MODES: readonly Mode[] = ['direct', 'mockttp', 'intercepted'];
 /** The modes in a different order each round (round robin), so none always goes first. */
 const rotated = (round: number): Mode[] => MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
 
+/**
+ * CPU time (user + system, all threads) a process has used, in ms, from /proc (Linux); null
+ * elsewhere. Unlike wall time it hardly moves with the machine's load, so the proxies' CPU
+ * per burst is a steadier comparison on a busy machine than their throughput.
+ */
+function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return null;
+  }
+}
+
 async function bursts(routes: ProxyBenchRoutes, rounds: number) {
   const mbps: Record<'mockttp' | 'intercepted', number[]> = { mockttp: [], intercepted: [] };
+  const cpu: Record<'mockttp' | 'intercepted', number[]> = { mockttp: [], intercepted: [] };
   const ratios: number[] = [];
   for (const m of ['mockttp', 'intercepted'] as const) {
     const agent = new RouteAgent(routes[m], true);
@@ -34,8 +51,11 @@ async function bursts(routes: ProxyBenchRoutes, rounds: number) {
     const pair: Record<string, number> = {};
     for (const m of r % 2 === 0 ? (['mockttp', 'intercepted'] as const) : (['intercepted', 'mockttp'] as const)) {
       const agent = new RouteAgent(routes[m], true);
+      const cpu0 = cpuMs(routes[m].pid);
       const res = await request(routes[m], agent, '/burst?mb=20');
+      const cpu1 = cpuMs(routes[m].pid);
       agent.destroy();
+      if (cpu0 !== null && cpu1 !== null) cpu[m].push(cpu1 - cpu0);
       pair[m] = res.bytes / 1048576 / (res.ms / 1000);
       mbps[m].push(pair[m]);
     }
@@ -46,6 +66,10 @@ async function bursts(routes: ProxyBenchRoutes, rounds: number) {
     interceptedMBps: round(pct(mbps.intercepted, 50), 1),
     ratioMedian: round(pct(ratios, 50), 2),
     ratios: ratios.map((x) => round(x, 2)),
+    // The proxies' own CPU per 20 MB burst (median; null without /proc): mockttp / Witness is
+    // the throughput ratio the proxy could reach if the CPU were its only limit.
+    cpuMsPerBurst: cpu.intercepted.length ? { mockttp: round(pct(cpu.mockttp, 50), 0), intercepted: round(pct(cpu.intercepted, 50), 0) } : null,
+    cpuRatio: cpu.intercepted.length ? round(pct(cpu.mockttp, 50) / pct(cpu.intercepted, 50), 2) : null,
   };
 }
 
@@ -148,12 +172,25 @@ async function agentSessions(routes: ProxyBenchRoutes, sessions: number) {
   };
 }
 
+/**
+ * WITNESS_BENCH_SECTIONS=burst,paced,session runs only the named sections (default: all),
+ * e.g. to profile the engine over the burst alone (with WITNESS_BENCH_CPU_PROF).
+ */
+const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,session').split(',').map((s) => s.trim()));
+
 export async function runProxyMaskingBench(routes: ProxyBenchRoutes, log: (s: string) => void) {
-  log('  masked 20 MB burst: intercepted vs mockttp, in turn');
-  const burst = await bursts(routes, 4);
-  log('  paced stream (50 events, 20 ms apart), masked: direct, mockttp, intercepted in turn');
-  const paced = await pacedStreams(routes, 4);
-  log('  30-turn agent session (growing history), masked: direct, mockttp, intercepted in turn');
-  const agent = await agentSessions(routes, 3);
-  return { burst20MB: burst, paced50x20ms: paced, agentSession30: agent };
+  const result: Record<string, unknown> = {};
+  if (sections.has('burst')) {
+    log('  masked 20 MB burst: intercepted vs mockttp, in turn');
+    result.burst20MB = await bursts(routes, Number(process.env.WITNESS_BENCH_BURST_ROUNDS ?? 4));
+  }
+  if (sections.has('paced')) {
+    log('  paced stream (50 events, 20 ms apart), masked: direct, mockttp, intercepted in turn');
+    result.paced50x20ms = await pacedStreams(routes, 4);
+  }
+  if (sections.has('session')) {
+    log('  30-turn agent session (growing history), masked: direct, mockttp, intercepted in turn');
+    result.agentSession30 = await agentSessions(routes, Number(process.env.WITNESS_BENCH_SESSIONS ?? 3));
+  }
+  return result;
 }

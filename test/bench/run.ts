@@ -60,21 +60,23 @@ async function startProxies(work: string) {
   const prof = process.env.WITNESS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.WITNESS_BENCH_CPU_PROF] : [];
   // WITNESS_BENCH_ENGINE=<checkout>: the engine of another checkout (built), measured by this one's clients.
   const engineRoot = process.env.WITNESS_BENCH_ENGINE ?? root;
-  const witness = (await startChild([...prof, 'bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' }, engineRoot)).first;
+  const engine = await startChild([...prof, 'bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' }, engineRoot);
+  const witness = engine.first;
   const witnessPort = Number(new URL(witness.proxy.url).port);
   const witnessCa = readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8');
 
   const base = await generateCa({ subtrees: permittedSubtrees(['*.githubcopilot.com']), notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 86400e3) });
   writeFileSync(join(work, 'base.crt'), base.issuingPem);
   writeFileSync(join(work, 'base.key'), base.issuingKeyPkcs8Pem);
-  const mock = (await startChild(['test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile })).first;
+  const mockChild = await startChild(['test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile });
+  const mock = mockChild.first;
 
   const host = 'api.githubcopilot.com';
   return {
     direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
     tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
-    intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort },
-    mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port },
+    intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort, pid: engine.child.pid },
+    mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port, pid: mockChild.child.pid },
   };
 }
 

@@ -110,6 +110,57 @@ describe('generic event streams', () => {
   });
 });
 
+describe('generic event streams, a chunk of many events checked at once', () => {
+  const clean = (i: number) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: `tok${i} ${'x'.repeat(i * 7)}` } }], n: i })}\n\n`;
+  const secret = `data: ${JSON.stringify({ note: 'key ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8' })}\n\n`;
+
+  it('gives any chunking the same bytes and counts as one event per chunk, with a secret anywhere or nowhere', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 12 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 8 }), async (at, withSecret, cuts) => {
+        const events = Array.from({ length: 12 }, (_, i) => clean(i));
+        if (withSecret) events.splice(at, 0, secret);
+        const body = Buffer.from(events.join(''));
+        const one = await run('other', events.map((e) => Buffer.from(e)), true);
+        const cut = await run('other', splitAt(body, cuts), true);
+        expect(cut.body).toBe(one.body);
+        expect([...cut.adapter.maskings]).toEqual([...one.adapter.maskings]);
+        expect(cut.body.includes('A1b2C3d4E5f6')).toBe(false);
+        if (!withSecret) expect(cut.body).toBe(body.toString('utf8'));
+      }),
+      { seed: 1313, numRuns: 60 },
+    );
+  });
+
+  it('forwards a chunk of keyword-free events without stepping them one by one', async () => {
+    const adapter = adapterFor('other', { masker });
+    let steps = 0;
+    const step = adapter.step.bind(adapter);
+    adapter.step = (ev) => (steps++, step(ev));
+    const t = new SseAdapterTransform(adapter);
+    const out: Buffer[] = [];
+    t.on('data', (d: Buffer) => out.push(Buffer.from(d)));
+    const body = Array.from({ length: 8 }, (_, i) => clean(i)).join('');
+    t.write(Buffer.from(body));
+    t.write(Buffer.from(clean(9) + secret));
+    t.end();
+    await new Promise((r) => t.on('end', r));
+    expect(steps).toBe(2); // the first chunk passed whole; the second (with a secret) went event by event
+    expect(Buffer.concat(out).toString('utf8').startsWith(body + clean(9))).toBe(true);
+  });
+
+  it('counts a secret in the record view when the client gets the stream unmasked', async () => {
+    const body = Buffer.from([clean(1), clean(2), secret, clean(3)].join(''));
+    const t = new SseAdapterTransform(adapterFor('other', { masker: null }), adapterFor('other', { masker }));
+    const out: Buffer[] = [];
+    t.on('data', (d: Buffer) => out.push(Buffer.from(d)));
+    const done = new Promise((r) => t.on('end', r));
+    t.end(body);
+    await done;
+    expect(Buffer.concat(out).toString('utf8')).toBe(body.toString('utf8'));
+    expect(t.record!.maskings.get('github-pat')).toBe(1);
+  });
+});
+
 describe('secrets split across events', () => {
   const chatEvent = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
   const pem =

@@ -47,6 +47,12 @@ export interface StreamAdapter {
   readonly firstTokenAt: number | null;
   /** Placeholders restored for the editor in the raw output (and those left because their tag collided). */
   readonly restoredForEditor: RestoreTally;
+  /**
+   * Optional fast path: true when every one of these events (parsed, none oversize) would
+   * pass byte for byte with nothing to count or report, so the caller may forward their raw
+   * text without stepping them. False is always safe.
+   */
+  passes?(events: readonly SseEvent[]): boolean;
 }
 
 const NO_EVENTS: SemanticEvent[] = Object.freeze([]) as unknown as SemanticEvent[];

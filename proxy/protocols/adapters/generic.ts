@@ -11,6 +11,18 @@ export class GenericSseAdapter extends BaseAdapter {
     return this.maskWhole(ev, obj === undefined ? ev.data : obj);
   }
 
+  /**
+   * One keyword check over the data of a run of events instead of one per event: a keyword
+   * in any event's data is also in their data joined, so none there means no event could
+   * change. (The data, not the raw text: `data:` itself is a keyword, of data URIs.)
+   */
+  passes(events: readonly SseEvent[]): boolean {
+    if (this.ctx.masker === null) return true;
+    let data = '';
+    for (const ev of events) if (ev.data !== null) data = data ? `${data}\n${ev.data}` : ev.data;
+    return !this.ctx.masker.mightContainSecret(data);
+  }
+
   protected finish(): string {
     return '';
   }

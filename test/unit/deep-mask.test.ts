@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { Masker } from '../../proxy/masking/index.js';
+import { maskDeep } from '../../proxy/protocols/index.js';
+
+const masker = new Masker({ key: Buffer.alloc(32, 3) });
+const PAT = 'ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+
+describe('maskDeep', () => {
+  it('returns the very same value, arrays and objects included, when nothing is found', () => {
+    const v = { model: 'gpt', messages: [{ role: 'user', content: 'hello' }, { role: 'tool', content: '  {"a":[1,"x"]}' }], n: 3, ok: null };
+    expect(maskDeep(v, masker).value).toBe(v);
+  });
+
+  it('names each finding by its path (keys, indexes, JSON inside a string) and copies only what changed', () => {
+    const untouched = { role: 'system', content: 'be brief' };
+    const v = {
+      messages: [untouched, { role: 'assistant', tool_calls: [{ function: { name: 'run', arguments: JSON.stringify({ cmd: `echo ${PAT}` }) } }] }],
+      extra: [`token ${PAT}`],
+    };
+    const r = maskDeep(v, masker);
+    expect(r.findings).toEqual([
+      { type: 'github-pat', path: 'messages[1].tool_calls[0].function.arguments→cmd' },
+      { type: 'github-pat', path: 'extra[0]' },
+    ]);
+    expect(JSON.stringify(r.value)).not.toContain(PAT);
+    expect(r.value).not.toBe(v);
+    expect(r.value.messages[0]).toBe(untouched);
+    expect(Object.keys(r.value.messages[1]!)).toEqual(['role', 'tool_calls']);
+    expect(v.extra[0]).toContain(PAT); // the input is not modified
+  });
+
+  it('asks skip with the path of every key and leaves skipped values as they are', () => {
+    const asked: string[] = [];
+    const v = { a: { b: [PAT, { c: PAT }] }, d: PAT };
+    const r = maskDeep(v, masker, (path, key) => (asked.push(path), key === 'c'));
+    expect(asked).toEqual(['a', 'a.b', 'a.b[1].c', 'd']);
+    expect(r.findings.map((f) => f.path)).toEqual(['a.b[0]', 'd']);
+    expect((r.value.a.b[1] as { c: string }).c).toBe(PAT);
+  });
+
+  it('masks a string that only looks like JSON as text', () => {
+    const r = maskDeep({ s: `[not json ${PAT}` }, masker);
+    expect(r.findings).toEqual([{ type: 'github-pat', path: 's' }]);
+  });
+});
