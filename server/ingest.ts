@@ -9,7 +9,6 @@
  * batch is kept as received (evidence); every refusal is a security event. Never logs
  * record text.
  */
-import { isAscii } from 'node:buffer';
 import type { JsonWebKey } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign, decodeProtectedHeader, type JWK } from 'jose';
 import { BATCH_TYP, BatchPayloadSchema, RECEIPT_TYP, type BatchPayload, type IngestResponse, type ReceiptPayload } from '../proxy/model/index.js';
@@ -47,17 +46,21 @@ export class Ingest {
     private readonly partitions: Partitions,
   ) {}
 
-  /** `raw` is the request body as received; its bytes are what the signature is checked over. */
+  /** `raw` is the request body as received; its bytes are what the signature is checked over and what is kept as evidence. */
   async receive(raw: Buffer | string): Promise<IngestResult> {
-    // A compact JWS is ASCII: read it as latin1 (a byte copy, no UTF-8 decoding of ~300 KB);
-    // anything else is decoded as before, so the evidence kept of a refused body is the same.
-    const body = typeof raw === 'string' ? raw : isAscii(raw) ? raw.toString('latin1') : raw.toString('utf8');
+    // The body stays bytes: the evidence column is bytea (migration 8), sent to the database as
+    // a binary parameter, and the signature is verified over a view of them. Only the header
+    // segment is read as a string (a compact JWS is ASCII; a byte over 0x7f fails its decoding).
+    const body = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
     let device: string | null = null;
     let batchId: string | null = null;
     try {
       const header = (() => {
         try {
-          return decodeProtectedHeader(body);
+          const first = body.indexOf(0x2e);
+          const second = first < 0 ? -1 : body.indexOf(0x2e, first + 1);
+          if (second < 0 || body.indexOf(0x2e, second + 1) >= 0) throw new Error('not three parts');
+          return decodeProtectedHeader({ protected: body.toString('latin1', 0, first) });
         } catch {
           throw new IngestRefusal('BATCH_MALFORMED', 'the body is not a compact JWS', 400);
         }
@@ -74,7 +77,7 @@ export class Ingest {
         throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the batch was signed with key ${String(header.jkt)}, but device "${device}" is enrolled with key ${enrolledTp}`, 403);
       let jwe: string;
       try {
-        jwe = verifyEdDsaCompact(raw, enrolled as JsonWebKey).toString('latin1');
+        jwe = verifyEdDsaCompact(body, enrolled as JsonWebKey).toString('latin1');
       } catch {
         throw new IngestRefusal('BATCH_SIGNATURE_INVALID', `the batch's signature does not verify with device "${device}"'s key: it was modified after signing`, 400);
       }
@@ -108,7 +111,7 @@ export class Ingest {
    * with the replay check, the stored overlap (only when the batch re-sends stored seqs), and
    * one statement that writes the evidence, the rows, the new head and the receipt.
    */
-  private async store(q: Queryable, batch: BatchPayload, ownerSub: string, body: string): Promise<IngestResponse> {
+  private async store(q: Queryable, batch: BatchPayload, ownerSub: string, body: Buffer): Promise<IngestResponse> {
     const row = (
       await q.query<DeviceRow & { replayed: boolean }>(
         `SELECT d.revoked_at, d.head_seq, d.head_hash, EXISTS (SELECT 1 FROM batches WHERE batch_id = $2 AND outcome = 'accepted') AS replayed
@@ -183,7 +186,7 @@ export class Ingest {
     return (await this.db.query<{ jws: string }>('SELECT jws FROM receipts WHERE device = $1 ORDER BY seq DESC LIMIT 1', [device]))[0]?.jws;
   }
 
-  private async refused(device: string | null, batchId: string | null, e: IngestRefusal, body: string) {
+  private async refused(device: string | null, batchId: string | null, e: IngestRefusal, body: Buffer) {
     await this.db.tx(async (q) => {
       const rid = (await q.query<{ rid: string }>('INSERT INTO batches (batch_id, device, outcome, code, body) VALUES ($1, $2, $3, $4, $5) RETURNING rid', [batchId, device, 'refused', e.code, body]))[0]!.rid;
       await q.query('INSERT INTO security_events (device, code, message, batch_rid) VALUES ($1, $2, $3, $4)', [device, e.code, e.message, rid]);
