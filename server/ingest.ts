@@ -75,9 +75,9 @@ export class Ingest {
       const enrolledTp = await this.thumbprint(enrolled);
       if (header.jkt !== enrolledTp)
         throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the batch was signed with key ${String(header.jkt)}, but device "${device}" is enrolled with key ${enrolledTp}`, 403);
-      let jwe: string;
+      let jwe: Buffer;
       try {
-        jwe = verifyEdDsaCompact(body, enrolled as JsonWebKey).toString('latin1');
+        jwe = verifyEdDsaCompact(body, enrolled as JsonWebKey);
       } catch {
         throw new IngestRefusal('BATCH_SIGNATURE_INVALID', `the batch's signature does not verify with device "${device}"'s key: it was modified after signing`, 400);
       }
