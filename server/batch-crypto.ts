@@ -6,7 +6,7 @@
  * Only the one algorithm pair the server accepts is implemented, strictly: any other header,
  * a short tag or IV, or a wrong key throws. The round trip against jose's sealing is tested.
  */
-import { createDecipheriv, createHash, createPublicKey, diffieHellman, KeyObject, verify, type JsonWebKey } from 'node:crypto';
+import { createDecipheriv, createHash, createPublicKey, diffieHellman, KeyObject, sign, verify, type JsonWebKey } from 'node:crypto';
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
@@ -66,6 +66,16 @@ export function verifyEdDsaCompact(jws: string | Buffer, publicJwk: JsonWebKey):
   const key = createPublicKey({ key: publicJwk, format: 'jwk' });
   if (!verify(null, bytes.subarray(0, second), key, b64Range(bytes, second + 1, bytes.length))) throw new Error('signature does not verify');
   return b64Range(bytes, first + 1, second);
+}
+
+/**
+ * A compact JWS of `payload` (text) with the protected header `header` (alg EdDSA), signed with
+ * the Ed25519 `privateKey`: byte for byte what jose's CompactSign makes of the same header
+ * object and payload (Ed25519 signatures are deterministic; tested).
+ */
+export function signEdDsaCompact(header: { alg: 'EdDSA' } & Record<string, unknown>, payload: string, privateKey: KeyObject): string {
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(payload, 'utf8').toString('base64url')}`;
+  return `${input}.${sign(null, Buffer.from(input, 'ascii'), privateKey).toString('base64url')}`;
 }
 
 const lengthPrefixed = (b: Buffer) => {

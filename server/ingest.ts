@@ -9,10 +9,10 @@
  * batch is kept as received (evidence); every refusal is a security event. Never logs
  * record text.
  */
-import type { JsonWebKey } from 'node:crypto';
-import { calculateJwkThumbprint, CompactSign, decodeProtectedHeader, type JWK } from 'jose';
+import { KeyObject, type JsonWebKey } from 'node:crypto';
+import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { BATCH_TYP, BatchPayloadSchema, RECEIPT_TYP, type BatchPayload, type IngestResponse, type ReceiptPayload } from '../proxy/model/index.js';
-import { decryptEcdhEsA256kw, verifyEdDsaCompact } from './batch-crypto.js';
+import { decryptEcdhEsA256kw, signEdDsaCompact, verifyEdDsaCompact } from './batch-crypto.js';
 import { checkBatchChain, IngestRefusal } from './chain.js';
 import type { Db, Queryable } from './db.js';
 import type { ServerKeys } from './keys.js';
@@ -39,6 +39,7 @@ function jwkOf(v: JWK | string): JWK {
 export class Ingest {
   /** Enrolled key → its RFC 7638 thumbprint (a WebCrypto digest each batch otherwise); bounded, keyed by the key itself. */
   private readonly thumbprints = new Map<string, string>();
+  private signingKey: KeyObject | undefined;
 
   constructor(
     private readonly db: Db,
@@ -151,7 +152,7 @@ export class Ingest {
     const last = fresh[fresh.length - 1]!.record as { seq: number; hash: string };
     const receivedAt = new Date().toISOString();
     const payload: ReceiptPayload = { v: 1, device: batch.device, seq: last.seq, hash: last.hash, batchId: batch.batchId, stored: fresh.length, receivedAt };
-    const receipt = await this.sign(payload);
+    const receipt = this.sign(payload);
     await q.query(STORE_BATCH, [
       batch.batchId,
       batch.device,
@@ -178,8 +179,10 @@ export class Ingest {
     return tp;
   }
 
-  private sign(payload: ReceiptPayload): Promise<string> {
-    return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: this.keys.signing.kid, typ: RECEIPT_TYP }).sign(this.keys.signing.privateKey);
+  /** The receipt, signed with node:crypto directly (batch-crypto.ts: no WebCrypto job and promise per batch). */
+  private sign(payload: ReceiptPayload): string {
+    const key = (this.signingKey ??= KeyObject.from(this.keys.signing.privateKey));
+    return signEdDsaCompact({ alg: 'EdDSA', kid: this.keys.signing.kid, typ: RECEIPT_TYP }, JSON.stringify(payload), key);
   }
 
   private async latestReceipt(device: string): Promise<string | undefined> {

@@ -2,8 +2,9 @@
 // byte for byte, and anything that is not exactly the accepted algorithm pair must fail closed.
 import { generateKeyPairSync, sign, type JsonWebKey } from 'node:crypto';
 import { CompactEncrypt, CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decryptEcdhEsA256kw, verifyEdDsaCompact } from '../../server/batch-crypto.js';
+import { decryptEcdhEsA256kw, signEdDsaCompact, verifyEdDsaCompact } from '../../server/batch-crypto.js';
 
 const text = 'the prompt the middlebox must not read '.repeat(200);
 
@@ -87,6 +88,15 @@ describe('server batch crypto', () => {
       const ct = Buffer.from(jwe, 'ascii');
       ct[jwe.split('.').slice(0, 3).join('.').length + 1 + 64 * 1024 + 3] = 0x2f; // '/'
       expect(() => decryptEcdhEsA256kw(ct, k.privateKey)).toThrow('not base64url');
+    }
+  });
+
+  it('signs receipts byte for byte as jose does', async () => {
+    const { privateKey } = await generateKeyPair('EdDSA');
+    for (const payload of [{ v: 1, device: 'dev-é', seq: 5, hash: 'ab', batchId: 'b', stored: 5, receivedAt: '2026-12-03T05:00:00.000Z' }, { text }]) {
+      const header = { alg: 'EdDSA' as const, kid: 'k1', typ: 'witness-receipt+jws' };
+      const byJose = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader(header).sign(privateKey);
+      expect(signEdDsaCompact(header, JSON.stringify(payload), KeyObject.from(privateKey as Parameters<typeof KeyObject.from>[0]))).toBe(byJose);
     }
   });
 });
