@@ -40,12 +40,15 @@ export class Ingest {
   /** Enrolled key → its RFC 7638 thumbprint (a WebCrypto digest each batch otherwise); bounded, keyed by the key itself. */
   private readonly thumbprints = new Map<string, string>();
   private signingKey: KeyObject | undefined;
+  private readonly storeBatch: string;
 
   constructor(
     private readonly db: Db,
     private readonly keys: ServerKeys,
     private readonly partitions: Partitions,
-  ) {}
+  ) {
+    this.storeBatch = storeBatchSql(db.byteaParam(5));
+  }
 
   /** `raw` is the request body as received; its bytes are what the signature is checked over and what is kept as evidence. */
   async receive(raw: Buffer | string): Promise<IngestResult> {
@@ -153,12 +156,12 @@ export class Ingest {
     const receivedAt = new Date().toISOString();
     const payload: ReceiptPayload = { v: 1, device: batch.device, seq: last.seq, hash: last.hash, batchId: batch.batchId, stored: fresh.length, receivedAt };
     const receipt = this.sign(payload);
-    await q.query(STORE_BATCH, [
+    await q.query(this.storeBatch, [
       batch.batchId,
       batch.device,
       batch.from.seq,
       batch.records[batch.records.length - 1]!.record.seq,
-      body,
+      this.db.bytea(body),
       JSON.stringify(fresh.map((r) => recordRow(r, ownerSub))),
       last.seq,
       last.hash,
@@ -191,7 +194,7 @@ export class Ingest {
 
   private async refused(device: string | null, batchId: string | null, e: IngestRefusal, body: Buffer) {
     await this.db.tx(async (q) => {
-      const rid = (await q.query<{ rid: string }>('INSERT INTO batches (batch_id, device, outcome, code, body) VALUES ($1, $2, $3, $4, $5) RETURNING rid', [batchId, device, 'refused', e.code, body]))[0]!.rid;
+      const rid = (await q.query<{ rid: string }>(`INSERT INTO batches (batch_id, device, outcome, code, body) VALUES ($1, $2, $3, $4, ${this.db.byteaParam(5)}) RETURNING rid`, [batchId, device, 'refused', e.code, this.db.bytea(body)]))[0]!.rid;
       await q.query('INSERT INTO security_events (device, code, message, batch_rid) VALUES ($1, $2, $3, $4)', [device, e.code, e.message, rid]);
     });
   }
@@ -221,8 +224,8 @@ const COLUMNS: Array<[string, string]> = [
 const RECORD_COLUMNS = COLUMNS.map((c) => c[0]).join(', ');
 // One statement, one parameter for all rows (a row set decoded by PostgreSQL, not 2,000 bind
 // values; json, not jsonb: read once, no binary form built first); the tsvector is computed by the records table's generated column in the same statement.
-const STORE_BATCH = `WITH b AS (
-  INSERT INTO batches (batch_id, device, outcome, from_seq, to_seq, body) VALUES ($1, $2, 'accepted', $3, $4, $5) RETURNING rid
+const storeBatchSql = (evidence: string) => `WITH b AS (
+  INSERT INTO batches (batch_id, device, outcome, from_seq, to_seq, body) VALUES ($1, $2, 'accepted', $3, $4, ${evidence}) RETURNING rid
 ), r AS (
   INSERT INTO records (${RECORD_COLUMNS}, batch_rid)
   SELECT ${RECORD_COLUMNS}, (SELECT rid FROM b) FROM json_to_recordset($6::json) AS x(${COLUMNS.map((c) => `${c[0]} ${c[1]}`).join(', ')})
