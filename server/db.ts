@@ -14,6 +14,14 @@ export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgresql';
   /** Runs `fn` in one transaction (BEGIN … COMMIT, ROLLBACK on a throw). */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A bytea parameter: `byteaParam(n)` is the SQL for parameter n, `bytea(b)` its value. `pg`
+   * sends a Buffer as a binary parameter as it is; PGlite would turn one into hex text in
+   * JavaScript byte by byte (~0.1 s for a 300 KB batch), so it gets hex text made natively
+   * and decoded by the database.
+   */
+  byteaParam(n: number): string;
+  bytea(b: Buffer): unknown;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
@@ -25,6 +33,8 @@ export async function openPglite(dir: string): Promise<Db> {
   const pg = await PGlite.create(dir);
   return {
     kind: 'pglite',
+    byteaParam: (n) => `decode($${n}, 'hex')`,
+    bytea: (b) => b.toString('hex'),
     query: async (sql, params) => (await pg.query(sql, params ?? [])).rows as never,
     tx: (fn) => pg.transaction((t) => fn({ query: async (sql, params) => (await t.query(sql, params ?? [])).rows as never })),
     exec: async (sql) => {
@@ -42,6 +52,8 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   await pool.query('SELECT 1');
   return {
     kind: 'postgresql',
+    byteaParam: (n) => `$${n}`,
+    bytea: (b) => b,
     query: async (sql, params) => (await pool.query(sql, params as unknown[])).rows,
     tx: async (fn) => {
       const client = await pool.connect();

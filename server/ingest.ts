@@ -9,11 +9,10 @@
  * batch is kept as received (evidence); every refusal is a security event. Never logs
  * record text.
  */
-import { isAscii } from 'node:buffer';
-import type { JsonWebKey } from 'node:crypto';
-import { calculateJwkThumbprint, CompactSign, decodeProtectedHeader, type JWK } from 'jose';
+import { KeyObject, type JsonWebKey } from 'node:crypto';
+import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { BATCH_TYP, BatchPayloadSchema, RECEIPT_TYP, type BatchPayload, type IngestResponse, type ReceiptPayload } from '../proxy/model/index.js';
-import { decryptEcdhEsA256kw, verifyEdDsaCompact } from './batch-crypto.js';
+import { decryptEcdhEsA256kw, signEdDsaCompact, verifyEdDsaCompact } from './batch-crypto.js';
 import { checkBatchChain, IngestRefusal } from './chain.js';
 import type { Db, Queryable } from './db.js';
 import type { ServerKeys } from './keys.js';
@@ -40,24 +39,32 @@ function jwkOf(v: JWK | string): JWK {
 export class Ingest {
   /** Enrolled key → its RFC 7638 thumbprint (a WebCrypto digest each batch otherwise); bounded, keyed by the key itself. */
   private readonly thumbprints = new Map<string, string>();
+  private signingKey: KeyObject | undefined;
+  private readonly storeBatch: string;
 
   constructor(
     private readonly db: Db,
     private readonly keys: ServerKeys,
     private readonly partitions: Partitions,
-  ) {}
+  ) {
+    this.storeBatch = storeBatchSql(db.byteaParam(5));
+  }
 
-  /** `raw` is the request body as received; its bytes are what the signature is checked over. */
+  /** `raw` is the request body as received; its bytes are what the signature is checked over and what is kept as evidence. */
   async receive(raw: Buffer | string): Promise<IngestResult> {
-    // A compact JWS is ASCII: read it as latin1 (a byte copy, no UTF-8 decoding of ~300 KB);
-    // anything else is decoded as before, so the evidence kept of a refused body is the same.
-    const body = typeof raw === 'string' ? raw : isAscii(raw) ? raw.toString('latin1') : raw.toString('utf8');
+    // The body stays bytes: the evidence column is bytea (migration 8), sent to the database as
+    // a binary parameter, and the signature is verified over a view of them. Only the header
+    // segment is read as a string (a compact JWS is ASCII; a byte over 0x7f fails its decoding).
+    const body = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
     let device: string | null = null;
     let batchId: string | null = null;
     try {
       const header = (() => {
         try {
-          return decodeProtectedHeader(body);
+          const first = body.indexOf(0x2e);
+          const second = first < 0 ? -1 : body.indexOf(0x2e, first + 1);
+          if (second < 0 || body.indexOf(0x2e, second + 1) >= 0) throw new Error('not three parts');
+          return decodeProtectedHeader({ protected: body.toString('latin1', 0, first) });
         } catch {
           throw new IngestRefusal('BATCH_MALFORMED', 'the body is not a compact JWS', 400);
         }
@@ -72,9 +79,9 @@ export class Ingest {
       const enrolledTp = await this.thumbprint(enrolled);
       if (header.jkt !== enrolledTp)
         throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the batch was signed with key ${String(header.jkt)}, but device "${device}" is enrolled with key ${enrolledTp}`, 403);
-      let jwe: string;
+      let jwe: Buffer;
       try {
-        jwe = verifyEdDsaCompact(raw, enrolled as JsonWebKey).toString('latin1');
+        jwe = verifyEdDsaCompact(body, enrolled as JsonWebKey);
       } catch {
         throw new IngestRefusal('BATCH_SIGNATURE_INVALID', `the batch's signature does not verify with device "${device}"'s key: it was modified after signing`, 400);
       }
@@ -108,7 +115,7 @@ export class Ingest {
    * with the replay check, the stored overlap (only when the batch re-sends stored seqs), and
    * one statement that writes the evidence, the rows, the new head and the receipt.
    */
-  private async store(q: Queryable, batch: BatchPayload, ownerSub: string, body: string): Promise<IngestResponse> {
+  private async store(q: Queryable, batch: BatchPayload, ownerSub: string, body: Buffer): Promise<IngestResponse> {
     const row = (
       await q.query<DeviceRow & { replayed: boolean }>(
         `SELECT d.revoked_at, d.head_seq, d.head_hash, EXISTS (SELECT 1 FROM batches WHERE batch_id = $2 AND outcome = 'accepted') AS replayed
@@ -148,13 +155,13 @@ export class Ingest {
     const last = fresh[fresh.length - 1]!.record as { seq: number; hash: string };
     const receivedAt = new Date().toISOString();
     const payload: ReceiptPayload = { v: 1, device: batch.device, seq: last.seq, hash: last.hash, batchId: batch.batchId, stored: fresh.length, receivedAt };
-    const receipt = await this.sign(payload);
-    await q.query(STORE_BATCH, [
+    const receipt = this.sign(payload);
+    await q.query(this.storeBatch, [
       batch.batchId,
       batch.device,
       batch.from.seq,
       batch.records[batch.records.length - 1]!.record.seq,
-      body,
+      this.db.bytea(body),
       JSON.stringify(fresh.map((r) => recordRow(r, ownerSub))),
       last.seq,
       last.hash,
@@ -175,17 +182,19 @@ export class Ingest {
     return tp;
   }
 
-  private sign(payload: ReceiptPayload): Promise<string> {
-    return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: this.keys.signing.kid, typ: RECEIPT_TYP }).sign(this.keys.signing.privateKey);
+  /** The receipt, signed with node:crypto directly (batch-crypto.ts: no WebCrypto job and promise per batch). */
+  private sign(payload: ReceiptPayload): string {
+    const key = (this.signingKey ??= KeyObject.from(this.keys.signing.privateKey));
+    return signEdDsaCompact({ alg: 'EdDSA', kid: this.keys.signing.kid, typ: RECEIPT_TYP }, JSON.stringify(payload), key);
   }
 
   private async latestReceipt(device: string): Promise<string | undefined> {
     return (await this.db.query<{ jws: string }>('SELECT jws FROM receipts WHERE device = $1 ORDER BY seq DESC LIMIT 1', [device]))[0]?.jws;
   }
 
-  private async refused(device: string | null, batchId: string | null, e: IngestRefusal, body: string) {
+  private async refused(device: string | null, batchId: string | null, e: IngestRefusal, body: Buffer) {
     await this.db.tx(async (q) => {
-      const rid = (await q.query<{ rid: string }>('INSERT INTO batches (batch_id, device, outcome, code, body) VALUES ($1, $2, $3, $4, $5) RETURNING rid', [batchId, device, 'refused', e.code, body]))[0]!.rid;
+      const rid = (await q.query<{ rid: string }>(`INSERT INTO batches (batch_id, device, outcome, code, body) VALUES ($1, $2, $3, $4, ${this.db.byteaParam(5)}) RETURNING rid`, [batchId, device, 'refused', e.code, this.db.bytea(body)]))[0]!.rid;
       await q.query('INSERT INTO security_events (device, code, message, batch_rid) VALUES ($1, $2, $3, $4)', [device, e.code, e.message, rid]);
     });
   }
@@ -215,8 +224,8 @@ const COLUMNS: Array<[string, string]> = [
 const RECORD_COLUMNS = COLUMNS.map((c) => c[0]).join(', ');
 // One statement, one parameter for all rows (a row set decoded by PostgreSQL, not 2,000 bind
 // values; json, not jsonb: read once, no binary form built first); the tsvector is computed by the records table's generated column in the same statement.
-const STORE_BATCH = `WITH b AS (
-  INSERT INTO batches (batch_id, device, outcome, from_seq, to_seq, body) VALUES ($1, $2, 'accepted', $3, $4, $5) RETURNING rid
+const storeBatchSql = (evidence: string) => `WITH b AS (
+  INSERT INTO batches (batch_id, device, outcome, from_seq, to_seq, body) VALUES ($1, $2, 'accepted', $3, $4, ${evidence}) RETURNING rid
 ), r AS (
   INSERT INTO records (${RECORD_COLUMNS}, batch_rid)
   SELECT ${RECORD_COLUMNS}, (SELECT rid FROM b) FROM json_to_recordset($6::json) AS x(${COLUMNS.map((c) => `${c[0]} ${c[1]}`).join(', ')})

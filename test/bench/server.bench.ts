@@ -34,22 +34,31 @@ const WORDS = ['refactor', 'parser', 'kubernetes', 'invoice', 'latency', 'migrat
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const load = () => Math.round(loadavg()[0]! * 10) / 10;
 
-/** CPU milliseconds used so far by the cluster's processes (postmaster, its live children, and the children it reaped). */
-function clusterCpuMs(pg: TestPostgres | null): number {
-  if (!pg) return 0;
+/**
+ * CPU milliseconds used so far by the cluster's processes, by kind: the client backends
+ * (the server's connections), the background processes (WAL writer, checkpointer, …), and
+ * the children the postmaster reaped (autovacuum workers, mostly).
+ */
+function clusterCpuMs(pg: TestPostgres | null): { backends: number; background: number; reaped: number } {
+  const out = { backends: 0, background: 0, reaped: 0 };
+  if (!pg) return out;
   const pid = readFileSync(join(pg.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
   const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', pid]).toString().trim().split(/\s+/).filter(Boolean);
-  let ticks = 0;
   for (const p of [pid, ...kids]) {
     try {
       // utime, stime, cutime, cstime: fields 14-17 of /proc/PID/stat, counted after the ")" that ends the command name.
       const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(f[11]) + Number(f[12]) + (p === pid ? Number(f[13]) + Number(f[14]) : 0);
+      const ms = (Number(f[11]) + Number(f[12])) * 10;
+      if (p === pid) {
+        out.background += ms;
+        out.reaped += (Number(f[13]) + Number(f[14])) * 10;
+      } else if (/^postgres: \S+ \S+ [\d.]+\(/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '))) out.backends += ms;
+      else out.background += ms;
     } catch {
       // a backend that exited between ps and the read: its time is in the postmaster's cutime now
     }
   }
-  return ticks * 10;
+  return out;
 }
 
 function deviceBatches(device: string, records: number, seed: number): Array<Omit<BatchPayload, 'batchId' | 'createdAt'>> {
@@ -118,7 +127,9 @@ async function benchOne(kind: 'pglite' | 'postgresql', total: number, log: (s: s
     const { latencies, stored, cpuMs: clientCpuMs } = JSON.parse(await next()) as { latencies: number[]; stored: number; cpuMs: number };
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const pgCpu = clusterCpuMs(pg) - pg0;
+    const pg1 = clusterCpuMs(pg);
+    const per1k = (ms: number) => Math.round((ms * 1000) / stored);
+    const pgCpu = { backends: per1k(pg1.backends - pg0.backends), background: per1k(pg1.background - pg0.background), reaped: per1k(pg1.reaped - pg0.reaped) };
     const r = {
       records: stored,
       recordsPerS: Math.round(stored / seconds),
@@ -126,7 +137,9 @@ async function benchOne(kind: 'pglite' | 'postgresql', total: number, log: (s: s
       receiptP99Ms: Math.round(pct(latencies, 99)),
       nodeCpuMsPer1kRecords: Math.round((cpu.user + cpu.system) / stored),
       clientCpuMsPer1kRecords: Math.round((clientCpuMs * 1000) / stored),
-      dbCpuMsPer1kRecords: pg ? Math.round((pgCpu * 1000) / stored) : null,
+      dbCpuMsPer1kRecords: pg ? pgCpu.backends + pgCpu.background + pgCpu.reaped : null,
+      // The cluster's figure split: backends (the server's statements), background (WAL writer, checkpointer), reaped (autovacuum workers).
+      dbCpuSplit: pg ? `${pgCpu.backends}/${pgCpu.background}/${pgCpu.reaped}` : null,
       load: `${loadBefore}..${load()}`,
     };
     log(`server bench (${kind}): ${JSON.stringify(r)}`);

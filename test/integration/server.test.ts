@@ -123,8 +123,8 @@ describe.each(['pglite', 'postgresql'] as const)('central server on %s', (kind) 
     const other = await startServerKeysElsewhere();
     await expect(openReceipt(r.json.receipt, other)).rejects.toThrow();
     // The batch is kept as received, next to the searchable rows.
-    const evidence = await server.db.query<{ body: string }>('SELECT body FROM batches WHERE device = $1 AND outcome = $2', [a.store.device, 'accepted']);
-    expect(evidence.map((e) => e.body)).toContain(wire);
+    const evidence = await server.db.query<{ body: Uint8Array }>('SELECT body FROM batches WHERE device = $1 AND outcome = $2', [a.store.device, 'accepted']);
+    expect(evidence.map((e) => Buffer.from(e.body).toString('utf8'))).toContain(wire);
   });
 
   it('searches with the public contract: {items, total}, each item with id, device, seq, time, identity and the masked prompt', async () => {

@@ -1,9 +1,10 @@
 // The server opens batches with node:crypto; the sync client seals them with jose. These must agree
 // byte for byte, and anything that is not exactly the accepted algorithm pair must fail closed.
-import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { generateKeyPairSync, sign, type JsonWebKey } from 'node:crypto';
 import { CompactEncrypt, CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decryptEcdhEsA256kw, verifyEdDsaCompact } from '../../server/batch-crypto.js';
+import { decryptEcdhEsA256kw, signEdDsaCompact, verifyEdDsaCompact } from '../../server/batch-crypto.js';
 
 const text = 'the prompt the middlebox must not read '.repeat(200);
 
@@ -66,5 +67,36 @@ describe('server batch crypto', () => {
     expect(() => verifyEdDsaCompact(`${h}.${p}\u012e${s}`, jwk)).toThrow('not a compact JWS');
     expect(() => verifyEdDsaCompact(Buffer.from(`${h}.${p}.${s}.`, 'ascii'), jwk)).toThrow('not a compact JWS');
     expect(() => verifyEdDsaCompact(Buffer.from(`${h}${p}`, 'ascii'), jwk)).toThrow('not a compact JWS');
+  });
+
+  it('opens a batch-sized JWS around a JWE (parts decoded in several chunks) and refuses a bad byte in a later chunk', async () => {
+    const k = await serverKey();
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const jwk = publicKey.export({ format: 'jwk' }) as JsonWebKey;
+    for (const big of [text.repeat(31), text.repeat(31) + 'é', text.repeat(31) + 'éé']) {
+      const jwe = await new CompactEncrypt(new TextEncoder().encode(big)).setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' }).encrypt(k.publicKey);
+      const jws = await new CompactSign(new TextEncoder().encode(jwe)).setProtectedHeader({ alg: 'EdDSA', typ: 'x' }).sign(privateKey);
+      expect(jws.length).toBeGreaterThan(3 * 64 * 1024);
+      const opened = verifyEdDsaCompact(Buffer.from(jws, 'ascii'), jwk);
+      expect(opened.toString('latin1')).toBe(jwe);
+      expect(decryptEcdhEsA256kw(opened, k.privateKey).toString('utf8')).toBe(big);
+      // A payload with '+' (base64, not base64url) in its third chunk, validly signed: refused all the same.
+      const [h, p] = jws.split('.') as [string, string];
+      const input = `${h}.${p.slice(0, 2 * 64 * 1024 + 7)}+${p.slice(2 * 64 * 1024 + 8)}`;
+      const resigned = `${input}.${sign(null, Buffer.from(input, 'ascii'), privateKey).toString('base64url')}`;
+      expect(() => verifyEdDsaCompact(Buffer.from(resigned, 'ascii'), jwk)).toThrow('not base64url');
+      const ct = Buffer.from(jwe, 'ascii');
+      ct[jwe.split('.').slice(0, 3).join('.').length + 1 + 64 * 1024 + 3] = 0x2f; // '/'
+      expect(() => decryptEcdhEsA256kw(ct, k.privateKey)).toThrow('not base64url');
+    }
+  });
+
+  it('signs receipts byte for byte as jose does', async () => {
+    const { privateKey } = await generateKeyPair('EdDSA');
+    for (const payload of [{ v: 1, device: 'dev-é', seq: 5, hash: 'ab', batchId: 'b', stored: 5, receivedAt: '2026-12-03T05:00:00.000Z' }, { text }]) {
+      const header = { alg: 'EdDSA' as const, kid: 'k1', typ: 'witness-receipt+jws' };
+      const byJose = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader(header).sign(privateKey);
+      expect(signEdDsaCompact(header, JSON.stringify(payload), KeyObject.from(privateKey as Parameters<typeof KeyObject.from>[0]))).toBe(byJose);
+    }
   });
 });
