@@ -11,12 +11,13 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Transform, pipeline, type TransformCallback } from 'node:stream';
+import { Transform, pipeline } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { ExchangeRequest, ExchangeSummary, InterceptHooks } from './exchange.js';
 import { createDecoder, DEFAULT_MAX_DECODED_BYTES, isDecodedTooLarge } from '../content-decoding.js';
 import { breakDetail, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS, isStallError, isUpstreamBreak, StallTimers, upstreamFailure } from './stall.js';
 import type { UpstreamPool } from './upstream.js';
+import { ClientTail, UpstreamTap } from './stream-stages.js';
 
 const STEP_TYPE = 'witness-forward';
 
@@ -359,102 +360,6 @@ function responseHeaders(res: IncomingMessage): OutgoingHttpHeaders {
   return out;
 }
 
-class ByteCounter extends Transform {
-  constructor(private readonly onBytes: (n: number) => void) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-    this.onBytes(chunk.length);
-    cb(null, chunk);
-  }
-}
-
-/**
- * The first stage after the upstream: counts its bytes and, when `coalesce` is set, hands
- * on everything that arrived in one turn of the event loop as one chunk.
- *
- * Why: Node's HTTP client emits one chunk per chunked-encoding chunk, and an SSE upstream
- * usually writes one chunk per event, so a fast stream arrives as dozens of ~1 KB chunks
- * per socket read (the bench's 20 MB burst: about 20,000 of them). Every stage after this
- * one (decoder, the masking transform, the client tail, the client's chunked framing and
- * TLS writes) paid its per-chunk cost on each; now it pays it once per socket read. The
- * chunks are released on process.nextTick, i.e. before any further I/O is handled, so an
- * event is not delayed behind later traffic (a paced stream's events each arrive alone and
- * pass alone). Backpressure is kept: while the next stage refuses more, the upstream's
- * writes are not acknowledged.
- */
-class UpstreamTap extends Transform {
-  private pending: Buffer[] = [];
-  private scheduled = false;
-  /** The next stage's buffer was full at the last release: writes wait for its read. */
-  private blocked = false;
-  private held: TransformCallback | null = null;
-
-  constructor(
-    private readonly onBytes: (n: number) => void,
-    private readonly coalesce: boolean,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-    this.onBytes(chunk.length);
-    if (!this.coalesce) return cb(null, chunk);
-    this.pending.push(chunk);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      process.nextTick(this.release);
-    }
-    if (this.blocked) this.held = cb;
-    else cb();
-  }
-
-  private readonly release = () => {
-    this.scheduled = false;
-    if (this.pending.length === 0 || this.destroyed) return;
-    const chunk = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
-    this.pending = [];
-    if (!this.push(chunk)) this.blocked = true;
-  };
-
-  override _read(size: number) {
-    if (this.blocked) {
-      this.blocked = false;
-      const cb = this.held;
-      this.held = null;
-      cb?.();
-    }
-    super._read(size);
-  }
-
-  override _flush(cb: TransformCallback) {
-    this.release();
-    cb();
-  }
-}
-
-/**
- * The last stage before the client: counts bytes and remembers how the output ends, so a
- * stream Witness must end early gets its error event on an event boundary of its own.
- */
-class ClientTail extends ByteCounter {
-  private last = '';
-
-  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback) {
-    if (chunk.length) this.last = (this.last + chunk.subarray(-4).toString('latin1')).slice(-4);
-    super._transform(chunk, enc, cb);
-  }
-
-  /** What to write first so the next event starts on its own: nothing, or the missing line ends. */
-  boundary(): string {
-    if (this.last === '') return '';
-    const end = LINE_END.exec(this.last);
-    if (!end) return '\n\n';
-    return LINE_END.test(this.last.slice(0, -end[1]!.length)) ? '' : '\n';
-  }
-}
-
-const LINE_END = /(\r\n|\n|\r)$/;
 
 /** Reads a stream until it ends or passes `limit` bytes (then it is left paused). */
 function collectBounded(stream: NodeJS.ReadableStream, limit: number): Promise<{ chunks: Buffer[]; overflow: boolean }> {
