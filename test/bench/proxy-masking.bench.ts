@@ -93,8 +93,8 @@ async function pacedStreams(routes: ProxyBenchRoutes, rounds: number) {
   };
 }
 
-/** One POST with a JSON body; the time until the whole response has arrived. */
-function post(route: Route, agent: https.Agent, path: string, body: string): Promise<number> {
+/** One POST with a JSON body (encoded once, ahead of the timing); the time until the whole response has arrived. */
+function post(route: Route, agent: https.Agent, path: string, body: Buffer): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -107,7 +107,7 @@ function post(route: Route, agent: https.Agent, path: string, body: string): Pro
         headers: {
           host: route.host,
           'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
+          'content-length': body.length,
           authorization: 'Bearer bench',
           'openai-intent': 'conversation-agent',
           'x-initiator': 'agent',
@@ -144,14 +144,26 @@ export function agentSession(turns: number): string[] {
   return bodies;
 }
 
+/**
+ * The session replayed `sessions` times, the three routes in turn request by request. The
+ * fake upstream answers each with the chat fixture's 9 events, each its own write on the
+ * next turn of its event loop (`immediate=1`: no setTimeout floor of 1 ms per event, which
+ * made ~10 of a direct request's ~14 ms and its jitter). The client sends bodies encoded
+ * once. What remains of a direct request is TLS, the 200 KB body and the answer: the same
+ * for every route, so the added time is the proxy's.
+ */
 async function agentSessions(routes: ProxyBenchRoutes, sessions: number) {
-  const bodies = agentSession(30);
-  const path = '/chat/completions?fixture=02-chat.response.sse.txt';
+  const bodies = agentSession(30).map((b) => Buffer.from(b, 'utf8'));
+  const path = '/chat/completions?fixture=02-chat.response.sse.txt&immediate=1';
   const ms: Record<Mode, number[]> = { direct: [], mockttp: [], intercepted: [] };
   const added: Record<'direct' | 'mockttp', number[]> = { direct: [], mockttp: [] };
   const agents = Object.fromEntries(MODES.map((m) => [m, new RouteAgent(routes[m], true)])) as Record<Mode, RouteAgent>;
+  // The proxies' CPU over the replay (all their threads, background work such as the audit
+  // store's included): steadier than wall time on a busy machine.
+  let cpu0: Array<number | null> = [];
   try {
     for (const m of MODES) await post(routes[m], agents[m], path, bodies[0]!); // warm
+    cpu0 = [cpuMs(routes.mockttp.pid), cpuMs(routes.intercepted.pid)];
     for (let s = 0; s < sessions; s++) {
       for (let t = 0; t < bodies.length; t++) {
         const turn: Partial<Record<Mode, number>> = {};
@@ -163,9 +175,13 @@ async function agentSessions(routes: ProxyBenchRoutes, sessions: number) {
   } finally {
     for (const a of Object.values(agents)) a.destroy();
   }
+  const cpu1 = [cpuMs(routes.mockttp.pid), cpuMs(routes.intercepted.pid)];
+  const perRequest = (i: number) => (cpu0[i] != null && cpu1[i] != null ? round((cpu1[i]! - cpu0[i]!) / added.direct.length, 2) : null);
   return {
     requests: added.direct.length,
-    lastRequestKB: round(Buffer.byteLength(bodies[bodies.length - 1]!) / 1024, 1),
+    lastRequestKB: round(bodies[bodies.length - 1]!.length / 1024, 1),
+    // CPU ms per request (null without /proc); Witness's includes its record and audit work.
+    cpuMsPerRequest: { mockttp: perRequest(0), intercepted: perRequest(1) },
     requestMs: Object.fromEntries(MODES.map((m) => [m, { p50: round(pct(ms[m], 50)), p99: round(pct(ms[m], 99)) }])),
     addedVsDirectMs: { p50: round(pct(added.direct, 50)), p99: round(pct(added.direct, 99)) },
     addedVsMockttpMs: { p50: round(pct(added.mockttp, 50)), p99: round(pct(added.mockttp, 99)) },
