@@ -125,15 +125,23 @@ function post(route: Route, agent: https.Agent, path: string, body: Buffer): Pro
   });
 }
 
+/** A GitHub token in the shape the masker knows (not a real one). */
+const PASTED_TOKEN = 'ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+
 /**
  * The request bodies of a 30-turn agent session: the agent fixture's request, then per turn
  * an assistant tool call and its result (6 KB of real TypeScript declarations, a different
- * part each turn), the whole history resent every turn.
+ * part each turn), the whole history resent every turn. `pastedToken`: the first user
+ * message also holds a token, so every request of the session has a secret to mask.
  */
-export function agentSession(turns: number): string[] {
-  const base = JSON.parse(readFileSync(new URL('../fixtures/copilot/03-agent.request.json', import.meta.url), 'utf8')) as { messages: unknown[] };
+export function agentSession(turns: number, pastedToken = false): string[] {
+  const base = JSON.parse(readFileSync(new URL('../fixtures/copilot/03-agent.request.json', import.meta.url), 'utf8')) as { messages: Array<{ role?: string; content?: unknown }> };
+  if (pastedToken) {
+    const user = base.messages.find((m) => m.role === 'user')!;
+    user.content = `${typeof user.content === 'string' ? user.content : JSON.stringify(user.content)}\nuse my token ${PASTED_TOKEN} for the staging API`;
+  }
   const dom = readFileSync(fileURLToPath(new URL('../../node_modules/typescript/lib/lib.dom.d.ts', import.meta.url)), 'utf8');
-  const messages = [...base.messages];
+  const messages: unknown[] = [...base.messages];
   const bodies: string[] = [];
   for (let turn = 0; turn < turns; turn++) {
     const id = `call_${turn}`;
@@ -152,8 +160,8 @@ export function agentSession(turns: number): string[] {
  * once. What remains of a direct request is TLS, the 200 KB body and the answer: the same
  * for every route, so the added time is the proxy's.
  */
-async function agentSessions(routes: ProxyBenchRoutes, sessions: number) {
-  const bodies = agentSession(30).map((b) => Buffer.from(b, 'utf8'));
+async function agentSessions(routes: ProxyBenchRoutes, sessions: number, pastedToken = false) {
+  const bodies = agentSession(30, pastedToken).map((b) => Buffer.from(b, 'utf8'));
   const path = '/chat/completions?fixture=02-chat.response.sse.txt&immediate=1';
   const ms: Record<Mode, number[]> = { direct: [], mockttp: [], intercepted: [] };
   const added: Record<'direct' | 'mockttp', number[]> = { direct: [], mockttp: [] };
@@ -189,8 +197,10 @@ async function agentSessions(routes: ProxyBenchRoutes, sessions: number) {
 }
 
 /**
- * WITNESS_BENCH_SECTIONS=burst,paced,session runs only the named sections (default: all),
- * e.g. to profile the engine over the burst alone (with WITNESS_BENCH_CPU_PROF).
+ * WITNESS_BENCH_SECTIONS=burst,paced,session runs only the named sections (default: those
+ * three), e.g. to profile the engine over the burst alone (with WITNESS_BENCH_CPU_PROF).
+ * `session-token` (only when named) replays the session with a token pasted in its first
+ * user message: every request is masked and its body re-encoded.
  */
 const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,session').split(',').map((s) => s.trim()));
 
@@ -207,6 +217,10 @@ export async function runProxyMaskingBench(routes: ProxyBenchRoutes, log: (s: st
   if (sections.has('session')) {
     log('  30-turn agent session (growing history), masked: direct, mockttp, intercepted in turn');
     result.agentSession30 = await agentSessions(routes, Number(process.env.WITNESS_BENCH_SESSIONS ?? 3));
+  }
+  if (sections.has('session-token')) {
+    log('  30-turn agent session with a pasted token (every request masked): direct, mockttp, intercepted in turn');
+    result.agentSession30Token = await agentSessions(routes, Number(process.env.WITNESS_BENCH_SESSIONS ?? 3), true);
   }
   return result;
 }
