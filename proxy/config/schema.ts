@@ -151,7 +151,7 @@ export const ConfigSchema = z
           .max(1024 * 1024 * 1024)
           .optional()
           .describe(
-            'Characters of recently masked long texts whose masking results are kept (default 8388608, i.e. 8 Mi characters; 0 turns the cache off). Agent mode resends the whole conversation each turn; with the cache, only new messages are scanned.',
+            'Characters of recently masked long texts whose masking results are kept (default 8388608, i.e. 8 Mi characters; 0 turns the cache off), and as many bytes of request-body pieces (messages, tools) in which nothing was found, kept parsed. Agent mode resends the whole conversation each turn; with the cache, only new messages are parsed and scanned.',
           ),
         cacheMB: z
           .number()

@@ -15,11 +15,14 @@ export interface DeepMaskResult<T> {
   findings: Array<{ type: string; path: string }>;
 }
 
-export function maskDeep<T>(value: T, masker: TextMasker, skip?: (path: string, key: string) => boolean): DeepMaskResult<T> {
+/**
+ * `at`: where `value` sits in a larger document (keys and indexes), for a value masked on
+ * its own that findings name by their path in the whole.
+ */
+export function maskDeep<T>(value: T, masker: TextMasker, skip?: (path: string, key: string) => boolean, at: Array<string | number> = []): DeepMaskResult<T> {
   const findings: DeepMaskResult<T>['findings'] = [];
   // Where the walk is: object keys and array indexes, joined into a path only for a finding
   // or a `skip` question (an agent request has thousands of strings and few findings).
-  const at: Array<string | number> = [];
   const pathNow = (): string => {
     let p = '';
     for (const seg of at) p = typeof seg === 'number' ? `${p}[${seg}]` : p ? `${p}.${seg}` : seg;
@@ -53,11 +56,11 @@ export function maskDeep<T>(value: T, masker: TextMasker, skip?: (path: string, 
         at.push(k);
         const y = skip?.(pathNow(), k) ? x : visit(x);
         at.pop();
-        if (out) out[k] = y;
+        if (out) put(out, k, y);
         else if (y !== x) {
           out = {};
-          for (let j = 0; j < i; j++) out[keys[j]!] = o[keys[j]!];
-          out[k] = y;
+          for (let j = 0; j < i; j++) put(out, keys[j]!, o[keys[j]!]);
+          put(out, k, y);
         }
       }
       return out ?? v;
@@ -84,6 +87,16 @@ export function maskDeep<T>(value: T, masker: TextMasker, skip?: (path: string, 
     return r.text;
   };
   return { value: visit(value) as T, findings };
+}
+
+/**
+ * Sets an own property as JSON.parse makes them: a key named "__proto__" stays a key (a
+ * plain assignment would set the copy's prototype instead, and the key would vanish from
+ * the masked body).
+ */
+function put(o: Record<string, unknown>, k: string, v: unknown) {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
 }
 
 /** Whether the first character after leading whitespace (as String.prototype.trimStart skips it) is `{` or `[`. */

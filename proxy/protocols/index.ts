@@ -1,5 +1,6 @@
 export { MAX_SSE_EVENT_CHARS, SseParser, encodeEvent, sseComment, type SseEvent } from './sse.js';
 export { maskDeep } from './deep-mask.js';
+export { JsonBodyMasker, type MaskedJsonBody } from './json-body-masker.js';
 export { clientInfo, emptyView, type RequestView } from './request.js';
 export { SseAdapterTransform, BufferedBodyTransform } from './transforms.js';
 export type { AdapterContext, AdapterPiece, StreamAdapter } from './adapters/index.js';

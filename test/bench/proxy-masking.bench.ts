@@ -93,8 +93,8 @@ async function pacedStreams(routes: ProxyBenchRoutes, rounds: number) {
   };
 }
 
-/** One POST with a JSON body; the time until the whole response has arrived. */
-function post(route: Route, agent: https.Agent, path: string, body: string): Promise<number> {
+/** One POST with a JSON body (encoded once, ahead of the timing); the time until the whole response has arrived. */
+function post(route: Route, agent: https.Agent, path: string, body: Buffer): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -107,7 +107,7 @@ function post(route: Route, agent: https.Agent, path: string, body: string): Pro
         headers: {
           host: route.host,
           'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
+          'content-length': body.length,
           authorization: 'Bearer bench',
           'openai-intent': 'conversation-agent',
           'x-initiator': 'agent',
@@ -125,15 +125,23 @@ function post(route: Route, agent: https.Agent, path: string, body: string): Pro
   });
 }
 
+/** A GitHub token in the shape the masker knows (not a real one). */
+const PASTED_TOKEN = 'ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+
 /**
  * The request bodies of a 30-turn agent session: the agent fixture's request, then per turn
  * an assistant tool call and its result (6 KB of real TypeScript declarations, a different
- * part each turn), the whole history resent every turn.
+ * part each turn), the whole history resent every turn. `pastedToken`: the first user
+ * message also holds a token, so every request of the session has a secret to mask.
  */
-export function agentSession(turns: number): string[] {
-  const base = JSON.parse(readFileSync(new URL('../fixtures/copilot/03-agent.request.json', import.meta.url), 'utf8')) as { messages: unknown[] };
+export function agentSession(turns: number, pastedToken = false): string[] {
+  const base = JSON.parse(readFileSync(new URL('../fixtures/copilot/03-agent.request.json', import.meta.url), 'utf8')) as { messages: Array<{ role?: string; content?: unknown }> };
+  if (pastedToken) {
+    const user = base.messages.find((m) => m.role === 'user')!;
+    user.content = `${typeof user.content === 'string' ? user.content : JSON.stringify(user.content)}\nuse my token ${PASTED_TOKEN} for the staging API`;
+  }
   const dom = readFileSync(fileURLToPath(new URL('../../node_modules/typescript/lib/lib.dom.d.ts', import.meta.url)), 'utf8');
-  const messages = [...base.messages];
+  const messages: unknown[] = [...base.messages];
   const bodies: string[] = [];
   for (let turn = 0; turn < turns; turn++) {
     const id = `call_${turn}`;
@@ -144,14 +152,26 @@ export function agentSession(turns: number): string[] {
   return bodies;
 }
 
-async function agentSessions(routes: ProxyBenchRoutes, sessions: number) {
-  const bodies = agentSession(30);
-  const path = '/chat/completions?fixture=02-chat.response.sse.txt';
+/**
+ * The session replayed `sessions` times, the three routes in turn request by request. The
+ * fake upstream answers each with the chat fixture's 9 events, each its own write on the
+ * next turn of its event loop (`immediate=1`: no setTimeout floor of 1 ms per event, which
+ * made ~10 of a direct request's ~14 ms and its jitter). The client sends bodies encoded
+ * once. What remains of a direct request is TLS, the 200 KB body and the answer: the same
+ * for every route, so the added time is the proxy's.
+ */
+async function agentSessions(routes: ProxyBenchRoutes, sessions: number, pastedToken = false) {
+  const bodies = agentSession(30, pastedToken).map((b) => Buffer.from(b, 'utf8'));
+  const path = '/chat/completions?fixture=02-chat.response.sse.txt&immediate=1';
   const ms: Record<Mode, number[]> = { direct: [], mockttp: [], intercepted: [] };
   const added: Record<'direct' | 'mockttp', number[]> = { direct: [], mockttp: [] };
   const agents = Object.fromEntries(MODES.map((m) => [m, new RouteAgent(routes[m], true)])) as Record<Mode, RouteAgent>;
+  // The proxies' CPU over the replay (all their threads, background work such as the audit
+  // store's included): steadier than wall time on a busy machine.
+  let cpu0: Array<number | null> = [];
   try {
     for (const m of MODES) await post(routes[m], agents[m], path, bodies[0]!); // warm
+    cpu0 = [cpuMs(routes.mockttp.pid), cpuMs(routes.intercepted.pid)];
     for (let s = 0; s < sessions; s++) {
       for (let t = 0; t < bodies.length; t++) {
         const turn: Partial<Record<Mode, number>> = {};
@@ -163,9 +183,13 @@ async function agentSessions(routes: ProxyBenchRoutes, sessions: number) {
   } finally {
     for (const a of Object.values(agents)) a.destroy();
   }
+  const cpu1 = [cpuMs(routes.mockttp.pid), cpuMs(routes.intercepted.pid)];
+  const perRequest = (i: number) => (cpu0[i] != null && cpu1[i] != null ? round((cpu1[i]! - cpu0[i]!) / added.direct.length, 2) : null);
   return {
     requests: added.direct.length,
-    lastRequestKB: round(Buffer.byteLength(bodies[bodies.length - 1]!) / 1024, 1),
+    lastRequestKB: round(bodies[bodies.length - 1]!.length / 1024, 1),
+    // CPU ms per request (null without /proc); Witness's includes its record and audit work.
+    cpuMsPerRequest: { mockttp: perRequest(0), intercepted: perRequest(1) },
     requestMs: Object.fromEntries(MODES.map((m) => [m, { p50: round(pct(ms[m], 50)), p99: round(pct(ms[m], 99)) }])),
     addedVsDirectMs: { p50: round(pct(added.direct, 50)), p99: round(pct(added.direct, 99)) },
     addedVsMockttpMs: { p50: round(pct(added.mockttp, 50)), p99: round(pct(added.mockttp, 99)) },
@@ -173,8 +197,10 @@ async function agentSessions(routes: ProxyBenchRoutes, sessions: number) {
 }
 
 /**
- * WITNESS_BENCH_SECTIONS=burst,paced,session runs only the named sections (default: all),
- * e.g. to profile the engine over the burst alone (with WITNESS_BENCH_CPU_PROF).
+ * WITNESS_BENCH_SECTIONS=burst,paced,session runs only the named sections (default: those
+ * three), e.g. to profile the engine over the burst alone (with WITNESS_BENCH_CPU_PROF).
+ * `session-token` (only when named) replays the session with a token pasted in its first
+ * user message: every request is masked and its body re-encoded.
  */
 const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,session').split(',').map((s) => s.trim()));
 
@@ -191,6 +217,10 @@ export async function runProxyMaskingBench(routes: ProxyBenchRoutes, log: (s: st
   if (sections.has('session')) {
     log('  30-turn agent session (growing history), masked: direct, mockttp, intercepted in turn');
     result.agentSession30 = await agentSessions(routes, Number(process.env.WITNESS_BENCH_SESSIONS ?? 3));
+  }
+  if (sections.has('session-token')) {
+    log('  30-turn agent session with a pasted token (every request masked): direct, mockttp, intercepted in turn');
+    result.agentSession30Token = await agentSessions(routes, Number(process.env.WITNESS_BENCH_SESSIONS ?? 3), true);
   }
   return result;
 }

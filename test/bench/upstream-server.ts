@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { startFakeUpstream } from '../helpers/fake-upstream.js';
 
 const dir = process.argv[2]!;
-const up = await startFakeUpstream();
+// The bench reads no request back: bodies are neither decoded nor kept.
+const up = await startFakeUpstream(undefined, { keepBodies: false });
 const caFile = join(dir, 'upstream-ca.pem');
 writeFileSync(caFile, up.root.certPem);
 process.stdout.write(JSON.stringify({ port: up.port, caFile }) + '\n');

@@ -8,6 +8,9 @@
  *   POST     /echo                                                 echoes method, headers, body
  *   GET      /abort?after=3                                        3 events, then the socket is destroyed
  *   any      ?script=NAME                                          the test's own handler: upstream.scripts.get(NAME)
+ *   any      ?fixture=NAME[&ms=N][&immediate=1]                   a fixture replayed (SSE event by event, `ms` apart; with
+ *                                                                  immediate=1 each event on the next turn of the event loop,
+ *                                                                  without setTimeout's 1 ms floor)
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,7 +36,17 @@ export interface FakeUpstream {
 
 export const UPSTREAM_NAMES = ['api.githubcopilot.com', 'api.business.githubcopilot.com', 'proxy.business.githubcopilot.com', 'copilot-proxy.githubusercontent.com', 'localhost', '127.0.0.1'];
 
-export async function startFakeUpstream(root?: TestCa): Promise<FakeUpstream> {
+export interface FakeUpstreamOptions {
+  /**
+   * Keep every request's body in `requests` (default true). A bench sending hundreds of
+   * 200 KB bodies turns this off: decoding and keeping them cost the upstream time and
+   * memory that every route measured pays alike, as noise.
+   */
+  keepBodies?: boolean;
+}
+
+export async function startFakeUpstream(root?: TestCa, opts: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
+  const keepBodies = opts.keepBodies ?? true;
   const ca = root ?? (await createTestRoot());
   const leaf = await issueLeaf(ca, UPSTREAM_NAMES);
   const state: FakeUpstream = { port: 0, root: ca, requests: [], upgrades: 0, scripts: new Map(), close: async () => {} };
@@ -41,12 +54,13 @@ export async function startFakeUpstream(root?: TestCa): Promise<FakeUpstream> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      let body: string | null = null;
+      const text = () => (body ??= Buffer.concat(chunks).toString('utf8'));
+      state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: keepBodies ? text() : '' });
       const script = new URL(req.url ?? '/', 'https://upstream.test').searchParams.get('script');
       const handler = script ? state.scripts.get(script) : undefined;
       if (handler) handler(res);
-      else route(req, res, body);
+      else route(req, res, text);
     });
   });
   server.on('upgrade', (_req, socket) => {
@@ -74,8 +88,12 @@ function sseEvent(i: number, size = 0): string {
 
 const FIXTURES = new URL('../fixtures/copilot/', import.meta.url);
 
-/** Replays a fixture file: SSE event by event, `ms` apart (or JSON as one body). */
-function replayFixture(name: string, ms: number, res: http.ServerResponse) {
+/**
+ * Replays a fixture file: SSE event by event, `ms` apart (or JSON as one body). `immediate`:
+ * each event on the next turn of the event loop (its own write, as with ms=0), without the
+ * 1 ms floor of setTimeout, whose waits would otherwise dominate a replay's duration.
+ */
+function replayFixture(name: string, ms: number, res: http.ServerResponse, immediate = false) {
   if (!/^[\w.-]+$/.test(name)) {
     res.writeHead(400).end('bad fixture name');
     return;
@@ -94,34 +112,35 @@ function replayFixture(name: string, ms: number, res: http.ServerResponse) {
     if (res.destroyed) return;
     if (i < events.length) {
       res.write(events[i++]);
-      setTimeout(tick, ms);
+      if (immediate) setImmediate(tick);
+      else setTimeout(tick, ms);
     } else res.end();
   };
   tick();
 }
 
-function route(req: http.IncomingMessage, res: http.ServerResponse, body: string) {
+function route(req: http.IncomingMessage, res: http.ServerResponse, text: () => string) {
   const url = new URL(req.url ?? '/', 'https://upstream.test');
   const q = (k: string, d: number) => Number(url.searchParams.get(k) ?? d);
   const fixture = url.searchParams.get('fixture');
-  if (fixture) return replayFixture(fixture, q('ms', 0), res);
+  if (fixture) return replayFixture(fixture, q('ms', 0), res, url.searchParams.get('immediate') === '1');
   if (url.pathname.endsWith('/copilot_internal/v2/token')) return replayFixture('06-token-exchange.response.json', 0, res);
   if (url.searchParams.get('echo') === '1') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ method: req.method, headers: req.headers, body }));
+    res.end(JSON.stringify({ method: req.method, headers: req.headers, body: text() }));
     return;
   }
   switch (url.pathname) {
     case '/small': {
-      const text = JSON.stringify({ ok: true, message: 'small response body 47b' }).slice(0, 47);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+      const small = JSON.stringify({ ok: true, message: 'small response body 47b' }).slice(0, 47);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(small) });
+      res.end(small);
       return;
     }
     case '/echo': {
-      const text = JSON.stringify({ method: req.method, headers: req.headers, body });
+      const echoed = JSON.stringify({ method: req.method, headers: req.headers, body: text() });
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(text);
+      res.end(echoed);
       return;
     }
     case '/sse': {

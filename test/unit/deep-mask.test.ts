@@ -38,6 +38,14 @@ describe('maskDeep', () => {
     expect((r.value.a.b[1] as { c: string }).c).toBe(PAT);
   });
 
+  it('keeps a "__proto__" key of a copied object as a key, as JSON.parse made it', () => {
+    const v = JSON.parse(`{"__proto__":{"model":"other"},"a":"${PAT}"}`) as Record<string, unknown>;
+    const r = maskDeep(v, masker);
+    expect(Object.getPrototypeOf(r.value)).toBe(Object.prototype);
+    expect(Object.keys(r.value)).toEqual(['__proto__', 'a']);
+    expect(JSON.parse(JSON.stringify(r.value))).toEqual({ ['__proto__']: { model: 'other' }, a: expect.stringMatching(/^\[MASKED:github-pat:[0-9a-f]{4}\]$/) });
+  });
+
   it('masks a string that only looks like JSON as text', () => {
     const r = maskDeep({ s: `[not json ${PAT}` }, masker);
     expect(r.findings).toEqual([{ type: 'github-pat', path: 's' }]);

@@ -3,12 +3,17 @@
  * request view from the masked copy only. Under `masking.requests: "mask"` the masked body
  * is what goes upstream (uncompressed, right length, every other header unchanged).
  * Decides nothing: refusals are request policy's.
+ *
+ * A JSON object body is read piece by piece (protocols' JsonBodyMasker): never decoded as
+ * one string, the pieces an agent resends unchanged every turn neither parsed nor scanned
+ * again, and what goes upstream is the client's bytes with only the masked pieces
+ * re-encoded. Any other body is read whole.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Config } from '../../config/index.js';
 import { decodeBody } from '../../content-decoding.js';
 import type { Masker, PlaceholderLedger } from '../../masking/index.js';
-import { maskDeep } from '../../protocols/index.js';
+import { JsonBodyMasker, maskDeep } from '../../protocols/index.js';
 import type { Stage } from '../flow.js';
 
 const TEXTUAL = /^(?:text\/|application\/(?:json|x-ndjson|.*\+json|x-www-form-urlencoded))/i;
@@ -22,6 +27,8 @@ export interface RequestMaskingOptions {
 }
 
 export function requestMasking(opts: RequestMaskingOptions): Stage {
+  // Bounded by the same budget as the masker's own cache (masking.cacheChars; 0: none).
+  const bodies = new JsonBodyMasker(opts.masking.cacheChars ?? 8 * 1024 * 1024);
   return {
     name: 'request-masking',
     request(flow, body) {
@@ -36,6 +43,17 @@ export function requestMasking(opts: RequestMaskingOptions): Stage {
       if (body.length === 0) return;
       const decoded = decodeBody(body, req.headers['content-encoding'], opts.maxInspectedBodyBytes);
       if (!decoded.ok) return uninspectable(decoded.reason);
+
+      const fromPieces = bodies.mask(decoded.body, masker);
+      if (fromPieces) {
+        const { value, findings, bytes } = fromPieces;
+        for (const f of findings) flow.maskings.set(f.type, (flow.maskings.get(f.type) ?? 0) + 1);
+        flow.request.findings = findings.map((f) => f.type);
+        flow.view = flow.family.readRequest(flow.path, value);
+        if (findings.length === 0 || opts.masking.requests !== 'mask' || !bytes) return;
+        flow.request.forward = { body: bytes, headers: forwardHeaders(req.headers) };
+        return;
+      }
 
       const type = String(req.headers['content-type'] ?? 'application/json');
       const text = decoded.body.toString('utf8');
@@ -66,10 +84,15 @@ export function requestMasking(opts: RequestMaskingOptions): Stage {
       flow.view = flow.family.readRequest(flow.path, isJson ? maskedValue : null);
       if (!isJson) flow.view.prompt = maskedText;
       if (findings.length === 0 || opts.masking.requests !== 'mask') return;
-      const headers: OutgoingHttpHeaders = { ...req.headers };
-      delete headers['content-encoding'];
-      delete headers['content-length'];
-      flow.request.forward = { body: Buffer.from(maskedText, 'utf8'), headers };
+      flow.request.forward = { body: Buffer.from(maskedText, 'utf8'), headers: forwardHeaders(req.headers) };
     },
   };
+}
+
+/** The request's headers for a masked body: sent uncompressed, its length set anew. */
+function forwardHeaders(sent: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { ...sent };
+  delete headers['content-encoding'];
+  delete headers['content-length'];
+  return headers;
 }
