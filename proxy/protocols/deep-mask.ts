@@ -1,6 +1,7 @@
 /**
- * Whole-value masking of JSON documents: every string is masked; a string that is itself
- * JSON (tool-call arguments in a conversation history) is masked inside and re-encoded.
+ * Whole-value masking of JSON documents: every string is masked, object keys included (a
+ * tool call's arguments may carry a secret as a key); a string that is itself JSON
+ * (tool-call arguments in a conversation history) is masked inside and re-encoded.
  * Returns the same object when nothing was found, so unchanged bodies stay byte-exact.
  */
 import type { Finding, MaskResult } from '../masking/index.js';
@@ -21,6 +22,7 @@ export interface DeepMaskResult<T> {
  */
 export function maskDeep<T>(value: T, masker: TextMasker, skip?: (path: string, key: string) => boolean, at: Array<string | number> = []): DeepMaskResult<T> {
   const findings: DeepMaskResult<T>['findings'] = [];
+  const keys = cleanKeysOf(masker);
   // Where the walk is: object keys and array indexes, joined into a path only for a finding
   // or a `skip` question (an agent request has thousands of strings and few findings).
   const pathNow = (): string => {
@@ -48,24 +50,38 @@ export function maskDeep<T>(value: T, masker: TextMasker, skip?: (path: string, 
     }
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      const keys = Object.keys(o);
+      const names = Object.keys(o);
       let out: Record<string, unknown> | null = null;
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
+      for (let i = 0; i < names.length; i++) {
+        const k = names[i]!;
         const x = o[k];
-        at.push(k);
-        const y = skip?.(pathNow(), k) ? x : visit(x);
+        // A key is masked like any string; the path below it names the masked key, so no
+        // finding's path carries the secret.
+        const mk = maskKey(k);
+        at.push(mk);
+        const y = skip?.(pathNow(), mk) ? x : visit(x);
         at.pop();
-        if (out) put(out, k, y);
-        else if (y !== x) {
+        if (out) put(out, mk, y);
+        else if (y !== x || mk !== k) {
           out = {};
-          for (let j = 0; j < i; j++) put(out, keys[j]!, o[keys[j]!]);
-          put(out, k, y);
+          for (let j = 0; j < i; j++) put(out, names[j]!, o[names[j]!]);
+          put(out, mk, y);
         }
       }
       return out ?? v;
     }
     return v;
+  };
+  const maskKey = (k: string): string => {
+    if (keys.has(k)) return k;
+    const r = masker.mask(k);
+    if (r.findings.length === 0) {
+      if (keys.size < MAX_CLEAN_KEYS) keys.add(k);
+      return k;
+    }
+    const path = pathNow();
+    for (const f of r.findings as Finding[]) findings.push({ type: f.type, path: path ? `${path}.{key}` : '{key}' });
+    return r.text;
   };
   const maskString = (s: string): string => {
     if (s.length > 2 && startsLikeJson(s)) {
@@ -87,6 +103,19 @@ export function maskDeep<T>(value: T, masker: TextMasker, skip?: (path: string, 
     return r.text;
   };
   return { value: visit(value) as T, findings };
+}
+
+/**
+ * Keys found clean, per masker: a document repeats the same few keys thousands of times
+ * ("role", "content"), and a key clean for a masker stays clean for it. Bounded; a masker
+ * that is a request's recording view of the engine's masker has its own (short-lived) set.
+ */
+const cleanKeys = new WeakMap<TextMasker, Set<string>>();
+const MAX_CLEAN_KEYS = 4096;
+function cleanKeysOf(masker: TextMasker): Set<string> {
+  let s = cleanKeys.get(masker);
+  if (!s) cleanKeys.set(masker, (s = new Set()));
+  return s;
 }
 
 /**

@@ -96,6 +96,8 @@ export class JsonBodyMasker {
       } catch {
         return null;
       }
+      // A top-level key with a secret in it: the whole-body path masks it (and names it).
+      if (masker.mask(key).findings.length > 0) return null;
       let v: unknown;
       if (m.elements) {
         const items: unknown[] = new Array(m.elements.length);

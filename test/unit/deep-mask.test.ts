@@ -50,4 +50,21 @@ describe('maskDeep', () => {
     const r = maskDeep({ s: `[not json ${PAT}` }, masker);
     expect(r.findings).toEqual([{ type: 'github-pat', path: 's' }]);
   });
+
+  it('masks a secret used as an object key, and no finding path carries it', () => {
+    const args = JSON.stringify({ env: { [PAT]: true, other: 1 } });
+    const v = { messages: [{ role: 'assistant', tool_calls: [{ function: { name: 'run', arguments: args } }] }], [PAT]: { inner: PAT } };
+    const r = maskDeep(v, masker);
+    const out = JSON.stringify(r.value);
+    expect(out).not.toContain(PAT);
+    expect(JSON.stringify(r.findings)).not.toContain(PAT);
+    expect(r.findings.map((f) => f.type)).toEqual(['github-pat', 'github-pat', 'github-pat']);
+    expect(r.findings.map((f) => f.path)).toContain('messages[0].tool_calls[0].function.arguments→env.{key}');
+    const top = Object.keys(r.value).find((k) => k !== 'messages')!;
+    expect(top).toMatch(/^\[MASKED:github-pat:[0-9a-f]{4}\]$/);
+    expect(r.findings.map((f) => f.path)).toContain(`${top}.inner`);
+    expect(Object.keys(r.value)[0]).toBe('messages'); // order kept
+    // Keys found clean are remembered for the masker; the same value again gives the same result.
+    expect(maskDeep(v, masker)).toEqual(r);
+  });
 });

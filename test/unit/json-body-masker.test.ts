@@ -26,8 +26,8 @@ const text = fc.oneof(
   fc.string({ unit: 'grapheme' }),
   fc.constantFrom('', '"', '\\', '\\"', '\\\\', '"}]', '{"a":[1]}', '  [1, 2]', 'é — 🙂', `token ${PAT}`, `aws_access_key_id = ${AWS}`, JSON.stringify({ cmd: `echo ${PAT}` })),
 );
-// Keys: the same shapes, no secret (maskDeep masks values, not keys).
-const key = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('', '"', '\\', '__proto__', '{"a":[1]}', 'é — 🙂'));
+// Keys: the same shapes; a key may hold a secret too (maskDeep masks keys).
+const key = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('', '"', '\\', '__proto__', '{"a":[1]}', 'é — 🙂', PAT, `key ${AWS}`));
 const json = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 4 })),
 })).value;
@@ -40,6 +40,11 @@ describe('JsonBodyMasker: a JSON object body masked piece by piece', () => {
         const bytes = Buffer.from(JSON.stringify(obj, null, space), 'utf8');
         const expected = whole(bytes);
         const r = new JsonBodyMasker(1 << 20).mask(bytes, masker);
+        // A top-level key with a secret: declined, the caller masks the body whole.
+        if (Object.keys(obj).some((k) => masker.mask(k).findings.length > 0)) {
+          expect(r).toBeNull();
+          return;
+        }
         expect(r).not.toBeNull();
         expect(r!.value).toEqual(expected.value);
         expect(r!.findings).toEqual(expected.findings);
