@@ -162,7 +162,7 @@ export class Ingest {
       batch.from.seq,
       batch.records[batch.records.length - 1]!.record.seq,
       this.db.bytea(body),
-      JSON.stringify(fresh.map((r) => recordRow(r, ownerSub))),
+      this.db.jsonRows(fresh.map((r) => recordRow(r, ownerSub))),
       last.seq,
       last.hash,
       receivedAt,
