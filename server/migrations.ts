@@ -218,17 +218,6 @@ ALTER TABLE batches ALTER COLUMN body TYPE bytea USING convert_to(body, 'UTF8');
 ALTER TABLE batches ALTER COLUMN body SET STORAGE EXTERNAL;
 `,
   },
-  {
-    version: 9,
-    name: 'ingest cost: a record row\'s JSON body compressed with lz4, not pglz (where the server is built with lz4; rows stored before stay as they are)',
-    // A record row is over the 2 KB TOAST threshold, so every row's body was pglz-compressed as
-    // it was written. lz4 does it at a fraction of the CPU (and reads back faster); the stored
-    // text is the same. The partitioned table passes the setting to partitions created later
-    // (partitions.ts), not to those that exist: each is set here. PGlite has no lz4: there the statement's refusal is caught and nothing changes.
-    sql: `
-DO $$ DECLARE p regclass; BEGIN ALTER TABLE records ALTER COLUMN body SET COMPRESSION lz4; FOR p IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = 'records'::regclass LOOP EXECUTE format('ALTER TABLE %s ALTER COLUMN body SET COMPRESSION lz4', p); END LOOP; EXCEPTION WHEN feature_not_supported THEN NULL; END $$;
-`,
-  },
 ];
 
 /** Applies the migrations the database has not seen; returns the versions applied now. */
