@@ -53,7 +53,7 @@ async function main() {
   try {
     const sides = [await side('old', base!, await pg.createDatabase('old'), dir), await side('new', join(import.meta.dirname, '../..'), await pg.createDatabase('new'), dir)];
     const backendMs = async (s: (typeof sides)[number]) => {
-      const pids = await s.server.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+      const pids = await s.server.db.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'");
       let ms = 0;
       for (const { pid } of pids) {
         try {
