@@ -12,7 +12,7 @@
 import { KeyObject, type JsonWebKey } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { BATCH_TYP, BatchPayloadSchema, RECEIPT_TYP, type BatchPayload, type IngestResponse, type ReceiptPayload } from '../proxy/model/index.js';
-import { decryptEcdhEsA256kw, signEdDsaCompact, verifyEdDsaCompact } from './batch-crypto.js';
+import { decryptEcdhEsA256kw, Scratch, signEdDsaCompact, verifyEdDsaCompact } from './batch-crypto.js';
 import { checkBatchChain, IngestRefusal } from './chain.js';
 import type { Db, Queryable } from './db.js';
 import type { ServerKeys } from './keys.js';
@@ -40,6 +40,8 @@ export class Ingest {
   /** Enrolled key → its RFC 7638 thumbprint (a WebCrypto digest each batch otherwise); bounded, keyed by the key itself. */
   private readonly thumbprints = new Map<string, string>();
   private signingKey: KeyObject | undefined;
+  /** The opened batch's intermediate bytes, reused batch after batch (batch-crypto.ts): read synchronously, before the first await after opening. */
+  private readonly scratch = new Scratch();
   private readonly storeBatch: string;
 
   constructor(
@@ -81,13 +83,13 @@ export class Ingest {
         throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the batch was signed with key ${String(header.jkt)}, but device "${device}" is enrolled with key ${enrolledTp}`, 403);
       let jwe: Buffer;
       try {
-        jwe = verifyEdDsaCompact(body, enrolled as JsonWebKey);
+        jwe = verifyEdDsaCompact(body, enrolled as JsonWebKey, this.scratch);
       } catch {
         throw new IngestRefusal('BATCH_SIGNATURE_INVALID', `the batch's signature does not verify with device "${device}"'s key: it was modified after signing`, 400);
       }
       let plain: string;
       try {
-        plain = decryptEcdhEsA256kw(jwe, this.keys.encryption.privateKey).toString('utf8');
+        plain = decryptEcdhEsA256kw(jwe, this.keys.encryption.privateKey, this.scratch).toString('utf8');
       } catch {
         throw new IngestRefusal('BATCH_UNDECRYPTABLE', `the batch cannot be decrypted with this server's key ${this.keys.encryption.kid}: pin this server's keys (witness-server keys --json)`, 400);
       }
@@ -162,7 +164,7 @@ export class Ingest {
       batch.from.seq,
       batch.records[batch.records.length - 1]!.record.seq,
       this.db.bytea(body),
-      JSON.stringify(fresh.map((r) => recordRow(r, ownerSub))),
+      this.db.jsonRows(fresh.map((r) => recordRow(r, ownerSub))),
       last.seq,
       last.hash,
       receivedAt,

@@ -61,7 +61,7 @@ function clusterCpuMs(pg: TestPostgres | null): { backends: number; background: 
   return out;
 }
 
-function deviceBatches(device: string, records: number, seed: number): Array<Omit<BatchPayload, 'batchId' | 'createdAt'>> {
+export function deviceBatches(device: string, records: number, seed: number): Array<Omit<BatchPayload, 'batchId' | 'createdAt'>> {
   const out: Array<Omit<BatchPayload, 'batchId' | 'createdAt'>> = [];
   let prev = GENESIS;
   let seq = 0;

@@ -4,7 +4,7 @@ import { generateKeyPairSync, sign, type JsonWebKey } from 'node:crypto';
 import { CompactEncrypt, CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decryptEcdhEsA256kw, signEdDsaCompact, verifyEdDsaCompact } from '../../server/batch-crypto.js';
+import { decryptEcdhEsA256kw, Scratch, signEdDsaCompact, verifyEdDsaCompact } from '../../server/batch-crypto.js';
 
 const text = 'the prompt the middlebox must not read '.repeat(200);
 
@@ -88,6 +88,25 @@ describe('server batch crypto', () => {
       const ct = Buffer.from(jwe, 'ascii');
       ct[jwe.split('.').slice(0, 3).join('.').length + 1 + 64 * 1024 + 3] = 0x2f; // '/'
       expect(() => decryptEcdhEsA256kw(ct, k.privateKey)).toThrow('not base64url');
+    }
+  });
+
+  it('opens batch after batch through one scratch (sizes up and down) exactly as without it, and still refuses a changed ciphertext or tag', async () => {
+    const k = await serverKey();
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const jwk = publicKey.export({ format: 'jwk' }) as JsonWebKey;
+    const scratch = new Scratch();
+    for (const big of [text.repeat(31), text, text.repeat(60) + 'éé', 'x', text.repeat(5) + '€']) {
+      const jwe = await new CompactEncrypt(new TextEncoder().encode(big)).setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' }).encrypt(k.publicKey);
+      const jws = Buffer.from(await new CompactSign(new TextEncoder().encode(jwe)).setProtectedHeader({ alg: 'EdDSA', typ: 'x' }).sign(privateKey), 'ascii');
+      const opened = verifyEdDsaCompact(jws, jwk, scratch);
+      expect(opened.toString('latin1')).toBe(jwe);
+      expect(decryptEcdhEsA256kw(opened, k.privateKey, scratch).toString('utf8')).toBe(big);
+      const parts = jwe.split('.');
+      const flip = (i: number) => parts.map((p, j) => (j === i ? (p[5] === 'A' ? `${p.slice(0, 5)}B${p.slice(6)}` : `${p.slice(0, 5)}A${p.slice(6)}`) : p)).join('.');
+      expect(() => decryptEcdhEsA256kw(Buffer.from(flip(3), 'ascii'), k.privateKey, scratch)).toThrow();
+      expect(() => decryptEcdhEsA256kw(Buffer.from(flip(4), 'ascii'), k.privateKey, scratch)).toThrow();
+      expect(() => decryptEcdhEsA256kw(Buffer.from(`${parts.slice(0, 3).join('.')}.${parts[3]}*.${parts[4]}`, 'ascii'), k.privateKey, scratch)).toThrow('not base64url');
     }
   });
 
