@@ -11,7 +11,7 @@
  */
 import type { Detector } from './detector.js';
 import { Hits, indexFor, type KeywordCarry, type KeywordIndex } from './keywords.js';
-import { anchorsOf, sortHitsByStart, wants } from './scan.js';
+import { anchorsOf, enlist, sortHitsByStart, wants } from './scan.js';
 
 const relaxedCache = new WeakMap<Detector, string>();
 
@@ -65,6 +65,8 @@ interface HoldPlan {
   todo: Int32Array;
   /** The first of the current search's hits that starts at or after its region. */
   firstHit: number;
+  /** Per automaton state (as filled in by partialUsers). */
+  partialUsers: Map<number, readonly number[]>;
 }
 const holdPlans = new WeakMap<readonly Detector[], HoldPlan>();
 
@@ -108,6 +110,7 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
     run: new Uint8Array(detectors.length),
     todo: new Int32Array(detectors.length),
     firstHit: 0,
+    partialUsers: new Map(),
     relaxed: relaxedRes.map((re, di) => search(re, relaxedLits[di]!, di * 2)),
     tails: detectors.map((d, di) => (d.tail ? search(d.tail, tailLits[di]!, di * 2 + 1) : null)),
     relaxedAll: relaxedRes.map((re) => new RegExp(re.source, baseFlags(re) + 'g')),
@@ -137,6 +140,20 @@ function endMatch(s: EndSearch, text: string, region: number, plan: HoldPlan): R
   return null;
 }
 
+/**
+ * The detectors gated by a keyword that the text ending in `state` has begun ("…secr" may
+ * become "secret"), each once; worked out once per state (a state after a common letter
+ * begins dozens of keywords).
+ */
+function partialUsers(plan: HoldPlan, state: number): readonly number[] {
+  let u = plan.partialUsers.get(state);
+  if (u === undefined) {
+    u = [...new Set(plan.index.partialAt(state).flatMap((id) => plan.gateUsers[id]!))];
+    plan.partialUsers.set(state, u);
+  }
+  return u;
+}
+
 /** Where candidates in progress at the end of a text start. */
 export interface OpenCandidates {
   /** The hold point: the earliest candidate start at or after `from` (one that began before `from` holds from `from`), or text.length. */
@@ -162,7 +179,6 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   let first = 0;
   while (first < hits.length && hits.starts[first]! < region) first++;
   plan.firstHit = first;
-  const partial = plan.index.partialAt(endState); // "…secr" may become "secret"
   // The detectors whose keywords or prefixes occur (or have begun at the end), and the ungated:
   // marked from the keywords seen rather than asking every detector.
   // (Listed as they are marked: the earliest candidate does not depend on the order they are tried in.)
@@ -171,7 +187,7 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   let n = 0;
   for (const di of plan.ungated) n = enlist(run, todo, n, di);
   for (let k = 0; k < hits.seenCount; k++) for (const di of plan.gateUsers[hits.seen[k]!]!) n = enlist(run, todo, n, di);
-  for (const id of partial) for (const di of plan.gateUsers[id]!) n = enlist(run, todo, n, di);
+  for (const di of partialUsers(plan, endState)) n = enlist(run, todo, n, di);
   try {
     for (let k = 0; k < n; k++) {
       const di = todo[k]!;
@@ -190,14 +206,6 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
     for (let k = 0; k < n; k++) run[todo[k]!] = 0;
   }
   return { at: earliest.at, earliest: earliest.min };
-}
-
-/** Marks detector di to be tried (once); returns the new length of the list. */
-function enlist(run: Uint8Array, todo: Int32Array, n: number, di: number): number {
-  if (run[di] !== 0) return n;
-  run[di] = 1;
-  todo[n] = di;
-  return n + 1;
 }
 
 /** openCandidates() with every pattern searched from the region's start: the reference the anchored one is held to. */

@@ -37,9 +37,13 @@ import { Hits, KeywordCarry, KeywordIndex, shareIndex } from './keywords.js';
 import type { Masker } from './masker.js';
 import { anchorsOf, mergeScans, scanOpen, scanWords, type Finding } from './scan.js';
 
-/** Forwarded text kept for look-behinds and validators (trimmed in steps of TRIM). */
+/**
+ * Forwarded text kept for look-behinds and validators (trimmed in steps of TRIM). Every push
+ * makes the buffer one flat string again (the first search of a `buf + text` copies it), so
+ * the steps are small: a buffer of 1–1.5 KB, not 1–3 KB, is copied per push.
+ */
 const LOOKBEHIND = 1024;
-const TRIM = 2048;
+const TRIM = 512;
 /** In-progress candidates are looked for at most this far back from the end (as before). */
 const TAIL_WINDOW = 600;
 /** A held suffix longer than this is released anyway (masked as far as it can be). */

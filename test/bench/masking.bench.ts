@@ -5,6 +5,11 @@
  * Streaming: the cost per push of secret-free code and prose pushed in 4, 16, 64 and
  * 1024-character pieces (CPU time of this process, warm).
  *
+ * Every figure is the median of several timed rounds (MASKING_BENCH_ROUNDS, default 7), each
+ * a whole pass over its text, after warm-up passes: one pass is tens of milliseconds, and a
+ * single one (or a mean) moves with whatever else the machine and the collector did then.
+ * `spread` gives the fastest and slowest round's figure beside the median.
+ *
  * MASKING_IMPL=<path to a masking/index.ts> runs the same bench on another implementation
  * (e.g. a worktree of main) to compare before/after in alternating runs; nothing else
  * reaches the old code.
@@ -42,6 +47,24 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+/** Timed rounds per figure (each a whole pass); the median is reported. */
+const ROUNDS = Math.max(1, Number(process.env.MASKING_BENCH_ROUNDS) || 7);
+
+/** CPU ms of each of `rounds` calls of `pass` (after `warm` untimed ones), sorted ascending. */
+function timeRounds(pass: () => void, rounds = ROUNDS, warm = 2): number[] {
+  for (let i = 0; i < warm; i++) pass();
+  const ms: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = cpuMs();
+    pass();
+    ms.push(cpuMs() - t0);
+  }
+  return ms.sort((a, b) => a - b);
+}
+
+const median = (sorted: readonly number[]) => (sorted.length % 2 ? sorted[sorted.length >> 1]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2);
+const MBps = (bytes: number, ms: number) => bytes / 1048576 / (ms / 1000);
+
 export async function runMaskingBench(log: (s: string) => void) {
   const impl = process.env.MASKING_IMPL;
   const { Masker, StreamingMasker } = (await import(impl ?? '../../proxy/masking/index.js')) as MaskingModule;
@@ -52,63 +75,64 @@ export async function runMaskingBench(log: (s: string) => void) {
   // The corpus is masked again and again: without the cache, every pass is a real scan.
   const masker = new Masker({ key: randomBytes(32), cacheChars: 0 });
 
-  log('  witness whole-text masking (shared corpus)');
-  // Both sides are measured warm (a proxy runs for days): three passes for the JIT and the
-  // regex engine's native tier, then the timed ones.
-  for (let r = 0; r < 3; r++) for (const t of texts) masker.mask(t);
-  const reps = 5;
-  let t0 = cpuMs();
-  for (let r = 0; r < reps; r++) for (const t of texts) masker.mask(t);
-  const witnessMs = (cpuMs() - t0) / reps;
-  const witnessMBs = bytes / 1048576 / (witnessMs / 1000);
+  log(`  witness whole-text masking (shared corpus), median of ${ROUNDS} rounds`);
+  // Both sides are measured warm (a proxy runs for days): passes for the JIT and the regex
+  // engine's native tier first, then the timed ones.
+  const witnessRounds = timeRounds(() => {
+    for (const t of texts) masker.mask(t);
+  }, ROUNDS, 3);
+  const witnessMBs = MBps(bytes, median(witnessRounds));
 
-  log('  secretlint (recommended preset)');
+  log('  secretlint (recommended preset), median of 3 rounds');
   const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
-  for (const t of texts) await lintSource({ source: { content: t, filePath: '/snippet.txt', contentType: 'text' }, options: { config } });
-  t0 = cpuMs();
   let secretlintFindings = 0;
-  for (const t of texts) {
-    const r = await lintSource({ source: { content: t, filePath: '/snippet.txt', contentType: 'text' }, options: { config } });
-    secretlintFindings += r.messages.length;
+  const secretlintRounds: number[] = [];
+  for (let r = -1; r < 3; r++) {
+    const t0 = cpuMs();
+    let found = 0;
+    for (const t of texts) {
+      const res = await lintSource({ source: { content: t, filePath: '/snippet.txt', contentType: 'text' }, options: { config } });
+      found += res.messages.length;
+    }
+    if (r >= 0) secretlintRounds.push(cpuMs() - t0); // (round -1 warms up)
+    secretlintFindings = found;
   }
-  const secretlintMs = cpuMs() - t0;
-  const secretlintMBs = bytes / 1048576 / (secretlintMs / 1000);
+  const secretlintMBs = MBps(bytes, median(secretlintRounds.sort((x, y) => x - y)));
 
-  log('  witness whole-text masking (secret-free source from node_modules)');
+  log(`  witness whole-text masking (secret-free source from node_modules), median of ${ROUNDS} rounds`);
   const source = sourceCorpus();
   const sourceBytes = source.reduce((a, t) => a + Buffer.byteLength(t), 0);
   let sourceFindings = 0;
   for (const t of source) sourceFindings += masker.mask(t).findings.length;
-  t0 = cpuMs();
-  for (let r = 0; r < 3; r++) for (const t of source) masker.mask(t);
-  const sourceMBs = sourceBytes / 1048576 / ((cpuMs() - t0) / 3 / 1000);
+  const sourceRounds = timeRounds(() => {
+    for (const t of source) masker.mask(t);
+  });
+  const sourceMBs = MBps(sourceBytes, median(sourceRounds));
 
   log('  witness streaming (secret-free code and prose, 4/16/64/1024-character pushes)');
   const code = source[0]!.slice(0, 100_000) + source[1]!.slice(0, 100_000);
   const prose = proseCorpus();
-  const streaming: Record<string, { usPerPush: number; MBps: number; sameAsWholeText: boolean }> = {};
+  const streaming: Record<string, { usPerPush: number; MBps: number; sameAsWholeText: boolean; spread: [number, number] }> = {};
   for (const [name, text] of [['code', code], ['prose', prose]] as const) {
     const whole = masker.mask(text).text;
     for (const size of [4, 16, 64, 1024]) {
+      // Every pass (warm-up ones included) must give the whole-text output.
+      let same = true;
       const pass = () => {
         const sm = new StreamingMasker(masker);
         let out = '';
-        const start = cpuMs();
         for (let i = 0; i < text.length; i += size) out += sm.push(text.slice(i, i + size));
         out += sm.flush();
-        return { ms: cpuMs() - start, out };
+        same &&= out === whole;
       };
-      pass(); // warm
-      const runs = Math.max(1, Math.round(200_000 / text.length));
-      let ms = 0;
-      let same = true;
-      for (let r = 0; r < runs; r++) {
-        const p = pass();
-        ms += p.ms;
-        same &&= p.out === whole;
-      }
-      const pushes = Math.ceil(text.length / size) * runs;
-      streaming[`${name} ${size}`] = { usPerPush: round((ms * 1000) / pushes, 2), MBps: round((Buffer.byteLength(text) * runs) / 1048576 / (ms / 1000), 1), sameAsWholeText: same };
+      // A round is at least 200 KB of pushes (the prose is ~19 KB: one pass is a few ms).
+      const reps = Math.max(1, Math.round(200_000 / text.length));
+      const ms = timeRounds(() => {
+        for (let k = 0; k < reps; k++) pass();
+      });
+      const pushes = Math.ceil(text.length / size) * reps;
+      const us = (m: number) => round((m * 1000) / pushes, 2);
+      streaming[`${name} ${size}`] = { usPerPush: us(median(ms)), MBps: round(MBps(Buffer.byteLength(text) * reps, median(ms)), 1), sameAsWholeText: same, spread: [us(ms[0]!), us(ms[ms.length - 1]!)] };
     }
   }
 
@@ -128,11 +152,12 @@ export async function runMaskingBench(log: (s: string) => void) {
     implementation: impl ?? 'this checkout',
     corpusBytes: bytes,
     snippets: texts.length,
+    rounds: ROUNDS,
     witnessMBps: round(witnessMBs, 1),
     secretlintMBps: round(secretlintMBs, 2),
     ratioVsSecretlint: round(witnessMBs / secretlintMBs, 1),
     secretlintFindings,
-    source: { bytes: sourceBytes, MBps: round(sourceMBs, 1), findings: sourceFindings },
+    source: { bytes: sourceBytes, MBps: round(sourceMBs, 1), findings: sourceFindings, spread: [round(MBps(sourceBytes, sourceRounds.at(-1)!), 1), round(MBps(sourceBytes, sourceRounds[0]!), 1)] },
     streaming,
     agent30Turns: { requestMB: round(agent.flat().reduce((a, t) => a + t.length, 0) / 1048576, 1), noCacheMs: round(agentNoCacheMs, 1), cacheMs: round(agentCacheMs, 1), speedup: round(agentNoCacheMs / agentCacheMs, 1) },
   };
