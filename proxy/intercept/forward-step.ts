@@ -273,7 +273,8 @@ export class ForwardStep {
         streaming = true;
         // Listening before the pipeline does: the client socket is corked before the last
         // bytes start down the stages.
-        upstreamRes.once('end', () => corkTail(res));
+        // HTTP/1 only: an HTTP/2 response's `socket` stands for the whole session, not this stream.
+        if (req.httpVersion.startsWith('1.')) upstreamRes.once('end', () => corkTail(res));
         pipeline(upstreamRes, ...(stages as [Transform]), (err) => {
           stall.clear();
           if (!err) {
