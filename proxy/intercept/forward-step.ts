@@ -116,10 +116,13 @@ export class ForwardStep {
     // Request inspection happens before anything goes upstream.
     let bodySource: { head: Buffer[]; rest: NodeJS.ReadableStream | null } | null = null;
     if (hooks.inspectRequest) {
-      const stream = req.body.asStream();
+      // A request that says it has no body is not waited for (a GET's end of body took a few
+      // turns of the event loop through mockttp's body reader); its stream is never read,
+      // and Node's server discards it when the response ends.
+      const stream = hasNoBody(req) ? null : req.body.asStream();
       let got: { chunks: Buffer[]; overflow: boolean };
       try {
-        got = await collectBounded(stream, this.opts.maxInspectedBodyBytes ?? DEFAULT_MAX_DECODED_BYTES);
+        got = stream ? await collectBounded(stream, this.opts.maxInspectedBodyBytes ?? DEFAULT_MAX_DECODED_BYTES) : { chunks: [], overflow: false };
       } catch (e) {
         // The client went away or timed out mid-body (a Content-Length larger than the body
         // gets 408 from the listener): nothing went upstream; end the exchange so it is recorded.
@@ -268,6 +271,10 @@ export class ForwardStep {
         // destroy it: a stalled stream can still be ended in the client's protocol.
         toClient.pipe(res as unknown as NodeJS.WritableStream);
         streaming = true;
+        // Listening before the pipeline does: the client socket is corked before the last
+        // bytes start down the stages.
+        // HTTP/1 only: an HTTP/2 response's `socket` stands for the whole session, not this stream.
+        if (req.httpVersion.startsWith('1.')) upstreamRes.once('end', () => corkTail(res));
         pipeline(upstreamRes, ...(stages as [Transform]), (err) => {
           stall.clear();
           if (!err) {
@@ -360,6 +367,37 @@ function responseHeaders(res: IncomingMessage): OutgoingHttpHeaders {
   return out;
 }
 
+/**
+ * The upstream's body has ended: what the stages still release (the last event, or a whole
+ * buffered body) and the chunked terminator `res.end()` writes go to the client in one
+ * socket write, so one TLS record. Uncorked they went as two, and the client's response
+ * was complete only with the second one (seen with strace on a keep-alive `/small`: a
+ * 239-byte record, then a 27-byte one). `res.end()` uncorks fully; if the stages have not
+ * ended by the next check phase (a tool call held at the end of a stream, a slow flush),
+ * what is there goes out then.
+ */
+function corkTail(res: MockttpOngoingResponse) {
+  const socket = res.socket;
+  if (!socket || res.writableEnded || socket.destroyed) return;
+  socket.cork();
+  setImmediate(() => {
+    if (!res.writableEnded && res.socket === socket) socket.uncork();
+  });
+}
+
+/**
+ * An HTTP/1 request with neither Transfer-Encoding nor a Content-Length above 0 has no body
+ * (RFC 9112 §6.3). HTTP/2 may send a body without either header, so it is always read.
+ */
+function hasNoBody(req: MockttpOngoingRequest): boolean {
+  if (!req.httpVersion.startsWith('1.')) return false;
+  for (const [k, v] of req.rawHeaders) {
+    const key = k.toLowerCase();
+    if (key === 'transfer-encoding') return false;
+    if (key === 'content-length' && v.trim() !== '0') return false;
+  }
+  return true;
+}
 
 /** Reads a stream until it ends or passes `limit` bytes (then it is left paused). */
 function collectBounded(stream: NodeJS.ReadableStream, limit: number): Promise<{ chunks: Buffer[]; overflow: boolean }> {

@@ -16,13 +16,15 @@ import { runMaskingBench } from './masking.bench.js';
 import { runAuditBench } from './audit.bench.js';
 import { runServerBench } from './server.bench.js';
 import { runProxyMaskingBench } from './proxy-masking.bench.js';
+import { runProxyAbBench } from './proxy-ab.bench.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
 const log = (s: string) => process.stderr.write(s + '\n');
 
-function startChild(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Promise<{ child: ChildProcess; first: any }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function startChild(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root, wrap: string[] = []): Promise<{ child: ChildProcess; first: any }> {
+  const [cmd, ...pre] = [...wrap, process.execPath];
+  const child = spawn(cmd!, [...pre, '--import', 'tsx', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
@@ -60,10 +62,17 @@ async function startProxies(work: string) {
   const prof = process.env.WITNESS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.WITNESS_BENCH_CPU_PROF] : [];
   // WITNESS_BENCH_ENGINE=<checkout>: the engine of another checkout (built), measured by this one's clients.
   const engineRoot = process.env.WITNESS_BENCH_ENGINE ?? root;
-  const engine = await startChild([...prof, 'bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' }, engineRoot);
-  const witness = engine.first;
-  const witnessPort = Number(new URL(witness.proxy.url).port);
-  const witnessCa = readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8');
+  // WITNESS_BENCH_CALLGRIND=<dir>: each engine runs under valgrind's callgrind (one file per thread
+  // there, for instruction counts that a busy host does not change); slow, so use few requests.
+  const cg = process.env.WITNESS_BENCH_CALLGRIND;
+  const wrap = (tag: string) => (cg ? ['valgrind', '--tool=callgrind', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${join(cg, `engine-${tag}.%p`)}`] : []);
+  const engine = async (checkout: string, dataDir: string, tag: string) => {
+    const child = await startChild([...prof, 'bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' }, checkout, wrap(tag));
+    return { port: Number(new URL(child.first.proxy.url).port), ca: readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8'), pid: child.child.pid };
+  };
+  const { port: witnessPort, ca: witnessCa, pid: witnessPid } = await engine(engineRoot, dataDir, 'a');
+  // WITNESS_BENCH_ENGINE_B=<checkout>: a second engine (built), for `proxy-ab`.
+  const b = process.env.WITNESS_BENCH_ENGINE_B && want('proxy-ab') ? await engine(process.env.WITNESS_BENCH_ENGINE_B, join(work, 'witness-b'), 'b') : null;
 
   const base = await generateCa({ subtrees: permittedSubtrees(['*.githubcopilot.com']), notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 86400e3) });
   writeFileSync(join(work, 'base.crt'), base.issuingPem);
@@ -75,9 +84,20 @@ async function startProxies(work: string) {
   return {
     direct: { name: 'direct', host, port: up.port, ca: upstreamCa },
     tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
-    intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort, pid: engine.child.pid },
+    intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort, pid: witnessPid },
     mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port, pid: mockChild.child.pid },
+    interceptedB: b ? { name: 'intercepted-b', host, port: 443, ca: b.ca, proxyPort: b.port, pid: b.pid } : null,
   };
+}
+
+/** `proxy-ab`: this engine (A) and WITNESS_BENCH_ENGINE_B's (B), each against mockttp in turn. */
+async function proxyAbPart(work: string) {
+  const r = await proxyRoutes(work);
+  if (!r.interceptedB) {
+    log('proxy-ab: set WITNESS_BENCH_ENGINE_B=<a built checkout> to compare two engines');
+    return null;
+  }
+  return runProxyAbBench({ mockttp: r.mockttp, a: r.intercepted, b: r.interceptedB }, log);
 }
 
 async function main() {
@@ -89,19 +109,20 @@ async function main() {
     log(`benchmarking on ${cpus().length} cores, node ${process.version}`);
     const proxy = !want('proxy') ? null : await runProxyBench(await proxyRoutes(work), log);
     const proxyMasking = !want('proxy-masking') ? null : await runProxyMaskingBench(await proxyRoutes(work), log);
+    const proxyAb = !want('proxy-ab') ? null : await proxyAbPart(work);
     log('masking');
     const masking = want('masking') ? await runMaskingBench(log) : null;
     log('audit store');
     const audit = want('audit') ? await runAuditBench(log) : null;
     log('central server');
     const server = want('server') ? await runServerBench(log) : null;
-    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, proxyMasking, masking, audit, server };
+    const result = { date: new Date().toISOString(), node: process.version, cores: cpus().length, proxy, proxyMasking, proxyAb, masking, audit, server };
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const latest = join(dir, 'latest.json');
     writeFileSync(latest, JSON.stringify(result, null, 2) + '\n');
     copyFileSync(latest, join(dir, `${result.date.slice(0, 19).replace(/[:T]/g, '-')}.json`));
-    console.log(JSON.stringify({ proxy: proxy?.ratios ?? null, proxyPaired: proxy?.paired ?? null, proxyMasking, masking, audit }, null, 2));
+    console.log(JSON.stringify({ proxy: proxy?.ratios ?? null, proxyPaired: proxy?.paired ?? null, proxyMasking, proxyAb, masking, audit }, null, 2));
     console.table(
       Object.fromEntries(
         Object.entries(proxy?.results ?? {}).map(([m, r]: [string, any]) => [

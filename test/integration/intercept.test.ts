@@ -1,11 +1,12 @@
 import http from 'node:http';
+import http2 from 'node:http2';
 import https from 'node:https';
 import { once } from 'node:events';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
-import { requestViaProxy, tlsThroughProxy, timedRequest } from '../helpers/proxy-client.js';
+import { connectTunnel, requestViaProxy, tlsThroughProxy, timedRequest } from '../helpers/proxy-client.js';
 
 let upstream: FakeUpstream;
 let t: TestEngine;
@@ -230,5 +231,54 @@ describe('response head', () => {
     await expect.poll(() => got.join(''), { timeout: 20_000 }).toContain('{"late":true}');
     socket.destroy();
     await once(socket, 'close');
+  });
+});
+
+describe('response framing', () => {
+  /** Sends a raw HTTP/1.1 request over TLS through the proxy; the TLS socket's 'data' events are the TLS records' plaintexts. */
+  async function rawRecords(request: string, complete: (text: string) => boolean): Promise<string[]> {
+    const socket = await tlsThroughProxy(proxyPort, 'api.githubcopilot.com', 443, { ca: t.caPem });
+    const records: string[] = [];
+    socket.on('data', (d: Buffer) => records.push(d.toString('latin1')));
+    socket.write(request);
+    await expect.poll(() => complete(records.join('')), { timeout: 20_000 }).toBe(true);
+    socket.destroy();
+    return records;
+  }
+
+  it('sends a small response whole in one TLS record: head, body and the chunked terminator (the client is not woken twice)', async () => {
+    const records = await rawRecords('GET /small HTTP/1.1\r\nHost: api.githubcopilot.com\r\n\r\n', (s) => s.endsWith('\r\n0\r\n\r\n'));
+    expect(records.join('')).toMatch(/^HTTP\/1\.1 200[\s\S]*small response body/);
+    expect(records).toHaveLength(1);
+  });
+
+  it('ends an event stream with its last event and the terminator in one record', async () => {
+    const records = await rawRecords('GET /sse?n=3&ms=20 HTTP/1.1\r\nHost: api.githubcopilot.com\r\n\r\n', (s) => s.endsWith('\r\n0\r\n\r\n'));
+    expect(records.at(-1)).toContain('data: [DONE]');
+    expect(records.at(-1)).toMatch(/\r\n0\r\n\r\n$/);
+  });
+
+  it('answers an HTTP/2 client request after request on one session', async () => {
+    const raw = await connectTunnel(proxyPort, 'api.githubcopilot.com:443');
+    const session = http2.connect('https://api.githubcopilot.com', {
+      createConnection: () => tls.connect({ socket: raw, servername: 'api.githubcopilot.com', ca: t.caPem, ALPNProtocols: ['h2'] }),
+    });
+    try {
+      for (const path of ['/small', '/sse?n=2&ms=5', '/small']) {
+        const req = session.request({ ':path': path });
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (d: string) => (body += d));
+        await once(req, 'end');
+        expect(body).toMatch(path === '/small' ? /small response body/ : /data: \[DONE\]/);
+      }
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it('forwards a GET that carries a body (Content-Length) with that body', async () => {
+    const records = await rawRecords('GET /echo?echo=1 HTTP/1.1\r\nHost: api.githubcopilot.com\r\nContent-Length: 5\r\n\r\nhello', (s) => s.includes('"body":"hello"') && s.endsWith('\r\n0\r\n\r\n'));
+    expect(records.join('')).toContain('"method":"GET"');
   });
 });
