@@ -22,13 +22,6 @@ export interface Db extends Queryable {
    */
   byteaParam(n: number): string;
   bytea(b: Buffer): unknown;
-  /**
-   * A json parameter holding an array of rows (SQL `$n::json`). `pg` gets the UTF-8 bytes,
-   * serialized row by row into one buffer (a binary parameter: json's binary form is its
-   * text): one JSON.stringify of a ~300 KB row set leaves a string the driver spends ~1 ms
-   * flattening to measure and encode it. PGlite gets the text.
-   */
-  jsonRows(rows: readonly object[]): unknown;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
@@ -42,7 +35,6 @@ export async function openPglite(dir: string): Promise<Db> {
     kind: 'pglite',
     byteaParam: (n) => `decode($${n}, 'hex')`,
     bytea: (b) => b.toString('hex'),
-    jsonRows: (rows) => JSON.stringify(rows),
     query: async (sql, params) => (await pg.query(sql, params ?? [])).rows as never,
     tx: (fn) => pg.transaction((t) => fn({ query: async (sql, params) => (await t.query(sql, params ?? [])).rows as never })),
     exec: async (sql) => {
@@ -62,7 +54,6 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     kind: 'postgresql',
     byteaParam: (n) => `$${n}`,
     bytea: (b) => b,
-    jsonRows,
     query: async (sql, params) => (await pool.query(sql, params as unknown[])).rows,
     tx: async (fn) => {
       const client = await pool.connect();
@@ -83,24 +74,4 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     },
     close: () => pool.end(),
   };
-}
-
-/** `JSON.stringify(rows)` as UTF-8 bytes, each row serialized on its own (small, flat strings) and written into one buffer. */
-export function jsonRows(rows: readonly object[]): Buffer {
-  const parts: string[] = new Array<string>(rows.length);
-  let size = 1 + Math.max(rows.length, 1);
-  for (let i = 0; i < rows.length; i++) {
-    const s = JSON.stringify(rows[i]);
-    parts[i] = s;
-    size += Buffer.byteLength(s);
-  }
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  out[at++] = 0x5b; // [
-  for (let i = 0; i < parts.length; i++) {
-    if (i > 0) out[at++] = 0x2c; // ,
-    at += out.write(parts[i]!, at);
-  }
-  out[at++] = 0x5d; // ]
-  return out.subarray(0, at);
 }

@@ -164,7 +164,7 @@ export class Ingest {
       batch.from.seq,
       batch.records[batch.records.length - 1]!.record.seq,
       this.db.bytea(body),
-      this.db.jsonRows(fresh.map((r) => recordRow(r, ownerSub))),
+      JSON.stringify(fresh.map((r) => recordRow(r, ownerSub))),
       last.seq,
       last.hash,
       receivedAt,
