@@ -10,8 +10,9 @@
  * scratch buffers (the search is synchronous).
  */
 import type { Detector } from './detector.js';
+import { enlist } from './detector-list.js';
 import { Hits, indexFor, type KeywordCarry, type KeywordIndex } from './keywords.js';
-import { anchorsOf, enlist, sortHitsByStart, wants } from './scan.js';
+import { anchorsOf, sortHitsByStart, wants } from './scan.js';
 
 const relaxedCache = new WeakMap<Detector, string>();
 

@@ -7,6 +7,7 @@
  */
 import { groupsInLookarounds, literalStarts } from './anchors.js';
 import type { Detector } from './detector.js';
+import { enlist, sortSmall } from './detector-list.js';
 import { Hits, indexFor, KeywordIndex, type KeywordCarry } from './keywords.js';
 
 export interface Finding {
@@ -93,27 +94,6 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
   }
   if (raw.length !== 0) mergeFindings(raw, out); // (nothing found: the empty arrays stand)
   return out;
-}
-
-/** Marks detector di to be tried (once); returns the new length of the list. */
-export function enlist(run: Uint8Array, todo: Int32Array, n: number, di: number): number {
-  if (run[di] !== 0) return n;
-  run[di] = 1;
-  todo[n] = di;
-  return n + 1;
-}
-
-/** Sorts a[0, n) ascending (insertion sort: the lists are a few detectors long). */
-function sortSmall(a: Int32Array, n: number): void {
-  for (let i = 1; i < n; i++) {
-    const v = a[i]!;
-    let j = i - 1;
-    while (j >= 0 && a[j]! > v) {
-      a[j + 1] = a[j]!;
-      j--;
-    }
-    a[j + 1] = v;
-  }
 }
 
 /**
