@@ -11,6 +11,12 @@
  * scanned again. A piece with a secret in it is never remembered: it is masked every time,
  * so the placeholder round trip's ledger hears of its secret on every request, as before,
  * and this cache never holds a secret.
+ *
+ * Hashing every piece of a 200 KB history was itself most of a resent body's cost, so the
+ * last few bodies are kept too (by reference, with their clean pieces' values): the bytes a
+ * new body shares with one of them from its start are found by comparison (memcmp, far
+ * faster than SHA-256), and a clean piece lying wholly in that shared prefix, at the same
+ * offsets, is the same text, so its value is taken without hashing it.
  */
 import { hash } from 'node:crypto';
 import { maskDeep, type DeepMaskResult, type TextMasker } from './deep-mask.js';
@@ -27,6 +33,29 @@ export interface MaskedJsonBody {
 /** Pieces shorter than this are parsed and masked every time (hashing and bookkeeping would cost more). */
 const MIN_CACHED_BYTES = 256;
 
+/** Recent bodies compared with a new one for a shared prefix (one per concurrent conversation, roughly). */
+const RECENT_BODIES = 4;
+
+/** A body seen recently and its clean remembered pieces (frozen values) by start offset. */
+interface RecentBody {
+  body: Buffer;
+  clean: Map<number, { end: number; value: unknown }>;
+}
+
+/** Length of the byte prefix `a` and `b` share (compared in blocks: the native compare does the work). */
+function sharedPrefix(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  const BLOCK = 4096;
+  let i = 0;
+  while (i < n) {
+    const e = Math.min(n, i + BLOCK);
+    if (a.compare(b, i, e, i, e) !== 0) break;
+    i = e;
+  }
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
 function deepFreeze(v: unknown): unknown {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {
     Object.freeze(v);
@@ -39,6 +68,10 @@ export class JsonBodyMasker {
   /** Parsed pieces in which nothing was found, by the SHA-256 of their bytes; oldest first (an LRU bounded in bytes). */
   private readonly clean = new Map<string, { value: unknown; size: number }>();
   private cachedBytes = 0;
+  /** The last few bodies, most recent first. */
+  private recent: RecentBody[] = [];
+  /** Bytes of pieces hashed so far (for tests and profiling: what the shared-prefix shortcut saves). */
+  hashedBytes = 0;
 
   /** `maxCachedBytes`: bytes of pieces whose parsed values are kept (0: none). */
   constructor(private readonly maxCachedBytes: number) {}
@@ -60,13 +93,33 @@ export class JsonBodyMasker {
     const out: Buffer[] = [];
     let copiedTo = 0;
     let changed = false;
+    let firstMasked = 0;
+    const remembering = this.maxCachedBytes > 0 && body.length <= this.maxCachedBytes;
+    // The recent body sharing the longest prefix with this one, and this body's own clean pieces.
+    let like: RecentBody | null = null;
+    let shared = 0;
+    if (remembering) {
+      for (const r of this.recent) {
+        const n = sharedPrefix(body, r.body);
+        if (n > shared) [like, shared] = [r, n];
+      }
+    }
+    const seen: RecentBody | null = remembering ? { body, clean: new Map() } : null;
     const piece = (start: number, end: number, at: Array<string | number>): { value: unknown } | null => {
-      const cacheKey = this.maxCachedBytes > 0 && end - start >= MIN_CACHED_BYTES ? hash('sha256', body.subarray(start, end), 'base64') : null;
+      if (like && end <= shared) {
+        const same = like.clean.get(start);
+        if (same && same.end === end) {
+          seen!.clean.set(start, same);
+          return { value: same.value };
+        }
+      }
+      const cacheKey = this.maxCachedBytes > 0 && end - start >= MIN_CACHED_BYTES ? ((this.hashedBytes += end - start), hash('sha256', body.subarray(start, end), 'base64')) : null;
       if (cacheKey !== null) {
         const hit = this.clean.get(cacheKey);
         if (hit) {
           this.clean.delete(cacheKey); // most recently used last
           this.clean.set(cacheKey, hit);
+          seen?.clean.set(start, { end, value: hit.value });
           return { value: hit.value };
         }
       }
@@ -78,10 +131,11 @@ export class JsonBodyMasker {
       }
       const r = maskDeep(parsed, masker, undefined, at);
       if (r.findings.length === 0) {
-        if (cacheKey !== null) this.remember(cacheKey, parsed, end - start);
+        if (cacheKey !== null && this.remember(cacheKey, parsed, end - start)) seen?.clean.set(start, { end, value: parsed });
         return { value: parsed };
       }
       findings.push(...r.findings);
+      if (!changed) firstMasked = start;
       changed = true;
       out.push(body.subarray(copiedTo, start), Buffer.from(JSON.stringify(r.value), 'utf8'));
       copiedTo = end;
@@ -116,13 +170,33 @@ export class JsonBodyMasker {
       // As JSON.parse does it (CreateDataProperty): a key named "__proto__" is an own property, a repeated key keeps its place and takes the later value.
       Object.defineProperty(value, key, { value: v, writable: true, enumerable: true, configurable: true });
     }
+    if (seen) this.keep(seen, changed ? firstMasked : body.length, like, shared);
     if (!changed) return { value, findings, bytes: null };
     out.push(body.subarray(copiedTo));
     return { value, findings, bytes: Buffer.concat(out) };
   }
 
-  private remember(key: string, value: unknown, size: number) {
-    if (size > this.maxCachedBytes) return;
+  /**
+   * Keeps a body among the recent ones: only its bytes before the first piece with a secret
+   * (copied, so that the client's buffer and its secret are not held), in place of the body
+   * it continues (the same conversation's previous turn: most of it shared), within the
+   * byte budget.
+   */
+  private keep(seen: RecentBody, cleanTo: number, like: RecentBody | null, shared: number) {
+    if (cleanTo < seen.body.length) seen.body = Buffer.from(seen.body.subarray(0, cleanTo));
+    const rest = this.recent.filter((r) => !(r === like && shared * 2 >= r.body.length));
+    this.recent = [seen];
+    let bytes = seen.body.length;
+    for (const r of rest) {
+      if (this.recent.length >= RECENT_BODIES || bytes + r.body.length > this.maxCachedBytes) break;
+      this.recent.push(r);
+      bytes += r.body.length;
+    }
+  }
+
+  /** Remembers a clean piece (false when it is larger than the whole budget). */
+  private remember(key: string, value: unknown, size: number): boolean {
+    if (size > this.maxCachedBytes) return false;
     // Shared by every request that resends the piece: frozen, so nothing downstream can change it for the next one.
     this.clean.set(key, { value: deepFreeze(value), size });
     this.cachedBytes += size;
@@ -131,5 +205,6 @@ export class JsonBodyMasker {
       this.clean.delete(old);
       this.cachedBytes -= e.size;
     }
+    return true;
   }
 }

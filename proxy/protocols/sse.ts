@@ -22,28 +22,71 @@ export interface SseEvent {
   oversize?: 'first' | 'rest';
 }
 
+import { isAscii } from 'node:buffer';
+import { TextDecoder } from 'node:util';
+
 /** Largest SSE event parsed (characters); a larger one passes through unparsed, in pieces. */
 export const MAX_SSE_EVENT_CHARS = 1024 * 1024;
 
 export class SseParser {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+  /** Made at the first chunk that is not plain ASCII (most streams never need one). */
+  private decoder: TextDecoder | null = null;
+  /** The decoder holds no partial UTF-8 sequence: an all-ASCII chunk may be read one character per byte. */
+  private decoderClean = true;
+  /** Bytes were read already (a byte order mark is dropped only at the very start). */
+  private started = false;
   private buf = '';
   private scanFrom = 0;
   /** Inside an event already found too large: its text is passed on as it comes. */
   private oversize = false;
+  /**
+   * The last push was bytes read one character per byte (all ASCII, nothing pending in the
+   * decoder): its characters are its bytes, so a caller that keeps the bytes can tell which
+   * of them the events it got cover (see `pending`).
+   */
+  lastPushAscii = false;
 
   constructor(private readonly maxEventChars = MAX_SSE_EVENT_CHARS) {}
 
+  /** Characters read but not yet handed out in an event. */
+  get pending(): number {
+    return this.buf.length;
+  }
+
   /** Feeds bytes (or text); returns the events completed by them. */
   push(chunk: Uint8Array | string): SseEvent[] {
-    this.buf += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    this.buf += typeof chunk === 'string' ? ((this.lastPushAscii = false), chunk) : this.decode(chunk);
     return this.drain(false);
   }
 
   /** End of stream: a final event without its blank line is still delivered. */
   end(): SseEvent[] {
-    this.buf += this.decoder.decode();
+    this.lastPushAscii = false;
+    if (this.decoder) this.buf += this.decoder.decode();
     return this.drain(true);
+  }
+
+  /**
+   * UTF-8 bytes to text, as one streaming TextDecoder would decode them: an all-ASCII chunk
+   * (the usual SSE chunk: JSON escapes everything else) with nothing pending is read as
+   * Latin-1, several times faster than the decoder's streaming path; any other chunk goes
+   * to the decoder. Its BOM handling stays exact: only a decoder that sees the stream's
+   * first byte may drop a leading BOM.
+   */
+  private decode(chunk: Uint8Array): string {
+    if (this.decoderClean && isAscii(chunk)) {
+      this.lastPushAscii = true;
+      if (chunk.length > 0) this.started = true;
+      return (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)).toString('latin1');
+    }
+    this.lastPushAscii = false;
+    this.decoder ??= new TextDecoder('utf-8', { fatal: false, ignoreBOM: this.started });
+    if (chunk.length > 0) {
+      this.started = true;
+      // A chunk ending in an ASCII byte leaves nothing pending (such a byte ends any partial sequence).
+      this.decoderClean = chunk[chunk.length - 1]! < 0x80;
+    }
+    return this.decoder.decode(chunk, { stream: true });
   }
 
   private drain(final: boolean): SseEvent[] {

@@ -9,8 +9,18 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { StreamAdapter } from './adapters/index.js';
 import { SseParser, type SseEvent } from './sse.js';
 
+const EMPTY = Buffer.alloc(0);
+
 export class SseAdapterTransform extends Transform {
   private readonly parser = new SseParser();
+  /**
+   * The input bytes of the parser's pending text while they are one byte per character
+   * (`aligned`): a run of events that passes untouched is forwarded as these bytes, not
+   * re-encoded from its text.
+   */
+  private held: Buffer[] = [];
+  private heldLen = 0;
+  private aligned = true;
 
   /**
    * @param adapter produces what the client receives
@@ -25,12 +35,27 @@ export class SseAdapterTransform extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-    let out = '';
+    let out: string | Buffer = '';
     try {
+      const before = this.parser.pending;
       const events = this.parser.push(chunk);
-      const whole = this.passing(events);
-      if (whole !== null) out = whole;
-      else {
+      // Keep the bytes behind the pending text while every character of it is one input byte.
+      if (this.parser.lastPushAscii && (this.aligned || before === 0)) {
+        if (!this.aligned) this.dropHeld();
+        this.aligned = true;
+        this.held.push(chunk);
+        this.heldLen += chunk.length;
+      } else if (this.aligned) {
+        this.aligned = false;
+        this.dropHeld();
+      }
+      // Bytes of the events just completed (when aligned): all but the pending text's.
+      const done = this.aligned ? this.heldLen - this.parser.pending : -1;
+      if (this.passes(events)) {
+        if (done >= 0) out = this.takeHeld(done);
+        else for (const ev of events) out += ev.raw;
+      } else {
+        if (done > 0) this.takeHeld(done);
         for (const ev of events) {
           for (const piece of this.adapter.step(ev)) out += piece.raw;
           this.record?.step(ev);
@@ -39,21 +64,49 @@ export class SseAdapterTransform extends Transform {
     } catch (e) {
       return cb(e as Error);
     }
-    if (out) this.push(out);
+    if (out.length) this.push(out);
     cb();
   }
 
   /**
-   * The events' text when both adapters let all of them pass untouched (checked on the
-   * whole run at once: one keyword scan per chunk instead of one per event), else null.
+   * Whether both adapters let all of these events pass untouched (checked on the whole run
+   * at once: one keyword scan per chunk instead of one per event).
    */
-  private passing(events: SseEvent[]): string | null {
-    if (events.length < 2 || !this.adapter.passes || (this.record && !this.record.passes)) return null;
-    for (const ev of events) if (ev.oversize) return null;
-    if (!this.adapter.passes(events) || (this.record && !this.record.passes!(events))) return null;
-    let text = '';
-    for (const ev of events) text += ev.raw;
-    return text;
+  private passes(events: SseEvent[]): boolean {
+    if (events.length < 2 || !this.adapter.passes || (this.record && !this.record.passes)) return false;
+    for (const ev of events) if (ev.oversize) return false;
+    return this.adapter.passes(events) && (!this.record || this.record.passes!(events));
+  }
+
+  /** The first `n` held bytes, removed from the front. */
+  private takeHeld(n: number): Buffer {
+    if (n === 0) return EMPTY;
+    this.heldLen -= n;
+    const first = this.held[0]!;
+    if (first.length >= n) {
+      if (first.length === n) this.held.shift();
+      else this.held[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const parts: Buffer[] = [];
+    for (let need = n; need > 0; ) {
+      const b = this.held[0]!;
+      if (b.length <= need) {
+        parts.push(b);
+        this.held.shift();
+        need -= b.length;
+      } else {
+        parts.push(b.subarray(0, need));
+        this.held[0] = b.subarray(need);
+        need = 0;
+      }
+    }
+    return Buffer.concat(parts, n);
+  }
+
+  private dropHeld() {
+    this.held = [];
+    this.heldLen = 0;
   }
 
   override _flush(cb: TransformCallback) {

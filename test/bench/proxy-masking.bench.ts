@@ -16,11 +16,14 @@ import { performance } from 'node:perf_hooks';
 import { pct, request, round, RouteAgent, type Route } from './clients.js';
 import type { ProxyBenchRoutes } from './proxy.bench.js';
 
-type Mode = 'direct' | 'mockttp' | 'intercepted';
+type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB';
 const MODES: readonly Mode[] = ['direct', 'mockttp', 'intercepted'];
 
 /** The modes in a different order each round (round robin), so none always goes first. */
-const rotated = (round: number): Mode[] => MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
+const rotated = (round: number, modes: readonly Mode[] = MODES): Mode[] => modes.map((_, i) => modes[(i + round) % modes.length]!);
+
+/** The proxy bench's routes, and a second engine's (WITNESS_BENCH_ENGINE_B) when one runs: it then takes its turn in every section. */
+export type MaskingRoutes = ProxyBenchRoutes & { interceptedB?: Route | null };
 
 /**
  * CPU time (user + system, all threads) a process has used, in ms, from /proc (Linux); null
@@ -38,48 +41,71 @@ function cpuMs(pid: number | undefined): number | null {
   }
 }
 
-async function bursts(routes: ProxyBenchRoutes, rounds: number) {
-  const mbps: Record<'mockttp' | 'intercepted', number[]> = { mockttp: [], intercepted: [] };
-  const cpu: Record<'mockttp' | 'intercepted', number[]> = { mockttp: [], intercepted: [] };
-  const ratios: number[] = [];
-  for (const m of ['mockttp', 'intercepted'] as const) {
-    const agent = new RouteAgent(routes[m], true);
-    await request(routes[m], agent, '/burst?mb=2'); // warm
+type Proxy = 'mockttp' | 'intercepted' | 'interceptedB';
+
+async function bursts(routes: MaskingRoutes, rounds: number) {
+  // With a second engine (B), the three proxies in a rotating order; else mockttp and Witness alternately.
+  const proxies: Proxy[] = routes.interceptedB ? ['mockttp', 'intercepted', 'interceptedB'] : ['mockttp', 'intercepted'];
+  const mbps: Partial<Record<Proxy, number[]>> = {};
+  const cpu: Partial<Record<Proxy, number[]>> = {};
+  const ratios: Partial<Record<Proxy, number[]>> = {};
+  for (const m of proxies) {
+    [mbps[m], cpu[m], ratios[m]] = [[], [], []];
+    const agent = new RouteAgent(routes[m]!, true);
+    await request(routes[m]!, agent, '/burst?mb=2'); // warm
     agent.destroy();
   }
   for (let r = 0; r < rounds; r++) {
-    const pair: Record<string, number> = {};
-    for (const m of r % 2 === 0 ? (['mockttp', 'intercepted'] as const) : (['intercepted', 'mockttp'] as const)) {
-      const agent = new RouteAgent(routes[m], true);
-      const cpu0 = cpuMs(routes[m].pid);
-      const res = await request(routes[m], agent, '/burst?mb=20');
-      const cpu1 = cpuMs(routes[m].pid);
+    const pair: Partial<Record<Proxy, number>> = {};
+    const order = proxies.length === 2 ? (r % 2 === 0 ? proxies : [...proxies].reverse()) : proxies.map((_, i) => proxies[(i + r) % proxies.length]!);
+    for (const m of order) {
+      const route = routes[m]!;
+      const agent = new RouteAgent(route, true);
+      const cpu0 = cpuMs(route.pid);
+      const res = await request(route, agent, '/burst?mb=20');
+      const cpu1 = cpuMs(route.pid);
       agent.destroy();
-      if (cpu0 !== null && cpu1 !== null) cpu[m].push(cpu1 - cpu0);
+      if (cpu0 !== null && cpu1 !== null) cpu[m]!.push(cpu1 - cpu0);
       pair[m] = res.bytes / 1048576 / (res.ms / 1000);
-      mbps[m].push(pair[m]);
+      mbps[m]!.push(pair[m]!);
     }
-    ratios.push(pair.intercepted! / pair.mockttp!);
+    for (const m of proxies) ratios[m]!.push(pair[m]! / pair.mockttp!);
   }
+  const haveCpu = cpu.intercepted!.length > 0;
+  const cpuMed = (m: Proxy) => pct(cpu[m]!, 50);
   return {
-    mockttpMBps: round(pct(mbps.mockttp, 50), 1),
-    interceptedMBps: round(pct(mbps.intercepted, 50), 1),
-    ratioMedian: round(pct(ratios, 50), 2),
-    ratios: ratios.map((x) => round(x, 2)),
+    mockttpMBps: round(pct(mbps.mockttp!, 50), 1),
+    interceptedMBps: round(pct(mbps.intercepted!, 50), 1),
+    ratioMedian: round(pct(ratios.intercepted!, 50), 2),
+    ratios: ratios.intercepted!.map((x) => round(x, 2)),
     // The proxies' own CPU per 20 MB burst (median; null without /proc): mockttp / Witness is
     // the throughput ratio the proxy could reach if the CPU were its only limit.
-    cpuMsPerBurst: cpu.intercepted.length ? { mockttp: round(pct(cpu.mockttp, 50), 0), intercepted: round(pct(cpu.intercepted, 50), 0) } : null,
-    cpuRatio: cpu.intercepted.length ? round(pct(cpu.mockttp, 50) / pct(cpu.intercepted, 50), 2) : null,
+    cpuMsPerBurst: haveCpu ? { mockttp: round(cpuMed('mockttp'), 0), intercepted: round(cpuMed('intercepted'), 0) } : null,
+    cpuRatio: haveCpu ? round(cpuMed('mockttp') / cpuMed('intercepted'), 2) : null,
+    // Engine B (WITNESS_BENCH_ENGINE_B) measured in the same rounds: its figures, and B's CPU per burst over A's.
+    ...(routes.interceptedB
+      ? {
+          b: {
+            interceptedMBps: round(pct(mbps.interceptedB!, 50), 1),
+            ratioMedian: round(pct(ratios.interceptedB!, 50), 2),
+            ratios: ratios.interceptedB!.map((x) => round(x, 2)),
+            cpuMsPerBurst: haveCpu ? round(cpuMed('interceptedB'), 0) : null,
+            cpuRatio: haveCpu ? round(cpuMed('mockttp') / cpuMed('interceptedB'), 2) : null,
+            cpuBOverA: haveCpu ? round(cpuMed('interceptedB') / cpuMed('intercepted'), 2) : null,
+          },
+        }
+      : {}),
   };
 }
 
-async function pacedStreams(routes: ProxyBenchRoutes, rounds: number) {
-  const delays: Record<Mode, number[]> = { direct: [], mockttp: [], intercepted: [] };
+async function pacedStreams(routes: MaskingRoutes, rounds: number) {
+  const modes: Mode[] = routes.interceptedB ? [...MODES, 'interceptedB'] : [...MODES];
+  const delays = Object.fromEntries(modes.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
   for (let r = 0; r < rounds; r++) {
-    for (const m of rotated(r)) {
-      const agent = new RouteAgent(routes[m], true);
-      await request(routes[m], agent, '/small');
-      const res = await request(routes[m], agent, '/sse?n=50&ms=20');
+    for (const m of rotated(r, modes)) {
+      const agent = new RouteAgent(routes[m]!, true);
+      await request(routes[m]!, agent, '/small');
+      const res = await request(routes[m]!, agent, '/sse?n=50&ms=20');
       agent.destroy();
       for (const [arrived, sent] of res.events) delays[m].push(arrived - sent);
     }
@@ -87,9 +113,10 @@ async function pacedStreams(routes: ProxyBenchRoutes, rounds: number) {
   const q = (m: Mode, p: number) => pct(delays[m], p);
   return {
     events: delays.intercepted.length,
-    delayMs: Object.fromEntries(MODES.map((m) => [m, { p50: round(q(m, 50)), p99: round(q(m, 99)) }])),
+    delayMs: Object.fromEntries(modes.map((m) => [m, { p50: round(q(m, 50)), p99: round(q(m, 99)) }])),
     addedVsDirectMs: { p50: round(q('intercepted', 50) - q('direct', 50)), p99: round(q('intercepted', 99) - q('direct', 99)) },
     addedVsMockttpMs: { p50: round(q('intercepted', 50) - q('mockttp', 50)), p99: round(q('intercepted', 99) - q('mockttp', 99)) },
+    ...(routes.interceptedB ? { b: { addedVsDirectMs: { p50: round(q('interceptedB', 50) - q('direct', 50)), p99: round(q('interceptedB', 99) - q('direct', 99)) } } } : {}),
   };
 }
 
@@ -160,39 +187,43 @@ export function agentSession(turns: number, pastedToken = false): string[] {
  * once. What remains of a direct request is TLS, the 200 KB body and the answer: the same
  * for every route, so the added time is the proxy's.
  */
-async function agentSessions(routes: ProxyBenchRoutes, sessions: number, pastedToken = false) {
+async function agentSessions(routes: MaskingRoutes, sessions: number, pastedToken = false) {
   const bodies = agentSession(30, pastedToken).map((b) => Buffer.from(b, 'utf8'));
   const path = '/chat/completions?fixture=02-chat.response.sse.txt&immediate=1';
-  const ms: Record<Mode, number[]> = { direct: [], mockttp: [], intercepted: [] };
-  const added: Record<'direct' | 'mockttp', number[]> = { direct: [], mockttp: [] };
-  const agents = Object.fromEntries(MODES.map((m) => [m, new RouteAgent(routes[m], true)])) as Record<Mode, RouteAgent>;
+  const modes: Mode[] = routes.interceptedB ? [...MODES, 'interceptedB'] : [...MODES];
+  const ms = Object.fromEntries(modes.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
+  const added: Record<'direct' | 'mockttp' | 'bDirect', number[]> = { direct: [], mockttp: [], bDirect: [] };
+  const agents = Object.fromEntries(modes.map((m) => [m, new RouteAgent(routes[m]!, true)])) as Record<Mode, RouteAgent>;
   // The proxies' CPU over the replay (all their threads, background work such as the audit
   // store's included): steadier than wall time on a busy machine.
+  const pids = [routes.mockttp.pid, routes.intercepted.pid, routes.interceptedB?.pid];
   let cpu0: Array<number | null> = [];
   try {
-    for (const m of MODES) await post(routes[m], agents[m], path, bodies[0]!); // warm
-    cpu0 = [cpuMs(routes.mockttp.pid), cpuMs(routes.intercepted.pid)];
+    for (const m of modes) await post(routes[m]!, agents[m], path, bodies[0]!); // warm
+    cpu0 = pids.map(cpuMs);
     for (let s = 0; s < sessions; s++) {
       for (let t = 0; t < bodies.length; t++) {
         const turn: Partial<Record<Mode, number>> = {};
-        for (const m of rotated(s + t)) ms[m].push((turn[m] = await post(routes[m], agents[m], path, bodies[t]!)));
+        for (const m of rotated(s + t, modes)) ms[m].push((turn[m] = await post(routes[m]!, agents[m], path, bodies[t]!)));
         added.direct.push(turn.intercepted! - turn.direct!);
         added.mockttp.push(turn.intercepted! - turn.mockttp!);
+        if (routes.interceptedB) added.bDirect.push(turn.interceptedB! - turn.direct!);
       }
     }
   } finally {
     for (const a of Object.values(agents)) a.destroy();
   }
-  const cpu1 = [cpuMs(routes.mockttp.pid), cpuMs(routes.intercepted.pid)];
+  const cpu1 = pids.map(cpuMs);
   const perRequest = (i: number) => (cpu0[i] != null && cpu1[i] != null ? round((cpu1[i]! - cpu0[i]!) / added.direct.length, 2) : null);
   return {
     requests: added.direct.length,
     lastRequestKB: round(bodies[bodies.length - 1]!.length / 1024, 1),
     // CPU ms per request (null without /proc); Witness's includes its record and audit work.
-    cpuMsPerRequest: { mockttp: perRequest(0), intercepted: perRequest(1) },
-    requestMs: Object.fromEntries(MODES.map((m) => [m, { p50: round(pct(ms[m], 50)), p99: round(pct(ms[m], 99)) }])),
+    cpuMsPerRequest: { mockttp: perRequest(0), intercepted: perRequest(1), ...(routes.interceptedB ? { interceptedB: perRequest(2) } : {}) },
+    requestMs: Object.fromEntries(modes.map((m) => [m, { p50: round(pct(ms[m], 50)), p99: round(pct(ms[m], 99)) }])),
     addedVsDirectMs: { p50: round(pct(added.direct, 50)), p99: round(pct(added.direct, 99)) },
     addedVsMockttpMs: { p50: round(pct(added.mockttp, 50)), p99: round(pct(added.mockttp, 99)) },
+    ...(routes.interceptedB ? { b: { addedVsDirectMs: { p50: round(pct(added.bDirect, 50)), p99: round(pct(added.bDirect, 99)) } } } : {}),
   };
 }
 
@@ -201,10 +232,12 @@ async function agentSessions(routes: ProxyBenchRoutes, sessions: number, pastedT
  * three), e.g. to profile the engine over the burst alone (with WITNESS_BENCH_CPU_PROF).
  * `session-token` (only when named) replays the session with a token pasted in its first
  * user message: every request is masked and its body re-encoded.
+ * WITNESS_BENCH_ENGINE_B=<built checkout>: a second engine takes its turn in every section
+ * (old vs new code under the same load); its figures are under `b`.
  */
 const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,session').split(',').map((s) => s.trim()));
 
-export async function runProxyMaskingBench(routes: ProxyBenchRoutes, log: (s: string) => void) {
+export async function runProxyMaskingBench(routes: MaskingRoutes, log: (s: string) => void) {
   const result: Record<string, unknown> = {};
   if (sections.has('burst')) {
     log('  masked 20 MB burst: intercepted vs mockttp, in turn');

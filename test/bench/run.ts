@@ -71,8 +71,8 @@ async function startProxies(work: string) {
     return { port: Number(new URL(child.first.proxy.url).port), ca: readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8'), pid: child.child.pid };
   };
   const { port: witnessPort, ca: witnessCa, pid: witnessPid } = await engine(engineRoot, dataDir, 'a');
-  // WITNESS_BENCH_ENGINE_B=<checkout>: a second engine (built), for `proxy-ab`.
-  const b = process.env.WITNESS_BENCH_ENGINE_B && want('proxy-ab') ? await engine(process.env.WITNESS_BENCH_ENGINE_B, join(work, 'witness-b'), 'b') : null;
+  // WITNESS_BENCH_ENGINE_B=<checkout>: a second engine (built), for `proxy-ab` and `proxy-masking`.
+  const b = process.env.WITNESS_BENCH_ENGINE_B && (want('proxy-ab') || want('proxy-masking')) ? await engine(process.env.WITNESS_BENCH_ENGINE_B, join(work, 'witness-b'), 'b') : null;
 
   const base = await generateCa({ subtrees: permittedSubtrees(['*.githubcopilot.com']), notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 86400e3) });
   writeFileSync(join(work, 'base.crt'), base.issuingPem);

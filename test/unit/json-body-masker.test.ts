@@ -161,4 +161,56 @@ describe('JsonBodyMasker: a JSON object body masked piece by piece', () => {
     none.mask(bytes, masker);
     expect(none.cached).toBe(0);
   });
+
+  it('takes the pieces a resent body shares from its start without hashing them again, and gives the same result', () => {
+    const msg = (i: number) => ({ role: i % 2 ? 'assistant' : 'tool', content: `part ${i} ${'c'.repeat(300 + i)}` });
+    const turn = (n: number, extra: object = {}) => Buffer.from(JSON.stringify({ model: 'gpt', messages: Array.from({ length: n }, (_, i) => msg(i)), ...extra }));
+    const bodies = new JsonBodyMasker(1 << 20);
+    bodies.mask(turn(5), masker);
+    const before = bodies.hashedBytes;
+    const r = bodies.mask(turn(6), masker)!;
+    const six = turn(6);
+    const last = JSON.stringify(msg(5));
+    expect(bodies.hashedBytes - before).toBe(Buffer.byteLength(last)); // only the new message was hashed
+    expect(r.value).toEqual(whole(six).value);
+    // An earlier message changed (same length, same offsets): from there on the pieces are hashed (and found) again.
+    const edited = Buffer.from(six.toString().replace('part 1 c', 'part 1 d'));
+    const before2 = bodies.hashedBytes;
+    expect(bodies.mask(edited, masker)!.value).toEqual(whole(edited).value);
+    expect(bodies.hashedBytes - before2).toBeGreaterThanOrEqual(5 * 300);
+  });
+
+  it('gives every body of a changing conversation what a fresh masker gives, secrets masked each time (property)', () => {
+    const message = fc.record({ role: fc.constantFrom('user', 'assistant', 'tool'), content: fc.oneof(fc.string({ minLength: 260, maxLength: 400 }), fc.constantFrom(`use ${PAT} ${'p'.repeat(300)}`, `${'q'.repeat(280)} ${AWS}`, 'x'.repeat(300))) });
+    const edit = fc.oneof(
+      fc.record({ kind: fc.constant('append' as const), m: message }),
+      fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), m: message }),
+      fc.record({ kind: fc.constant('model' as const), m: message }),
+    );
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 4 }), fc.array(edit, { minLength: 1, maxLength: 8 }), (start, edits) => {
+        const bodies = new JsonBodyMasker(1 << 20);
+        let messages = [...start];
+        let model = 'gpt';
+        for (const e of [null, ...edits]) {
+          if (e?.kind === 'append') messages = [...messages, e.m];
+          if (e?.kind === 'replace') messages = messages.map((m, i) => (i === e.at % messages.length ? e.m : m));
+          if (e?.kind === 'model') model = e.m.role;
+          const bytes = Buffer.from(JSON.stringify({ messages, model }));
+          const got = bodies.mask(bytes, masker)!;
+          const fresh = new JsonBodyMasker(1 << 20).mask(bytes, masker)!;
+          expect(got.value).toEqual(fresh.value);
+          expect(got.findings).toEqual(fresh.findings);
+          expect(got.bytes?.toString() ?? null).toEqual(fresh.bytes?.toString() ?? null);
+          expect(got.value).toEqual(whole(bytes).value);
+        }
+        // What is kept of recent bodies holds no secret.
+        for (const r of (bodies as unknown as { recent: Array<{ body: Buffer }> }).recent) {
+          expect(r.body.includes(PAT)).toBe(false);
+          expect(r.body.includes(AWS)).toBe(false);
+        }
+      }),
+      { numRuns: 150, seed: 1312 },
+    );
+  });
 });

@@ -18,9 +18,11 @@ export class GenericSseAdapter extends BaseAdapter {
    */
   passes(events: readonly SseEvent[]): boolean {
     if (this.ctx.masker === null) return true;
-    let data = '';
-    for (const ev of events) if (ev.data !== null) data = data ? `${data}\n${ev.data}` : ev.data;
-    return !this.ctx.masker.mightContainSecret(data);
+    // Joined by Array#join: one flat string, which the keyword scan reads faster than the
+    // tree of pieces that repeated concatenation builds.
+    const data: string[] = [];
+    for (const ev of events) if (ev.data !== null) data.push(ev.data);
+    return !this.ctx.masker.mightContainSecret(data.join('\n'));
   }
 
   protected finish(): string {
