@@ -218,6 +218,13 @@ ALTER TABLE batches ALTER COLUMN body TYPE bytea USING convert_to(body, 'UTF8');
 ALTER TABLE batches ALTER COLUMN body SET STORAGE EXTERNAL;
 `,
   },
+  {
+    version: 9,
+    name: 'records rows up to a page kept whole: no compression attempt below 8,160 bytes (toast_tuple_target on every partition)',
+    sql: `
+DO $$DECLARE p regclass; BEGIN FOR p IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = 'records'::regclass LOOP EXECUTE format('ALTER TABLE %s SET (toast_tuple_target = 8160)', p); END LOOP; END$$;
+`,
+  },
 ];
 
 /** Applies the migrations the database has not seen; returns the versions applied now. */

@@ -5,6 +5,9 @@
  */
 import type { Db } from './db.js';
 
+/** Storage parameters of every `records` partition (migration 9 sets them on the partitions made before it). */
+export const RECORDS_PARTITION_STORAGE = 'toast_tuple_target = 8160';
+
 function monthOf(ms: number): { name: string; from: string; to: string } {
   const d = new Date(ms);
   const y = d.getUTCFullYear();
@@ -33,7 +36,7 @@ export class Partitions {
         const exists = await q.query('SELECT 1 FROM pg_class WHERE relname = $1', [m.name]);
         // Rows already in the default partition for this month would make the DDL fail: they stay there.
         const stray = exists.length ? [] : await q.query('SELECT 1 FROM records_default WHERE ts >= $1 AND ts < $2 LIMIT 1', [m.from, m.to]);
-        if (!exists.length && !stray.length) await q.query(`CREATE TABLE ${m.name} PARTITION OF records FOR VALUES FROM ('${m.from}') TO ('${m.to}')`);
+        if (!exists.length && !stray.length) await q.query(`CREATE TABLE ${m.name} PARTITION OF records FOR VALUES FROM ('${m.from}') TO ('${m.to}') WITH (${RECORDS_PARTITION_STORAGE})`);
       });
       this.known.add(m.name);
     }
