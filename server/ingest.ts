@@ -12,7 +12,7 @@
 import { KeyObject, type JsonWebKey } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { BATCH_TYP, BatchPayloadSchema, RECEIPT_TYP, type BatchPayload, type IngestResponse, type ReceiptPayload } from '../proxy/model/index.js';
-import { decryptEcdhEsA256kw, Scratch, signEdDsaCompact, verifyEdDsaCompact } from './batch-crypto.js';
+import { compactEvidence, decryptEcdhEsA256kw, Scratch, signEdDsaCompact, verifyEdDsaCompact } from './batch-crypto.js';
 import { checkBatchChain, IngestRefusal } from './chain.js';
 import type { Db, Queryable } from './db.js';
 import type { ServerKeys } from './keys.js';
@@ -40,8 +40,12 @@ export class Ingest {
   /** Enrolled key → its RFC 7638 thumbprint (a WebCrypto digest each batch otherwise); bounded, keyed by the key itself. */
   private readonly thumbprints = new Map<string, string>();
   private signingKey: KeyObject | undefined;
-  /** The opened batch's intermediate bytes, reused batch after batch (batch-crypto.ts): read synchronously, before the first await after opening. */
-  private readonly scratch = new Scratch();
+  /**
+   * Space for an opened batch's intermediate bytes (batch-crypto.ts), reused batch after batch:
+   * one per batch in flight, taken when it arrives and given back when it is answered (its
+   * ciphertext is the stored evidence, so it must outlive the awaits before the store).
+   */
+  private readonly scratches: Scratch[] = [];
   private readonly storeBatch: string;
 
   constructor(
@@ -60,6 +64,7 @@ export class Ingest {
     const body = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
     let device: string | null = null;
     let batchId: string | null = null;
+    const scratch = this.scratches.pop() ?? new Scratch();
     try {
       const header = (() => {
         try {
@@ -83,13 +88,14 @@ export class Ingest {
         throw new IngestRefusal('DEVICE_KEY_MISMATCH', `the batch was signed with key ${String(header.jkt)}, but device "${device}" is enrolled with key ${enrolledTp}`, 403);
       let jwe: Buffer;
       try {
-        jwe = verifyEdDsaCompact(body, enrolled as JsonWebKey, this.scratch);
+        jwe = verifyEdDsaCompact(body, enrolled as JsonWebKey, scratch);
       } catch {
         throw new IngestRefusal('BATCH_SIGNATURE_INVALID', `the batch's signature does not verify with device "${device}"'s key: it was modified after signing`, 400);
       }
       let plain: string;
+      const opened: { ciphertext?: Buffer } = {};
       try {
-        plain = decryptEcdhEsA256kw(jwe, this.keys.encryption.privateKey, this.scratch).toString('utf8');
+        plain = decryptEcdhEsA256kw(jwe, this.keys.encryption.privateKey, scratch, opened).toString('utf8');
       } catch {
         throw new IngestRefusal('BATCH_UNDECRYPTABLE', `the batch cannot be decrypted with this server's key ${this.keys.encryption.kid}: pin this server's keys (witness-server keys --json)`, 400);
       }
@@ -102,13 +108,16 @@ export class Ingest {
       batchId = batch.batchId;
       if (batch.device !== device) throw new IngestRefusal('BATCH_MALFORMED', `the batch names device "${batch.device}" but is signed as "${device}"`, 400);
       checkBatchChain(batch);
+      const evidence = compactEvidence(body, jwe, opened.ciphertext!) ?? { frame: null, ciphertext: body };
       await this.partitions.ensure(batch.records.map((r) => String(r.record.time)));
-      return { status: 200, body: await this.db.tx((q) => this.store(q, batch, row.owner_sub, body)) };
+      return { status: 200, body: await this.db.tx((q) => this.store(q, batch, row.owner_sub, evidence)) };
     } catch (e) {
       if (!(e instanceof IngestRefusal)) throw e;
       const receipt = e.code === 'BATCH_DUPLICATE' && device ? await this.latestReceipt(device) : undefined;
       await this.refused(device, batchId, e, body);
       return { status: e.status, body: { error: { code: e.code, message: e.message }, ...(receipt ? { receipt } : {}) } };
+    } finally {
+      if (this.scratches.length < 16) this.scratches.push(scratch);
     }
   }
 
@@ -117,7 +126,7 @@ export class Ingest {
    * with the replay check, the stored overlap (only when the batch re-sends stored seqs), and
    * one statement that writes the evidence, the rows, the new head and the receipt.
    */
-  private async store(q: Queryable, batch: BatchPayload, ownerSub: string, body: Buffer): Promise<IngestResponse> {
+  private async store(q: Queryable, batch: BatchPayload, ownerSub: string, evidence: { frame: string | null; ciphertext: Buffer }): Promise<IngestResponse> {
     const row = (
       await q.query<DeviceRow & { replayed: boolean }>(
         `SELECT d.revoked_at, d.head_seq, d.head_hash, EXISTS (SELECT 1 FROM batches WHERE batch_id = $2 AND outcome = 'accepted') AS replayed
@@ -163,12 +172,13 @@ export class Ingest {
       batch.device,
       batch.from.seq,
       batch.records[batch.records.length - 1]!.record.seq,
-      this.db.bytea(body),
+      this.db.bytea(evidence.ciphertext),
       JSON.stringify(fresh.map((r) => recordRow(r, ownerSub))),
       last.seq,
       last.hash,
       receivedAt,
       receipt,
+      evidence.frame,
     ]);
     return { receipt, seq: last.seq, hash: last.hash, stored: fresh.length };
   }
@@ -227,7 +237,7 @@ const RECORD_COLUMNS = COLUMNS.map((c) => c[0]).join(', ');
 // One statement, one parameter for all rows (a row set decoded by PostgreSQL, not 2,000 bind
 // values; json, not jsonb: read once, no binary form built first); the tsvector is computed by the records table's generated column in the same statement.
 const storeBatchSql = (evidence: string) => `WITH b AS (
-  INSERT INTO batches (batch_id, device, outcome, from_seq, to_seq, body) VALUES ($1, $2, 'accepted', $3, $4, ${evidence}) RETURNING rid
+  INSERT INTO batches (batch_id, device, outcome, from_seq, to_seq, body, body_frame) VALUES ($1, $2, 'accepted', $3, $4, ${evidence}, $11) RETURNING rid
 ), r AS (
   INSERT INTO records (${RECORD_COLUMNS}, batch_rid)
   SELECT ${RECORD_COLUMNS}, (SELECT rid FROM b) FROM json_to_recordset($6::json) AS x(${COLUMNS.map((c) => `${c[0]} ${c[1]}`).join(', ')})
