@@ -19,6 +19,8 @@ function monthOf(ms: number): { name: string; from: string; to: string } {
 
 export class Partitions {
   private readonly known = new Set<string>();
+  /** The known months as [from, to) in ms: a batch's times are checked against them with one Date.parse each, no Date objects. */
+  private readonly knownRanges: Array<[number, number]> = [];
 
   constructor(private readonly db: Db) {}
 
@@ -26,7 +28,7 @@ export class Partitions {
     const months = new Map<string, ReturnType<typeof monthOf>>();
     for (const t of times) {
       const ms = Date.parse(t);
-      if (Number.isNaN(ms)) continue;
+      if (Number.isNaN(ms) || this.knownRanges.some(([from, to]) => ms >= from && ms < to)) continue;
       const m = monthOf(ms);
       if (!this.known.has(m.name)) months.set(m.name, m);
     }
@@ -39,6 +41,7 @@ export class Partitions {
         if (!exists.length && !stray.length) await q.query(`CREATE TABLE ${m.name} PARTITION OF records FOR VALUES FROM ('${m.from}') TO ('${m.to}') WITH (${RECORDS_PARTITION_STORAGE})`);
       });
       this.known.add(m.name);
+      this.knownRanges.push([Date.parse(m.from), Date.parse(m.to)]);
     }
   }
 }
