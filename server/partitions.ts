@@ -5,6 +5,9 @@
  */
 import type { Db } from './db.js';
 
+/** Storage parameters of every `records` partition (migration 9 sets them on the partitions made before it). */
+export const RECORDS_PARTITION_STORAGE = 'toast_tuple_target = 8160';
+
 function monthOf(ms: number): { name: string; from: string; to: string } {
   const d = new Date(ms);
   const y = d.getUTCFullYear();
@@ -16,6 +19,8 @@ function monthOf(ms: number): { name: string; from: string; to: string } {
 
 export class Partitions {
   private readonly known = new Set<string>();
+  /** The known months as [from, to) in ms: a batch's times are checked against them with one Date.parse each, no Date objects. */
+  private readonly knownRanges: Array<[number, number]> = [];
 
   constructor(private readonly db: Db) {}
 
@@ -23,7 +28,7 @@ export class Partitions {
     const months = new Map<string, ReturnType<typeof monthOf>>();
     for (const t of times) {
       const ms = Date.parse(t);
-      if (Number.isNaN(ms)) continue;
+      if (Number.isNaN(ms) || this.knownRanges.some(([from, to]) => ms >= from && ms < to)) continue;
       const m = monthOf(ms);
       if (!this.known.has(m.name)) months.set(m.name, m);
     }
@@ -33,9 +38,10 @@ export class Partitions {
         const exists = await q.query('SELECT 1 FROM pg_class WHERE relname = $1', [m.name]);
         // Rows already in the default partition for this month would make the DDL fail: they stay there.
         const stray = exists.length ? [] : await q.query('SELECT 1 FROM records_default WHERE ts >= $1 AND ts < $2 LIMIT 1', [m.from, m.to]);
-        if (!exists.length && !stray.length) await q.query(`CREATE TABLE ${m.name} PARTITION OF records FOR VALUES FROM ('${m.from}') TO ('${m.to}')`);
+        if (!exists.length && !stray.length) await q.query(`CREATE TABLE ${m.name} PARTITION OF records FOR VALUES FROM ('${m.from}') TO ('${m.to}') WITH (${RECORDS_PARTITION_STORAGE})`);
       });
       this.known.add(m.name);
+      this.knownRanges.push([Date.parse(m.from), Date.parse(m.to)]);
     }
   }
 }

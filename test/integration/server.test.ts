@@ -123,7 +123,12 @@ describe.each(['pglite', 'postgresql'] as const)('central server on %s', (kind) 
     const other = await startServerKeysElsewhere();
     await expect(openReceipt(r.json.receipt, other)).rejects.toThrow();
     // The batch is kept as received, next to the searchable rows.
-    const evidence = await server.db.query<{ body: Uint8Array }>('SELECT body FROM batches WHERE device = $1 AND outcome = $2', [a.store.device, 'accepted']);
+    // Stored compacted (the ciphertext as bytes, migration 10); batch_evidence gives back the bytes received.
+    const evidence = await server.db.query<{ body: Uint8Array; frame: string | null }>('SELECT batch_evidence(body_frame, body) AS body, body_frame AS frame FROM batches WHERE device = $1 AND outcome = $2', [
+      a.store.device,
+      'accepted',
+    ]);
+    expect(evidence.every((e) => e.frame !== null)).toBe(true);
     expect(evidence.map((e) => Buffer.from(e.body).toString('utf8'))).toContain(wire);
   });
 

@@ -4,7 +4,7 @@ import { generateKeyPairSync, sign, type JsonWebKey } from 'node:crypto';
 import { CompactEncrypt, CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decryptEcdhEsA256kw, Scratch, signEdDsaCompact, verifyEdDsaCompact } from '../../server/batch-crypto.js';
+import { compactEvidence, decryptEcdhEsA256kw, expandEvidence, Scratch, signEdDsaCompact, verifyEdDsaCompact } from '../../server/batch-crypto.js';
 
 const text = 'the prompt the middlebox must not read '.repeat(200);
 
@@ -108,6 +108,47 @@ describe('server batch crypto', () => {
       expect(() => decryptEcdhEsA256kw(Buffer.from(flip(4), 'ascii'), k.privateKey, scratch)).toThrow();
       expect(() => decryptEcdhEsA256kw(Buffer.from(`${parts.slice(0, 3).join('.')}.${parts[3]}*.${parts[4]}`, 'ascii'), k.privateKey, scratch)).toThrow('not base64url');
     }
+  });
+
+  it('compacts a batch as evidence (ciphertext bytes and frame) that expands to the exact bytes received, and keeps a non-canonical encoding as received', async () => {
+    const k = await serverKey();
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const publicJwk = publicKey.export({ format: 'jwk' }) as JsonWebKey;
+    const signed = (payload: string) => {
+      const input = `${Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'b' })).toString('base64url')}.${payload}`;
+      return Buffer.from(`${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`);
+    };
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // A last character with one of its unused bits set: decodes to the same bytes, is not their encoding.
+    const stray = (part: string) => part.slice(0, -1) + alphabet[alphabet.indexOf(part.at(-1)!) ^ 1];
+    let kept = 0;
+    for (let n = 1; n <= 12; n++) {
+      const jwe = await new CompactEncrypt(new TextEncoder().encode('x'.repeat(n))).setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' }).encrypt(k.publicKey);
+      const open = (wire: Buffer) => {
+        const scratch = new Scratch();
+        const inner = verifyEdDsaCompact(wire, publicJwk, scratch);
+        const opened: { ciphertext?: Buffer } = {};
+        expect(decryptEcdhEsA256kw(inner, k.privateKey, scratch, opened).toString('utf8')).toBe('x'.repeat(n));
+        return compactEvidence(wire, inner, opened.ciphertext!);
+      };
+      const wire = signed(Buffer.from(jwe).toString('base64url'));
+      const ev = open(wire)!;
+      expect(ev.frame.split('.')).toHaveLength(6);
+      expect(ev.ciphertext.length).toBe(n);
+      expect(expandEvidence(ev.frame, ev.ciphertext).equals(wire)).toBe(true);
+      const parts = jwe.split('.');
+      if (parts[3]!.length % 4) {
+        // The ciphertext part not canonical: it still opens (same bytes), and is kept as received.
+        expect(open(signed(Buffer.from(parts.map((p, i) => (i === 3 ? stray(p) : p)).join('.')).toString('base64url')))).toBeNull();
+        kept++;
+      }
+      const outer = Buffer.from(jwe).toString('base64url');
+      if (outer.length % 4) {
+        expect(open(signed(stray(outer)))).toBeNull();
+        kept++;
+      }
+    }
+    expect(kept).toBeGreaterThan(10);
   });
 
   it('signs receipts byte for byte as jose does', async () => {
