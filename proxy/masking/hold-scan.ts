@@ -70,6 +70,9 @@ interface HoldPlan {
   todo: Int32Array;
   /** The first of the current search's hits that starts at or after its region. */
   firstHit: number;
+  /** Per detector: it has an applies() test; it is unbroken (Detector.unbroken). */
+  applies: Uint8Array;
+  unbroken: Uint8Array;
   /** Per automaton state (as filled in by partialUsers). */
   partialUsers: Map<number, readonly number[]>;
 }
@@ -115,6 +118,8 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
     run: new Uint8Array(detectors.length),
     todo: new Int32Array(detectors.length),
     firstHit: 0,
+    applies: Uint8Array.from(detectors, (d) => (d.applies ? 1 : 0)),
+    unbroken: Uint8Array.from(detectors, (d) => (d.unbroken ? 1 : 0)),
     partialUsers: new Map(),
     relaxed: relaxedRes.map((re, di) => search(re, relaxedLits[di]!, di * 2)),
     tails: detectors.map((d, di) => (d.tail ? search(d.tail, tailLits[di]!, di * 2 + 1) : null)),
@@ -199,11 +204,13 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   try {
     for (let k = 0; k < n; k++) {
       const di = todo[k]!;
-      const d = detectors[di]!;
-      if (d.applies && !d.applies(text)) continue;
+      // (Per-detector facts read from the plan: detectors come in many shapes, and reading
+      // them off each detector is a megamorphic property load per detector tried.)
+      if (plan.applies[di] === 1 && !detectors[di]!.applies!(text)) continue;
       // A candidate without white space starts after the last white space (found once per search).
-      if (d.unbroken && afterSpace < 0) afterSpace = afterLastSpace(text, region);
-      const start = d.unbroken ? afterSpace : region;
+      const unbroken = plan.unbroken[di] === 1;
+      if (unbroken && afterSpace < 0) afterSpace = afterLastSpace(text, region);
+      const start = unbroken ? afterSpace : region;
       const m = endMatch(plan.relaxed[di]!, text, start, plan);
       if (m) earliest.candidate(m.index, m.index + m[0].length);
       const ts = plan.tails[di];

@@ -77,7 +77,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
     for (let k = 0; k < n; k++) {
       const di = todo[k]!;
       const d = detectors[di]!;
-      if (d.applies && !d.applies(text)) continue;
+      if (plan.applies[di] === 1 && !d.applies!(text)) continue;
       const search = plan.search[di]!;
       if (search.sticky) {
         if (count[di]! > 0) runAnchored(d, search, text, hits, plan.bucket, plan.lo[di]!, plan.lo[di]! + count[di]!, raw, out);
@@ -266,6 +266,8 @@ interface Plan {
   /** Detectors without keywords (always run) and with context keywords (whole-text gate). */
   ungated: number[];
   contextual: number[];
+  /** Per detector: it has an applies() test (read here, not off detectors of many shapes). */
+  applies: Uint8Array;
   /** Reused buffers (scanning is synchronous): hits, keyword presence, detectors to run. */
   hits: Hits;
   present: Uint8Array;
@@ -321,6 +323,7 @@ function planFor(detectors: readonly Detector[]): Plan {
     gateUsers,
     ungated: gates.flatMap((g, di) => (g === null ? [di] : [])),
     contextual: detectors.flatMap((d, di) => (d.contextKeywords && gates[di] !== null ? [di] : [])),
+    applies: Uint8Array.from(detectors, (d) => (d.applies ? 1 : 0)),
     present: new Uint8Array(index.size),
     run: new Uint8Array(detectors.length),
     todo: new Int32Array(detectors.length),

@@ -8,7 +8,7 @@
  * The phrases are written once (as parts) and give both the detectors' checks and the
  * holds, so the two cannot disagree. Never finds secrets by itself.
  */
-import type { ValidateContext } from '../detector.js';
+import type { HoldMemo, ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { isWhiteSpace } from '../white-space.js';
 import { chars, either, optional, prefixToEnd, seq, upTo, words, type Part } from '../prefix-pattern.js';
@@ -84,10 +84,55 @@ function hasLongRun(text: string, from: number, to: number, n: number): boolean 
   return false;
 }
 
+/** The run length both holds need. */
+const RUN = 16;
+
+/** A stream's reading of its runs without white space, in absolute positions (see longRun). */
+interface RunState {
+  /** Read from here (the first call's `from`) up to readTo. */
+  start: number;
+  readTo: number;
+  /** Where the run still open at readTo starts; where the last run of RUN or more read so far ends (-1: none). */
+  runStart: number;
+  lastLongEnd: number;
+}
+
+/**
+ * hasLongRun(text, from, text.length, RUN). With a stream's memo (memo.base: the absolute
+ * offset of text[0]), each character is read once over all calls: the last place where a run
+ * of RUN characters ends answers for any `from` at or after where the reading began.
+ */
+function longRun(text: string, from: number, memo: HoldMemo | undefined): boolean {
+  if (memo === undefined) return hasLongRun(text, from, text.length, RUN);
+  const base = memo.base;
+  const lo = base + from;
+  const end = base + text.length;
+  let st = memo.state as RunState | undefined;
+  if (st === undefined || lo < st.start || st.readTo < base || st.readTo > end) {
+    st = { start: lo, readTo: lo, runStart: lo, lastLongEnd: -1 };
+    memo.state = st;
+  }
+  let runStart = st.runStart;
+  let lastLongEnd = st.lastLongEnd;
+  for (let i = st.readTo - base; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      if (base + i - runStart >= RUN) lastLongEnd = base + i;
+      runStart = base + i + 1;
+    }
+  }
+  st.readTo = end;
+  st.runStart = runStart;
+  st.lastLongEnd = lastLongEnd;
+  // The last run of RUN characters lies inside [lo, end) exactly when some run of them does.
+  const latest = end - runStart >= RUN ? end : lastLongEnd;
+  return latest - RUN >= lo;
+}
+
 /** Hold for `<value> is my Stripe key` / `"<value>" a valid API key`: the value's start, or null. */
-export function holdProseValue(text: string, from: number): number | null {
+export function holdProseValue(text: string, from: number, memo?: HoldMemo): number | null {
   // The value starts at or after `from`: a quoted one is 16+ characters, a bare one 24+.
-  if (!hasLongRun(text, Math.max(0, from), text.length, 16)) return null;
+  if (!longRun(text, Math.max(0, from), memo)) return null;
   const lo = Math.max(0, from, text.length - WINDOW);
   // The phrase has at most seven runs of blanks (` is my valid Stripe Live api key`), so
   // a value it follows ends at one of the last seven run starts, or at the end of the
@@ -127,10 +172,10 @@ function proseValueEndingAt(text: string, q: number): number | null {
 }
 
 /** Hold for a value alone at the start of its line, until the next lines show whether they call it a key. */
-export function holdOwnLineValue(text: string, from: number): number | null {
+export function holdOwnLineValue(text: string, from: number, memo?: HoldMemo): number | null {
   const lo = Math.max(0, from, text.length - WINDOW);
   // The value (16+ characters) starts at a line start at or after `lo`.
-  if (!hasLongRun(text, lo, text.length, 16)) return null;
+  if (!longRun(text, lo, memo)) return null;
   // The value's line, a blank line and the phrase's line: the value starts at one of the
   // last few line starts (a CRLF counts twice: `^` also matches between CR and LF).
   const starts: number[] = [];
