@@ -108,24 +108,35 @@ function longRun(text: string, from: number, memo: HoldMemo | undefined): boolea
   const lo = base + from;
   const end = base + text.length;
   let st = memo.state as RunState | undefined;
-  if (st === undefined || lo < st.start || st.readTo < base || st.readTo > end) {
+  // Nothing before `lo` matters now or later (`lo` only grows): when the reading stopped before
+  // it, it starts again there.
+  if (st === undefined || lo < st.start || st.readTo < lo || st.readTo > end) {
     st = { start: lo, readTo: lo, runStart: lo, lastLongEnd: -1 };
     memo.state = st;
   }
   let runStart = st.runStart;
   let lastLongEnd = st.lastLongEnd;
-  for (let i = st.readTo - base; i < text.length; i++) {
+  // Reading stops as soon as a run of RUN inside [lo, …) is complete (as hasLongRun does): the
+  // next call reads on from there.
+  let enough = Math.max(runStart, lo) + RUN - base;
+  let i = st.readTo - base;
+  for (; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 32 || (c >= 9 && c <= 13)) {
       if (base + i - runStart >= RUN) lastLongEnd = base + i;
       runStart = base + i + 1;
+      enough = Math.max(runStart, lo) + RUN - base;
+    } else if (i + 1 >= enough) {
+      i++;
+      break;
     }
   }
-  st.readTo = end;
+  const readTo = base + i;
+  st.readTo = readTo;
   st.runStart = runStart;
   st.lastLongEnd = lastLongEnd;
-  // The last run of RUN characters lies inside [lo, end) exactly when some run of them does.
-  const latest = end - runStart >= RUN ? end : lastLongEnd;
+  // The last run of RUN characters read lies inside [lo, readTo) exactly when some run of them does.
+  const latest = readTo - runStart >= RUN ? readTo : lastLongEnd;
   return latest - RUN >= lo;
 }
 
