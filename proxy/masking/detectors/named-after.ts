@@ -8,7 +8,7 @@
  * The phrases are written once (as parts) and give both the detectors' checks and the
  * holds, so the two cannot disagree. Never finds secrets by itself.
  */
-import type { HoldMemo, ValidateContext } from '../detector.js';
+import type { ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { isWhiteSpace } from '../white-space.js';
 import { chars, either, optional, prefixToEnd, seq, upTo, words, type Part } from '../prefix-pattern.js';
@@ -72,78 +72,29 @@ function valueRunAt(text: string, at: number, n: number): boolean {
 /**
  * Whether [from, to) holds a run of at least `n` characters without ASCII white space. Both
  * holds need one (their values are 16+ such characters) and ordinary prose has none, so most
- * pushes are answered by this loop alone.
+ * pushes are answered by this alone. Each window of `n` is read from its end: the last white
+ * space in it rules out every window that starts at or before it, so in prose a few characters
+ * per word are read, not every one.
  */
-function hasLongRun(text: string, from: number, to: number, n: number): boolean {
-  let run = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || (c >= 9 && c <= 13)) run = 0;
-    else if (++run >= n) return true;
+export function hasLongRun(text: string, from: number, to: number, n: number): boolean {
+  let p = from;
+  while (p + n <= to) {
+    let j = p + n - 1;
+    while (j >= p) {
+      const c = text.charCodeAt(j);
+      if (c === 32 || (c >= 9 && c <= 13)) break;
+      j--;
+    }
+    if (j < p) return true;
+    p = j + 1;
   }
   return false;
 }
 
-/** The run length both holds need. */
-const RUN = 16;
-
-/** A stream's reading of its runs without white space, in absolute positions (see longRun). */
-interface RunState {
-  /** Read from here (the first call's `from`) up to readTo. */
-  start: number;
-  readTo: number;
-  /** Where the run still open at readTo starts; where the last run of RUN or more read so far ends (-1: none). */
-  runStart: number;
-  lastLongEnd: number;
-}
-
-/**
- * hasLongRun(text, from, text.length, RUN). With a stream's memo (memo.base: the absolute
- * offset of text[0]), each character is read once over all calls: the last place where a run
- * of RUN characters ends answers for any `from` at or after where the reading began.
- */
-function longRun(text: string, from: number, memo: HoldMemo | undefined): boolean {
-  if (memo === undefined) return hasLongRun(text, from, text.length, RUN);
-  const base = memo.base;
-  const lo = base + from;
-  const end = base + text.length;
-  let st = memo.state as RunState | undefined;
-  // Nothing before `lo` matters now or later (`lo` only grows): when the reading stopped before
-  // it, it starts again there.
-  if (st === undefined || lo < st.start || st.readTo < lo || st.readTo > end) {
-    st = { start: lo, readTo: lo, runStart: lo, lastLongEnd: -1 };
-    memo.state = st;
-  }
-  let runStart = st.runStart;
-  let lastLongEnd = st.lastLongEnd;
-  // Reading stops as soon as a run of RUN inside [lo, …) is complete (as hasLongRun does): the
-  // next call reads on from there.
-  let enough = Math.max(runStart, lo) + RUN - base;
-  let i = st.readTo - base;
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || (c >= 9 && c <= 13)) {
-      if (base + i - runStart >= RUN) lastLongEnd = base + i;
-      runStart = base + i + 1;
-      enough = Math.max(runStart, lo) + RUN - base;
-    } else if (i + 1 >= enough) {
-      i++;
-      break;
-    }
-  }
-  const readTo = base + i;
-  st.readTo = readTo;
-  st.runStart = runStart;
-  st.lastLongEnd = lastLongEnd;
-  // The last run of RUN characters read lies inside [lo, readTo) exactly when some run of them does.
-  const latest = readTo - runStart >= RUN ? readTo : lastLongEnd;
-  return latest - RUN >= lo;
-}
-
 /** Hold for `<value> is my Stripe key` / `"<value>" a valid API key`: the value's start, or null. */
-export function holdProseValue(text: string, from: number, memo?: HoldMemo): number | null {
+export function holdProseValue(text: string, from: number): number | null {
   // The value starts at or after `from`: a quoted one is 16+ characters, a bare one 24+.
-  if (!longRun(text, Math.max(0, from), memo)) return null;
+  if (!hasLongRun(text, Math.max(0, from), text.length, 16)) return null;
   const lo = Math.max(0, from, text.length - WINDOW);
   // The phrase has at most seven runs of blanks (` is my valid Stripe Live api key`), so
   // a value it follows ends at one of the last seven run starts, or at the end of the
@@ -183,10 +134,10 @@ function proseValueEndingAt(text: string, q: number): number | null {
 }
 
 /** Hold for a value alone at the start of its line, until the next lines show whether they call it a key. */
-export function holdOwnLineValue(text: string, from: number, memo?: HoldMemo): number | null {
+export function holdOwnLineValue(text: string, from: number): number | null {
   const lo = Math.max(0, from, text.length - WINDOW);
   // The value (16+ characters) starts at a line start at or after `lo`.
-  if (!longRun(text, lo, memo)) return null;
+  if (!hasLongRun(text, lo, text.length, 16)) return null;
   // The value's line, a blank line and the phrase's line: the value starts at one of the
   // last few line starts (a CRLF counts twice: `^` also matches between CR and LF).
   const starts: number[] = [];
