@@ -243,6 +243,26 @@ export function literalStarts(re: RegExp): string[] | null {
   return kept;
 }
 
+/**
+ * For a case-sensitive regex: the literals, in their own case, that every match starts with
+ * (cut to MAX_LENGTH), or null (a case-insensitive regex, or no literal start). The keyword
+ * automaton finds start literals case-folded ("od" in "code" for a token that starts with
+ * "OD"), so a search anchored on them first checks the exact case, a string compare instead of
+ * a regex call.
+ */
+export function exactStarts(re: RegExp): string[] | null {
+  if (re.flags.includes('i') || literalStarts(re) === null) return null;
+  const p = new Parser(re.source);
+  const lits = [...new Set(p.disjunction().lits)];
+  return lits.length > 0 && lits.every((l) => l.length > 0) ? lits : null;
+}
+
+/** Whether text continues at `at` with one of `lits`. */
+export function startsWithAny(text: string, at: number, lits: readonly string[]): boolean {
+  for (let k = 0; k < lits.length; k++) if (text.startsWith(lits[k]!, at)) return true;
+  return false;
+}
+
 /** Names of the capture groups that sit inside a look-around (their text lies outside the match). */
 export function groupsInLookarounds(re: RegExp): Set<string> {
   const src = re.source;

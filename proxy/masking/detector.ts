@@ -41,6 +41,13 @@ export interface Detector {
    */
   readonly tail?: RegExp;
   /**
+   * No match, and no match of `tail`, contains white space (JavaScript's \s): a candidate
+   * still in progress at the end of a stream lies after its last white space, so the streaming
+   * hold-back looks for one only there. (The hold-back's reference search ignores this, and a
+   * test holds the two equal.)
+   */
+  readonly unbroken?: boolean;
+  /**
    * Extra streaming hold for context that arrives after the value (e.g. `kind: Secret`
    * below a YAML `data:` block, "<value> is my API key"): the position from which to hold,
    * or null. `from` is where the text not yet forwarded starts (a hold before it is moot).

@@ -9,10 +9,12 @@
  * anchored patterns only where one of their start literals occurs. Pure apart from reused
  * scratch buffers (the search is synchronous).
  */
+import { exactStarts, startsWithAny } from './anchors.js';
 import type { Detector } from './detector.js';
 import { enlist } from './detector-list.js';
 import { Hits, indexFor, type KeywordCarry, type KeywordIndex } from './keywords.js';
 import { anchorsOf, sortHitsByStart, wants } from './scan.js';
+import { isWhiteSpace } from './white-space.js';
 
 const relaxedCache = new WeakMap<Detector, string>();
 
@@ -43,6 +45,8 @@ interface EndSearch {
   re: RegExp;
   /** Offset of this search's row in HoldPlan.startMask, or -1 when it is not anchored. */
   row: number;
+  /** An anchored search of a case-sensitive pattern: its start literals in their own case. */
+  exact: string[] | null;
 }
 
 interface HoldPlan {
@@ -66,6 +70,9 @@ interface HoldPlan {
   todo: Int32Array;
   /** The first of the current search's hits that starts at or after its region. */
   firstHit: number;
+  /** Per detector: it has an applies() test; it is unbroken (Detector.unbroken). */
+  applies: Uint8Array;
+  unbroken: Uint8Array;
   /** Per automaton state (as filled in by partialUsers). */
   partialUsers: Map<number, readonly number[]>;
 }
@@ -90,13 +97,13 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
   const startMask = new Uint8Array(rows * index.size);
   const wanted = new Uint8Array(index.size);
   const search = (re: RegExp, lits: string[] | null, row: number): EndSearch => {
-    if (!lits) return { re: new RegExp(re.source, baseFlags(re) + 'g'), row: -1 };
+    if (!lits) return { re: new RegExp(re.source, baseFlags(re) + 'g'), row: -1, exact: null };
     for (const l of lits) {
       const id = index.id(l);
       wanted[id] = 1;
       startMask[row * index.size + id] = 1;
     }
-    return { re: new RegExp(re.source, baseFlags(re) + 'y'), row: row * index.size };
+    return { re: new RegExp(re.source, baseFlags(re) + 'y'), row: row * index.size, exact: exactStarts(re) };
   };
   const ids = detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : words(d).map((k) => index.id(k)).filter((x) => x >= 0)));
   const gateUsers: number[][] = Array.from({ length: index.size }, () => []);
@@ -111,6 +118,8 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
     run: new Uint8Array(detectors.length),
     todo: new Int32Array(detectors.length),
     firstHit: 0,
+    applies: Uint8Array.from(detectors, (d) => (d.applies ? 1 : 0)),
+    unbroken: Uint8Array.from(detectors, (d) => (d.unbroken ? 1 : 0)),
     partialUsers: new Map(),
     relaxed: relaxedRes.map((re, di) => search(re, relaxedLits[di]!, di * 2)),
     tails: detectors.map((d, di) => (d.tail ? search(d.tail, tailLits[di]!, di * 2 + 1) : null)),
@@ -133,7 +142,9 @@ function endMatch(s: EndSearch, text: string, region: number, plan: HoldPlan): R
   const { hits, startMask } = plan;
   for (let h = plan.firstHit; h < hits.length; h++) {
     const p = hits.starts[h]!;
+    if (p < region) continue;
     if (startMask[s.row + hits.ids[h]!] === 0) continue;
+    if (s.exact !== null && !startsWithAny(text, p, s.exact)) continue;
     s.re.lastIndex = p;
     const m = s.re.exec(text);
     if (m) return m;
@@ -189,16 +200,22 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   for (const di of plan.ungated) n = enlist(run, todo, n, di);
   for (let k = 0; k < hits.seenCount; k++) for (const di of plan.gateUsers[hits.seen[k]!]!) n = enlist(run, todo, n, di);
   for (const di of partialUsers(plan, endState)) n = enlist(run, todo, n, di);
+  let afterSpace = -1;
   try {
     for (let k = 0; k < n; k++) {
       const di = todo[k]!;
-      const d = detectors[di]!;
-      if (d.applies && !d.applies(text)) continue;
-      const m = endMatch(plan.relaxed[di]!, text, region, plan);
+      // (Per-detector facts read from the plan: detectors come in many shapes, and reading
+      // them off each detector is a megamorphic property load per detector tried.)
+      if (plan.applies[di] === 1 && !detectors[di]!.applies!(text)) continue;
+      // A candidate without white space starts after the last white space (found once per search).
+      const unbroken = plan.unbroken[di] === 1;
+      if (unbroken && afterSpace < 0) afterSpace = afterLastSpace(text, region);
+      const start = unbroken ? afterSpace : region;
+      const m = endMatch(plan.relaxed[di]!, text, start, plan);
       if (m) earliest.candidate(m.index, m.index + m[0].length);
       const ts = plan.tails[di];
       if (ts) {
-        const t = endMatch(ts, text, region, plan);
+        const t = endMatch(ts, text, start, plan);
         if (t) earliest.candidate(t.index, text.length);
       }
     }
@@ -207,6 +224,12 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
     for (let k = 0; k < n; k++) run[todo[k]!] = 0;
   }
   return { at: earliest.at, earliest: earliest.min };
+}
+
+/** Where the text after its last white space (JavaScript's \s) at or after `region` starts (region when there is none). */
+function afterLastSpace(text: string, region: number): number {
+  for (let i = text.length - 1; i >= region; i--) if (isWhiteSpace(text.charCodeAt(i))) return i + 1;
+  return region;
 }
 
 /** openCandidates() with every pattern searched from the region's start: the reference the anchored one is held to. */

@@ -5,7 +5,7 @@
  * A detector whose matches all begin with known literals (anchors.ts) is tried only where
  * one occurs, found in the same keyword pass; the others are searched from `from` on.
  */
-import { groupsInLookarounds, literalStarts } from './anchors.js';
+import { exactStarts, groupsInLookarounds, literalStarts, startsWithAny } from './anchors.js';
 import type { Detector } from './detector.js';
 import { enlist, sortSmall } from './detector-list.js';
 import { Hits, indexFor, KeywordIndex, type KeywordCarry } from './keywords.js';
@@ -77,7 +77,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
     for (let k = 0; k < n; k++) {
       const di = todo[k]!;
       const d = detectors[di]!;
-      if (d.applies && !d.applies(text)) continue;
+      if (plan.applies[di] === 1 && !d.applies!(text)) continue;
       const search = plan.search[di]!;
       if (search.sticky) {
         if (count[di]! > 0) runAnchored(d, search, text, hits, plan.bucket, plan.lo[di]!, plan.lo[di]! + count[di]!, raw, out);
@@ -166,6 +166,7 @@ function runAnchored(d: Detector, s: Search, text: string, hits: Hits, bucket: I
   for (let b = lo; b < hi; b++) {
     const p = starts[bucket[b]!]!;
     if (p < next) continue;
+    if (s.exactStarts !== null && !startsWithAny(text, p, s.exactStarts)) continue;
     re.lastIndex = p;
     const m = re.exec(text);
     if (m === null) continue;
@@ -241,6 +242,8 @@ interface Search {
   sticky: boolean;
   exact: RegExp;
   lookGroups: ReadonlySet<string>;
+  /** A sticky search of a case-sensitive pattern: its start literals in their own case (see exactStarts). */
+  exactStarts: string[] | null;
 }
 
 interface Plan {
@@ -263,6 +266,8 @@ interface Plan {
   /** Detectors without keywords (always run) and with context keywords (whole-text gate). */
   ungated: number[];
   contextual: number[];
+  /** Per detector: it has an applies() test (read here, not off detectors of many shapes). */
+  applies: Uint8Array;
   /** Reused buffers (scanning is synchronous): hits, keyword presence, detectors to run. */
   hits: Hits;
   present: Uint8Array;
@@ -304,7 +309,7 @@ function planFor(detectors: readonly Detector[]): Plan {
       startUsers[id]!.push(di);
     }
     const base = d.pattern.flags.replace(/[dgy]/g, '');
-    return { re: new RegExp(d.pattern.source, base + (lits ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern) };
+    return { re: new RegExp(d.pattern.source, base + (lits ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern), exactStarts: lits ? exactStarts(d.pattern) : null };
   });
   const gates = detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : d.keywords.map((k) => index.id(k)).filter((x) => x >= 0)));
   const gateUsers: number[][] = Array.from({ length: index.size }, () => []);
@@ -318,6 +323,7 @@ function planFor(detectors: readonly Detector[]): Plan {
     gateUsers,
     ungated: gates.flatMap((g, di) => (g === null ? [di] : [])),
     contextual: detectors.flatMap((d, di) => (d.contextKeywords && gates[di] !== null ? [di] : [])),
+    applies: Uint8Array.from(detectors, (d) => (d.applies ? 1 : 0)),
     present: new Uint8Array(index.size),
     run: new Uint8Array(detectors.length),
     todo: new Int32Array(detectors.length),

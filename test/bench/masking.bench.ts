@@ -38,7 +38,7 @@ export function sourceCorpus(): string[] {
 }
 
 /** Secret-free prose: package READMEs. */
-function proseCorpus(): string {
+export function proseCorpus(): string {
   return ['typescript/README.md', 'zod/README.md', 'mockttp/README.md', 'react/README.md', 'vite/README.md'].map((p) => readFileSync(nodeModules(p), 'utf8')).join('\n\n');
 }
 

@@ -49,6 +49,7 @@ export const authDetectors: Detector[] = [
     // prose. Holding from the colon is enough: the scheme is never part of the secret, and the
     // next search starts a reach before the colon, so the pattern's look-behind still sees it.
     tail: /:(?<=\b[a-z][a-z0-9+.\-]{1,20}:)(?:\/(?:\/[^\s/@?#"'`<>]*)?)?$/i,
+    unbroken: true,
     priority: 50,
     validate: notPlaceholderCred,
   }),

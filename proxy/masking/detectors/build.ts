@@ -45,6 +45,7 @@ export interface ContextSpec {
   tail?: RegExp;
   hold?: Detector['hold'];
   reach?: number;
+  unbroken?: boolean;
   priority?: number;
   validate?: Detector['validate'];
 }
@@ -60,6 +61,7 @@ export function contextual(spec: ContextSpec): Detector {
     ...(spec.tail ? { tail: spec.tail } : {}),
     ...(spec.hold ? { hold: spec.hold } : {}),
     ...(spec.reach ? { reach: spec.reach } : {}),
+    ...(spec.unbroken ? { unbroken: true } : {}),
     priority: spec.priority ?? 40,
     validate: spec.validate ?? ((s) => looksLikeRealSecret(s)),
   };

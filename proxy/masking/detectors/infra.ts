@@ -58,6 +58,7 @@ export const infraDetectors: Detector[] = [
     description: 'Mailgun API key (new format: hex-hex-hex, used with the "api" user)',
     pattern: /-(?<=(?<![A-Za-z0-9])(?<from>[a-f0-9]{32})-)[a-f0-9]{8}-[a-f0-9]{8}(?![A-Za-z0-9])/dg,
     keywords: ['-'],
+    unbroken: true,
     priority: 55,
     validate: () => true,
   }),

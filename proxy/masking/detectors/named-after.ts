@@ -10,6 +10,7 @@
  */
 import type { ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
+import { isWhiteSpace } from '../white-space.js';
 import { chars, either, optional, prefixToEnd, seq, upTo, words, type Part } from '../prefix-pattern.js';
 
 /** How far back from the end of the text the holds look (as the streaming masker's own tail rules do). */
@@ -58,17 +59,34 @@ const isBlank = (c: number) => c === 32 || c === 9;
 const isLineBreak = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 const isValueChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61;
 
+/** The characters of OWN_LINE_VALUE's value group: [A-Za-z0-9_\-+/=.~]. */
+const isOwnLineChar = (c: number) => isValueChar(c) || c === 46 || c === 126;
+
+/** Whether text[at, at + n) are all characters OWN_LINE_VALUE's value may have (a match at `at` needs 16). */
+function valueRunAt(text: string, at: number, n: number): boolean {
+  if (at + n > text.length) return false;
+  for (let i = at; i < at + n; i++) if (!isOwnLineChar(text.charCodeAt(i))) return false;
+  return true;
+}
+
 /**
  * Whether [from, to) holds a run of at least `n` characters without ASCII white space. Both
  * holds need one (their values are 16+ such characters) and ordinary prose has none, so most
- * pushes are answered by this loop alone.
+ * pushes are answered by this alone. Each window of `n` is read from its end: the last white
+ * space in it rules out every window that starts at or before it, so in prose a few characters
+ * per word are read, not every one.
  */
-function hasLongRun(text: string, from: number, to: number, n: number): boolean {
-  let run = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || (c >= 9 && c <= 13)) run = 0;
-    else if (++run >= n) return true;
+export function hasLongRun(text: string, from: number, to: number, n: number): boolean {
+  let p = from;
+  while (p + n <= to) {
+    let j = p + n - 1;
+    while (j >= p) {
+      const c = text.charCodeAt(j);
+      if (c === 32 || (c >= 9 && c <= 13)) break;
+      j--;
+    }
+    if (j < p) return true;
+    p = j + 1;
   }
   return false;
 }
@@ -103,7 +121,7 @@ function proseValueEndingAt(text: string, q: number): number | null {
     // "<value>" — any characters but quotes and white space.
     const close = j;
     j--;
-    while (j >= 0 && close - j <= 401 && text.charCodeAt(j) !== 34 && !/\s/.test(text[j]!)) j--;
+    while (j >= 0 && close - j <= 401 && text.charCodeAt(j) !== 34 && !isWhiteSpace(text.charCodeAt(j))) j--;
     const len = close - j - 1;
     if (j < 0 || text.charCodeAt(j) !== 34 || len < 16 || len > 400) return null;
     return looksLikeRealSecret(text.slice(j + 1, close), { minLength: 12 }) ? j + 1 : null;
@@ -127,6 +145,8 @@ export function holdOwnLineValue(text: string, from: number): number | null {
     if (k === 0 || isLineBreak(text.charCodeAt(k - 1))) starts.push(k);
   }
   for (let i = starts.length - 1; i >= 0; i--) {
+    // The value's first 16 characters first: most lines start with a shorter word.
+    if (!valueRunAt(text, starts[i]!, 16)) continue;
     OWN_LINE_VALUE.lastIndex = starts[i]!;
     const m = OWN_LINE_VALUE.exec(text);
     if (m && looksLikeRealSecret(m[1]!, { minLength: 12 })) return starts[i]!;

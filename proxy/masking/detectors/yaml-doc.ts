@@ -28,11 +28,11 @@ export function holdUntilKind(text: string, _from: number, memo: HoldMemo = { ba
   }
   st.scanned = base + pos;
   // The line still arriving: a document separator, or a data: line (a kind: line counts once complete).
-  const last = text.slice(pos);
-  if (base + pos > 0 && last.startsWith('---')) return null;
+  if (base + pos > 0 && text.startsWith('---', pos)) return null;
   let dataEnd = st.dataEnd;
-  if (dataEnd < 0 && last.length < 64) {
-    const m = DATA.exec(last);
+  // (Sliced and searched only when it may be one: both keys end in "ata:".)
+  if (dataEnd < 0 && text.length - pos < 64 && text.indexOf('ata:', pos) >= 0) {
+    const m = DATA.exec(text.slice(pos));
     if (m) dataEnd = base + pos + m.index + m[0].length;
   }
   return dataEnd < 0 || st.kind ? null : Math.max(0, dataEnd - base);
