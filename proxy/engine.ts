@@ -225,6 +225,8 @@ export class Engine {
     this.placeholders.clear();
     await this.sync?.stop();
     this.pool?.close();
+    // Records not yet assembled (after-work waits for quiet moments): assembled and handed on now.
+    this.pipeline?.flushAfterWork();
     // Appends are started on the next turn of the event loop: let those already scheduled start.
     await new Promise((resolve) => setImmediate(resolve));
     await this.store?.close();
@@ -287,6 +289,9 @@ export class Engine {
   /** Records cannot be kept (disk full…), or can again: loud everywhere status and events reach. */
   private storeHealthChanged(h: StoreHealth) {
     if (!h.ok) this.opts.log.error('audit store: records cannot be written', { problem: h.problem, onStoreFailure: this.storeState().onStoreFailure });
+    // Records waiting for a quiet moment are tried now (outside the store's failure path):
+    // while it cannot record, nothing is deferred, so its state is what status shows.
+    if (!h.ok) setImmediate(() => this.pipeline?.flushAfterWork());
     this.bus.publish('audit.store', this.storeState());
   }
 

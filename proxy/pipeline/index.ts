@@ -1,4 +1,5 @@
-export { Pipeline } from './pipeline.js';
+export { Pipeline, type PipelineOptions } from './pipeline.js';
+export { AFTER_WORK_LIMITS, AfterWork, type AfterWorkLimits } from './after-work.js';
 export type { Flow, FlowRequest, FlowResponse, Refuse, Stage, Who } from './flow.js';
 export { planRouting, requestPolicy } from './stages/request-policy.js';
 export { requestMasking } from './stages/request-masking.js';

@@ -11,16 +11,62 @@ import { maskUrl, type Masker, type MaskResult } from '../masking/index.js';
 import { classifyEndpoint, familyFor, type SemanticEvent, type StreamErrorTail, type StreamFailure } from '../protocols/index.js';
 import type { ExchangeRequest, ExchangeResponseHead, ExchangeSummary, Flow, RequestAction, Stage, WebSocketSummary } from './flow.js';
 import { webSocketRecord } from './stages/record.js';
+import { AfterWork, type AfterWorkLimits } from './after-work.js';
+
+/** An exchange younger than this is latency-critical: the after-work of others waits for it (see after-work.ts). */
+const CRITICAL_MS = 5;
+
+export interface PipelineOptions {
+  /**
+   * Run what follows an exchange's end (stages' `end`, the `recorded` stages) when it delays
+   * no young exchange, within these bounds; without them it runs at once, in the end hook.
+   */
+  afterWork?: AfterWorkLimits;
+  /**
+   * Whether deferring is wanted now (the data path: while the store can keep records; when it
+   * cannot, records are tried at once, as is everything queued before them).
+   */
+  defer?: () => boolean;
+}
 
 export class Pipeline {
   private readonly flows = new Map<string, Flow>();
   /** Masked request targets, computed once per exchange (events, live view and record share it). */
   private readonly paths = new WeakMap<ExchangeRequest, MaskResult>();
 
+  /** When each exchange in flight started (performance.now()): the young ones hold the after-work back. */
+  private readonly starts = new Map<string, number>();
+  private readonly afterWork: AfterWork | null;
+
   constructor(
     private readonly masker: Masker,
     readonly stages: readonly Stage[],
-  ) {}
+    opts: PipelineOptions = {},
+  ) {
+    this.afterWork = opts.afterWork ? new AfterWork(() => this.busy(), opts.afterWork) : null;
+    this.defer = opts.defer ?? (() => true);
+  }
+
+  private readonly defer: () => boolean;
+
+  /** Whether an exchange is in its first milliseconds (waiting for its answer or first event). */
+  private busy(): boolean {
+    const young = performance.now() - CRITICAL_MS;
+    for (const t of this.starts.values()) if (t > young) return true;
+    return false;
+  }
+
+  /** Work after an exchange's end: queued when the pipeline defers it, else done now. */
+  private after(work: () => void) {
+    if (!this.afterWork) return work();
+    this.afterWork.push(work);
+    if (!this.defer()) this.afterWork.flush();
+  }
+
+  /** Runs every exchange's queued after-work now, in order (the engine stops; nothing is left behind). */
+  flushAfterWork() {
+    this.afterWork?.flush();
+  }
 
   hooks(): Required<Pick<InterceptHooks, 'inspectRequest' | 'responseTransform' | 'streamFailure' | 'onExchangeEnd'>> {
     return {
@@ -70,6 +116,7 @@ export class Pipeline {
     };
     for (const f of target.findings) flow.maskings.set(f.type, (flow.maskings.get(f.type) ?? 0) + 1);
     this.flows.set(req.id, flow);
+    this.starts.set(req.id, performance.now());
     for (const stage of this.stages) {
       const verdict = stage.request?.(flow, body);
       if (verdict) {
@@ -94,7 +141,16 @@ export class Pipeline {
     return flow.response.transform;
   }
 
-  end(s: ExchangeSummary) {
+  /**
+   * The exchange ended: its stages' `end` and its record, now or (deferring) a moment later
+   * through `within`, which restores what the exchange's hooks ran in (its policy).
+   */
+  end(s: ExchangeSummary, within: (fn: () => void) => void = (fn) => fn()) {
+    this.starts.delete(s.request.id);
+    this.after(() => within(() => this.ended(s)));
+  }
+
+  private ended(s: ExchangeSummary) {
     const flow = this.flows.get(s.request.id);
     if (!flow) return;
     this.flows.delete(s.request.id);
@@ -108,7 +164,7 @@ export class Pipeline {
    * any interaction, saying plainly that its frames were not inspected.
    */
   recordWebSocketPassthrough(s: WebSocketSummary) {
-    this.recorded(webSocketRecord(s, this.maskedPath(s.request), this.masker));
+    this.after(() => this.recorded(webSocketRecord(s, this.maskedPath(s.request), this.masker)));
   }
 
   /**
@@ -140,7 +196,7 @@ export class Pipeline {
    * paused): handed to the `recorded` hooks like any other.
    */
   recordUnaudited(record: Interaction) {
-    this.recorded(record);
+    this.after(() => this.recorded(record));
   }
 
   /** Each stage's `recorded` in list order; a stage that returns a promise holds the rest until it resolves. */

@@ -10,7 +10,7 @@ import type { Config } from '../config/index.js';
 import type { EventBus } from '../control-server/index.js';
 import { osUser, type IdentityGate } from '../identity/index.js';
 import type { Masker, PlaceholderLedger } from '../masking/index.js';
-import { auditSink, identityStage, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, syncStage, toolCallHold } from '../pipeline/index.js';
+import { AFTER_WORK_LIMITS, auditSink, identityStage, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, syncStage, toolCallHold } from '../pipeline/index.js';
 import type { PolicyInForce } from '../policy/index.js';
 import type { Logger } from '../log.js';
 import { liveMasking } from './policy.js';
@@ -55,5 +55,5 @@ export function dataPath(p: DataPathParts): Pipeline {
     recordAssembly({ masker }),
     auditSink({ append: (interaction) => append({ ...interaction, policyVersion: policyNow().version }) }),
     ...(p.sync ? [syncStage(p.sync)] : []),
-  ]);
+  ], { afterWork: AFTER_WORK_LIMITS, defer: () => p.store.canRecord() });
 }

@@ -55,8 +55,8 @@ export function engineHooks(p: HookParts): InterceptHooks {
         notInspected: s.notInspected,
         error: s.error,
       });
-      judge.judgedBy(s.request.id, () => inspect.onExchangeEnd(s));
-      judge.forget(s.request.id);
+      // The record is assembled and appended a moment later (pipeline/after-work.ts), with this exchange's policy.
+      pipeline.end(s, judge.release(s.request.id));
     },
     onWebSocketPassthrough: (s) => {
       p.intercepted();

@@ -30,6 +30,24 @@ export class PolicyJudge {
     this.byExchange.delete(id);
   }
 
+  /**
+   * The exchange ended: it is forgotten, and what is done for it later (its record) runs
+   * through the returned function, with the policy it was judged by.
+   */
+  release(id: string): (fn: () => void) => void {
+    const policy = this.byExchange.get(id) ?? this.live();
+    this.byExchange.delete(id);
+    return (fn) => {
+      const outer = this.judging;
+      this.judging = policy;
+      try {
+        fn();
+      } finally {
+        this.judging = outer;
+      }
+    };
+  }
+
   /** Runs an exchange's hook with the policy that exchange is judged by. */
   judgedBy<T>(id: string, fn: () => T): T {
     const outer = this.judging;
