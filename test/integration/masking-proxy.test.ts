@@ -146,11 +146,13 @@ describe('audit records through the control API', () => {
       if (e.type === 'record.stored') stored.push(e.data.id);
     });
     await via({ path: '/chat/completions?echo=1&t=auditapi', method: 'POST', body: JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'explain the flamingo scheduler' }] }), headers: { 'content-type': 'application/json' } });
-    await expect.poll(() => stored.length).toBeGreaterThan(0);
-    off();
     const client = createControlClient({ url: t.engine.controlUrl, token: t.engine.controlToken });
-    const page = await client.call('search', { q: 'flamingo' });
-    expect(page.items).toHaveLength(1);
+    // Earlier tests' records may still be arriving (after-work waits for a quiet moment): wait
+    // for this exchange's own record to be stored (its event) and found.
+    let page = await client.call('search', { q: 'flamingo' });
+    await expect.poll(async () => (page = await client.call('search', { q: 'flamingo' })).items.length, { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => stored.includes(page.items[0]!.id), { timeout: 20_000 }).toBe(true);
+    off();
     const record = await client.call('record', { id: page.items[0]!.id });
     expect(record).toMatchObject({ prompt: 'explain the flamingo scheduler', messages: [{ role: 'user', text: 'explain the flamingo scheduler' }], hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect((await client.status()).audit.records).toBeGreaterThan(0);
