@@ -21,6 +21,19 @@ export function chatChunk(delta: Record<string, unknown>, finish: string | null 
   return `data: ${JSON.stringify({ id: 'chatcmpl-T', object: 'chat.completion.chunk', model: 'gpt-test', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 }
 
+/** `buf` cut at the given points (taken modulo its length + 1), without empty pieces. */
+export function splitAt(buf: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const p of points) {
+    out.push(buf.subarray(prev, p));
+    prev = p;
+  }
+  out.push(buf.subarray(prev));
+  return out.filter((b) => b.length > 0);
+}
+
 /** `text` cut into n non-empty pieces at cut points drawn from `seeds`. */
 export function cut(text: string, n: number, seeds: number[]): string[] {
   const points = [...new Set(seeds.slice(0, n - 1).map((s) => 1 + (s % (text.length - 1))))].sort((a, b) => a - b);

@@ -4,6 +4,7 @@ import { Masker } from '../../proxy/masking/index.js';
 import { adapterFor, SseAdapterTransform, type EndpointKind } from '../../proxy/protocols/index.js';
 import { assertSameExceptMasked, reassemble } from '../helpers/reassemble.js';
 import { fx } from '../helpers/fixtures.js';
+import { splitAt } from '../helpers/streams.js';
 
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
 
@@ -25,18 +26,6 @@ async function run(kind: EndpointKind, chunks: Buffer[], mask: boolean) {
   t.end();
   await done;
   return { body: Buffer.concat(out).toString('utf8'), adapter: t.adapter };
-}
-
-function splitAt(buf: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out.filter((b) => b.length > 0);
 }
 
 const sameExceptMasked = assertSameExceptMasked;

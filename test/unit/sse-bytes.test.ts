@@ -9,20 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Masker } from '../../proxy/masking/index.js';
 import { adapterFor, SseAdapterTransform, SseParser } from '../../proxy/protocols/index.js';
+import { splitAt } from '../helpers/streams.js';
 
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
-
-function splitAt(buf: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out.filter((b) => b.length > 0);
-}
 
 /** What one streaming decoder makes of the whole stream (the parser's reference). */
 const decodeWhole = (bytes: Buffer) => new TextDecoder('utf-8', { fatal: false }).decode(bytes);
