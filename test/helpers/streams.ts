@@ -34,6 +34,18 @@ export function splitAt(buf: Buffer, cuts: number[]): Buffer[] {
   return out.filter((b) => b.length > 0);
 }
 
+/** Bytes written to an adapter transform in the given chunks; the client's bytes and the adapter. */
+export async function throughTransform(kind: EndpointKind, chunks: Buffer[], masker: Masker | null) {
+  const t = new SseAdapterTransform(adapterFor(kind, { masker }));
+  const out: Buffer[] = [];
+  t.on('data', (d: Buffer) => out.push(Buffer.from(d)));
+  const done = new Promise((r) => t.on('end', r));
+  for (const c of chunks) t.write(c);
+  t.end();
+  await done;
+  return { bytes: Buffer.concat(out), adapter: t.adapter };
+}
+
 /** `text` cut into n non-empty pieces at cut points drawn from `seeds`. */
 export function cut(text: string, n: number, seeds: number[]): string[] {
   const points = [...new Set(seeds.slice(0, n - 1).map((s) => 1 + (s % (text.length - 1))))].sort((a, b) => a - b);

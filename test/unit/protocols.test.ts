@@ -4,7 +4,7 @@ import { Masker } from '../../proxy/masking/index.js';
 import { adapterFor, SseAdapterTransform, type EndpointKind } from '../../proxy/protocols/index.js';
 import { assertSameExceptMasked, reassemble } from '../helpers/reassemble.js';
 import { fx } from '../helpers/fixtures.js';
-import { splitAt } from '../helpers/streams.js';
+import { splitAt, throughTransform } from '../helpers/streams.js';
 
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
 
@@ -18,14 +18,8 @@ const STREAMS: Array<{ file: string; kind: EndpointKind; as: 'chat' | 'completio
 
 /** Runs a body through the adapter transform in the given chunks; returns the client's bytes. */
 async function run(kind: EndpointKind, chunks: Buffer[], mask: boolean) {
-  const t = new SseAdapterTransform(adapterFor(kind, { masker: mask ? masker : null }));
-  const out: Buffer[] = [];
-  t.on('data', (d: Buffer) => out.push(Buffer.from(d)));
-  const done = new Promise((r) => t.on('end', r));
-  for (const c of chunks) t.write(c);
-  t.end();
-  await done;
-  return { body: Buffer.concat(out).toString('utf8'), adapter: t.adapter };
+  const { bytes, adapter } = await throughTransform(kind, chunks, mask ? masker : null);
+  return { body: bytes.toString('utf8'), adapter };
 }
 
 const sameExceptMasked = assertSameExceptMasked;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Masker } from '../../proxy/masking/index.js';
 import { adapterFor, SseAdapterTransform, SseParser } from '../../proxy/protocols/index.js';
-import { splitAt } from '../helpers/streams.js';
+import { splitAt, throughTransform } from '../helpers/streams.js';
 
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
 
@@ -28,14 +28,7 @@ const piece = fc.constantFrom(
 const stream = fc.array(piece, { minLength: 1, maxLength: 40 }).map((ps) => Buffer.concat(ps));
 
 async function transform(chunks: Buffer[], withMasker: boolean) {
-  const t = new SseAdapterTransform(adapterFor('other', { masker: withMasker ? masker : null }));
-  const out: Buffer[] = [];
-  t.on('data', (d: Buffer) => out.push(Buffer.from(d)));
-  const done = new Promise((r) => t.on('end', r));
-  for (const c of chunks) t.write(c);
-  t.end();
-  await done;
-  return Buffer.concat(out);
+  return (await throughTransform('other', chunks, withMasker ? masker : null)).bytes;
 }
 
 describe('SSE bytes to text', () => {
