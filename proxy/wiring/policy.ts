@@ -26,10 +26,6 @@ export class PolicyJudge {
     this.byExchange.set(id, this.live());
   }
 
-  forget(id: string) {
-    this.byExchange.delete(id);
-  }
-
   /**
    * The exchange ended: it is forgotten, and what is done for it later (its record) runs
    * through the returned function, with the policy it was judged by.
@@ -37,21 +33,18 @@ export class PolicyJudge {
   release(id: string): (fn: () => void) => void {
     const policy = this.byExchange.get(id) ?? this.live();
     this.byExchange.delete(id);
-    return (fn) => {
-      const outer = this.judging;
-      this.judging = policy;
-      try {
-        fn();
-      } finally {
-        this.judging = outer;
-      }
-    };
+    return (fn) => this.under(policy, fn);
   }
 
   /** Runs an exchange's hook with the policy that exchange is judged by. */
   judgedBy<T>(id: string, fn: () => T): T {
+    return this.under(this.byExchange.get(id) ?? this.live(), fn);
+  }
+
+  /** Runs `fn` with `policy` as the one being judged by, then restores the outer one. */
+  private under<T>(policy: PolicyInForce, fn: () => T): T {
     const outer = this.judging;
-    this.judging = this.byExchange.get(id) ?? this.live();
+    this.judging = policy;
     try {
       return fn();
     } finally {
