@@ -11,9 +11,9 @@
  * `later()` is for the second half of an item: work the item starts for after its turn of the
  * event loop (the audit append of the record it assembled). The turn after a flush is where
  * the client's next request on a kept-alive connection lands: it is read and forwarded, and a
- * check-phase append (1–2 ms of sealing and writing) then sat between it and its answer, so a
- * fast upstream's head and first event waited for it (measured on the paced bench: the first
- * event 1.2 ms without the collision, 2.5–2.7 ms with it). So `later` work runs after this
+ * check-phase append (0.5–2 ms of sealing and writing) then sat between it and its answer, so
+ * a fast upstream's head and first event waited for it (measured on the paced bench: the
+ * first event 1.0–1.5 ms without the collision, 1.6–2.7 ms with it). So `later` work runs after this
  * turn as before when nothing is young, and otherwise joins the queue and waits like any item.
  */
 
