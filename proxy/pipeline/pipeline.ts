@@ -63,6 +63,16 @@ export class Pipeline {
     if (!this.defer()) this.afterWork.flush();
   }
 
+  /**
+   * Work that an exchange's after-work starts for after its turn of the event loop (the audit
+   * append of the record it assembled): then, when no exchange is young, else with the queued
+   * after-work, in the order given (AfterWork.later). Without after-work: on the next turn.
+   */
+  later(work: () => void) {
+    if (!this.afterWork) return void setImmediate(work);
+    this.afterWork.later(work, this.defer);
+  }
+
   /** Runs every exchange's queued after-work now, in order (the engine stops; nothing is left behind). */
   flushAfterWork() {
     this.afterWork?.flush();

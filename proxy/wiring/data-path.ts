@@ -38,8 +38,9 @@ export function dataPath(p: DataPathParts): Pipeline {
   const maxInspectedBodyBytes = config.limits.maxInspectedBodyBytes;
   // The placeholder round trip: secrets masked in prompts, in memory only, for the editor's copy of answers.
   const restore = { ledger: p.placeholders, enabled: () => policyNow().effective.policy.masking.restoreInResponses };
-  const append = recordAppender({ gate: p.gate, store: p.store, bus: p.bus, log: p.log });
-  return new Pipeline(masker, [
+  // Appends wait, like the record assembly before them, while an exchange is young.
+  const append = recordAppender({ gate: p.gate, store: p.store, bus: p.bus, log: p.log, later: (work) => pipeline.later(work) });
+  const pipeline: Pipeline = new Pipeline(masker, [
     identityStage(p.gate),
     planRouting({ policy }),
     requestMasking({ masker, masking, maxInspectedBodyBytes, restore }),
@@ -56,4 +57,5 @@ export function dataPath(p: DataPathParts): Pipeline {
     auditSink({ append: (interaction) => append({ ...interaction, policyVersion: policyNow().version }) }),
     ...(p.sync ? [syncStage(p.sync)] : []),
   ], { afterWork: AFTER_WORK_LIMITS, defer: () => p.store.canRecord() });
+  return pipeline;
 }

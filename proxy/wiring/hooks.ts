@@ -38,8 +38,8 @@ export function engineHooks(p: HookParts): InterceptHooks {
       const path = pipeline.maskedPath(req).text;
       bus.publish('exchange.started', { id: req.id, method: req.method, host: req.host, path, start: req.startedAt });
       // The store's in-flight marker (sealed, queued for the next group write, never awaited)
-      // after this turn: the request goes upstream first. Its record is queued by a later
-      // setImmediate (recordAppender), so the marker still precedes it in the journal.
+      // after this turn: the request goes upstream first. Its record is appended on a later
+      // turn (recordAppender, Pipeline.later), so the marker still precedes it in the journal.
       setImmediate(() => store.exchangeStarted({ id: req.id, time: new Date(req.startedAt).toISOString(), method: req.method, host: req.host, path }));
     },
     onExchangeEnd: (s) => {

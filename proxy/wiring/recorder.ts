@@ -9,15 +9,21 @@ import type { Interaction } from '../model/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 
-/** Publishes an interaction and appends it to the audit store; resolves once it is durable. */
-export function recordAppender(w: { gate: IdentityGate; store: AuditStore; bus: EventBus; log: Logger }) {
+/**
+ * Publishes an interaction and appends it to the audit store; resolves once it is durable.
+ * `later` schedules the append: the pipeline's (after this turn, unless an exchange is young:
+ * Pipeline.later), or the next turn.
+ */
+export function recordAppender(w: { gate: IdentityGate; store: AuditStore; bus: EventBus; log: Logger; later?: (work: () => void) => void }) {
+  const later = w.later ?? ((work: () => void) => void setImmediate(work));
   return (recorded: Interaction): Promise<void> => {
     const i = w.gate.stamp(recorded);
     w.bus.publish('interaction.completed', { ...i, user: w.store.user });
     // After this turn of the event loop: the response's last bytes and the client's next
-    // request come first; the record is durable a moment later.
+    // request come first (and that request's answer, when it is young); the record is
+    // durable a moment later.
     return new Promise((resolve, reject) =>
-      setImmediate(() =>
+      later(() =>
         w.store.append(i).then(
           (r) => {
             w.bus.publish('record.stored', { id: r.id, seq: r.seq, hash: r.hash });

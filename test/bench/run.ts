@@ -58,8 +58,9 @@ async function startProxies(work: string) {
   const dataDir = join(work, 'witness');
   const config = join(work, 'config.json');
   writeFileSync(config, JSON.stringify({ proxy: { port: 0 }, upstream: { resolve: { 'api.githubcopilot.com': `127.0.0.1:${up.port}` }, caFile: up.caFile }, log: { level: 'warn' } }));
-  // WITNESS_BENCH_CPU_PROF=<dir>: the engine writes a V8 CPU profile there when it stops (read it with Chrome DevTools).
-  const prof = process.env.WITNESS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.WITNESS_BENCH_CPU_PROF] : [];
+  // WITNESS_BENCH_CPU_PROF=<dir>: the engine writes a V8 CPU profile there when it stops (read it with Chrome DevTools);
+  // WITNESS_BENCH_CPU_PROF_US: its sampling interval in µs (default 1000; 50 to see what ran around one late event).
+  const prof = process.env.WITNESS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-interval', process.env.WITNESS_BENCH_CPU_PROF_US ?? '1000', '--cpu-prof-dir', process.env.WITNESS_BENCH_CPU_PROF] : [];
   // WITNESS_BENCH_ENGINE=<checkout>: the engine of another checkout (built), measured by this one's clients.
   const engineRoot = process.env.WITNESS_BENCH_ENGINE ?? root;
   // WITNESS_BENCH_CALLGRIND=<dir>: each engine runs under valgrind's callgrind (one file per thread

@@ -79,6 +79,75 @@ describe('AfterWork', () => {
   });
 });
 
+describe('AfterWork.later (the append after an item)', () => {
+  it('runs after this turn when no exchange is young', () => {
+    const ran: string[] = [];
+    const w = new AfterWork(() => false, limits);
+    w.later(() => ran.push('append'));
+    expect(ran).toEqual([]);
+    vi.advanceTimersByTime(0);
+    expect(ran).toEqual(['append']);
+  });
+
+  it('waits while an exchange that began in this turn is young, and runs once it is not', () => {
+    const ran: string[] = [];
+    let busy = false;
+    const w = new AfterWork(() => busy, limits);
+    w.later(() => ran.push('append'));
+    // The client's next request is read and forwarded before the turn ends: young now.
+    busy = true;
+    vi.advanceTimersByTime(0);
+    vi.advanceTimersByTime(4);
+    expect(ran).toEqual([]);
+    expect(w.waiting).toBe(1);
+    busy = false;
+    vi.advanceTimersByTime(1);
+    expect(ran).toEqual(['append']);
+  });
+
+  it('keeps the order given: work after waiting work waits behind it, even once nothing is young', () => {
+    const ran: string[] = [];
+    let busy = true;
+    const w = new AfterWork(() => busy, limits);
+    w.later(() => ran.push('a'));
+    vi.advanceTimersByTime(0);
+    busy = false;
+    w.later(() => ran.push('b'));
+    vi.advanceTimersByTime(0);
+    expect(ran).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(ran).toEqual(['a', 'b']);
+  });
+
+  it('flush runs it too, after the queue, in the order given (the engine stops)', () => {
+    const ran: string[] = [];
+    const w = new AfterWork(() => true, limits);
+    w.push(() => {
+      ran.push('assemble 1');
+      w.later(() => ran.push('append 1'));
+    });
+    w.later(() => ran.push('append 0'));
+    w.flush();
+    expect(ran).toEqual(['assemble 1', 'append 0', 'append 1']);
+    vi.advanceTimersByTime(100);
+    expect(ran).toEqual(['assemble 1', 'append 0', 'append 1']);
+  });
+
+  it('defer false at its turn (the store cannot record): runs then, young exchange or not, after what was queued', () => {
+    const ran: string[] = [];
+    let defer = true;
+    const w = new AfterWork(() => true, limits);
+    w.push(() => ran.push('queued'));
+    w.later(
+      () => ran.push('append'),
+      () => defer,
+    );
+    defer = false;
+    vi.advanceTimersByTime(0);
+    expect(ran).toEqual(['queued', 'append']);
+  });
+});
+
 const masker = new Masker({ key: Buffer.alloc(32, 9) });
 let seq = 0;
 function request(): ExchangeRequest {
@@ -93,9 +162,22 @@ const body = (text: string) => Buffer.from(JSON.stringify({ model: 'gpt-4.1', me
 describe('Pipeline with after-work', () => {
   function setup(defer = () => true) {
     const records: Array<{ id: string; policy: string }> = [];
+    const appended: string[] = [];
+    const inTurn: Array<() => void> = [];
     let policy = 'none';
-    const stages: Stage[] = [recordAssembly({ masker }), auditSink({ append: (r: Interaction) => records.push({ id: r.id, policy }) })];
-    const pipeline = new Pipeline(masker, stages, { afterWork: limits, defer });
+    const stages: Stage[] = [
+      recordAssembly({ masker }),
+      auditSink({
+        append: (r: Interaction) => {
+          records.push({ id: r.id, policy });
+          // As the engine's recorder does: the store append on a later turn, through the pipeline.
+          pipeline.later(() => appended.push(r.id));
+        },
+      }),
+      // What else happens in the record's turn (once each).
+      { name: 'in-turn', recorded: () => inTurn.shift()?.() },
+    ];
+    const pipeline: Pipeline = new Pipeline(masker, stages, { afterWork: limits, defer });
     // What `within` restores: the exchange's policy, as the engine's judge does.
     const under = (name: string) => (fn: () => void) => {
       const outer = policy;
@@ -106,8 +188,40 @@ describe('Pipeline with after-work', () => {
         policy = outer;
       }
     };
-    return { pipeline, records, under };
+    return { pipeline, records, appended, inTurn, under };
   }
+
+  it("a record's append waits while the exchange that arrived after its assembly is young", () => {
+    const { pipeline, records, appended, inTurn, under } = setup();
+    const a = request();
+    pipeline.request(a, body('first'));
+    pipeline.end(summary(a), under('v1'));
+    // The client's next request is read in the turn of the record's assembly, before the
+    // append's turn.
+    const b = request();
+    inTurn.push(() => pipeline.request(b, body('second')));
+    vi.advanceTimersByTime(1);
+    expect(records.map((r) => r.id)).toEqual([a.id]);
+    vi.advanceTimersByTime(4);
+    expect(appended).toEqual([]);
+    vi.advanceTimersByTime(2);
+    expect(appended).toEqual([a.id]);
+  });
+
+  it('appends in record order, and flushAfterWork leaves none waiting', () => {
+    const { pipeline, appended, under } = setup();
+    const a = request();
+    pipeline.request(a, body('first'));
+    pipeline.end(summary(a), under('v1'));
+    vi.advanceTimersByTime(1);
+    const b = request();
+    pipeline.request(b, body('second'));
+    pipeline.end(summary(b), under('v2'));
+    const c = request();
+    pipeline.request(c, body('third'));
+    pipeline.flushAfterWork();
+    expect(appended).toEqual([a.id, b.id]);
+  });
 
   it('records after the young exchange is answered, in end order, each under its own policy', () => {
     const { pipeline, records, under } = setup();
