@@ -55,6 +55,10 @@ export class KeywordIndex {
   /** Per state: the length of its string, and its failure link (the longest proper suffix that is a state). */
   private readonly depth: Int32Array;
   private readonly fail: Int32Array;
+  /** Byte → class, for UTF-8 text: `cls` for ASCII, 0 for every byte of a non-ASCII character. */
+  private readonly byteCls: Uint8Array;
+  /** The longest keyword's length. */
+  private readonly maxLength: number;
 
   /** Whether a keyword can be looked for (non-empty ASCII); others are left out. */
   static accepts(keyword: string): boolean {
@@ -143,6 +147,53 @@ export class KeywordIndex {
     this.depth = depth;
     this.fail = fail;
     this.lengths = Int32Array.from(this.keywords, (k) => k.length);
+    this.byteCls = new Uint8Array(256);
+    this.byteCls.set(cls);
+    this.maxLength = this.keywords.reduce((m, k) => Math.max(m, k.length), 0);
+  }
+
+  /**
+   * Whether any keyword occurs in `text`: the same answer as "scan() marks something", but
+   * read from the text's UTF-8 bytes and stopping at the first occurrence. See occursInBytes.
+   */
+  occursIn(text: string): boolean {
+    // Short texts: the string walk, cheaper than a copy at this size.
+    if (text.length < BYTES_FROM) return walkString(this.delta, this.cls, text);
+    const bytes = utf8Scratch(text.length);
+    return this.occursInBytes(bytes, 0, bytes.write(text, 0, 'utf8'));
+  }
+
+  /**
+   * Whether any keyword occurs in bytes[from, to), read as UTF-8 text: the answer scan()
+   * gives for the decoded text. Bytes ≥ 0x80 are all class 0 (no keyword has them), and one
+   * class-0 step, or several, leads to the root from any state, so a non-ASCII character
+   * read as its 2–4 bytes moves the automaton exactly as one "other" character does.
+   *
+   * Each step's table load waits on the one before (the next state is the loaded entry), so
+   * one walk costs a load latency per byte. Two walks over the two halves, interleaved, run
+   * those loads side by side: nearly twice the bytes per cycle. The first walk reads on
+   * maxLength − 1 bytes past the half, so an occurrence that begins in the first half is
+   * read whole by it; one that begins in the second is read by the second walk, which
+   * starts at the root (no keyword occurrence ends before it is needed there).
+   */
+  occursInBytes(bytes: Uint8Array, from: number, to: number): boolean {
+    const delta = this.delta;
+    const cls = this.byteCls;
+    if (to - from < 2 * this.maxLength) return walkBytes(delta, cls, bytes, from, to);
+    const half = (to - from) >> 1;
+    const mid = from + half;
+    let a = 0;
+    let b = 0;
+    for (let i = from; i < mid; i++) {
+      const va = delta[a + cls[bytes[i]!]!]!;
+      const vb = delta[b + cls[bytes[i + half]!]!]!;
+      if ((va | vb) < 0) return true;
+      a = va;
+      b = vb;
+    }
+    // The second walk's last byte (an odd length), then the first walk's overlap.
+    if (to - mid > half && delta[b + cls[bytes[to - 1]!]!]! < 0) return true;
+    return walkBytes(delta, cls, bytes, mid, Math.min(to, mid + this.maxLength - 1), a);
   }
 
   id(keyword: string): number {
@@ -195,6 +246,61 @@ export class KeywordIndex {
   get size(): number {
     return this.keywords.length;
   }
+}
+
+/** Texts at least this long are checked as UTF-8 bytes (occursIn). */
+const BYTES_FROM = 64;
+
+/** Reusable buffer for occursIn's UTF-8 copies (grown as needed; replaced by a fresh one past SCRATCH_KEEP). */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+const SCRATCH_KEEP = 4 * 1024 * 1024;
+
+/** The scratch buffer, with room for `chars` UTF-16 units as UTF-8 (at most 3 bytes each). */
+function utf8Scratch(chars: number): Buffer {
+  const need = chars * 3;
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
+  else if (scratch.length > SCRATCH_KEEP && need <= SCRATCH_KEEP) scratch = Buffer.allocUnsafe(SCRATCH_KEEP);
+  return scratch;
+}
+
+/**
+ * The UTF-8 bytes of texts.join('\n'), written to a reused buffer (valid until the next call
+ * here or to occursIn): what an SSE run's event data is checked as, without building the
+ * joined string first.
+ */
+export function joinedUtf8(texts: readonly string[]): Buffer {
+  let chars = texts.length;
+  for (const t of texts) chars += t.length;
+  const bytes = utf8Scratch(chars);
+  let n = 0;
+  for (let k = 0; k < texts.length; k++) {
+    if (k > 0) bytes[n++] = 0x0a;
+    n += bytes.write(texts[k]!, n, 'utf8');
+  }
+  return bytes.subarray(0, n);
+}
+
+/** One automaton walk over a whole string from the root: whether an occurrence ends in it. */
+function walkString(delta: Int32Array, cls: Uint8Array, text: string): boolean {
+  let s = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
+    if (v < 0) return true;
+    s = v;
+  }
+  return false;
+}
+
+/** One automaton walk over bytes[from, to) from `state` (hot-table form): whether an occurrence ends in it. */
+function walkBytes(delta: Int32Array, cls: Uint8Array, bytes: Uint8Array, from: number, to: number, state = 0): boolean {
+  let s = state;
+  for (let i = from; i < to; i++) {
+    const v = delta[s + cls[bytes[i]!]!]!;
+    if (v < 0) return true;
+    s = v;
+  }
+  return false;
 }
 
 /**

@@ -6,7 +6,10 @@
 import { hash } from 'node:crypto';
 import type { Detector } from './detector.js';
 import { ALL_DETECTORS } from './detectors/index.js';
+import { joinedUtf8 } from './keywords.js';
 import { prefilterFor, scan, type Finding } from './scan.js';
+
+const BACKSLASH_U = Buffer.from('\\u', 'latin1');
 
 export interface MaskResult {
   text: string;
@@ -77,10 +80,18 @@ export class Masker {
    */
   mightContainSecret(text: string): boolean {
     if (text.includes('\\u')) return true;
-    const pf = prefilterFor(this.detectors);
-    const present = new Uint8Array(pf.index.size);
-    pf.index.scan(text, present);
-    return present.includes(1);
+    return prefilterFor(this.detectors).index.occursIn(text);
+  }
+
+  /**
+   * mightContainSecret(texts.join('\n')), read from the texts' UTF-8 bytes without joining
+   * them into one string (see KeywordIndex.occursInBytes: the same answer as the text's).
+   */
+  mightContainSecretJoined(texts: readonly string[]): boolean {
+    const bytes = joinedUtf8(texts);
+    // "\u" in the bytes exactly when in the text: both characters are ASCII.
+    if (bytes.indexOf(BACKSLASH_U) >= 0) return true;
+    return prefilterFor(this.detectors).index.occursInBytes(bytes, 0, bytes.length);
   }
 
   mask(text: string): MaskResult {
