@@ -55,8 +55,8 @@ export class KeywordIndex {
   /** Per state: the length of its string, and its failure link (the longest proper suffix that is a state). */
   private readonly depth: Int32Array;
   private readonly fail: Int32Array;
-  /** Byte → class, for UTF-8 text: `cls` for ASCII, 0 for every byte of a non-ASCII character. */
-  private readonly byteCls: Uint8Array;
+  /** The byte-indexed table of occursInBytes (see byteTable), made when first needed. */
+  private bytes: Int32Array | null = null;
   /** The longest keyword's length. */
   private readonly maxLength: number;
 
@@ -147,8 +147,6 @@ export class KeywordIndex {
     this.depth = depth;
     this.fail = fail;
     this.lengths = Int32Array.from(this.keywords, (k) => k.length);
-    this.byteCls = new Uint8Array(256);
-    this.byteCls.set(cls);
     this.maxLength = this.keywords.reduce((m, k) => Math.max(m, k.length), 0);
   }
 
@@ -169,32 +167,64 @@ export class KeywordIndex {
    * class-0 step, or several, leads to the root from any state, so a non-ASCII character
    * read as its 2–4 bytes moves the automaton exactly as one "other" character does.
    *
-   * Each step's table load waits on the one before (the next state is the loaded entry), so
-   * one walk costs a load latency per byte. Two walks over the two halves, interleaved, run
-   * those loads side by side: nearly twice the bytes per cycle. The first walk reads on
-   * maxLength − 1 bytes past the half, so an occurrence that begins in the first half is
-   * read whole by it; one that begins in the second is read by the second walk, which
-   * starts at the root (no keyword occurrence ends before it is needed there).
+   * Read with a table indexed by state and byte (byteTable: no class lookup per byte), in
+   * four walks over the four quarters, interleaved. Each step's table load waits on the one
+   * before (the next state is the loaded entry), so one walk costs a load latency per byte;
+   * independent walks run those loads side by side. Each walk but the last reads on
+   * maxLength − 1 bytes past its quarter, so an occurrence that begins in a quarter is read
+   * whole by that quarter's walk, which starts at the root: every occurrence is seen, and
+   * each walk reports only real ones.
    */
   occursInBytes(bytes: Uint8Array, from: number, to: number): boolean {
-    const delta = this.delta;
-    const cls = this.byteCls;
-    if (to - from < 2 * this.maxLength) return walkBytes(delta, cls, bytes, from, to);
-    const half = (to - from) >> 1;
-    const mid = from + half;
+    const t = this.byteTable();
+    const q = (to - from) >> 2;
+    if (q < this.maxLength) return walkBytes(t, bytes, from, to, 0);
+    const q2 = 2 * q;
+    const q3 = 3 * q;
+    const end = from + q;
     let a = 0;
     let b = 0;
-    for (let i = from; i < mid; i++) {
-      const va = delta[a + cls[bytes[i]!]!]!;
-      const vb = delta[b + cls[bytes[i + half]!]!]!;
-      if ((va | vb) < 0) return true;
+    let c = 0;
+    let d = 0;
+    for (let i = from; i < end; i++) {
+      const va = t[a + bytes[i]!]!;
+      const vb = t[b + bytes[i + q]!]!;
+      const vc = t[c + bytes[i + q2]!]!;
+      const vd = t[d + bytes[i + q3]!]!;
+      if ((va | vb | vc | vd) < 0) return true;
       a = va;
       b = vb;
+      c = vc;
+      d = vd;
     }
-    // The second walk's last byte (an odd length), then the first walk's overlap.
-    if (to - mid > half && delta[b + cls[bytes[to - 1]!]!]! < 0) return true;
-    return walkBytes(delta, cls, bytes, mid, Math.min(to, mid + this.maxLength - 1), a);
+    const over = this.maxLength - 1;
+    return (
+      walkBytes(t, bytes, from + 4 * q, to, d) ||
+      walkBytes(t, bytes, end, end + over, a) ||
+      walkBytes(t, bytes, end + q, end + q + over, b) ||
+      walkBytes(t, bytes, end + q2, end + q2 + over, c)
+    );
   }
+
+  /**
+   * The automaton as a table indexed by state × 256 + byte (state in that form; bit-inverted
+   * when the next state has outputs), made at the first byte check: 1.4 MB for the detectors'
+   * keywords, of which a walk touches a few rows.
+   */
+  private byteTable(): Int32Array {
+    if (this.bytes) return this.bytes;
+    const states = this.depth.length;
+    const w = this.width;
+    const t = new Int32Array(states * 256);
+    for (let st = 0; st < states; st++) {
+      for (let byte = 0; byte < 256; byte++) {
+        const v = this.delta[st * w + (byte < ALPHA ? this.cls[byte]! : 0)]!;
+        t[st * 256 + byte] = v < 0 ? ~((~v / w) * 256) : (v / w) * 256;
+      }
+    }
+    return (this.bytes = t);
+  }
+
 
   id(keyword: string): number {
     return this.ids.get(keyword.toLowerCase()) ?? -1;
@@ -292,11 +322,11 @@ function walkString(delta: Int32Array, cls: Uint8Array, text: string): boolean {
   return false;
 }
 
-/** One automaton walk over bytes[from, to) from `state` (hot-table form): whether an occurrence ends in it. */
-function walkBytes(delta: Int32Array, cls: Uint8Array, bytes: Uint8Array, from: number, to: number, state = 0): boolean {
+/** One automaton walk over bytes[from, to) from `state` (byte-table form): whether an occurrence ends in it. */
+function walkBytes(table: Int32Array, bytes: Uint8Array, from: number, to: number, state: number): boolean {
   let s = state;
   for (let i = from; i < to; i++) {
-    const v = delta[s + cls[bytes[i]!]!]!;
+    const v = table[s + bytes[i]!]!;
     if (v < 0) return true;
     s = v;
   }

@@ -1,10 +1,10 @@
 /**
  * The "is any keyword here" checks (KeywordIndex.occursIn / occursInBytes, and the masker's
- * mightContainSecret / mightContainSecretJoined built on them) read UTF-8 bytes with two
+ * mightContainSecret / mightContainSecretJoined built on them) read UTF-8 bytes with four
  * interleaved automaton walks and stop at the first occurrence. They must give exactly the
  * answer of the plain scan (scan() marks something), which stays the reference: on random
- * texts salted with keywords in random case at random places, around the point where the
- * two walks meet, across the joins of SSE event data, with non-ASCII text and "\u".
+ * texts salted with keywords in random case at random places, around the points where the
+ * walks meet, across the joins of SSE event data, with non-ASCII text and "\u".
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -87,25 +87,27 @@ describe('keyword occurrence checks', () => {
     );
   });
 
-  // The detectors' longest keywords contain shorter ones, which would be found even if the
-  // first walk stopped too early; a set whose longest word contains no other catches that.
+  // The detectors' longest keywords contain shorter ones, which would be found even if a
+  // walk stopped too early; a set whose longest word contains no other catches that.
   const own = new KeywordIndex(['qwertyuiopasdfghjklmnbvc', 'abc', 'pq', 'lk']);
   for (const [name, ix] of [
     ['the detectors\' keywords', index],
     ['keywords without inner keywords', own],
   ] as const) {
-    it(`find every keyword wherever it lies relative to where the two walks meet (${name})`, () => {
-      // Filler of several lengths (odd and even, around the two-walk threshold), each keyword
-      // (random case) at every position near the middle and near both ends.
-      const fill = 'x#z{0}é,'.repeat(40);
+    it(`find every keyword wherever it lies relative to where the walks meet (${name})`, () => {
+      // Filler of several lengths (around the one-walk threshold, each remainder mod 4), each
+      // keyword (random case) at every position near the quarter points and near both ends.
+      const fill = 'x#z{0}é,'.repeat(80);
       let checked = 0;
-      for (const len of [54, 55, 63, 64, 65, 100, 101, 257]) {
+      for (const len of [54, 107, 108, 109, 110, 111, 150, 257, 258, 259, 260]) {
         for (const [n, k] of ix.keywords.entries()) {
           const cased = randomCase(k, n * 2654435761);
-          const mid = len >> 1;
-          const places = new Set<number>();
-          for (let p = mid - k.length - 2; p <= mid + 2; p++) places.add(p);
-          for (const p of [0, 1, len - k.length - 1, len - k.length]) places.add(p);
+          const places = new Set<number>([0, 1, len - k.length - 1, len - k.length]);
+          for (let j = 1; j < 4; j++) {
+            for (const at of [(len >> 2) * j, Math.floor((len * j) / 4), len >> 1]) {
+              for (let p = at - k.length - 2; p <= at + 2; p++) places.add(p);
+            }
+          }
           for (const p of places) {
             if (p < 0 || p + k.length > len) continue;
             const text = fill.slice(0, p) + cased + fill.slice(0, len - p - k.length);
