@@ -168,43 +168,45 @@ export class KeywordIndex {
    * read as its 2–4 bytes moves the automaton exactly as one "other" character does.
    *
    * Read with a table indexed by state and byte (byteTable: no class lookup per byte), in
-   * four walks over the four quarters, interleaved. Each step's table load waits on the one
+   * four walks from the quarter points, interleaved. Each step's table load waits on the one
    * before (the next state is the loaded entry), so one walk costs a load latency per byte;
-   * independent walks run those loads side by side. Each walk but the last reads on
-   * maxLength − 1 bytes past its quarter, so an occurrence that begins in a quarter is read
-   * whole by that quarter's walk, which starts at the root: every occurrence is seen, and
-   * each walk reports only real ones.
+   * independent walks run those loads side by side. Each walk reads maxLength − 1 bytes past
+   * the next walk's start, so an occurrence that begins in its stretch is read whole by it
+   * (from the root): every occurrence is seen, and each walk reports only real ones.
+   *
+   * Nothing follows the loop but `return false`: V8 compiles a long loop on its first run
+   * (on-stack replacement) and keeps reusing that code, and code after the loop compiled
+   * without type feedback threw it back to the interpreter at every call.
    */
   occursInBytes(bytes: Uint8Array, from: number, to: number): boolean {
     const t = this.byteTable();
+    const over = this.maxLength - 1;
     const q = (to - from) >> 2;
-    if (q < this.maxLength) return walkBytes(t, bytes, from, to, 0);
-    const q2 = 2 * q;
-    const q3 = 3 * q;
-    const end = from + q;
+    if (q <= over) return walkBytes(t, bytes, from, to, 0);
+    // Walks of q + over bytes from the quarter points; the last one starts early enough to
+    // end at `to`. All four run in one loop, with nothing after it (see the note above).
+    const len = q + over;
+    const b1 = from + q;
+    const b2 = from + 2 * q;
+    const b3 = to - len;
     let a = 0;
     let b = 0;
     let c = 0;
     let d = 0;
-    for (let i = from; i < end; i++) {
-      const va = t[a + bytes[i]!]!;
-      const vb = t[b + bytes[i + q]!]!;
-      const vc = t[c + bytes[i + q2]!]!;
-      const vd = t[d + bytes[i + q3]!]!;
+    for (let i = 0; i < len; i++) {
+      const va = t[a + bytes[from + i]!]!;
+      const vb = t[b + bytes[b1 + i]!]!;
+      const vc = t[c + bytes[b2 + i]!]!;
+      const vd = t[d + bytes[b3 + i]!]!;
       if ((va | vb | vc | vd) < 0) return true;
       a = va;
       b = vb;
       c = vc;
       d = vd;
     }
-    const over = this.maxLength - 1;
-    return (
-      walkBytes(t, bytes, from + 4 * q, to, d) ||
-      walkBytes(t, bytes, end, end + over, a) ||
-      walkBytes(t, bytes, end + q, end + q + over, b) ||
-      walkBytes(t, bytes, end + q2, end + q2 + over, c)
-    );
+    return false;
   }
+
 
   /**
    * The automaton as a table indexed by state × 256 + byte (state in that form; bit-inverted
