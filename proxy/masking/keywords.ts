@@ -207,7 +207,6 @@ export class KeywordIndex {
     return false;
   }
 
-
   /**
    * The automaton as a table indexed by state × 256 + byte (state in that form; bit-inverted
    * when the next state has outputs), made at the first byte check: 1.4 MB for the detectors'
@@ -226,7 +225,6 @@ export class KeywordIndex {
     }
     return (this.bytes = t);
   }
-
 
   id(keyword: string): number {
     return this.ids.get(keyword.toLowerCase()) ?? -1;
