@@ -55,6 +55,10 @@ export class KeywordIndex {
   /** Per state: the length of its string, and its failure link (the longest proper suffix that is a state). */
   private readonly depth: Int32Array;
   private readonly fail: Int32Array;
+  /** The byte-indexed table of occursInBytes (see byteTable), made when first needed. */
+  private bytes: Int32Array | null = null;
+  /** The longest keyword's length. */
+  private readonly maxLength: number;
 
   /** Whether a keyword can be looked for (non-empty ASCII); others are left out. */
   static accepts(keyword: string): boolean {
@@ -143,6 +147,83 @@ export class KeywordIndex {
     this.depth = depth;
     this.fail = fail;
     this.lengths = Int32Array.from(this.keywords, (k) => k.length);
+    this.maxLength = this.keywords.reduce((m, k) => Math.max(m, k.length), 0);
+  }
+
+  /**
+   * Whether any keyword occurs in `text`: the same answer as "scan() marks something", but
+   * read from the text's UTF-8 bytes and stopping at the first occurrence. See occursInBytes.
+   */
+  occursIn(text: string): boolean {
+    // Short texts: the string walk, cheaper than a copy at this size.
+    if (text.length < BYTES_FROM) return walkString(this.delta, this.cls, text);
+    const bytes = utf8Scratch(text.length);
+    return this.occursInBytes(bytes, 0, bytes.write(text, 0, 'utf8'));
+  }
+
+  /**
+   * Whether any keyword occurs in bytes[from, to), read as UTF-8 text: the answer scan()
+   * gives for the decoded text. Bytes ≥ 0x80 are all class 0 (no keyword has them), and one
+   * class-0 step, or several, leads to the root from any state, so a non-ASCII character
+   * read as its 2–4 bytes moves the automaton exactly as one "other" character does.
+   *
+   * Read with a table indexed by state and byte (byteTable: no class lookup per byte), in
+   * four walks from the quarter points, interleaved. Each step's table load waits on the one
+   * before (the next state is the loaded entry), so one walk costs a load latency per byte;
+   * independent walks run those loads side by side. Each walk reads maxLength − 1 bytes past
+   * the next walk's start, so an occurrence that begins in its stretch is read whole by it
+   * (from the root): every occurrence is seen, and each walk reports only real ones.
+   *
+   * Nothing follows the loop but `return false`: V8 compiles a long loop on its first run
+   * (on-stack replacement) and keeps reusing that code, and code after the loop compiled
+   * without type feedback threw it back to the interpreter at every call.
+   */
+  occursInBytes(bytes: Uint8Array, from: number, to: number): boolean {
+    const t = this.byteTable();
+    const over = this.maxLength - 1;
+    const q = (to - from) >> 2;
+    if (q <= over) return walkBytes(t, bytes, from, to, 0);
+    // Walks of q + over bytes from the quarter points; the last one starts early enough to
+    // end at `to`. All four run in one loop, with nothing after it (see the note above).
+    const len = q + over;
+    const b1 = from + q;
+    const b2 = from + 2 * q;
+    const b3 = to - len;
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let d = 0;
+    for (let i = 0; i < len; i++) {
+      const va = t[a + bytes[from + i]!]!;
+      const vb = t[b + bytes[b1 + i]!]!;
+      const vc = t[c + bytes[b2 + i]!]!;
+      const vd = t[d + bytes[b3 + i]!]!;
+      if ((va | vb | vc | vd) < 0) return true;
+      a = va;
+      b = vb;
+      c = vc;
+      d = vd;
+    }
+    return false;
+  }
+
+  /**
+   * The automaton as a table indexed by state × 256 + byte (state in that form; bit-inverted
+   * when the next state has outputs), made at the first byte check: 1.4 MB for the detectors'
+   * keywords, of which a walk touches a few rows.
+   */
+  private byteTable(): Int32Array {
+    if (this.bytes) return this.bytes;
+    const states = this.depth.length;
+    const w = this.width;
+    const t = new Int32Array(states * 256);
+    for (let st = 0; st < states; st++) {
+      for (let byte = 0; byte < 256; byte++) {
+        const v = this.delta[st * w + (byte < ALPHA ? this.cls[byte]! : 0)]!;
+        t[st * 256 + byte] = v < 0 ? ~((~v / w) * 256) : (v / w) * 256;
+      }
+    }
+    return (this.bytes = t);
   }
 
   id(keyword: string): number {
@@ -195,6 +276,61 @@ export class KeywordIndex {
   get size(): number {
     return this.keywords.length;
   }
+}
+
+/** Texts at least this long are checked as UTF-8 bytes (occursIn). */
+const BYTES_FROM = 64;
+
+/** Reusable buffer for occursIn's UTF-8 copies (grown as needed; replaced by a fresh one past SCRATCH_KEEP). */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+const SCRATCH_KEEP = 4 * 1024 * 1024;
+
+/** The scratch buffer, with room for `chars` UTF-16 units as UTF-8 (at most 3 bytes each). */
+function utf8Scratch(chars: number): Buffer {
+  const need = chars * 3;
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
+  else if (scratch.length > SCRATCH_KEEP && need <= SCRATCH_KEEP) scratch = Buffer.allocUnsafe(SCRATCH_KEEP);
+  return scratch;
+}
+
+/**
+ * The UTF-8 bytes of texts.join('\n'), written to a reused buffer (valid until the next call
+ * here or to occursIn): what an SSE run's event data is checked as, without building the
+ * joined string first.
+ */
+export function joinedUtf8(texts: readonly string[]): Buffer {
+  let chars = texts.length;
+  for (const t of texts) chars += t.length;
+  const bytes = utf8Scratch(chars);
+  let n = 0;
+  for (let k = 0; k < texts.length; k++) {
+    if (k > 0) bytes[n++] = 0x0a;
+    n += bytes.write(texts[k]!, n, 'utf8');
+  }
+  return bytes.subarray(0, n);
+}
+
+/** One automaton walk over a whole string from the root: whether an occurrence ends in it. */
+function walkString(delta: Int32Array, cls: Uint8Array, text: string): boolean {
+  let s = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
+    if (v < 0) return true;
+    s = v;
+  }
+  return false;
+}
+
+/** One automaton walk over bytes[from, to) from `state` (byte-table form): whether an occurrence ends in it. */
+function walkBytes(table: Int32Array, bytes: Uint8Array, from: number, to: number, state: number): boolean {
+  let s = state;
+  for (let i = from; i < to; i++) {
+    const v = table[s + bytes[i]!]!;
+    if (v < 0) return true;
+    s = v;
+  }
+  return false;
 }
 
 /**

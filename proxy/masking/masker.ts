@@ -6,7 +6,12 @@
 import { hash } from 'node:crypto';
 import type { Detector } from './detector.js';
 import { ALL_DETECTORS } from './detectors/index.js';
+import { joinedUtf8 } from './keywords.js';
 import { prefilterFor, scan, type Finding } from './scan.js';
+
+const BACKSLASH_U = Buffer.from('\\u', 'latin1');
+/** mightContainSecretJoined joins texts shorter than this on average into one string first. */
+const JOIN_BELOW = 256;
 
 export interface MaskResult {
   text: string;
@@ -77,10 +82,22 @@ export class Masker {
    */
   mightContainSecret(text: string): boolean {
     if (text.includes('\\u')) return true;
-    const pf = prefilterFor(this.detectors);
-    const present = new Uint8Array(pf.index.size);
-    pf.index.scan(text, present);
-    return present.includes(1);
+    return prefilterFor(this.detectors).index.occursIn(text);
+  }
+
+  /**
+   * mightContainSecret(texts.join('\n')), read from the texts' UTF-8 bytes without joining
+   * them into one string (see KeywordIndex.occursInBytes: the same answer as the text's).
+   */
+  mightContainSecretJoined(texts: readonly string[]): boolean {
+    // Short texts: one string, written at once (a write per text costs more than the join).
+    let chars = 0;
+    for (const t of texts) chars += t.length;
+    if (chars < texts.length * JOIN_BELOW) return this.mightContainSecret(texts.join('\n'));
+    const bytes = joinedUtf8(texts);
+    // "\u" in the bytes exactly when in the text: both characters are ASCII.
+    if (bytes.indexOf(BACKSLASH_U) >= 0) return true;
+    return prefilterFor(this.detectors).index.occursInBytes(bytes, 0, bytes.length);
   }
 
   mask(text: string): MaskResult {

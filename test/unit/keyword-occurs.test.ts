@@ -1,0 +1,138 @@
+/**
+ * The "is any keyword here" checks (KeywordIndex.occursIn / occursInBytes, and the masker's
+ * mightContainSecret / mightContainSecretJoined built on them) read UTF-8 bytes with four
+ * interleaved automaton walks and stop at the first occurrence. They must give exactly the
+ * answer of the plain scan (scan() marks something), which stays the reference: on random
+ * texts salted with keywords in random case at random places, around the points where the
+ * walks meet, across the joins of SSE event data, with non-ASCII text and "\u".
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
+import { joinedUtf8, KeywordIndex } from '../../proxy/masking/keywords.js';
+import { Masker } from '../../proxy/masking/masker.js';
+import { prefilterFor } from '../../proxy/masking/scan.js';
+
+const index: KeywordIndex = prefilterFor(ALL_DETECTORS).index;
+const masker = new Masker({ key: Buffer.alloc(32, 7) });
+
+/** The reference: the full scan marks some keyword. */
+function scanned(text: string): boolean {
+  const present = new Uint8Array(index.size);
+  index.scan(text, present);
+  return present.includes(1);
+}
+
+/** What mightContainSecret answered before the byte walk: "\u", or a keyword by the full scan. */
+const reference = (text: string) => text.includes('\\u') || scanned(text);
+
+/** Characters in no keyword (ASCII and not), so filler made of them holds none. */
+const FILLER = ['x', 'z', '#', '{', '}', '[', ']', '0', '7', ',', '(', ')', '\n', '\\', 'é', 'ß', '中', 'İ', 'K', '😀', '\ud800', '\udc00', 'ǅ'];
+
+const randomCase = (s: string, bits: number) => [...s].map((ch, i) => ((bits >> i % 30) & 1 ? ch.toUpperCase() : ch)).join('');
+
+/** A piece of text: filler, a keyword in random case, or a keyword cut short or with a character changed (near misses). */
+const piece = fc.oneof(
+  { weight: 6, arbitrary: fc.array(fc.constantFrom(...FILLER), { minLength: 1, maxLength: 40 }).map((xs) => xs.join('')) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...index.keywords), fc.nat()).map(([k, bits]) => randomCase(k, bits)) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(fc.constantFrom(...index.keywords), fc.nat(), fc.nat()).map(([k, bits, cut]) => randomCase(k.slice(0, 1 + (cut % k.length)), bits).slice(0, -1)),
+  },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...index.keywords), fc.nat(), fc.constantFrom(...FILLER)).map(([k, at, f]) => k.slice(0, at % k.length) + f + k.slice((at % k.length) + 1)) },
+  { weight: 1, arbitrary: fc.constantFrom('\\u', '\\U', '\\', 'u', '\\\\u00', '\u00e9', '\u212a') },
+);
+const textArb = fc.array(piece, { minLength: 0, maxLength: 30 }).map((xs) => xs.join(''));
+
+describe('keyword occurrence checks', () => {
+  it('equal the full scan on generated text (property)', () => {
+    let hits = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(textArb, (text) => {
+        const want = scanned(text);
+        runs++;
+        if (want) hits++;
+        expect(index.occursIn(text)).toBe(want);
+        const bytes = Buffer.from(text, 'utf8');
+        expect(index.occursInBytes(bytes, 0, bytes.length)).toBe(want);
+        expect(masker.mightContainSecret(text)).toBe(reference(text));
+      }),
+      { numRuns: 3000, seed: 20261203 },
+    );
+    // Both answers are well represented (the generator is not all hits or all misses).
+    expect(hits).toBeGreaterThan(runs / 5);
+    expect(hits).toBeLessThan((runs * 4) / 5);
+  });
+
+  it('read only bytes[from, to) (property)', () => {
+    fc.assert(
+      fc.property(textArb, fc.constantFrom('', 'secret', 'x-', 'SeC', 'ret'), fc.constantFrom('', 'token', '=', 'ok', 'en'), (text, before, after) => {
+        const bytes = Buffer.from(before + text + after, 'utf8');
+        const from = Buffer.byteLength(before);
+        expect(index.occursInBytes(bytes, from, bytes.length - Buffer.byteLength(after))).toBe(scanned(text));
+      }),
+      { numRuns: 1000, seed: 20261204 },
+    );
+  });
+
+  it('equal the scan of the joined text for runs of event data (property)', () => {
+    fc.assert(
+      // Long parts are written one by one, short ones joined first: both ways are drawn.
+      fc.property(fc.array(fc.oneof(textArb, fc.tuple(textArb, textArb, textArb).map((xs) => xs.join('x'.repeat(100)))), { minLength: 0, maxLength: 8 }), (parts) => {
+        const joined = parts.join('\n');
+        expect(joinedUtf8(parts).equals(Buffer.from(joined, 'utf8'))).toBe(true);
+        expect(masker.mightContainSecretJoined(parts)).toBe(reference(joined));
+      }),
+      { numRuns: 1000, seed: 20261205 },
+    );
+    // The join is by "\n": ": " (a keyword) spans two texts only when they are joined without it.
+    for (const pad of ['', 'z'.repeat(300)]) {
+      expect(masker.mightContainSecretJoined([`${pad}x:`, ` y${pad}`])).toBe(false);
+      expect(masker.mightContainSecretJoined([`${pad}x: `, `y${pad}`])).toBe(true);
+      expect(masker.mightContainSecretJoined([`${pad}x\\`, `u${pad}`])).toBe(false);
+    }
+  });
+
+  // The detectors' longest keywords contain shorter ones, which would be found even if a
+  // walk stopped too early; a set whose longest word contains no other catches that.
+  const own = new KeywordIndex(['qwertyuiopasdfghjklmnbvc', 'abc', 'pq', 'lk']);
+  for (const [name, ix] of [
+    ['the detectors\' keywords', index],
+    ['keywords without inner keywords', own],
+  ] as const) {
+    it(`find every keyword wherever it lies relative to where the walks meet (${name})`, () => {
+      // Filler of several lengths (around the one-walk threshold, each remainder mod 4), each
+      // keyword (random case) at every position near the quarter points and near both ends.
+      const fill = 'x#z{0}é,'.repeat(80);
+      let checked = 0;
+      for (const len of [54, 107, 108, 109, 110, 111, 150, 257, 258, 259, 260]) {
+        for (const [n, k] of ix.keywords.entries()) {
+          const cased = randomCase(k, n * 2654435761);
+          const places = new Set<number>([0, 1, len - k.length - 1, len - k.length]);
+          for (let j = 1; j < 4; j++) {
+            // (The last walk starts early enough to end with the text: one longest keyword
+            // less than a quarter before the end.)
+            const longest = Math.max(...ix.keywords.map((w) => w.length));
+            for (const at of [(len >> 2) * j, Math.floor((len * j) / 4), len >> 1, len - (len >> 2) - longest + 1]) {
+              for (let p = at - k.length - 2; p <= at + 2; p++) places.add(p);
+            }
+          }
+          for (const p of places) {
+            if (p < 0 || p + k.length > len) continue;
+            const text = fill.slice(0, p) + cased + fill.slice(0, len - p - k.length);
+            const present = new Uint8Array(ix.size);
+            ix.scan(text, present);
+            expect(present[n]).toBe(1);
+            const bytes = Buffer.from(text, 'latin1');
+            if (!ix.occursInBytes(bytes, 0, bytes.length)) throw new Error(`missed ${JSON.stringify(k)} at ${p} of ${len}`);
+            if (!ix.occursIn(text)) throw new Error(`occursIn missed ${JSON.stringify(k)} at ${p} of ${len}`);
+            checked++;
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(ix === index ? 10000 : 100);
+      expect(ix.occursIn(fill)).toBe(false);
+    });
+  }
+});
