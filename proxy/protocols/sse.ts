@@ -89,7 +89,7 @@ export class SseParser {
     const raw = this.buf + text.slice(0, end);
     this.buf = text.slice(end);
     this.scanFrom = 0;
-    const out = this.drain(false);
+    const out = this.drain(false, true);
     out.unshift(parseBlock(raw));
     return out;
   }
@@ -124,10 +124,11 @@ export class SseParser {
     return this.decoder.decode(chunk, { stream: true });
   }
 
-  private drain(final: boolean): SseEvent[] {
+  /** `noCr`: the caller has just seen that the unscanned text has no CR. */
+  private drain(final: boolean, noCr = false): SseEvent[] {
     const out: SseEvent[] = [];
     // Whether the unscanned text has a CR (checked once: the buffer only shrinks below).
-    const lfOnly = this.buf.indexOf('\r', this.scanFrom) < 0;
+    const lfOnly = noCr || this.buf.indexOf('\r', this.scanFrom) < 0;
     for (;;) {
       const end = findEventEnd(this.buf, this.scanFrom, final, lfOnly);
       if (end < 0) {
