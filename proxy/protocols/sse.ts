@@ -89,7 +89,7 @@ export class SseParser {
     const raw = this.buf + text.slice(0, end);
     this.buf = text.slice(end);
     this.scanFrom = 0;
-    const out = this.drain(false, true);
+    const out = this.drain(false);
     out.unshift(parseBlock(raw));
     return out;
   }
@@ -124,11 +124,10 @@ export class SseParser {
     return this.decoder.decode(chunk, { stream: true });
   }
 
-  /** `noCr`: the caller has just seen that the unscanned text has no CR. */
-  private drain(final: boolean, noCr = false): SseEvent[] {
+  private drain(final: boolean): SseEvent[] {
     const out: SseEvent[] = [];
     // Whether the unscanned text has a CR (checked once: the buffer only shrinks below).
-    const lfOnly = noCr || this.buf.indexOf('\r', this.scanFrom) < 0;
+    const lfOnly = this.buf.indexOf('\r', this.scanFrom) < 0;
     for (;;) {
       const end = findEventEnd(this.buf, this.scanFrom, final, lfOnly);
       if (end < 0) {
