@@ -55,43 +55,8 @@ export class SseParser {
 
   /** Feeds bytes (or text); returns the events completed by them. */
   push(chunk: Uint8Array | string): SseEvent[] {
-    const text = typeof chunk === 'string' ? ((this.lastPushAscii = false), chunk) : this.decode(chunk);
-    const first = this.buf.length > 0 ? this.firstAcross(text) : null;
-    if (first) return first;
-    this.buf += text;
+    this.buf += typeof chunk === 'string' ? ((this.lastPushAscii = false), chunk) : this.decode(chunk);
     return this.drain(false);
-  }
-
-  /**
-   * The usual push: pending text (the start of an event), then a chunk that ends that event
-   * and holds more, LF line ends only. Appending the chunk to the pending text made a string
-   * that the first search copied whole (a flat copy of every chunk); here only the first
-   * event is joined, the chunk is searched as it is, and the later events and the new
-   * pending text are slices of it. Null when the push is not of that kind (the general path
-   * then gives the same events).
-   */
-  private firstAcross(text: string): SseEvent[] | null {
-    if (this.oversize || text.length < 2 || this.scanFrom >= this.buf.length) return null;
-    if (text.indexOf('\r') >= 0 || this.buf.indexOf('\r', this.scanFrom) >= 0) return null;
-    // A blank line across the join (or in the last characters of the pending text), else in the chunk.
-    const joint = this.buf.slice(this.scanFrom) + text.slice(0, 2);
-    const k = joint.indexOf('\n\n');
-    let end: number;
-    if (k >= 0) {
-      end = this.scanFrom + k + 2 - this.buf.length;
-      if (end <= 0) return null;
-    } else {
-      end = text.indexOf('\n\n');
-      if (end < 0) return null;
-      end += 2;
-    }
-    if (this.buf.length + end > this.maxEventChars) return null;
-    const raw = this.buf + text.slice(0, end);
-    this.buf = text.slice(end);
-    this.scanFrom = 0;
-    const out = this.drain(false);
-    out.unshift(parseBlock(raw));
-    return out;
   }
 
   /** End of stream: a final event without its blank line is still delivered. */

@@ -1,8 +1,7 @@
 /**
  * The SSE parser's size limit holds under any chunking: an event longer than the limit is
- * never handed out parsed, whether it arrives whole or is completed by a later chunk (the
- * path that joins pending text with the chunk that ends its event), and the raw texts of
- * what is handed out always rebuild the stream byte for byte.
+ * never handed out parsed, whether it arrives whole or is completed by a later chunk, and
+ * the raw texts of what is handed out always rebuild the stream byte for byte.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
