@@ -80,19 +80,36 @@ export class UpstreamTap extends Transform {
  * stream Witness must end early gets its error event on an event boundary of its own.
  */
 export class ClientTail extends ByteCounter {
-  private last = '';
+  /** The last four bytes written before `lastChunk` (only read when that chunk is shorter than four). */
+  private before = '';
+  /**
+   * The last chunk written, kept as it is: its last bytes are read only if the stream must
+   * end early (a stream of many chunks paid a string per chunk for nothing before).
+   */
+  private lastChunk: Buffer | null = null;
 
   override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback) {
-    if (chunk.length) this.last = (this.last + chunk.subarray(-4).toString('latin1')).slice(-4);
+    if (chunk.length) {
+      if (chunk.length < 4) this.before = this.lastBytes();
+      this.lastChunk = chunk;
+    }
     super._transform(chunk, enc, cb);
+  }
+
+  /** The last (up to) four bytes written, as Latin-1 text. */
+  private lastBytes(): string {
+    const c = this.lastChunk;
+    if (!c) return this.before;
+    return c.length >= 4 ? c.toString('latin1', c.length - 4) : (this.before + c.toString('latin1')).slice(-4);
   }
 
   /** What to write first so the next event starts on its own: nothing, or the missing line ends. */
   boundary(): string {
-    if (this.last === '') return '';
-    const end = LINE_END.exec(this.last);
+    const last = this.lastBytes();
+    if (last === '') return '';
+    const end = LINE_END.exec(last);
     if (!end) return '\n\n';
-    return LINE_END.test(this.last.slice(0, -end[1]!.length)) ? '' : '\n';
+    return LINE_END.test(last.slice(0, -end[1]!.length)) ? '' : '\n';
   }
 }
 

@@ -78,7 +78,9 @@ async function startProxies(work: string) {
   const base = await generateCa({ subtrees: permittedSubtrees(['*.githubcopilot.com']), notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 86400e3) });
   writeFileSync(join(work, 'base.crt'), base.issuingPem);
   writeFileSync(join(work, 'base.key'), base.issuingKeyPkcs8Pem);
-  const mockChild = await startChild(['test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile });
+  // With WITNESS_BENCH_CPU_PROF, bare mockttp writes its own profile in <dir>/mockttp, to set against the engine's.
+  const mockProf = process.env.WITNESS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(process.env.WITNESS_BENCH_CPU_PROF, 'mockttp')] : [];
+  const mockChild = await startChild([...mockProf, 'test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile });
   const mock = mockChild.first;
 
   const host = 'api.githubcopilot.com';
