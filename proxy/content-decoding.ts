@@ -41,6 +41,7 @@ const BR_SYNC = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zli
 
 /** Encodings listed in a Content-Encoding header, in the order they were applied. */
 function parseContentEncoding(header: string | string[] | undefined): string[] {
+  if (header === undefined || header === '') return []; // most responses: checked at every response head
   const raw = Array.isArray(header) ? header.join(',') : header ?? '';
   return raw
     .split(',')

@@ -353,15 +353,16 @@ function forwardableHeaders(raw: Array<[string, string]>): OutgoingHttpHeaders {
   return out;
 }
 
-function responseHeaders(res: IncomingMessage): OutgoingHttpHeaders {
-  const connectionTokens = new Set(
-    String(res.headers.connection ?? '')
-      .split(',')
-      .map((t) => t.trim().toLowerCase()),
-  );
+/** The upstream response's headers as forwarded to the client: without hop-by-hop ones (exported for tests). */
+export function responseHeaders(res: Pick<IncomingMessage, 'headers'>): OutgoingHttpHeaders {
+  // Names a Connection header lists are hop-by-hop too (none without one: no set to build).
+  const connection = res.headers.connection;
+  const connectionTokens = connection ? new Set(connection.split(',').map((t) => t.trim().toLowerCase())) : null;
   const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(res.headers)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || connectionTokens.has(k)) continue;
+  const headers = res.headers;
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined || HOP_BY_HOP.has(k) || connectionTokens?.has(k)) continue;
     out[k] = v;
   }
   return out;

@@ -37,6 +37,12 @@ export interface FlowResponse {
   bufferedTransform: BufferedBodyTransform | null;
   /** What the proxy puts in the response path (set by the masking stage, replaced by the hold). */
   transform: Transform | null;
+  /**
+   * Builds the response path's transform when no stage has set `transform` by the end of the
+   * head hooks (the masking stage's event-stream transform, which the hold replaces on families
+   * that judge tool calls): built only if used, since the head's handling delays the first event.
+   */
+  makeTransform: (() => Transform) | null;
   holder: HoldingSseTransform | null;
   /** Placeholders restored for the editor in a buffered body (a stream's are its client adapter's). */
   restoredForEditor: { restored: number; collisions: number };

@@ -37,6 +37,8 @@ export class Pipeline {
   /** When each exchange in flight started (performance.now()): the young ones hold the after-work back. */
   private readonly starts = new Map<string, number>();
   private readonly afterWork: AfterWork | null;
+  /** The stages with a `responseEvent` hook, in list order (the list is fixed): the tap's. */
+  private readonly eventStages: readonly Stage[];
 
   constructor(
     private readonly masker: Masker,
@@ -44,6 +46,7 @@ export class Pipeline {
     opts: PipelineOptions = {},
   ) {
     this.afterWork = opts.afterWork ? new AfterWork(() => this.busy(), opts.afterWork) : null;
+    this.eventStages = stages.filter((s) => s.responseEvent);
     this.defer = opts.defer ?? (() => true);
   }
 
@@ -120,7 +123,7 @@ export class Pipeline {
       blocked: false,
       ruleIds: [],
       request: { findings: [], uninspectable: null, forward: null },
-      response: { headers: null, stream: null, view: null, buffered: null, maskings: new Map(), bufferedTransform: null, transform: null, holder: null, restoredForEditor: { restored: 0, collisions: 0 }, pace: [] },
+      response: { headers: null, stream: null, view: null, buffered: null, maskings: new Map(), bufferedTransform: null, transform: null, makeTransform: null, holder: null, restoredForEditor: { restored: 0, collisions: 0 }, pace: [] },
       who: null,
       record: null,
     };
@@ -143,13 +146,17 @@ export class Pipeline {
     const flow = this.flows.get(req.id);
     if (!flow) return null;
     flow.response.headers = head.headers;
-    const events = this.stages.filter((s) => s.responseEvent);
+    const events = this.eventStages;
     const tap = (e: SemanticEvent) => {
       for (const s of events) s.responseEvent!(flow, e);
     };
     for (const stage of this.stages) stage.responseHead?.(flow, head, tap);
-    return flow.response.transform;
+    const r = flow.response;
+    if (!r.transform && r.makeTransform) r.transform = r.makeTransform();
+    r.makeTransform = null;
+    return r.transform;
   }
+
 
   /**
    * The exchange ended: its stages' `end` and its record, now or (deferring) a moment later

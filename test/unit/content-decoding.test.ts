@@ -49,5 +49,11 @@ describe('content decoding (one list of encodings, buffer and stream forms)', ()
       expect(decodeBody(Buffer.from('x'), enc)).toMatchObject({ ok: false, reason: `content-encoding "${enc}" is not supported` });
     }
     expect(createDecoder('identity')).toMatchObject({ ok: true, stream: null });
+    // No header (most responses) or an empty one: nothing to decode.
+    for (const none of [undefined, '', [] as string[]]) {
+      expect(createDecoder(none)).toMatchObject({ ok: true, stream: null, encodings: [] });
+      expect(decodeBody(Buffer.from('x'), none)).toMatchObject({ ok: true, encoded: false });
+    }
+    expect(createDecoder(' gzip')).toMatchObject({ ok: true, encodings: ['gzip'] });
   });
 });

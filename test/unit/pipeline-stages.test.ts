@@ -3,7 +3,7 @@
  * policy, approval registry, hold) and the Copilot fixtures: requests in, response bytes
  * through the transform the stages build, the record out of the audit sink. No TLS.
  */
-import type { Transform } from 'node:stream';
+import { PassThrough, type Transform } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ApprovalRegistry } from '../../proxy/approvals/index.js';
 import { ConfigSchema } from '../../proxy/config/index.js';
@@ -12,6 +12,7 @@ import { Masker } from '../../proxy/masking/index.js';
 import type { Interaction } from '../../proxy/model/index.js';
 import { auditSink, liveEvents, Pipeline, planRouting, recordAssembly, requestMasking, requestPolicy, responseMasking, syncStage, toolCallHold, type Stage } from '../../proxy/pipeline/index.js';
 import { compilePolicy, resolvePolicy } from '../../proxy/policy/index.js';
+import { SseAdapterTransform } from '../../proxy/protocols/index.js';
 import { fx, headersOf } from '../helpers/fixtures.js';
 import { events } from '../helpers/streams.js';
 
@@ -171,6 +172,40 @@ describe('response stages', () => {
     const r = records[0]!;
     expect(r.decision).toBe('denied');
     expect(r.approvals.find((a) => a.tool === 'run_in_terminal')).toMatchObject({ verdict: 'denied' });
+  });
+
+  it('an event stream of a family without a tool-call hold gets the masking transform, built after the head hooks', async () => {
+    const { pipeline, records } = setup();
+    // An endpoint of the buffered family (no rewriteDenied): no hold replaces the masking stage's transform.
+    const req = request('/some/other/stream');
+    pipeline.request(req, Buffer.alloc(0));
+    const t = pipeline.responseHead(req, { status: 200, headers: { 'content-type': 'text/event-stream' } })!;
+    expect(t).toBeInstanceOf(SseAdapterTransform);
+    const out = await through(t, `data: {"note":"${GH}"}\n\n`);
+    expect(out).not.toContain(GH);
+    pipeline.end(summary(req, 200));
+    expect(records[0]!.maskings).toContainEqual({ type: 'github-pat', where: 'response', count: 1 });
+  });
+
+  it('the masking stage leaves an event stream transform unbuilt while a later stage may replace it', () => {
+    const maskingConfig = ConfigSchema.parse({}).masking;
+    const seen: Array<Transform | null> = [];
+    const replacement = new PassThrough();
+    const pipeline = new Pipeline(masker, [
+      responseMasking({ masker, masking: maskingConfig, maxInspectedBodyBytes: 1 << 20 }),
+      {
+        name: 'probe',
+        responseHead(flow) {
+          seen.push(flow.response.transform);
+          flow.response.transform = replacement;
+        },
+      },
+    ]);
+    const req = request('/chat/completions');
+    pipeline.request(req, Buffer.from(fx('02-chat.request.json')));
+    expect(pipeline.responseHead(req, { status: 200, headers: { 'content-type': 'text/event-stream' } })).toBe(replacement);
+    // Built eagerly, the SseAdapterTransform would be made here and thrown away (the hold does this on every chat stream).
+    expect(seen).toEqual([null]);
   });
 
   it('a client that leaves while a call waits for approval cancels it; the record says so', async () => {

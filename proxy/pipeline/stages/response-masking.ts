@@ -37,7 +37,8 @@ export function responseMasking(opts: ResponseMaskingOptions): Stage {
         const record = maskClient ? null : masked;
         flow.response.view = masked;
         flow.response.stream = { client, record };
-        flow.response.transform = new SseAdapterTransform(client, record);
+        // Built after the head hooks, unless the hold puts its own transform around `client`.
+        flow.response.makeTransform = () => new SseAdapterTransform(client, record);
         return;
       }
       if (TEXTUAL.test(type) || type === '') {
