@@ -157,7 +157,6 @@ export class Pipeline {
     return r.transform;
   }
 
-
   /**
    * The exchange ended: its stages' `end` and its record, now or (deferring) a moment later
    * through `within`, which restores what the exchange's hooks ran in (its policy).
