@@ -132,9 +132,11 @@ export class ForwardStep {
         hooks.onExchangeEnd?.(summary);
         return;
       }
+      // The body as one buffer: what the hooks read, and (unless they replace it) what goes upstream.
+      const whole = got.overflow ? null : Buffer.concat(got.chunks);
       let action;
       try {
-        action = await hooks.inspectRequest(exchange, got.overflow ? null : Buffer.concat(got.chunks));
+        action = await hooks.inspectRequest(exchange, whole);
       } catch (e) {
         action = {
           kind: 'respond' as const,
@@ -164,7 +166,11 @@ export class ForwardStep {
         headers['content-length'] = String(action.body.length);
         bodySource = { head: [action.body], rest: null };
       } else {
-        bodySource = { head: got.chunks, rest: got.overflow ? stream : null };
+        // One write of the whole body, not one per chunk read from the client (8-13 for a
+        // 200 KB agent request): the upstream socket is attached on the next tick, and the
+        // writes queued until then were flushed one by one, all after the last byte arrived.
+        // No body: no write (an empty one would send the head before end() sets its framing).
+        bodySource = whole ? { head: whole.length > 0 ? [whole] : [], rest: null } : { head: got.chunks, rest: stream };
       }
     }
 
