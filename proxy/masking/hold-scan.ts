@@ -12,7 +12,8 @@
 import { exactStarts, startsWithAny } from './anchors.js';
 import type { Detector } from './detector.js';
 import { enlist } from './detector-list.js';
-import { Hits, indexFor, type KeywordCarry, type KeywordIndex } from './keywords.js';
+import type { KeywordCarry } from './keyword-carry.js';
+import { Hits, indexFor, type KeywordIndex } from './keywords.js';
 import { anchorsOf, sortHitsByStart, wants } from './scan.js';
 import { isWhiteSpace } from './white-space.js';
 

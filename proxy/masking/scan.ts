@@ -8,7 +8,8 @@
 import { exactStarts, groupsInLookarounds, literalStarts, startsWithAny } from './anchors.js';
 import type { Detector } from './detector.js';
 import { enlist, sortSmall } from './detector-list.js';
-import { Hits, indexFor, KeywordIndex, type KeywordCarry } from './keywords.js';
+import type { KeywordCarry } from './keyword-carry.js';
+import { Hits, indexFor, KeywordIndex } from './keywords.js';
 
 export interface Finding {
   type: string;

@@ -33,7 +33,8 @@
  */
 import { SHORT_REACH, type Detector, type HoldMemo } from './detector.js';
 import { holdWords, openCandidates } from './hold-scan.js';
-import { Hits, KeywordCarry, KeywordIndex, shareIndex } from './keywords.js';
+import { KeywordCarry } from './keyword-carry.js';
+import { Hits, KeywordIndex, shareIndex } from './keywords.js';
 import type { Masker } from './masker.js';
 import { anchorsOf, mergeScans, scanOpen, scanWords, type Finding } from './scan.js';
 

@@ -11,7 +11,8 @@ import { groupsInLookarounds, literalStarts } from '../../proxy/masking/anchors.
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
 import { shannonEntropy } from '../../proxy/masking/entropy.js';
 import { openCandidates, openCandidatesReference } from '../../proxy/masking/hold-scan.js';
-import { Hits, KeywordCarry } from '../../proxy/masking/keywords.js';
+import { KeywordCarry } from '../../proxy/masking/keyword-carry.js';
+import { Hits } from '../../proxy/masking/keywords.js';
 import { prefilterFor, scanOpen, scanReference } from '../../proxy/masking/scan.js';
 import { loadCorpus, OWN_CORPUS, SHARED_CORPUS } from '../helpers/corpus.js';
 
