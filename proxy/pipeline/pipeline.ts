@@ -39,6 +39,8 @@ export class Pipeline {
   private readonly afterWork: AfterWork | null;
   /** The stages with a `responseEvent` hook, in list order (the list is fixed): the tap's. */
   private readonly eventStages: readonly Stage[];
+  /** Whether deferring after-work is wanted now (PipelineOptions.defer). */
+  private readonly defer: () => boolean;
 
   constructor(
     private readonly masker: Masker,
@@ -49,8 +51,6 @@ export class Pipeline {
     this.eventStages = stages.filter((s) => s.responseEvent);
     this.defer = opts.defer ?? (() => true);
   }
-
-  private readonly defer: () => boolean;
 
   /** Whether an exchange is in its first milliseconds (waiting for its answer or first event). */
   private busy(): boolean {

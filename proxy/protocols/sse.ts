@@ -4,6 +4,9 @@
  * line ends (also split between chunks), comments, multi-line data, `event:`/`id:`.
  * Each event keeps its raw text, so an event nobody changes is forwarded byte for byte.
  */
+import { isAscii } from 'node:buffer';
+import { TextDecoder } from 'node:util';
+
 export interface SseEvent {
   /** The exact text of the event including its terminating blank line. */
   raw: string;
@@ -21,9 +24,6 @@ export interface SseEvent {
    */
   oversize?: 'first' | 'rest';
 }
-
-import { isAscii } from 'node:buffer';
-import { TextDecoder } from 'node:util';
 
 /** Largest SSE event parsed (characters); a larger one passes through unparsed, in pieces. */
 export const MAX_SSE_EVENT_CHARS = 1024 * 1024;
