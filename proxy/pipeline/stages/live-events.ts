@@ -3,6 +3,12 @@
  * as it streams (`interaction.delta`), coalesced per exchange (one event per ~40 ms
  * instead of one per token, so the event ring keeps its history); and the record's pace
  * track for replay. Reads the Flow; writes only `flow.response.pace`.
+ *
+ * `interaction.started` is made when the request stages run but published after the request
+ * has gone upstream (on the next check phase, before the upstream can have answered; at the
+ * latest before the exchange's first delta or its end): publishing it reaches every
+ * subscriber of the control API (the app's live view serialises and writes it), work the
+ * request need not wait for. What it says is fixed when it is made.
  */
 import type { EventData } from '../../control/index.js';
 import { clientInfo, MAX_RECORDED_TEXT_CHARS } from '../../protocols/index.js';
@@ -14,6 +20,8 @@ export interface LiveSink {
 }
 
 interface Pending {
+  /** `interaction.started`, made but not yet published. */
+  started: Omit<EventData<'interaction.started'>, 'user'> | null;
   text: string;
   tools: Map<number, { name: string | null; text: string }>;
   timer: NodeJS.Timeout | null;
@@ -24,7 +32,19 @@ interface Pending {
 export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage {
   const now = opts.now ?? Date.now;
   const pending = new WeakMap<Flow, Pending>();
+  const pendingOf = (flow: Flow): Pending => {
+    let p = pending.get(flow);
+    if (!p) pending.set(flow, (p = { started: null, text: '', tools: new Map(), timer: null, textLen: 0, toolLen: 0 }));
+    return p;
+  };
+  const publishStarted = (p: Pending) => {
+    const e = p.started;
+    if (!e) return;
+    p.started = null;
+    opts.live.started(e);
+  };
   const flush = (flow: Flow, p: Pending) => {
+    publishStarted(p);
     if (p.timer) clearTimeout(p.timer);
     p.timer = null;
     if (!p.text && p.tools.size === 0) return;
@@ -36,7 +56,8 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
     name: 'live-events',
     request(flow) {
       const { req } = flow;
-      opts.live.started({
+      const p = pendingOf(flow);
+      p.started = {
         id: req.id,
         time: new Date(req.startedAt).toISOString(),
         endpoint: flow.kind,
@@ -46,11 +67,12 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
         client: clientInfo(req.headers),
         prompt: flow.view.prompt,
         decision: flow.maskings.size ? 'masked' : 'allowed',
-      });
+      };
+      setImmediate(publishStarted, p);
     },
     responseEvent(flow, e) {
-      let p = pending.get(flow);
-      if (!p) pending.set(flow, (p = { text: '', tools: new Map(), timer: null, textLen: 0, toolLen: 0 }));
+      const p = pendingOf(flow);
+      publishStarted(p);
       if (e.kind === 'text' && !e.channel.startsWith('rs:') && !e.channel.startsWith('thinking:')) {
         // The live view shows what a record keeps: past the cap, only the pace moves on.
         if (p.textLen < MAX_RECORDED_TEXT_CHARS) p.text += e.text.slice(0, MAX_RECORDED_TEXT_CHARS - p.textLen);
