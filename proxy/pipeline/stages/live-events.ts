@@ -4,11 +4,12 @@
  * instead of one per token, so the event ring keeps its history); and the record's pace
  * track for replay. Reads the Flow; writes only `flow.response.pace`.
  *
- * `interaction.started` is made when the request stages run but published after the request
- * has gone upstream (on the next check phase, before the upstream can have answered; at the
- * latest before the exchange's first delta or its end): publishing it reaches every
- * subscriber of the control API (the app's live view serialises and writes it), work the
- * request need not wait for. What it says is fixed when it is made.
+ * `interaction.started` is made and published after the request has gone upstream (on the
+ * next check phase, before the upstream can have answered; at the latest before the
+ * exchange's first delta or its end): publishing it reaches every subscriber of the control
+ * API (the app's live view serialises and writes it), work the request need not wait for.
+ * It says what it said before: the decision is taken when the request stages run, and the
+ * rest (target, model, prompt, client headers) only the request stages write.
  */
 import type { EventData } from '../../control/index.js';
 import { clientInfo, MAX_RECORDED_TEXT_CHARS } from '../../protocols/index.js';
@@ -20,8 +21,8 @@ export interface LiveSink {
 }
 
 interface Pending {
-  /** `interaction.started`, made but not yet published. */
-  started: Omit<EventData<'interaction.started'>, 'user'> | null;
+  /** `interaction.started` not yet published: its exchange and its decision. */
+  started: { flow: Flow; decision: 'masked' | 'allowed' } | null;
   text: string;
   tools: Map<number, { name: string | null; text: string }>;
   timer: NodeJS.Timeout | null;
@@ -38,10 +39,21 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
     return p;
   };
   const publishStarted = (p: Pending) => {
-    const e = p.started;
-    if (!e) return;
+    if (!p.started) return;
+    const { flow, decision } = p.started;
     p.started = null;
-    opts.live.started(e);
+    const { req } = flow;
+    opts.live.started({
+      id: req.id,
+      time: new Date(req.startedAt).toISOString(),
+      endpoint: flow.kind,
+      host: req.host,
+      path: flow.path,
+      model: flow.view.model,
+      client: clientInfo(req.headers),
+      prompt: flow.view.prompt,
+      decision,
+    });
   };
   const flush = (flow: Flow, p: Pending) => {
     publishStarted(p);
@@ -55,19 +67,8 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
   return {
     name: 'live-events',
     request(flow) {
-      const { req } = flow;
       const p = pendingOf(flow);
-      p.started = {
-        id: req.id,
-        time: new Date(req.startedAt).toISOString(),
-        endpoint: flow.kind,
-        host: req.host,
-        path: flow.path,
-        model: flow.view.model,
-        client: clientInfo(req.headers),
-        prompt: flow.view.prompt,
-        decision: flow.maskings.size ? 'masked' : 'allowed',
-      };
+      p.started = { flow, decision: flow.maskings.size ? 'masked' : 'allowed' };
       setImmediate(publishStarted, p);
     },
     responseEvent(flow, e) {
