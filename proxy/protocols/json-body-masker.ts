@@ -16,7 +16,11 @@
  * last few bodies are kept too (by reference, with their clean pieces' values): the bytes a
  * new body shares with one of them from its start are found by comparison (memcmp, far
  * faster than SHA-256), and a clean piece lying wholly in that shared prefix, at the same
- * offsets, is the same text, so its value is taken without hashing it.
+ * offsets, is the same text, so its value is taken without hashing it. A body with a secret
+ * is kept as a copy with its masked pieces' bytes zeroed (no secret held), and the
+ * comparison steps over those pieces: a token pasted in the first message no longer makes
+ * every later piece of every later request hashed again (≈ 200 KB of SHA-256 per request
+ * at the end of a 30-turn session). The pieces it steps over are masked anew, as always.
  */
 import { hash } from 'node:crypto';
 import { maskDeep, type DeepMaskResult, type TextMasker } from './deep-mask.js';
@@ -30,7 +34,10 @@ export interface MaskedJsonBody {
   bytes: Buffer | null;
 }
 
-/** Pieces shorter than this are parsed and masked every time (hashing and bookkeeping would cost more). */
+/**
+ * Pieces shorter than this are not hashed (hashing and bookkeeping would cost more than
+ * parsing them): parsed and masked again unless they lie where a recent body agrees.
+ */
 const MIN_CACHED_BYTES = 256;
 
 /** Recent bodies compared with a new one for a shared prefix (one per concurrent conversation, roughly). */
@@ -38,22 +45,48 @@ const RECENT_BODIES = 4;
 
 /** A body seen recently and its clean remembered pieces (frozen values) by start offset. */
 interface RecentBody {
+  /** The body's bytes; those of its masked pieces zeroed (a copy then, so the client's buffer and its secrets are not held). */
   body: Buffer;
   clean: Map<number, { end: number; value: unknown }>;
+  /** The pieces with a secret, [start, end) in order: their bytes are not kept, and a comparison steps over them. */
+  masked: Array<[number, number]>;
 }
 
-/** Length of the byte prefix `a` and `b` share (compared in blocks: the native compare does the work). */
-function sharedPrefix(a: Buffer, b: Buffer): number {
-  const n = Math.min(a.length, b.length);
+/** Where `a` and `b` first differ in [from, to), else `to` (compared in blocks: the native compare does the work). */
+function sharedRange(a: Buffer, b: Buffer, from: number, to: number): number {
   const BLOCK = 4096;
-  let i = 0;
-  while (i < n) {
-    const e = Math.min(n, i + BLOCK);
+  let i = from;
+  while (i < to) {
+    const e = Math.min(to, i + BLOCK);
     if (a.compare(b, i, e, i, e) !== 0) break;
     i = e;
   }
-  while (i < n && a[i] === b[i]) i++;
+  // The differing block: halved until a few bytes are left (a dozen native compares, not a loop over up to 4 KB).
+  let hi = Math.min(to, i + BLOCK);
+  while (hi - i > 16) {
+    const mid = (i + hi) >>> 1;
+    if (a.compare(b, i, mid, i, mid) === 0) i = mid;
+    else hi = mid;
+  }
+  while (i < hi && a[i] === b[i]) i++;
   return i;
+}
+
+/**
+ * How far `body` agrees with a recent one from its start, its masked pieces stepped over:
+ * every byte before the result that lies outside those pieces is the same in both (so a
+ * clean piece of the recent body wholly before it, at the same offsets, is the same text).
+ */
+function agreement(body: Buffer, r: RecentBody): number {
+  const n = Math.min(body.length, r.body.length);
+  let i = 0;
+  for (const [start, end] of r.masked) {
+    if (i >= n) return n;
+    i = sharedRange(body, r.body, i, Math.min(start, n));
+    if (i < start) return i;
+    i = end;
+  }
+  return i >= n ? n : sharedRange(body, r.body, i, n);
 }
 
 function deepFreeze(v: unknown): unknown {
@@ -93,18 +126,18 @@ export class JsonBodyMasker {
     const out: Buffer[] = [];
     let copiedTo = 0;
     let changed = false;
-    let firstMasked = 0;
+    const masked: RecentBody['masked'] = [];
     const remembering = this.maxCachedBytes > 0 && body.length <= this.maxCachedBytes;
     // The recent body sharing the longest prefix with this one, and this body's own clean pieces.
     let like: RecentBody | null = null;
     let shared = 0;
     if (remembering) {
       for (const r of this.recent) {
-        const n = sharedPrefix(body, r.body);
+        const n = agreement(body, r);
         if (n > shared) [like, shared] = [r, n];
       }
     }
-    const seen: RecentBody | null = remembering ? { body, clean: new Map() } : null;
+    const seen: RecentBody | null = remembering ? { body, clean: new Map(), masked } : null;
     const piece = (start: number, end: number, at: Array<string | number>): { value: unknown } | null => {
       if (like && end <= shared) {
         const same = like.clean.get(start);
@@ -131,11 +164,17 @@ export class JsonBodyMasker {
       }
       const r = maskDeep(parsed, masker, undefined, at);
       if (r.findings.length === 0) {
-        if (cacheKey !== null && this.remember(cacheKey, parsed, end - start)) seen?.clean.set(start, { end, value: parsed });
+        if (cacheKey !== null) {
+          if (this.remember(cacheKey, parsed, end - start)) seen?.clean.set(start, { end, value: parsed });
+        } else if (seen) {
+          // Too short to hash, but taken from a body that continues this one at no cost (an
+          // agent's short assistant turns, the top-level scalars): shared, so frozen.
+          seen.clean.set(start, { end, value: deepFreeze(parsed) });
+        }
         return { value: parsed };
       }
       findings.push(...r.findings);
-      if (!changed) firstMasked = start;
+      masked.push([start, end]);
       changed = true;
       out.push(body.subarray(copiedTo, start), Buffer.from(JSON.stringify(r.value), 'utf8'));
       copiedTo = end;
@@ -170,20 +209,23 @@ export class JsonBodyMasker {
       // As JSON.parse does it (CreateDataProperty): a key named "__proto__" is an own property, a repeated key keeps its place and takes the later value.
       Object.defineProperty(value, key, { value: v, writable: true, enumerable: true, configurable: true });
     }
-    if (seen) this.keep(seen, changed ? firstMasked : body.length, like, shared);
+    if (seen) this.keep(seen, like, shared);
     if (!changed) return { value, findings, bytes: null };
     out.push(body.subarray(copiedTo));
     return { value, findings, bytes: Buffer.concat(out) };
   }
 
   /**
-   * Keeps a body among the recent ones: only its bytes before the first piece with a secret
-   * (copied, so that the client's buffer and its secret are not held), in place of the body
-   * it continues (the same conversation's previous turn: most of it shared), within the
-   * byte budget.
+   * Keeps a body among the recent ones (with a secret in it: a copy, its masked pieces'
+   * bytes zeroed, so that neither the client's buffer nor a secret is held), in place of the
+   * body it continues (the same conversation's previous turn: most of it shared), within
+   * the byte budget.
    */
-  private keep(seen: RecentBody, cleanTo: number, like: RecentBody | null, shared: number) {
-    if (cleanTo < seen.body.length) seen.body = Buffer.from(seen.body.subarray(0, cleanTo));
+  private keep(seen: RecentBody, like: RecentBody | null, shared: number) {
+    if (seen.masked.length > 0) {
+      seen.body = Buffer.from(seen.body);
+      for (const [start, end] of seen.masked) seen.body.fill(0, start, end);
+    }
     const rest = this.recent.filter((r) => !(r === like && shared * 2 >= r.body.length));
     this.recent = [seen];
     let bytes = seen.body.length;

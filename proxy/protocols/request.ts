@@ -49,6 +49,20 @@ function editorName(editorVersion: string | null, integration: string | null, ua
   return ua ? ua.split('/')[0]! : null;
 }
 
+/**
+ * Texts of messages that cannot change (deeply frozen: the request masker shares the
+ * messages an agent resends every turn, see json-body-masker.ts), so a 30-turn history is
+ * not walked and joined again on every request. Anything not frozen is read every time.
+ */
+const frozenTexts = new WeakMap<object, string>();
+
+function messageTextOf(m: unknown): string {
+  if (!m || typeof m !== 'object' || !Object.isFrozen(m)) return messageText(m);
+  let text = frozenTexts.get(m);
+  if (text === undefined) frozenTexts.set(m, (text = messageText(m)));
+  return text;
+}
+
 /** All text of one message/input item: content, tool results, tool-call arguments. */
 function messageText(m: any): string {
   if (!m || typeof m !== 'object') return '';
@@ -140,7 +154,7 @@ export function readConversation(path: string, body: any): RequestView {
   const view = commonView(path, body);
   if (!view) return emptyView();
   if (Array.isArray(body.messages)) {
-    view.messages = body.messages.map((m: any) => ({ role: String(m?.role ?? ''), text: messageText(m) }));
+    view.messages = body.messages.map((m: any) => ({ role: String(m?.role ?? ''), text: messageTextOf(m) }));
     if (typeof body.system === 'string' || Array.isArray(body.system)) view.messages.unshift({ role: 'system', text: contentText(body.system) });
     const users = body.messages.filter((m: any) => m?.role === 'user');
     const last = users[users.length - 1];
@@ -149,7 +163,7 @@ export function readConversation(path: string, body: any): RequestView {
     view.prompt = h.prompt;
     view.context = [...turnPreamble(body.messages), ...h.context];
   } else if (Array.isArray(body.input)) {
-    view.messages = body.input.map((i: any) => ({ role: String(i?.role ?? i?.type ?? ''), text: messageText(i) }));
+    view.messages = body.input.map((i: any) => ({ role: String(i?.role ?? i?.type ?? ''), text: messageTextOf(i) }));
     const users = body.input.filter((i: any) => i?.role === 'user');
     const h = humanText(contentText(users[users.length - 1]?.content));
     view.prompt = h.prompt;

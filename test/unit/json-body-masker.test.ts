@@ -180,6 +180,43 @@ describe('JsonBodyMasker: a JSON object body masked piece by piece', () => {
     expect(bodies.hashedBytes - before2).toBeGreaterThanOrEqual(5 * 300);
   });
 
+  it('takes a short clean piece that a resent body shares from its start without parsing or scanning it again', () => {
+    const short = { role: 'assistant', content: 'Turn 0: reading the file.' };
+    const long = { role: 'tool', content: 't'.repeat(400) };
+    const bodies = new JsonBodyMasker(1 << 20);
+    bodies.mask(Buffer.from(JSON.stringify({ model: 'gpt', messages: [short, long] })), masker);
+    const second = counting();
+    const turn2 = Buffer.from(JSON.stringify({ model: 'gpt', messages: [short, long, { role: 'user', content: 'next' }] }));
+    const r = bodies.mask(turn2, second)!;
+    expect(second.texts).not.toContain(short.content);
+    expect(second.texts).not.toContain('gpt'); // a top-level scalar before the change
+    expect(second.texts).toContain('next');
+    expect(r.value).toEqual(whole(turn2).value);
+    expect(Object.isFrozen((r.value as { messages: object[] }).messages[0])).toBe(true);
+  });
+
+  it('steps over a piece with a secret when comparing: the pieces after it are not hashed again, and the secret is not kept', () => {
+    const msg = (i: number) => ({ role: i % 2 ? 'assistant' : 'tool', content: `part ${i} ${'c'.repeat(300 + i)}` });
+    const user = { role: 'user', content: `use my token ${PAT} for staging ${'u'.repeat(300)}` };
+    const turn = (n: number) => Buffer.from(JSON.stringify({ model: 'gpt', messages: [user, ...Array.from({ length: n }, (_, i) => msg(i))] }));
+    const bodies = new JsonBodyMasker(1 << 20);
+    bodies.mask(turn(5), masker);
+    const before = bodies.hashedBytes;
+    const six = turn(6);
+    const r = bodies.mask(six, masker)!;
+    // Only the new message and the one with the secret (never remembered) were hashed.
+    expect(bodies.hashedBytes - before).toBe(Buffer.byteLength(JSON.stringify(msg(5))) + Buffer.byteLength(JSON.stringify(user)));
+    expect(r.value).toEqual(whole(six).value);
+    expect(r.findings).toEqual(whole(six).findings);
+    expect(r.bytes!.toString()).not.toContain(PAT);
+    for (const kept of (bodies as unknown as { recent: Array<{ body: Buffer }> }).recent) expect(kept.body.includes(PAT)).toBe(false);
+    // Another secret of the same length in its place: masked anew, the rest still taken as it is.
+    const other = Buffer.from(six.toString().replace(PAT, `ghp_${'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2'}`));
+    const r2 = bodies.mask(other, masker)!;
+    expect(r2.value).toEqual(whole(other).value);
+    expect(r2.bytes!.toString()).toEqual(JSON.stringify(whole(other).value));
+  });
+
   it('gives every body of a changing conversation what a fresh masker gives, secrets masked each time (property)', () => {
     const message = fc.record({ role: fc.constantFrom('user', 'assistant', 'tool'), content: fc.oneof(fc.string({ minLength: 260, maxLength: 400 }), fc.constantFrom(`use ${PAT} ${'p'.repeat(300)}`, `${'q'.repeat(280)} ${AWS}`, 'x'.repeat(300))) });
     const edit = fc.oneof(

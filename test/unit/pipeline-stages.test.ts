@@ -69,6 +69,9 @@ describe('request stages', () => {
     const sent = action.kind === 'forward' ? action.body!.toString('utf8') : '';
     expect(sent).not.toContain(GH);
     expect(sent).toMatch(/\[MASKED:github-pat:[0-9a-f]{4}\]/);
+    // The live event is published after the request has gone upstream (the next check phase), not on its path.
+    expect(live).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
     expect(live[0]).toMatchObject({ type: 'started', data: { id: req.id, endpoint: 'chat', decision: 'masked' } });
     expect(live[0]!.data.prompt).toMatch(/^deploy with \[MASKED:github-pat/);
     pipeline.end(summary(req, 200));
@@ -143,6 +146,21 @@ describe('response stages', () => {
     expect(r.maskings).toContainEqual({ type: 'github-pat', where: 'response', count: 1 });
     // The live view got the answer (coalesced; the end flushes what is left).
     expect(live.filter((e) => e.type === 'delta').map((e) => e.data.text).join('')).toBe(streamed);
+  });
+
+  it('live events: the request\'s started event comes before the first delta even when the answer beats the check phase', async () => {
+    const { pipeline, live } = setup();
+    const req = request('/chat/completions');
+    pipeline.request(req, Buffer.from(fx('02-chat.request.json')));
+    expect(live).toHaveLength(0);
+    const t = pipeline.responseHead(req, { status: 200, headers: { 'content-type': 'text/event-stream' } })!;
+    t.write(Buffer.from(fx('02-chat.response.sse.txt')));
+    expect(live[0]).toMatchObject({ type: 'started', data: { id: req.id, endpoint: 'chat' } });
+    pipeline.end(summary(req, 200));
+    expect(live.filter((e) => e.type === 'started')).toHaveLength(1);
+    expect(live.map((e) => e.type)).toEqual(['started', 'delta']);
+    await new Promise((r) => setImmediate(r));
+    expect(live.filter((e) => e.type === 'started')).toHaveLength(1); // published once
   });
 
   it('a buffered JSON body: the token exchange keeps the token for the client and never in the record', async () => {

@@ -132,3 +132,20 @@ describe('stream errors (an upstream that stalls mid-stream)', () => {
     expect(JSON.parse(ev!.data!)).toEqual({ type: 'error', error: { type: 'api_error', message: 'witness_upstream_timeout: the response stalled' } });
   });
 });
+
+describe('the request view', () => {
+  it('reads a resent (frozen) message once, and a message that is not frozen every time', () => {
+    const chat = familyFor('chat');
+    const tool = Object.freeze({ role: 'tool', content: 'declare const x: number;' });
+    const user = { role: 'user', content: 'first' };
+    const v1 = chat.readRequest('/chat/completions', { messages: [tool, user] });
+    user.content = 'second';
+    const v2 = chat.readRequest('/chat/completions', { messages: [tool, user] });
+    expect(v1.messages).toEqual([{ role: 'tool', text: 'declare const x: number;' }, { role: 'user', text: 'first' }]);
+    expect(v2.messages).toEqual([{ role: 'tool', text: 'declare const x: number;' }, { role: 'user', text: 'second' }]);
+    expect(v2.prompt).toBe('second');
+    // Responses input items the same way.
+    const item = Object.freeze({ type: 'function_call_output', output: 'done' });
+    expect(familyFor('responses').readRequest('/responses', { input: [item] }).messages).toEqual([{ role: 'function_call_output', text: 'done' }]);
+  });
+});

@@ -3,6 +3,13 @@
  * as it streams (`interaction.delta`), coalesced per exchange (one event per ~40 ms
  * instead of one per token, so the event ring keeps its history); and the record's pace
  * track for replay. Reads the Flow; writes only `flow.response.pace`.
+ *
+ * `interaction.started` is made and published after the request has gone upstream (on the
+ * next check phase, before the upstream can have answered; at the latest before the
+ * exchange's first delta or its end): publishing it reaches every subscriber of the control
+ * API (the app's live view serialises and writes it), work the request need not wait for.
+ * It says what it said before: the decision is taken when the request stages run, and the
+ * rest (target, model, prompt, client headers) only the request stages write.
  */
 import type { EventData } from '../../control/index.js';
 import { clientInfo, MAX_RECORDED_TEXT_CHARS } from '../../protocols/index.js';
@@ -14,6 +21,8 @@ export interface LiveSink {
 }
 
 interface Pending {
+  /** `interaction.started` not yet published: its exchange and its decision. */
+  started: { flow: Flow; decision: 'masked' | 'allowed' } | null;
   text: string;
   tools: Map<number, { name: string | null; text: string }>;
   timer: NodeJS.Timeout | null;
@@ -24,7 +33,30 @@ interface Pending {
 export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage {
   const now = opts.now ?? Date.now;
   const pending = new WeakMap<Flow, Pending>();
+  const pendingOf = (flow: Flow): Pending => {
+    let p = pending.get(flow);
+    if (!p) pending.set(flow, (p = { started: null, text: '', tools: new Map(), timer: null, textLen: 0, toolLen: 0 }));
+    return p;
+  };
+  const publishStarted = (p: Pending) => {
+    if (!p.started) return;
+    const { flow, decision } = p.started;
+    p.started = null;
+    const { req } = flow;
+    opts.live.started({
+      id: req.id,
+      time: new Date(req.startedAt).toISOString(),
+      endpoint: flow.kind,
+      host: req.host,
+      path: flow.path,
+      model: flow.view.model,
+      client: clientInfo(req.headers),
+      prompt: flow.view.prompt,
+      decision,
+    });
+  };
   const flush = (flow: Flow, p: Pending) => {
+    publishStarted(p);
     if (p.timer) clearTimeout(p.timer);
     p.timer = null;
     if (!p.text && p.tools.size === 0) return;
@@ -35,22 +67,13 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
   return {
     name: 'live-events',
     request(flow) {
-      const { req } = flow;
-      opts.live.started({
-        id: req.id,
-        time: new Date(req.startedAt).toISOString(),
-        endpoint: flow.kind,
-        host: req.host,
-        path: flow.path,
-        model: flow.view.model,
-        client: clientInfo(req.headers),
-        prompt: flow.view.prompt,
-        decision: flow.maskings.size ? 'masked' : 'allowed',
-      });
+      const p = pendingOf(flow);
+      p.started = { flow, decision: flow.maskings.size ? 'masked' : 'allowed' };
+      setImmediate(publishStarted, p);
     },
     responseEvent(flow, e) {
-      let p = pending.get(flow);
-      if (!p) pending.set(flow, (p = { text: '', tools: new Map(), timer: null, textLen: 0, toolLen: 0 }));
+      const p = pendingOf(flow);
+      publishStarted(p);
       if (e.kind === 'text' && !e.channel.startsWith('rs:') && !e.channel.startsWith('thinking:')) {
         // The live view shows what a record keeps: past the cap, only the pace moves on.
         if (p.textLen < MAX_RECORDED_TEXT_CHARS) p.text += e.text.slice(0, MAX_RECORDED_TEXT_CHARS - p.textLen);
