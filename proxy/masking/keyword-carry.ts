@@ -30,9 +30,17 @@ class CarriedKeywords {
 
   constructor(private readonly index: KeywordIndex) {}
 
+  /** Makes room at the end: the live occurrences move to the front (in place while they fill at most half), or into arrays twice the size. */
   private grow(): void {
     const live = this.length - this.head;
-    const size = live * 2 > this.ids.length ? this.ids.length * 2 : this.ids.length;
+    if (live * 2 <= this.ids.length) {
+      this.ids.copyWithin(0, this.head, this.length);
+      this.starts.copyWithin(0, this.head, this.length);
+      this.head = 0;
+      this.length = live;
+      return;
+    }
+    const size = this.ids.length * 2;
     const ids = new Int32Array(size);
     ids.set(this.ids.subarray(this.head, this.length));
     const starts = new Float64Array(size);

@@ -40,8 +40,8 @@ import { anchorsOf, mergeScans, scanOpen, scanWords, type Finding } from './scan
 
 /**
  * Forwarded text kept for look-behinds and validators (trimmed in steps of TRIM). Every push
- * makes the buffer one flat string again (the first search of a `buf + text` copies it), so
- * the steps are small: a buffer of 1–1.5 KB, not 1–3 KB, is copied per push.
+ * that searches copies the buffer into one flat string again (see release()), so the steps
+ * are small: a buffer of 1–1.5 KB, not 1–3 KB, is copied per push.
  */
 const LOOKBEHIND = 1024;
 const TRIM = 512;
@@ -118,8 +118,12 @@ function groupsFor(detectors: readonly Detector[]): Groups {
 }
 
 export class StreamingMasker {
-  /** Forwarded text (its last LOOKBEHIND..LOOKBEHIND+TRIM characters) followed by the held text. */
+  /**
+   * Forwarded text (its last LOOKBEHIND..LOOKBEHIND+TRIM characters) followed by the held text,
+   * then `tail`: text pushed since the last search (appended to buf by the next one).
+   */
   private buf = '';
+  private tail = '';
   /** Absolute offset of buf[0] in the input stream. */
   private base = 0;
   /** Where the held text starts in buf. */
@@ -154,10 +158,10 @@ export class StreamingMasker {
   /** Adds text; returns the masked text that may be forwarded now (possibly ""). */
   push(text: string): string {
     if (text.length === 0) return '';
-    this.buf += text;
+    this.tail += text;
     this.pieces.push(text);
     // A word still growing: the trailing-word rule holds all of it, whatever else holds.
-    if (this.runOnly && this.buf.length - this.at <= FAST_RUN && allRun(text)) return '';
+    if (this.runOnly && this.held <= FAST_RUN && allRun(text)) return '';
     return this.release(false);
   }
 
@@ -168,11 +172,17 @@ export class StreamingMasker {
 
   /** Characters held back right now. */
   get held(): number {
-    return this.buf.length - this.at;
+    return this.buf.length + this.tail.length - this.at;
   }
 
   private release(final: boolean): string {
-    const text = this.buf;
+    // One flat (sequential) string, made by join(): `buf + tail` would be a cons string, which
+    // the first search flattens by copying all the same, but every charCodeAt() and regex call
+    // on it afterwards (the automaton, the hold hooks, the detectors) then goes through the
+    // cons's indirection.
+    const text = this.tail.length === 0 ? this.buf : [this.buf, this.tail].join('');
+    this.buf = text;
+    this.tail = '';
     const end = text.length;
     const from = this.at;
     const aliveAt = this.alive < 0 ? from : Math.max(0, Math.min(from, this.alive - this.base));

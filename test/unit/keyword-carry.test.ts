@@ -1,0 +1,55 @@
+/**
+ * The stream's carried keyword occurrences (KeywordCarry) over long streams dense with
+ * keywords: its store of occurrences fills, drops those before the buffer's front and is
+ * compacted in place or grown many times, and every search must still be answered exactly as
+ * a fresh scan of the buffer from that point.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
+import { KeywordCarry } from '../../proxy/masking/keyword-carry.js';
+import { Hits } from '../../proxy/masking/keywords.js';
+import { prefilterFor } from '../../proxy/masking/scan.js';
+
+const index = prefilterFor(ALL_DETECTORS).index;
+const wanted = new Uint8Array(index.size).map((_, i) => (i % 3 === 0 ? 0 : 1));
+
+function seen(scanned: (present: Uint8Array, hits: Hits) => number) {
+  const present = new Uint8Array(index.size);
+  const hits = new Hits(wanted);
+  const state = scanned(present, hits);
+  return { state, seen: [...hits.seen.subarray(0, hits.seenCount)].sort((a, b) => a - b), hits: [...hits.ids.subarray(0, hits.length)].map((id, k) => `${id}@${hits.starts[k]}`) };
+}
+
+/** Keywords (in random case) between short fillers: hundreds of occurrences per stream. */
+const denseText = fc
+  .array(fc.tuple(fc.constantFrom(...index.keywords), fc.constantFrom(' ', 'x', '\n', '=', 'é', 'zz', ''), fc.boolean()), { minLength: 100, maxLength: 400, size: 'max' })
+  .map((parts) => parts.map(([k, f, up]) => (up ? k.toUpperCase() : k) + f).join(''));
+
+describe('carried keyword occurrences', () => {
+  it('answer a fresh scan from any point over long keyword-dense streams with a moving front (property)', () => {
+    fc.assert(
+      fc.property(denseText, fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 20 }), fc.nat(), fc.integer({ min: 40, max: 400 }), (text, cuts, f, keep) => {
+        const carry = new KeywordCarry();
+        let buf = '';
+        let at = 0;
+        for (let k = 0; at < text.length; k++) {
+          const n = cuts[k % cuts.length]!;
+          buf += text.slice(at, at + n);
+          at += n;
+          // The front moves as the streaming masker's does: only the last `keep` characters (and a step more) stay.
+          if (buf.length > keep + 64) {
+            const drop = buf.length - keep;
+            carry.base += drop;
+            buf = buf.slice(drop);
+          }
+          // Searches from the end's reach, and now and then from the buffer's front.
+          for (const from of [Math.max(0, buf.length - ((f + k) % 300)), k % 5 === 0 ? 0 : buf.length]) {
+            expect(seen((p, h) => carry.scan(index, buf, p, from, h))).toEqual(seen((p, h) => index.scan(buf, p, from, buf.length, h)));
+          }
+        }
+      }),
+      { numRuns: 150, seed: 20261206 },
+    );
+  });
+});
