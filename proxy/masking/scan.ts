@@ -55,7 +55,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
   const hits = plan.hits;
   hits.reset();
   if (carry) carry.scan(plan.index, text, present, from, hits);
-  else plan.index.scan(text, present, from, text.length, hits);
+  else plan.index.scanText(text, present, from, text.length, hits);
   // The detectors worth running: those gated by a keyword that occurs, and the ungated.
   // (Marked in `run` and listed in `todo`, then tried in detector order: a list of the few
   // marked is cheaper than a pass over every detector, twice per streamed push.)
