@@ -230,6 +230,10 @@ describe('placeholder tags', () => {
         }),
         { numRuns: 300 },
       );
+      // Long secrets too (the generated ones are mostly short), then short ones again: the reused buffer grows.
+      for (const secret of ['x'.repeat(65), '中'.repeat(200), 'é😀'.repeat(300), 'short', '']) {
+        expect(m.placeholder('github-pat', secret)).toBe(`[MASKED:github-pat:${createHmac('sha256', key).update(secret).digest('hex').slice(0, 4)}]`);
+      }
     }
   });
 });
