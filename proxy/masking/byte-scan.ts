@@ -15,7 +15,17 @@
  *   those (an occurrence starting earlier is the previous walk's): each occurrence once.
  *   Every occurrence any walk sees is real, so it marks `present` for all of them.
  */
-import type { Hits } from './keywords.js';
+
+/** The hit list scanBytes fills (keywords.ts's Hits, described here so the two files do not import each other). */
+export interface Hits {
+  ids: Int32Array;
+  starts: Int32Array;
+  length: number;
+  readonly seen: Int32Array;
+  seenCount: number;
+  readonly wanted: Uint8Array;
+  add(id: number, start: number): void;
+}
 
 /** Stretches at least this long are scanned as bytes (shorter: the string walk, cheaper than a copy). */
 export const SCAN_BYTES_FROM = 256;
