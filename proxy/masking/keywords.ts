@@ -5,6 +5,8 @@
  * end of the text ("…secr" for "secret"): in a stream, those may still complete.
  * (A regex alternation of ~200 literals was slower than all detectors together.)
  */
+import { type ByteAutomaton, scanBytes, SCAN_BYTES_FROM, sortHitsFrom } from './byte-scan.js';
+
 const ALPHA = 128;
 
 /** Occurrences of chosen keywords: (keyword id, start) pairs in order of their end. */
@@ -59,6 +61,8 @@ export class KeywordIndex {
   private bytes: Int32Array | null = null;
   /** The longest keyword's length. */
   private readonly maxLength: number;
+  /** What scanText reads, made at its first long text. */
+  private automaton: ByteAutomaton | null = null;
 
   /** Whether a keyword can be looked for (non-empty ASCII); others are left out. */
   static accepts(keyword: string): boolean {
@@ -259,6 +263,20 @@ export class KeywordIndex {
       }
     }
     return s;
+  }
+
+  /**
+   * What scan(text, present, from, to, hits) marks and records, read from the text's UTF-8
+   * bytes (byte-scan.ts; short stretches: the string walk): the same keywords present and
+   * seen (listed in another order), the same hits in order of where they start, as
+   * sortHitsByStart leaves scan()'s.
+   */
+  scanText(text: string, present: Uint8Array, from: number, to: number, hits: Hits): void {
+    if (to - from < SCAN_BYTES_FROM) {
+      const first = hits.length;
+      this.scan(text, present, from, to, hits);
+      sortHitsFrom(hits, first);
+    } else scanBytes((this.automaton ??= { table: this.byteTable(), outputs: this.outputs, lengths: this.lengths, maxLength: this.maxLength }), text, from, to, present, hits);
   }
 
   /** The state a scan of only the last `len` characters would end in, given the state (hot-table form) a longer scan ended in; as a plain state number. */

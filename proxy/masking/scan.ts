@@ -9,30 +9,14 @@ import { exactStarts, groupsInLookarounds, literalStarts, startsWithAny } from '
 import type { Detector } from './detector.js';
 import { enlist, sortSmall } from './detector-list.js';
 import type { KeywordCarry } from './keyword-carry.js';
+import { type Finding, mergeFindings, type OpenScan, quickSpan, type Raw, secretSpan } from './findings.js';
 import { Hits, indexFor, KeywordIndex } from './keywords.js';
 
-export interface Finding {
-  type: string;
-  start: number;
-  end: number;
-  priority: number;
-}
-
-const GROUPS = ['secret', 's1', 's2', 's3', 's4', 'p1', 'p2'] as const;
+export { mergeScans } from './findings.js';
+export type { Finding, OpenScan } from './findings.js';
 
 export function scan(text: string, detectors: readonly Detector[]): Finding[] {
   return scanOpen(text, detectors).findings;
-}
-
-/** What scanOpen() found. */
-export interface OpenScan {
-  findings: Finding[];
-  /** Per finding: where the earliest match behind it starts (its key name, its context). */
-  matchStarts: number[];
-  /** Where the earliest secret of a candidate that reaches the end of the text starts (text.length: none). */
-  openFrom: number;
-  /** Where that candidate's match starts (a key name before its value), or text.length. */
-  openMatchFrom: number;
 }
 
 interface Out {
@@ -55,7 +39,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
   const hits = plan.hits;
   hits.reset();
   if (carry) carry.scan(plan.index, text, present, from, hits);
-  else plan.index.scan(text, present, from, text.length, hits);
+  else plan.index.scanText(text, present, from, text.length, hits);
   // The detectors worth running: those gated by a keyword that occurs, and the ungated.
   // (Marked in `run` and listed in `todo`, then tried in detector order: a list of the few
   // marked is cheaper than a pass over every detector, twice per streamed push.)
@@ -82,7 +66,8 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
       const search = plan.search[di]!;
       if (search.sticky) {
         if (count[di]! > 0) runAnchored(d, search, text, hits, plan.bucket, plan.lo[di]!, plan.lo[di]! + count[di]!, raw, out);
-      } else runGlobal(d, search, text, from, raw, out);
+      } else if (search.skipTo !== null) runSkipping(d, search, search.skipTo, text, from, raw, out);
+      else runGlobal(d, search, text, from, raw, out);
     }
   } finally {
     // The buffers are shared by every scan: leave them clean even if a validator threw.
@@ -111,6 +96,29 @@ function runGlobal(d: Detector, s: Search, text: string, from: number, raw: Raw[
       continue;
     }
     accept(d, s, m, text, raw, out);
+  }
+}
+
+/**
+ * runGlobal for a regex whose every match begins with one character (`ch`, in one case):
+ * the search tried (sticky) only where that character occurs, found with indexOf (a memchr-
+ * like search, several times faster than the regex engine stepping through the text). A
+ * global search could match nowhere else, and the regex at a position matches the same way
+ * sticky or not (look-behinds still see the text before it); after a match the search goes
+ * on from the same place.
+ */
+function runSkipping(d: Detector, s: Search, ch: string, text: string, from: number, raw: Raw[], out: Out): void {
+  const re = s.re;
+  let p = from;
+  while ((p = text.indexOf(ch, p)) >= 0) {
+    re.lastIndex = p;
+    const m = re.exec(text);
+    if (m === null || m[0].length === 0) {
+      p++;
+      continue;
+    }
+    accept(d, s, m, text, raw, out);
+    p = re.lastIndex;
   }
 }
 
@@ -180,11 +188,6 @@ function runAnchored(d: Detector, s: Search, text: string, hits: Hits, bucket: I
   }
 }
 
-/** A finding and where its match starts. */
-interface Raw extends Finding {
-  from: number;
-}
-
 function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: Raw[], out: Out): void {
   const re = s.re;
   let span = m.indices ? secretSpan(m) : quickSpan(m, s.lookGroups);
@@ -245,6 +248,8 @@ interface Search {
   lookGroups: ReadonlySet<string>;
   /** A sticky search of a case-sensitive pattern: its start literals in their own case (see exactStarts). */
   exactStarts: string[] | null;
+  /** Not anchored, but every match begins with this one character: searched by runSkipping (sticky). */
+  skipTo: string | null;
 }
 
 interface Plan {
@@ -291,6 +296,14 @@ export function anchorsOf(re: RegExp): string[] | null {
   return lits && lits.every((l) => l.length >= MIN_ANCHOR) ? lits : null;
 }
 
+/** The one character every match of `re` begins with (one that has no other case when `re` ignores case), or null. */
+export function oneCharStart(re: RegExp): string | null {
+  const lits = literalStarts(re);
+  if (lits === null || lits.length !== 1 || lits[0]!.length !== 1) return null;
+  const ch = lits[0]!;
+  return re.ignoreCase && ch.toLowerCase() !== ch.toUpperCase() ? null : ch;
+}
+
 /** The words a scan plan looks for: the detectors' keywords and start literals. */
 export function scanWords(detectors: readonly Detector[]): string[] {
   return [...detectors.flatMap((d) => d.keywords), ...detectors.flatMap((d) => anchorsOf(d.pattern) ?? [])];
@@ -310,7 +323,8 @@ function planFor(detectors: readonly Detector[]): Plan {
       startUsers[id]!.push(di);
     }
     const base = d.pattern.flags.replace(/[dgy]/g, '');
-    return { re: new RegExp(d.pattern.source, base + (lits ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern), exactStarts: lits ? exactStarts(d.pattern) : null };
+    const skipTo = lits ? null : oneCharStart(d.pattern);
+    return { re: new RegExp(d.pattern.source, base + (lits || skipTo ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern), exactStarts: lits ? exactStarts(d.pattern) : null, skipTo };
   });
   const gates = detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : d.keywords.map((k) => index.id(k)).filter((x) => x >= 0)));
   const gateUsers: number[][] = Array.from({ length: index.size }, () => []);
@@ -369,73 +383,4 @@ export function wants(ids: number[] | null, present: Uint8Array): boolean {
   if (ids === null) return true;
   for (const id of ids) if (present[id]) return true;
   return false;
-}
-
-/**
- * The secret's span from the match's strings alone: the first defined secret group, when
- * its text occurs exactly once in the match (so its position is certain); null when that
- * cannot be told (a group in a look-around, a repeated or empty value).
- */
-function quickSpan(m: RegExpExecArray, lookGroups: ReadonlySet<string>): [number, number] | null {
-  const g = m.groups;
-  if (g !== undefined) {
-    if (g.from !== undefined) return null;
-    for (const name of GROUPS) {
-      const v = g[name];
-      if (v === undefined) continue;
-      if (v.length === 0 || lookGroups.has(name)) return null;
-      const whole = m[0];
-      const i = whole.indexOf(v);
-      if (i < 0 || whole.indexOf(v, i + 1) >= 0) return null;
-      return [m.index + i, m.index + i + v.length];
-    }
-  }
-  return [m.index, m.index + m[0].length];
-}
-
-function secretSpan(m: RegExpExecArray): [number, number] | null {
-  const idx = m.indices?.groups;
-  // `from`: the secret starts in a look-behind group and runs to the end of the match.
-  if (idx?.from && m.indices) return [idx.from[0], m.indices[0]![1]];
-  if (idx) {
-    for (const g of GROUPS) {
-      const span = idx[g];
-      if (span) return span;
-    }
-  }
-  return m.indices ? (m.indices[0] as [number, number]) : [m.index, m.index + m[0].length];
-}
-
-/** Two scans of the same text (by different detectors) as one. */
-export function mergeScans(a: OpenScan, b: OpenScan): OpenScan {
-  const out: OpenScan = { findings: a.findings, matchStarts: a.matchStarts, openFrom: Math.min(a.openFrom, b.openFrom), openMatchFrom: Math.min(a.openMatchFrom, b.openMatchFrom) };
-  if (b.findings.length === 0) return out;
-  if (a.findings.length === 0) return { ...out, findings: b.findings, matchStarts: b.matchStarts };
-  const raw = (s: OpenScan) => s.findings.map((f, i): Raw => ({ ...f, from: s.matchStarts[i]! }));
-  mergeFindings([...raw(a), ...raw(b)], out);
-  return out;
-}
-
-/** Sorted, non-overlapping; overlapping or touching-inside spans become one (with the earliest match start). */
-function mergeFindings(raw: Raw[], out: OpenScan): void {
-  raw.sort((a, b) => a.start - b.start || b.end - a.end);
-  const findings: Finding[] = [];
-  const starts: number[] = [];
-  for (const f of raw) {
-    const k = findings.length - 1;
-    const last = findings[k];
-    if (last && f.start < last.end) {
-      if (f.end > last.end) last.end = f.end;
-      if (f.priority > last.priority) {
-        last.priority = f.priority;
-        last.type = f.type;
-      }
-      if (f.from < starts[k]!) starts[k] = f.from;
-    } else {
-      findings.push({ type: f.type, start: f.start, end: f.end, priority: f.priority });
-      starts.push(f.from);
-    }
-  }
-  out.findings = findings;
-  out.matchStarts = starts;
 }

@@ -9,9 +9,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
-import { joinedUtf8, KeywordIndex } from '../../proxy/masking/keywords.js';
+import { Hits, joinedUtf8, KeywordIndex } from '../../proxy/masking/keywords.js';
 import { Masker } from '../../proxy/masking/masker.js';
-import { prefilterFor } from '../../proxy/masking/scan.js';
+import { prefilterFor, sortHitsByStart } from '../../proxy/masking/scan.js';
 
 const index: KeywordIndex = prefilterFor(ALL_DETECTORS).index;
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
@@ -135,4 +135,75 @@ describe('keyword occurrence checks', () => {
       expect(ix.occursIn(fill)).toBe(false);
     });
   }
+});
+
+/**
+ * KeywordIndex.scanText reads the text's UTF-8 bytes (from SCAN_BYTES_FROM characters on, in
+ * four interleaved walks) and must mark and record exactly what scan() does: the same present
+ * keywords, the same keywords seen, the same hits at the same character offsets, in order of
+ * where they start (as sortHitsByStart leaves scan()'s).
+ */
+describe('the byte scan of whole texts', () => {
+  const wanted = new Uint8Array(index.size).map((_, i) => (i % 4 === 0 ? 0 : 1));
+  /** What a scan marked and recorded; scan()'s hits sorted by start, scanText's as they come. */
+  const record = (run: (present: Uint8Array, hits: Hits) => void, sort = false) => {
+    const present = new Uint8Array(index.size);
+    const hits = new Hits(wanted);
+    // A hit already recorded before this scan must stay as it was.
+    hits.add(1, -1);
+    run(present, hits);
+    if (sort) sortHitsByStart(hits);
+    return { present: present.join(''), seen: [...hits.seen.subarray(0, hits.seenCount)].sort((a, b) => a - b).join(), hits: [...hits.ids.subarray(0, hits.length)].map((id, k) => `${id}@${hits.starts[k]}`) };
+  };
+  const long = fc.array(textArb, { minLength: 1, maxLength: 24, size: "max" }).map((xs) => xs.join(''));
+
+  it('equals scan() on generated text, ASCII or not, from any point (property)', () => {
+    let bytePath = 0;
+    fc.assert(
+      fc.property(long, fc.nat(), fc.nat(), (text, f, t) => {
+        // Mostly long stretches (the byte path), sometimes short ones (the string walk).
+        const from = f % 5 === 0 ? f % (text.length + 1) : f % (1 + (text.length >> 3));
+        const to = text.length - (t % (1 + ((text.length - from) >> (t % 5 === 0 ? 0 : 3))));
+        if (to - from >= 256) bytePath++;
+        expect(record((p, h) => index.scanText(text, p, from, to, h))).toEqual(record((p, h) => index.scan(text, p, from, to, h), true));
+      }),
+      { numRuns: 600, seed: 20261206 },
+    );
+    expect(bytePath).toBeGreaterThan(200);
+  });
+
+  it('counts 2-, 3- and 4-byte characters (a surrogate pair is two offsets) before every hit', () => {
+    for (const ch of ['é', '中', '😀', '\ud800', 'x']) {
+      const text = `${ch}token `.repeat(60) + ch.repeat(100) + 'SECRET=' + `${ch}pass`.repeat(40);
+      const got = record((p, h) => index.scanText(text, p, 0, text.length, h));
+      expect(got).toEqual(record((p, h) => index.scan(text, p, 0, text.length, h), true));
+      expect(got.hits.length).toBeGreaterThan(100);
+    }
+  });
+
+  it('records every keyword once wherever it lies relative to where the four walks meet', () => {
+    const fill = 'x#z{0}é,'.repeat(300);
+    const longest = Math.max(...index.keywords.map((w) => w.length));
+    let checked = 0;
+    for (const len of [256, 259, 1201]) {
+      for (const [n, k] of index.keywords.entries()) {
+        const cased = randomCase(k, n * 2654435761);
+        const bytes = Buffer.byteLength(fill.slice(0, len));
+        const places = new Set<number>([0, len - k.length]);
+        for (let j = 1; j < 4; j++) {
+          // Quarter points in bytes (the filler's é is two), and where the last walk starts.
+          for (const at of [Math.floor((bytes >> 2) * j * (len / bytes)), len - Math.floor(((bytes >> 2) + longest - 1) * (len / bytes))]) {
+            for (let p = at - k.length - 2; p <= at + 2; p += 1) places.add(p);
+          }
+        }
+        for (const p of places) {
+          if (p < 0 || p + k.length > len) continue;
+          const text = fill.slice(0, p) + cased + fill.slice(0, len - p - k.length);
+          expect(record((pr, h) => index.scanText(text, pr, 0, text.length, h))).toEqual(record((pr, h) => index.scan(text, pr, 0, text.length, h), true));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(2000);
+  });
 });

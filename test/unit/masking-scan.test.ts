@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { groupsInLookarounds, literalStarts } from '../../proxy/masking/anchors.js';
+import type { Detector } from '../../proxy/masking/detector.js';
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
 import { shannonEntropy } from '../../proxy/masking/entropy.js';
 import { openCandidates, openCandidatesReference } from '../../proxy/masking/hold-scan.js';
@@ -71,6 +72,26 @@ describe('anchored scanning equals a global search', () => {
     }
     expect(differing).toBe(0);
   }, 120_000);
+
+  it('from their one start character (searched with indexOf), with matches back to back', () => {
+    // mailgun-api-key begins with "-", the XML settings pattern with "<": both are searched
+    // only where that character occurs, and must find what the global search finds, also a
+    // match that starts right where the one before ends.
+    const hex = (n: number, seed: number) => Array.from({ length: n }, (_, i) => '0123456789abcdef'[(seed * 7 + i * 13) % 16]).join('');
+    const xml = '<password>Zq8vT3kP1x</password><token>Wm4rY7nB2s</token><apiKey>Lp9dF6hJ3k</apiKey>';
+    const mailgun = `${hex(32, 1)}-${hex(8, 2)}-${hex(8, 3)}`;
+    const texts = [xml, xml + xml, `x ${xml} y`, `${mailgun} ${mailgun}`, `a-b --c ${mailgun}-${hex(8, 4)}`, `<<<${xml}<`, `-${mailgun}--${mailgun}`];
+    for (const text of texts) {
+      const got = scanOpen(text, ALL_DETECTORS);
+      expect(got).toEqual(scanReference(text, ALL_DETECTORS));
+      for (const from of [1, 5, text.length >> 1]) expect(scanOpen(text, ALL_DETECTORS, from)).toEqual(scanReference(text, ALL_DETECTORS, from));
+    }
+    expect(scanOpen(xml, ALL_DETECTORS).findings.length).toBe(3);
+    // Those two cannot match back to back; a pattern of that kind that can:
+    const hashes: Detector[] = [{ id: 'hash-tag', description: 'test', pattern: /#(?<secret>[a-z0-9]{4})/dg, keywords: ['#'], priority: 1 }];
+    for (const text of ['#abcd#efgh#ijkl', 'x#abc#defgh##ijkl#', '#'.repeat(9)]) expect(scanOpen(text, hashes)).toEqual(scanReference(text, hashes));
+    expect(scanOpen('#abcd#efgh#ijkl', hashes).findings.length).toBe(3);
+  });
 
   it('streaming hold-back on every prefix of a sample of snippets', () => {
     let cases = 0;
@@ -209,6 +230,10 @@ describe('placeholder tags', () => {
         }),
         { numRuns: 300 },
       );
+      // Long secrets too (the generated ones are mostly short), then short ones again: the reused buffer grows.
+      for (const secret of ['x'.repeat(65), '中'.repeat(200), 'é😀'.repeat(300), 'short', '']) {
+        expect(m.placeholder('github-pat', secret)).toBe(`[MASKED:github-pat:${createHmac('sha256', key).update(secret).digest('hex').slice(0, 4)}]`);
+      }
     }
   });
 });
