@@ -92,25 +92,29 @@ describe('the named-after holds with a memo (what earlier pushes established)', 
   type Hold = (text: string, from: number, memo?: HoldMemo) => number | null;
 
   /** Feeds the stream in pushes, the held text starting anywhere not before the last push's and the window dropping text before it, as the streaming masker does. */
-  const sameAsWithout = (hold: Hold) => {
+  const sameAsWithout = (holds: Hold[], shared?: Record<string, unknown>) => {
     const seen = { calls: 0, held: 0 };
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.array(piece, { minLength: 1, maxLength: 4 }), fc.nat(), fc.nat()), { minLength: 1, maxLength: 30 }), (pushes) => {
         let whole = '';
         let base = 0;
         let from = 0;
-        const memo: HoldMemo = { base: 0 };
+        // (As in the streaming masker, the holds may share their facts: one memo each, one shared object.)
+        const memos: HoldMemo[] = holds.map(() => ({ base: 0, ...(shared ? { shared: {} } : {}) }));
+        for (const m of memos) if (shared) m.shared = memos[0]!.shared;
         for (const [parts, f, trim] of pushes) {
           whole += parts.join('');
           from += f % (whole.length - from + 1);
           // The window keeps at least one character before the held text once it has dropped any.
           if (from > 1) base += trim % (from - base);
-          memo.base = base;
           const text = whole.slice(base);
-          const h = hold(text, from - base);
-          expect(hold(text, from - base, memo)).toBe(h);
-          seen.calls++;
-          if (h !== null) seen.held++;
+          holds.forEach((hold, k) => {
+            memos[k]!.base = base;
+            const h = hold(text, from - base);
+            expect(hold(text, from - base, memos[k])).toBe(h);
+            seen.calls++;
+            if (h !== null) seen.held++;
+          });
         }
       }),
       { numRuns: 3000, seed: 20261203 },
@@ -119,14 +123,19 @@ describe('the named-after holds with a memo (what earlier pushes established)', 
   };
 
   it('holdProseValue decides as it does without one (property)', () => {
-    const seen = sameAsWithout(holdProseValue);
+    const seen = sameAsWithout([holdProseValue]);
     // (The generated streams do reach values that are held, often.)
     expect(seen.held).toBeGreaterThan(seen.calls / 20);
   });
 
   it('holdOwnLineValue decides as it does without one (property)', () => {
-    const seen = sameAsWithout(holdOwnLineValue);
+    const seen = sameAsWithout([holdOwnLineValue]);
     expect(seen.held).toBeGreaterThan(seen.calls / 100);
+  });
+
+  it('both decide as they do without one when they share their facts, as in a stream (property)', () => {
+    const seen = sameAsWithout([holdOwnLineValue, holdProseValue], {});
+    expect(seen.held).toBeGreaterThan(seen.calls / 50);
   });
 
   it('holds a value while the words after it may still name it, with a memo', () => {

@@ -92,13 +92,19 @@ export function hasLongRun(text: string, from: number, to: number, n: number): b
   return false;
 }
 
+/** The stream's RunFacts: one for both holds when the stream shares state between its hooks. */
+function runFacts(memo: HoldMemo): RunFacts {
+  if (memo.shared) return (memo.shared.runFacts ??= new RunFacts(memo.base)) as RunFacts;
+  return (memo.state ??= new RunFacts(memo.base)) as RunFacts;
+}
+
 /** Hold for `<value> is my Stripe key` / `"<value>" a valid API key`: the value's start, or null. */
 export function holdProseValue(text: string, from: number, memo?: HoldMemo): number | null {
   const lo = Math.max(0, from, text.length - WINDOW);
   if (memo) {
     // With a memo (one per stream), from what was read as it arrived: no value can end at
     // one of the places tried below.
-    const facts = (memo.state ??= new RunFacts(memo.base)) as RunFacts;
+    const facts = runFacts(memo);
     facts.read(text, memo.base);
     if (!facts.mayHoldProse(text, memo.base, memo.base + Math.max(0, from), memo.base + lo)) return null;
   } else if (!hasLongRun(text, Math.max(0, from), text.length, 16)) {
@@ -148,7 +154,7 @@ export function holdOwnLineValue(text: string, from: number, memo?: HoldMemo): n
   if (memo) {
     // With a memo (one per stream): none of the line starts tried below is followed by 16
     // value characters.
-    const facts = (memo.state ??= new RunFacts(memo.base)) as RunFacts;
+    const facts = runFacts(memo);
     facts.read(text, memo.base);
     if (!facts.mayHoldOwnLine(memo.base + lo)) return null;
   } else if (!hasLongRun(text, lo, text.length, 16)) {

@@ -57,6 +57,7 @@ export class RunFacts {
   /** Reads text[scanned - base, text.length) (and the end of the run that reached `scanned`). */
   read(text: string, base: number): void {
     const end = base + text.length;
+    if (end === this.scanned) return; // (read already: the other hold's call)
     let p = Math.max(this.runStart, base);
     // [p, clean) is known to have no white space.
     let clean = Math.max(p, this.scanned);
