@@ -86,4 +86,6 @@ export interface ValidateContext {
 export interface HoldMemo {
   base: number;
   state?: unknown;
+  /** State the stream's hooks share (the same object in each of its memos), keyed by hook family. */
+  shared?: Record<string, unknown>;
 }

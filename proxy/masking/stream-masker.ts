@@ -152,7 +152,8 @@ export class StreamingMasker {
   private readonly groups: Groups;
   constructor(private readonly masker: Masker) {
     this.groups = groupsFor(masker.detectors);
-    this.memos = this.groups.holders.map(() => ({ base: 0 }));
+    const shared = {};
+    this.memos = this.groups.holders.map(() => ({ base: 0, shared }));
   }
 
   /** Adds text; returns the masked text that may be forwarded now (possibly ""). */

@@ -1,13 +1,16 @@
 /**
  * The streaming hold-back's shortcuts must decide exactly what the plain checks decide:
  * `\s` as a code-point test, the exact-case start literals of case-sensitive patterns, and
- * the prose holds' run test reading each window from its end.
+ * the prose holds' run test reading each window from its end, and those holds' facts kept
+ * from push to push (which answer most pushes without a search).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exactStarts, literalStarts, startsWithAny } from '../../proxy/masking/anchors.js';
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
-import { hasLongRun } from '../../proxy/masking/detectors/named-after.js';
+import { hasLongRun, holdOwnLineValue, holdProseValue } from '../../proxy/masking/detectors/named-after.js';
+import type { HoldMemo } from '../../proxy/masking/detector.js';
+import { holdUntilKind } from '../../proxy/masking/detectors/yaml-doc.js';
 import { isWhiteSpace } from '../../proxy/masking/white-space.js';
 
 describe('white space as a code-point test', () => {
@@ -72,5 +75,103 @@ describe('the prose holds\' run test', () => {
       }),
       { numRuns: 3000, seed: 20261203 },
     );
+  });
+});
+
+describe('the named-after holds with a memo (what earlier pushes established)', () => {
+  // Pieces that make and break the values the holds look for: quoted and bare values of
+  // about the least lengths, words and blanks between them, line breaks and the phrases.
+  const value = (n: number) => 'Zq8Lm2Vb7Tz_R4wP-n8Xk3Hs9Jd/5Fc+6Gy'.repeat(2).slice(0, n);
+  const piece = fc.oneof(
+    fc.integer({ min: 12, max: 30 }).map(value),
+    fc.integer({ min: 14, max: 20 }).map((n) => `"${value(n)}"`),
+    fc.constantFrom(' ', '  ', '\t', '\n', '\r\n', '\n\n', '"', '.', '~', '-', ' is my Stripe key', ' a valid API key', '\n^ that\'s the API key', "\nthat's my", 'word', 'a.b.c.d', '\u2028', '\u00a0'),
+    // The longest phrases the holds wait for: seven blank runs after a value, four line starts.
+    fc.constantFrom(' is my valid Stripe Live api key', ' is my', ' valid', ' Stripe', ' Live', ' api', '\r\n\r\n', '\r\n \r\n ^ ', "that's the", ' my deploy API key'),
+  );
+  type Hold = (text: string, from: number, memo?: HoldMemo) => number | null;
+
+  /** Feeds the stream in pushes, the held text starting anywhere not before the last push's and the window dropping text before it, as the streaming masker does. */
+  const sameAsWithout = (holds: Hold[], shared?: Record<string, unknown>) => {
+    const seen = { calls: 0, held: 0 };
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(piece, { minLength: 1, maxLength: 4 }), fc.nat(), fc.nat()), { minLength: 1, maxLength: 30 }), (pushes) => {
+        let whole = '';
+        let base = 0;
+        let from = 0;
+        // (As in the streaming masker, the holds may share their facts: one memo each, one shared object.)
+        const memos: HoldMemo[] = holds.map(() => ({ base: 0, ...(shared ? { shared: {} } : {}) }));
+        for (const m of memos) if (shared) m.shared = memos[0]!.shared;
+        for (const [parts, f, trim] of pushes) {
+          whole += parts.join('');
+          from += f % (whole.length - from + 1);
+          // The window keeps at least one character before the held text once it has dropped any.
+          if (from > 1) base += trim % (from - base);
+          const text = whole.slice(base);
+          holds.forEach((hold, k) => {
+            memos[k]!.base = base;
+            const h = hold(text, from - base);
+            expect(hold(text, from - base, memos[k])).toBe(h);
+            seen.calls++;
+            if (h !== null) seen.held++;
+          });
+        }
+      }),
+      { numRuns: 3000, seed: 20261203 },
+    );
+    return seen;
+  };
+
+  it('holdProseValue decides as it does without one (property)', () => {
+    const seen = sameAsWithout([holdProseValue]);
+    // (The generated streams do reach values that are held, often.)
+    expect(seen.held).toBeGreaterThan(seen.calls / 20);
+  });
+
+  it('holdOwnLineValue decides as it does without one (property)', () => {
+    const seen = sameAsWithout([holdOwnLineValue]);
+    expect(seen.held).toBeGreaterThan(seen.calls / 100);
+  });
+
+  it('both decide as they do without one when they share their facts, as in a stream (property)', () => {
+    const seen = sameAsWithout([holdOwnLineValue, holdProseValue], {});
+    expect(seen.held).toBeGreaterThan(seen.calls / 50);
+  });
+
+  it('holds a value while the words after it may still name it, with a memo', () => {
+    const v = value(26);
+    const memo: HoldMemo = { base: 0 };
+    expect(holdProseValue(`use ${v} is my Stri`, 0, memo)).toBe(4);
+    expect(holdProseValue(`use ${v} is my Stripe and more words`, 0, memo)).toBeNull();
+    expect(holdOwnLineValue(`${v}\n^ that's the`, 0, { base: 0 })).toBe(0);
+  });
+});
+
+describe('the kind: Secret hold with a memo', () => {
+  it('decides as a fresh read of the whole stream does, however the lines arrive (property)', () => {
+    const piece = fc.constantFrom('data:', 'stringData:', '\n', '\r\n', 'kind: Secret', 'kind:', ' Secret', '---', '--- \n', '  a: b', 'ata:', 'x'.repeat(70), 'd', 'ata: ', ' ');
+    const seen = { calls: 0, held: 0 };
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(piece, { minLength: 1, maxLength: 5 }), fc.nat()), { minLength: 1, maxLength: 30 }), (pushes) => {
+        let whole = '';
+        let base = 0;
+        const memo: HoldMemo = { base: 0 };
+        for (const [parts, trim] of pushes) {
+          whole += parts.join('');
+          memo.base = base;
+          const h = holdUntilKind(whole.slice(base), 0, memo);
+          const fresh = holdUntilKind(whole, 0, { base: 0 });
+          // (A hold before the window is one from its start: the stream forwarded that text long ago.)
+          expect(h === null ? null : h + base).toBe(fresh === null ? null : Math.max(fresh, base));
+          seen.calls++;
+          if (fresh !== null) seen.held++;
+          // Then the window drops text read already, up to the line still arriving (the stream keeps more).
+          const lineStart = whole.lastIndexOf('\n') + 1;
+          if (lineStart > base + 1) base += trim % (lineStart - base);
+        }
+      }),
+      { numRuns: 2000, seed: 20261203 },
+    );
+    expect(seen.held).toBeGreaterThan(seen.calls / 20);
   });
 });

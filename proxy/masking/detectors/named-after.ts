@@ -8,13 +8,18 @@
  * The phrases are written once (as parts) and give both the detectors' checks and the
  * holds, so the two cannot disagree. Never finds secrets by itself.
  */
-import type { ValidateContext } from '../detector.js';
+import type { HoldMemo, ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { isWhiteSpace } from '../white-space.js';
 import { chars, either, optional, prefixToEnd, seq, upTo, words, type Part } from '../prefix-pattern.js';
+import { isOwnLineChar, isValueChar, RunFacts } from './run-facts.js';
 
 /** How far back from the end of the text the holds look (as the streaming masker's own tail rules do). */
 const WINDOW = 600;
+
+/** The blank-run starts holdProseValue() tries a value's end at (besides the text's end), and the line starts holdOwnLineValue() tries. */
+const RUN_SLOTS = 7;
+const LINE_SLOTS = 6;
 
 const SP = chars('[ \\t]', 1);
 const KEY_WORDS = ['api key', 'api_key', 'api-key', 'apikey', 'key', 'token', 'password', 'secret'];
@@ -57,10 +62,6 @@ export function proseWordsAfterValue(ctx: ValidateContext): boolean {
 
 const isBlank = (c: number) => c === 32 || c === 9;
 const isLineBreak = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
-const isValueChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61;
-
-/** The characters of OWN_LINE_VALUE's value group: [A-Za-z0-9_\-+/=.~]. */
-const isOwnLineChar = (c: number) => isValueChar(c) || c === 46 || c === 126;
 
 /** Whether text[at, at + n) are all characters OWN_LINE_VALUE's value may have (a match at `at` needs 16). */
 function valueRunAt(text: string, at: number, n: number): boolean {
@@ -91,16 +92,30 @@ export function hasLongRun(text: string, from: number, to: number, n: number): b
   return false;
 }
 
+/** The stream's RunFacts: one for both holds when the stream shares state between its hooks. */
+function runFacts(memo: HoldMemo): RunFacts {
+  if (memo.shared) return (memo.shared.runFacts ??= new RunFacts(memo.base)) as RunFacts;
+  return (memo.state ??= new RunFacts(memo.base)) as RunFacts;
+}
+
 /** Hold for `<value> is my Stripe key` / `"<value>" a valid API key`: the value's start, or null. */
-export function holdProseValue(text: string, from: number): number | null {
-  // The value starts at or after `from`: a quoted one is 16+ characters, a bare one 24+.
-  if (!hasLongRun(text, Math.max(0, from), text.length, 16)) return null;
+export function holdProseValue(text: string, from: number, memo?: HoldMemo): number | null {
   const lo = Math.max(0, from, text.length - WINDOW);
+  if (memo) {
+    // With a memo (one per stream), from what was read as it arrived: no value can end at
+    // one of the places tried below.
+    const facts = runFacts(memo);
+    facts.read(text, memo.base);
+    if (!facts.mayHoldProse(text, memo.base, memo.base + Math.max(0, from), memo.base + lo)) return null;
+  } else if (!hasLongRun(text, Math.max(0, from), text.length, 16)) {
+    // The value starts at or after `from`: a quoted one is 16+ characters, a bare one 24+.
+    return null;
+  }
   // The phrase has at most seven runs of blanks (` is my valid Stripe Live api key`), so
   // a value it follows ends at one of the last seven run starts, or at the end of the
   // text (`"<value>"` with nothing after it yet); earliest first.
   const runs: number[] = [text.length];
-  for (let k = text.length - 1; k >= lo && runs.length < 8; k--) {
+  for (let k = text.length - 1; k >= lo && runs.length <= RUN_SLOTS; k--) {
     if (isBlank(text.charCodeAt(k)) && (k === 0 || !isBlank(text.charCodeAt(k - 1)))) runs.push(k);
   }
   for (let r = runs.length - 1; r >= 0; r--) {
@@ -134,14 +149,22 @@ function proseValueEndingAt(text: string, q: number): number | null {
 }
 
 /** Hold for a value alone at the start of its line, until the next lines show whether they call it a key. */
-export function holdOwnLineValue(text: string, from: number): number | null {
+export function holdOwnLineValue(text: string, from: number, memo?: HoldMemo): number | null {
   const lo = Math.max(0, from, text.length - WINDOW);
-  // The value (16+ characters) starts at a line start at or after `lo`.
-  if (!hasLongRun(text, lo, text.length, 16)) return null;
+  if (memo) {
+    // With a memo (one per stream): none of the line starts tried below is followed by 16
+    // value characters.
+    const facts = runFacts(memo);
+    facts.read(text, memo.base);
+    if (!facts.mayHoldOwnLine(memo.base + lo)) return null;
+  } else if (!hasLongRun(text, lo, text.length, 16)) {
+    // The value (16+ characters) starts at a line start at or after `lo`.
+    return null;
+  }
   // The value's line, a blank line and the phrase's line: the value starts at one of the
   // last few line starts (a CRLF counts twice: `^` also matches between CR and LF).
   const starts: number[] = [];
-  for (let k = text.length; k >= lo && starts.length < 6; k--) {
+  for (let k = text.length; k >= lo && starts.length < LINE_SLOTS; k--) {
     if (k === 0 || isLineBreak(text.charCodeAt(k - 1))) starts.push(k);
   }
   for (let i = starts.length - 1; i >= 0; i--) {

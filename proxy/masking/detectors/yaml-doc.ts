@@ -2,7 +2,8 @@
  * The Kubernetes Secret detector's streaming hold: `kind: Secret` often comes after
  * `data:` (kubectl sorts keys), so until the current YAML document's kind is known, values
  * under data:/stringData: are held. With a memo (one per stream), complete lines are read
- * once: each call reads only the lines that arrived since the last one.
+ * once: each call reads only the lines that arrived since the last one, and looks for the
+ * end of the line still arriving only in the text that arrived since the last one.
  */
 import type { HoldMemo } from '../detector.js';
 
@@ -10,8 +11,9 @@ const DATA = /^(?:data|stringData):[ \t]*$/m;
 const KIND = /^kind:[ \t]*\S+[ \t]*\r?$/;
 
 interface DocState {
-  /** Absolute start of the first line not read yet. */
+  /** Absolute start of the first line not read yet, and how far it has been searched for its end (a long line is searched once, not once per push). */
   scanned: number;
+  searched: number;
   /** The current document: where its first data:/stringData: line ends (absolute, -1: none yet), and whether it has a kind: line. */
   dataEnd: number;
   kind: boolean;
@@ -20,13 +22,14 @@ interface DocState {
 /** The position from which to hold (the end of the document's data: line), or null. */
 export function holdUntilKind(text: string, _from: number, memo: HoldMemo = { base: 0 }): number | null {
   const base = memo.base;
-  const st = (memo.state ??= { scanned: base, dataEnd: -1, kind: false }) as DocState;
+  const st = (memo.state ??= { scanned: base, searched: base, dataEnd: -1, kind: false }) as DocState;
   let pos = Math.max(0, st.scanned - base);
-  for (let nl = text.indexOf('\n', pos); nl >= 0; nl = text.indexOf('\n', pos)) {
+  for (let nl = text.indexOf('\n', Math.max(pos, st.searched - base)); nl >= 0; nl = text.indexOf('\n', pos)) {
     readLine(st, text, pos, nl, base);
     pos = nl + 1;
   }
   st.scanned = base + pos;
+  st.searched = base + text.length;
   // The line still arriving: a document separator, or a data: line (a kind: line counts once complete).
   if (base + pos > 0 && text.startsWith('---', pos)) return null;
   let dataEnd = st.dataEnd;
