@@ -34,11 +34,19 @@ export const SCAN_BYTES_FROM = 256;
 let scratch = Buffer.allocUnsafe(16 * 1024);
 const KEEP = 4 * 1024 * 1024;
 
-/** Per walk after the first: its recorded (id, start) pairs, appended to the hits after the loop. */
-class Found {
-  ids = new Int32Array(256);
-  starts = new Int32Array(256);
+/**
+ * (keyword id, start) pairs in typed arrays that double when full: keywords.ts's Hits, and
+ * here each walk's own finds after the first (appended to the hits after the loop).
+ */
+export class Pairs {
+  ids: Int32Array;
+  starts: Int32Array;
   length = 0;
+
+  constructor(capacity: number) {
+    this.ids = new Int32Array(capacity);
+    this.starts = new Int32Array(capacity);
+  }
 
   add(id: number, start: number): void {
     if (this.length === this.ids.length) {
@@ -53,7 +61,7 @@ class Found {
     this.starts[this.length++] = start;
   }
 }
-const later = [new Found(), new Found(), new Found()];
+const later = [new Pairs(256), new Pairs(256), new Pairs(256)];
 
 /** The automaton as scanText reads it. */
 export interface ByteAutomaton {
@@ -91,7 +99,7 @@ export function scanBytes(a: ByteAutomaton, text: string, from: number, to: numb
 }
 
 /** One walk over bytes[begin, end) from the root, recording occurrences that start in [lo, hi). */
-function walk(a: ByteAutomaton, bytes: Uint8Array, begin: number, end: number, lo: number, hi: number, present: Uint8Array, hits: Hits, into: Hits | Found): void {
+function walk(a: ByteAutomaton, bytes: Uint8Array, begin: number, end: number, lo: number, hi: number, present: Uint8Array, hits: Hits, into: Hits | Pairs): void {
   const t = a.table;
   let s = 0;
   for (let i = begin; i < end; i++) {
@@ -115,7 +123,7 @@ function walk4(a: ByteAutomaton, bytes: Uint8Array, n: number, q: number, over: 
   const b1 = q;
   const b2 = 2 * q;
   const b3 = n - len;
-  const [f1, f2, f3] = later as [Found, Found, Found];
+  const [f1, f2, f3] = later as [Pairs, Pairs, Pairs];
   let sa = 0;
   let sb = 0;
   let sc = 0;
@@ -144,7 +152,7 @@ function walk4(a: ByteAutomaton, bytes: Uint8Array, n: number, q: number, over: 
 }
 
 /** The occurrences ending at byte i (the walk now in state s, byte-table form): marked, and recorded when they start in [lo, hi). */
-function found(a: ByteAutomaton, s: number, i: number, lo: number, hi: number, present: Uint8Array, hits: Hits, into: Hits | Found): void {
+function found(a: ByteAutomaton, s: number, i: number, lo: number, hi: number, present: Uint8Array, hits: Hits, into: Hits | Pairs): void {
   const o = a.outputs[s >> 8]!;
   for (let k = 0; k < o.length; k++) {
     const id = o[k]!;

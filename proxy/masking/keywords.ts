@@ -5,33 +5,18 @@
  * end of the text ("…secr" for "secret"): in a stream, those may still complete.
  * (A regex alternation of ~200 literals was slower than all detectors together.)
  */
-import { type ByteAutomaton, scanBytes, SCAN_BYTES_FROM, sortHitsFrom } from './byte-scan.js';
+import { type ByteAutomaton, Pairs, scanBytes, SCAN_BYTES_FROM, sortHitsFrom } from './byte-scan.js';
 
 const ALPHA = 128;
 
 /** Occurrences of chosen keywords: (keyword id, start) pairs in order of their end. */
-export class Hits {
-  ids = new Int32Array(64);
-  starts = new Int32Array(64);
-  length = 0;
+export class Hits extends Pairs {
   /** Keyword ids in the order they were first seen (each once): seen[0, seenCount). A typed array with a count, since emptying an array (length = 0) costs a runtime call per scan. */
   readonly seen: Int32Array;
   seenCount = 0;
   constructor(readonly wanted: Uint8Array) {
+    super(64);
     this.seen = new Int32Array(wanted.length);
-  }
-
-  add(id: number, start: number): void {
-    if (this.length === this.ids.length) {
-      const ids = new Int32Array(this.length * 2);
-      ids.set(this.ids);
-      this.ids = ids;
-      const starts = new Int32Array(this.length * 2);
-      starts.set(this.starts);
-      this.starts = starts;
-    }
-    this.ids[this.length] = id;
-    this.starts[this.length++] = start;
   }
 
   reset(): void {
