@@ -30,9 +30,22 @@ export interface Hits {
 /** Stretches at least this long are scanned as bytes (shorter: the string walk, cheaper than a copy). */
 export const SCAN_BYTES_FROM = 256;
 
-/** The copy buffer (not occursIn's: joinedUtf8's bytes must outlive a scan); replaced by a fresh one past KEEP. */
-let scratch = Buffer.allocUnsafe(16 * 1024);
+/** A reusable buffer for texts' UTF-8 copies: grown as needed, and replaced by a fresh one past 4 MB (a huge text's copy is not kept for good). */
+export class Utf8Scratch {
+  private buf = Buffer.allocUnsafe(16 * 1024);
+
+  /** The buffer, with room for `chars` UTF-16 units as UTF-8 (at most 3 bytes each). */
+  room(chars: number): Buffer {
+    const need = chars * 3;
+    if (this.buf.length < need) this.buf = Buffer.allocUnsafe(need);
+    else if (this.buf.length > KEEP && need <= KEEP) this.buf = Buffer.allocUnsafe(KEEP);
+    return this.buf;
+  }
+}
 const KEEP = 4 * 1024 * 1024;
+
+/** The copy buffer (not occursIn's: joinedUtf8's bytes must outlive a scan). */
+const scratch = new Utf8Scratch();
 
 /**
  * (keyword id, start) pairs in typed arrays that double when full: keywords.ts's Hits, and
@@ -80,9 +93,7 @@ export interface ByteAutomaton {
  */
 export function scanBytes(a: ByteAutomaton, text: string, from: number, to: number, present: Uint8Array, hits: Hits): void {
   const len = to - from;
-  if (scratch.length < len * 3) scratch = Buffer.allocUnsafe(len * 3);
-  else if (scratch.length > KEEP && len * 3 <= KEEP) scratch = Buffer.allocUnsafe(KEEP);
-  const bytes = scratch;
+  const bytes = scratch.room(len);
   const n = bytes.write(from === 0 && to === text.length ? text : text.slice(from, to), 0, 'utf8');
   const first = hits.length;
   const over = a.maxLength - 1;

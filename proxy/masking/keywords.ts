@@ -5,7 +5,7 @@
  * end of the text ("…secr" for "secret"): in a stream, those may still complete.
  * (A regex alternation of ~200 literals was slower than all detectors together.)
  */
-import { type ByteAutomaton, Pairs, scanBytes, SCAN_BYTES_FROM, sortHitsFrom } from './byte-scan.js';
+import { type ByteAutomaton, Pairs, scanBytes, SCAN_BYTES_FROM, sortHitsFrom, Utf8Scratch } from './byte-scan.js';
 
 const ALPHA = 128;
 
@@ -146,7 +146,7 @@ export class KeywordIndex {
   occursIn(text: string): boolean {
     // Short texts: the string walk, cheaper than a copy at this size.
     if (text.length < BYTES_FROM) return walkString(this.delta, this.cls, text);
-    const bytes = utf8Scratch(text.length);
+    const bytes = scratch.room(text.length);
     return this.occursInBytes(bytes, 0, bytes.write(text, 0, 'utf8'));
   }
 
@@ -284,17 +284,8 @@ export class KeywordIndex {
 /** Texts at least this long are checked as UTF-8 bytes (occursIn). */
 const BYTES_FROM = 64;
 
-/** Reusable buffer for occursIn's UTF-8 copies (grown as needed; replaced by a fresh one past SCRATCH_KEEP). */
-let scratch = Buffer.allocUnsafe(16 * 1024);
-const SCRATCH_KEEP = 4 * 1024 * 1024;
-
-/** The scratch buffer, with room for `chars` UTF-16 units as UTF-8 (at most 3 bytes each). */
-function utf8Scratch(chars: number): Buffer {
-  const need = chars * 3;
-  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
-  else if (scratch.length > SCRATCH_KEEP && need <= SCRATCH_KEEP) scratch = Buffer.allocUnsafe(SCRATCH_KEEP);
-  return scratch;
-}
+/** Reusable buffer for occursIn's and joinedUtf8's UTF-8 copies. */
+const scratch = new Utf8Scratch();
 
 /**
  * The UTF-8 bytes of texts.join('\n'), written to a reused buffer (valid until the next call
@@ -304,7 +295,7 @@ function utf8Scratch(chars: number): Buffer {
 export function joinedUtf8(texts: readonly string[]): Buffer {
   let chars = texts.length;
   for (const t of texts) chars += t.length;
-  const bytes = utf8Scratch(chars);
+  const bytes = scratch.room(chars);
   let n = 0;
   for (let k = 0; k < texts.length; k++) {
     if (k > 0) bytes[n++] = 0x0a;

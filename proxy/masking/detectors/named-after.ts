@@ -12,7 +12,7 @@ import type { HoldMemo, ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { isWhiteSpace } from '../white-space.js';
 import { chars, either, optional, prefixToEnd, seq, upTo, words, type Part } from '../prefix-pattern.js';
-import { isOwnLineChar, isValueChar, RunFacts } from './run-facts.js';
+import { isBlank, isLineBreak, isOwnLineChar, isValueChar, RunFacts } from './run-facts.js';
 
 /** How far back from the end of the text the holds look (as the streaming masker's own tail rules do). */
 const WINDOW = 600;
@@ -59,9 +59,6 @@ export function proseWordsAfterValue(ctx: ValidateContext): boolean {
   if (ctx.matchStart === undefined || ctx.end > ctx.matchStart) return true; // `my API key is <value>`: context before
   return PROSE_GAP_WHOLE.test(ctx.text.slice(ctx.end, ctx.matchStart));
 }
-
-const isBlank = (c: number) => c === 32 || c === 9;
-const isLineBreak = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 
 /** Whether text[at, at + n) are all characters OWN_LINE_VALUE's value may have (a match at `at` needs 16). */
 function valueRunAt(text: string, at: number, n: number): boolean {

@@ -21,8 +21,8 @@ export interface LiveSink {
 }
 
 interface Pending {
-  /** `interaction.started` not yet published: its exchange and its decision. */
-  started: { flow: Flow; decision: 'masked' | 'allowed' } | null;
+  /** `interaction.started` not yet published: its decision (null: published, or none due). */
+  started: 'masked' | 'allowed' | null;
   text: string;
   tools: Map<number, { name: string | null; text: string }>;
   timer: NodeJS.Timeout | null;
@@ -38,9 +38,9 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
     if (!p) pending.set(flow, (p = { started: null, text: '', tools: new Map(), timer: null, textLen: 0, toolLen: 0 }));
     return p;
   };
-  const publishStarted = (p: Pending) => {
-    if (!p.started) return;
-    const { flow, decision } = p.started;
+  const publishStarted = (flow: Flow, p: Pending) => {
+    const decision = p.started;
+    if (!decision) return;
     p.started = null;
     const { req } = flow;
     opts.live.started({
@@ -56,7 +56,7 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
     });
   };
   const flush = (flow: Flow, p: Pending) => {
-    publishStarted(p);
+    publishStarted(flow, p);
     if (p.timer) clearTimeout(p.timer);
     p.timer = null;
     if (!p.text && p.tools.size === 0) return;
@@ -68,12 +68,12 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
     name: 'live-events',
     request(flow) {
       const p = pendingOf(flow);
-      p.started = { flow, decision: flow.maskings.size ? 'masked' : 'allowed' };
-      setImmediate(publishStarted, p);
+      p.started = flow.maskings.size ? 'masked' : 'allowed';
+      setImmediate(publishStarted, flow, p);
     },
     responseEvent(flow, e) {
       const p = pendingOf(flow);
-      publishStarted(p);
+      publishStarted(flow, p);
       if (e.kind === 'text' && !e.channel.startsWith('rs:') && !e.channel.startsWith('thinking:')) {
         // The live view shows what a record keeps: past the cap, only the pace moves on.
         if (p.textLen < MAX_RECORDED_TEXT_CHARS) p.text += e.text.slice(0, MAX_RECORDED_TEXT_CHARS - p.textLen);
