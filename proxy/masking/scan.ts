@@ -8,6 +8,7 @@
 import { exactStarts, groupsInLookarounds, literalStarts, startsWithAny } from './anchors.js';
 import type { Detector } from './detector.js';
 import { enlist, sortSmall } from './detector-list.js';
+import { charsAfter, type FirstChars, mayStartAt } from './first-chars.js';
 import type { KeywordCarry } from './keyword-carry.js';
 import { type Finding, mergeFindings, type OpenScan, quickSpan, type Raw, secretSpan } from './findings.js';
 import { Hits, indexFor, KeywordIndex } from './keywords.js';
@@ -65,7 +66,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
       if (plan.applies[di] === 1 && !d.applies!(text)) continue;
       const search = plan.search[di]!;
       if (search.sticky) {
-        if (count[di]! > 0) runAnchored(d, search, text, hits, plan.bucket, plan.lo[di]!, plan.lo[di]! + count[di]!, raw, out);
+        if (count[di]! > 0) runAnchored(d, search, text, hits, plan.index, plan.bucket, plan.lo[di]!, plan.lo[di]! + count[di]!, raw, out);
       } else if (search.skipTo !== null) runSkipping(d, search, search.skipTo, text, from, raw, out);
       else runGlobal(d, search, text, from, raw, out);
     }
@@ -110,7 +111,12 @@ function runGlobal(d: Detector, s: Search, text: string, from: number, raw: Raw[
 function runSkipping(d: Detector, s: Search, ch: string, text: string, from: number, raw: Raw[], out: Out): void {
   const re = s.re;
   let p = from;
+  const after = s.after[0] ?? null;
   while ((p = text.indexOf(ch, p)) >= 0) {
+    if (after !== null && !mayStartAt(after, text, p + 1)) {
+      p++;
+      continue;
+    }
     re.lastIndex = p;
     const m = re.exec(text);
     if (m === null || m[0].length === 0) {
@@ -166,16 +172,27 @@ function bucketHits(plan: Plan, hits: Hits): number[] {
 /**
  * The same search, tried only where a start literal occurs (the detector's bucket of hit
  * indices, in order of where they start): a global search could not match anywhere else,
- * and after a match it resumes at the same place.
+ * and after a match it resumes at the same place. Where the characters after the literal
+ * cannot continue any match (s.after, see first-chars.ts: "key" in `keyof`), the regex is
+ * not called: it could only have failed there.
  */
-function runAnchored(d: Detector, s: Search, text: string, hits: Hits, bucket: Int32Array, lo: number, hi: number, raw: Raw[], out: Out): void {
+function runAnchored(d: Detector, s: Search, text: string, hits: Hits, index: KeywordIndex, bucket: Int32Array, lo: number, hi: number, raw: Raw[], out: Out): void {
   const re = s.re;
   const starts = hits.starts;
+  const ids = hits.ids;
+  const after = s.after;
+  const lengths = index.lengths;
   let next = 0;
   for (let b = lo; b < hi; b++) {
-    const p = starts[bucket[b]!]!;
+    const h = bucket[b]!;
+    const p = starts[h]!;
     if (p < next) continue;
     if (s.exactStarts !== null && !startsWithAny(text, p, s.exactStarts)) continue;
+    const id = ids[h]!;
+    let fc = after[id];
+    // Worked out at the literal's first hit (a few hundred literals: not all at start-up).
+    if (fc === undefined) fc = after[id] = charsAfter(d.pattern, index.keywords[id]!);
+    if (fc !== null && !mayStartAt(fc, text, p + lengths[id]!)) continue;
     re.lastIndex = p;
     const m = re.exec(text);
     if (m === null) continue;
@@ -250,6 +267,12 @@ interface Search {
   exactStarts: string[] | null;
   /** Not anchored, but every match begins with this one character: searched by runSkipping (sticky). */
   skipTo: string | null;
+  /**
+   * What may follow a start literal in a match (charsAfter), by the literal's keyword id
+   * (anchored; null: anything; undefined: not worked out yet), or at [0] what may follow
+   * skipTo. Checked before the regex call.
+   */
+  after: Array<FirstChars | null | undefined>;
 }
 
 interface Plan {
@@ -324,7 +347,8 @@ function planFor(detectors: readonly Detector[]): Plan {
     }
     const base = d.pattern.flags.replace(/[dgy]/g, '');
     const skipTo = lits ? null : oneCharStart(d.pattern);
-    return { re: new RegExp(d.pattern.source, base + (lits || skipTo ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern), exactStarts: lits ? exactStarts(d.pattern) : null, skipTo };
+    const after: Array<FirstChars | null | undefined> = lits ? new Array<FirstChars | null | undefined>(index.size).fill(undefined) : [skipTo === null ? null : charsAfter(d.pattern, skipTo)];
+    return { re: new RegExp(d.pattern.source, base + (lits || skipTo ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern), exactStarts: lits ? exactStarts(d.pattern) : null, skipTo, after };
   });
   const gates = detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : d.keywords.map((k) => index.id(k)).filter((x) => x >= 0)));
   const gateUsers: number[][] = Array.from({ length: index.size }, () => []);
