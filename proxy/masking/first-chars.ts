@@ -17,12 +17,13 @@
 /** How many leading offsets are described. */
 export const FIRST_CHARS = 8;
 
-/** Per offset: the ASCII characters allowed (bit per code) and whether non-ASCII is allowed; null = anything. */
+/** Per offset, the characters allowed there. */
 export interface FirstChars {
-  /** offsets × 128 bytes, 1 where the character may occur at that offset. */
-  readonly ascii: Uint8Array;
-  /** Per offset: 1 when a non-ASCII character may occur there. */
-  readonly wide: Uint8Array;
+  /**
+   * Five 32-bit words per offset: bit c of the first four for ASCII code c, bit 0 of the
+   * fifth for every non-ASCII character (160 bytes in all: a few cache lines per check).
+   */
+  readonly bits: Int32Array;
   /** Offsets [from, to) constrain something (the others allow every character). */
   readonly from: number;
   readonly to: number;
@@ -533,8 +534,7 @@ function deriveNow(n: Node, lo: number, up: number, ignoreCase: boolean, memo: M
 function describe(tree: Node, ignoreCase: boolean): FirstChars | null {
   const flow = new Flow(ignoreCase);
   const ends = flow.run(tree, 1);
-  const ascii = new Uint8Array(FIRST_CHARS * 128);
-  const wide = new Uint8Array(FIRST_CHARS);
+  const bits = new Int32Array(FIRST_CHARS * WORDS);
   let from = -1;
   let to = 0;
   for (let o = 0; o < FIRST_CHARS; o++) {
@@ -543,26 +543,30 @@ function describe(tree: Node, ignoreCase: boolean): FirstChars | null {
     for (let e = 0; e <= o; e++) if (ends & (1 << e)) free = true;
     const s = flow.sets[o]!;
     let allowed = s.wide ? 1 : 0;
-    for (let c = 0; c < 128; c++) {
-      const v = free ? 1 : s.ascii[c]!;
-      ascii[o * 128 + c] = v;
-      allowed += v;
+    for (let c = 0; c <= 128; c++) {
+      const v = free || (c < 128 ? s.ascii[c] === 1 : s.wide);
+      if (v) bits[o * WORDS + (c >> 5)]! |= 1 << (c & 31);
+      if (c < 128 && v) allowed++;
     }
-    wide[o] = free || s.wide ? 1 : 0;
     if (!free && allowed < 129) {
       if (from < 0) from = o;
       to = o + 1;
     }
   }
-  return from < 0 ? null : { ascii, wide, from, to };
+  return from < 0 ? null : { bits, from, to };
 }
+
+/** Words per offset in FirstChars.bits. */
+const WORDS = 5;
 
 /** Whether text at `at` can begin a match, as far as fc tells (offsets past the text's end pass). */
 export function mayStartAt(fc: FirstChars, text: string, at: number, from = fc.from): boolean {
   const end = Math.min(fc.to, text.length - at);
+  const bits = fc.bits;
   for (let o = from; o < end; o++) {
     const c = text.charCodeAt(at + o);
-    if (c < 128 ? fc.ascii[(o << 7) | c] === 0 : fc.wide[o] === 0) return false;
+    const k = c < 128 ? c : 128;
+    if ((bits[o * WORDS + (k >> 5)]! & (1 << (k & 31))) === 0) return false;
   }
   return true;
 }
