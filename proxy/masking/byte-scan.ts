@@ -16,6 +16,8 @@
  *   Every occurrence any walk sees is real, so it marks `present` for all of them.
  */
 
+import { SLICE, WasmWalker } from './wasm-walk.js';
+
 /** The hit list scanBytes fills (keywords.ts's Hits, described here so the two files do not import each other). */
 export interface Hits {
   ids: Int32Array;
@@ -93,15 +95,28 @@ export interface ByteAutomaton {
  */
 export function scanBytes(a: ByteAutomaton, text: string, from: number, to: number, present: Uint8Array, hits: Hits): void {
   const len = to - from;
-  const bytes = scratch.room(len);
-  const n = bytes.write(from === 0 && to === text.length ? text : text.slice(from, to), 0, 'utf8');
+  const str = from === 0 && to === text.length ? text : text.slice(from, to);
+  // The bytes go straight into the WebAssembly walker's memory when it has one (see wasm-walk.ts).
+  let walker = walkers.get(a.table);
+  if (walker === undefined) walkers.set(a.table, (walker = useWasm ? WasmWalker.for(a.table) : null));
+  if (walker !== null && !walker.room(len * 3)) walker = null;
+  let bytes: Uint8Array;
+  let n: number;
+  if (walker !== null) {
+    n = walker.bytes.write(str, walker.text, 'utf8');
+    bytes = walker.bytes.subarray(walker.text, walker.text + n);
+  } else {
+    bytes = scratch.room(len);
+    n = (bytes as Buffer).write(str, 0, 'utf8');
+  }
   const first = hits.length;
   const over = a.maxLength - 1;
   const q = n >> 2;
   if (q <= over || over < 3) walk(a, bytes, 0, n, 0, n, present, hits, hits);
   else {
     for (const f of later) f.length = 0;
-    walk4(a, bytes, n, q, over, present, hits);
+    if (walker !== null) walk4Wasm(a, walker, n, q, over, present, hits);
+    else walk4(a, bytes, n, q, over, present, hits);
     for (const f of later) for (let k = 0; k < f.length; k++) hits.add(f.ids[k]!, f.starts[k]!);
   }
   sortHitsFrom(hits, first);
@@ -159,6 +174,46 @@ function walk4(a: ByteAutomaton, bytes: Uint8Array, n: number, q: number, over: 
     if (vb < 0) found(a, sb, b1 + i, q, 2 * q, present, hits, f1);
     if (vc < 0) found(a, sc, b2 + i, 2 * q, 3 * q, present, hits, f2);
     if (vd < 0) found(a, sd, b3 + i, 3 * q, n, present, hits, f3);
+  }
+}
+
+/** WebAssembly walkers by automaton table (null: none, the JavaScript walk4 is used). */
+const walkers = new WeakMap<Int32Array, WasmWalker | null>();
+let useWasm = true;
+
+/** Whether scanBytes walks with WebAssembly where it can (tests compare the two walks). */
+export function useWasmWalk(on: boolean): void {
+  useWasm = on;
+}
+
+const wasmStates = new Int32Array(4);
+
+/**
+ * walk4 done by the WebAssembly walker (wasm-walk.ts), in slices of SLICE steps: the same
+ * four walks over the same bytes, and the records of states with outputs handed to found()
+ * in the order walk4 meets them, so hits, `present` and `seen` come out the same.
+ */
+function walk4Wasm(a: ByteAutomaton, walker: WasmWalker, n: number, q: number, over: number, present: Uint8Array, hits: Hits): void {
+  const len = q + over;
+  const b1 = q;
+  const b2 = 2 * q;
+  const b3 = n - len;
+  const [f1, f2, f3] = later as [Pairs, Pairs, Pairs];
+  const st = wasmStates;
+  st.fill(0);
+  for (let from = 0; from < len; from += SLICE) {
+    const end = walker.walk(0, b1, b2, b3, from, Math.min(SLICE, len - from), st) >> 2;
+    const w = walker.words;
+    for (let r = walker.out >> 2; r < end; r += 2) {
+      const i = from + w[r]!;
+      const x = w[r + 1]!;
+      const s = x & 0x0fffffff;
+      const k = x >>> 28;
+      if (k === 0) found(a, s, i, 0, q, present, hits, hits);
+      else if (k === 1) found(a, s, b1 + i, q, 2 * q, present, hits, f1);
+      else if (k === 2) found(a, s, b2 + i, 2 * q, 3 * q, present, hits, f2);
+      else found(a, s, b3 + i, 3 * q, n, present, hits, f3);
+    }
   }
 }
 

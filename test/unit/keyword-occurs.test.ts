@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
+import { useWasmWalk } from '../../proxy/masking/byte-scan.js';
 import { Hits, joinedUtf8, KeywordIndex } from '../../proxy/masking/keywords.js';
 import { Masker } from '../../proxy/masking/masker.js';
 import { prefilterFor, sortHitsByStart } from '../../proxy/masking/scan.js';
@@ -205,5 +206,41 @@ describe('the byte scan of whole texts', () => {
       }
     }
     expect(checked).toBeGreaterThan(2000);
+  });
+
+  it('walks the same in WebAssembly and in JavaScript, long texts in several slices included', () => {
+    // Texts of 4 × SLICE bytes and more are walked in several calls, the four states carried
+    // from one to the next; keywords straddle the slice ends, non-ASCII text shifts them.
+    const words = index.keywords;
+    const pieces = (seed: number, count: number) => {
+      let x = seed;
+      const out: string[] = [];
+      for (let k = 0; k < count; k++) {
+        x = (x * 1103515245 + 12345) >>> 0;
+        out.push(x % 3 === 0 ? randomCase(words[x % words.length]!, x) : FILLER[x % FILLER.length]!.repeat(1 + (x % 7)));
+      }
+      return out.join('');
+    };
+    const texts = [pieces(1, 20_000), pieces(2, 60_000), 'key'.repeat(50_000), 'é'.repeat(70_000) + pieces(3, 30_000), pieces(4, 300)];
+    expect(texts.filter((t) => Buffer.byteLength(t) > 4 * 32768).length).toBeGreaterThanOrEqual(3);
+    try {
+      for (const text of texts) {
+        useWasmWalk(true);
+        const wasm = record((p, h) => index.scanText(text, p, 0, text.length, h));
+        useWasmWalk(false);
+        const js = record((p, h) => index.scanText(text, p, 0, text.length, h));
+        expect(wasm).toEqual(js);
+        expect(wasm).toEqual(record((p, h) => index.scan(text, p, 0, text.length, h), true));
+      }
+      // And the JavaScript walk on generated text, as the WebAssembly one above.
+      fc.assert(
+        fc.property(long, (text) => {
+          expect(record((p, h) => index.scanText(text, p, 0, text.length, h))).toEqual(record((p, h) => index.scan(text, p, 0, text.length, h), true));
+        }),
+        { numRuns: 150, seed: 20261207 },
+      );
+    } finally {
+      useWasmWalk(true);
+    }
   });
 });
