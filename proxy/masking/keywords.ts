@@ -225,7 +225,25 @@ export class KeywordIndex {
    * and lists the keywords seen (present[] must then start all zero).
    */
   scan(text: string, present: Uint8Array, from = 0, to = text.length, hits?: Hits): number {
-    return this.scanStep(text, from, to, 0, (id, start) => mark(id, start, present, hits)) / this.width;
+    // scanStep with mark() as the sink, written out: no closure per scan, and mark() is
+    // called directly (scanStep's sink call site sees several sinks, so it is not inlined).
+    const delta = this.delta;
+    const cls = this.cls;
+    const outputs = this.outputs;
+    const lengths = this.lengths;
+    const width = this.width;
+    let s = 0;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
+      if (v >= 0) s = v;
+      else {
+        s = ~v;
+        const o = outputs[s / width]!;
+        for (let k = 0; k < o.length; k++) mark(o[k]!, i + 1 - lengths[o[k]!]!, present, hits);
+      }
+    }
+    return s / width;
   }
 
   /**
