@@ -71,13 +71,13 @@ describe('the near detectors\' reach', () => {
 });
 
 describe('known difference from whole text (found 2026-12-03, not fixed here)', () => {
-  // A quoted value that fails validation (`pass ="<Password>…` up to the next quote) is a match
-  // all the same, and the whole-text search resumes after it, so the assignment whose start it
-  // swallowed (`Password" value="…"` inside `<add key="…_Password" …>`) is never tried. A stream
-  // whose search starts after that first match's start (more than the reach behind the held
-  // text) tries it and masks it. The stream masks more, never less, but it is not byte-identical.
-  // Marked `fails`: when whole text and stream agree here, this test fails and should become a
-  // plain `it`.
+  // A generic assignment whose quoted value the validator rejects is a match all the same
+  // (`pass ="<Password>…` up to the quote of `key="`), and the whole-text search resumes after
+  // it, so the assignment that starts inside it (`pass  <add key="00aa_Password"`) is never
+  // tried. A stream whose search starts after the first `pass` (more than the reach behind the
+  // held text) tries it and masks `00aa_Password`. Here the stream masks more than whole text, but it is
+  // not byte-identical. Marked `fails`: when whole text and stream agree here, this test fails
+  // and should become a plain `it`.
   it.fails('a long rejected quoted value swallowing the next assignment (whole text misses it, the stream masks it)', () => {
     const text = `pass ="<Password>a0+++a+0AA0+/0aA${'x'.repeat(100)}</Password>pass  <add key="00aa_Password" value="+A++a0//+AA/Aa"/>`;
     expect(streamed(text, [1])).toBe(masker.mask(text).text);
