@@ -1,0 +1,85 @@
+/**
+ * The streaming masker searches the near detectors from their longest reach before the held
+ * text (Detector.reach; one XML settings detector reaches 160 characters, the rest 64). Streamed
+ * output must be what whole-text masking gives, for any chunking: here on XML settings whose key
+ * names put the match's start far before the secret word, in text full of the other detectors'
+ * keywords. Setting the XML detector's reach to 64 fails these properties (tried), and so did
+ * searching the 64-reach detectors from 64 characters back and the XML one from 160 (a change
+ * tried and dropped: docs/masking.md, "Tried and left out").
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Masker, StreamingMasker } from '../../proxy/masking/index.js';
+import { SHORT_REACH } from '../../proxy/masking/detector.js';
+
+const masker = new Masker({ key: Buffer.alloc(32, 7) });
+
+function streamed(text: string, sizes: number[]): string {
+  const sm = new StreamingMasker(masker);
+  let out = '';
+  for (let pos = 0, k = 0; pos < text.length; k++) {
+    const n = sizes[k % sizes.length]!;
+    out += sm.push(text.slice(pos, pos + n));
+    pos += n;
+  }
+  return out + sm.flush();
+}
+
+const filler = fc.constantFrom(' ', '\n', '  ', 'the ', 'key ', 'token ', 'pass ', 'auth ', '<', '>', '"', '=', 'value ', 'config ', 'ghp_', 'x', 'Key', 'secret', '<!-- -->', '/>', '\t');
+const fillerText = fc.array(filler, { maxLength: 12 }).map((xs) => xs.join(''));
+const secretWord = fc.constantFrom('Password', 'ApiKey', 'ClientSecret', 'Token', 'token', 'AuthKey', 'Credentials', 'passwd', 'SigningKey');
+/** Up to 60 name characters before the secret word (what the detector's key name allows), ending in a separator. */
+const namePrefix = fc.stringMatching(/^[A-Za-z0-9]{0,50}$/).chain((p) => fc.constantFrom(p, `${p}_`, `${p}.`, `${p}-`));
+const value = fc.stringMatching(/^[A-Za-z0-9+/]{14,40}$/);
+const element = fc.tuple(namePrefix, secretWord, value, fc.constantFrom('add', 'tag', 'tag-open')).map(([pre, word, v, form]) => {
+  const name = `${pre}${word}`;
+  if (form === 'add') return `<add key="${name}" value="${v}"/>`;
+  return form === 'tag' ? `<${name}>${v}</${name}>` : `<${name}>${v}`;
+});
+const xmlText = fc.tuple(fillerText, fc.array(fc.tuple(element, fillerText), { minLength: 1, maxLength: 3 })).map(([head, rest]) => head + rest.map(([e, f]) => e + f).join(''));
+const sizes = fc.array(fc.integer({ min: 1, max: 16 }), { minLength: 1, maxLength: 12 });
+
+describe('the near detectors\' reach', () => {
+  it('the XML settings detector reaches further than the default (else this file tests nothing)', () => {
+    const xml = masker.detectors.filter((d) => d.pattern.source.includes('<add[ \\t]+key='));
+    expect(xml.length).toBe(1);
+    expect(xml[0]!.reach ?? SHORT_REACH).toBeGreaterThan(SHORT_REACH);
+  });
+
+  it('streams XML settings with long key names as whole text masks them, under any chunking (property)', () => {
+    let found = 0;
+    fc.assert(
+      fc.property(xmlText, sizes, (text, chunks) => {
+        const whole = masker.mask(text);
+        if (whole.findings.length > 0) found++;
+        expect(streamed(text, chunks)).toBe(whole.text);
+      }),
+      { numRuns: 700, seed: 2026_1203 },
+    );
+    // (Most generated texts hold a secret whole-text masking finds.)
+    expect(found).toBeGreaterThan(350);
+  });
+
+  it('the same with every push one character (the match start furthest behind the held text)', () => {
+    fc.assert(
+      fc.property(xmlText, (text) => {
+        expect(streamed(text, [1])).toBe(masker.mask(text).text);
+      }),
+      { numRuns: 300, seed: 2026_1204 },
+    );
+  });
+});
+
+describe('known difference from whole text (found 2026-12-03, not fixed here)', () => {
+  // A generic assignment whose quoted value the validator rejects is a match all the same
+  // (`pass ="<Password>…` up to the quote of `key="`), and the whole-text search resumes after
+  // it, so the assignment that starts inside it (`pass  <add key="00aa_Password"`) is never
+  // tried. A stream whose search starts after the first `pass` (more than the reach behind the
+  // held text) tries it and masks `00aa_Password`. Here the stream masks more than whole text, but it is
+  // not byte-identical. Marked `fails`: when whole text and stream agree here, this test fails
+  // and should become a plain `it`.
+  it.fails('a long rejected quoted value swallowing the next assignment (whole text misses it, the stream masks it)', () => {
+    const text = `pass ="<Password>a0+++a+0AA0+/0aA${'x'.repeat(100)}</Password>pass  <add key="00aa_Password" value="+A++a0//+AA/Aa"/>`;
+    expect(streamed(text, [1])).toBe(masker.mask(text).text);
+  });
+});
