@@ -10,7 +10,7 @@ import { Masker, StreamingMasker } from '../../proxy/masking/index.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { reassemble } from '../helpers/reassemble.js';
-import { chatChunk, controlled, streamViaProxy } from '../helpers/streams.js';
+import { chatChunk, controlled, streamMasked, streamViaProxy } from '../helpers/streams.js';
 
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
 const SECRET = 'sk_live_51Hq3kLmN8pQrStUvWxYz0123AbCdEfGh';
@@ -79,14 +79,7 @@ describe('after a secret assignment mid-line', () => {
   it('streaming gives the whole-text result for any text and any chunking (property)', () => {
     fc.assert(
       fc.property(textArb, fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 20 }), (text, sizes) => {
-        const sm = new StreamingMasker(masker);
-        let out = '';
-        for (let pos = 0, k = 0; pos < text.length; k++) {
-          const n = sizes[k % sizes.length]!;
-          out += sm.push(text.slice(pos, pos + n));
-          pos += n;
-        }
-        expect(out + sm.flush()).toBe(masker.mask(text).text);
+        expect(streamMasked(masker, text, sizes)).toBe(masker.mask(text).text);
       }),
       { numRuns: 600, seed: 2026_1121 },
     );

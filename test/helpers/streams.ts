@@ -6,10 +6,22 @@
 import https from 'node:https';
 import type http from 'node:http';
 import { HoldingSseTransform } from '../../proxy/approvals/index.js';
-import type { Masker } from '../../proxy/masking/index.js';
+import { StreamingMasker, type Masker } from '../../proxy/masking/index.js';
 import type { ToolDecision } from '../../proxy/policy/index.js';
 import { adapterFor, familyFor, SseAdapterTransform, SseParser, type EndpointKind, type SemanticEvent } from '../../proxy/protocols/index.js';
 import { tlsThroughProxy } from './proxy-client.js';
+
+/** `text` through a StreamingMasker in pushes of sizes[0], sizes[1], … (repeated), flushed. */
+export function streamMasked(masker: Masker, text: string, sizes: number[]): string {
+  const sm = new StreamingMasker(masker);
+  let out = '';
+  for (let pos = 0, k = 0; pos < text.length; k++) {
+    const n = sizes[k % sizes.length]!;
+    out += sm.push(text.slice(pos, pos + n));
+    pos += n;
+  }
+  return out + sm.flush();
+}
 
 /** A Responses/Messages style event: `event:` line naming its type, JSON data. */
 export function sse(body: { type: string } & Record<string, unknown>): string {

@@ -9,21 +9,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Masker, StreamingMasker } from '../../proxy/masking/index.js';
+import { Masker } from '../../proxy/masking/index.js';
+import { streamMasked } from '../helpers/streams.js';
 import { SHORT_REACH } from '../../proxy/masking/detector.js';
 
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
 
-function streamed(text: string, sizes: number[]): string {
-  const sm = new StreamingMasker(masker);
-  let out = '';
-  for (let pos = 0, k = 0; pos < text.length; k++) {
-    const n = sizes[k % sizes.length]!;
-    out += sm.push(text.slice(pos, pos + n));
-    pos += n;
-  }
-  return out + sm.flush();
-}
+const streamed = (text: string, sizes: number[]) => streamMasked(masker, text, sizes);
 
 const filler = fc.constantFrom(' ', '\n', '  ', 'the ', 'key ', 'token ', 'pass ', 'auth ', '<', '>', '"', '=', 'value ', 'config ', 'ghp_', 'x', 'Key', 'secret', '<!-- -->', '/>', '\t');
 const fillerText = fc.array(filler, { maxLength: 12 }).map((xs) => xs.join(''));
