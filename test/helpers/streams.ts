@@ -4,12 +4,27 @@
  * through the real proxy, and fake-upstream scripts the test paces itself.
  */
 import https from 'node:https';
+import { Transform, type TransformCallback } from 'node:stream';
 import type http from 'node:http';
 import { HoldingSseTransform } from '../../proxy/approvals/index.js';
 import { StreamingMasker, type Masker } from '../../proxy/masking/index.js';
 import type { ToolDecision } from '../../proxy/policy/index.js';
 import { adapterFor, familyFor, SseAdapterTransform, SseParser, type EndpointKind, type SemanticEvent } from '../../proxy/protocols/index.js';
 import { tlsThroughProxy } from './proxy-client.js';
+
+/** A response stage that fails (with `message`) on the chunk containing `bad`, and passes every other chunk on. */
+export class FailsOn extends Transform {
+  constructor(
+    private readonly bad: string,
+    private readonly message: string,
+  ) {
+    super();
+  }
+  override _transform(c: Buffer, _e: BufferEncoding, cb: TransformCallback) {
+    if (c.toString().includes(this.bad)) cb(new Error(this.message));
+    else cb(null, c);
+  }
+}
 
 /** `text` through a StreamingMasker in pushes of sizes[0], sizes[1], … (repeated), flushed. */
 export function streamMasked(masker: Masker, text: string, sizes: number[]): string {

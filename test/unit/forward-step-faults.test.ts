@@ -8,21 +8,12 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardStep } from '../../proxy/intercept/forward-step.js';
 import type { ExchangeSummary } from '../../proxy/intercept/index.js';
 import type { UpstreamPool } from '../../proxy/intercept/upstream.js';
-
-class ThrowsOn extends Transform {
-  constructor(private readonly bad: string) {
-    super();
-  }
-  override _transform(c: Buffer, _e: BufferEncoding, cb: TransformCallback) {
-    if (c.toString().includes(this.bad)) cb(new Error('the stage threw'));
-    else cb(null, c);
-  }
-}
+import { FailsOn } from '../helpers/streams.js';
 
 describe('forward step: a stage that throws mid-stream', () => {
   let upstream: http.Server;
@@ -43,7 +34,7 @@ describe('forward step: a stage that throws mid-stream', () => {
       request: (_p: string, _t: unknown, o: { method: string; path: string; headers: http.OutgoingHttpHeaders }) =>
         http.request({ host: '127.0.0.1', port: upPort, method: o.method, path: o.path, headers: o.headers, agent: false }),
     } as unknown as UpstreamPool;
-    const step = new ForwardStep({ pool, hooks: { responseTransform: () => new ThrowsOn('bad'), onExchangeEnd: (s) => ended.push(s) } });
+    const step = new ForwardStep({ pool, hooks: { responseTransform: () => new FailsOn('bad', 'the stage threw'), onExchangeEnd: (s) => ended.push(s) } });
     front = http.createServer((req, res) => {
       const shim = {
         id: 'x1',

@@ -6,9 +6,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough, Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { PassThrough, Readable, pipeline } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wire } from '../../proxy/intercept/wire.js';
+import { FailsOn } from '../helpers/streams.js';
 
 type Impl = (streams: NodeJS.ReadableStream[], cb: (err: (Error & { code?: string }) | undefined) => void) => void;
 const viaPipeline: Impl = (streams, cb) => pipeline(...(streams as [Readable, PassThrough]), (err) => cb(err ?? undefined));
@@ -21,17 +22,6 @@ function watch(log: string[], names: string[], streams: NodeJS.ReadableStream[])
   streams.forEach((s, i) => {
     s.on('close', () => log.push(`${names[i]} close ${describeErr((s as unknown as { errored?: unknown }).errored)}`));
   });
-}
-
-/** A transform that fails on the chunk containing `bad`. */
-class Failing extends Transform {
-  constructor(private readonly bad: string) {
-    super();
-  }
-  override _transform(c: Buffer, _e: BufferEncoding, cb: TransformCallback) {
-    if (c.toString().includes(this.bad)) cb(new Error('stage threw'));
-    else cb(null, c);
-  }
 }
 
 interface Scenario {
@@ -100,7 +90,7 @@ const scenarios: Scenario[] = [
     name: 'a stage throws',
     build: (log) => {
       const source = new Readable({ read() {} });
-      return { ...chain(log, source, [new PassThrough(), new Failing('bad'), new PassThrough()]), start: () => (source.push('ok'), setImmediate(() => source.push('bad'))) };
+      return { ...chain(log, source, [new PassThrough(), new FailsOn('bad', 'stage threw'), new PassThrough()]), start: () => (source.push('ok'), setImmediate(() => source.push('bad'))) };
     },
   },
   {
@@ -183,7 +173,7 @@ describe('wire() with a real upstream response', () => {
     const res = await new Promise<http.IncomingMessage>((resolve) => req.once('response', resolve).end());
     // Alone: the failing stage is the only one (pipeline() counts its 'error' event among the
     // ends it waits for, so it calls back before the aborted response is destroyed).
-    const stages = alone ? [new Failing('bad')] : [new PassThrough(), new Failing('bad'), new PassThrough()];
+    const stages = alone ? [new FailsOn('bad', 'stage threw')] : [new PassThrough(), new FailsOn('bad', 'stage threw'), new PassThrough()];
     const sink = new PassThrough();
     stages.at(-1)!.pipe(sink);
     sink.resume();
