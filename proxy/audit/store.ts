@@ -30,7 +30,7 @@ import { signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { getMeta, insertRow, recordRow, setMeta, Statements, type Loc } from './db.js';
 import { ContentStore } from './bodies.js';
 import { OpenExchanges } from './exchanges.js';
-import { Frame, frame, groupPayload } from './frames.js';
+import { Frame, groupPayload } from './frames.js';
 import { ChainHead } from './head.js';
 import { WriteHealth } from './health.js';
 import { IndexQueue } from './index-queue.js';
@@ -48,6 +48,8 @@ import { verifyStore } from './verify.js';
 
 /** A segment is closed and a new one started past this size. */
 const SEGMENT_MAX = 64 * 1024 * 1024;
+/** Ciphers kept ready for in-flight markers (JournalWriter.prepareSmall): exchanges that start between two records. */
+const MARKER_CIPHERS = 4;
 
 export { CANNOT_DETECT_OFFLINE, type AuditStoreOptions, type ExchangeStart, type StoreHealth, type StoreIssue, type VerifyResult } from './types.js';
 
@@ -124,6 +126,7 @@ export class AuditStore {
     store.chain.allDurable();
     if (!opts.readOnly) {
       await store.tail.start(tail.n, tail.validLength);
+      store.tail.journal?.prepareSmall(MARKER_CIPHERS);
       await store.exchanges.recordGaps(store.tail.journal!, log);
     }
     return store;
@@ -167,13 +170,17 @@ export class AuditStore {
   /**
    * An exchange began: a small frame, queued with the next write and never awaited, so that
    * if the engine dies before the exchange's record is durable, the next start finds the
-   * start without a record and records the gap. `path` must be masked already.
+   * start without a record and records the gap. `path` must be masked already. It runs
+   * while the request is in flight (a fast upstream's answer may be waiting to be read), so
+   * its frame is sealed with a cipher made ahead when one is there (JournalWriter.prepareSmall:
+   * made again after each record's append, which runs when no exchange is young).
    */
   exchangeStarted(e: ExchangeStart): void {
     const journal = this.tail.journal;
     if (!journal || !this.writeHealth.ok) return;
     this.exchanges.started(e);
-    journal.append(frame(Frame.Started, Buffer.from(JSON.stringify(e)))).durable.catch(() => undefined);
+    // frame(Frame.Started, …) in one buffer: the type is one ASCII letter.
+    journal.appendSmall(Buffer.from(Frame.Started + JSON.stringify(e))).durable.catch(() => undefined);
     this.sinceCompaction++; // so a clean close snapshots past it
   }
 
@@ -229,6 +236,8 @@ export class AuditStore {
     unsigned.hash = sealed.hash;
     const record = unsigned as unknown as AuditRecord;
     let loc: Loc = this.tail.write(sealed.frame, durables);
+    // The next exchanges' in-flight markers get their ciphers now, not while their requests are in flight.
+    this.tail.journal?.prepareSmall(MARKER_CIPHERS);
     if (group) {
       const g = loc;
       entries.forEach((e, k) => {

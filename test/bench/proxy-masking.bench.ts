@@ -131,6 +131,13 @@ async function pacedStreams(routes: MaskingRoutes, rounds: number) {
           b: {
             addedVsDirectMs: { p50: round(q('interceptedB', 50) - q('direct', 50)), p99: round(q('interceptedB', 99) - q('direct', 99)) },
             afterFirstAddedVsDirectMs: { p50: round(pct(rest.interceptedB, 50) - pct(rest.direct, 50)), p99: round(pct(rest.interceptedB, 99) - pct(rest.direct, 99)) },
+            // Each round's first event through B minus A's (the two streams of a round run one
+            // after the other): the median and quartiles of those pairs, so the drift of a busy
+            // host between rounds hits both alike. Positive: A (this checkout) was sooner.
+            firstEventBMinusAMs: (() => {
+              const d = first.interceptedB.map((b, i) => b - first.intercepted[i]!);
+              return { p25: round(pct(d, 25)), p50: round(pct(d, 50)), p75: round(pct(d, 75)) };
+            })(),
           },
         }
       : {}),
