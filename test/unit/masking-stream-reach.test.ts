@@ -62,16 +62,15 @@ describe('the near detectors\' reach', () => {
   });
 });
 
-describe('known difference from whole text (found 2026-12-03, not fixed here)', () => {
-  // A generic assignment whose quoted value the validator rejects is a match all the same
-  // (`pass ="<Password>…` up to the quote of `key="`), and the whole-text search resumes after
-  // it, so the assignment that starts inside it (`pass  <add key="00aa_Password"`) is never
-  // tried. A stream whose search starts after the first `pass` (more than the reach behind the
-  // held text) tries it and masks `00aa_Password`. Here the stream masks more than whole text, but it is
-  // not byte-identical. Marked `fails`: when whole text and stream agree here, this test fails
-  // and should become a plain `it`.
-  it.fails('a long rejected quoted value swallowing the next assignment (whole text misses it, the stream masks it)', () => {
+describe('a rejected match swallows nothing (was a difference from whole text until 2026-12-03)', () => {
+  // A generic assignment whose quoted value the validator rejects (`pass ="<Password>…` up to
+  // the quote of `key="`) used to be consumed whole by the whole-text search, so the
+  // assignment starting inside it (`pass  <add key="00aa_Password"`) was never tried, while a
+  // stream whose search started after the first `pass` tried it and masked `00aa_Password`.
+  // A rejected match now consumes nothing (scan.ts, accept()): both mask it.
+  it('a long rejected quoted value does not swallow the next assignment (stream and whole text agree)', () => {
     const text = `pass ="<Password>a0+++a+0AA0+/0aA${'x'.repeat(100)}</Password>pass  <add key="00aa_Password" value="+A++a0//+AA/Aa"/>`;
+    expect(masker.mask(text).text).not.toContain('00aa_Password');
     expect(streamed(text, [1])).toBe(masker.mask(text).text);
   });
 });
