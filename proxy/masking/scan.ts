@@ -207,27 +207,26 @@ function runAnchored(d: Detector, s: Search, text: string, hits: Hits, index: Ke
 
 /**
  * Records a match's finding (when its secret passes the validator) and sets where the search
- * resumes (re.lastIndex; runAnchored and runSkipping read it back).
+ * resumes (re.lastIndex; runAnchored and runSkipping read it back): right after the match's
+ * start, whatever the match (accepted, rejected by the validator, an empty secret, none).
  *
- * What a match may consume (the positions after its start that are never tried):
- *  - accepted: up to its secret's end (or the match's end when the secret is its last
- *    character or lies before it), as before: the secret is masked, and the search goes on
- *    past it (overlapping candidates of the same detector are found past the secret);
- *  - rejected (the validator says no), an empty secret, or none: nothing. The search resumes
- *    right after the match's start.
  * Why: a stream searches each push from a bounded reach before the held text, not from the
- * text's start. If a rejected match could consume, whether a later position is tried would
- * depend on where a chain of earlier rejected matches began, however far back (a long
- * rejected quoted value, `pass ="…400 characters…"`, swallowed the key name of a match that
- * starts inside it, and a search started inside the value found that match). With nothing
- * consumed, a search from `from` tries exactly the positions a search from any earlier start
- * tries at or after `from`, unless an accepted match before `from` consumes past it, and
- * such a match's secret is masked (it ends before the held text, or the stream found it, its
- * start within reach). Resuming at the secret's start instead would still let the key name
- * of a rejected match (up to 60 characters and more for XML settings) swallow a match that
- * starts inside it, with another match start and so another validator answer.
- * Cost: the text of a rejected match is searched again (the regex engine skips to the next
- * possible start; the anchored and skipping searches visit their next literal inside it).
+ * text's start, and its output must be what whole-text masking gives. If a match consumed
+ * the text after its start, whether a later position is tried would depend on where a chain
+ * of earlier matches began, however far back: a long rejected quoted value (`pass ="…` up to
+ * the next quote) swallowed the key name of a match starting inside it, and so did an
+ * accepted one (up to its secret's end, the old rule for accepted matches); a stream whose
+ * search began inside the swallowing match found and masked the swallowed one. With nothing
+ * consumed, the matches tried at a position p are the regex's (sticky) match at p, for every
+ * p the search reaches: a search from `from` finds exactly the matches at or after `from`
+ * that a search from any earlier point finds, so a stream that starts its search at or before
+ * a match's start (the detector's reach) finds it. Resuming at the secret's start (or end)
+ * instead would still let a match's key name (60 characters and more) or secret swallow a
+ * match starting inside it. Overlapping matches of one detector give overlapping findings,
+ * merged into one (mergeFindings), as overlaps between detectors always were.
+ * Cost: the text of each match is searched again from its second character (the regex
+ * engine skips to the next possible start; the anchored and skipping searches visit their
+ * next literal or character inside it); its validator may run again on the same secret.
  */
 function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: Raw[], out: Out): void {
   const re = s.re;
@@ -252,12 +251,8 @@ function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: R
     const secret = text.slice(span[0], span[1]);
     if (!d.validate || d.validate(secret, { text, start: span[0], end: span[1], matchStart: m.index })) {
       raw.push({ type: d.id, start: span[0], end: span[1], priority: d.priority, from });
-      // Allow overlapping candidates from the same detector to be found past this secret.
-      if (span[0] + 1 > m.index && span[0] + 1 < re.lastIndex) re.lastIndex = span[1];
-      return;
     }
   }
-  // Rejected: consume nothing (see above).
   re.lastIndex = m.index + 1;
 }
 

@@ -1,11 +1,13 @@
 /**
- * A match whose secret the validator rejects consumes nothing: the whole-text search resumes
- * right after its start (scan.ts, accept()). Before, it resumed after the match, so a long
- * rejected quoted value (`pass ="xxx…` up to the next quote) swallowed the key name of a match
- * starting inside it, and a stream, which searches each push from a bounded reach before the
- * held text, found that match when its search began inside the value: streamed and whole-text
- * output differed. These properties hunt for such differences; with the old rule (resume at
- * the match's end) the first fails within its runs (checked when the rule changed).
+ * A match consumes nothing: the whole-text search resumes right after its start, whether the
+ * validator accepted its secret or not (scan.ts, accept()). Before, a rejected match was
+ * consumed whole and an accepted one up to its secret's end, so a long quoted value (`pass ="…`
+ * up to the next quote) swallowed the key name of a match starting inside it; a stream, which
+ * searches each push from a bounded reach before the held text, found that match when its
+ * search began inside the value, and streamed and whole-text output differed. These
+ * properties hunt for such differences: with the old rule for rejected matches the first three
+ * fail (checked), and with the old rule for accepted ones the stream properties fail once the
+ * near detectors are searched from 64 characters back (checked: the second case below).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -36,7 +38,7 @@ const piece = fc.oneof({ weight: 3, arbitrary: rejectedOpen }, { weight: 3, arbi
 const text = fc.array(piece, { minLength: 2, maxLength: 7 }).map((ps) => ps.join(' '));
 const sizes = fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 });
 
-describe('a rejected match consumes nothing', () => {
+describe('a match consumes nothing', () => {
   it('a long rejected quoted value does not swallow the assignment that starts inside it', () => {
     const value = `a0+++a+0AA0+/0aA${'x'.repeat(100)}`;
     const t = `pass ="<Password>${value}</Password>pass  <add key="00aa_Password" value="+A++a0//+AA/Aa"/>`;
@@ -44,6 +46,14 @@ describe('a rejected match consumes nothing', () => {
     expect(masker.mask(t).text).not.toContain('00aa_Password');
     // … and the stream masks the same, whatever the chunking.
     for (const n of [1, 7, 64, 1024]) expect(streamed(t, [n])).toBe(masker.mask(t).text);
+  });
+
+  it('an accepted quoted value does not swallow the assignment that starts inside it', () => {
+    // The first value (`the the the the  Aa0pass =`) passes the validator; the second `pass`
+    // starts inside it. Whole text used to resume after the first secret and never try it.
+    const t = 'pass ="the the the the  Aa0pass ="the the the the the the  00aA0.pass ="/A+/aaa00/A+a+"  ';
+    expect(masker.mask(t).findings.length).toBe(2);
+    for (const n of [1, 8, 64]) expect(streamed(t, [n])).toBe(masker.mask(t).text);
   });
 
   it('streams texts with long rejected quoted values and key names as whole text masks them (property)', () => {
