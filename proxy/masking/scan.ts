@@ -205,6 +205,29 @@ function runAnchored(d: Detector, s: Search, text: string, hits: Hits, index: Ke
   }
 }
 
+/**
+ * Records a match's finding (when its secret passes the validator) and sets where the search
+ * resumes (re.lastIndex; runAnchored and runSkipping read it back): right after the match's
+ * start, whatever the match (accepted, rejected by the validator, an empty secret, none).
+ *
+ * Why: a stream searches each push from a bounded reach before the held text, not from the
+ * text's start, and its output must be what whole-text masking gives. If a match consumed
+ * the text after its start, whether a later position is tried would depend on where a chain
+ * of earlier matches began, however far back: a long rejected quoted value (`pass ="…` up to
+ * the next quote) swallowed the key name of a match starting inside it, and so did an
+ * accepted one (up to its secret's end, the old rule for accepted matches); a stream whose
+ * search began inside the swallowing match found and masked the swallowed one. With nothing
+ * consumed, the matches tried at a position p are the regex's (sticky) match at p, for every
+ * p the search reaches: a search from `from` finds exactly the matches at or after `from`
+ * that a search from any earlier point finds, so a stream that starts its search at or before
+ * a match's start (the detector's reach) finds it. Resuming at the secret's start (or end)
+ * instead would still let a match's key name (60 characters and more) or secret swallow a
+ * match starting inside it. Overlapping matches of one detector give overlapping findings,
+ * merged into one (mergeFindings), as overlaps between detectors always were.
+ * Cost: the text of each match is searched again from its second character (the regex
+ * engine skips to the next possible start; the anchored and skipping searches visit their
+ * next literal or character inside it); its validator may run again on the same secret.
+ */
 function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: Raw[], out: Out): void {
   const re = s.re;
   let span = m.indices ? secretSpan(m) : quickSpan(m, s.lookGroups);
@@ -214,7 +237,10 @@ function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: R
     s.exact.lastIndex = m.index;
     const md = s.exact.exec(text);
     span = md ? secretSpan(md) : null;
-    if (span === null) return;
+    if (span === null) {
+      re.lastIndex = m.index + 1;
+      return;
+    }
   }
   const from = Math.min(m.index, span[0]);
   if (re.lastIndex >= text.length) {
@@ -227,8 +253,7 @@ function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: R
       raw.push({ type: d.id, start: span[0], end: span[1], priority: d.priority, from });
     }
   }
-  // Allow overlapping candidates from the same detector to be found past this secret.
-  if (span[0] + 1 > m.index && span[0] + 1 < re.lastIndex) re.lastIndex = span[1];
+  re.lastIndex = m.index + 1;
 }
 
 /**

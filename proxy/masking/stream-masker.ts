@@ -36,7 +36,7 @@ import { holdWords, openCandidates } from './hold-scan.js';
 import { KeywordCarry } from './keyword-carry.js';
 import { Hits, KeywordIndex, shareIndex } from './keywords.js';
 import type { Masker } from './masker.js';
-import { anchorsOf, mergeScans, scanOpen, scanWords, type Finding } from './scan.js';
+import { anchorsOf, mergeScans, oneCharStart, scanOpen, scanWords, type Finding } from './scan.js';
 
 /**
  * Forwarded text kept for look-behinds and validators (trimmed in steps of TRIM). Every push
@@ -70,13 +70,20 @@ function allRun(s: string, from = 0): boolean {
 
 /**
  * The detectors split by how they are searched: `near` from a fixed reach before the held
- * text (the short-reach ones, and the long-reach ones without start literals at their own,
- * still short, reach), `long` (long reach, anchored) only from the first of their start
- * literals in reach (tracked incrementally).
+ * text (the short-reach ones, and the long-reach ones without start literals), `long` (long
+ * reach, anchored) only from the first of their start literals in reach (tracked
+ * incrementally). The near ones are searched from SHORT_REACH back; those of them that reach
+ * further (`far`: the XML settings detector, 160) are searched from their own reach only when
+ * a character their matches begin with (`farStarts`) occurs in the extra stretch, and then
+ * apart (`short`: the other near ones).
  */
 interface Groups {
   near: readonly Detector[];
-  nearReach: number;
+  short: readonly Detector[];
+  far: readonly Detector[];
+  farReach: number;
+  /** The one character every match (and tail) of a far detector begins with; null: search them always. */
+  farStarts: string[] | null;
   long: readonly Detector[];
   /** Detectors with a hold hook. */
   holders: readonly Detector[];
@@ -96,15 +103,21 @@ function groupsFor(detectors: readonly Detector[]): Groups {
   const litsOf = (d: Detector) => [d.pattern, ...(d.tail ? [d.tail] : [])].map((re) => anchorsOf(re));
   const long = detectors.filter((d) => reachOf(d) > SHORT_REACH && litsOf(d).every((l) => l !== null));
   const near = detectors.filter((d) => !long.includes(d));
+  const far = near.filter((d) => reachOf(d) > SHORT_REACH);
+  const short = near.filter((d) => reachOf(d) <= SHORT_REACH);
+  const farChars = far.flatMap((d) => [d.pattern, ...(d.tail ? [d.tail] : [])].map(oneCharStart));
   const longLits = long.flatMap((d) => litsOf(d).flatMap((l) => l ?? []));
   // One automaton for every plan of this stream's detectors: each new character is read once.
   const literals = new KeywordIndex([...longLits, ...scanWords(near), ...scanWords(long), ...holdWords(near), ...holdWords(long)]);
-  shareIndex([near, long], literals);
+  shareIndex([near, short, far, long], literals);
   const wantedLong = new Uint8Array(literals.size);
   for (const l of longLits) wantedLong[literals.id(l)] = 1;
   g = {
     near,
-    nearReach: Math.max(SHORT_REACH, ...near.map(reachOf)),
+    short,
+    far,
+    farReach: Math.max(SHORT_REACH, ...far.map(reachOf)),
+    farStarts: farChars.every((c) => c !== null) ? [...new Set(farChars as string[])] : null,
     long,
     holders: detectors.filter((d) => d.hold),
     reach: Math.max(SHORT_REACH, ...long.map(reachOf)),
@@ -192,7 +205,16 @@ export class StreamingMasker {
     // A long-reach match starts at one of its start literals: search from the first one in reach.
     const longFrom = g.long.length > 0 ? this.longFrom(g, text, aliveAt - g.reach) : -1;
     const longActive = longFrom >= 0;
-    const nearScan = scanOpen(text, g.near, Math.max(0, aliveAt - g.nearReach), this.carry);
+    // The near detectors from SHORT_REACH back; the far ones from their own reach, from the
+    // first character one of their matches could begin with, when there is one before that.
+    // (Exact because a whole-text search tries every position: scan.ts, accept(). The far
+    // findings merge after the short ones, which would matter only for two detectors of one
+    // priority but different types on the same span: the one far detector, generic-secret at
+    // 25, shares its type with every detector of its priority.)
+    const nearFrom = Math.max(0, aliveAt - SHORT_REACH);
+    const farFrom = g.far.length === 0 ? -1 : this.farFrom(g, text, Math.max(0, aliveAt - g.farReach), nearFrom);
+    let nearScan = scanOpen(text, farFrom < 0 ? g.near : g.short, nearFrom, this.carry);
+    if (farFrom >= 0) nearScan = mergeScans(nearScan, scanOpen(text, g.far, farFrom, this.carry));
     const scan = longActive ? mergeScans(nearScan, scanOpen(text, g.long, longFrom, this.carry)) : nearScan;
     // Findings inside already-forwarded text were decided earlier; one that reaches into
     // the held text is masked from there on.
@@ -209,7 +231,7 @@ export class StreamingMasker {
     let holdAt = end;
     let alive = end;
     if (!final) {
-      const h = this.holdPoint(text, from, aliveAt, findings, g, longFrom);
+      const h = this.holdPoint(text, from, nearFrom, farFrom, findings, g, longFrom);
       alive = Math.min(h.alive, scan.openMatchFrom);
       holdAt = Math.min(h.at, Math.max(scan.openFrom, from));
       if (end - holdAt > MAX_HOLD) holdAt = end - MAX_HOLD;
@@ -270,7 +292,7 @@ export class StreamingMasker {
    * The earliest position (in buf) from which text could still become part of a secret,
    * and the earliest start of a candidate in progress (for the next push's search).
    */
-  private holdPoint(text: string, pendingStart: number, aliveAt: number, findings: Finding[], g: Groups, longFrom: number): { at: number; alive: number } {
+  private holdPoint(text: string, pendingStart: number, nearFrom: number, farFrom: number, findings: Finding[], g: Groups, longFrom: number): { at: number; alive: number } {
     let hold = text.length;
     const end = text.length;
     for (const f of findings) if (f.end >= end) hold = Math.min(hold, f.start);
@@ -280,9 +302,14 @@ export class StreamingMasker {
     // prefix followed by too few characters, a key whose value has not started yet.
     // Context after a value ("<value> is my API key") is each detector's own hold: held
     // only while the words after the value may still become that phrase.
-    const open = openCandidates(text, g.near, pendingStart, Math.max(aliveAt - g.nearReach, end - TAIL_WINDOW, 0), undefined, this.carry);
+    const open = openCandidates(text, farFrom < 0 ? g.near : g.short, pendingStart, Math.max(nearFrom, end - TAIL_WINDOW), undefined, this.carry);
     hold = Math.min(hold, open.at);
     let alive = open.earliest;
+    if (farFrom >= 0) {
+      const openFar = openCandidates(text, g.far, pendingStart, Math.max(farFrom, end - TAIL_WINDOW), undefined, this.carry);
+      hold = Math.min(hold, openFar.at);
+      alive = Math.min(alive, openFar.earliest);
+    }
     if (longFrom >= 0) {
       const openLong = openCandidates(text, g.long, pendingStart, Math.max(longFrom, end - TAIL_WINDOW), undefined, this.carry);
       hold = Math.min(hold, openLong.at);
@@ -302,6 +329,23 @@ export class StreamingMasker {
     if (runStart < end) hold = Math.min(hold, runStart);
 
     return { at: Math.max(hold, pendingStart), alive };
+  }
+
+  /**
+   * Where the far detectors' search starts: the first of their start characters in
+   * [lo, hi), or -1 when there is none (then every far match that can reach the held text
+   * starts at or after hi, and the near search from hi finds it), or lo when their matches
+   * do not all begin with one known character.
+   */
+  private farFrom(g: Groups, text: string, lo: number, hi: number): number {
+    const cs = g.farStarts;
+    if (cs === null) return lo < hi ? lo : -1;
+    let first = -1;
+    for (let k = 0; k < cs.length; k++) {
+      const p = text.indexOf(cs[k]!, lo);
+      if (p >= 0 && p < hi && (first < 0 || p < first)) first = p;
+    }
+    return first;
   }
 
   /**

@@ -1,11 +1,13 @@
 /**
- * The streaming masker searches the near detectors from their longest reach before the held
- * text (Detector.reach; one XML settings detector reaches 160 characters, the rest 64). Streamed
- * output must be what whole-text masking gives, for any chunking: here on XML settings whose key
- * names put the match's start far before the secret word, in text full of the other detectors'
- * keywords. Setting the XML detector's reach to 64 fails these properties (tried), and so did
- * searching the 64-reach detectors from 64 characters back and the XML one from 160 (a change
- * tried and dropped: docs/masking.md, "Tried and left out").
+ * The streaming masker searches the near detectors from SHORT_REACH (64) characters before the
+ * held text, and the one near detector that reaches further (XML settings, 160: key names put
+ * the match's start far before the secret) from its own reach, when a `<` occurs in the extra
+ * stretch (Detector.reach; stream-masker.ts). Streamed output must be what whole-text masking
+ * gives, for any chunking: here on XML settings whose key names put the match's start far
+ * before the value, in text full of the other detectors' keywords. Setting the XML detector's
+ * reach to 64, or never searching it from its own reach, fails these tests (tried). That a
+ * per-detector reach is enough rests on the whole-text search trying every position (a match
+ * consumes nothing: scan.ts, accept()).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +23,9 @@ const filler = fc.constantFrom(' ', '\n', '  ', 'the ', 'key ', 'token ', 'pass 
 const fillerText = fc.array(filler, { maxLength: 12 }).map((xs) => xs.join(''));
 const secretWord = fc.constantFrom('Password', 'ApiKey', 'ClientSecret', 'Token', 'token', 'AuthKey', 'Credentials', 'passwd', 'SigningKey');
 /** Up to 60 name characters before the secret word (what the detector's key name allows), ending in a separator. */
-const namePrefix = fc.stringMatching(/^[A-Za-z0-9]{0,50}$/).chain((p) => fc.constantFrom(p, `${p}_`, `${p}.`, `${p}-`));
+const namePrefix = fc
+  .oneof(fc.stringMatching(/^[A-Za-z0-9]{0,50}$/), fc.stringMatching(/^[A-Za-z0-9]{36,45}$/))
+  .chain((p) => fc.constantFrom(p, `${p}_`, `${p}.`, `${p}-`));
 const value = fc.stringMatching(/^[A-Za-z0-9+/]{14,40}$/);
 const element = fc.tuple(namePrefix, secretWord, value, fc.constantFrom('add', 'tag', 'tag-open')).map(([pre, word, v, form]) => {
   const name = `${pre}${word}`;
@@ -52,6 +56,15 @@ describe('the near detectors\' reach', () => {
     expect(found).toBeGreaterThan(350);
   });
 
+  it('masks `<add key="…" value="…"/>` whose key name puts its start 80 characters before the value, pushed in any size', () => {
+    const name = `${'a'.repeat(50)}_ClientSecret`;
+    const tag = `${'a'.repeat(40)}_ClientSecret`;
+    const text = `intro <add key="${name}" value="aB3dE5fG7hJ9kL1mN"/> and <${tag}>aB3dE5fG7hJ9kL1mN</${tag}> end`;
+    const whole = masker.mask(text);
+    expect(whole.findings.length).toBe(2);
+    for (const n of [1, 2, 3, 8, 16, 64]) expect(streamed(text, [n])).toBe(whole.text);
+  });
+
   it('the same with every push one character (the match start furthest behind the held text)', () => {
     fc.assert(
       fc.property(xmlText, (text) => {
@@ -62,16 +75,15 @@ describe('the near detectors\' reach', () => {
   });
 });
 
-describe('known difference from whole text (found 2026-12-03, not fixed here)', () => {
-  // A generic assignment whose quoted value the validator rejects is a match all the same
-  // (`pass ="<Password>…` up to the quote of `key="`), and the whole-text search resumes after
-  // it, so the assignment that starts inside it (`pass  <add key="00aa_Password"`) is never
-  // tried. A stream whose search starts after the first `pass` (more than the reach behind the
-  // held text) tries it and masks `00aa_Password`. Here the stream masks more than whole text, but it is
-  // not byte-identical. Marked `fails`: when whole text and stream agree here, this test fails
-  // and should become a plain `it`.
-  it.fails('a long rejected quoted value swallowing the next assignment (whole text misses it, the stream masks it)', () => {
+describe('a rejected match swallows nothing (was a difference from whole text until 2026-12-03)', () => {
+  // A generic assignment whose quoted value the validator rejects (`pass ="<Password>…` up to
+  // the quote of `key="`) used to be consumed whole by the whole-text search, so the
+  // assignment starting inside it (`pass  <add key="00aa_Password"`) was never tried, while a
+  // stream whose search started after the first `pass` tried it and masked `00aa_Password`.
+  // A rejected match now consumes nothing (scan.ts, accept()): both mask it.
+  it('a long rejected quoted value does not swallow the next assignment (stream and whole text agree)', () => {
     const text = `pass ="<Password>a0+++a+0AA0+/0aA${'x'.repeat(100)}</Password>pass  <add key="00aa_Password" value="+A++a0//+AA/Aa"/>`;
+    expect(masker.mask(text).text).not.toContain('00aa_Password');
     expect(streamed(text, [1])).toBe(masker.mask(text).text);
   });
 });
