@@ -65,6 +65,23 @@ describe('the near detectors\' reach', () => {
     for (const n of [1, 2, 3, 8, 16, 64]) expect(streamed(text, [n])).toBe(whole.text);
   });
 
+  it('holds an element whose tag name is as long as a key name gets (85) until its closing tag is complete, pushed in any size', () => {
+    // The pattern's branch for a closing tag still arriving once allowed 60 name characters, so
+    // a longer-named element's value was released before `</name>` was whole (found 2026-12-03).
+    let found = 0;
+    for (const word of ['ClientSecret', 'Password', 'encryption_key_plaintext', 'secret_key_base_plaintext']) {
+      for (const n of [60, 61, 70, 85]) {
+        const tag = `${'a'.repeat(n - word.length - 1)}_${word}`;
+        const text = `intro <${tag}>aB3dE5fG7hJ9kL1mN</${tag}> end`;
+        const whole = masker.mask(text);
+        found += whole.findings.length;
+        for (const size of [1, 2, 3, 5, 16]) expect(streamed(text, [size])).toBe(whole.text);
+      }
+    }
+    // Whole text masks 11 of the 16 (a name of more than 60 characters before its secret word is no key name).
+    expect(found).toBe(11);
+  });
+
   it('the same with every push one character (the match start furthest behind the held text)', () => {
     fc.assert(
       fc.property(xmlText, (text) => {

@@ -17,6 +17,13 @@ import { holdOwnLineValue, holdProseValue, proseWordsAfterValue } from './named-
 const KW = String.raw`(?:(?:pass(?:word|wd|phrase|code)?|pwd|(?<![A-Za-z])pw|(?<![A-Za-z])creds?|secret(?:[_.\-]?key[_.\-]?base)?|token|api[_.\-]?key|apikey|access[_.\-]?key|private[_.\-]?key|account[_.\-]?key|app[_.\-]?key|master[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|license[_.\-]?key|sas[_.\-]?key|auth(?:[_.\-]?(?:key|code))?|credentials?|(?<![A-Za-z])key)(?:[_.\-]?(?:value|plain(?:text)?|raw|str(?:ing)?|b64|base64))?)(?![a-z])`;
 /** A whole key name (only where it is cheap: after a fixed anchor like `<` or `="`). */
 const KEY = String.raw`[A-Za-z0-9_.\-]{0,60}?${KW}`;
+/**
+ * The longest whole key name KEY matches: 60 characters before the secret word, and the
+ * longest secret word with its suffix (`secret_key_base_plaintext`, 25). A closing tag still
+ * arriving may be that long (a shorter bound let a stream release a long-named element's
+ * value before its closing tag was complete).
+ */
+const TAG_MAX = 60 + 25;
 const KEYWORDS = ['pass', 'pwd', 'pw', 'cred', 'secret', 'token', 'key', 'auth', 'credential'];
 const SEPARATOR = String.raw`["'\]]{0,2}[ \t]*(?::[ \t]*[A-Za-z][A-Za-z0-9<>\[\]|]{0,30}[ \t]*=|\|\|=|\?\?=|:=|=>|[:=]|\)\s*=)[ \t]*(?:[rbuf]?(?=["']))?`;
 
@@ -73,7 +80,7 @@ export const genericDetectors: Detector[] = [
     id: 'generic-secret',
     description: 'Secret-named XML settings: <add key="ApiKey" value="…"/>, <password>…</password>',
     pattern: new RegExp(
-      String.raw`(?:<add[ \t]+key="${KEY}"[ \t]+value="(?<s1>[^"]{8,400})(?:"|(?![\s\S]))|<(?<tag>${KEY})>(?<s2>[^<\s]{6,400})(?:<\/\k<tag>>|<\/?[A-Za-z0-9_.\-]{0,60}(?![\s\S])|(?![\s\S])))`,
+      String.raw`(?:<add[ \t]+key="${KEY}"[ \t]+value="(?<s1>[^"]{8,400})(?:"|(?![\s\S]))|<(?<tag>${KEY})>(?<s2>[^<\s]{6,400})(?:<\/\k<tag>>|<\/?[A-Za-z0-9_.\-]{0,${TAG_MAX}}(?![\s\S])|(?![\s\S])))`,
       'dgi',
     ),
     keywords: KEYWORDS,
