@@ -2,6 +2,25 @@
 
 const counts = new Uint32Array(128);
 
+/**
+ * p·log2(p) for p = k/n, by (n, k) for values up to MEMO_MAX characters, worked out at first
+ * use (NaN: not yet): the same double as computing it in place (the same operations on the
+ * same operands), without a log2 call per distinct character (~1 % of the masker's
+ * instructions on the shared corpus). 257 × 257 doubles, 0.5 MB at most.
+ */
+const MEMO_MAX = 256;
+const terms = new Float64Array((MEMO_MAX + 1) * (MEMO_MAX + 1)).fill(NaN);
+
+function term(k: number, n: number): number {
+  const at = n * (MEMO_MAX + 1) + k;
+  let t = terms[at]!;
+  if (t !== t) {
+    const p = k / n;
+    t = terms[at] = p * Math.log2(p);
+  }
+  return t;
+}
+
 export function shannonEntropy(s: string): number {
   const n = s.length;
   if (n === 0) return 0;
@@ -17,13 +36,13 @@ export function shannonEntropy(s: string): number {
     }
   }
   let h = 0;
+  const memo = n <= MEMO_MAX;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 128) {
       const k = counts[c]!;
       if (k !== 0) {
-        const p = k / n;
-        h -= p * Math.log2(p);
+        h -= memo ? term(k, n) : (k / n) * Math.log2(k / n);
         counts[c] = 0;
       }
     }

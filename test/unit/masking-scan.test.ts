@@ -183,6 +183,34 @@ describe('entropy', () => {
     expect(shannonEntropy('')).toBe(0);
     expect(shannonEntropy('aaaa')).toBe(0);
   });
+
+  it('gives exactly the figure of the in-place sum (the remembered p·log2(p) terms change no bit)', () => {
+    // The sum as written before the terms were remembered: ASCII in order of first sighting, then the rest.
+    const inPlace = (s: string) => {
+      const ascii = new Map<number, number>();
+      const wide = new Map<number, number>();
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        const m = c < 128 ? ascii : wide;
+        m.set(c, (m.get(c) ?? 0) + 1);
+      }
+      let h = 0;
+      for (const k of [...ascii.values(), ...wide.values()]) {
+        const p = k / s.length;
+        h -= p * Math.log2(p);
+      }
+      return h;
+    };
+    const alphabet = fc.constantFrom(...'aAbB01+/-_=é中xyz'.split(''));
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 300 }), (chars) => {
+        const s = chars.join('');
+        expect(shannonEntropy(s)).toBe(inPlace(s));
+        expect(shannonEntropy(s)).toBe(inPlace(s)); // a second time: from the remembered terms
+      }),
+      { numRuns: 500, seed: 11 },
+    );
+  });
 });
 
 describe('the masker remembers recent long texts', () => {
