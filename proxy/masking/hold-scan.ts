@@ -13,8 +13,9 @@ import { exactStarts, startsWithAny } from './anchors.js';
 import type { Detector } from './detector.js';
 import { enlist } from './detector-list.js';
 import type { KeywordCarry } from './keyword-carry.js';
+import { charsAfter, mayStartAt, type FirstChars } from './first-chars.js';
 import { Hits, indexFor, type KeywordIndex } from './keywords.js';
-import { anchorsOf, sortHitsByStart, wants } from './scan.js';
+import { anchorsOf, oneCharStart, sortHitsByStart, wants } from './scan.js';
 import { isWhiteSpace } from './white-space.js';
 
 const relaxedCache = new WeakMap<Detector, string>();
@@ -48,6 +49,14 @@ interface EndSearch {
   row: number;
   /** An anchored search of a case-sensitive pattern: its start literals in their own case. */
   exact: string[] | null;
+  /**
+   * Anchored: what may follow each start literal in a match (charsAfter), by keyword id
+   * (null: anything; undefined: not worked out yet). Not anchored, with one start character
+   * (skipTo): at [0], what may follow it. Checked before the regex call.
+   */
+  after: Array<FirstChars | null | undefined>;
+  /** Not anchored, but every match begins with this one character (oneCharStart), or null. */
+  skipTo: string | null;
 }
 
 interface HoldPlan {
@@ -98,13 +107,16 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
   const startMask = new Uint8Array(rows * index.size);
   const wanted = new Uint8Array(index.size);
   const search = (re: RegExp, lits: string[] | null, row: number): EndSearch => {
-    if (!lits) return { re: new RegExp(re.source, baseFlags(re) + 'g'), row: -1, exact: null };
+    if (!lits) {
+      const skipTo = oneCharStart(re);
+      return { re: new RegExp(re.source, baseFlags(re) + 'g'), row: -1, exact: null, after: [skipTo === null ? null : charsAfter(re, skipTo)], skipTo };
+    }
     for (const l of lits) {
       const id = index.id(l);
       wanted[id] = 1;
       startMask[row * index.size + id] = 1;
     }
-    return { re: new RegExp(re.source, baseFlags(re) + 'y'), row: row * index.size, exact: exactStarts(re) };
+    return { re: new RegExp(re.source, baseFlags(re) + 'y'), row: row * index.size, exact: exactStarts(re), after: new Array<FirstChars | null | undefined>(index.size).fill(undefined), skipTo: null };
   };
   const ids = detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : words(d).map((k) => index.id(k)).filter((x) => x >= 0)));
   const gateUsers: number[][] = Array.from({ length: index.size }, () => []);
@@ -134,18 +146,37 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
   return f;
 }
 
-/** The leftmost match of an end-anchored search starting at or after `region`. */
+/**
+ * The leftmost match of an end-anchored search starting at or after `region`. The regex is
+ * called only where a match may begin as far as the first characters tell (first-chars.ts):
+ * at a start literal followed by characters a match may have there; for a search with one
+ * start character, from the first occurrence of that character that passes the same check
+ * (a match cannot begin at any earlier one, so one global search from there finds the same
+ * leftmost match). A region without such a place costs no regex call.
+ */
 function endMatch(s: EndSearch, text: string, region: number, plan: HoldPlan): RegExpExecArray | null {
   if (s.row < 0) {
-    s.re.lastIndex = region;
+    let from = region;
+    if (s.skipTo !== null) {
+      const after = s.after[0] ?? null;
+      from = text.indexOf(s.skipTo, region);
+      while (from >= 0 && after !== null && !mayStartAt(after, text, from + 1)) from = text.indexOf(s.skipTo, from + 1);
+      if (from < 0) return null;
+    }
+    s.re.lastIndex = from;
     return s.re.exec(text);
   }
   const { hits, startMask } = plan;
+  const lengths = plan.index.lengths;
   for (let h = plan.firstHit; h < hits.length; h++) {
     const p = hits.starts[h]!;
     if (p < region) continue;
-    if (startMask[s.row + hits.ids[h]!] === 0) continue;
+    const id = hits.ids[h]!;
+    if (startMask[s.row + id] === 0) continue;
     if (s.exact !== null && !startsWithAny(text, p, s.exact)) continue;
+    let fc = s.after[id];
+    if (fc === undefined) fc = s.after[id] = charsAfter(s.re, plan.index.keywords[id]!);
+    if (fc !== null && !mayStartAt(fc, text, p + lengths[id]!)) continue;
     s.re.lastIndex = p;
     const m = s.re.exec(text);
     if (m) return m;

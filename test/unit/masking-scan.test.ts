@@ -109,6 +109,27 @@ describe('anchored scanning equals a global search', () => {
     expect(differing).toBe(0);
   }, 120_000);
 
+  it('in-progress search: places the first characters rule out are skipped, the candidate after them is found', () => {
+    // Each text has start characters or literals that cannot begin a candidate ("-" before a
+    // non-hex letter, "key" in "keyof", ":" in prose) before the one that does; the search
+    // skips the first ones without a regex call and must still find the last (the same as the
+    // reference, which tries every place).
+    const texts = [
+      'x-y and z-q then 3f2a-',
+      'see x-y: the id is 0b1e-',
+      'type K = keyof T; const key = "sk_live_abc',
+      'keyof keys: then password: hunter2x',
+      'Note: see https://example.com/a and https://user:pa',
+      'a<b c<d <add key="ApiKey" value="abc',
+    ];
+    for (const text of texts) {
+      const got = openCandidates(text, ALL_DETECTORS, 0, 0);
+      expect(got).toEqual(openCandidatesReference(text, ALL_DETECTORS, 0, 0));
+      expect(got.at).toBeLessThan(text.length);
+      for (const from of [1, text.length >> 1, text.length - 3]) expect(openCandidates(text, ALL_DETECTORS, from, from)).toEqual(openCandidatesReference(text, ALL_DETECTORS, from, from));
+    }
+  });
+
   // Text made of what detectors key on: keywords, token prefixes, separators, quotes, long
   // random runs, line breaks, in any mix and case.
   const pieces = [
