@@ -260,3 +260,34 @@ export function mayStartAt(fc: FirstChars, text: string, at: number, from = fc.f
   }
   return true;
 }
+
+/**
+ * One search's checks before its regex calls: for a search anchored at start literals, by
+ * keyword id (worked out at a literal's first hit: a few hundred literals, not all at start-up;
+ * null: anything may follow); for one whose matches begin with one character, [0].
+ */
+export type AfterChecks = Array<FirstChars | null | undefined>;
+
+/** The checks of a search anchored at `literals` keyword ids (null: not anchored) or starting with `skipTo`. */
+export function afterChecks(re: RegExp, literals: number | null, skipTo: string | null): AfterChecks {
+  if (literals !== null) return new Array<FirstChars | null | undefined>(literals).fill(undefined);
+  return [skipTo === null ? null : charsAfter(re, skipTo)];
+}
+
+/** Whether a match of `re` may begin with `literal` (keyword `id`) at `at`, as far as the characters after it tell. */
+export function literalMayStart(after: AfterChecks, id: number, re: RegExp, literal: string, text: string, at: number): boolean {
+  let fc = after[id];
+  if (fc === undefined) fc = after[id] = charsAfter(re, literal);
+  return fc === null || mayStartAt(fc, text, at + literal.length);
+}
+
+/**
+ * The first occurrence of `ch` at or after `from` where what follows may continue a match
+ * (`fc`, the check after ch; null: anywhere), or -1: a match of a regex whose every match
+ * begins with ch can begin nowhere before it.
+ */
+export function nextStart(text: string, ch: string, fc: FirstChars | null, from: number): number {
+  let p = text.indexOf(ch, from);
+  while (p >= 0 && fc !== null && !mayStartAt(fc, text, p + 1)) p = text.indexOf(ch, p + 1);
+  return p;
+}

@@ -13,7 +13,7 @@ import { exactStarts, startsWithAny } from './anchors.js';
 import type { Detector } from './detector.js';
 import { enlist } from './detector-list.js';
 import type { KeywordCarry } from './keyword-carry.js';
-import { charsAfter, mayStartAt, type FirstChars } from './first-chars.js';
+import { afterChecks, literalMayStart, nextStart, type AfterChecks } from './first-chars.js';
 import { Hits, indexFor, type KeywordIndex } from './keywords.js';
 import { anchorsOf, oneCharStart, sortHitsByStart, wants } from './scan.js';
 import { isWhiteSpace } from './white-space.js';
@@ -54,7 +54,7 @@ interface EndSearch {
    * (null: anything; undefined: not worked out yet). Not anchored, with one start character
    * (skipTo): at [0], what may follow it. Checked before the regex call.
    */
-  after: Array<FirstChars | null | undefined>;
+  after: AfterChecks;
   /** Not anchored, but every match begins with this one character (oneCharStart), or null. */
   skipTo: string | null;
 }
@@ -109,14 +109,14 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
   const search = (re: RegExp, lits: string[] | null, row: number): EndSearch => {
     if (!lits) {
       const skipTo = oneCharStart(re);
-      return { re: new RegExp(re.source, baseFlags(re) + 'g'), row: -1, exact: null, after: [skipTo === null ? null : charsAfter(re, skipTo)], skipTo };
+      return { re: new RegExp(re.source, baseFlags(re) + 'g'), row: -1, exact: null, after: afterChecks(re, null, skipTo), skipTo };
     }
     for (const l of lits) {
       const id = index.id(l);
       wanted[id] = 1;
       startMask[row * index.size + id] = 1;
     }
-    return { re: new RegExp(re.source, baseFlags(re) + 'y'), row: row * index.size, exact: exactStarts(re), after: new Array<FirstChars | null | undefined>(index.size).fill(undefined), skipTo: null };
+    return { re: new RegExp(re.source, baseFlags(re) + 'y'), row: row * index.size, exact: exactStarts(re), after: afterChecks(re, index.size, null), skipTo: null };
   };
   const ids = detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : words(d).map((k) => index.id(k)).filter((x) => x >= 0)));
   const gateUsers: number[][] = Array.from({ length: index.size }, () => []);
@@ -158,25 +158,21 @@ function endMatch(s: EndSearch, text: string, region: number, plan: HoldPlan): R
   if (s.row < 0) {
     let from = region;
     if (s.skipTo !== null) {
-      const after = s.after[0] ?? null;
-      from = text.indexOf(s.skipTo, region);
-      while (from >= 0 && after !== null && !mayStartAt(after, text, from + 1)) from = text.indexOf(s.skipTo, from + 1);
+      from = nextStart(text, s.skipTo, s.after[0] ?? null, region);
       if (from < 0) return null;
     }
     s.re.lastIndex = from;
     return s.re.exec(text);
   }
   const { hits, startMask } = plan;
-  const lengths = plan.index.lengths;
+  const keywords = plan.index.keywords;
   for (let h = plan.firstHit; h < hits.length; h++) {
     const p = hits.starts[h]!;
     if (p < region) continue;
     const id = hits.ids[h]!;
     if (startMask[s.row + id] === 0) continue;
     if (s.exact !== null && !startsWithAny(text, p, s.exact)) continue;
-    let fc = s.after[id];
-    if (fc === undefined) fc = s.after[id] = charsAfter(s.re, plan.index.keywords[id]!);
-    if (fc !== null && !mayStartAt(fc, text, p + lengths[id]!)) continue;
+    if (!literalMayStart(s.after, id, s.re, keywords[id]!, text, p)) continue;
     s.re.lastIndex = p;
     const m = s.re.exec(text);
     if (m) return m;

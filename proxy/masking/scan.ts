@@ -8,7 +8,7 @@
 import { exactStarts, groupsInLookarounds, literalStarts, startsWithAny } from './anchors.js';
 import type { Detector } from './detector.js';
 import { enlist, sortSmall } from './detector-list.js';
-import { charsAfter, type FirstChars, mayStartAt } from './first-chars.js';
+import { afterChecks, type AfterChecks, literalMayStart, nextStart } from './first-chars.js';
 import type { KeywordCarry } from './keyword-carry.js';
 import { type Finding, mergeFindings, type OpenScan, quickSpan, type Raw, secretSpan } from './findings.js';
 import { Hits, indexFor, KeywordIndex } from './keywords.js';
@@ -112,11 +112,7 @@ function runSkipping(d: Detector, s: Search, ch: string, text: string, from: num
   const re = s.re;
   let p = from;
   const after = s.after[0] ?? null;
-  while ((p = text.indexOf(ch, p)) >= 0) {
-    if (after !== null && !mayStartAt(after, text, p + 1)) {
-      p++;
-      continue;
-    }
+  while ((p = nextStart(text, ch, after, p)) >= 0) {
     re.lastIndex = p;
     const m = re.exec(text);
     if (m === null || m[0].length === 0) {
@@ -181,7 +177,7 @@ function runAnchored(d: Detector, s: Search, text: string, hits: Hits, index: Ke
   const starts = hits.starts;
   const ids = hits.ids;
   const after = s.after;
-  const lengths = index.lengths;
+  const keywords = index.keywords;
   let next = 0;
   for (let b = lo; b < hi; b++) {
     const h = bucket[b]!;
@@ -189,10 +185,7 @@ function runAnchored(d: Detector, s: Search, text: string, hits: Hits, index: Ke
     if (p < next) continue;
     if (s.exactStarts !== null && !startsWithAny(text, p, s.exactStarts)) continue;
     const id = ids[h]!;
-    let fc = after[id];
-    // Worked out at the literal's first hit (a few hundred literals: not all at start-up).
-    if (fc === undefined) fc = after[id] = charsAfter(d.pattern, index.keywords[id]!);
-    if (fc !== null && !mayStartAt(fc, text, p + lengths[id]!)) continue;
+    if (!literalMayStart(after, id, d.pattern, keywords[id]!, text, p)) continue;
     re.lastIndex = p;
     const m = re.exec(text);
     if (m === null) continue;
@@ -230,6 +223,8 @@ function runAnchored(d: Detector, s: Search, text: string, hits: Hits, index: Ke
  */
 function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: Raw[], out: Out): void {
   const re = s.re;
+  const matchEnd = re.lastIndex;
+  re.lastIndex = m.index + 1; // whatever the match (above)
   let span = m.indices ? secretSpan(m) : quickSpan(m, s.lookGroups);
   if (span === null) {
     // Where the secret group lies is not clear from the strings: ask the engine for indices
@@ -237,13 +232,10 @@ function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: R
     s.exact.lastIndex = m.index;
     const md = s.exact.exec(text);
     span = md ? secretSpan(md) : null;
-    if (span === null) {
-      re.lastIndex = m.index + 1;
-      return;
-    }
+    if (span === null) return;
   }
   const from = Math.min(m.index, span[0]);
-  if (re.lastIndex >= text.length) {
+  if (matchEnd >= text.length) {
     if (span[0] < out.openFrom) out.openFrom = span[0];
     if (from < out.openMatchFrom) out.openMatchFrom = from;
   }
@@ -253,7 +245,6 @@ function accept(d: Detector, s: Search, m: RegExpExecArray, text: string, raw: R
       raw.push({ type: d.id, start: span[0], end: span[1], priority: d.priority, from });
     }
   }
-  re.lastIndex = m.index + 1;
 }
 
 /**
@@ -297,7 +288,7 @@ interface Search {
    * (anchored; null: anything; undefined: not worked out yet), or at [0] what may follow
    * skipTo. Checked before the regex call.
    */
-  after: Array<FirstChars | null | undefined>;
+  after: AfterChecks;
 }
 
 interface Plan {
@@ -372,7 +363,7 @@ function planFor(detectors: readonly Detector[]): Plan {
     }
     const base = d.pattern.flags.replace(/[dgy]/g, '');
     const skipTo = lits ? null : oneCharStart(d.pattern);
-    const after: Array<FirstChars | null | undefined> = lits ? new Array<FirstChars | null | undefined>(index.size).fill(undefined) : [skipTo === null ? null : charsAfter(d.pattern, skipTo)];
+    const after = afterChecks(d.pattern, lits ? index.size : null, skipTo);
     return { re: new RegExp(d.pattern.source, base + (lits || skipTo ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern), exactStarts: lits ? exactStarts(d.pattern) : null, skipTo, after };
   });
   const gates = detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : d.keywords.map((k) => index.id(k)).filter((x) => x >= 0)));

@@ -15,15 +15,17 @@ import { holdOwnLineValue, holdProseValue, proseWordsAfterValue } from './named-
 // The secret word a key name ends with: DB_PASSWORD, apiKey, client_secret, x-api-key, AUTH_TOKEN, SECRET_KEY_BASE,
 // DB_PW, creds, and with a suffix that names its form: clientSecretValue, token_b64, password_plain.
 const KW = String.raw`(?:(?:pass(?:word|wd|phrase|code)?|pwd|(?<![A-Za-z])pw|(?<![A-Za-z])creds?|secret(?:[_.\-]?key[_.\-]?base)?|token|api[_.\-]?key|apikey|access[_.\-]?key|private[_.\-]?key|account[_.\-]?key|app[_.\-]?key|master[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|license[_.\-]?key|sas[_.\-]?key|auth(?:[_.\-]?(?:key|code))?|credentials?|(?<![A-Za-z])key)(?:[_.\-]?(?:value|plain(?:text)?|raw|str(?:ing)?|b64|base64))?)(?![a-z])`;
+/** Name characters a key name may have before its secret word. */
+const KEY_PREFIX_MAX = 60;
 /** A whole key name (only where it is cheap: after a fixed anchor like `<` or `="`). */
-const KEY = String.raw`[A-Za-z0-9_.\-]{0,60}?${KW}`;
+const KEY = String.raw`[A-Za-z0-9_.\-]{0,${KEY_PREFIX_MAX}}?${KW}`;
 /**
- * The longest whole key name KEY matches: 60 characters before the secret word, and the
- * longest secret word with its suffix (`secret_key_base_plaintext`, 25). A closing tag still
- * arriving may be that long (a shorter bound let a stream release a long-named element's
- * value before its closing tag was complete).
+ * The longest whole key name KEY matches: its prefix, and the longest secret word with its
+ * suffix (`secret_key_base_plaintext`, 25). A closing tag still arriving may be that long (a
+ * shorter bound let a stream release a long-named element's value before its closing tag was
+ * complete).
  */
-const TAG_MAX = 60 + 25;
+const TAG_MAX = KEY_PREFIX_MAX + 25;
 const KEYWORDS = ['pass', 'pwd', 'pw', 'cred', 'secret', 'token', 'key', 'auth', 'credential'];
 const SEPARATOR = String.raw`["'\]]{0,2}[ \t]*(?::[ \t]*[A-Za-z][A-Za-z0-9<>\[\]|]{0,30}[ \t]*=|\|\|=|\?\?=|:=|=>|[:=]|\)\s*=)[ \t]*(?:[rbuf]?(?=["']))?`;
 
