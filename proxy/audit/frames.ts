@@ -52,6 +52,11 @@ export function frame(type: FrameType, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(type), body]);
 }
 
+/** frame(type, Buffer.from(text)) in one buffer (the type is one ASCII letter). */
+export function textFrame(type: FrameType, text: string): Buffer {
+  return Buffer.from(type + text);
+}
+
 export function frameType(f: Buffer): FrameType {
   const t = String.fromCharCode(f[0]!);
   if (!TYPES.has(t)) throw new Error(`unknown frame type ${JSON.stringify(t)}`);

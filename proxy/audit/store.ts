@@ -30,7 +30,7 @@ import { signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { getMeta, insertRow, recordRow, setMeta, Statements, type Loc } from './db.js';
 import { ContentStore } from './bodies.js';
 import { OpenExchanges } from './exchanges.js';
-import { Frame, groupPayload } from './frames.js';
+import { Frame, groupPayload, textFrame } from './frames.js';
 import { ChainHead } from './head.js';
 import { WriteHealth } from './health.js';
 import { IndexQueue } from './index-queue.js';
@@ -179,8 +179,7 @@ export class AuditStore {
     const journal = this.tail.journal;
     if (!journal || !this.writeHealth.ok) return;
     this.exchanges.started(e);
-    // frame(Frame.Started, …) in one buffer: the type is one ASCII letter.
-    journal.appendSmall(Buffer.from(Frame.Started + JSON.stringify(e))).durable.catch(() => undefined);
+    journal.appendSmall(textFrame(Frame.Started, JSON.stringify(e))).durable.catch(() => undefined);
     this.sinceCompaction++; // so a clean close snapshots past it
   }
 
