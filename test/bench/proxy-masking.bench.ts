@@ -6,7 +6,10 @@
  *  (b) a paced stream (50 events 20 ms apart): per-event added delay, p50 and p99;
  *  (c) a 30-turn agent session replayed: every request resends the growing history
  *      (≈ 200 KB of context by the end: tool results of real TypeScript, assistant turns);
- *      added latency per request, p50 and p99.
+ *      added latency per request, p50 and p99;
+ *  (d) paired paced streams: each event of a 50-event stream sent by one timer to the direct
+ *      route and through every proxy at once, read at once; per event, its arrival through a
+ *      proxy less its arrival direct: p50, p99, max.
  * `npm run bench -- proxy-masking`.
  */
 import https from 'node:https';
@@ -14,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { pct, request, round, RouteAgent, type Route } from './clients.js';
+import { pairedDifferences, spread } from './paired.js';
 import type { ProxyBenchRoutes } from './proxy.bench.js';
 
 type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB';
@@ -144,6 +148,79 @@ async function pacedStreams(routes: MaskingRoutes, rounds: number) {
   };
 }
 
+/**
+ * Paired paced streams (section `paired`): per round, one group of streams that the fake
+ * upstream feeds from one timer (`/sse?pair=ID&of=K`: each event written to all of them in
+ * the same turn, one send stamp), read by this process at the same time: direct, bare mockttp,
+ * Witness (and engine B). Each event's added delay is its arrival through a proxy less its
+ * arrival direct, so the upstream's timer jitter and a stall of this client's loop, which hit
+ * every stream of the group, cancel out. The streams' order (requests started, and so the
+ * upstream's members) rotates by round; the upstream rotates its write order per event.
+ * WITNESS_BENCH_PAIRED_GROUP=duo: instead, per round, direct with one proxy at a time (the
+ * proxies in turn), so that the proxies do not compete for the cores over the same event;
+ * Witness less mockttp is then not paired (null).
+ */
+async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: boolean) {
+  const n = 50;
+  const modes: Mode[] = routes.interceptedB ? [...MODES, 'interceptedB'] : [...MODES];
+  const proxies = modes.filter((m) => m !== 'direct');
+  const groups: Mode[][] = duo ? proxies.map((p) => ['direct', p]) : [modes];
+  // Per event: each proxy less direct; Witness less mockttp and B less A where both ran in the group.
+  const vsDirect = Object.fromEntries(proxies.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
+  const witnessVsMockttp: number[] = [];
+  const bVsA: number[] = [];
+  // Each route's own delay (arrival less the upstream's send stamp): the jitter the pairing takes out.
+  const own = Object.fromEntries(modes.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
+  const worst: Array<{ round: number; n: number; addedMs: number; directMs: number }> = [];
+  // One group's streams read at once; the paired differences against direct.
+  const runGroup = async (order: Mode[], events: number, id: string) => {
+    const agents = Object.fromEntries(order.map((m) => [m, new RouteAgent(routes[m]!, true)])) as Record<Mode, RouteAgent>;
+    try {
+      await Promise.all(order.map((m) => request(routes[m]!, agents[m], '/small')));
+      const path = `/sse?n=${events}&ms=20&pair=${process.pid}-${id}-${Date.now()}&of=${order.length}`;
+      const res = await Promise.all(order.map((m) => request(routes[m]!, agents[m], path)));
+      const streams = Object.fromEntries(order.map((m, i) => [m, res[i]!.events]));
+      return { streams, d: pairedDifferences(streams, 'direct', events) };
+    } finally {
+      for (const a of Object.values(agents)) a.destroy();
+    }
+  };
+  // Not measured: one short group first, so that the first stream through a cold engine (its
+  // code not yet compiled; 16 ms on its first event in a trial) is not counted as per-event
+  // delay; its worst event is reported apart.
+  let warmUpMaxAddedMs = 0;
+  for (const group of groups) {
+    const { d } = await runGroup(group, 10, 'warm');
+    if (d.intercepted) warmUpMaxAddedMs = round(Math.max(...d.intercepted));
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const [gi, group] of groups.entries()) {
+      const order = rotated(r, group);
+      const { streams, d } = await runGroup(order, n, `${r}-${gi}`);
+      for (const m of order) for (const [arrived, sent] of streams[m]!) own[m].push(arrived - sent);
+      for (const m of order) if (m !== 'direct') vsDirect[m].push(...d[m]!);
+      if (d.intercepted && d.mockttp) witnessVsMockttp.push(...d.intercepted.map((x, k) => x - d.mockttp![k]!));
+      if (d.intercepted && d.interceptedB) bVsA.push(...d.interceptedB.map((x, k) => x - d.intercepted![k]!));
+      if (d.intercepted) d.intercepted.forEach((x, k) => worst.push({ round: r, n: k, addedMs: round(x), directMs: round(streams.direct![k]![0] - streams.direct![k]![1]) }));
+    }
+    worst.sort((a, b) => b.addedMs - a.addedMs).splice(5);
+  }
+  return {
+    rounds,
+    group: duo ? 'duo' : 'all',
+    events: vsDirect.intercepted.length,
+    warmUpMaxAddedMs,
+    // The aim: Witness's per-event added delay, p99 ≤ 1 ms.
+    addedVsDirectMs: spread(vsDirect.intercepted),
+    addedVsMockttpMs: witnessVsMockttp.length > 0 ? spread(witnessVsMockttp) : null,
+    mockttpVsDirectMs: spread(vsDirect.mockttp),
+    // The five events Witness added most to: round, index, and the direct stream's own delay for that event.
+    worst,
+    ownDelayMs: Object.fromEntries(modes.map((m) => [m, { p50: round(pct(own[m], 50)), p99: round(pct(own[m], 99)) }])),
+    ...(routes.interceptedB ? { b: { addedVsDirectMs: spread(vsDirect.interceptedB), bMinusAMs: bVsA.length > 0 ? spread(bVsA) : null } } : {}),
+  };
+}
+
 /** One POST with a JSON body (encoded once, ahead of the timing); the time until the whole response has arrived. */
 function post(route: Route, agent: https.Agent, path: string, body: Buffer): Promise<number> {
   const t0 = performance.now();
@@ -252,8 +329,8 @@ async function agentSessions(routes: MaskingRoutes, sessions: number, pastedToke
 }
 
 /**
- * WITNESS_BENCH_SECTIONS=burst,paced,session runs only the named sections (default: those
- * three), e.g. to profile the engine over the burst alone (with WITNESS_BENCH_CPU_PROF).
+ * WITNESS_BENCH_SECTIONS=burst,paced,paired,session runs only the named sections (default: those
+ * four), e.g. to profile the engine over the burst alone (with WITNESS_BENCH_CPU_PROF).
  * `session-token` (only when named) replays the session with a token pasted in its first
  * user message: every request is masked and its body re-encoded.
  * WITNESS_BENCH_ENGINE_B=<built checkout>: a second engine takes its turn in every section
@@ -261,8 +338,10 @@ async function agentSessions(routes: MaskingRoutes, sessions: number, pastedToke
  * WITNESS_BENCH_PACED_ROUNDS (default 4): rounds of the paced section, every route one stream
  * per round. p99 of 200 events is the second-worst event, so one late event moves it by a
  * millisecond; more rounds make it steadier (the default stays 4, comparable with earlier runs).
+ * WITNESS_BENCH_PAIRED_ROUNDS (default 20: 1,000 events per route): rounds of the paired
+ * section; WITNESS_BENCH_PAIRED_GROUP=duo pairs direct with one proxy at a time.
  */
-const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,session').split(',').map((s) => s.trim()));
+const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,paired,session').split(',').map((s) => s.trim()));
 
 export async function runProxyMaskingBench(routes: MaskingRoutes, log: (s: string) => void) {
   const result: Record<string, unknown> = {};
@@ -273,6 +352,11 @@ export async function runProxyMaskingBench(routes: MaskingRoutes, log: (s: strin
   if (sections.has('paced')) {
     log('  paced stream (50 events, 20 ms apart), masked: direct, mockttp, intercepted in turn');
     result.paced50x20ms = await pacedStreams(routes, Number(process.env.WITNESS_BENCH_PACED_ROUNDS ?? 4));
+  }
+  if (sections.has('paired')) {
+    const duo = process.env.WITNESS_BENCH_PAIRED_GROUP === 'duo';
+    log(`  paired paced streams (50 events, 20 ms apart, one timer), masked: ${duo ? 'direct with each proxy in turn' : 'direct, mockttp, intercepted at once'}`);
+    result.pairedPaced50x20ms = await pairedPacedStreams(routes, Number(process.env.WITNESS_BENCH_PAIRED_ROUNDS ?? 20), duo);
   }
   if (sections.has('session')) {
     log('  30-turn agent session (growing history), masked: direct, mockttp, intercepted in turn');
