@@ -171,7 +171,10 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
   const bVsA: number[] = [];
   // Each route's own delay (arrival less the upstream's send stamp): the jitter the pairing takes out.
   const own = Object.fromEntries(modes.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
-  const worst: Array<{ round: number; n: number; addedMs: number; directMs: number }> = [];
+  // atMonoMs: the arrival through Witness on the monotonic clock in ms (CLOCK_MONOTONIC on Linux, the clock of a
+  // V8 CPU profile's timestamps in µs), to find the event in the engine's profile (WITNESS_BENCH_CPU_PROF).
+  const worst: Array<{ round: number; n: number; addedMs: number; mockttpAddedMs: number | null; directMs: number; atMonoMs: number }> = [];
+  const monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
   // One group's streams read at once; the paired differences against direct.
   const runGroup = async (order: Mode[], events: number, id: string) => {
     const agents = Object.fromEntries(order.map((m) => [m, new RouteAgent(routes[m]!, true)])) as Record<Mode, RouteAgent>;
@@ -193,6 +196,8 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
     const { d } = await runGroup(group, 10, 'warm');
     if (d.intercepted) warmUpMaxAddedMs = round(Math.max(...d.intercepted));
   }
+  // The proxies' CPU over the rounds (all threads, the /small before each stream and background work included).
+  const cpu0 = Object.fromEntries(proxies.map((m) => [m, cpuMs(routes[m]!.pid)]));
   for (let r = 0; r < rounds; r++) {
     for (const [gi, group] of groups.entries()) {
       const order = rotated(r, group);
@@ -201,10 +206,16 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
       for (const m of order) if (m !== 'direct') vsDirect[m].push(...d[m]!);
       if (d.intercepted && d.mockttp) witnessVsMockttp.push(...d.intercepted.map((x, k) => x - d.mockttp![k]!));
       if (d.intercepted && d.interceptedB) bVsA.push(...d.interceptedB.map((x, k) => x - d.intercepted![k]!));
-      if (d.intercepted) d.intercepted.forEach((x, k) => worst.push({ round: r, n: k, addedMs: round(x), directMs: round(streams.direct![k]![0] - streams.direct![k]![1]) }));
+      const at = (epochMs: number) => round(epochMs - performance.timeOrigin + monoOffset);
+      // With each, what mockttp added to the same event (null if not in the group): late on both, the cause was common to the proxies' path.
+      if (d.intercepted) d.intercepted.forEach((x, k) => worst.push({ round: r, n: k, addedMs: round(x), mockttpAddedMs: d.mockttp ? round(d.mockttp[k]!) : null, directMs: round(streams.direct![k]![0] - streams.direct![k]![1]), atMonoMs: at(streams.intercepted![k]![0]) }));
     }
-    worst.sort((a, b) => b.addedMs - a.addedMs).splice(5);
+    worst.sort((a, b) => b.addedMs - a.addedMs).splice(10);
   }
+  const cpuPerEvent = (m: Mode) => {
+    const c1 = cpuMs(routes[m]!.pid);
+    return c1 !== null && cpu0[m] !== null ? round((c1 - cpu0[m]!) / (rounds * n), 3) : null;
+  };
   return {
     rounds,
     group: duo ? 'duo' : 'all',
@@ -214,9 +225,11 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
     addedVsDirectMs: spread(vsDirect.intercepted),
     addedVsMockttpMs: witnessVsMockttp.length > 0 ? spread(witnessVsMockttp) : null,
     mockttpVsDirectMs: spread(vsDirect.mockttp),
-    // The five events Witness added most to: round, index, and the direct stream's own delay for that event.
+    // The ten events Witness added most to (the tenth of 1,000 is p99): round, index, and the direct stream's own delay for that event.
     worst,
     ownDelayMs: Object.fromEntries(modes.map((m) => [m, { p50: round(pct(own[m], 50)), p99: round(pct(own[m], 99)) }])),
+    // Each proxy's CPU ms per event (10 ms ticks over ~1,000 events; null without /proc).
+    cpuMsPerEvent: Object.fromEntries(proxies.map((m) => [m, cpuPerEvent(m)])),
     ...(routes.interceptedB ? { b: { addedVsDirectMs: spread(vsDirect.interceptedB), bMinusAMs: bVsA.length > 0 ? spread(bVsA) : null } } : {}),
   };
 }
