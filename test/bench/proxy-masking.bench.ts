@@ -24,7 +24,7 @@ type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB';
 const MODES: readonly Mode[] = ['direct', 'mockttp', 'intercepted'];
 
 /** The modes in a different order each round (round robin), so none always goes first. */
-const rotated = (round: number, modes: readonly Mode[] = MODES): Mode[] => modes.map((_, i) => modes[(i + round) % modes.length]!);
+const rotated = <T extends string = Mode>(round: number, modes: readonly T[]): T[] => modes.map((_, i) => modes[(i + round) % modes.length]!);
 
 /** The proxy bench's routes, and a second engine's (WITNESS_BENCH_ENGINE_B) when one runs: it then takes its turn in every section. */
 export type MaskingRoutes = ProxyBenchRoutes & { interceptedB?: Route | null };
@@ -158,13 +158,18 @@ async function pacedStreams(routes: MaskingRoutes, rounds: number) {
  * upstream's members) rotates by round; the upstream rotates its write order per event.
  * WITNESS_BENCH_PAIRED_GROUP=duo: instead, per round, direct with one proxy at a time (the
  * proxies in turn), so that the proxies do not compete for the cores over the same event;
- * Witness less mockttp is then not paired (null).
+ * Witness less mockttp is then not paired (null). Every group also holds a second direct stream
+ * (`direct2`): its arrival less direct's (`directVsDirectMs`) is what the method itself leaves
+ * (the upstream's writes one after another, the client's reads one after another), no proxy in it.
  */
 async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: boolean) {
   const n = 50;
   const modes: Mode[] = routes.interceptedB ? [...MODES, 'interceptedB'] : [...MODES];
   const proxies = modes.filter((m) => m !== 'direct');
-  const groups: Mode[][] = duo ? proxies.map((p) => ['direct', p]) : [modes];
+  type Stream = Mode | 'direct2';
+  const routeOf = (s: Stream) => routes[s === 'direct2' ? 'direct' : s]!;
+  const groups: Stream[][] = duo ? proxies.map((p): Stream[] => ['direct', 'direct2', p]) : [[...modes, 'direct2']];
+  const directVsDirect: number[] = [];
   // Per event: each proxy less direct; Witness less mockttp and B less A where both ran in the group.
   const vsDirect = Object.fromEntries(proxies.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
   const witnessVsMockttp: number[] = [];
@@ -176,12 +181,12 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
   const worst: Array<{ round: number; n: number; addedMs: number; mockttpAddedMs: number | null; directMs: number; atMonoMs: number }> = [];
   const monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
   // One group's streams read at once; the paired differences against direct.
-  const runGroup = async (order: Mode[], events: number, id: string) => {
-    const agents = Object.fromEntries(order.map((m) => [m, new RouteAgent(routes[m]!, true)])) as Record<Mode, RouteAgent>;
+  const runGroup = async (order: Stream[], events: number, id: string) => {
+    const agents = Object.fromEntries(order.map((m) => [m, new RouteAgent(routeOf(m), true)])) as Record<Stream, RouteAgent>;
     try {
-      await Promise.all(order.map((m) => request(routes[m]!, agents[m], '/small')));
+      await Promise.all(order.map((m) => request(routeOf(m), agents[m], '/small')));
       const path = `/sse?n=${events}&ms=20&pair=${process.pid}-${id}-${Date.now()}&of=${order.length}`;
-      const res = await Promise.all(order.map((m) => request(routes[m]!, agents[m], path)));
+      const res = await Promise.all(order.map((m) => request(routeOf(m), agents[m], path)));
       const streams = Object.fromEntries(order.map((m, i) => [m, res[i]!.events]));
       return { streams, d: pairedDifferences(streams, 'direct', events) };
     } finally {
@@ -202,8 +207,9 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
     for (const [gi, group] of groups.entries()) {
       const order = rotated(r, group);
       const { streams, d } = await runGroup(order, n, `${r}-${gi}`);
-      for (const m of order) for (const [arrived, sent] of streams[m]!) own[m].push(arrived - sent);
-      for (const m of order) if (m !== 'direct') vsDirect[m].push(...d[m]!);
+      for (const m of order) if (m !== 'direct2') for (const [arrived, sent] of streams[m]!) own[m].push(arrived - sent);
+      for (const m of order) if (m !== 'direct' && m !== 'direct2') vsDirect[m].push(...d[m]!);
+      directVsDirect.push(...d.direct2!);
       if (d.intercepted && d.mockttp) witnessVsMockttp.push(...d.intercepted.map((x, k) => x - d.mockttp![k]!));
       if (d.intercepted && d.interceptedB) bVsA.push(...d.interceptedB.map((x, k) => x - d.intercepted![k]!));
       const at = (epochMs: number) => round(epochMs - performance.timeOrigin + monoOffset);
@@ -225,6 +231,8 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
     addedVsDirectMs: spread(vsDirect.intercepted),
     addedVsMockttpMs: witnessVsMockttp.length > 0 ? spread(witnessVsMockttp) : null,
     mockttpVsDirectMs: spread(vsDirect.mockttp),
+    // The method's own floor: a second direct stream less the first.
+    directVsDirectMs: spread(directVsDirect),
     // The ten events Witness added most to (the tenth of 1,000 is p99): round, index, and the direct stream's own delay for that event.
     worst,
     ownDelayMs: Object.fromEntries(modes.map((m) => [m, { p50: round(pct(own[m], 50)), p99: round(pct(own[m], 99)) }])),
