@@ -123,7 +123,7 @@ function pairedSse(groups: Map<string, PairGroup>, url: URL, res: http.ServerRes
     const wait = setTimeout(() => {
       groups.delete(id);
       for (const m of group!.members) m.end();
-    }, PAIR_WAIT_MS);
+    }, PAIR_WAIT_MS).unref();
     group = { of: Math.max(1, q('of', 2)), n: q('n', 20), ms: q('ms', 50), size: q('size', 0), members: [], wait };
     groups.set(id, group);
   }
