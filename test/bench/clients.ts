@@ -55,8 +55,8 @@ export interface Timed {
   status: number;
   bytes: number;
   firstByteMs: number;
-  /** per SSE event: [arrival epoch ms, upstream send epoch ms] */
-  events: Array<[number, number]>;
+  /** per SSE event: [arrival epoch ms, upstream send epoch ms, the event's index `n` (-1 without)] */
+  events: Array<[number, number, number]>;
 }
 
 export function request(route: Route, agent: https.Agent, path: string): Promise<Timed> {
@@ -66,7 +66,7 @@ export function request(route: Route, agent: https.Agent, path: string): Promise
       let bytes = 0;
       let first = -1;
       let pending = '';
-      const events: Array<[number, number]> = [];
+      const events: Array<[number, number, number]> = [];
       const parse = path.startsWith('/sse');
       res.on('data', (d: Buffer) => {
         const now = performance.now();
@@ -79,7 +79,8 @@ export function request(route: Route, agent: https.Agent, path: string): Promise
             const ev = pending.slice(0, i);
             pending = pending.slice(i + 2);
             const m = /"t":([\d.]+)/.exec(ev);
-            if (m) events.push([performance.timeOrigin + now, Number(m[1])]);
+            const n = /"n":(\d+)/.exec(ev);
+            if (m) events.push([performance.timeOrigin + now, Number(m[1]), n ? Number(n[1]) : -1]);
           }
         }
       });

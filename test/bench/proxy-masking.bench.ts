@@ -6,7 +6,10 @@
  *  (b) a paced stream (50 events 20 ms apart): per-event added delay, p50 and p99;
  *  (c) a 30-turn agent session replayed: every request resends the growing history
  *      (≈ 200 KB of context by the end: tool results of real TypeScript, assistant turns);
- *      added latency per request, p50 and p99.
+ *      added latency per request, p50 and p99;
+ *  (d) paired paced streams: each event of a 50-event stream sent by one timer to the direct
+ *      route and through every proxy at once, read at once; per event, its arrival through a
+ *      proxy less its arrival direct: p50, p99, max.
  * `npm run bench -- proxy-masking`.
  */
 import https from 'node:https';
@@ -14,13 +17,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { pct, request, round, RouteAgent, type Route } from './clients.js';
+import { pairedDifferences, spread } from './paired.js';
 import type { ProxyBenchRoutes } from './proxy.bench.js';
 
 type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB';
 const MODES: readonly Mode[] = ['direct', 'mockttp', 'intercepted'];
 
 /** The modes in a different order each round (round robin), so none always goes first. */
-const rotated = (round: number, modes: readonly Mode[] = MODES): Mode[] => modes.map((_, i) => modes[(i + round) % modes.length]!);
+const rotated = <T extends string = Mode>(round: number, modes: readonly T[]): T[] => modes.map((_, i) => modes[(i + round) % modes.length]!);
 
 /** The proxy bench's routes, and a second engine's (WITNESS_BENCH_ENGINE_B) when one runs: it then takes its turn in every section. */
 export type MaskingRoutes = ProxyBenchRoutes & { interceptedB?: Route | null };
@@ -144,6 +148,108 @@ async function pacedStreams(routes: MaskingRoutes, rounds: number) {
   };
 }
 
+/**
+ * Paired paced streams (section `paired`): per round, one group of streams that the fake
+ * upstream feeds from one timer (`/sse?pair=ID&of=K`: each event written to all of them in
+ * the same turn, one send stamp), read by this process at the same time: direct, bare mockttp,
+ * Witness (and engine B). Each event's added delay is its arrival through a proxy less its
+ * arrival direct, so the upstream's timer jitter and a stall of this client's loop, which hit
+ * every stream of the group, cancel out. The streams' order (requests started, and so the
+ * upstream's members) rotates by round; the upstream rotates its write order per event.
+ * WITNESS_BENCH_PAIRED_GROUP=duo: instead, per round, direct with one proxy at a time (the
+ * proxies in turn), so that the proxies do not compete for the cores over the same event;
+ * Witness less mockttp is then not paired (null). Every group also holds a second direct stream
+ * (`direct2`): its arrival less direct's (`directVsDirectMs`) is what the method itself leaves
+ * (the upstream's writes one after another, the client's reads one after another), no proxy in it.
+ */
+async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: boolean) {
+  const n = 50;
+  const modes: Mode[] = routes.interceptedB ? [...MODES, 'interceptedB'] : [...MODES];
+  const proxies = modes.filter((m) => m !== 'direct');
+  type Stream = Mode | 'direct2';
+  const routeOf = (s: Stream) => routes[s === 'direct2' ? 'direct' : s]!;
+  const groups: Stream[][] = duo ? proxies.map((p): Stream[] => ['direct', 'direct2', p]) : [[...modes, 'direct2']];
+  const directVsDirect: number[] = [];
+  // Events more than 1 ms late (the aim: at most 1 in 100) through Witness, split by whether mockttp
+  // was as late on the same event (a cause common to the proxies: the host, the hop) or not; and the
+  // second direct stream's (the method's own); mockttp's in all.
+  const over1ms = { witnessOnly: 0, withMockttp: 0, unpaired: 0, mockttp: 0, directAgain: 0 };
+  // Per event: each proxy less direct; Witness less mockttp and B less A where both ran in the group.
+  const vsDirect = Object.fromEntries(proxies.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
+  const witnessVsMockttp: number[] = [];
+  const bVsA: number[] = [];
+  // Each route's own delay (arrival less the upstream's send stamp): the jitter the pairing takes out.
+  const own = Object.fromEntries(modes.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
+  // atMonoMs: the arrival through Witness on the monotonic clock in ms (CLOCK_MONOTONIC on Linux, the clock of a
+  // V8 CPU profile's timestamps in µs), to find the event in the engine's profile (WITNESS_BENCH_CPU_PROF).
+  const worst: Array<{ round: number; n: number; addedMs: number; mockttpAddedMs: number | null; directMs: number; atMonoMs: number }> = [];
+  const monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+  // One group's streams read at once; the paired differences against direct.
+  const runGroup = async (order: Stream[], events: number, id: string) => {
+    const agents = Object.fromEntries(order.map((m) => [m, new RouteAgent(routeOf(m), true)])) as Record<Stream, RouteAgent>;
+    try {
+      await Promise.all(order.map((m) => request(routeOf(m), agents[m], '/small')));
+      const path = `/sse?n=${events}&ms=20&pair=${process.pid}-${id}-${Date.now()}&of=${order.length}`;
+      const res = await Promise.all(order.map((m) => request(routeOf(m), agents[m], path)));
+      const streams = Object.fromEntries(order.map((m, i) => [m, res[i]!.events]));
+      return { streams, d: pairedDifferences(streams, 'direct', events) };
+    } finally {
+      for (const a of Object.values(agents)) a.destroy();
+    }
+  };
+  // Not measured: one short group first, so that the first stream through a cold engine (its
+  // code not yet compiled; 16 ms on its first event in a trial) is not counted as per-event
+  // delay; its worst event is reported apart.
+  let warmUpMaxAddedMs = 0;
+  for (const group of groups) {
+    const { d } = await runGroup(group, 10, 'warm');
+    if (d.intercepted) warmUpMaxAddedMs = round(Math.max(...d.intercepted));
+  }
+  // The proxies' CPU over the rounds (all threads, the /small before each stream and background work included).
+  const cpu0 = Object.fromEntries(proxies.map((m) => [m, cpuMs(routes[m]!.pid)]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [gi, group] of groups.entries()) {
+      const order = rotated(r, group);
+      const { streams, d } = await runGroup(order, n, `${r}-${gi}`);
+      for (const m of order) if (m !== 'direct2') for (const [arrived, sent] of streams[m]!) own[m].push(arrived - sent);
+      for (const m of order) if (m !== 'direct' && m !== 'direct2') vsDirect[m].push(...d[m]!);
+      directVsDirect.push(...d.direct2!);
+      if (d.intercepted && d.mockttp) witnessVsMockttp.push(...d.intercepted.map((x, k) => x - d.mockttp![k]!));
+      if (d.intercepted) for (const [k, x] of d.intercepted.entries()) if (x > 1) over1ms[d.mockttp ? (d.mockttp[k]! > 1 ? 'withMockttp' : 'witnessOnly') : 'unpaired']++;
+      for (const x of d.mockttp ?? []) if (x > 1) over1ms.mockttp++;
+      for (const x of d.direct2!) if (x > 1) over1ms.directAgain++;
+      if (d.intercepted && d.interceptedB) bVsA.push(...d.interceptedB.map((x, k) => x - d.intercepted![k]!));
+      const at = (epochMs: number) => round(epochMs - performance.timeOrigin + monoOffset);
+      // With each, what mockttp added to the same event (null if not in the group): late on both, the cause was common to the proxies' path.
+      if (d.intercepted) d.intercepted.forEach((x, k) => worst.push({ round: r, n: k, addedMs: round(x), mockttpAddedMs: d.mockttp ? round(d.mockttp[k]!) : null, directMs: round(streams.direct![k]![0] - streams.direct![k]![1]), atMonoMs: at(streams.intercepted![k]![0]) }));
+    }
+    worst.sort((a, b) => b.addedMs - a.addedMs).splice(10);
+  }
+  const cpuPerEvent = (m: Mode) => {
+    const c1 = cpuMs(routes[m]!.pid);
+    return c1 !== null && cpu0[m] !== null ? round((c1 - cpu0[m]!) / (rounds * n), 3) : null;
+  };
+  return {
+    rounds,
+    group: duo ? 'duo' : 'all',
+    events: vsDirect.intercepted.length,
+    warmUpMaxAddedMs,
+    // The aim: Witness's per-event added delay, p99 ≤ 1 ms.
+    addedVsDirectMs: spread(vsDirect.intercepted),
+    addedVsMockttpMs: witnessVsMockttp.length > 0 ? spread(witnessVsMockttp) : null,
+    mockttpVsDirectMs: spread(vsDirect.mockttp),
+    // The method's own floor: a second direct stream less the first.
+    directVsDirectMs: spread(directVsDirect),
+    over1ms,
+    // The ten events Witness added most to (the tenth of 1,000 is p99): round, index, and the direct stream's own delay for that event.
+    worst,
+    ownDelayMs: Object.fromEntries(modes.map((m) => [m, { p50: round(pct(own[m], 50)), p99: round(pct(own[m], 99)) }])),
+    // Each proxy's CPU ms per event (10 ms ticks over ~1,000 events; null without /proc).
+    cpuMsPerEvent: Object.fromEntries(proxies.map((m) => [m, cpuPerEvent(m)])),
+    ...(routes.interceptedB ? { b: { addedVsDirectMs: spread(vsDirect.interceptedB), bMinusAMs: bVsA.length > 0 ? spread(bVsA) : null } } : {}),
+  };
+}
+
 /** One POST with a JSON body (encoded once, ahead of the timing); the time until the whole response has arrived. */
 function post(route: Route, agent: https.Agent, path: string, body: Buffer): Promise<number> {
   const t0 = performance.now();
@@ -252,8 +358,8 @@ async function agentSessions(routes: MaskingRoutes, sessions: number, pastedToke
 }
 
 /**
- * WITNESS_BENCH_SECTIONS=burst,paced,session runs only the named sections (default: those
- * three), e.g. to profile the engine over the burst alone (with WITNESS_BENCH_CPU_PROF).
+ * WITNESS_BENCH_SECTIONS=burst,paced,paired,session runs only the named sections (default: those
+ * four), e.g. to profile the engine over the burst alone (with WITNESS_BENCH_CPU_PROF).
  * `session-token` (only when named) replays the session with a token pasted in its first
  * user message: every request is masked and its body re-encoded.
  * WITNESS_BENCH_ENGINE_B=<built checkout>: a second engine takes its turn in every section
@@ -261,8 +367,10 @@ async function agentSessions(routes: MaskingRoutes, sessions: number, pastedToke
  * WITNESS_BENCH_PACED_ROUNDS (default 4): rounds of the paced section, every route one stream
  * per round. p99 of 200 events is the second-worst event, so one late event moves it by a
  * millisecond; more rounds make it steadier (the default stays 4, comparable with earlier runs).
+ * WITNESS_BENCH_PAIRED_ROUNDS (default 20: 1,000 events per route): rounds of the paired
+ * section; WITNESS_BENCH_PAIRED_GROUP=duo pairs direct with one proxy at a time.
  */
-const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,session').split(',').map((s) => s.trim()));
+const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,paired,session').split(',').map((s) => s.trim()));
 
 export async function runProxyMaskingBench(routes: MaskingRoutes, log: (s: string) => void) {
   const result: Record<string, unknown> = {};
@@ -273,6 +381,11 @@ export async function runProxyMaskingBench(routes: MaskingRoutes, log: (s: strin
   if (sections.has('paced')) {
     log('  paced stream (50 events, 20 ms apart), masked: direct, mockttp, intercepted in turn');
     result.paced50x20ms = await pacedStreams(routes, Number(process.env.WITNESS_BENCH_PACED_ROUNDS ?? 4));
+  }
+  if (sections.has('paired')) {
+    const duo = process.env.WITNESS_BENCH_PAIRED_GROUP === 'duo';
+    log(`  paired paced streams (50 events, 20 ms apart, one timer), masked: ${duo ? 'direct with each proxy in turn' : 'direct, mockttp, intercepted at once'}`);
+    result.pairedPaced50x20ms = await pairedPacedStreams(routes, Number(process.env.WITNESS_BENCH_PAIRED_ROUNDS ?? 20), duo);
   }
   if (sections.has('session')) {
     log('  30-turn agent session (growing history), masked: direct, mockttp, intercepted in turn');

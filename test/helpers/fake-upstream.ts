@@ -3,6 +3,8 @@
  * routes that mimic what matters about Copilot's API: paced SSE, compressed SSE, JSON,
  * huge bodies, streams that die mid-way, and a WebSocket endpoint.
  *   GET/POST /sse?n=20&ms=50[&gzip=1|br=1|deflate=1][&size=N]   paced SSE, then [DONE]
+ *   GET/POST /sse?n=20&ms=50&pair=ID&of=K[&size=N]               paired paced SSE: the K streams that share ID are
+ *                                                                  fed by one timer (see pairedSse)
  *   GET      /burst?mb=20                                          SSE as fast as possible
  *   GET      /small                                                47-byte JSON
  *   POST     /echo                                                 echoes method, headers, body
@@ -50,6 +52,7 @@ export async function startFakeUpstream(root?: TestCa, opts: FakeUpstreamOptions
   const ca = root ?? (await createTestRoot());
   const leaf = await issueLeaf(ca, UPSTREAM_NAMES);
   const state: FakeUpstream = { port: 0, root: ca, requests: [], upgrades: 0, scripts: new Map(), close: async () => {} };
+  const pairs = new Map<string, PairGroup>();
   const server = https.createServer({ key: leaf.keyPem, cert: leaf.certPem }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -57,9 +60,11 @@ export async function startFakeUpstream(root?: TestCa, opts: FakeUpstreamOptions
       let body: string | null = null;
       const text = () => (body ??= Buffer.concat(chunks).toString('utf8'));
       state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: keepBodies ? text() : '' });
-      const script = new URL(req.url ?? '/', 'https://upstream.test').searchParams.get('script');
+      const url = new URL(req.url ?? '/', 'https://upstream.test');
+      const script = url.searchParams.get('script');
       const handler = script ? state.scripts.get(script) : undefined;
       if (handler) handler(res);
+      else if (url.pathname === '/sse' && url.searchParams.has('pair')) pairedSse(pairs, url, res);
       else route(req, res, text);
     });
   });
@@ -84,6 +89,66 @@ function sseEvent(i: number, size = 0): string {
   // `t` = send time (epoch ms, sub-ms precision) so benchmarks can measure per-event delay.
   const t = performance.timeOrigin + performance.now();
   return `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: `tok${i} ${pad}` }, finish_reason: null }], n: i, t })}\n\n`;
+}
+
+/** Streams waiting for, or fed by, one timer: `/sse?pair=ID&of=K`. */
+interface PairGroup {
+  of: number;
+  n: number;
+  ms: number;
+  size: number;
+  members: http.ServerResponse[];
+  /** Ends the waiting members if the group never fills. */
+  wait: NodeJS.Timeout;
+}
+
+/** How long a paired stream waits for the rest of its group before it is ended without events. */
+const PAIR_WAIT_MS = 30_000;
+
+/**
+ * Paired paced SSE, for measuring the delay a proxy adds to each event: the `of` streams that
+ * share `pair` get their response heads at once, and once all have come, one timer feeds them
+ * all: `ms` after the group is full (so no stream's head is still being handled) and then every
+ * `ms`, each event is built once, with one send stamp `t`, and written to every member in the
+ * same turn of the loop, then `[DONE]`. The members are written in a rotating order (event i
+ * starts at member i mod `of`), so that the few µs one write takes fall on each alike. The
+ * group's n, ms and size are its first member's. A group that does not fill within 30 s is
+ * ended, its streams without events.
+ */
+function pairedSse(groups: Map<string, PairGroup>, url: URL, res: http.ServerResponse) {
+  const id = url.searchParams.get('pair')!;
+  const q = (k: string, d: number) => Number(url.searchParams.get(k) ?? d);
+  let group = groups.get(id);
+  if (!group) {
+    const wait = setTimeout(() => {
+      groups.delete(id);
+      for (const m of group!.members) m.end();
+    }, PAIR_WAIT_MS).unref();
+    group = { of: Math.max(1, q('of', 2)), n: q('n', 20), ms: q('ms', 50), size: q('size', 0), members: [], wait };
+    groups.set(id, group);
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  group.members.push(res);
+  if (group.members.length < group.of) return;
+  const g = group;
+  groups.delete(id);
+  clearTimeout(g.wait);
+  let i = 0;
+  const tick = () => {
+    const live = g.members.filter((m) => !m.destroyed);
+    if (live.length === 0) return;
+    if (i < g.n) {
+      const event = sseEvent(i, g.size);
+      for (let k = 0; k < g.members.length; k++) {
+        const m = g.members[(i + k) % g.members.length]!;
+        if (!m.destroyed) m.write(event);
+      }
+      i++;
+      setTimeout(tick, g.ms);
+    } else for (const m of live) m.end('data: [DONE]\n\n');
+  };
+  setTimeout(tick, g.ms);
 }
 
 const FIXTURES = new URL('../fixtures/copilot/', import.meta.url);

@@ -1,0 +1,88 @@
+/**
+ * The paired paced-stream measurement of `npm run bench -- proxy-masking` (section `paired`):
+ * the fake upstream feeds the streams of one group from one timer, and the bench takes each
+ * event's arrival through a proxy less its arrival direct. No timing is asserted: only that
+ * the streams carry the same events with the same send stamps, in order, and that the
+ * differences are computed from the right pairs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import { request, RouteAgent, type Route } from '../bench/clients.js';
+import { pairedDifferences, spread, type PacedEvent } from '../bench/paired.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { startTestEngine, type TestEngine } from '../helpers/engine.js';
+
+describe('paired differences', () => {
+  const stream = (arrivals: number[], sent: number[]): PacedEvent[] => arrivals.map((a, i) => [a, sent[i]!, i]);
+  const sent = [100, 120, 140];
+
+  it('gives each stream less the base, event by event', () => {
+    const d = pairedDifferences({ direct: stream([100.5, 121, 140.4], sent), proxy: stream([101, 121.25, 143.4], sent), other: stream([100.5, 120.5, 140.4], sent) }, 'direct', 3);
+    expect(Object.keys(d).sort()).toEqual(['other', 'proxy']);
+    expect(d.proxy!.map((x) => Math.round(x * 1000) / 1000)).toEqual([0.5, 0.25, 3]);
+    expect(d.other!.map((x) => Math.round(x * 1000) / 1000)).toEqual([0, -0.5, 0]);
+    expect(spread([0.5, 0.25, 3, 1])).toEqual({ p50: 0.5, p99: 3, max: 3 });
+  });
+
+  it('refuses streams that are not of one timer, out of order or short', () => {
+    const direct = stream([100.5, 121, 140.4], sent);
+    expect(() => pairedDifferences({ direct, proxy: stream([101, 121, 141], [100, 120.001, 140]) }, 'direct', 3)).toThrow(/not one timer/);
+    expect(() => pairedDifferences({ direct, proxy: [[101, 100, 0], [141, 140, 2], [121, 120, 1]] }, 'direct', 3)).toThrow(/out of order/);
+    expect(() => pairedDifferences({ direct, proxy: stream([101, 121], sent) }, 'direct', 3)).toThrow(/2 events/);
+    expect(() => pairedDifferences({ proxy: direct }, 'direct', 3)).toThrow(/no direct/);
+  });
+});
+
+describe('paired paced streams from the fake upstream', () => {
+  let upstream: FakeUpstream;
+  let t: TestEngine;
+  let direct: Route;
+  let witness: Route;
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    t = await startTestEngine(upstream);
+    direct = { name: 'direct', host: 'api.githubcopilot.com', port: upstream.port, ca: upstream.root.certPem };
+    witness = { name: 'intercepted', host: 'api.githubcopilot.com', port: 443, ca: t.caPem, proxyPort: t.engine.proxyPort };
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await upstream?.close();
+  });
+
+  const read = (route: Route, path: string) => {
+    const agent = new RouteAgent(route, false);
+    return request(route, agent, path).finally(() => agent.destroy());
+  };
+
+  it('feeds the streams of a group one event at a time with one send stamp, direct and through Witness alike', async () => {
+    const path = '/sse?n=8&ms=5&pair=g1&of=3';
+    const [a, b, c] = await Promise.all([read(direct, path), read(direct, path), read(witness, path)]);
+    for (const r of [a, b, c]) {
+      expect(r.status).toBe(200);
+      expect(r.events.map((e) => e[2])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    }
+    const stamps = a!.events.map((e) => e[1]);
+    expect(new Set(stamps).size).toBe(8);
+    expect(b!.events.map((e) => e[1])).toEqual(stamps);
+    expect(c!.events.map((e) => e[1])).toEqual(stamps);
+    const d = pairedDifferences({ direct: a!.events, again: b!.events, intercepted: c!.events }, 'direct', 8);
+    expect(d.intercepted).toEqual(c!.events.map((e, k) => e[0] - a!.events[k]![0]));
+  });
+
+  it('waits for the whole group before the first event', async () => {
+    const path = '/sse?n=3&ms=5&pair=g2&of=2';
+    const early = read(direct, path);
+    await new Promise((r) => setTimeout(r, 300));
+    const joined = performance.timeOrigin + performance.now();
+    const [a, b] = await Promise.all([early, read(witness, path)]);
+    expect(a!.events[0]![1]).toBeGreaterThan(joined);
+    expect(b!.events.map((e) => e[1])).toEqual(a!.events.map((e) => e[1]));
+  });
+
+  it('keeps groups apart, and an unpaired stream as it was', async () => {
+    const [a, b, u] = await Promise.all([read(direct, '/sse?n=4&ms=5&pair=g3&of=1'), read(direct, '/sse?n=4&ms=5&pair=g4&of=1'), read(direct, '/sse?n=4&ms=5')]);
+    for (const r of [a, b, u]) expect(r!.events.map((e) => e[2])).toEqual([0, 1, 2, 3]);
+    expect(b!.events.map((e) => e[1])).not.toEqual(a!.events.map((e) => e[1]));
+    expect(u!.events.map((e) => e[1])).not.toEqual(a!.events.map((e) => e[1]));
+  });
+});
