@@ -33,6 +33,7 @@
  */
 import { SHORT_REACH, type Detector, type HoldMemo } from './detector.js';
 import { holdWords, openCandidates } from './hold-scan.js';
+import { DocKeep } from './doc-keep.js';
 import { KeywordCarry } from './keyword-carry.js';
 import { Hits, KeywordIndex, shareIndex } from './keywords.js';
 import type { Masker } from './masker.js';
@@ -160,6 +161,8 @@ export class StreamingMasker {
   private readonly memos: HoldMemo[];
   /** The keyword automata's state carried between pushes (each character is read once). */
   private readonly carry = new KeywordCarry();
+  /** Where YAML documents with a Secret/SealedSecret kind line start (kept whole for their validators). */
+  private readonly docs = new DocKeep();
   readonly findings: Finding[] = [];
   /** The detectors' groups (looked up once per stream, not per push). */
   private readonly groups: Groups;
@@ -253,8 +256,13 @@ export class StreamingMasker {
     this.at = holdAt;
     this.alive = alive < holdAt ? alive + this.base : -1;
     this.runOnly = allRun(text, holdAt);
-    // Keep LOOKBEHIND characters of forwarded text (and what an alive candidate needs).
-    const keepFrom = Math.min(holdAt - LOOKBEHIND, alive);
+    // Keep LOOKBEHIND characters of forwarded text (and what an alive candidate needs, and
+    // a Secret or SealedSecret document from its start: doc-keep.ts).
+    let keepFrom = Math.min(holdAt - LOOKBEHIND, alive);
+    if (keepFrom >= TRIM) {
+      this.docs.read(text, this.base);
+      keepFrom = this.docs.keepFrom(keepFrom + this.base, end + this.base) - this.base;
+    }
     if (keepFrom >= TRIM) {
       this.buf = text.slice(keepFrom);
       this.base += keepFrom;

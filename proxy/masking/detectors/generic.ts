@@ -187,10 +187,40 @@ function isNonSecretKey(text: string, at: number): boolean {
   return /(?:public|publishable|_id|keyid|key_id|-id|name|type|url|uri|endpoint|path|file|ttl|expir|length|size|format|version|hash|algorithm|header|prefix|field|policy|count|limit|timeout|enabled|mode|arn|region)$/.test(key) || /^(?:sort|cache|partition|primary|foreign|idempotency|hot|public)[_.\-]?key$/.test(key);
 }
 
-/** Values under SealedSecret/SOPS encryptedData are ciphertext, safe to share. */
+/**
+ * Values under a SealedSecret's encryptedData, and SOPS `ENC[…]` values, are ciphertext, safe
+ * to share. SealedSecret: the value's YAML document (from the last `\n---` before it) has a
+ * `kind: SealedSecret` line before the value, and `encryptedData:` comes after that line and
+ * within 4000 characters before the value. Only text before the value counts, so a stream
+ * decides as the whole text does (it keeps such a document in its window: doc-keep.ts).
+ */
 function isEncryptedData(text: string, start: number): boolean {
   if (text.startsWith('ENC[', start)) return true;
-  if (!text.includes('SealedSecret')) return false;
-  const before = text.slice(Math.max(0, start - 4000), start);
-  return before.includes('encryptedData:') && /\bkind:\s*SealedSecret\b/.test(text);
+  if (!mentionsSealedSecret(text)) return false;
+  const doc = Math.max(text.lastIndexOf('\n---', start), 0);
+  for (let k = text.lastIndexOf('kind:', start - 5); k >= doc; k = k > 0 ? text.lastIndexOf('kind:', k - 1) : -1) {
+    const before = k === 0 ? 10 : text.charCodeAt(k - 1);
+    // `^` under the m flag: the start, or after \n, \r, U+2028, U+2029.
+    if (before !== 10 && before !== 13 && before !== 0x2028 && before !== 0x2029) continue;
+    SEALED_KIND.lastIndex = k;
+    if (!SEALED_KIND.test(text)) continue;
+    const e = text.indexOf('encryptedData:', Math.max(k, start - 4000));
+    return e >= 0 && e + 'encryptedData:'.length <= start;
+  }
+  return false;
+}
+
+/** The rest of a `kind: SealedSecret` line, tried (sticky, multiline `$`) where `kind:` starts a line. */
+const SEALED_KIND = /kind:[ \t]*["']?SealedSecret["']?[ \t]*$/my;
+
+let sealedText = '';
+let sealedSays = false;
+
+/** Whether the text mentions SealedSecret at all (remembered for the last text: a scan asks once per candidate). */
+function mentionsSealedSecret(text: string): boolean {
+  if (text !== sealedText) {
+    sealedText = text;
+    sealedSays = text.includes('SealedSecret');
+  }
+  return sealedSays;
 }
