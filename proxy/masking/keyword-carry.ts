@@ -3,7 +3,7 @@
  * new character is read once by each automaton, and a search from any recent point is
  * answered from the occurrences kept.
  */
-import { mark, type Hits, type KeywordIndex } from './keywords.js';
+import type { Hits, KeywordIndex } from './keywords.js';
 
 /**
  * One stream's keyword occurrences, for one automaton: the automaton's state is carried from
@@ -118,9 +118,26 @@ class CarriedKeywords {
       if (starts[m]! + lengths[ids[m]!]! < lo) a = m + 1;
       else b = m;
     }
-    for (let k = a; k < this.length; k++) {
-      const at = starts[k]!;
-      if (at >= lo) mark(ids[k]!, at - base, present, hits);
+    // mark() for each, written out with the loop's bounds and the hit list's fields in locals
+    // (a call in the loop made V8 load them again at every step).
+    const n = this.length;
+    if (hits === undefined) {
+      for (let k = a; k < n; k++) if (starts[k]! >= lo) present[ids[k]!] = 1;
+    } else {
+      const wanted = hits.wanted;
+      const seen = hits.seen;
+      let seenCount = hits.seenCount;
+      for (let k = a; k < n; k++) {
+        const at = starts[k]!;
+        if (at < lo) continue;
+        const id = ids[k]!;
+        if (present[id] === 0) {
+          present[id] = 1;
+          seen[seenCount++] = id;
+        }
+        if (wanted[id] !== 0) hits.add(id, at - base);
+      }
+      hits.seenCount = seenCount;
     }
     return this.index.within(this.state, text.length - from);
   }

@@ -86,6 +86,10 @@ describe('carried keyword occurrences', () => {
           for (const from of [Math.max(0, buf.length - n - (f % 40)), Math.max(0, buf.length - ((f + k) % 300)), k % 5 === 0 ? 0 : buf.length]) {
             expect(seen((p, h) => carry.scan(index, buf, p, from, h))).toEqual(seen((p, h) => index.scan(buf, p, from, buf.length, h)));
           }
+          // Without a hit list: only `present` is marked.
+          const from = Math.max(0, buf.length - n - (f % 40));
+          const [mine, fresh] = [new Uint8Array(index.size), new Uint8Array(index.size)];
+          expect([carry.scan(index, buf, mine, from), mine]).toEqual([index.scan(buf, fresh, from), fresh]);
         }
       }),
       { numRuns: 200, seed: 20261205 },
