@@ -100,27 +100,27 @@ export function scanBytes(a: ByteAutomaton, text: string, from: number, to: numb
   let walker = walkers.get(a.table);
   if (walker === undefined) walkers.set(a.table, (walker = useWasm ? WasmWalker.for(a.table) : null));
   if (walker !== null && !walker.room(len * 3)) walker = null;
-  let bytes: Uint8Array;
+  // The bytes as an array of their own only when read in JavaScript (the single walk, the
+  // offsets of non-ASCII text): a Buffer view costs an allocation per call.
+  let bytes: Uint8Array | null = null;
   let n: number;
-  if (walker !== null) {
-    n = walker.bytes.write(str, walker.text, 'utf8');
-    bytes = walker.bytes.subarray(walker.text, walker.text + n);
-  } else {
+  if (walker !== null) n = walker.bytes.write(str, walker.text, 'utf8');
+  else {
     bytes = scratch.room(len);
     n = (bytes as Buffer).write(str, 0, 'utf8');
   }
   const first = hits.length;
   const over = a.maxLength - 1;
   const q = n >> 2;
-  if (q <= over || over < 3) walk(a, bytes, 0, n, 0, n, present, hits, hits);
+  if (q <= over || over < 3) walk(a, bytes ?? walker!.bytes.subarray(walker!.text, walker!.text + n), 0, n, 0, n, present, hits, hits);
   else {
     for (const f of later) f.length = 0;
     if (walker !== null) walk4Wasm(a, walker, n, q, over, present, hits);
-    else walk4(a, bytes, n, q, over, present, hits);
+    else walk4(a, bytes!, n, q, over, present, hits);
     for (const f of later) for (let k = 0; k < f.length; k++) hits.add(f.ids[k]!, f.starts[k]!);
   }
   sortHitsFrom(hits, first);
-  if (n !== len) charOffsets(bytes, hits, first);
+  if (n !== len) charOffsets(bytes ?? walker!.bytes.subarray(walker!.text, walker!.text + n), hits, first);
   if (from !== 0) for (let h = first; h < hits.length; h++) hits.starts[h]! += from;
 }
 

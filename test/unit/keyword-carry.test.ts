@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
-import { KeywordCarry } from '../../proxy/masking/keyword-carry.js';
+import { CARRY_BYTES_FROM, KeywordCarry } from '../../proxy/masking/keyword-carry.js';
 import { Hits } from '../../proxy/masking/keywords.js';
 import { prefilterFor } from '../../proxy/masking/scan.js';
 
@@ -26,7 +26,76 @@ const denseText = fc
   .array(fc.tuple(fc.constantFrom(...index.keywords), fc.constantFrom(' ', 'x', '\n', '=', 'é', 'zz', ''), fc.boolean()), { minLength: 100, maxLength: 400, size: 'max' })
   .map((parts) => parts.map(([k, f, up]) => (up ? k.toUpperCase() : k) + f).join(''));
 
+/** Like denseText, with non-ASCII fillers of every UTF-8 length (2, 3, 4 bytes; U+2028) and keyword-free stretches. */
+const mixedText = fc
+  .array(
+    fc.tuple(fc.constantFrom(...index.keywords), fc.constantFrom(' ', 'x', '\n', 'é', '€', '😀', '\u2028', 'zz', '', 'plain words here, none of them a keyword '.repeat(3)), fc.boolean()),
+    { minLength: 50, maxLength: 300 },
+  )
+  .map((parts) => parts.map(([k, f, up]) => (up ? k.toUpperCase() : k) + f).join(''));
+
+/** Push sizes: mostly short, some at least CARRY_BYTES_FROM (read as bytes), in any mix. */
+const pushSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: CARRY_BYTES_FROM, max: CARRY_BYTES_FROM + 1200 })), { minLength: 1, maxLength: 12 });
+
 describe('carried keyword occurrences', () => {
+  it('every occurrence of a stretch read as bytes, in the order and with the final state of the string walk (property)', () => {
+    fc.assert(
+      fc.property(mixedText, fc.nat(), (text, f) => {
+        const from = f % (text.length + 1);
+        const walked: string[] = [];
+        const state = index.scanStep(text, from, text.length, 0, (id, start) => walked.push(`${id}@${start}`));
+        const occ = index.occurrences(text, from, text.length);
+        const read = [...occ.ids.subarray(0, occ.length)].map((id, k) => `${id}@${occ.starts[k]}`);
+        expect(read).toEqual(walked);
+        if (text.length - from >= index.maxLength) expect(index.stateAt(text, text.length)).toBe(state);
+      }),
+      { numRuns: 300, seed: 20261204 },
+    );
+  });
+
+  it('a long push after every keyword cut anywhere, and ending in it: the same occurrences and state as one scan', () => {
+    const filler = ' plain words, no keyword in them;'.repeat(Math.ceil(CARRY_BYTES_FROM / 30));
+    for (const k of index.keywords) {
+      for (let d = 1; d < k.length; d++) {
+        const carry = new KeywordCarry();
+        const first = 'x'.repeat(40) + k.slice(0, d);
+        const second = first + k.slice(d) + filler + k;
+        for (const buf of [first, second, second + 'é' + filler.slice(0, 20)]) {
+          expect(seen((p, h) => carry.scan(index, buf, p, 30, h))).toEqual(seen((p, h) => index.scan(buf, p, 30, buf.length, h)));
+        }
+      }
+    }
+  });
+
+  it('answer a fresh scan from any point when pushes long and short (read as bytes or walked) alternate, with non-ASCII text (property)', () => {
+    fc.assert(
+      fc.property(mixedText, pushSizes, fc.nat(), fc.integer({ min: 40, max: 1500 }), (text, cuts, f, keep) => {
+        const carry = new KeywordCarry();
+        let buf = '';
+        let at = 0;
+        for (let k = 0; at < text.length; k++) {
+          const n = cuts[k % cuts.length]!;
+          buf += text.slice(at, at + n);
+          at += n;
+          if (buf.length > keep + 64) {
+            const drop = buf.length - keep;
+            carry.base += drop;
+            buf = buf.slice(drop);
+          }
+          // First from a little before the push (as the stream's first search does), so an occurrence across the boundary is asked for.
+          for (const from of [Math.max(0, buf.length - n - (f % 40)), Math.max(0, buf.length - ((f + k) % 300)), k % 5 === 0 ? 0 : buf.length]) {
+            expect(seen((p, h) => carry.scan(index, buf, p, from, h))).toEqual(seen((p, h) => index.scan(buf, p, from, buf.length, h)));
+          }
+          // Without a hit list: only `present` is marked.
+          const from = Math.max(0, buf.length - n - (f % 40));
+          const [mine, fresh] = [new Uint8Array(index.size), new Uint8Array(index.size)];
+          expect([carry.scan(index, buf, mine, from), mine]).toEqual([index.scan(buf, fresh, from), fresh]);
+        }
+      }),
+      { numRuns: 200, seed: 20261205 },
+    );
+  });
+
   it('answer a fresh scan from any point over long keyword-dense streams with a moving front (property)', () => {
     fc.assert(
       fc.property(denseText, fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 20 }), fc.nat(), fc.integer({ min: 40, max: 400 }), (text, cuts, f, keep) => {

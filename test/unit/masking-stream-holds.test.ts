@@ -147,6 +147,29 @@ describe('the named-after holds with a memo (what earlier pushes established)', 
   });
 });
 
+/** holdUntilKind read plainly: every line checked against every rule (the kept version looks only at lines whose first character may matter). */
+function kindHoldReference(text: string): number | null {
+  let dataEnd = -1;
+  let kind = false;
+  let pos = 0;
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', pos)) {
+    const line = text.slice(pos, nl);
+    if (pos > 0 && line.startsWith('---')) {
+      dataEnd = -1;
+      kind = false;
+    } else {
+      const m = /^(?:data|stringData):[ \t]*$/m.exec(line);
+      if (dataEnd < 0 && m && /^(?:data|stringData):/.test(line)) dataEnd = pos + m.index + m[0].length;
+      if (/^kind:[ \t]*\S+[ \t]*\r?$/.test(line)) kind = true;
+    }
+    pos = nl + 1;
+  }
+  if (pos > 0 && text.startsWith('---', pos)) return null;
+  const m = /^(?:data|stringData):[ \t]*$/m.exec(text.slice(pos));
+  if (dataEnd < 0 && text.length - pos < 64 && m && text.indexOf('ata:', pos) >= 0) dataEnd = pos + m.index + m[0].length;
+  return dataEnd < 0 || kind ? null : dataEnd;
+}
+
 describe('the kind: Secret hold with a memo', () => {
   it('decides as a fresh read of the whole stream does, however the lines arrive (property)', () => {
     const piece = fc.constantFrom('data:', 'stringData:', '\n', '\r\n', 'kind: Secret', 'kind:', ' Secret', '---', '--- \n', '  a: b', 'ata:', 'x'.repeat(70), 'd', 'ata: ', ' ');
@@ -161,6 +184,7 @@ describe('the kind: Secret hold with a memo', () => {
           memo.base = base;
           const h = holdUntilKind(whole.slice(base), 0, memo);
           const fresh = holdUntilKind(whole, 0, { base: 0 });
+          expect(fresh).toBe(kindHoldReference(whole));
           // (A hold before the window is one from its start: the stream forwarded that text long ago.)
           expect(h === null ? null : h + base).toBe(fresh === null ? null : Math.max(fresh, base));
           seen.calls++;

@@ -43,6 +43,9 @@ export function holdUntilKind(text: string, _from: number, memo: HoldMemo = { ba
 
 /** Reads the complete line text[pos, nl) (text starts at absolute offset `base`); sliced only when it may matter. */
 function readLine(st: DocState, text: string, pos: number, nl: number, base: number): void {
+  // Only lines that begin "---", "data:", "stringData:" or "kind:" matter: one character tells most apart.
+  const c = text.charCodeAt(pos);
+  if (c !== 45 && c !== 100 && c !== 115 && c !== 107) return;
   const at = base + pos;
   if (at > 0 && text.startsWith('---', pos) && nl - pos >= 3) {
     st.dataEnd = -1;
