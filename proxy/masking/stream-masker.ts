@@ -42,10 +42,11 @@ import { anchorsOf, mergeScans, oneCharStart, scanOpen, scanWords, type Finding 
 /**
  * Forwarded text kept for look-behinds and validators (trimmed in steps of TRIM). Every push
  * that searches copies the buffer into one flat string again (see release()), so the steps
- * are small: a buffer of 1–1.5 KB, not 1–3 KB, is copied per push.
+ * are small: a buffer of 1–1.1 KB is copied per push. (What a validator reads further back,
+ * a YAML document's kind line, is kept apart: doc-keep.ts.)
  */
 const LOOKBEHIND = 1024;
-const TRIM = 512;
+const TRIM = 64;
 /** In-progress candidates are looked for at most this far back from the end (as before). */
 const TAIL_WINDOW = 600;
 /** A held suffix longer than this is released anyway (masked as far as it can be). */
