@@ -1,4 +1,5 @@
 /** Heuristics for "does this value look like a real secret, not a placeholder or a reference". */
+import { hasPlaceholderWord } from './placeholder-words.js';
 
 const counts = new Uint32Array(128);
 
@@ -72,9 +73,6 @@ function charClasses(s: string): number {
   return lower + upper + digit + other;
 }
 
-const PLACEHOLDER_WORDS =
-  /example|your[_\- ]?|placeholder|(?:^|[^a-z])test(?:[^a-z]|$)|test[_-]?only|^pass(?:word)?\d*$|^password\d+|changeme|change[_-]me|dummy|fake|sample|redacted|filtered|masked:|replace[_-]?me|insert|<|>|\*{3}|x{6}|X{6}|todo|hunter2|lorem|ipsum|^test|test$|_test_|testpass|testing|mock|secret[_-]?here|key[_-]?here|token[_-]?here|^none$|^null$|^nil$|^undefined$|^true$|^false$|^password$|^secret$|^string$|^required$|^optional$|\.\.\./i;
-
 const REFERENCE =
   /^(?:pk[._]|-|:|\$\{?|%[A-Za-z_]+%|\{\{|process\.env|os\.environ|os\.getenv|env\.|ENV\[|var\.|local\.|data\.|module\.|secrets\.|vault:|arn:|ref\+|@|!|&|\*|file:|config\.|settings\.|self\.|this\.|get[A-Z_]|System\.getenv|Environment\.|os\.Getenv|sha\d+[:-]|md5:|[a-z]+\(|\/)/;
 
@@ -82,7 +80,7 @@ const REFERENCE =
 export function looksLikeRealSecret(value: string, opts: { minLength?: number; minEntropy?: number } = {}): boolean {
   const v = value.trim();
   if (v.length < (opts.minLength ?? 8)) return false;
-  if (PLACEHOLDER_WORDS.test(v) || REFERENCE.test(v)) return false;
+  if (hasPlaceholderWord(v) || REFERENCE.test(v)) return false;
   if (/^(.)\1+$/.test(v)) return false;
   if (/^\d+(?:\.\d+)*$/.test(v) || /^v?\d+\.\d+\.\d+/.test(v)) return false; // numbers, versions
   if (/^[a-z]+(?:[-_ .][a-z]+)*$/.test(v) && v.length < 24) return false; // plain words
