@@ -26,7 +26,6 @@ export const PLACEHOLDER_TRIGRAMS: readonly string[] = [
 ];
 
 /** Character classes of the sequences: letters by lower case 1–26, `*` 27, `.` 28, anything else 0. */
-const CLASSES = 29;
 const classOf = new Uint8Array(128);
 for (let c = 0; c < 26; c++) classOf[97 + c] = classOf[65 + c] = c + 1;
 classOf[42] = 27;
@@ -39,21 +38,20 @@ function cls(ch: string): number {
   return k;
 }
 
-/** The sequences as a table by (class, class, class). */
-const TRIGRAMS = new Uint8Array(CLASSES * CLASSES * CLASSES);
-for (const t of PLACEHOLDER_TRIGRAMS) if (t.length === 3) TRIGRAMS[(cls(t[0]!) * CLASSES + cls(t[1]!)) * CLASSES + cls(t[2]!)] = 1;
+/** The sequences as a table by their three classes, five bits each (a rolling index: shift, or, mask). */
+const TRIGRAMS = new Uint8Array(1 << 15);
+for (const t of PLACEHOLDER_TRIGRAMS) if (t.length === 3) TRIGRAMS[(cls(t[0]!) << 10) | (cls(t[1]!) << 5) | cls(t[2]!)] = 1;
 
 /** False when `v` cannot match PLACEHOLDER_WORDS: it contains no `<`, `>` and none of the sequences. */
 export function mayHavePlaceholderWord(v: string): boolean {
-  let a = 0;
-  let b = 0;
+  const classes = classOf;
+  const table = TRIGRAMS;
+  let t = 0;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if (c === 60 || c === 62) return true;
-    const k = c < 128 ? classOf[c]! : 0;
-    if (TRIGRAMS[(a * CLASSES + b) * CLASSES + k] === 1) return true;
-    a = b;
-    b = k;
+    t = ((t << 5) | (c < 128 ? classes[c]! : 0)) & 0x7fff;
+    if (table[t] === 1) return true;
   }
   return false;
 }
