@@ -1,6 +1,9 @@
 /** Heuristics for "does this value look like a real secret, not a placeholder or a reference". */
+import { hasPlaceholderWord } from './placeholder-words.js';
 
 const counts = new Uint32Array(128);
+/** The ASCII characters counted, in order of first occurrence. */
+const distinct = new Uint8Array(128);
 
 /**
  * p·log2(p) for p = k/n, by (n, k) for values up to MEMO_MAX characters, worked out at first
@@ -26,10 +29,12 @@ export function shannonEntropy(s: string): number {
   if (n === 0) return 0;
   // ASCII values (nearly all secrets) count in a reused table; anything else in a Map.
   let wide: Map<string, number> | null = null;
+  let d = 0;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c < 128) counts[c]!++;
-    else {
+    if (c < 128) {
+      if (counts[c]!++ === 0) distinct[d++] = c;
+    } else {
       wide ??= new Map();
       const ch = String.fromCharCode(c);
       wide.set(ch, (wide.get(ch) ?? 0) + 1);
@@ -37,15 +42,13 @@ export function shannonEntropy(s: string): number {
   }
   let h = 0;
   const memo = n <= MEMO_MAX;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 128) {
-      const k = counts[c]!;
-      if (k !== 0) {
-        h -= memo ? term(k, n) : (k / n) * Math.log2(k / n);
-        counts[c] = 0;
-      }
-    }
+  // The terms in the order of each character's first occurrence, as a second walk over the
+  // text summed them (the same double), from the list of distinct characters.
+  for (let j = 0; j < d; j++) {
+    const c = distinct[j]!;
+    const k = counts[c]!;
+    h -= memo ? term(k, n) : (k / n) * Math.log2(k / n);
+    counts[c] = 0;
   }
   if (wide) {
     for (const k of wide.values()) {
@@ -72,23 +75,34 @@ function charClasses(s: string): number {
   return lower + upper + digit + other;
 }
 
-const PLACEHOLDER_WORDS =
-  /example|your[_\- ]?|placeholder|(?:^|[^a-z])test(?:[^a-z]|$)|test[_-]?only|^pass(?:word)?\d*$|^password\d+|changeme|change[_-]me|dummy|fake|sample|redacted|filtered|masked:|replace[_-]?me|insert|<|>|\*{3}|x{6}|X{6}|todo|hunter2|lorem|ipsum|^test|test$|_test_|testpass|testing|mock|secret[_-]?here|key[_-]?here|token[_-]?here|^none$|^null$|^nil$|^undefined$|^true$|^false$|^password$|^secret$|^string$|^required$|^optional$|\.\.\./i;
-
 const REFERENCE =
   /^(?:pk[._]|-|:|\$\{?|%[A-Za-z_]+%|\{\{|process\.env|os\.environ|os\.getenv|env\.|ENV\[|var\.|local\.|data\.|module\.|secrets\.|vault:|arn:|ref\+|@|!|&|\*|file:|config\.|settings\.|self\.|this\.|get[A-Z_]|System\.getenv|Environment\.|os\.Getenv|sha\d+[:-]|md5:|[a-z]+\(|\/)/;
+
+/** /^(.)\1+$/.test(v): two or more of one character, not a line terminator (`.` matches none). */
+export function oneRepeatedChar(v: string): boolean {
+  const c = v.charCodeAt(0);
+  if (v.length < 2 || c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return false;
+  for (let i = 1; i < v.length; i++) if (v.charCodeAt(i) !== c) return false;
+  return true;
+}
 
 /** True for values that are obviously not secrets: placeholders, variable references, low entropy. */
 export function looksLikeRealSecret(value: string, opts: { minLength?: number; minEntropy?: number } = {}): boolean {
   const v = value.trim();
   if (v.length < (opts.minLength ?? 8)) return false;
-  if (PLACEHOLDER_WORDS.test(v) || REFERENCE.test(v)) return false;
-  if (/^(.)\1+$/.test(v)) return false;
-  if (/^\d+(?:\.\d+)*$/.test(v) || /^v?\d+\.\d+\.\d+/.test(v)) return false; // numbers, versions
-  if (/^[a-z]+(?:[-_ .][a-z]+)*$/.test(v) && v.length < 24) return false; // plain words
-  if (/^[A-Z][a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return false; // CamelCaseIdentifiers
-  if (/^[A-Za-z]+(?:[._/-][A-Za-z]+)+$/.test(v)) return false; // dotted.identifiers, paths-ish words
-  if (/^(?:https?|ftp|wss?):\/\//i.test(v)) return false; // URLs: the URL detectors judge those
+  if (hasPlaceholderWord(v) || REFERENCE.test(v)) return false;
+  if (oneRepeatedChar(v)) return false;
+  // The anchored tests below are tried only when the first character can begin a match (a
+  // regex call costs more than the test it would fail at once; the answers are the same).
+  const c0 = v.charCodeAt(0);
+  const digit = c0 >= 48 && c0 <= 57;
+  const lower = c0 >= 97 && c0 <= 122;
+  const upper = c0 >= 65 && c0 <= 90;
+  if ((digit || c0 === 118) && (/^\d+(?:\.\d+)*$/.test(v) || /^v?\d+\.\d+\.\d+/.test(v))) return false; // numbers, versions
+  if (lower && v.length < 24 && /^[a-z]+(?:[-_ .][a-z]+)*$/.test(v)) return false; // plain words
+  if (upper && /^[A-Z][a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return false; // CamelCaseIdentifiers
+  if ((upper || lower) && /^[A-Za-z]+(?:[._/-][A-Za-z]+)+$/.test(v)) return false; // dotted.identifiers, paths-ish words
+  if ((c0 | 32) >= 102 && (c0 | 32) <= 119 && /^(?:https?|ftp|wss?):\/\//i.test(v)) return false; // URLs (f…w): the URL detectors judge those
   const classes = charClasses(v);
   const h = shannonEntropy(v);
   if (classes < 2 && !(v.length >= 20 && h >= 3.5)) return false;

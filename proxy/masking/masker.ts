@@ -77,7 +77,10 @@ export class Masker {
       this.ipad.copy(this.inner, 0);
     }
     const n = this.inner.write(secret, 64, 'utf8');
-    hash('sha256', this.inner.subarray(0, 64 + n), 'buffer').copy(this.outer, 64);
+    // The inner digest as a 'binary' (latin1) string, one character a byte, written back as bytes: the
+    // same 32 bytes, and a string result costs node less than a Buffer one (~3.5 k of the
+    // ~19 k instructions a tag; node 20).
+    this.outer.write(hash('sha256', this.inner.subarray(0, 64 + n), 'binary'), 64, 'latin1');
     return hash('sha256', this.outer, 'hex').slice(0, 4);
   }
 
