@@ -53,8 +53,8 @@ class CarriedKeywords {
 
   /**
    * Reads text[to − base, length) as scanStep from the carried state would, but from the
-   * text's UTF-8 bytes (KeywordIndex.occurrences: four interleaved walks, see byte-scan.ts):
-   * the same occurrences in the same order, and the same state.
+   * text's UTF-8 bytes (KeywordIndex.occurrences, ~20× cheaper per character than the string
+   * walk): the same occurrences in the same order, and the same state.
    * - An occurrence not recorded yet ends after `to`; one that starts more than maxLength − 1
    *   characters before `to` ends by `to`. So a walk from the root at w = to − (maxLength − 1)
    *   (or `valid`, or the text's start, if later) sees every new one: those that end after `to`
@@ -145,12 +145,9 @@ class CarriedKeywords {
 
 /**
  * New stretches at least this long are read from their UTF-8 bytes (readLong); shorter ones
- * with the string walk. The byte read costs a fixed ~0.9 µs (the copy into the walker's
- * memory, the call, the records) and ~1.2 ns per character, the string walk ~4.3 ns per
- * character with the store: even at ~512 characters (code and prose pushes alternated, load
- * ~4), the bytes 26 % cheaper at 1024, 35 % at 2048.
+ * with the string walk, cheaper below this (the copy and the calls cost ~1 µs).
  */
-export const CARRY_BYTES_FROM = 640;
+export const CARRY_BYTES_FROM = 256;
 
 /** The carried keyword scans of one stream, one per automaton; `base` is where the stream's current text starts. */
 export class KeywordCarry {
