@@ -52,37 +52,6 @@ class CarriedKeywords {
   }
 
   /**
-   * Reads text[to − base, length) as scanStep from the carried state would, but from the
-   * text's UTF-8 bytes (KeywordIndex.occurrences, ~20× cheaper per character than the string
-   * walk): the same occurrences in the same order, and the same state.
-   * - An occurrence not recorded yet ends after `to`; one that starts more than maxLength − 1
-   *   characters before `to` ends by `to`. So a walk from the root at w = to − (maxLength − 1)
-   *   (or `valid`, or the text's start, if later) sees every new one: those that end after `to`
-   *   are kept, in the walk's order (by end, then start: scanStep's). Occurrences that start
-   *   before the text are never asked for (scan drops them), and none before `valid` was.
-   * - The state after a text depends only on its last maxLength characters (stateAt), and the
-   *   new stretch is longer than that.
-   */
-  private readLong(text: string, base: number): void {
-    const index = this.index;
-    const to = this.to;
-    const w = Math.max(this.valid, to - (index.maxLength - 1), base);
-    const occ = index.occurrences(text, w - base, text.length);
-    const ids = occ.ids;
-    const starts = occ.starts;
-    const lengths = index.lengths;
-    for (let k = 0; k < occ.length; k++) {
-      const id = ids[k]!;
-      const at = base + starts[k]!;
-      if (at + lengths[id]! <= to) continue;
-      if (this.length === this.ids.length) this.grow();
-      this.ids[this.length] = id;
-      this.starts[this.length++] = at;
-    }
-    this.state = index.stateAt(text, text.length);
-  }
-
-  /**
    * What index.scan(text, present, from, text.length, hits) marks and records, for `text`
    * starting at absolute offset `base` and extending what was read before; returns the
    * state that scan would end in.
@@ -96,13 +65,9 @@ class CarriedKeywords {
       this.to = this.valid = lo;
       this.head = this.length = 0;
     }
-    const end = base + text.length;
-    if (end - this.to >= CARRY_BYTES_FROM) this.readLong(text, base);
-    else {
-      this.offset = base;
-      this.state = this.index.scanStep(text, this.to - base, text.length, this.state, this.sink);
-    }
-    this.to = end;
+    this.offset = base;
+    this.state = this.index.scanStep(text, this.to - base, text.length, this.state, this.sink);
+    this.to = base + text.length;
     // Occurrences that start before the text can never be asked for again.
     while (this.head < this.length && this.starts[this.head]! < base) this.head++;
     const ids = this.ids;
@@ -142,12 +107,6 @@ class CarriedKeywords {
     return this.index.within(this.state, text.length - from);
   }
 }
-
-/**
- * New stretches at least this long are read from their UTF-8 bytes (readLong); shorter ones
- * with the string walk, cheaper below this (the copy and the calls cost ~1 µs).
- */
-export const CARRY_BYTES_FROM = 256;
 
 /** The carried keyword scans of one stream, one per automaton; `base` is where the stream's current text starts. */
 export class KeywordCarry {

@@ -45,11 +45,9 @@ export class KeywordIndex {
   /** The byte-indexed table of occursInBytes (see byteTable), made when first needed. */
   private bytes: Int32Array | null = null;
   /** The longest keyword's length. */
-  readonly maxLength: number;
+  private readonly maxLength: number;
   /** What scanText reads, made at its first long text. */
   private automaton: ByteAutomaton | null = null;
-  /** What occurrences() fills (every keyword wanted), made at its first call. */
-  private all: Hits | null = null;
 
   /** Whether a keyword can be looked for (non-empty ASCII); others are left out. */
   static accepts(keyword: string): boolean {
@@ -282,55 +280,6 @@ export class KeywordIndex {
       this.scan(text, present, from, to, hits);
       sortHitsFrom(hits, first);
     } else scanBytes((this.automaton ??= { table: this.byteTable(), outputs: this.outputs, lengths: this.lengths, maxLength: this.maxLength }), text, from, to, present, hits);
-  }
-
-  /**
-   * Every keyword occurrence in text[from, to) (each that starts at or after `from`), in the
-   * order scanStep from `from` in state 0 hands them to its sink: by where they end, and among
-   * equal ends the longer (earlier) first. Read from the text's UTF-8 bytes (scanBytes, with
-   * every keyword wanted); the pairs are valid until the next call.
-   */
-  occurrences(text: string, from: number, to: number): Pairs {
-    const all = (this.all ??= new Hits(new Uint8Array(this.keywords.length).fill(1)));
-    all.reset();
-    // present[] all 1: scanBytes then records every occurrence and marks nothing.
-    this.scanText(text, all.wanted, from, to, all);
-    // scanBytes leaves them by start (equal starts: the shorter first); by end, then start.
-    const ids = all.ids;
-    const starts = all.starts;
-    const lengths = this.lengths;
-    for (let i = 1; i < all.length; i++) {
-      const id = ids[i]!;
-      const st = starts[i]!;
-      const end = st + lengths[id]!;
-      let j = i - 1;
-      while (j >= 0 && (starts[j]! + lengths[ids[j]!]! > end || (starts[j]! + lengths[ids[j]!]! === end && starts[j]! > st))) {
-        starts[j + 1] = starts[j]!;
-        ids[j + 1] = ids[j]!;
-        j--;
-      }
-      starts[j + 1] = st;
-      ids[j + 1] = id;
-    }
-    return all;
-  }
-
-  /**
-   * The state (hot-table form) scanStep ends in at `to`, for a scan that began at least
-   * maxLength characters before `to` (or at the text's start): a state stands for the longest
-   * end of the text read that begins some keyword, never longer than maxLength, so only the
-   * last maxLength characters decide it.
-   */
-  stateAt(text: string, to: number): number {
-    const delta = this.delta;
-    const cls = this.cls;
-    let s = 0;
-    for (let i = Math.max(0, to - this.maxLength); i < to; i++) {
-      const c = text.charCodeAt(i);
-      const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
-      s = v ^ (v >> 31);
-    }
-    return s;
   }
 
   /** The state a scan of only the last `len` characters would end in, given the state (hot-table form) a longer scan ended in; as a plain state number. */

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
-import { CARRY_BYTES_FROM, KeywordCarry } from '../../proxy/masking/keyword-carry.js';
+import { KeywordCarry } from '../../proxy/masking/keyword-carry.js';
 import { Hits } from '../../proxy/masking/keywords.js';
 import { prefilterFor } from '../../proxy/masking/scan.js';
 
@@ -34,40 +34,11 @@ const mixedText = fc
   )
   .map((parts) => parts.map(([k, f, up]) => (up ? k.toUpperCase() : k) + f).join(''));
 
-/** Push sizes: mostly short, some at least CARRY_BYTES_FROM (read as bytes), in any mix. */
-const pushSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: CARRY_BYTES_FROM, max: CARRY_BYTES_FROM + 1200 })), { minLength: 1, maxLength: 12 });
+/** Push sizes: mostly short, some of 0.6–1.8 KB, in any mix. */
+const pushSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 600, max: 1800 })), { minLength: 1, maxLength: 12 });
 
 describe('carried keyword occurrences', () => {
-  it('every occurrence of a stretch read as bytes, in the order and with the final state of the string walk (property)', () => {
-    fc.assert(
-      fc.property(mixedText, fc.nat(), (text, f) => {
-        const from = f % (text.length + 1);
-        const walked: string[] = [];
-        const state = index.scanStep(text, from, text.length, 0, (id, start) => walked.push(`${id}@${start}`));
-        const occ = index.occurrences(text, from, text.length);
-        const read = [...occ.ids.subarray(0, occ.length)].map((id, k) => `${id}@${occ.starts[k]}`);
-        expect(read).toEqual(walked);
-        if (text.length - from >= index.maxLength) expect(index.stateAt(text, text.length)).toBe(state);
-      }),
-      { numRuns: 300, seed: 20261204 },
-    );
-  });
-
-  it('a long push after every keyword cut anywhere, and ending in it: the same occurrences and state as one scan', () => {
-    const filler = ' plain words, no keyword in them;'.repeat(10);
-    for (const k of index.keywords) {
-      for (let d = 1; d < k.length; d++) {
-        const carry = new KeywordCarry();
-        const first = 'x'.repeat(40) + k.slice(0, d);
-        const second = first + k.slice(d) + filler + k;
-        for (const buf of [first, second, second + 'é' + filler.slice(0, 20)]) {
-          expect(seen((p, h) => carry.scan(index, buf, p, 30, h))).toEqual(seen((p, h) => index.scan(buf, p, 30, buf.length, h)));
-        }
-      }
-    }
-  });
-
-  it('answer a fresh scan from any point when pushes long and short (read as bytes or walked) alternate, with non-ASCII text (property)', () => {
+  it('answer a fresh scan from any point when pushes long and short alternate, with non-ASCII text (property)', () => {
     fc.assert(
       fc.property(mixedText, pushSizes, fc.nat(), fc.integer({ min: 40, max: 1500 }), (text, cuts, f, keep) => {
         const carry = new KeywordCarry();
