@@ -37,22 +37,33 @@ const mixedText = fc
 /** Push sizes: mostly short, some of 0.6–1.8 KB, in any mix. */
 const pushSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 600, max: 1800 })), { minLength: 1, maxLength: 12 });
 
+/**
+ * Pushes `text` in pieces of `cuts` (cycled) into a buffer whose front moves as the streaming
+ * masker's does (only the last `keep` characters, and a step more, stay), calling `each` after
+ * every push with the carry, the buffer, the push's size and its number.
+ */
+function streamInto(text: string, cuts: number[], keep: number, each: (carry: KeywordCarry, buf: string, n: number, k: number) => void): void {
+  const carry = new KeywordCarry();
+  let buf = '';
+  let at = 0;
+  for (let k = 0; at < text.length; k++) {
+    const n = cuts[k % cuts.length]!;
+    buf += text.slice(at, at + n);
+    at += n;
+    if (buf.length > keep + 64) {
+      const drop = buf.length - keep;
+      carry.base += drop;
+      buf = buf.slice(drop);
+    }
+    each(carry, buf, n, k);
+  }
+}
+
 describe('carried keyword occurrences', () => {
   it('answer a fresh scan from any point when pushes long and short alternate, with non-ASCII text (property)', () => {
     fc.assert(
       fc.property(mixedText, pushSizes, fc.nat(), fc.integer({ min: 40, max: 1500 }), (text, cuts, f, keep) => {
-        const carry = new KeywordCarry();
-        let buf = '';
-        let at = 0;
-        for (let k = 0; at < text.length; k++) {
-          const n = cuts[k % cuts.length]!;
-          buf += text.slice(at, at + n);
-          at += n;
-          if (buf.length > keep + 64) {
-            const drop = buf.length - keep;
-            carry.base += drop;
-            buf = buf.slice(drop);
-          }
+        streamInto(text, cuts, keep, (carry, buf, n, k) => {
           // First from a little before the push (as the stream's first search does), so an occurrence across the boundary is asked for.
           for (const from of [Math.max(0, buf.length - n - (f % 40)), Math.max(0, buf.length - ((f + k) % 300)), k % 5 === 0 ? 0 : buf.length]) {
             expect(seen((p, h) => carry.scan(index, buf, p, from, h))).toEqual(seen((p, h) => index.scan(buf, p, from, buf.length, h)));
@@ -61,7 +72,7 @@ describe('carried keyword occurrences', () => {
           const from = Math.max(0, buf.length - n - (f % 40));
           const [mine, fresh] = [new Uint8Array(index.size), new Uint8Array(index.size)];
           expect([carry.scan(index, buf, mine, from), mine]).toEqual([index.scan(buf, fresh, from), fresh]);
-        }
+        });
       }),
       { numRuns: 200, seed: 20261205 },
     );
@@ -70,24 +81,12 @@ describe('carried keyword occurrences', () => {
   it('answer a fresh scan from any point over long keyword-dense streams with a moving front (property)', () => {
     fc.assert(
       fc.property(denseText, fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 20 }), fc.nat(), fc.integer({ min: 40, max: 400 }), (text, cuts, f, keep) => {
-        const carry = new KeywordCarry();
-        let buf = '';
-        let at = 0;
-        for (let k = 0; at < text.length; k++) {
-          const n = cuts[k % cuts.length]!;
-          buf += text.slice(at, at + n);
-          at += n;
-          // The front moves as the streaming masker's does: only the last `keep` characters (and a step more) stay.
-          if (buf.length > keep + 64) {
-            const drop = buf.length - keep;
-            carry.base += drop;
-            buf = buf.slice(drop);
-          }
+        streamInto(text, cuts, keep, (carry, buf, _n, k) => {
           // Searches from the end's reach, and now and then from the buffer's front.
           for (const from of [Math.max(0, buf.length - ((f + k) % 300)), k % 5 === 0 ? 0 : buf.length]) {
             expect(seen((p, h) => carry.scan(index, buf, p, from, h))).toEqual(seen((p, h) => index.scan(buf, p, from, buf.length, h)));
           }
-        }
+        });
       }),
       { numRuns: 150, seed: 20261206 },
     );
