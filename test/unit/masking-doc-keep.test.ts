@@ -29,7 +29,7 @@ function value(n: number, seed: number): string {
 }
 
 /** n `name: value` lines; SealedSecret ones under names the generic detectors read as secret names. */
-const entries = (n: number, len: number, prefix = '') => Array.from({ length: n }, (_, i) => `  ${prefix ? `app${i}_password` : `key${i}`}: ${prefix}${value(len, i + 1)}`).join('\n');
+const entries = (n: number, len: number, prefix = '') => Array.from({ length: n }, (_, i) => (prefix ? `    app${i}_password: ` : `  key${i}: `) + prefix + value(len, i + 1)).join('\n');
 const secretDoc = (n: number) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ntype: Opaque\ndata:\n${entries(n, 200)}\n`;
 const sealedDoc = (n: number) => `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: app\nspec:\n  encryptedData:\n${entries(n, 300, 'AgB')}\n`;
 const SIZES = [[1], [7], [64], [1024], [3, 50, 1]];
@@ -43,9 +43,16 @@ describe('YAML documents longer than the stream window', () => {
   });
 
   it('a SealedSecret with many entries: no ciphertext masked, streamed as whole', () => {
-    const text = `Here is the file:\n\n${sealedDoc(10)}`; // ~3.2 KB: over the window, within the 4000 characters after encryptedData:
+    const text = `Here is the file:\n\n${sealedDoc(20)}`; // ~6.5 KB: over the window, and past 4000 characters after encryptedData:
     const whole = masker.mask(text);
     expect(whole.findings).toHaveLength(0);
+    for (const sizes of SIZES) expect(streamMasked(masker, text, sizes)).toBe(whole.text);
+  });
+
+  it('a SealedSecret value outside encryptedData (its template) is judged as any other, however far down', () => {
+    const text = `${sealedDoc(16)}  template:\n    data:\n      db_password: ${value(40, 77)}\n`;
+    const whole = masker.mask(text);
+    expect(whole.findings.map((f) => f.type)).toEqual(['generic-secret']);
     for (const sizes of SIZES) expect(streamMasked(masker, text, sizes)).toBe(whole.text);
   });
 
@@ -66,7 +73,7 @@ describe('YAML documents longer than the stream window', () => {
   it('any mix of Secret, SealedSecret and other documents, any chunking: streamed = whole', () => {
     const doc = fc.tuple(fc.constantFrom('Secret', 'SealedSecret', 'ConfigMap', '"Secret"'), fc.integer({ min: 1, max: 14 }), fc.integer({ min: 20, max: 400 }), fc.nat(1000), fc.boolean()).map(([kind, n, len, seed, kindFirst]) => {
       const head = kind === 'SealedSecret' ? 'spec:\n  encryptedData:' : 'data:';
-      const body = Array.from({ length: n }, (_, i) => `  k${i}_token: ${kind === 'SealedSecret' ? 'AgB' : ''}${value(len, seed + i)}`).join('\n');
+      const body = Array.from({ length: n }, (_, i) => `${kind === 'SealedSecret' ? '    ' : '  '}k${i}_token: ${kind === 'SealedSecret' ? 'AgB' : ''}${value(len, seed + i)}`).join('\n');
       return kindFirst ? `apiVersion: v1\nkind: ${kind}\n${head}\n${body}\n` : `apiVersion: v1\n${head}\n${body}\nkind: ${kind}\n`;
     });
     const chunks = fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 6 });

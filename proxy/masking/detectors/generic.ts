@@ -190,9 +190,10 @@ function isNonSecretKey(text: string, at: number): boolean {
 /**
  * Values under a SealedSecret's encryptedData, and SOPS `ENC[…]` values, are ciphertext, safe
  * to share. SealedSecret: the value's YAML document (from the last `\n---` before it) has a
- * `kind: SealedSecret` line before the value, and `encryptedData:` comes after that line and
- * within 4000 characters before the value. Only text before the value counts, so a stream
- * decides as the whole text does (it keeps such a document in its window: doc-keep.ts).
+ * `kind: SealedSecret` line before the value, and after that line the value sits under an
+ * `encryptedData:` key line, or `encryptedData:` comes within 4000 characters before the value
+ * (flow style). Only text before the value counts, so a stream decides as the whole text does
+ * (it keeps such a document in its window: doc-keep.ts).
  */
 function isEncryptedData(text: string, start: number): boolean {
   if (text.startsWith('ENC[', start)) return true;
@@ -205,9 +206,34 @@ function isEncryptedData(text: string, start: number): boolean {
     SEALED_KIND.lastIndex = k;
     if (!SEALED_KIND.test(text)) continue;
     const e = text.indexOf('encryptedData:', Math.max(k, start - 4000));
-    return e >= 0 && e + 'encryptedData:'.length <= start;
+    return (e >= 0 && e + 'encryptedData:'.length <= start) || underEncryptedData(text, start, k);
   }
   return false;
+}
+
+/**
+ * Whether the YAML key line that holds the value at `start` sits under an `encryptedData:`
+ * key line (the nearest line above it, after `from`, that is indented less): so every entry
+ * of a SealedSecret counts, however many long ciphertexts come before it.
+ */
+function underEncryptedData(text: string, start: number, from: number): boolean {
+  const line = text.lastIndexOf('\n', start - 1) + 1;
+  const indent = indentAt(text, line);
+  for (let end = line - 1; end > from; ) {
+    const ls = text.lastIndexOf('\n', end - 1) + 1;
+    const ind = indentAt(text, ls);
+    // Blank lines do not end a block.
+    if (ls + ind < end && ind < indent) return text.startsWith('encryptedData:', ls + ind);
+    end = ls - 1;
+  }
+  return false;
+}
+
+/** Spaces and tabs at the start of the line beginning at `at`. */
+function indentAt(text: string, at: number): number {
+  let i = at;
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  return i - at;
 }
 
 /** The rest of a `kind: SealedSecret` line, tried (sticky, multiline `$`) where `kind:` starts a line. */
