@@ -11,6 +11,7 @@ import type { Detector, ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { contextual, QUOTED_VALUE } from './build.js';
 import { holdOwnLineValue, holdProseValue, proseWordsAfterValue } from './named-after.js';
+import { isLineBreak } from './run-facts.js';
 
 // The secret word a key name ends with: DB_PASSWORD, apiKey, client_secret, x-api-key, AUTH_TOKEN, SECRET_KEY_BASE,
 // DB_PW, creds, and with a suffix that names its form: clientSecretValue, token_b64, password_plain.
@@ -200,9 +201,8 @@ function isEncryptedData(text: string, start: number): boolean {
   if (!mentionsSealedSecret(text)) return false;
   const doc = Math.max(text.lastIndexOf('\n---', start), 0);
   for (let k = text.lastIndexOf('kind:', start - 5); k >= doc; k = k > 0 ? text.lastIndexOf('kind:', k - 1) : -1) {
-    const before = k === 0 ? 10 : text.charCodeAt(k - 1);
-    // `^` under the m flag: the start, or after \n, \r, U+2028, U+2029.
-    if (before !== 10 && before !== 13 && before !== 0x2028 && before !== 0x2029) continue;
+    // `^` under the m flag: the start, or after a line break.
+    if (k > 0 && !isLineBreak(text.charCodeAt(k - 1))) continue;
     SEALED_KIND.lastIndex = k;
     if (!SEALED_KIND.test(text)) continue;
     const e = text.indexOf('encryptedData:', Math.max(k, start - 4000));
