@@ -20,14 +20,14 @@ import { pct, request, round, RouteAgent, type Route } from './clients.js';
 import { pairedDifferences, spread } from './paired.js';
 import type { ProxyBenchRoutes } from './proxy.bench.js';
 
-type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB';
+type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB' | 'relay' | 'relayLocal';
 const MODES: readonly Mode[] = ['direct', 'mockttp', 'intercepted'];
 
 /** The modes in a different order each round (round robin), so none always goes first. */
 const rotated = <T extends string = Mode>(round: number, modes: readonly T[]): T[] => modes.map((_, i) => modes[(i + round) % modes.length]!);
 
 /** The proxy bench's routes, and a second engine's (WITNESS_BENCH_ENGINE_B) when one runs: it then takes its turn in every section. */
-export type MaskingRoutes = ProxyBenchRoutes & { interceptedB?: Route | null };
+export type MaskingRoutes = ProxyBenchRoutes & { interceptedB?: Route | null; relay?: Route | null; relayLocal?: Route | null };
 
 /**
  * CPU time (user + system, all threads) a process has used, in ms, from /proc (Linux); null
@@ -161,10 +161,13 @@ async function pacedStreams(routes: MaskingRoutes, rounds: number) {
  * Witness less mockttp is then not paired (null). Every group also holds a second direct stream
  * (`direct2`): its arrival less direct's (`directVsDirectMs`) is what the method itself leaves
  * (the upstream's writes one after another, the client's reads one after another), no proxy in it.
+ * Every group also holds the minimal TLS-terminating relay (`relay`, relay.ts, its own process):
+ * no HTTP, no masking, so relay less direct is the floor of any interception hop on this host;
+ * WITNESS_BENCH_RELAY_LOCAL=1 adds the same relay run in this (the clients') process (`relayLocal`).
  */
 async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: boolean) {
   const n = 50;
-  const modes: Mode[] = routes.interceptedB ? [...MODES, 'interceptedB'] : [...MODES];
+  const modes: Mode[] = [...MODES, ...(routes.interceptedB ? (['interceptedB'] as const) : []), ...(routes.relay ? (['relay'] as const) : []), ...(routes.relayLocal ? (['relayLocal'] as const) : [])];
   const proxies = modes.filter((m) => m !== 'direct');
   type Stream = Mode | 'direct2';
   const routeOf = (s: Stream) => routes[s === 'direct2' ? 'direct' : s]!;
@@ -173,7 +176,7 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
   // Events more than 1 ms late (the aim: at most 1 in 100) through Witness, split by whether mockttp
   // was as late on the same event (a cause common to the proxies: the host, the hop) or not; and the
   // second direct stream's (the method's own); mockttp's in all.
-  const over1ms = { witnessOnly: 0, withMockttp: 0, unpaired: 0, mockttp: 0, directAgain: 0 };
+  const over1ms = { witnessOnly: 0, withMockttp: 0, unpaired: 0, mockttp: 0, directAgain: 0, relay: 0, relayLocal: 0 };
   // Per event: each proxy less direct; Witness less mockttp and B less A where both ran in the group.
   const vsDirect = Object.fromEntries(proxies.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
   const witnessVsMockttp: number[] = [];
@@ -218,6 +221,8 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
       if (d.intercepted) for (const [k, x] of d.intercepted.entries()) if (x > 1) over1ms[d.mockttp ? (d.mockttp[k]! > 1 ? 'withMockttp' : 'witnessOnly') : 'unpaired']++;
       for (const x of d.mockttp ?? []) if (x > 1) over1ms.mockttp++;
       for (const x of d.direct2!) if (x > 1) over1ms.directAgain++;
+      for (const x of d.relay ?? []) if (x > 1) over1ms.relay++;
+      for (const x of d.relayLocal ?? []) if (x > 1) over1ms.relayLocal++;
       if (d.intercepted && d.interceptedB) bVsA.push(...d.interceptedB.map((x, k) => x - d.intercepted![k]!));
       const at = (epochMs: number) => round(epochMs - performance.timeOrigin + monoOffset);
       // With each, what mockttp added to the same event (null if not in the group): late on both, the cause was common to the proxies' path.
@@ -240,6 +245,10 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
     mockttpVsDirectMs: spread(vsDirect.mockttp),
     // The method's own floor: a second direct stream less the first.
     directVsDirectMs: spread(directVsDirect),
+    // The floor of any interception design here: the minimal TLS-terminating relay (relay.ts) in a
+    // process of its own, and (WITNESS_BENCH_RELAY_LOCAL=1) the same relay in the clients' process.
+    relayVsDirectMs: routes.relay ? spread(vsDirect.relay) : null,
+    relayLocalVsDirectMs: routes.relayLocal ? spread(vsDirect.relayLocal) : null,
     over1ms,
     // The ten events Witness added most to (the tenth of 1,000 is p99): round, index, and the direct stream's own delay for that event.
     worst,

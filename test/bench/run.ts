@@ -17,6 +17,7 @@ import { runAuditBench } from './audit.bench.js';
 import { runServerBench } from './server.bench.js';
 import { runProxyMaskingBench } from './proxy-masking.bench.js';
 import { runProxyAbBench } from './proxy-ab.bench.js';
+import { startRelay } from './relay.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
@@ -82,6 +83,10 @@ async function startProxies(work: string) {
   const mockProf = process.env.WITNESS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(process.env.WITNESS_BENCH_CPU_PROF, 'mockttp')] : [];
   const mockChild = await startChild([...mockProf, 'test/bench/mockttp-baseline.ts', join(work, 'base.crt'), join(work, 'base.key'), String(up.port)], { NODE_EXTRA_CA_CERTS: up.caFile });
   const mock = mockChild.first;
+  // The minimal TLS-terminating relay (relay.ts), in its own process like mockttp's: the floor of any interception design, for `proxy-masking`'s paired section.
+  const relayChild = want('proxy-masking') ? await startChild(['test/bench/relay-server.ts', String(up.port), up.caFile]) : null;
+  // WITNESS_BENCH_RELAY_LOCAL=1: the same relay also in this (the clients') process, no process of its own to schedule.
+  const relayLocal = want('proxy-masking') && process.env.WITNESS_BENCH_RELAY_LOCAL === '1' ? await startRelay({ upstreamPort: up.port, upstreamCa }) : null;
 
   const host = 'api.githubcopilot.com';
   return {
@@ -89,6 +94,8 @@ async function startProxies(work: string) {
     tunnelled: { name: 'tunnelled', host: 'localhost', port: up.port, ca: upstreamCa, proxyPort: witnessPort },
     intercepted: { name: 'intercepted', host, port: 443, ca: witnessCa, proxyPort: witnessPort, pid: witnessPid },
     mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port, pid: mockChild.child.pid },
+    relay: relayChild ? { name: 'relay', host, port: 443, ca: relayChild.first.caPem as string, proxyPort: relayChild.first.port as number, pid: relayChild.child.pid } : null,
+    relayLocal: relayLocal ? { name: 'relay-local', host, port: 443, ca: relayLocal.caPem, proxyPort: relayLocal.port } : null,
     interceptedB: b ? { name: 'intercepted-b', host, port: 443, ca: b.ca, proxyPort: b.port, pid: b.pid } : null,
   };
 }

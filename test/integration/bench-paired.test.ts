@@ -11,6 +11,7 @@ import { request, RouteAgent, type Route } from '../bench/clients.js';
 import { pairedDifferences, spread, type PacedEvent } from '../bench/paired.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
+import { startRelay, type Relay } from '../bench/relay.js';
 
 describe('paired differences', () => {
   const stream = (arrivals: number[], sent: number[]): PacedEvent[] => arrivals.map((a, i) => [a, sent[i]!, i]);
@@ -38,13 +39,18 @@ describe('paired paced streams from the fake upstream', () => {
   let t: TestEngine;
   let direct: Route;
   let witness: Route;
+  let relay: Relay;
+  let relayed: Route;
   beforeAll(async () => {
     upstream = await startFakeUpstream();
     t = await startTestEngine(upstream);
+    relay = await startRelay({ upstreamPort: upstream.port, upstreamCa: upstream.root.certPem });
     direct = { name: 'direct', host: 'api.githubcopilot.com', port: upstream.port, ca: upstream.root.certPem };
     witness = { name: 'intercepted', host: 'api.githubcopilot.com', port: 443, ca: t.caPem, proxyPort: t.engine.proxyPort };
+    relayed = { name: 'relay', host: 'api.githubcopilot.com', port: 443, ca: relay.caPem, proxyPort: relay.port };
   });
   afterAll(async () => {
+    await relay?.close();
     await t?.stop();
     await upstream?.close();
   });
@@ -67,6 +73,29 @@ describe('paired paced streams from the fake upstream', () => {
     expect(c!.events.map((e) => e[1])).toEqual(stamps);
     const d = pairedDifferences({ direct: a!.events, again: b!.events, intercepted: c!.events }, 'direct', 8);
     expect(d.intercepted).toEqual(c!.events.map((e, k) => e[0] - a!.events[k]![0]));
+  });
+
+  it('carries the relay\'s stream whole and paired: every event once, in order, with the direct stream\'s send stamps, byte for byte', async () => {
+    const path = '/sse?n=12&ms=5&pair=g5&of=3&size=3000';
+    const [a, r, w] = await Promise.all([read(direct, path), read(relayed, path), read(witness, path)]);
+    expect(r.status).toBe(200);
+    expect(r.bytes).toBe(a.bytes);
+    expect(r.events.map((e) => e[2])).toEqual([...Array(12).keys()]);
+    expect(r.events.map((e) => e[1])).toEqual(a.events.map((e) => e[1]));
+    const d = pairedDifferences({ direct: a.events, relay: r.events, intercepted: w.events }, 'direct', 12);
+    expect(d.relay).toEqual(r.events.map((e, k) => e[0] - a.events[k]![0]));
+  });
+
+  it('relays only CONNECT: a plain request gets a 405 and no upstream request', async () => {
+    const before = upstream.requests.length;
+    const { default: http } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: relay.port, path: '/small', agent: false }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(405);
+    expect(upstream.requests.length).toBe(before);
   });
 
   it('waits for the whole group before the first event', async () => {
