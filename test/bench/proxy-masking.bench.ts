@@ -45,6 +45,22 @@ function cpuMs(pid: number | undefined): number | null {
   }
 }
 
+/**
+ * How many times a process's main thread has gone to sleep and been woken (voluntary context
+ * switches, /proc, Linux; null elsewhere): each wake-up on a busy host is a chance to wait for
+ * a core, so wake-ups per event say how exposed a proxy's path is to the host's scheduling,
+ * and unlike wall time they do not move with the load.
+ */
+function wakeups(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const m = /voluntary_ctxt_switches:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 type Proxy = 'mockttp' | 'intercepted' | 'interceptedB';
 
 async function bursts(routes: MaskingRoutes, rounds: number) {
@@ -176,7 +192,7 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
   // Events more than 1 ms late (the aim: at most 1 in 100) through Witness, split by whether mockttp
   // was as late on the same event (a cause common to the proxies: the host, the hop) or not; and the
   // second direct stream's (the method's own); mockttp's in all.
-  const over1ms = { witnessOnly: 0, withMockttp: 0, unpaired: 0, mockttp: 0, directAgain: 0, relay: 0, relayLocal: 0 };
+  const over1ms = { witnessOnly: 0, withMockttp: 0, unpaired: 0, mockttp: 0, directAgain: 0, relay: 0, relayLocal: 0, engineB: 0 };
   // Per event: each proxy less direct; Witness less mockttp and B less A where both ran in the group.
   const vsDirect = Object.fromEntries(proxies.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
   const witnessVsMockttp: number[] = [];
@@ -210,6 +226,7 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
   }
   // The proxies' CPU over the rounds (all threads, the /small before each stream and background work included).
   const cpu0 = Object.fromEntries(proxies.map((m) => [m, cpuMs(routes[m]!.pid)]));
+  const wake0 = Object.fromEntries(proxies.map((m) => [m, wakeups(routes[m]!.pid)]));
   for (let r = 0; r < rounds; r++) {
     for (const [gi, group] of groups.entries()) {
       const order = rotated(r, group);
@@ -223,6 +240,7 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
       for (const x of d.direct2!) if (x > 1) over1ms.directAgain++;
       for (const x of d.relay ?? []) if (x > 1) over1ms.relay++;
       for (const x of d.relayLocal ?? []) if (x > 1) over1ms.relayLocal++;
+      for (const x of d.interceptedB ?? []) if (x > 1) over1ms.engineB++;
       if (d.intercepted && d.interceptedB) bVsA.push(...d.interceptedB.map((x, k) => x - d.intercepted![k]!));
       const at = (epochMs: number) => round(epochMs - performance.timeOrigin + monoOffset);
       // With each, what mockttp added to the same event (null if not in the group): late on both, the cause was common to the proxies' path.
@@ -230,6 +248,10 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
     }
     worst.sort((a, b) => b.addedMs - a.addedMs).splice(10);
   }
+  const wakeupsPerEvent = (m: Mode) => {
+    const w1 = wakeups(routes[m]!.pid);
+    return w1 !== null && wake0[m] !== null ? round((w1 - wake0[m]!) / (rounds * n), 2) : null;
+  };
   const cpuPerEvent = (m: Mode) => {
     const c1 = cpuMs(routes[m]!.pid);
     return c1 !== null && cpu0[m] !== null ? round((c1 - cpu0[m]!) / (rounds * n), 3) : null;
@@ -255,6 +277,8 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
     ownDelayMs: Object.fromEntries(modes.map((m) => [m, { p50: round(pct(own[m], 50)), p99: round(pct(own[m], 99)) }])),
     // Each proxy's CPU ms per event (10 ms ticks over ~1,000 events; null without /proc).
     cpuMsPerEvent: Object.fromEntries(proxies.map((m) => [m, cpuPerEvent(m)])),
+    // Each proxy's main-thread wake-ups per event (voluntary context switches; the per-round connection and `/small` included).
+    wakeupsPerEvent: Object.fromEntries(proxies.map((m) => [m, wakeupsPerEvent(m)])),
     ...(routes.interceptedB ? { b: { addedVsDirectMs: spread(vsDirect.interceptedB), bMinusAMs: bVsA.length > 0 ? spread(bVsA) : null } } : {}),
   };
 }

@@ -5,7 +5,7 @@
  * bench/results/latest.json (and a dated copy) for comparison across commits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,13 +23,25 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
 const log = (s: string) => process.stderr.write(s + '\n');
 
-function startChild(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root, wrap: string[] = []): Promise<{ child: ChildProcess; first: any }> {
+/**
+ * A child process; resolves with its first JSON line. Lines before it that are not JSON (a V8
+ * flag's trace, e.g. `--trace-gc` in WITNESS_BENCH_ENGINE_FLAGS) and every line after it go to
+ * `logFile` when given, else are dropped.
+ */
+function startChild(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root, wrap: string[] = [], logFile?: string): Promise<{ child: ChildProcess; first: any }> {
   const [cmd, ...pre] = [...wrap, process.execPath];
   const child = spawn(cmd!, [...pre, '--import', 'tsx', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
-    rl.once('line', (line) => resolve({ child, first: JSON.parse(line) }));
+    let first = true;
+    rl.on('line', (line) => {
+      if (first && line.startsWith('{')) {
+        first = false;
+        return resolve({ child, first: JSON.parse(line) });
+      }
+      if (logFile) appendFileSync(logFile, line + '\n');
+    });
     child.once('exit', (c) => reject(new Error(`${args.join(' ')} exited with ${c}`)));
   });
 }
@@ -68,8 +80,13 @@ async function startProxies(work: string) {
   // there, for instruction counts that a busy host does not change); slow, so use few requests.
   const cg = process.env.WITNESS_BENCH_CALLGRIND;
   const wrap = (tag: string) => (cg ? ['valgrind', '--tool=callgrind', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${join(cg, `engine-${tag}.%p`)}`] : []);
+  // WITNESS_BENCH_ENGINE_FLAGS / WITNESS_BENCH_ENGINE_B_FLAGS: node/V8 flags for engine A / B (space-separated, e.g.
+  // `--trace-gc`, or a young generation size to set against the other engine's in one rotation);
+  // WITNESS_BENCH_ENGINE_STDOUT=<dir>: what each engine prints besides its first line, to <dir>/engine-<a|b>.log.
+  const flags = (tag: string) => (process.env[tag === 'a' ? 'WITNESS_BENCH_ENGINE_FLAGS' : 'WITNESS_BENCH_ENGINE_B_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const out = process.env.WITNESS_BENCH_ENGINE_STDOUT;
   const engine = async (checkout: string, dataDir: string, tag: string) => {
-    const child = await startChild([...prof, 'bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' }, checkout, wrap(tag));
+    const child = await startChild([...prof, ...flags(tag), 'bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' }, checkout, wrap(tag), out ? join(out, `engine-${tag}.log`) : undefined);
     return { port: Number(new URL(child.first.proxy.url).port), ca: readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8'), pid: child.child.pid };
   };
   const { port: witnessPort, ca: witnessCa, pid: witnessPid } = await engine(engineRoot, dataDir, 'a');
