@@ -4,15 +4,6 @@
  * instead of one per token, so the event ring keeps its history); and the record's pace
  * track for replay. Reads the Flow; writes only `flow.response.pace`.
  *
- * Nothing is published on an event's path: an event's text is noted (and its pace point
- * taken) as it passes, and a delta due is published after the turn that wrote the event to
- * the client (setImmediate). A delta is due at the first event 40 ms or more after the last
- * one published. A stream that pauses gets what it has from a timer armed with the first
- * text after a delta, 80 ms on: any stream whose events come less than 40 ms apart reaches a
- * due event first, which cancels it, so the timer fires only in a pause. It was a 40 ms timer
- * from that first text: on a paced stream (an event every 20 ms) it fired just as the event two
- * later arrived, an extra wake-up of the engine, its publish ahead of that event's bytes.
- *
  * `interaction.started` is made and published after the request has gone upstream (on the
  * next check phase, before the upstream can have answered; at the latest before the
  * exchange's first delta or its end): publishing it reaches every subscriber of the control
@@ -34,12 +25,7 @@ interface Pending {
   started: 'masked' | 'allowed' | null;
   text: string;
   tools: Map<number, { name: string | null; text: string }>;
-  /** Publishes what waits if the stream pauses (PAUSED_MS after the first text since the last delta). */
   timer: NodeJS.Timeout | null;
-  /** A publish after the current turn (its event's bytes written first). */
-  soon: NodeJS.Immediate | null;
-  /** When the last delta was published (or the first text noted): the next is due COALESCE_MS later. */
-  lastFlush: number;
   textLen: number;
   toolLen: number;
 }
@@ -49,7 +35,7 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
   const pending = new WeakMap<Flow, Pending>();
   const pendingOf = (flow: Flow): Pending => {
     let p = pending.get(flow);
-    if (!p) pending.set(flow, (p = { started: null, text: '', tools: new Map(), timer: null, soon: null, lastFlush: -1, textLen: 0, toolLen: 0 }));
+    if (!p) pending.set(flow, (p = { started: null, text: '', tools: new Map(), timer: null, textLen: 0, toolLen: 0 }));
     return p;
   };
   const publishStarted = (flow: Flow, p: Pending) => {
@@ -72,11 +58,8 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
   const flush = (flow: Flow, p: Pending) => {
     publishStarted(flow, p);
     if (p.timer) clearTimeout(p.timer);
-    if (p.soon) clearImmediate(p.soon);
     p.timer = null;
-    p.soon = null;
     if (!p.text && p.tools.size === 0) return;
-    p.lastFlush = now();
     opts.live.delta({ id: flow.req.id, text: p.text, tools: [...p.tools].map(([index, t]) => ({ index, ...t })) });
     p.text = '';
     p.tools.clear();
@@ -90,6 +73,7 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
     },
     responseEvent(flow, e) {
       const p = pendingOf(flow);
+      publishStarted(flow, p);
       if (e.kind === 'text' && !e.channel.startsWith('rs:') && !e.channel.startsWith('thinking:')) {
         // The live view shows what a record keeps: past the cap, only the pace moves on.
         if (p.textLen < MAX_RECORDED_TEXT_CHARS) p.text += e.text.slice(0, MAX_RECORDED_TEXT_CHARS - p.textLen);
@@ -100,15 +84,10 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
         if (p.toolLen < MAX_RECORDED_TEXT_CHARS) t.text += e.text.slice(0, MAX_RECORDED_TEXT_CHARS - p.toolLen);
         p.toolLen += e.text.length;
         p.tools.set(e.index, t);
-      } else {
-        if (p.started) p.soon ??= setImmediate(flush, flow, p);
-        return;
-      }
-      const t = now();
-      trackPace(flow.response.pace, t, p.textLen, p.toolLen);
-      if (p.lastFlush < 0) p.lastFlush = t;
-      if (p.started || t - p.lastFlush >= COALESCE_MS) p.soon ??= setImmediate(flush, flow, p);
-      else p.timer ??= setTimeout(flush, PAUSED_MS, flow, p);
+      } else return;
+      trackPace(flow.response.pace, now(), p.textLen, p.toolLen);
+      const q = p;
+      p.timer ??= setTimeout(() => flush(flow, q), 40);
     },
     end(flow) {
       const p = pending.get(flow);
@@ -117,10 +96,6 @@ export function liveEvents(opts: { live: LiveSink; now?: () => number }): Stage 
   };
 }
 
-/** The live view's deltas: at most about one per this many ms per exchange. */
-const COALESCE_MS = 40;
-/** A stream paused: its text waits at most this long after the first text since the last delta. */
-const PAUSED_MS = 2 * COALESCE_MS;
 const PACE_STEP_MS = 16;
 const PACE_MAX_POINTS = 1000;
 
