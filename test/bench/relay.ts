@@ -43,7 +43,8 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     raw.once('close', () => sockets.delete(raw));
     raw.setNoDelay(true);
     raw.on('error', () => raw.destroy());
-    // The CONNECT head, however it is split; the client sends nothing more before the answer.
+    // The CONNECT head, however it is split. The client sends nothing more before the answer
+    // (bytes after the head would not reach the TLS layer, which reads the socket's handle).
     let head = Buffer.alloc(0);
     const onHead = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
@@ -55,8 +56,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       raw.off('data', onHead);
       raw.pause();
       if (!head.subarray(0, 8).toString('latin1').startsWith('CONNECT ')) return void raw.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n');
-      const rest = head.subarray(end + 4);
-      if (rest.length > 0) raw.unshift(rest);
+      if (head.length > end + 4) return void raw.destroy();
       raw.write(CONNECT_OK);
       terminate(raw);
     };
