@@ -85,6 +85,7 @@ async function startProxies(work: string) {
   // WITNESS_BENCH_ENGINE_STDOUT=<dir>: what each engine prints besides its first line, to <dir>/engine-<a|b>.log.
   const flags = (tag: string) => (process.env[tag === 'a' ? 'WITNESS_BENCH_ENGINE_FLAGS' : 'WITNESS_BENCH_ENGINE_B_FLAGS'] ?? '').split(' ').filter(Boolean);
   const out = process.env.WITNESS_BENCH_ENGINE_STDOUT;
+  if (out) mkdirSync(out, { recursive: true });
   const engine = async (checkout: string, dataDir: string, tag: string) => {
     const child = await startChild([...prof, ...flags(tag), 'bin/witness.js', 'start', '--data-dir', dataDir, '--config', config, '--json'], { WITNESS_FROM_SOURCE: '0' }, checkout, wrap(tag), out ? join(out, `engine-${tag}.log`) : undefined);
     return { port: Number(new URL(child.first.proxy.url).port), ca: readFileSync(join(dataDir, 'ca', 'current.crt.pem'), 'utf8'), pid: child.child.pid };
