@@ -10,6 +10,7 @@ import { exactStarts, literalStarts, startsWithAny } from '../../proxy/masking/a
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
 import { hasLongRun, holdOwnLineValue, holdProseValue } from '../../proxy/masking/detectors/named-after.js';
 import type { HoldMemo } from '../../proxy/masking/detector.js';
+import { RunFacts } from '../../proxy/masking/detectors/run-facts.js';
 import { holdUntilKind } from '../../proxy/masking/detectors/yaml-doc.js';
 import { isWhiteSpace } from '../../proxy/masking/white-space.js';
 
@@ -92,10 +93,12 @@ describe('the named-after holds with a memo (what earlier pushes established)', 
   type Hold = (text: string, from: number, memo?: HoldMemo) => number | null;
 
   /** Feeds the stream in pushes, the held text starting anywhere not before the last push's and the window dropping text before it, as the streaming masker does. */
-  const sameAsWithout = (holds: Hold[], shared?: Record<string, unknown>) => {
+  const sameAsWithout = (holds: Hold[], shared?: Record<string, unknown>, big = false) => {
     const seen = { calls: 0, held: 0 };
+    // (big: pushes of up to ~2,000 characters, longer than the holds' window, so that the facts skip text.)
+    const pieces = big ? fc.array(piece, { minLength: 20, maxLength: 120 }) : fc.array(piece, { minLength: 1, maxLength: 4 });
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.array(piece, { minLength: 1, maxLength: 4 }), fc.nat(), fc.nat()), { minLength: 1, maxLength: 30 }), (pushes) => {
+      fc.property(fc.array(fc.tuple(pieces, fc.nat(), fc.nat()), { minLength: 1, maxLength: big ? 8 : 30 }), (pushes) => {
         let whole = '';
         let base = 0;
         let from = 0;
@@ -117,7 +120,7 @@ describe('the named-after holds with a memo (what earlier pushes established)', 
           });
         }
       }),
-      { numRuns: 3000, seed: 20261203 },
+      { numRuns: big ? 400 : 3000, seed: 20261203 },
     );
     return seen;
   };
@@ -136,6 +139,47 @@ describe('the named-after holds with a memo (what earlier pushes established)', 
   it('both decide as they do without one when they share their facts, as in a stream (property)', () => {
     const seen = sameAsWithout([holdOwnLineValue, holdProseValue], {});
     expect(seen.held).toBeGreaterThan(seen.calls / 50);
+  });
+
+  it('both decide as they do without one when a push is longer than their window (property)', () => {
+    const seen = sameAsWithout([holdOwnLineValue, holdProseValue], {}, true);
+    expect(seen.held).toBeGreaterThan(seen.calls / 50);
+  });
+
+  it('their facts answer as a full read does about every place at or after the `need` they skip to (property)', () => {
+    // A stream read with `need` (skipping what lies before the run containing it) and one
+    // read whole must answer alike for every value end and line start at or after `need`.
+    let asked = 0;
+    let yes = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(piece, { minLength: 1, maxLength: 12 }), fc.nat(), fc.nat(120)), { minLength: 1, maxLength: 20 }), (pushes) => {
+        let whole = '';
+        let base = 0;
+        const skipping = new RunFacts(0);
+        const full = new RunFacts(0);
+        let need = 0;
+        for (const [parts, trim, window] of pushes) {
+          whole += parts.join('');
+          base += trim % (whole.length - base);
+          const text = whole.slice(base);
+          // (As the holds ask: `need` never goes back, since the end only grows.)
+          need = Math.max(need, whole.length - window);
+          skipping.read(text, base, need);
+          full.read(text, base);
+          for (let lo = Math.max(base, need); lo <= whole.length; lo++) {
+            expect(skipping.mayHoldOwnLine(lo)).toBe(full.mayHoldOwnLine(lo));
+            for (const from of [base, Math.max(base, lo - 40), lo]) {
+              const answer = full.mayHoldProse(text, base, from, lo);
+              expect(skipping.mayHoldProse(text, base, from, lo)).toBe(answer);
+              asked++;
+              if (answer) yes++;
+            }
+          }
+        }
+      }),
+      { numRuns: 300, seed: 20261204 },
+    );
+    expect(yes).toBeGreaterThan(asked / 50);
   });
 
   it('holds a value while the words after it may still name it, with a memo', () => {

@@ -102,7 +102,7 @@ export function holdProseValue(text: string, from: number, memo?: HoldMemo): num
     // With a memo (one per stream), from what was read as it arrived: no value can end at
     // one of the places tried below.
     const facts = runFacts(memo);
-    facts.read(text, memo.base);
+    facts.read(text, memo.base, memo.base + text.length - WINDOW);
     if (!facts.mayHoldProse(text, memo.base, memo.base + Math.max(0, from), memo.base + lo)) return null;
   } else if (!hasLongRun(text, Math.max(0, from), text.length, 16)) {
     // The value starts at or after `from`: a quoted one is 16+ characters, a bare one 24+.
@@ -152,7 +152,7 @@ export function holdOwnLineValue(text: string, from: number, memo?: HoldMemo): n
     // With a memo (one per stream): none of the line starts tried below is followed by 16
     // value characters.
     const facts = runFacts(memo);
-    facts.read(text, memo.base);
+    facts.read(text, memo.base, memo.base + text.length - WINDOW);
     if (!facts.mayHoldOwnLine(memo.base + lo)) return null;
   } else if (!hasLongRun(text, lo, text.length, 16)) {
     // The value (16+ characters) starts at a line start at or after `lo`.

@@ -56,13 +56,30 @@ export class RunFacts {
     this.runStart = base;
   }
 
-  /** Reads text[scanned - base, text.length) (and the end of the run that reached `scanned`). */
-  read(text: string, base: number): void {
+  /**
+   * Reads text[scanned - base, text.length) (and the end of the run that reached `scanned`).
+   * `need` (absolute): no later question is about a value that ends, or a line that starts,
+   * before it (the holds look back at most a fixed window from the end, and the end only
+   * grows), so text before the run that contains `need` is skipped: a large push is read
+   * only in its last window. Starting from a run's start reads the runs after it as reading
+   * from any earlier point does (every window is read from its end, and a break rules out
+   * every window that starts at or before it).
+   */
+  read(text: string, base: number, need = 0): void {
     const end = base + text.length;
     if (end === this.scanned) return; // (read already: the other hold's call)
     let p = Math.max(this.runStart, base);
     // [p, clean) is known to have no white space.
     let clean = Math.max(p, this.scanned);
+    if (need > clean + MIN_VALUE) {
+      // The start of the run that contains `need`, found from `need` back: a break after
+      // `scanned` starts it; none: [scanned, need) has no break (the run reaching `scanned`
+      // goes on).
+      let r = Math.min(need, end);
+      while (r > clean && !isBreak(text.charCodeAt(r - 1 - base))) r--;
+      if (r > clean) p = r;
+      clean = r > clean ? r : Math.min(need, end);
+    }
     while (p + MIN_VALUE <= end) {
       let j = p + MIN_VALUE - 1;
       while (j >= clean && !isBreak(text.charCodeAt(j - base))) j--;
