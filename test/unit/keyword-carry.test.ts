@@ -26,13 +26,25 @@ const denseText = fc
   .array(fc.tuple(fc.constantFrom(...index.keywords), fc.constantFrom(' ', 'x', '\n', '=', 'é', 'zz', ''), fc.boolean()), { minLength: 100, maxLength: 400, size: 'max' })
   .map((parts) => parts.map(([k, f, up]) => (up ? k.toUpperCase() : k) + f).join(''));
 
-/** Like denseText, with non-ASCII fillers of every UTF-8 length (2, 3, 4 bytes; U+2028) and keyword-free stretches. */
-const mixedText = fc
-  .array(
-    fc.tuple(fc.constantFrom(...index.keywords), fc.constantFrom(' ', 'x', '\n', 'é', '€', '😀', '\u2028', 'zz', '', 'plain words here, none of them a keyword '.repeat(3)), fc.boolean()),
-    { minLength: 50, maxLength: 300 },
-  )
-  .map((parts) => parts.map(([k, f, up]) => (up ? k.toUpperCase() : k) + f).join(''));
+/**
+ * A keyword's shadow: each character c written as U+0100 + c or U+6100 + c, whose low byte is
+ * c's. No keyword occurs in it; a walk that took a unit's low byte (or its low 7 bits) for
+ * the character would find one.
+ */
+const shadow = (k: string, hi: number) => String.fromCharCode(...[...k].map((c) => hi + c.charCodeAt(0)));
+
+/**
+ * Like denseText, with non-ASCII fillers of every UTF-8 length (2, 3, 4 bytes; U+2028),
+ * keyword-free stretches, and keywords' shadows.
+ */
+const mixedOf = (minLength: number, maxLength: number, size?: 'max') =>
+  fc
+    .array(
+      fc.tuple(fc.constantFrom(...index.keywords), fc.constantFrom(' ', 'x', '\n', 'é', '€', '😀', '\u2028', 'zz', '', 'plain words here, none of them a keyword '.repeat(3)), fc.constantFrom('', 'up', 'shadow', 'shadow2')),
+      { minLength, maxLength, size },
+    )
+    .map((parts) => parts.map(([k, f, form]) => (form === 'up' ? k.toUpperCase() : form === 'shadow' ? shadow(k, 0x100) : form === 'shadow2' ? shadow(k.toUpperCase(), 0x6100) : k) + f).join(''));
+const mixedText = mixedOf(50, 300);
 
 /** Push sizes: mostly short, some of 0.6–1.8 KB, in any mix. */
 const pushSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 600, max: 1800 })), { minLength: 1, maxLength: 12 });
@@ -75,6 +87,18 @@ describe('carried keyword occurrences', () => {
         });
       }),
       { numRuns: 200, seed: 20261205 },
+    );
+  });
+
+  it('answer a fresh scan when pushes of 4–9 KB follow short ones, with non-ASCII text (property)', () => {
+    fc.assert(
+      fc.property(mixedOf(600, 900, 'max'), fc.array(fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 4100, max: 9000 })), { minLength: 1, maxLength: 6 }), (text, cuts) => {
+        streamInto(text, cuts, 12_000, (carry, buf, n) => {
+          const from = Math.max(0, buf.length - n - 30);
+          expect(seen((p, h) => carry.scan(index, buf, p, from, h))).toEqual(seen((p, h) => index.scan(buf, p, from, buf.length, h)));
+        });
+      }),
+      { numRuns: 20, seed: 20261207 },
     );
   });
 
