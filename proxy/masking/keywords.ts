@@ -1,12 +1,11 @@
 /**
  * Finding which detector keywords occur in a text, in one pass: an Aho–Corasick automaton
- * compiled to a transition table over character classes (case-folded), packed so it stays in
- * the CPU cache (keyword-table.ts): one or two array lookups per character. It also tells which keywords are partially present at the very
+ * compiled to a dense ASCII transition table (case-folded), so the cost is one array
+ * lookup per character. It also tells which keywords are partially present at the very
  * end of the text ("…secr" for "secret"): in a stream, those may still complete.
  * (A regex alternation of ~200 literals was slower than all detectors together.)
  */
 import { type ByteAutomaton, Pairs, scanBytes, SCAN_BYTES_FROM, sortHitsFrom, Utf8Scratch } from './byte-scan.js';
-import { NEXT, OUTPUT, packTable, stepPacked } from './keyword-table.js';
 
 const ALPHA = 128;
 
@@ -28,13 +27,7 @@ export class Hits extends Pairs {
 
 export class KeywordIndex {
   readonly keywords: string[];
-  /** The packed string-walk table (keyword-table.ts): entries by state code + class. */
   private readonly delta: Int32Array;
-  /** State number by code, and by code the class of the state's last character (see keyword-table.ts). */
-  private readonly plain: Int32Array;
-  private readonly last: Uint8Array;
-  /** Code by state number. */
-  private readonly codes: Int32Array;
   /** Keyword ids that end at each state (own and via failure links). */
   private readonly outputs: number[][];
   /** Keyword ids of which each state's string is a proper prefix (incl. shorter suffixes). */
@@ -42,6 +35,8 @@ export class KeywordIndex {
   private readonly ids = new Map<string, number>();
   /** Keyword lengths by id. */
   readonly lengths: Int32Array;
+  /** Columns per state in the hot table. */
+  private readonly width: number;
   /** ASCII character → class (0: not in any keyword). */
   private readonly cls: Uint8Array;
   /** Per state: the length of its string, and its failure link (the longest proper suffix that is a state). */
@@ -113,9 +108,10 @@ export class KeywordIndex {
         }
       }
     }
-    // The walk's table is indexed by character class (the characters keywords use, case-folded,
-    // plus class 0 for everything else), and packed (keyword-table.ts) so it stays small enough
-    // for the CPU cache between a stream's pushes.
+    // The hot table is indexed by character class (the characters keywords use, case-folded,
+    // plus one class for everything else), so it stays small enough for the CPU cache.
+    // Entries are the next state times the class count (no multiply per character), bit-
+    // inverted (negative) when that state has outputs.
     const used = [...new Set(this.keywords.join(''))].map((ch) => ch.charCodeAt(0)).sort((a, b) => a - b);
     const width = used.length + 1;
     const cls = new Uint8Array(ALPHA);
@@ -125,14 +121,16 @@ export class KeywordIndex {
     });
     let other = 0;
     while (used.includes(other) || (other >= 65 && other <= 90)) other++; // a character in no keyword
-    const lastClass = new Uint8Array(n);
-    for (const m of goto) for (const [c, child] of m) lastClass[child] = cls[c]!;
-    const packed = packTable(width, [0, ...queue], depth, lastClass, (st) => out[st]!.length > 0, (st, k) => delta[st * ALPHA + (k === 0 ? other : used[k - 1]!)]!);
+    const hot = new Int32Array(n * width);
+    for (let st = 0; st < n; st++) {
+      for (let k = 0; k < width; k++) {
+        const t = delta[st * ALPHA + (k === 0 ? other : used[k - 1]!)]!;
+        hot[st * width + k] = out[t]!.length ? ~(t * width) : t * width;
+      }
+    }
+    this.width = width;
     this.cls = cls;
-    this.delta = packed.table;
-    this.plain = packed.plain;
-    this.last = packed.last;
-    this.codes = packed.code;
+    this.delta = hot;
     this.outputs = out;
     this.partial = partial;
     this.depth = depth;
@@ -206,13 +204,12 @@ export class KeywordIndex {
   private byteTable(): Int32Array {
     if (this.bytes) return this.bytes;
     const states = this.depth.length;
+    const w = this.width;
     const t = new Int32Array(states * 256);
     for (let st = 0; st < states; st++) {
-      const s = this.codes[st]!;
       for (let byte = 0; byte < 256; byte++) {
-        const e = stepPacked(this.delta, s, this.last[s]!, byte < ALPHA ? this.cls[byte]! : 0);
-        const next = this.plain[e & NEXT]! * 256;
-        t[st * 256 + byte] = (e & OUTPUT) !== 0 ? ~next : next;
+        const v = this.delta[st * w + (byte < ALPHA ? this.cls[byte]! : 0)]!;
+        t[st * 256 + byte] = v < 0 ? ~((~v / w) * 256) : (v / w) * 256;
       }
     }
     return (this.bytes = t);
@@ -234,47 +231,38 @@ export class KeywordIndex {
     const cls = this.cls;
     const outputs = this.outputs;
     const lengths = this.lengths;
+    const width = this.width;
     let s = 0;
-    let kp = 0;
     for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
-      const k = c < ALPHA ? cls[c]! : 0;
-      let e = delta[s + k]!;
-      if (e >>> 16 !== s) e = delta[(delta[kp]! & NEXT) + k]!;
-      kp = k;
-      s = e & NEXT;
-      if ((e & OUTPUT) !== 0) {
-        const o = outputs[this.plain[s]!]!;
-        for (let j = 0; j < o.length; j++) mark(o[j]!, i + 1 - lengths[o[j]!]!, present, hits);
+      const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
+      if (v >= 0) s = v;
+      else {
+        s = ~v;
+        const o = outputs[s / width]!;
+        for (let k = 0; k < o.length; k++) mark(o[k]!, i + 1 - lengths[o[k]!]!, present, hits);
       }
     }
-    return this.plain[s]!;
+    return s / width;
   }
 
   /**
-   * Like scan() from `from` with state 0, but starting in `state` (a code of the packed table,
-   * as returned by scanStep; 0 is the root) and handing every keyword occurrence to `sink`
-   * (id, start) in order of where it ends. Returns the state at `to` as a code.
-   *
-   * A step reads the state's entry for the class; when another state owns that slot, the
-   * entry of the fallback row (the depth-1 state of the character before: the root row's
-   * entry for its class) instead. See keyword-table.ts.
+   * Like scan() from `from` with state 0, but starting in `state` (hot-table form, as
+   * returned by scanStep) and handing every keyword occurrence to `sink` (id, start) in
+   * order of where it ends. Returns the state at `to` in hot-table form.
    */
   scanStep(text: string, from: number, to: number, state: number, sink: (id: number, start: number) => void): number {
     const delta = this.delta;
     const cls = this.cls;
     let s = state;
-    let kp = this.last[s]!;
     for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
-      const k = c < ALPHA ? cls[c]! : 0;
-      let e = delta[s + k]!;
-      if (e >>> 16 !== s) e = delta[(delta[kp]! & NEXT) + k]!;
-      kp = k;
-      s = e & NEXT;
-      if ((e & OUTPUT) !== 0) {
-        const o = this.outputs[this.plain[s]!]!;
-        for (let j = 0; j < o.length; j++) sink(o[j]!, i + 1 - this.lengths[o[j]!]!);
+      const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
+      if (v >= 0) s = v;
+      else {
+        s = ~v;
+        const o = this.outputs[s / this.width]!;
+        for (let k = 0; k < o.length; k++) sink(o[k]!, i + 1 - this.lengths[o[k]!]!);
       }
     }
     return s;
@@ -294,9 +282,9 @@ export class KeywordIndex {
     } else scanBytes((this.automaton ??= { table: this.byteTable(), outputs: this.outputs, lengths: this.lengths, maxLength: this.maxLength }), text, from, to, present, hits);
   }
 
-  /** The state a scan of only the last `len` characters would end in, given the state (a code, as scanStep returns it) a longer scan ended in; as a plain state number. */
+  /** The state a scan of only the last `len` characters would end in, given the state (hot-table form) a longer scan ended in; as a plain state number. */
   within(state: number, len: number): number {
-    let s = this.plain[state]!;
+    let s = state / this.width;
     while (this.depth[s]! > len) s = this.fail[s]!;
     return s;
   }
@@ -334,18 +322,14 @@ export function joinedUtf8(texts: readonly string[]): Buffer {
   return bytes.subarray(0, n);
 }
 
-/** One automaton walk over a whole string from the root (packed table, see scanStep): whether an occurrence ends in it. */
+/** One automaton walk over a whole string from the root: whether an occurrence ends in it. */
 function walkString(delta: Int32Array, cls: Uint8Array, text: string): boolean {
   let s = 0;
-  let kp = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    const k = c < ALPHA ? cls[c]! : 0;
-    let e = delta[s + k]!;
-    if (e >>> 16 !== s) e = delta[(delta[kp]! & NEXT) + k]!;
-    if ((e & OUTPUT) !== 0) return true;
-    kp = k;
-    s = e & NEXT;
+    const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
+    if (v < 0) return true;
+    s = v;
   }
   return false;
 }
