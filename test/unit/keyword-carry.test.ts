@@ -71,7 +71,53 @@ function streamInto(text: string, cuts: number[], keep: number, each: (carry: Ke
   }
 }
 
+/** Every occurrence of every keyword, found with indexOf in the text with ASCII letters lowered: what the automaton must find, independent of its table. */
+function naive(text: string, from: number): string[] {
+  const folded = text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const found: string[] = [];
+  index.keywords.forEach((k, id) => {
+    for (let at = folded.indexOf(k, from); at >= 0; at = folded.indexOf(k, at + 1)) found.push(`${id}@${at}`);
+  });
+  return found.sort();
+}
+
+const everyKeyword = new Uint8Array(index.size).fill(1);
+
 describe('carried keyword occurrences', () => {
+  it('are exactly the occurrences indexOf finds, pushed in pieces of any size, in text dense with keywords, non-ASCII text and shadows (property)', () => {
+    // Against a search that uses no automaton at all: the other properties hold the carry
+    // equal to a fresh scan, which reads the same transition table (a wrong entry in it
+    // would pass them).
+    fc.assert(
+      fc.property(mixedText, denseText, pushSizes, fc.integer({ min: 40, max: 1500 }), (mixed, dense, cuts, keep) => {
+        const text = mixed + dense;
+        streamInto(text, cuts, keep, (carry, buf, n) => {
+          const from = Math.max(0, buf.length - n - 30);
+          const hits = new Hits(everyKeyword);
+          carry.scan(index, buf, new Uint8Array(index.size), from, hits);
+          const got = [...hits.ids.subarray(0, hits.length)].map((id, k) => `${id}@${hits.starts[k]}`).sort();
+          expect(got).toEqual(naive(buf, from));
+          const fresh = new Hits(everyKeyword);
+          index.scan(buf, new Uint8Array(index.size), from, buf.length, fresh);
+          expect([...fresh.ids.subarray(0, fresh.length)].map((id, k) => `${id}@${fresh.starts[k]}`).sort()).toEqual(got);
+        });
+      }),
+      { numRuns: 60, seed: 20261208 },
+    );
+  });
+
+  it("are the occurrences indexOf finds in the detectors' keywords run together, cut and in upper case (every state of the table is entered)", () => {
+    const text = index.keywords.map((k, i) => k.slice(0, 1 + (i % k.length)) + k.toUpperCase() + k.slice(0, 2 + (i % 5)) + (i % 2 ? '' : ' ')).join('');
+    for (const step of [1, 7, 64, 1024]) {
+      streamInto(text, [step], text.length, (carry, buf, n) => {
+        const from = Math.max(0, buf.length - n - 40);
+        const hits = new Hits(everyKeyword);
+        carry.scan(index, buf, new Uint8Array(index.size), from, hits);
+        expect([...hits.ids.subarray(0, hits.length)].map((id, k) => `${id}@${hits.starts[k]}`).sort()).toEqual(naive(buf, from));
+      });
+    }
+  });
+
   it('answer a fresh scan from any point when pushes long and short alternate, with non-ASCII text (property)', () => {
     fc.assert(
       fc.property(mixedText, pushSizes, fc.nat(), fc.integer({ min: 40, max: 1500 }), (text, cuts, f, keep) => {
