@@ -1,0 +1,24 @@
+/**
+ * mockttp's own copy of a response body, which Witness never reads, left out of the forward
+ * step's streamed writes.
+ *
+ * mockttp (4.6.5, pinned: request-utils `trackResponse`) replaces each response's `write`
+ * with one that also writes the chunk into a PassThrough; with a 'response' listener (the
+ * proxy keeps one, so that this copy is drained, mockttp #209) a buffer reads that stream, up
+ * to `maxBodySize`, for the body of its 'response' event. Per event of a stream that is one
+ * more stream write, a 'data' event and a chunk kept until the response ends: garbage made
+ * on every event's path, for an event whose listener does nothing. Witness's record and audit
+ * come from its own hooks, never from mockttp's events.
+ *
+ * What stays tracked: `end()` (the copy ends, mockttp times the response and emits its event
+ * as before, with the body empty or only what `end()` was given) and every response that is
+ * not streamed through the forward step (refusals, the PAC file, pass-through for other hosts).
+ */
+import type { ServerResponse } from 'node:http';
+
+/** Writes to `res` go to the client alone from now on (idempotent; nothing to undo on a response without tracking). */
+export function skipMockttpBodyCopy(res: ServerResponse): void {
+  // The tracking `write` is an own property set on the response object; without it the
+  // prototype's (Node's own) write is what every caller, `pipe()` included, finds.
+  if (Object.prototype.hasOwnProperty.call(res, 'write')) delete (res as { write?: unknown }).write;
+}
