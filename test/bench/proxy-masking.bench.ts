@@ -183,7 +183,8 @@ async function pacedStreams(routes: MaskingRoutes, rounds: number) {
  * WITNESS_BENCH_RELAY_LOCAL=1 adds the same relay run in this (the clients') process (`relayLocal`).
  */
 async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: boolean) {
-  const n = 50;
+  // Events per stream (WITNESS_BENCH_PAIRED_EVENTS, default 50): two lengths tell per-event costs from per-stream ones.
+  const n = Number(process.env.WITNESS_BENCH_PAIRED_EVENTS ?? 50);
   const modes: Mode[] = [...MODES, ...(routes.interceptedB ? (['interceptedB'] as const) : []), ...(routes.relay ? (['relay'] as const) : []), ...(routes.relayLocal ? (['relayLocal'] as const) : [])];
   const proxies = modes.filter((m) => m !== 'direct');
   type Stream = Mode | 'direct2';
@@ -263,6 +264,7 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
   return {
     rounds,
     group: duo ? 'duo' : 'all',
+    eventsPerStream: n,
     events: vsDirect.intercepted.length,
     warmUpMaxAddedMs,
     // The aim: Witness's per-event added delay, p99 ≤ 1 ms.
@@ -407,7 +409,8 @@ async function agentSessions(routes: MaskingRoutes, sessions: number, pastedToke
  * per round. p99 of 200 events is the second-worst event, so one late event moves it by a
  * millisecond; more rounds make it steadier (the default stays 4, comparable with earlier runs).
  * WITNESS_BENCH_PAIRED_ROUNDS (default 20: 1,000 events per route): rounds of the paired
- * section; WITNESS_BENCH_PAIRED_GROUP=duo pairs direct with one proxy at a time.
+ * section; WITNESS_BENCH_PAIRED_GROUP=duo pairs direct with one proxy at a time;
+ * WITNESS_BENCH_PAIRED_EVENTS (default 50): events per stream in that section.
  * WITNESS_BENCH_ALLOC_DIR=<dir> with NODE_OPTIONS=--import=<abs path>/test/bench/alloc-probe.mjs:
  * each proxy's JS heap allocation and collections per event over the paired rounds (`allocation`).
  */
