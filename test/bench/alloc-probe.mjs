@@ -16,7 +16,7 @@
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GCProfiler, getHeapStatistics } from 'node:v8';
+import { GCProfiler, getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 const dir = process.env.WITNESS_BENCH_ALLOC_DIR;
 if (dir) {
@@ -47,7 +47,9 @@ if (dir) {
   process.on('SIGUSR2', async () => {
     account();
     marks++;
-    appendFileSync(file, JSON.stringify({ pid: process.pid, mark: marks, argv: process.argv.slice(1, 3), allocatedBytes: allocated, gcs, gcPauseMs: Math.round(pauseUs) / 1000 }) + '\n');
+    // The young generation's size now (what a scavenge clears; V8 grows and shrinks it with the survival rate).
+    const newSpaceKB = Math.round((getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')?.space_size ?? 0) / 1024);
+    appendFileSync(file, JSON.stringify({ pid: process.pid, mark: marks, argv: process.argv.slice(1, 3), allocatedBytes: allocated, gcs, gcPauseMs: Math.round(pauseUs) / 1000, newSpaceKB }) + '\n');
     if (process.env.WITNESS_BENCH_ALLOC_PROFILE !== '1') return;
     const { Session } = await import('node:inspector');
     if (marks === 1) {

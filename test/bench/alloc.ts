@@ -13,6 +13,8 @@ export interface AllocMark {
   allocatedBytes: number;
   gcs: Record<string, number>;
   gcPauseMs: number;
+  /** The young generation's size at the mark (KB). */
+  newSpaceKB?: number;
 }
 
 export const allocDir = process.env.WITNESS_BENCH_ALLOC_DIR || null;
@@ -52,5 +54,7 @@ export function allocBetween(a: AllocMark | undefined, b: AllocMark | undefined,
     scavengesPer1000Events: round((gcs('Scavenge') * 1000) / events, 2),
     markCompactsPer1000Events: round((gcs('MarkSweepCompact') * 1000) / events, 2),
     gcPauseMsPer1000Events: round(((b.gcPauseMs - a.gcPauseMs) * 1000) / events, 2),
+    // The young generation at the start and the end: scavenges per event are bytes per event over this.
+    newSpaceKB: [a.newSpaceKB ?? null, b.newSpaceKB ?? null],
   };
 }
