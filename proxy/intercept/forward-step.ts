@@ -274,13 +274,14 @@ export class ForwardStep {
         const stages: NodeJS.ReadWriteStream[] = [counter];
         if (decoder) stages.push(decoder);
         if (transform) stages.push(transform);
-        stages.push(toClient);
+        const last = stages[stages.length - 1]!;
 
         // The client's response is outside the pipeline so that a failure upstream does not
-        // destroy it: a stalled stream can still be ended in the client's protocol. Its chunks
-        // are not copied for mockttp's own 'response' event, which nothing reads.
-        skipMockttpBodyCopy(res);
-        toClient.pipe(res as unknown as NodeJS.WritableStream);
+        // destroy it: a stalled stream can still be ended in the client's protocol. Its writes
+        // are seen by the tail (counted, last bytes kept) and are not copied for mockttp's own
+        // 'response' event, which nothing reads.
+        skipMockttpBodyCopy(res, toClient.saw);
+        last.pipe(res as unknown as NodeJS.WritableStream);
         streaming = true;
         // Listening before the pipeline does: the client socket is corked before the last
         // bytes start down the stages.
@@ -294,7 +295,7 @@ export class ForwardStep {
             else res.once('finish', () => finish('ok'));
             return;
           }
-          toClient.unpipe(res as unknown as NodeJS.WritableStream);
+          last.unpipe(res as unknown as NodeJS.WritableStream);
           // What the upstream sent (or failed to send) broke the response, not the client.
           const upstreamFault = isDecodedTooLarge(err) || isStallError(err) || isUpstreamBreak(err);
           if (isDecodedTooLarge(err)) summary.notInspected = `${err.message}: decoding stopped there and the response was cut`;
