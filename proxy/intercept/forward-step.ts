@@ -18,6 +18,8 @@ import { createDecoder, DEFAULT_MAX_DECODED_BYTES, isDecodedTooLarge } from '../
 import { breakDetail, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_RESPONSE_TIMEOUT_MS, isStallError, isUpstreamBreak, StallTimers, upstreamFailure } from './stall.js';
 import type { UpstreamPool } from './upstream.js';
 import { ClientTail, UpstreamTap } from './stream-stages.js';
+import { skipMockttpBodyCopy } from './mockttp-body-copy.js';
+import { collectBounded, hasNoBody } from './request-body.js';
 import { wire } from './wire.js';
 
 const STEP_TYPE = 'witness-forward';
@@ -272,11 +274,14 @@ export class ForwardStep {
         const stages: NodeJS.ReadWriteStream[] = [counter];
         if (decoder) stages.push(decoder);
         if (transform) stages.push(transform);
-        stages.push(toClient);
+        const last = stages[stages.length - 1]!;
 
         // The client's response is outside the pipeline so that a failure upstream does not
-        // destroy it: a stalled stream can still be ended in the client's protocol.
-        toClient.pipe(res as unknown as NodeJS.WritableStream);
+        // destroy it: a stalled stream can still be ended in the client's protocol. Its writes
+        // are seen by the tail (counted, last bytes kept) and are not copied for mockttp's own
+        // 'response' event, which nothing reads.
+        skipMockttpBodyCopy(res, toClient.saw);
+        last.pipe(res as unknown as NodeJS.WritableStream);
         streaming = true;
         // Listening before the pipeline does: the client socket is corked before the last
         // bytes start down the stages.
@@ -290,7 +295,7 @@ export class ForwardStep {
             else res.once('finish', () => finish('ok'));
             return;
           }
-          toClient.unpipe(res as unknown as NodeJS.WritableStream);
+          last.unpipe(res as unknown as NodeJS.WritableStream);
           // What the upstream sent (or failed to send) broke the response, not the client.
           const upstreamFault = isDecodedTooLarge(err) || isStallError(err) || isUpstreamBreak(err);
           if (isDecodedTooLarge(err)) summary.notInspected = `${err.message}: decoding stopped there and the response was cut`;
@@ -391,53 +396,6 @@ function corkTail(res: MockttpOngoingResponse) {
   socket.cork();
   setImmediate(() => {
     if (!res.writableEnded && res.socket === socket) socket.uncork();
-  });
-}
-
-/**
- * An HTTP/1 request with neither Transfer-Encoding nor a Content-Length above 0 has no body
- * (RFC 9112 §6.3). HTTP/2 may send a body without either header, so it is always read.
- */
-function hasNoBody(req: MockttpOngoingRequest): boolean {
-  if (!req.httpVersion.startsWith('1.')) return false;
-  for (const [k, v] of req.rawHeaders) {
-    const key = k.toLowerCase();
-    if (key === 'transfer-encoding') return false;
-    if (key === 'content-length' && v.trim() !== '0') return false;
-  }
-  return true;
-}
-
-/** Reads a stream until it ends or passes `limit` bytes (then it is left paused). */
-function collectBounded(stream: NodeJS.ReadableStream, limit: number): Promise<{ chunks: Buffer[]; overflow: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-    };
-    const onData = (c: Buffer) => {
-      chunks.push(c);
-      size += c.length;
-      if (size > limit) {
-        stream.pause();
-        cleanup();
-        resolve({ chunks, overflow: true });
-      }
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve({ chunks, overflow: false });
-    };
-    const onError = (e: Error) => {
-      cleanup();
-      reject(e);
-    };
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-    stream.once('error', onError);
   });
 }
 

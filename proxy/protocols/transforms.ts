@@ -55,11 +55,23 @@ export class SseAdapterTransform extends Transform {
         if (done >= 0) out = this.takeHeld(done);
         else for (const ev of events) out += ev.raw;
       } else {
-        if (done > 0) this.takeHeld(done);
-        for (const ev of events) {
-          for (const piece of this.adapter.step(ev)) out += piece.raw;
+        // The events' output as text, or null while each came out as its own raw text (the
+        // usual event of a paced stream, alone in its chunk): then, when aligned, the input
+        // bytes go on as they came, with no text to encode again.
+        let text: string | null = done >= 0 ? null : '';
+        for (let i = 0; i < events.length; i++) {
+          const ev = events[i]!;
+          const pieces = this.adapter.step(ev);
           this.record?.step(ev);
+          if (text === null && pieces.length === 1 && pieces[0]!.raw === ev.raw) continue;
+          if (text === null) {
+            text = '';
+            for (let j = 0; j < i; j++) text += events[j]!.raw;
+          }
+          for (const piece of pieces) text += piece.raw;
         }
+        const bytes = done > 0 ? this.takeHeld(done) : EMPTY;
+        out = text ?? bytes;
       }
     } catch (e) {
       return cb(e as Error);
@@ -83,9 +95,9 @@ export class SseAdapterTransform extends Transform {
     if (n === 0) return EMPTY;
     this.heldLen -= n;
     const first = this.held[0]!;
-    if (first.length >= n) {
-      if (first.length === n) this.held.shift();
-      else this.held[0] = first.subarray(n);
+    if (first.length === n) return this.held.shift()!;
+    if (first.length > n) {
+      this.held[0] = first.subarray(n);
       return first.subarray(0, n);
     }
     const parts: Buffer[] = [];

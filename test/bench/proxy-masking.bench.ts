@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { pct, request, round, RouteAgent, type Route } from './clients.js';
 import { pairedDifferences, spread } from './paired.js';
+import { allocBetween, allocMark } from './alloc.js';
 import type { ProxyBenchRoutes } from './proxy.bench.js';
 
 type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB' | 'relay' | 'relayLocal';
@@ -182,7 +183,8 @@ async function pacedStreams(routes: MaskingRoutes, rounds: number) {
  * WITNESS_BENCH_RELAY_LOCAL=1 adds the same relay run in this (the clients') process (`relayLocal`).
  */
 async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: boolean) {
-  const n = 50;
+  // Events per stream (WITNESS_BENCH_PAIRED_EVENTS, default 50): two lengths tell per-event costs from per-stream ones.
+  const n = Number(process.env.WITNESS_BENCH_PAIRED_EVENTS ?? 50);
   const modes: Mode[] = [...MODES, ...(routes.interceptedB ? (['interceptedB'] as const) : []), ...(routes.relay ? (['relay'] as const) : []), ...(routes.relayLocal ? (['relayLocal'] as const) : [])];
   const proxies = modes.filter((m) => m !== 'direct');
   type Stream = Mode | 'direct2';
@@ -227,6 +229,8 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
   // The proxies' CPU over the rounds (all threads, the /small before each stream and background work included).
   const cpu0 = Object.fromEntries(proxies.map((m) => [m, cpuMs(routes[m]!.pid)]));
   const wake0 = Object.fromEntries(proxies.map((m) => [m, wakeups(routes[m]!.pid)]));
+  // With WITNESS_BENCH_ALLOC_DIR (alloc-probe.mjs loaded): what each proxy allocates and collects over the rounds.
+  const alloc0 = await allocMark(proxies.map((m) => routes[m]!.pid));
   for (let r = 0; r < rounds; r++) {
     for (const [gi, group] of groups.entries()) {
       const order = rotated(r, group);
@@ -248,6 +252,7 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
     }
     worst.sort((a, b) => b.addedMs - a.addedMs).splice(10);
   }
+  const alloc1 = alloc0 && (await allocMark(proxies.map((m) => routes[m]!.pid)));
   const wakeupsPerEvent = (m: Mode) => {
     const w1 = wakeups(routes[m]!.pid);
     return w1 !== null && wake0[m] !== null ? round((w1 - wake0[m]!) / (rounds * n), 2) : null;
@@ -259,6 +264,7 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
   return {
     rounds,
     group: duo ? 'duo' : 'all',
+    eventsPerStream: n,
     events: vsDirect.intercepted.length,
     warmUpMaxAddedMs,
     // The aim: Witness's per-event added delay, p99 ≤ 1 ms.
@@ -279,6 +285,8 @@ async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: bo
     cpuMsPerEvent: Object.fromEntries(proxies.map((m) => [m, cpuPerEvent(m)])),
     // Each proxy's main-thread wake-ups per event (voluntary context switches; the per-round connection and `/small` included).
     wakeupsPerEvent: Object.fromEntries(proxies.map((m) => [m, wakeupsPerEvent(m)])),
+    // Each proxy's JS heap allocation and collections per event (WITNESS_BENCH_ALLOC_DIR; the per-round connection and `/small` included).
+    allocation: alloc1 ? Object.fromEntries(proxies.map((m) => [m, allocBetween(alloc0!.get(routes[m]!.pid!), alloc1.get(routes[m]!.pid!), rounds * n)])) : null,
     ...(routes.interceptedB ? { b: { addedVsDirectMs: spread(vsDirect.interceptedB), bMinusAMs: bVsA.length > 0 ? spread(bVsA) : null } } : {}),
   };
 }
@@ -401,7 +409,10 @@ async function agentSessions(routes: MaskingRoutes, sessions: number, pastedToke
  * per round. p99 of 200 events is the second-worst event, so one late event moves it by a
  * millisecond; more rounds make it steadier (the default stays 4, comparable with earlier runs).
  * WITNESS_BENCH_PAIRED_ROUNDS (default 20: 1,000 events per route): rounds of the paired
- * section; WITNESS_BENCH_PAIRED_GROUP=duo pairs direct with one proxy at a time.
+ * section; WITNESS_BENCH_PAIRED_GROUP=duo pairs direct with one proxy at a time;
+ * WITNESS_BENCH_PAIRED_EVENTS (default 50): events per stream in that section.
+ * WITNESS_BENCH_ALLOC_DIR=<dir> with NODE_OPTIONS=--import=<abs path>/test/bench/alloc-probe.mjs:
+ * each proxy's JS heap allocation and collections per event over the paired rounds (`allocation`).
  */
 const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,paired,session').split(',').map((s) => s.trim()));
 

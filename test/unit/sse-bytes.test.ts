@@ -109,4 +109,27 @@ describe('SSE adapter transform, bytes out', () => {
     await new Promise((r) => t.on('end', r));
     expect(Buffer.concat(out).equals(Buffer.concat([body, Buffer.from('6}\n\n')]))).toBe(true);
   });
+
+  it('sends an event that comes alone and passes unchanged as its input bytes, and re-encodes one that is masked', async () => {
+    const t = new SseAdapterTransform(adapterFor('other', { masker }));
+    const out: Buffer[] = [];
+    t.on('data', (d: Buffer) => out.push(d));
+    // Not from Buffer's shared pool, where text encoded again would land too.
+    const text = 'data: {"choices":[{"delta":{"content":"tok1 "}}],"n":1}\n\n';
+    const clean = Buffer.alloc(text.length, text);
+    const secret = Buffer.from(`data: ${JSON.stringify({ note: 'key ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8' })}\n\n`);
+    t.write(clean);
+    t.write(secret);
+    t.write(clean.subarray(0, 10)); // half an event, then the rest: the completed event's bytes span two chunks
+    t.write(clean.subarray(10));
+    await new Promise((r) => setImmediate(r));
+    expect(out).toHaveLength(3);
+    expect(out[0]!.buffer).toBe(clean.buffer); // the chunk itself, not text encoded again
+    expect(out[0]!.byteOffset).toBe(clean.byteOffset);
+    expect(out[0]!.equals(clean)).toBe(true);
+    expect(out[1]!.includes('A1b2C3d4E5f6')).toBe(false);
+    expect(out[2]!.equals(clean)).toBe(true);
+    t.end();
+    await new Promise((r) => t.on('end', r));
+  });
 });
