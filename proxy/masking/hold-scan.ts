@@ -83,6 +83,11 @@ interface HoldPlan {
   /** Per detector: it has an applies() test; it is unbroken (Detector.unbroken). */
   applies: Uint8Array;
   unbroken: Uint8Array;
+  /**
+   * Per detector: every start literal of its relaxed and tail searches contains one of its
+   * gating words, so the searches can find nothing unless that word occurs (see partialUsers).
+   */
+  gatedStarts: Uint8Array;
   /** Per automaton state (as filled in by partialUsers). */
   partialUsers: Map<number, readonly number[]>;
 }
@@ -133,6 +138,13 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
     firstHit: 0,
     applies: Uint8Array.from(detectors, (d) => (d.applies ? 1 : 0)),
     unbroken: Uint8Array.from(detectors, (d) => (d.unbroken ? 1 : 0)),
+    gatedStarts: Uint8Array.from(detectors, (d, di) => {
+      const gate = ids[di] ?? null;
+      if (gate === null || gate.length === 0) return 0;
+      const lits = [relaxedLits[di]!, ...(d.tail ? [tailLits[di]!] : [])];
+      const gateWords = gate.map((id) => index.keywords[id]!);
+      return lits.every((ls) => ls !== null && ls.every((l) => gateWords.some((w) => l.toLowerCase().includes(w)))) ? 1 : 0;
+    }),
     partialUsers: new Map(),
     relaxed: relaxedRes.map((re, di) => search(re, relaxedLits[di]!, di * 2)),
     tails: detectors.map((d, di) => (d.tail ? search(d.tail, tailLits[di]!, di * 2 + 1) : null)),
@@ -183,12 +195,17 @@ function endMatch(s: EndSearch, text: string, region: number, plan: HoldPlan): R
 /**
  * The detectors gated by a keyword that the text ending in `state` has begun ("…secr" may
  * become "secret"), each once; worked out once per state (a state after a common letter
- * begins dozens of keywords).
+ * begins dozens of keywords). Left out: detectors whose searches are all anchored at start
+ * literals that each contain one of the detector's gating words (`ghp_` of github-pat, `sk-`
+ * of OpenAI's keys: most token prefixes). A hit of such a literal in the region contains a
+ * gating word that starts at or after the gate, so that word is seen and lists the detector
+ * anyway; listed only because a word has begun at the end, its searches have no hit to try
+ * and find nothing (the reference tries them and finds nothing either).
  */
 function partialUsers(plan: HoldPlan, state: number): readonly number[] {
   let u = plan.partialUsers.get(state);
   if (u === undefined) {
-    u = [...new Set(plan.index.partialAt(state).flatMap((id) => plan.gateUsers[id]!))];
+    u = [...new Set(plan.index.partialAt(state).flatMap((id) => plan.gateUsers[id]!))].filter((di) => plan.gatedStarts[di] === 0);
     plan.partialUsers.set(state, u);
   }
   return u;

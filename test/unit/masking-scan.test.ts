@@ -130,6 +130,19 @@ describe('anchored scanning equals a global search', () => {
     }
   });
 
+  it('in-progress search: a detector listed only because its keyword has begun at the end is tried unless its start literals all contain its keywords', () => {
+    // The text ends in the start of a keyword ("_" of npmrc's "_auth", "basi" of "basic"):
+    // npmrc-auth's tail starts with ":_", which holds none of its keywords, so it must still be
+    // tried (a candidate that the reference finds); the token-prefix detectors whose literals
+    // are their keywords ("sk-", "ghp_") are left out and find nothing either way.
+    const texts = ['//registry.npmjs.org/:_', 'the quick brown fox:_', 'Authorization: Basi', 'call it with sk', 'use gh', 'x = access_token$pro', 'see sharedsecretvalu'];
+    for (const text of texts) {
+      expect(openCandidates(text, ALL_DETECTORS, 0, 0)).toEqual(openCandidatesReference(text, ALL_DETECTORS, 0, 0));
+      for (const from of [1, text.length - 3]) expect(openCandidates(text, ALL_DETECTORS, from, from)).toEqual(openCandidatesReference(text, ALL_DETECTORS, from, from));
+    }
+    expect(openCandidates(texts[0]!, ALL_DETECTORS, 0, 0).at).toBe(texts[0]!.length - 2);
+  });
+
   // Text made of what detectors key on: keywords, token prefixes, separators, quotes, long
   // random runs, line breaks, in any mix and case.
   const pieces = [
