@@ -30,7 +30,7 @@ export interface Hits {
 }
 
 /** Stretches at least this long are scanned as bytes (shorter: the string walk, cheaper than a copy). */
-export const SCAN_BYTES_FROM = 256;
+export const SCAN_BYTES_FROM = 128;
 
 /** A reusable buffer for texts' UTF-8 copies: grown as needed, and replaced by a fresh one past 4 MB (a huge text's copy is not kept for good). */
 export class Utf8Scratch {

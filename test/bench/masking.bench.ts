@@ -1,9 +1,13 @@
 /**
  * Masking throughput. Whole text: on the shared dev corpus, Witness's masker vs the npm peer
- * secretlint (recommended preset) on the same snippets, secretlint in a child process of its
- * own after every Witness figure (see secretlint.child.ts: importing it installs a global
- * PerformanceObserver whose backlog would share this process with the figures); and on
- * secret-free real source (a fixed set of TypeScript/JavaScript files from node_modules).
+ * secretlint (recommended preset) on the same snippets, in rounds that alternate the two sides
+ * (Witness then secretlint, then secretlint then Witness, …): a change of the host's speed
+ * between rounds moves both sides of a round alike, so each round gives a ratio of its own and
+ * their median is reported beside the ratio of the two medians. Secretlint runs in a child
+ * process of its own that does one timed pass per request (see secretlint.child.ts: importing
+ * it installs a global PerformanceObserver whose backlog would share this process with the
+ * figures). Also on secret-free real source (a fixed set of TypeScript/JavaScript files from
+ * node_modules).
  * Streaming: the cost per push of secret-free code and prose pushed in 4, 16, 64 and
  * 1024-character pieces (CPU time of this process, warm).
  *
@@ -16,9 +20,10 @@
  * (e.g. a worktree of main) to compare before/after in alternating runs; nothing else
  * reaches the old code.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Masker as MaskerType, StreamingMasker as StreamingMaskerType } from '../../proxy/masking/index.js';
 import { loadCorpus, SHARED_CORPUS } from '../helpers/corpus.js';
@@ -76,13 +81,44 @@ export async function runMaskingBench(log: (s: string) => void) {
   // The corpus is masked again and again: without the cache, every pass is a real scan.
   const masker = new Masker({ key: randomBytes(32), cacheChars: 0 });
 
-  log(`  witness whole-text masking (shared corpus), median of ${ROUNDS} rounds`);
-  // Both sides are measured warm (a proxy runs for days): passes for the JIT and the regex
-  // engine's native tier first, then the timed ones.
-  const witnessRounds = timeRounds(() => {
-    for (const t of texts) masker.mask(t);
-  }, ROUNDS, 3);
-  const witnessMBs = MBps(bytes, median(witnessRounds));
+  log(`  witness whole-text masking vs secretlint (recommended preset, in a child process) on the shared corpus: ${ROUNDS} rounds each, alternated`);
+  const secretlint = await SecretlintChild.start();
+  const witnessMs: number[] = [];
+  const secretlintMs: number[] = [];
+  let secretlintFindings = 0;
+  try {
+    // Both sides are measured warm (a proxy runs for days): passes for the JIT and the regex
+    // engine's native tier first (3 for Witness, 1 for secretlint, as before), then the
+    // timed rounds, each a pass of both, the order swapped every round.
+    const witnessPass = () => {
+      const t0 = cpuMs();
+      for (const t of texts) masker.mask(t);
+      witnessMs.push(cpuMs() - t0);
+    };
+    const secretlintPass = async () => {
+      const r = await secretlint.round();
+      secretlintMs.push(r.ms);
+      secretlintFindings = r.findings;
+    };
+    for (let i = 0; i < 3; i++) for (const t of texts) masker.mask(t);
+    await secretlint.round();
+    for (let r = 0; r < ROUNDS; r++) {
+      if (r % 2 === 0) {
+        witnessPass();
+        await secretlintPass();
+      } else {
+        await secretlintPass();
+        witnessPass();
+      }
+    }
+  } finally {
+    secretlint.close();
+  }
+  // Same corpus on both sides (the child reports its byte count, held equal here).
+  if (secretlint.bytes !== bytes) throw new Error(`secretlint.child.ts read ${secretlint.bytes} bytes, this bench ${bytes}`);
+  const perRound = witnessMs.map((w, r) => secretlintMs[r]! / w).sort((a, b) => a - b);
+  const witnessMBs = MBps(bytes, median([...witnessMs].sort((a, b) => a - b)));
+  const secretlintMBs = MBps(bytes, median([...secretlintMs].sort((a, b) => a - b)));
 
   log(`  witness whole-text masking (secret-free source from node_modules), median of ${ROUNDS} rounds`);
   const source = sourceCorpus();
@@ -133,11 +169,6 @@ export async function runMaskingBench(log: (s: string) => void) {
   const agentNoCacheMs = perConversation(new Masker({ key, cacheChars: 0 }));
   const agentCacheMs = perConversation(new Masker({ key }));
 
-  log('  secretlint (recommended preset) in a child process, median of 3 rounds');
-  const secretlint = await secretlintChild();
-  const secretlintMBs = MBps(secretlint.bytes, secretlint.medianMs);
-  const secretlintFindings = secretlint.findings;
-
   return {
     implementation: impl ?? 'this checkout',
     corpusBytes: bytes,
@@ -146,6 +177,8 @@ export async function runMaskingBench(log: (s: string) => void) {
     witnessMBps: round(witnessMBs, 1),
     secretlintMBps: round(secretlintMBs, 2),
     ratioVsSecretlint: round(witnessMBs / secretlintMBs, 1),
+    // Per round: secretlint's CPU time over Witness's in the same round (the same bytes).
+    ratioVsSecretlintPerRound: { median: round(median(perRound), 1), spread: [round(perRound[0]!, 1), round(perRound.at(-1)!, 1)] },
     secretlintFindings,
     source: { bytes: sourceBytes, MBps: round(sourceMBs, 1), findings: sourceFindings, spread: [round(MBps(sourceBytes, sourceRounds.at(-1)!), 1), round(MBps(sourceBytes, sourceRounds[0]!), 1)] },
     streaming,
@@ -153,16 +186,50 @@ export async function runMaskingBench(log: (s: string) => void) {
   };
 }
 
-/** Runs secretlint.child.ts (CPU time measured there, on the same shared corpus). */
-function secretlintChild(): Promise<{ bytes: number; findings: number; medianMs: number }> {
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/secretlint.child.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`secretlint.child.ts exited with ${code}`))));
-  });
+/**
+ * secretlint.child.ts, running: one timed pass over the shared corpus per round() (CPU time
+ * measured there), the child blocked in between (see its header).
+ */
+class SecretlintChild {
+  private readonly waiting: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly bytes: number,
+  ) {}
+
+  static async start(): Promise<SecretlintChild> {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/secretlint.child.ts'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    // A child that died is reported by its 'close' (below); writing to it after must not throw on top.
+    child.stdin!.on('error', () => {});
+    const lines = createInterface({ input: child.stdout! });
+    const first = new Promise<string>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code) => reject(new Error(`secretlint.child.ts exited with ${code} before it was ready`)));
+      lines.once('line', resolve);
+    });
+    const ready = JSON.parse(await first) as { ready: boolean; bytes: number };
+    const sl = new SecretlintChild(child, ready.bytes);
+    lines.on('line', (line) => sl.waiting.shift()?.resolve(line));
+    child.removeAllListeners('close');
+    child.once('close', (code) => {
+      for (const w of sl.waiting.splice(0)) w.reject(new Error(`secretlint.child.ts exited with ${code}`));
+    });
+    return sl;
+  }
+
+  /** One timed pass of secretlint over the corpus. */
+  round(): Promise<{ ms: number; findings: number }> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve: (line) => resolve(JSON.parse(line) as { ms: number; findings: number }), reject });
+      this.child.stdin!.write('round\n');
+    });
+  }
+
+  close(): void {
+    this.child.stdin!.end('end\n');
+  }
 }
 
 /**

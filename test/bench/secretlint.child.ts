@@ -1,6 +1,9 @@
 /**
  * The npm peer secretlint (recommended preset) on the shared dev corpus, in a process of its
- * own: `masking.bench.ts` spawns it and reads one JSON line from stdout.
+ * own, one timed pass per request: `masking.bench.ts` starts it, reads a `ready` line, then
+ * writes `round` lines and reads one JSON line per pass (`end` or a closed stdin ends it).
+ * Witness's passes run in the bench process between this child's, round by round, so both
+ * sides of the ratio see the same phases of the host.
  *
  * Why its own process: @secretlint/core installs a global PerformanceObserver when imported
  * (@secretlint/profiler) and marks every rule run with `performance.mark`. Four passes over the
@@ -8,7 +11,15 @@
  * 155 MB), and the observer's callback, once the event loop turns, searches that array for every
  * new mark (quadratic: minutes of one core). In the bench process that backlog sat beside every
  * Witness figure measured after it. Here it dies with this process.
+ *
+ * Why requests are read synchronously: waiting for one with the event loop would let the
+ * observer's callback run between passes, and its search (over every mark so far) would burn
+ * this child's CPU beside the parent's Witness pass and grow from round to round. Blocked in
+ * a read, the loop never turns, exactly as when all passes ran back to back. The timeline's
+ * marks are cleared after each pass (outside its timing; node warns past a million of them).
  */
+import { readSync, writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { lintSource } from '@secretlint/core';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { loadCorpus, SHARED_CORPUS } from '../helpers/corpus.js';
@@ -21,19 +32,50 @@ const cpuMs = () => {
 const texts = loadCorpus(SHARED_CORPUS).map((e) => e.text);
 const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
 const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
-const rounds: number[] = [];
-let findings = 0;
-for (let r = -1; r < 3; r++) {
+
+/** One pass over the corpus: its CPU time and the findings. */
+async function pass(): Promise<{ ms: number; findings: number }> {
   const t0 = cpuMs();
-  let found = 0;
+  let findings = 0;
   for (const t of texts) {
     const res = await lintSource({ source: { content: t, filePath: '/snippet.txt', contentType: 'text' }, options: { config } });
-    found += res.messages.length;
+    findings += res.messages.length;
   }
-  if (r >= 0) rounds.push(cpuMs() - t0); // (round -1 warms up)
-  findings = found;
+  return { ms: cpuMs() - t0, findings };
 }
-rounds.sort((a, b) => a - b);
-process.stdout.write(JSON.stringify({ bytes, findings, medianMs: rounds[1], rounds }) + '\n');
+
+const chunk = Buffer.alloc(256);
+let pending = '';
+/** The next request line from stdin, read without turning the event loop; null at its end. */
+function readLine(): string | null {
+  for (;;) {
+    const nl = pending.indexOf('\n');
+    if (nl >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      return line.trim();
+    }
+    let n: number;
+    try {
+      n = readSync(0, chunk, 0, chunk.length, null);
+    } catch (e) {
+      // A non-blocking stdin with nothing in it yet: wait a millisecond (still no event loop).
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      continue;
+    }
+    if (n === 0) return null;
+    pending += chunk.toString('latin1', 0, n);
+  }
+}
+
+const say = (o: object) => writeSync(1, JSON.stringify(o) + '\n');
+
+say({ ready: true, bytes });
+for (let line = readLine(); line !== null && line !== 'end'; line = readLine()) {
+  if (line !== 'round') throw new Error(`secretlint.child.ts: unknown request ${JSON.stringify(line)}`);
+  say(await pass());
+  performance.clearMarks();
+}
 // Exit now: the profiler's observer would otherwise drain its backlog before the process ends.
 process.exit(0);

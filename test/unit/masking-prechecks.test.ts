@@ -36,7 +36,7 @@ describe('generic detector pre-checks', () => {
 
   it('change no match on hand-written cases', () => {
     const V = 'aB3dE5gH7jK9mN1pQ3sT5vX7yZ';
-    const texts = [`my token= ${V}`, `the secret: ${V}`, `my token\t${V}`, `our API key is ${V}`, `"${V}"\tis my token`, `${V}xyzw is the token`, `"${V}"\ttoken`, `${V}xyzw\tkey`, `setdefault("API_TOKEN", '${V}')`, `get('token', "${V}")`];
+    const texts = [`my\ttoken ${V}`, `use\tpassword: ${V}`, `${V}xyzw\tsecret`, `my token= ${V}`, `the secret: ${V}`, `my token\t${V}`, `our API key is ${V}`, `"${V}"\tis my token`, `${V}xyzw is the token`, `"${V}"\ttoken`, `${V}xyzw\tkey`, `setdefault("API_TOKEN", '${V}')`, `get('token', "${V}")`];
     for (const t of texts) for (const d of withChecks) expect(matches(d.pattern, t)).toEqual(matches(without(d.pattern), t));
     // They match at all (the cases reach the pre-checks).
     expect(texts.filter((t) => withChecks.some((d) => matches(d.pattern, t).length > 0)).length).toBeGreaterThanOrEqual(6);

@@ -40,8 +40,15 @@ const QUOTE_NEXT = String.raw`(?=['"])`;
 const VALUE_NEXT = String.raw`(?=[ \t:=])`;
 /** "… is my token": the look-behind ends in a blank and then the word. */
 const SPACE_BEFORE = String.raw`(?<=[ \t](?:api[ _\-]?key|key|token|password|secret))`;
+/**
+ * "my API key is …": the word follows a blank (the look-behind after it ends in `[ \t]+` and
+ * the word; no word of its list ends with another).
+ */
+const BLANK_BEFORE = String.raw`(?<=[ \t])`;
+/** "… is my token": before `token`, `password` and `secret` a blank (SPACE_BEFORE; written unlike BLANK_BEFORE, so the test finds each alone). */
+const BLANK_BEFORE_WORD = String.raw`(?<=[\t ])`;
 /** The pre-checks above, for the test that holds them redundant. */
-export const PRECHECKS = [QUOTE_NEXT, VALUE_NEXT, SPACE_BEFORE];
+export const PRECHECKS = [QUOTE_NEXT, VALUE_NEXT, SPACE_BEFORE, BLANK_BEFORE, BLANK_BEFORE_WORD];
 
 export const genericDetectors: Detector[] = [
   contextual({
@@ -146,9 +153,9 @@ export const genericDetectors: Detector[] = [
     id: 'generic-secret',
     description: 'A key or password given in prose ("my API key is …", "… is my token")',
     pattern: new RegExp(
-      String.raw`(?:(?:api[ _\-]?key|access key|token|password|secret|credential)s?${VALUE_NEXT}(?<=\b(?:my|our|the|this|here'?s|here is|use)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|access key|token|password|secret|credential)s?)(?:[ \t]+(?:is|was))?[:=]?[ \t]+(?:"(?<s1>[^"\s]{12,400})(?:"|(?![\s\S]))|'(?<s2>[^'\s]{12,400})(?:'|(?![\s\S]))|` +
+      String.raw`(?:${BLANK_BEFORE}(?:api[ _\-]?key|access key|token|password|secret|credential)s?${VALUE_NEXT}(?<=\b(?:my|our|the|this|here'?s|here is|use)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|access key|token|password|secret|credential)s?)(?:[ \t]+(?:is|was))?[:=]?[ \t]+(?:"(?<s1>[^"\s]{12,400})(?:"|(?![\s\S]))|'(?<s2>[^'\s]{12,400})(?:'|(?![\s\S]))|` +
         '`(?<s3>[^`\\s]{12,400})(?:`|(?![\\s\\S]))' +
-        String.raw`|(?<s4>[A-Za-z0-9_+/=.~][A-Za-z0-9_\-+/=.~]{15,399}))|(?:api[ _\-]?key|key|token|password|secret)\b${SPACE_BEFORE}(?<=(?:"(?<p1>[^"\s]{16,400})"|(?<![A-Za-z0-9_\-+/=])(?<p2>[A-Za-z0-9_+/=][A-Za-z0-9_\-+/=]{23,399}))[ \t]+(?:is )?(?:a |my |the |our )?(?:valid |real |prod(?:uction)? )?(?:[A-Z][\w\-]* ){0,2}(?:api[ _\-]?key|key|token|password|secret)))`,
+        String.raw`|(?<s4>[A-Za-z0-9_+/=.~][A-Za-z0-9_\-+/=.~]{15,399}))|(?:${BLANK_BEFORE_WORD}(?:token|password|secret)|api[ _\-]?key|key)\b${SPACE_BEFORE}(?<=(?:"(?<p1>[^"\s]{16,400})"|(?<![A-Za-z0-9_\-+/=])(?<p2>[A-Za-z0-9_+/=][A-Za-z0-9_\-+/=]{23,399}))[ \t]+(?:is )?(?:a |my |the |our )?(?:valid |real |prod(?:uction)? )?(?:[A-Z][\w\-]* ){0,2}(?:api[ _\-]?key|key|token|password|secret)))`,
       'dgi',
     ),
     keywords: ['key', 'token', 'password', 'secret', 'credential'],
