@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
-import { useWasmWalk } from '../../proxy/masking/byte-scan.js';
+import { SCAN_BYTES_FROM, useWasmWalk } from '../../proxy/masking/byte-scan.js';
 import { Hits, joinedUtf8, KeywordIndex } from '../../proxy/masking/keywords.js';
 import { Masker } from '../../proxy/masking/masker.js';
 import { prefilterFor, sortHitsByStart } from '../../proxy/masking/scan.js';
@@ -165,7 +165,7 @@ describe('the byte scan of whole texts', () => {
         // Mostly long stretches (the byte path), sometimes short ones (the string walk).
         const from = f % 5 === 0 ? f % (text.length + 1) : f % (1 + (text.length >> 3));
         const to = text.length - (t % (1 + ((text.length - from) >> (t % 5 === 0 ? 0 : 3))));
-        if (to - from >= 256) bytePath++;
+        if (to - from >= SCAN_BYTES_FROM) bytePath++;
         expect(record((p, h) => index.scanText(text, p, from, to, h))).toEqual(record((p, h) => index.scan(text, p, from, to, h), true));
       }),
       { numRuns: 600, seed: 20261206 },
@@ -186,7 +186,7 @@ describe('the byte scan of whole texts', () => {
     const fill = 'x#z{0}é,'.repeat(300);
     const longest = Math.max(...index.keywords.map((w) => w.length));
     let checked = 0;
-    for (const len of [256, 259, 1201]) {
+    for (const len of [SCAN_BYTES_FROM, SCAN_BYTES_FROM + 3, 259, 1201]) {
       for (const [n, k] of index.keywords.entries()) {
         const cased = randomCase(k, n * 2654435761);
         const bytes = Buffer.byteLength(fill.slice(0, len));
