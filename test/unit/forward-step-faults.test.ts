@@ -12,8 +12,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardStep } from '../../proxy/intercept/forward-step.js';
 import type { ExchangeSummary } from '../../proxy/intercept/index.js';
-import type { UpstreamPool } from '../../proxy/intercept/upstream.js';
 import { FailsOn } from '../helpers/streams.js';
+import { plainUpstreamPool } from '../helpers/plain-pool.js';
 
 describe('forward step: a stage that throws mid-stream', () => {
   let upstream: http.Server;
@@ -27,13 +27,7 @@ describe('forward step: a stage that throws mid-stream', () => {
       setTimeout(() => res.write('data: bad\n\n'), 20);
       setTimeout(() => res.end('data: [DONE]\n\n'), 2000).unref();
     });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    const upPort = (upstream.address() as AddressInfo).port;
-    const pool = {
-      target: () => ({}),
-      request: (_p: string, _t: unknown, o: { method: string; path: string; headers: http.OutgoingHttpHeaders }) =>
-        http.request({ host: '127.0.0.1', port: upPort, method: o.method, path: o.path, headers: o.headers, agent: false }),
-    } as unknown as UpstreamPool;
+    const { port: upPort, pool } = await plainUpstreamPool(upstream);
     const step = new ForwardStep({ pool, hooks: { responseTransform: () => new FailsOn('bad', 'the stage threw'), onExchangeEnd: (s) => ended.push(s) } });
     front = http.createServer((req, res) => {
       const shim = {

@@ -5,12 +5,11 @@
  * and a retained chunk per event for a listener that reads nothing.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { completionCheckers, getLocal, type CompletedResponse, type Mockttp } from 'mockttp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardStep, registerForwardStep } from '../../proxy/intercept/forward-step.js';
-import type { UpstreamPool } from '../../proxy/intercept/upstream.js';
 import { PassThrough } from 'node:stream';
+import { plainUpstreamPool } from '../helpers/plain-pool.js';
 
 const EVENTS = ['data: {"n":0}\n\n', 'data: {"n":1}\n\n', 'data: {"n":2}\n\n'];
 
@@ -27,13 +26,7 @@ describe('forward step in mockttp: no body copy for mockttp', () => {
       const next = () => (i < EVENTS.length ? (res.write(EVENTS[i++]), setTimeout(next, 5)) : res.end());
       next();
     });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    const upPort = (upstream.address() as AddressInfo).port;
-    const pool = {
-      target: () => ({}),
-      request: (_p: string, _t: unknown, o: { method: string; path: string; headers: http.OutgoingHttpHeaders }) =>
-        http.request({ host: '127.0.0.1', port: upPort, method: o.method, path: o.path, headers: o.headers, agent: false }),
-    } as unknown as UpstreamPool;
+    const { pool } = await plainUpstreamPool(upstream);
     registerForwardStep();
     // As the proxy configures it (proxy-server.ts): no traffic recorded, a 64 KB cap on its copies, a 'response' listener.
     server = getLocal({ recordTraffic: false, maxBodySize: 64 * 1024 });
