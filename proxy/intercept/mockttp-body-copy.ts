@@ -17,22 +17,17 @@
 import type { ServerResponse } from 'node:http';
 
 /**
- * Writes to `res` go to the client alone from now on, each first shown to `seen` when given
- * (the forward step's client tail, which counts them). Chunks piped in are Buffers; a string
- * is shown as its bytes in the write's encoding.
+ * Writes to `res` go to the client alone from now on, each first shown to `seen` (the forward
+ * step's client tail, which counts them). Chunks piped in are Buffers; a string is shown as its
+ * bytes in the write's encoding.
  */
-export function skipMockttpBodyCopy(res: ServerResponse, seen?: (chunk: Buffer) => void): void {
+export function skipMockttpBodyCopy(res: ServerResponse, seen: (chunk: Buffer) => void): void {
   // The tracking `write` is an own property set on the response object; the prototype's
   // (Node's own) write is the one mockttp saved as the original and what it wraps. Assigned,
   // never deleted: a delete turns the response's properties into a dictionary (~6 KB made per
   // response, seen in a heap profile).
   const write = (Object.getPrototypeOf(res) as { write: ServerResponse['write'] }).write;
-  const own = res as { write: unknown };
-  if (!seen) {
-    if (Object.prototype.hasOwnProperty.call(res, 'write')) own.write = write;
-    return;
-  }
-  own.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+  (res as { write: unknown }).write = function (this: ServerResponse, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
     seen(typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : (chunk as Buffer));
     return (write as (this: ServerResponse, c: unknown, e?: unknown, cb?: unknown) => boolean).call(this, chunk, encoding, cb);
   };
