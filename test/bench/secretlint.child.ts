@@ -2,8 +2,10 @@
  * The npm peer secretlint (recommended preset) on the shared dev corpus, in a process of its
  * own, one timed pass per request: `masking.bench.ts` starts it, reads a `ready` line, then
  * writes `round` lines and reads one JSON line per pass (`end` or a closed stdin ends it).
- * Witness's passes run in the bench process between this child's, round by round, so both
- * sides of the ratio see the same phases of the host.
+ * `round <k> <n>` does the k-th of n consecutive pieces of the corpus (split by bytes, every
+ * snippet in exactly one piece), so that a pass can be cut into n requests with Witness's
+ * passes between them. Witness's passes run in the bench process between this child's, round
+ * by round, so both sides of the ratio see the same phases of the host.
  *
  * Why its own process: @secretlint/core installs a global PerformanceObserver when imported
  * (@secretlint/profiler) and marks every rule run with `performance.mark`. Four passes over the
@@ -33,15 +35,30 @@ const texts = loadCorpus(SHARED_CORPUS).map((e) => e.text);
 const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
 const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
 
-/** One pass over the corpus: its CPU time and the findings. */
-async function pass(): Promise<{ ms: number; findings: number }> {
+/** Where each of n pieces of the corpus begins: snippet indices, cut at equal shares of the bytes. */
+function pieceStarts(n: number): number[] {
+  const starts = [0];
+  let sum = 0;
+  texts.forEach((t, i) => {
+    sum += Buffer.byteLength(t);
+    if (starts.length < n && sum >= (bytes * starts.length) / n) starts.push(i + 1);
+  });
+  while (starts.length < n) starts.push(texts.length);
+  return [...starts, texts.length];
+}
+
+/** One pass over piece k of n of the corpus (n = 1: all of it): its CPU time, findings and size. */
+async function pass(k = 0, n = 1): Promise<{ ms: number; findings: number; snippets: number; bytes: number }> {
+  const starts = pieceStarts(n);
+  const piece = texts.slice(starts[k], starts[k + 1]);
   const t0 = cpuMs();
   let findings = 0;
-  for (const t of texts) {
+  for (const t of piece) {
     const res = await lintSource({ source: { content: t, filePath: '/snippet.txt', contentType: 'text' }, options: { config } });
     findings += res.messages.length;
   }
-  return { ms: cpuMs() - t0, findings };
+  const ms = cpuMs() - t0;
+  return { ms, findings, snippets: piece.length, bytes: piece.reduce((a, t) => a + Buffer.byteLength(t), 0) };
 }
 
 const chunk = Buffer.alloc(256);
@@ -71,10 +88,12 @@ function readLine(): string | null {
 
 const say = (o: object) => writeSync(1, JSON.stringify(o) + '\n');
 
-say({ ready: true, bytes });
+say({ ready: true, bytes, snippets: texts.length });
 for (let line = readLine(); line !== null && line !== 'end'; line = readLine()) {
-  if (line !== 'round') throw new Error(`secretlint.child.ts: unknown request ${JSON.stringify(line)}`);
-  say(await pass());
+  const [word, k, n] = line.split(' ');
+  const piece = k === undefined ? [0, 1] : [Number(k), Number(n)];
+  if (word !== 'round' || !(piece[0]! >= 0 && piece[0]! < piece[1]!)) throw new Error(`secretlint.child.ts: unknown request ${JSON.stringify(line)}`);
+  say(await pass(piece[0], piece[1]));
   performance.clearMarks();
 }
 // Exit now: the profiler's observer would otherwise drain its backlog before the process ends.
