@@ -36,7 +36,7 @@ import { performance } from 'node:perf_hooks';
 import type { Masker as MaskerType, StreamingMasker as StreamingMaskerType } from '../../proxy/masking/index.js';
 import { loadCorpus, SHARED_CORPUS } from '../helpers/corpus.js';
 import { round } from './clients.js';
-import { canaryMs, GcLog, mainThreadMs, processMs } from './cpu-meter.js';
+import { canaryMs, GcLog, processMs, threadsMs } from './cpu-meter.js';
 
 type MaskingModule = { Masker: typeof MaskerType; StreamingMasker: typeof StreamingMaskerType };
 
@@ -98,18 +98,21 @@ function timeRounds(pass: () => void, rounds = ROUNDS, warm = WARM): Rounds {
   let main = 0;
   for (let r = 0; r < rounds; r++) {
     out.canary.push(canaryMs());
-    const m0 = mainThreadMs();
+    const th0 = threadsMs();
     const w0 = performance.now();
     const t0 = cpuMs();
     pass();
     const ms = cpuMs() - t0;
     out.spans.push([w0, performance.now()]);
-    main += mainThreadMs() - m0;
-    all += ms;
+    const th1 = threadsMs();
+    if (th0 && th1) {
+      main += th1.main - th0.main;
+      all += th1.all - th0.all;
+    }
     out.ms.push(ms);
   }
   out.ms.sort((a, b) => a - b);
-  out.otherThreads = 1 - main / all;
+  out.otherThreads = all > 0 ? 1 - main / all : NaN;
   return out;
 }
 
