@@ -223,8 +223,10 @@ export interface OpenCandidates {
  * The candidates in progress at the end of `text` that start in [region, end); a candidate
  * that began before `from` but reaches past it holds from `from`. Keywords (and start
  * literals) are looked for from `gate` on (≤ region: a keyword may sit in a look-behind).
+ * `noSpaceFrom`: text[noSpaceFrom, end) is known to have no white space (the caller's
+ * trailing word), so the last white space is looked for only before it.
  */
-export function openCandidates(text: string, detectors: readonly Detector[], from: number, region: number, gate = region, carry?: KeywordCarry): OpenCandidates {
+export function openCandidates(text: string, detectors: readonly Detector[], from: number, region: number, gate = region, carry?: KeywordCarry, noSpaceFrom = text.length): OpenCandidates {
   const earliest = new Earliest(text.length, from);
   const plan = holdPlanFor(detectors);
   const present = plan.present;
@@ -254,7 +256,7 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
       if (plan.applies[di] === 1 && !detectors[di]!.applies!(text)) continue;
       // A candidate without white space starts after the last white space (found once per search).
       const unbroken = plan.unbroken[di] === 1;
-      if (unbroken && afterSpace < 0) afterSpace = afterLastSpace(text, region);
+      if (unbroken && afterSpace < 0) afterSpace = afterLastSpace(text, region, noSpaceFrom);
       const start = unbroken ? afterSpace : region;
       const m = endMatch(plan.relaxed[di]!, text, start, plan);
       if (m) earliest.candidate(m.index, m.index + m[0].length);
@@ -271,9 +273,12 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   return { at: earliest.at, earliest: earliest.min };
 }
 
-/** Where the text after its last white space (JavaScript's \s) at or after `region` starts (region when there is none). */
-function afterLastSpace(text: string, region: number): number {
-  for (let i = text.length - 1; i >= region; i--) if (isWhiteSpace(text.charCodeAt(i))) return i + 1;
+/**
+ * Where the text after its last white space (JavaScript's \s) at or after `region` starts
+ * (region when there is none); text[before, end) has none, so the search starts there.
+ */
+function afterLastSpace(text: string, region: number, before: number): number {
+  for (let i = Math.min(before, text.length) - 1; i >= region; i--) if (isWhiteSpace(text.charCodeAt(i))) return i + 1;
   return region;
 }
 

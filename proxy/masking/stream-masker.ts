@@ -68,8 +68,9 @@ function isRunChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61 || c === 126 || c === 46;
 }
 
-function allRun(s: string, from = 0): boolean {
-  for (let i = from; i < s.length; i++) if (!isRunChar(s.charCodeAt(i))) return false;
+/** Whether s[from, to) are all token characters (isRunChar). */
+function allRun(s: string, from = 0, to = s.length): boolean {
+  for (let i = from; i < to; i++) if (!isRunChar(s.charCodeAt(i))) return false;
   return true;
 }
 
@@ -243,8 +244,11 @@ export class StreamingMasker {
 
     let holdAt = end;
     let alive = end;
+    // From here on the text is all token characters (the trailing word holdPoint found).
+    let runFrom = end;
     if (!final) {
       const h = this.holdPoint(text, from, nearFrom, farFrom, findings, g, longFrom);
+      runFrom = h.runStart;
       alive = Math.min(h.alive, scan.openMatchFrom);
       holdAt = Math.min(h.at, Math.max(scan.openFrom, from));
       if (end - holdAt > MAX_HOLD) holdAt = end - MAX_HOLD;
@@ -265,7 +269,8 @@ export class StreamingMasker {
 
     this.at = holdAt;
     this.alive = alive < holdAt ? alive + this.base : -1;
-    this.runOnly = allRun(text, holdAt);
+    // (Read only before the trailing word: that is all token characters.)
+    this.runOnly = allRun(text, holdAt, runFrom);
     // Keep LOOKBEHIND characters of forwarded text (and what an alive candidate needs, and
     // a Secret or SealedSecret document from its start: doc-keep.ts).
     let keepFrom = Math.min(holdAt - LOOKBEHIND, alive);
@@ -314,26 +319,32 @@ export class StreamingMasker {
    * The earliest position (in buf) from which text could still become part of a secret,
    * and the earliest start of a candidate in progress (for the next push's search).
    */
-  private holdPoint(text: string, pendingStart: number, nearFrom: number, farFrom: number, findings: Finding[], g: Groups, longFrom: number): { at: number; alive: number } {
+  private holdPoint(text: string, pendingStart: number, nearFrom: number, farFrom: number, findings: Finding[], g: Groups, longFrom: number): { at: number; alive: number; runStart: number } {
     let hold = text.length;
     const end = text.length;
     for (const f of findings) if (f.end >= end) hold = Math.min(hold, f.start);
 
+    // The trailing fragment of a word is held until the word ends: it may be the start
+    // of a token. Complete ordinary words are not held. (Found first: the searches below
+    // need not read it again for white space, none of its characters being any.)
     const tailFrom = Math.max(pendingStart, end - TAIL_WINDOW);
+    let runStart = end;
+    while (runStart > tailFrom && isRunChar(text.charCodeAt(runStart - 1))) runStart--;
+    if (runStart < end) hold = Math.min(hold, runStart);
     // Partial candidates: a value shorter than its detector's minimum so far, a token
     // prefix followed by too few characters, a key whose value has not started yet.
     // Context after a value ("<value> is my API key") is each detector's own hold: held
     // only while the words after the value may still become that phrase.
-    const open = openCandidates(text, farFrom < 0 ? g.near : g.short, pendingStart, Math.max(nearFrom, end - TAIL_WINDOW), undefined, this.carry);
+    const open = openCandidates(text, farFrom < 0 ? g.near : g.short, pendingStart, Math.max(nearFrom, end - TAIL_WINDOW), undefined, this.carry, runStart);
     hold = Math.min(hold, open.at);
     let alive = open.earliest;
     if (farFrom >= 0) {
-      const openFar = openCandidates(text, g.far, pendingStart, Math.max(farFrom, end - TAIL_WINDOW), undefined, this.carry);
+      const openFar = openCandidates(text, g.far, pendingStart, Math.max(farFrom, end - TAIL_WINDOW), undefined, this.carry, runStart);
       hold = Math.min(hold, openFar.at);
       alive = Math.min(alive, openFar.earliest);
     }
     if (longFrom >= 0) {
-      const openLong = openCandidates(text, g.long, pendingStart, Math.max(longFrom, end - TAIL_WINDOW), undefined, this.carry);
+      const openLong = openCandidates(text, g.long, pendingStart, Math.max(longFrom, end - TAIL_WINDOW), undefined, this.carry, runStart);
       hold = Math.min(hold, openLong.at);
       alive = Math.min(alive, openLong.earliest);
     }
@@ -344,13 +355,7 @@ export class StreamingMasker {
       if (h !== null && h !== undefined) hold = Math.min(hold, Math.max(h, pendingStart));
     }
 
-    // The trailing fragment of a word is held until the word ends: it may be the start
-    // of a token. Complete ordinary words are not held.
-    let runStart = end;
-    while (runStart > tailFrom && isRunChar(text.charCodeAt(runStart - 1))) runStart--;
-    if (runStart < end) hold = Math.min(hold, runStart);
-
-    return { at: Math.max(hold, pendingStart), alive };
+    return { at: Math.max(hold, pendingStart), alive, runStart };
   }
 
   /**
