@@ -131,6 +131,11 @@ export async function runMaskingBench(log: (s: string) => void) {
 
   log(`  witness whole-text masking vs secretlint (recommended preset, in a child process) on the shared corpus: ${ROUNDS} rounds, ${WITNESS_PASSES} witness passes interleaved with each secretlint pass's ${WITNESS_PASSES} pieces`);
   const secretlint = await SecretlintChild.start();
+  // Same corpus on both sides (the child reports its byte count, held equal here).
+  if (secretlint.bytes !== bytes) {
+    secretlint.close();
+    throw new Error(`secretlint.child.ts read ${secretlint.bytes} bytes, this bench ${bytes}`);
+  }
   // Per round: CPU ms of one Witness pass (the mean of the round's passes) and of secretlint's pass.
   const witnessMs: number[] = [];
   const secretlintMs: number[] = [];
@@ -155,13 +160,17 @@ export async function runMaskingBench(log: (s: string) => void) {
       let w = 0;
       let s = 0;
       let findings = 0;
+      let pieceBytes = 0;
       for (let k = 0; k < WITNESS_PASSES; k++) {
         if (r % 2 === 0) w += witnessPass();
         const piece = await secretlint.round(k, WITNESS_PASSES);
         if (r % 2 === 1) w += witnessPass();
         s += piece.ms;
         findings += piece.findings;
+        pieceBytes += piece.bytes;
       }
+      // The pieces together are one pass over the same corpus as Witness's (every byte once).
+      if (pieceBytes !== bytes) throw new Error(`secretlint.child.ts: round ${r}'s pieces covered ${pieceBytes} bytes, this bench's corpus is ${bytes}`);
       secretlintFindings = findings;
       witnessMs.push(w / WITNESS_PASSES);
       secretlintMs.push(s);
@@ -292,9 +301,9 @@ class SecretlintChild {
   }
 
   /** One timed pass of secretlint over the corpus, or over its piece k of n. */
-  round(k?: number, n?: number): Promise<{ ms: number; findings: number }> {
+  round(k?: number, n?: number): Promise<{ ms: number; findings: number; bytes: number }> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve: (line) => resolve(JSON.parse(line) as { ms: number; findings: number }), reject });
+      this.waiting.push({ resolve: (line) => resolve(JSON.parse(line) as { ms: number; findings: number; bytes: number }), reject });
       this.child.stdin!.write(k === undefined ? 'round\n' : `round ${k} ${n}\n`);
     });
   }
