@@ -29,8 +29,6 @@ export interface FirstChars {
   /** Offsets [from, to) constrain something (the others allow every character). */
   readonly from: number;
   readonly to: number;
-  /** What follows a start literal, read character by character (charsAfter; null for firstChars). */
-  readonly paths: PathState | null;
 }
 
 /** The offset bit for "at or past FIRST_CHARS". */
@@ -154,8 +152,7 @@ export function charsAfter(re: RegExp, literal: string): FirstChars | null {
     if (lo >= 128 || up >= 128) return null;
     tree = derive(tree, lo, up, re.ignoreCase);
   }
-  const fc = describe(tree, re.ignoreCase);
-  return fc && { ...fc, paths: pathState(tree, re.ignoreCase) };
+  return describe(tree, re.ignoreCase);
 }
 
 
@@ -246,7 +243,7 @@ function describe(tree: Node, ignoreCase: boolean): FirstChars | null {
       to = o + 1;
     }
   }
-  return from < 0 ? null : { bits, from, to, paths: null };
+  return from < 0 ? null : { bits, from, to };
 }
 
 /** Words per offset in FirstChars.bits. */
@@ -262,11 +259,6 @@ export function mayStartAt(fc: FirstChars, text: string, at: number, from = fc.f
     if ((bits[o * WORDS + (k >> 5)]! & (1 << (k & 31))) === 0) return false;
   }
   return true;
-}
-
-/** Whether the text at `at` may continue a match after a start literal: the offsets' sets, then the paths. */
-export function mayFollow(fc: FirstChars, text: string, at: number): boolean {
-  return mayStartAt(fc, text, at) && pathsAllow(fc.paths, text, at);
 }
 
 /**
@@ -286,7 +278,7 @@ export function afterChecks(re: RegExp, literals: number | null, skipTo: string 
 export function literalMayStart(after: AfterChecks, id: number, re: RegExp, literal: string, text: string, at: number): boolean {
   let fc = after[id];
   if (fc === undefined) fc = after[id] = charsAfter(re, literal);
-  return fc === null || mayFollow(fc, text, at + literal.length);
+  return fc === null || mayStartAt(fc, text, at + literal.length);
 }
 
 /**
@@ -296,106 +288,6 @@ export function literalMayStart(after: AfterChecks, id: number, re: RegExp, lite
  */
 export function nextStart(text: string, ch: string, fc: FirstChars | null, from: number): number {
   let p = text.indexOf(ch, from);
-  while (p >= 0 && fc !== null && !mayFollow(fc, text, p + 1)) p = text.indexOf(ch, p + 1);
+  while (p >= 0 && fc !== null && !mayStartAt(fc, text, p + 1)) p = text.indexOf(ch, p + 1);
   return p;
-}
-
-/**
- * The check after a start literal, path by path: the offsets' character sets above admit any
- * mix of what each offset allows on some path ("key" then ` s` passes, since `_s` begins
- * `_str` and ` o` begins ` or`), and most regex calls that pass them still fail. Here the
- * text after the literal is read one character at a time through the regex tree's
- * derivatives (what may follow in a match after the characters read so far): a derivative
- * that matches nothing rules the call out; one that may end the match (or is not understood)
- * lets it through, as does a non-ASCII character, the text's end or PATH_DEPTH characters
- * read. The states are built lazily, as texts reach them, and kept (at most PATH_STATES in
- * all; past that, a new step lets the call through): on the shared corpus a few thousand.
- */
-export interface PathState {
-  readonly node: Node;
-  readonly ignoreCase: boolean;
-  /** By ASCII code: the state after that character (DEAD: no match; LIVE: no check; undefined: not made yet). */
-  readonly next: Array<PathState | undefined>;
-}
-
-const PATH_DEPTH = 12;
-const PATH_STATES = 8_192;
-const DEAD: PathState = { node: FAIL, ignoreCase: false, next: [] };
-const LIVE: PathState = { node: EMPTY, ignoreCase: false, next: [] };
-
-/**
- * States by what they stand for: derivatives reached by different texts are often the same
- * tree built anew (`[^"]{1,400}` after `ab` and after `cd`), and one state each keeps their
- * number bounded by the regexes, not by the texts read. A node's key: its kind and its
- * children's keys (as numbers: one per distinct tree).
- */
-const states = new Map<number, PathState>();
-const treeIds = new WeakMap<object, number>();
-const treeKeys = new Map<string, number>();
-
-function treeId(n: Node): number {
-  let v = treeIds.get(n);
-  if (v !== undefined) return v;
-  let key: string;
-  switch (n.k) {
-    case 'char':
-      key = `c${objectId(n.set)}`;
-      break;
-    case 'seq':
-      key = `s${treeId(n.head)},${treeId(n.tail)}`;
-      break;
-    case 'alt':
-      key = `a${n.items.map(treeId).join(',')}`;
-      break;
-    case 'rep':
-      key = `r${n.min},${n.max},${treeId(n.node)}`;
-      break;
-    default:
-      key = n.k;
-  }
-  v = treeKeys.get(key);
-  if (v === undefined) treeKeys.set(key, (v = treeKeys.size + 1));
-  treeIds.set(n, v);
-  return v;
-}
-
-/** Character sets are never changed once made: their identity is their key. */
-function objectId(o: object): number {
-  let v = treeIds.get(o);
-  if (v === undefined) treeIds.set(o, (v = -++setCount));
-  return v;
-}
-let setCount = 0;
-
-function pathState(n: Node, ignoreCase: boolean): PathState {
-  if (n.k === 'fail') return DEAD;
-  if (nullable(n)) return LIVE;
-  const id = treeId(n) * 2 + (ignoreCase ? 1 : 0);
-  let st = states.get(id);
-  if (st === undefined) states.set(id, (st = { node: n, ignoreCase, next: new Array<PathState | undefined>(128).fill(undefined) }));
-  return st;
-}
-
-/** States made so far (bounded by PATH_STATES). */
-export const pathStatesNow = (): number => states.size;
-
-/** Whether the text at `at` may continue a match from `start` (null: no check). */
-export function pathsAllow(start: PathState | null, text: string, at: number): boolean {
-  if (start === null) return true;
-  let s = start;
-  const end = Math.min(text.length, at + PATH_DEPTH);
-  for (let i = at; i < end; i++) {
-    if (s === LIVE) return true;
-    const c = text.charCodeAt(i);
-    if (c >= 128) return true;
-    let nx = s.next[c];
-    if (nx === undefined) {
-      if (states.size >= PATH_STATES) return true;
-      nx = pathState(derive(s.node, c, c, s.ignoreCase), s.ignoreCase);
-      s.next[c] = nx;
-    }
-    if (nx === DEAD) return false;
-    s = nx;
-  }
-  return true;
 }
