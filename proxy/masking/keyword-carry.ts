@@ -3,7 +3,26 @@
  * new character is read once by each automaton, and a search from any recent point is
  * answered from the occurrences kept.
  */
+import { CARRY_SLICE, CarryWalker } from './carry-walk.js';
 import type { Hits, KeywordIndex } from './keywords.js';
+
+/** Characters below this have a class of their own in the hot table; every other is class 0 (as in KeywordIndex). */
+const ALPHA = 128;
+
+/** New stretches at least this long are read with the WebAssembly walk (shorter: the string walk, cheaper than the copy and the call). */
+export const WASM_FROM = 32;
+
+/** WebAssembly walkers by automaton (null: none, the string walk is used), shared by every stream. */
+const walkers = new WeakMap<KeywordIndex, CarryWalker | null>();
+
+function walkerFor(index: KeywordIndex): CarryWalker | null {
+  let w = walkers.get(index);
+  if (w === undefined) walkers.set(index, (w = CarryWalker.for(index.delta.subarray(0, index.classesAt), index.delta.subarray(index.classesAt))));
+  return w;
+}
+
+/** Relative positions are moved back to a nearer origin before they reach this (Int32 room). */
+const REBASE_AT = 2 ** 30;
 
 /**
  * One stream's keyword occurrences, for one automaton: the automaton's state is carried from
@@ -11,45 +30,26 @@ import type { Hits, KeywordIndex } from './keywords.js';
  * is answered from the occurrences kept, exactly as a fresh scan from that point would be.
  */
 class CarriedKeywords {
+  /** The automaton's state at `to`, in hot-table form (KeywordIndex.delta). */
   private state = 0;
   /** Absolute position read up to. */
   private to = 0;
   /** Absolute position the reading began at: occurrences are complete from here on. */
   private valid = 0;
-  private ids = new Int32Array(64);
-  /** Absolute starts, in order of where the occurrences end. */
-  private starts = new Float64Array(64);
+  /**
+   * The occurrences as (keyword id, start, end) triples in order of where they end, the live
+   * ones at occ[head, count); positions relative to `origin` (absolute), so they stay Int32
+   * however long the stream: one array, read without conversions.
+   */
+  private occ = new Int32Array(192);
+  private origin = 0;
   private head = 0;
-  private length = 0;
-  private readonly sink = (id: number, start: number) => {
-    if (this.length === this.ids.length) this.grow();
-    this.ids[this.length] = id;
-    this.starts[this.length++] = start + this.offset;
-  };
-  private offset = 0;
+  private count = 0;
 
-  constructor(private readonly index: KeywordIndex) {}
-
-  /** Makes room at the end: the live occurrences move to the front (in place while they fill at most half), or into arrays twice the size. */
-  private grow(): void {
-    const live = this.length - this.head;
-    if (live * 2 <= this.ids.length) {
-      this.ids.copyWithin(0, this.head, this.length);
-      this.starts.copyWithin(0, this.head, this.length);
-      this.head = 0;
-      this.length = live;
-      return;
-    }
-    const size = this.ids.length * 2;
-    const ids = new Int32Array(size);
-    ids.set(this.ids.subarray(this.head, this.length));
-    const starts = new Float64Array(size);
-    starts.set(this.starts.subarray(this.head, this.length));
-    this.ids = ids;
-    this.starts = starts;
-    this.head = 0;
-    this.length = live;
-  }
+  constructor(
+    private readonly index: KeywordIndex,
+    private readonly rebaseAt: number,
+  ) {}
 
   /**
    * What index.scan(text, present, from, text.length, hits) marks and records, for `text`
@@ -63,48 +63,152 @@ class CarriedKeywords {
     if (this.to < lo || lo < this.valid || this.to > base + text.length) {
       this.state = 0;
       this.to = this.valid = lo;
-      this.head = this.length = 0;
-    }
-    this.offset = base;
-    this.state = this.index.scanStep(text, this.to - base, text.length, this.state, this.sink);
-    this.to = base + text.length;
-    // Occurrences that start before the text can never be asked for again.
-    while (this.head < this.length && this.starts[this.head]! < base) this.head++;
-    const ids = this.ids;
-    const starts = this.starts;
-    const lengths = this.index.lengths;
-    // Occurrences come in order of where they end, and one that ends before `lo` starts before
-    // it: find the first that ends at or after `lo` by bisection, so a search from a recent
-    // point costs what lies after that point, not the whole buffer.
-    let a = this.head;
-    let b = this.length;
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (starts[m]! + lengths[ids[m]!]! < lo) a = m + 1;
-      else b = m;
-    }
-    // mark() for each, written out with the loop's bounds and the hit list's fields in locals
-    // (a call in the loop made V8 load them again at every step).
-    const n = this.length;
-    if (hits === undefined) {
-      for (let k = a; k < n; k++) if (starts[k]! >= lo) present[ids[k]!] = 1;
-    } else {
-      const wanted = hits.wanted;
-      const seen = hits.seen;
-      let seenCount = hits.seenCount;
-      for (let k = a; k < n; k++) {
-        const at = starts[k]!;
-        if (at < lo) continue;
-        const id = ids[k]!;
-        if (present[id] === 0) {
-          present[id] = 1;
-          seen[seenCount++] = id;
-        }
-        if (wanted[id] !== 0) hits.add(id, at - base);
-      }
-      hits.seenCount = seenCount;
-    }
+      this.head = this.count = 0;
+      this.origin = base;
+    } else if (base - this.origin >= this.rebaseAt) this.rebase(base);
+    if (this.to < base + text.length) this.read(text, base);
+    const rlo = lo - this.origin;
+    // Only occurrences that end after rlo can start at or after it; the last one ends last.
+    if (this.count > this.head && this.occ[this.count - 1]! > rlo) this.mark(rlo, base - this.origin, present, hits);
     return this.index.within(this.state, text.length - from);
+  }
+
+  /**
+   * Reads text[to − base, end) on from the carried state and appends its occurrences: from
+   * WASM_FROM new characters on with the WebAssembly walk (carry-walk.ts), else with the
+   * string walk below. Both give the same states and occurrences.
+   */
+  private read(text: string, base: number): void {
+    const shift = base - this.origin;
+    // Occurrences that start before the text can never be asked for again.
+    const occ = this.occ;
+    let h = this.head;
+    while (h < this.count && occ[h + 1]! < shift) h += 3;
+    this.head = h;
+    const from = this.to - base;
+    const end = text.length;
+    const walker = end - from >= WASM_FROM ? walkerFor(this.index) : null;
+    this.state = walker === null ? this.walkString(text, from, end, shift) : this.walkWasm(walker, text, from, end, shift);
+    this.to = base + end;
+  }
+
+  /**
+   * The string walk. The character loop has no call in it (an occurrence leaves it), so V8
+   * keeps its registers; returns the state reached.
+   */
+  private walkString(text: string, from: number, end: number, shift: number): number {
+    const t = this.index.delta;
+    const classes = this.index.classesAt;
+    let s = this.state;
+    let i = from;
+    while (i < end) {
+      let v = 0;
+      for (; i < end; i++) {
+        const c = text.charCodeAt(i);
+        // The character's class from the copy of cls after the rows, and 0 (no keyword has
+        // it) from c ≥ 128 on, without a branch: (c − 128) >> 31 is all ones below 128, else
+        // zero. Both loads from one array: V8 checks it once per character (a branch, or two
+        // arrays, made it check both loads at every step).
+        v = t[s + (t[classes + (c & 127)]! & ((c - ALPHA) >> 31))]!;
+        if (v < 0) break;
+        s = v;
+      }
+      if (i === end) break;
+      s = ~v;
+      i++;
+      this.found(s, i + shift);
+    }
+    return s;
+  }
+
+  /** The WebAssembly walk, in slices of CARRY_SLICE characters; returns the state reached. */
+  private walkWasm(walker: CarryWalker, text: string, from: number, end: number, shift: number): number {
+    const words = walker.words;
+    const first = walker.out >> 2;
+    let s = this.state;
+    for (let i = from; i < end; i += CARRY_SLICE) {
+      const n = Math.min(CARRY_SLICE, end - i);
+      walker.units.write(text.substring(i, i + n), 0, 'utf16le');
+      s = walker.walk(n, s);
+      const last = words[0]! >> 2;
+      for (let r = first; r < last; r += 2) this.found(words[r + 1]! >> 2, i + ((words[r]! - walker.text) >> 1) + shift);
+    }
+    return s;
+  }
+
+  /** Appends the occurrences that end at `at` (relative), the walk having reached state s (hot-table form). */
+  private found(s: number, at: number): void {
+    const o = this.index.outputs[s / this.index.width]!;
+    if (this.count + 3 * o.length > this.occ.length) this.grow(3 * o.length);
+    const occ = this.occ;
+    const lengths = this.index.lengths;
+    let n = this.count;
+    for (let k = 0; k < o.length; k++) {
+      const id = o[k]!;
+      occ[n] = id;
+      occ[n + 1] = at - lengths[id]!;
+      occ[n + 2] = at;
+      n += 3;
+    }
+    this.count = n;
+  }
+
+  /**
+   * mark() for each occurrence that starts at or after `rlo` (relative), written out with the
+   * hit list's fields in locals (a call in the loop made V8 load them again at every step).
+   */
+  private mark(rlo: number, shift: number, present: Uint8Array, hits: Hits | undefined): void {
+    const occ = this.occ;
+    // Occurrences come in order of where they end, and one that ends at or before `rlo` starts
+    // before it: the first to mark is after the last of those, found from the end (a search
+    // from a recent point costs what lies after that point, which it marks anyway).
+    const head = this.head;
+    let a = this.count;
+    while (a > head && occ[a - 1]! > rlo) a -= 3;
+    const n = this.count;
+    if (hits === undefined) {
+      for (let k = a; k < n; k += 3) if (occ[k + 1]! >= rlo) present[occ[k]!] = 1;
+      return;
+    }
+    const wanted = hits.wanted;
+    const seen = hits.seen;
+    let seenCount = hits.seenCount;
+    for (let k = a; k < n; k += 3) {
+      const at = occ[k + 1]!;
+      if (at < rlo) continue;
+      const id = occ[k]!;
+      if (present[id] === 0) {
+        present[id] = 1;
+        seen[seenCount++] = id;
+      }
+      if (wanted[id] !== 0) hits.add(id, at - shift);
+    }
+    hits.seenCount = seenCount;
+  }
+
+  /** Makes room for `more` entries at the end: the live occurrences move to the front (in place while they fill at most half), or into an array twice the size. */
+  private grow(more: number): void {
+    const live = this.count - this.head;
+    if ((live + more) * 2 <= this.occ.length) this.occ.copyWithin(0, this.head, this.count);
+    else {
+      let size = this.occ.length * 2;
+      while (size < (live + more) * 2) size *= 2;
+      const occ = new Int32Array(size);
+      occ.set(this.occ.subarray(this.head, this.count));
+      this.occ = occ;
+    }
+    this.head = 0;
+    this.count = live;
+  }
+
+  /** Moves the origin to `base`: every kept start and end become relative to it. */
+  private rebase(base: number): void {
+    const d = base - this.origin;
+    for (let k = this.head; k < this.count; k += 3) {
+      this.occ[k + 1]! -= d;
+      this.occ[k + 2]! -= d;
+    }
+    this.origin = base;
   }
 }
 
@@ -112,10 +216,21 @@ class CarriedKeywords {
 export class KeywordCarry {
   base = 0;
   private readonly byIndex = new Map<KeywordIndex, CarriedKeywords>();
+  /** The automaton of the last call and its scans (a stream's plans share one automaton: no map lookup per call). */
+  private lastIndex: KeywordIndex | null = null;
+  private last: CarriedKeywords | null = null;
+
+  /** `rebaseAt`: how far positions may run from their origin before they are moved back (tests make it small). */
+  constructor(private readonly rebaseAt = REBASE_AT) {}
 
   scan(index: KeywordIndex, text: string, present: Uint8Array, from: number, hits?: Hits): number {
-    let c = this.byIndex.get(index);
-    if (!c) this.byIndex.set(index, (c = new CarriedKeywords(index)));
+    let c = this.last;
+    if (index !== this.lastIndex || c === null) {
+      c = this.byIndex.get(index) ?? null;
+      if (c === null) this.byIndex.set(index, (c = new CarriedKeywords(index, this.rebaseAt)));
+      this.lastIndex = index;
+      this.last = c;
+    }
     return c.scan(text, this.base, present, from, hits);
   }
 }

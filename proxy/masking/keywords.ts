@@ -27,16 +27,22 @@ export class Hits extends Pairs {
 
 export class KeywordIndex {
   readonly keywords: string[];
-  private readonly delta: Int32Array;
+  /**
+   * The hot table: (state × width + class) → next state × width, bit-inverted when it has
+   * outputs; then, from `classesAt`, cls's 128 entries again (read by keyword-carry.ts too).
+   */
+  readonly delta: Int32Array;
+  /** Where the copy of cls in `delta` begins (the states' count × width). */
+  readonly classesAt: number;
   /** Keyword ids that end at each state (own and via failure links). */
-  private readonly outputs: number[][];
+  readonly outputs: number[][];
   /** Keyword ids of which each state's string is a proper prefix (incl. shorter suffixes). */
   private readonly partial: number[][];
   private readonly ids = new Map<string, number>();
   /** Keyword lengths by id. */
   readonly lengths: Int32Array;
   /** Columns per state in the hot table. */
-  private readonly width: number;
+  readonly width: number;
   /** ASCII character → class (0: not in any keyword). */
   private readonly cls: Uint8Array;
   /** Per state: the length of its string, and its failure link (the longest proper suffix that is a state). */
@@ -121,15 +127,19 @@ export class KeywordIndex {
     });
     let other = 0;
     while (used.includes(other) || (other >= 65 && other <= 90)) other++; // a character in no keyword
-    const hot = new Int32Array(n * width);
+    // After the rows, the class of each ASCII character again (cls), for walks that read both
+    // from one array (keyword-carry.ts: one set of checks per character, not two).
+    const hot = new Int32Array(n * width + ALPHA);
     for (let st = 0; st < n; st++) {
       for (let k = 0; k < width; k++) {
         const t = delta[st * ALPHA + (k === 0 ? other : used[k - 1]!)]!;
         hot[st * width + k] = out[t]!.length ? ~(t * width) : t * width;
       }
     }
+    hot.set(cls, n * width);
     this.width = width;
     this.cls = cls;
+    this.classesAt = n * width;
     this.delta = hot;
     this.outputs = out;
     this.partial = partial;
@@ -225,8 +235,8 @@ export class KeywordIndex {
    * and lists the keywords seen (present[] must then start all zero).
    */
   scan(text: string, present: Uint8Array, from = 0, to = text.length, hits?: Hits): number {
-    // scanStep with mark() as the sink, written out: no closure per scan, and mark() is
-    // called directly (scanStep's sink call site sees several sinks, so it is not inlined).
+    // mark() called directly for each occurrence (no closure per scan: a sink's call site that
+    // sees several sinks is not inlined).
     const delta = this.delta;
     const cls = this.cls;
     const outputs = this.outputs;
@@ -244,28 +254,6 @@ export class KeywordIndex {
       }
     }
     return s / width;
-  }
-
-  /**
-   * Like scan() from `from` with state 0, but starting in `state` (hot-table form, as
-   * returned by scanStep) and handing every keyword occurrence to `sink` (id, start) in
-   * order of where it ends. Returns the state at `to` in hot-table form.
-   */
-  scanStep(text: string, from: number, to: number, state: number, sink: (id: number, start: number) => void): number {
-    const delta = this.delta;
-    const cls = this.cls;
-    let s = state;
-    for (let i = from; i < to; i++) {
-      const c = text.charCodeAt(i);
-      const v = delta[s + (c < ALPHA ? cls[c]! : 0)]!;
-      if (v >= 0) s = v;
-      else {
-        s = ~v;
-        const o = this.outputs[s / this.width]!;
-        for (let k = 0; k < o.length; k++) sink(o[k]!, i + 1 - this.lengths[o[k]!]!);
-      }
-    }
-    return s;
   }
 
   /**
