@@ -45,6 +45,8 @@ class CarriedKeywords {
   private origin = 0;
   private head = 0;
   private count = 0;
+  /** The automaton's WebAssembly walker (null: none), looked up at the first long stretch (a WeakMap lookup per push cost ~265 instructions). */
+  private walker: CarryWalker | null | undefined = undefined;
 
   constructor(
     private readonly index: KeywordIndex,
@@ -87,7 +89,7 @@ class CarriedKeywords {
     this.head = h;
     const from = this.to - base;
     const end = text.length;
-    const walker = end - from >= WASM_FROM ? walkerFor(this.index) : null;
+    const walker = end - from >= WASM_FROM ? (this.walker === undefined ? (this.walker = walkerFor(this.index)) : this.walker) : null;
     this.state = walker === null ? this.walkString(text, from, end, shift) : this.walkWasm(walker, text, from, end, shift);
     this.to = base + end;
   }
