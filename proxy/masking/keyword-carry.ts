@@ -47,6 +47,14 @@ class CarriedKeywords {
   private count = 0;
   /** The automaton's WebAssembly walker (null: none), looked up at the first long stretch (a WeakMap lookup per push cost ~265 instructions). */
   private walker: CarryWalker | null | undefined = undefined;
+  /**
+   * The last search's start (relative; −1: none since occ last changed) and the first
+   * occurrence it looked at: the stream's searches of one push mostly start at one point
+   * (the near search and its hold search), and one that starts at or before it continues
+   * from there instead of from the end.
+   */
+  private markedAt = -1;
+  private markedFrom = 0;
 
   constructor(
     private readonly index: KeywordIndex,
@@ -67,6 +75,7 @@ class CarriedKeywords {
       this.to = this.valid = lo;
       this.head = this.count = 0;
       this.origin = base;
+      this.markedAt = -1;
     } else if (base - this.origin >= this.rebaseAt) this.rebase(base);
     if (this.to < base + text.length) this.read(text, base);
     const rlo = lo - this.origin;
@@ -82,6 +91,7 @@ class CarriedKeywords {
    */
   private read(text: string, base: number): void {
     const shift = base - this.origin;
+    this.markedAt = -1;
     // Occurrences that start before the text can never be asked for again.
     const occ = this.occ;
     let h = this.head;
@@ -164,9 +174,13 @@ class CarriedKeywords {
     // Occurrences come in order of where they end, and one that ends at or before `rlo` starts
     // before it: the first to mark is after the last of those, found from the end (a search
     // from a recent point costs what lies after that point, which it marks anyway).
+    // (From the last search's first when this one starts at or before it: every occurrence
+    // after that ends after rlo too.)
     const head = this.head;
-    let a = this.count;
+    let a = rlo <= this.markedAt ? this.markedFrom : this.count;
     while (a > head && occ[a - 1]! > rlo) a -= 3;
+    this.markedAt = rlo;
+    this.markedFrom = a;
     const n = this.count;
     if (hits === undefined) {
       for (let k = a; k < n; k += 3) if (occ[k + 1]! >= rlo) present[occ[k]!] = 1;
@@ -206,6 +220,7 @@ class CarriedKeywords {
   /** Moves the origin to `base`: every kept start and end become relative to it. */
   private rebase(base: number): void {
     const d = base - this.origin;
+    this.markedAt = -1;
     for (let k = this.head; k < this.count; k += 3) {
       this.occ[k + 1]! -= d;
       this.occ[k + 2]! -= d;

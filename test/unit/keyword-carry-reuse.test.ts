@@ -1,7 +1,9 @@
 /**
  * What the carried keyword scan (keyword-carry.ts) keeps from call to call of one stream:
- * each automaton's WebAssembly walker, looked up once. A stream whose plans use different
- * automata must still have each stretch read by its own automaton's walker.
+ * each automaton's WebAssembly walker, looked up once, and where the last search began
+ * (a search from at or before that point continues from there). Stale, either would give
+ * another automaton's or another search's answer: every search must still be answered as a
+ * fresh scan of the buffer from its point.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -49,4 +51,47 @@ describe('the carried scan of one stream', () => {
     );
     expect(long).toBeGreaterThan(100);
   });
+
+  it('answers every search of a push as a fresh scan when searches start at, before and after the last one, over a dense stream whose front moves (property)', () => {
+    // Dense: hundreds of occurrences, so the store drops, compacts and grows between searches;
+    // rebaseAt 64 moves the origin every few pushes.
+    const dense = fc
+      .array(fc.tuple(fc.constantFrom(...all.keywords), fc.constantFrom(' ', 'x', '=', 'é', ''), fc.boolean()), { minLength: 100, maxLength: 300 })
+      .map((parts) => parts.map(([k, f, up]) => (up ? k.toUpperCase() : k) + f).join(''));
+    let backwards = 0;
+    fc.assert(
+      fc.property(
+        dense,
+        fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat({ max: 400 }), { minLength: 2, maxLength: 6 }),
+        fc.integer({ min: 60, max: 500 }),
+        fc.boolean(),
+        (t, cuts, backs, keep, rebaseOften) => {
+          const carry = new KeywordCarry(rebaseOften ? 64 : undefined);
+          let buf = '';
+          for (let k = 0, at = 0; at < t.length; k++) {
+            const n = cuts[k % cuts.length]!;
+            buf += t.slice(at, at + n);
+            at += n;
+            if (buf.length > keep + 64) {
+              const drop = buf.length - keep;
+              carry.base += drop;
+              buf = buf.slice(drop);
+            }
+            // Searches from points this far back (the same point twice, earlier, later), rotated per push.
+            let last = -1;
+            for (let j = 0; j < backs.length; j++) {
+              const from = Math.max(0, buf.length - backs[(j + k) % backs.length]!);
+              if (from < last) backwards++;
+              last = from;
+              expect(found(all, (p, h) => carry.scan(all, buf, p, from, h))).toEqual(found(all, (p, h) => all.scan(buf, p, from, buf.length, h)));
+            }
+          }
+        },
+      ),
+      { numRuns: 120, seed: 20261205 },
+    );
+    expect(backwards).toBeGreaterThan(500);
+  });
 });
+
