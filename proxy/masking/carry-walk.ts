@@ -11,56 +11,14 @@
  * begins): the record end at 0, the class of each ASCII character, the hot table
  * (KeywordIndex.delta's rows), the records, then the text's units.
  */
+import { ADD, BLOCK, BR, BR_IF, compiledOnce, ELSE, END, functionBody, GE_U, I32_CONST, I32_LOAD, I32_LOAD16_U, I32_LOAD8_U, I32_STORE, IF, instantiate, LOCAL_GET, LOCAL_SET, LOOP, LT_S, walkModule, XOR } from './wasm-bytes.js';
 
 /** Characters per call: a longer text is walked in slices, the state carried from one to the next. */
 export const CARRY_SLICE = 1 << 13;
 /** The class of every UTF-16 unit (0 from 128 on), times 4: one byte each. */
 const CLASSES = 64;
 const TABLE = CLASSES + 65536;
-const PAGE = 65536;
 
-// Opcodes used below.
-const I32 = 0x7f;
-const [LOCAL_GET, LOCAL_SET] = [0x20, 0x21];
-const I32_LOAD = (offset: number) => [0x28, 2, ...uleb(offset)];
-const I32_LOAD16_U = [0x2f, 1, 0];
-const I32_LOAD8_U = (offset: number) => [0x2d, 0, ...uleb(offset)];
-const I32_STORE = (offset: number) => [0x36, 2, ...uleb(offset)];
-const I32_CONST = (v: number) => [0x41, ...sleb(v)];
-const [ADD, XOR, LT_S, GE_U] = [0x6a, 0x73, 0x48, 0x4f];
-const [BLOCK, LOOP, IF] = [
-  [0x02, 0x40],
-  [0x03, 0x40],
-  [0x04, 0x40],
-];
-const [ELSE, END, BR, BR_IF] = [0x05, 0x0b, 0x0c, 0x0d];
-
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
 
 // walk(at, end, s, out): the units at byte addresses [at, end) from state s (hot-table form
 // times 4: a byte offset into the table, as the table's entries are); records (byte address
@@ -74,7 +32,7 @@ function body(): number[] {
   c.push(...BLOCK, ...LOOP);
   c.push(LOCAL_GET, AT, LOCAL_GET, AEND, GE_U, BR_IF, 1);
   // v = table[s + class of the unit] (both in bytes: the state and the class times 4).
-  c.push(LOCAL_GET, AT, ...I32_LOAD16_U, ...I32_LOAD8_U(CLASSES), LOCAL_GET, S, ADD, ...I32_LOAD(TABLE), LOCAL_SET, V);
+  c.push(LOCAL_GET, AT, ...I32_LOAD16_U(), ...I32_LOAD8_U(CLASSES), LOCAL_GET, S, ADD, ...I32_LOAD(TABLE), LOCAL_SET, V);
   c.push(LOCAL_GET, AT, ...I32_CONST(2), ADD, LOCAL_SET, AT);
   c.push(LOCAL_GET, V, ...I32_CONST(0), LT_S, ...IF);
   c.push(LOCAL_GET, V, ...I32_CONST(-1), XOR, LOCAL_SET, S);
@@ -85,40 +43,13 @@ function body(): number[] {
   c.push(BR, 0, END, END);
   c.push(...I32_CONST(0), LOCAL_GET, OUT, ...I32_STORE(0));
   c.push(LOCAL_GET, S, END);
-  const locals = [1, 1, I32];
-  return [...uleb(locals.length + c.length), ...locals, ...c];
+  return functionBody(1, c);
 }
 
-function moduleBytes(): Uint8Array {
-  const type = [1, 0x60, 4, I32, I32, I32, I32, 1, I32];
-  const imports = [1, ...name('m'), ...name('mem'), 0x02, 0x00, 0x01];
-  const funcs = [1, 0];
-  const exports = [1, ...name('walk'), 0x00, 0];
-  const code = [1, ...body()];
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, type), ...section(2, imports), ...section(3, funcs), ...section(7, exports), ...section(10, code)]);
-}
-
-/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (desc: { initial: number }) => { readonly buffer: ArrayBuffer };
-}
-const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
-
-let compiled: object | null | undefined;
+const moduleBytes = () => walkModule(4, body());
 
 /** The compiled module, or null where WebAssembly is not available (the string walk is used). */
-function wasmModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasm ? new wasm.Module(moduleBytes()) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const wasmModule = compiledOnce(moduleBytes);
 
 /** One automaton's hot table in WebAssembly memory, with room for CARRY_SLICE units of text and their records. */
 export class CarryWalker {
@@ -133,9 +64,8 @@ export class CarryWalker {
   private constructor(module: object, table: Int32Array, classes: Int32Array) {
     this.out = TABLE + table.length * 4;
     this.text = this.out + CARRY_SLICE * 8;
-    const memory = new wasm!.Memory({ initial: Math.ceil((this.text + CARRY_SLICE * 2) / PAGE) });
-    const instance = new wasm!.Instance(module, { m: { mem: memory } });
-    this.walkFn = instance.exports.walk as CarryWalker['walkFn'];
+    const { walk, memory } = instantiate<CarryWalker['walkFn']>(module, this.text + CARRY_SLICE * 2);
+    this.walkFn = walk;
     this.units = Buffer.from(memory.buffer, this.text, CARRY_SLICE * 2);
     this.words = new Int32Array(memory.buffer);
     const bytes = new Uint8Array(memory.buffer);

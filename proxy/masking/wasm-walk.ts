@@ -10,6 +10,7 @@
  * (a fixed number of loop steps' worth; longer texts are walked in slices, the states
  * carried from one slice to the next), then the text's bytes.
  */
+import { ADD, BLOCK, BR, BR_IF, compiledOnce, END, functionBody, GE_U, I32_CONST, I32_LOAD, I32_LOAD8_U, I32_STORE, IF, instantiate, LOCAL_GET, LOCAL_SET, LOOP, LT_S, OR, PAGE, SHL, walkModule, XOR, type WasmMemory } from './wasm-bytes.js';
 
 /** Loop steps per call: each can write four records of 8 bytes. */
 export const SLICE = 1 << 15;
@@ -19,55 +20,7 @@ const RECORDS = SLICE * 4 * 8;
  * never shrinks, so this bounds what is kept for good (as Utf8Scratch keeps at most 4 MB).
  */
 export const MAX_BYTES = 4 * 1024 * 1024;
-const PAGE = 65536;
 
-// Opcodes used below.
-const I32 = 0x7f;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const I32_LOAD = [0x28, 2, 0];
-const I32_LOAD8_U = [0x2d, 0, 0];
-const I32_STORE = (offset: number) => [0x36, 2, offset];
-const I32_CONST = (v: number) => [0x41, ...sleb(v)];
-const ADD = 0x6a;
-const OR = 0x72;
-const XOR = 0x73;
-const SHL = 0x74;
-const LT_S = 0x48;
-const GE_U = 0x4f;
-const BLOCK = [0x02, 0x40];
-const LOOP = [0x03, 0x40];
-const IF = [0x04, 0x40];
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
 
 // Parameters: byte positions in memory of the text slice each walk starts at (w0..w3, already
 // advanced to this slice), the steps to take, where the four states are kept, where records go.
@@ -85,12 +38,12 @@ function body(): number[] {
     [W3, S3, V3],
   ] as const;
   // States in.
-  walks.forEach(([, s], k) => c.push(LOCAL_GET, STATES, 0x28, 2, k * 4, LOCAL_SET, s));
+  walks.forEach(([, s], k) => c.push(LOCAL_GET, STATES, ...I32_LOAD(k * 4), LOCAL_SET, s));
   c.push(LOCAL_GET, OUT, LOCAL_SET, P);
   c.push(...BLOCK, ...LOOP);
   c.push(LOCAL_GET, I, LOCAL_GET, STEPS, GE_U, BR_IF, 1);
   // v = table[s + byte] (the table holds state × 256, so the index is a byte offset / 4).
-  for (const [w, s, v] of walks) c.push(LOCAL_GET, s, LOCAL_GET, w, LOCAL_GET, I, ADD, ...I32_LOAD8_U, ADD, ...I32_CONST(2), SHL, ...I32_LOAD, LOCAL_SET, v);
+  for (const [w, s, v] of walks) c.push(LOCAL_GET, s, LOCAL_GET, w, LOCAL_GET, I, ADD, ...I32_LOAD8_U(), ADD, ...I32_CONST(2), SHL, ...I32_LOAD(), LOCAL_SET, v);
   c.push(LOCAL_GET, V0, LOCAL_GET, V1, OR, LOCAL_GET, V2, OR, LOCAL_GET, V3, OR, ...I32_CONST(0), LT_S, ...IF);
   walks.forEach(([, , v], k) => {
     // A state with outputs: record (step, state | walk << 28), and go on in the state itself.
@@ -106,48 +59,17 @@ function body(): number[] {
   // States out.
   walks.forEach(([, s], k) => c.push(LOCAL_GET, STATES, LOCAL_GET, s, ...I32_STORE(k * 4)));
   c.push(LOCAL_GET, P, END);
-  const locals = [1, ...uleb(10), I32];
-  return [...uleb(locals.length + c.length), ...locals, ...c];
+  return functionBody(10, c);
 }
 
-function moduleBytes(): Uint8Array {
-  const type = [1, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32];
-  const imports = [1, ...name('m'), ...name('mem'), 0x02, 0x00, 0x01];
-  const funcs = [1, 0];
-  const exports = [1, ...name('walk'), 0x00, 0];
-  const code = [1, ...body()];
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, type), ...section(2, imports), ...section(3, funcs), ...section(7, exports), ...section(10, code)]);
-}
-
-/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
-interface Memory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (desc: { initial: number }) => Memory;
-}
-const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
-
-let compiled: object | null | undefined;
+const moduleBytes = () => walkModule(7, body());
 
 /** The compiled module, or null where WebAssembly is not available (the JavaScript walk is used). */
-function wasmModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasm ? new wasm.Module(moduleBytes()) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const wasmModule = compiledOnce(moduleBytes);
 
 /** One automaton table in WebAssembly memory, with room for a text's bytes. */
 export class WasmWalker {
-  private readonly memory: Memory;
+  private readonly memory: WasmMemory;
   private readonly walkFn: (w0: number, w1: number, w2: number, w3: number, steps: number, states: number, out: number) => number;
   /** Where the states, the records and the text's bytes lie. */
   readonly states: number;
@@ -161,9 +83,7 @@ export class WasmWalker {
     this.states = table.length * 4;
     this.out = this.states + 16;
     this.text = this.out + RECORDS;
-    this.memory = new wasm!.Memory({ initial: Math.ceil((this.text + 64 * 1024) / PAGE) });
-    const instance = new wasm!.Instance(module, { m: { mem: this.memory } });
-    this.walkFn = instance.exports.walk as WasmWalker['walkFn'];
+    ({ walk: this.walkFn, memory: this.memory } = instantiate<WasmWalker['walkFn']>(module, this.text + 64 * 1024));
     this.views();
     this.words.set(table, 0);
   }

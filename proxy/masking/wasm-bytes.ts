@@ -1,0 +1,110 @@
+/**
+ * Small WebAssembly modules written as their bytes (no build step): the encodings, the
+ * opcodes and the parts of the WebAssembly API that the keyword walks use (wasm-walk.ts over a
+ * text's UTF-8 bytes, carry-walk.ts over a stream's UTF-16 units). Each module has one
+ * function, `walk`, over one imported memory (`m.mem`), and returns an i32.
+ */
+
+// Opcodes (i32 only).
+export const I32 = 0x7f;
+export const LOCAL_GET = 0x20;
+export const LOCAL_SET = 0x21;
+export const I32_LOAD = (offset = 0) => [0x28, 2, ...uleb(offset)];
+export const I32_LOAD8_U = (offset = 0) => [0x2d, 0, ...uleb(offset)];
+export const I32_LOAD16_U = (offset = 0) => [0x2f, 1, ...uleb(offset)];
+export const I32_STORE = (offset = 0) => [0x36, 2, ...uleb(offset)];
+export const I32_CONST = (v: number) => [0x41, ...sleb(v)];
+export const ADD = 0x6a;
+export const OR = 0x72;
+export const XOR = 0x73;
+export const SHL = 0x74;
+export const LT_S = 0x48;
+export const GE_U = 0x4f;
+export const BLOCK = [0x02, 0x40];
+export const LOOP = [0x03, 0x40];
+export const IF = [0x04, 0x40];
+export const ELSE = 0x05;
+export const END = 0x0b;
+export const BR = 0x0c;
+export const BR_IF = 0x0d;
+
+/** Unsigned LEB128. */
+export function uleb(v: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128. */
+export function sleb(v: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
+
+/** A function body: its i32 locals (beyond the parameters) and its code. */
+export function functionBody(locals: number, code: number[]): number[] {
+  const decl = locals > 0 ? [1, ...uleb(locals), I32] : [0];
+  return [...uleb(decl.length + code.length), ...decl, ...code];
+}
+
+/** A module of one exported function `walk` taking `params` i32s and returning an i32, over the imported memory `m.mem`. */
+export function walkModule(params: number, body: number[]): Uint8Array {
+  const type = [1, 0x60, params, ...Array<number>(params).fill(I32), 1, I32];
+  const imports = [1, ...name('m'), ...name('mem'), 0x02, 0x00, 0x01];
+  const funcs = [1, 0];
+  const exports = [1, ...name('walk'), 0x00, 0];
+  const code = [1, ...body];
+  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, type), ...section(2, imports), ...section(3, funcs), ...section(7, exports), ...section(10, code)]);
+}
+
+/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (desc: { initial: number }) => WasmMemory;
+}
+const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
+
+export const PAGE = 65536;
+
+/** Compiles `bytes()` on first use; null where WebAssembly is not available or refuses it (callers then walk in JavaScript). */
+export function compiledOnce(bytes: () => Uint8Array): () => object | null {
+  let compiled: object | null | undefined;
+  return () => {
+    if (compiled === undefined) {
+      try {
+        compiled = wasm ? new wasm.Module(bytes()) : null;
+      } catch {
+        compiled = null;
+      }
+    }
+    return compiled;
+  };
+}
+
+/** An instance of a compiled walk module over a new memory of `bytes` (rounded up to pages): its `walk` and the memory. */
+export function instantiate<F>(module: object, bytes: number): { walk: F; memory: WasmMemory } {
+  const memory = new wasm!.Memory({ initial: Math.ceil(bytes / PAGE) });
+  const instance = new wasm!.Instance(module, { m: { mem: memory } });
+  return { walk: instance.exports.walk as F, memory };
+}
