@@ -11,6 +11,7 @@ import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
 import { KeywordCarry, WASM_FROM } from '../../proxy/masking/keyword-carry.js';
 import { Hits, type KeywordIndex } from '../../proxy/masking/keywords.js';
 import { prefilterFor } from '../../proxy/masking/scan.js';
+import { streamInto } from '../helpers/keyword-stream.js';
 
 const all = prefilterFor(ALL_DETECTORS).index;
 // A second automaton over a few detectors' keywords: other states, other rows.
@@ -67,26 +68,22 @@ describe('the carried scan of one stream', () => {
         fc.integer({ min: 60, max: 500 }),
         fc.boolean(),
         (t, cuts, backs, keep, rebaseOften) => {
-          const carry = new KeywordCarry(rebaseOften ? 64 : undefined);
-          let buf = '';
-          for (let k = 0, at = 0; at < t.length; k++) {
-            const n = cuts[k % cuts.length]!;
-            buf += t.slice(at, at + n);
-            at += n;
-            if (buf.length > keep + 64) {
-              const drop = buf.length - keep;
-              carry.base += drop;
-              buf = buf.slice(drop);
-            }
-            // Searches from points this far back (the same point twice, earlier, later), rotated per push.
-            let last = -1;
-            for (let j = 0; j < backs.length; j++) {
-              const from = Math.max(0, buf.length - backs[(j + k) % backs.length]!);
-              if (from < last) backwards++;
-              last = from;
-              expect(found(all, (p, h) => carry.scan(all, buf, p, from, h))).toEqual(found(all, (p, h) => all.scan(buf, p, from, buf.length, h)));
-            }
-          }
+          streamInto(
+            t,
+            cuts,
+            keep,
+            (carry, buf, _n, k) => {
+              // Searches from points this far back (the same point twice, earlier, later), rotated per push.
+              let last = -1;
+              for (let j = 0; j < backs.length; j++) {
+                const from = Math.max(0, buf.length - backs[(j + k) % backs.length]!);
+                if (from < last) backwards++;
+                last = from;
+                expect(found(all, (p, h) => carry.scan(all, buf, p, from, h))).toEqual(found(all, (p, h) => all.scan(buf, p, from, buf.length, h)));
+              }
+            },
+            new KeywordCarry(rebaseOften ? 64 : undefined),
+          );
         },
       ),
       { numRuns: 120, seed: 20261205 },

@@ -11,6 +11,7 @@ import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
 import { KeywordCarry, WASM_FROM } from '../../proxy/masking/keyword-carry.js';
 import { Hits } from '../../proxy/masking/keywords.js';
 import { prefilterFor } from '../../proxy/masking/scan.js';
+import { streamInto } from '../helpers/keyword-stream.js';
 
 const index = prefilterFor(ALL_DETECTORS).index;
 const everyKeyword = new Uint8Array(index.size).fill(1);
@@ -83,22 +84,18 @@ describe('the carried scan', () => {
     // rebaseAt 64: the origin moves every few pushes, with occurrences kept from before.
     fc.assert(
       fc.property(text, fc.array(fc.integer({ min: 1, max: 90 }), { minLength: 1, maxLength: 10 }), fc.integer({ min: 40, max: 400 }), fc.nat(), (t, cuts, keep, f) => {
-        const carry = new KeywordCarry(64);
-        let buf = '';
-        for (let k = 0, at = 0; at < t.length; k++) {
-          const n = cuts[k % cuts.length]!;
-          buf += t.slice(at, at + n);
-          at += n;
-          if (buf.length > keep + 64) {
-            const drop = buf.length - keep;
-            carry.base += drop;
-            buf = buf.slice(drop);
-          }
-          for (const from of [Math.max(0, buf.length - n - (f % 40)), Math.max(0, buf.length - ((f + k) % 300))]) {
-            const [mine, fresh] = both(carry, buf, from);
-            expect(mine).toEqual(fresh);
-          }
-        }
+        streamInto(
+          t,
+          cuts,
+          keep,
+          (carry, buf, n, k) => {
+            for (const from of [Math.max(0, buf.length - n - (f % 40)), Math.max(0, buf.length - ((f + k) % 300))]) {
+              const [mine, fresh] = both(carry, buf, from);
+              expect(mine).toEqual(fresh);
+            }
+          },
+          new KeywordCarry(64),
+        );
       }),
       { numRuns: 150, seed: 20261209 },
     );

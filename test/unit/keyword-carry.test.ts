@@ -7,9 +7,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
-import { KeywordCarry } from '../../proxy/masking/keyword-carry.js';
 import { Hits } from '../../proxy/masking/keywords.js';
 import { prefilterFor } from '../../proxy/masking/scan.js';
+import { streamInto } from '../helpers/keyword-stream.js';
 
 const index = prefilterFor(ALL_DETECTORS).index;
 const wanted = new Uint8Array(index.size).map((_, i) => (i % 3 === 0 ? 0 : 1));
@@ -48,28 +48,6 @@ const mixedText = mixedOf(50, 300);
 
 /** Push sizes: mostly short, some of 0.6–1.8 KB, in any mix. */
 const pushSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 600, max: 1800 })), { minLength: 1, maxLength: 12 });
-
-/**
- * Pushes `text` in pieces of `cuts` (cycled) into a buffer whose front moves as the streaming
- * masker's does (only the last `keep` characters, and a step more, stay), calling `each` after
- * every push with the carry, the buffer, the push's size and its number.
- */
-function streamInto(text: string, cuts: number[], keep: number, each: (carry: KeywordCarry, buf: string, n: number, k: number) => void): void {
-  const carry = new KeywordCarry();
-  let buf = '';
-  let at = 0;
-  for (let k = 0; at < text.length; k++) {
-    const n = cuts[k % cuts.length]!;
-    buf += text.slice(at, at + n);
-    at += n;
-    if (buf.length > keep + 64) {
-      const drop = buf.length - keep;
-      carry.base += drop;
-      buf = buf.slice(drop);
-    }
-    each(carry, buf, n, k);
-  }
-}
 
 /** Every occurrence of every keyword, found with indexOf in the text with ASCII letters lowered: what the automaton must find, independent of its table. */
 function naive(text: string, from: number): string[] {
