@@ -42,11 +42,6 @@ export function threadsMs(): { main: number; all: number } | null {
   }
 }
 
-/** CPU ms of the main thread alone (NaN without /proc). */
-export function mainThreadMs(): number {
-  return threadsMs()?.main ?? NaN;
-}
-
 const canaryData = new Float64Array(32768).map((_, i) => (i * 7919) % 1000);
 /**
  * CPU ms of a fixed piece of work that allocates nothing and shares no code with the masker
@@ -71,7 +66,7 @@ const GC_KINDS: Record<number, string> = {
 
 /**
  * The garbage collections (PerformanceObserver 'gc' entries) while it is open. Entries arrive
- * only once the event loop turns: `take()` after an await gives each to the span it began in.
+ * only once the event loop turns: `within()` after `settle()` gives each to the span it began in.
  * A pause's duration is wall time of the main thread (a busy host stretches it).
  */
 export class GcLog {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Masker as MaskerType, StreamingMasker as StreamingMaskerType } from '../../proxy/masking/index.js';
-import { proseCorpus, sourceCorpus } from './masking.bench.js';
+import { proseCorpus, sourceCorpus, streamed } from './masking.bench.js';
 
 type MaskingModule = { Masker: typeof MaskerType; StreamingMasker: typeof StreamingMaskerType };
 
@@ -52,11 +52,7 @@ function pass(side: (typeof sides)[number], figure: string): number {
   const whole = side.masker.mask(text).text;
   const start = cpuMs();
   for (let r = 0; r < reps; r++) {
-    const sm = new side.m.StreamingMasker(side.masker);
-    let out = '';
-    for (let i = 0; i < text.length; i += size) out += sm.push(text.slice(i, i + size));
-    out += sm.flush();
-    if (out !== whole) throw new Error(`${side.path}: ${figure} streamed output differs from whole text`);
+    if (streamed(side.m.StreamingMasker, side.masker, text, size) !== whole) throw new Error(`${side.path}: ${figure} streamed output differs from whole text`);
   }
   const ms = cpuMs() - start;
   return size >= 1024 ? (Buffer.byteLength(text) * reps) / 1048576 / (ms / 1000) : (ms * 1000) / (Math.ceil(text.length / size) * reps);

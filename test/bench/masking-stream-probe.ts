@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Masker as MaskerType, StreamingMasker as StreamingMaskerType } from '../../proxy/masking/index.js';
 import { canaryMs, GcLog, processMs, threadsMs } from './cpu-meter.js';
-import { proseCorpus, sourceCorpus } from './masking.bench.js';
+import { proseCorpus, sourceCorpus, streamed } from './masking.bench.js';
 
 type MaskingModule = { Masker: typeof MaskerType; StreamingMasker: typeof StreamingMaskerType };
 
@@ -54,11 +54,7 @@ function figurePass(figure: string): { pass: () => void; units: number } {
   const reps = Math.max(1, Math.round(200_000 / text.length));
   const pass = () => {
     for (let k = 0; k < reps; k++) {
-      const sm = new StreamingMasker(masker);
-      let out = '';
-      for (let i = 0; i < text.length; i += size) out += sm.push(text.slice(i, i + size));
-      out += sm.flush();
-      if (out !== whole) throw new Error(`${figure}: stream differs from whole text`);
+      if (streamed(StreamingMasker, masker, text, size) !== whole) throw new Error(`${figure}: stream differs from whole text`);
     }
   };
   return { pass, units: Math.ceil(text.length / size) * reps };

@@ -56,6 +56,14 @@ export function proseCorpus(): string {
   return ['typescript/README.md', 'zod/README.md', 'mockttp/README.md', 'react/README.md', 'vite/README.md'].map((p) => readFileSync(nodeModules(p), 'utf8')).join('\n\n');
 }
 
+/** `text` pushed through a new streaming masker in `size`-character pieces, then flushed: what it gave out (the bench's streamed pass, shared with masking-ab.ts and masking-stream-probe.ts). */
+export function streamed(Streaming: typeof StreamingMaskerType, masker: MaskerType, text: string, size: number): string {
+  const sm = new Streaming(masker);
+  let out = '';
+  for (let i = 0; i < text.length; i += size) out += sm.push(text.slice(i, i + size));
+  return out + sm.flush();
+}
+
 /** CPU time of this process in ms (steadier than wall time on a busy machine). */
 const cpuMs = processMs;
 
@@ -206,11 +214,7 @@ export async function runMaskingBench(log: (s: string) => void) {
       // Every pass (warm-up ones included) must give the whole-text output.
       let same = true;
       const pass = () => {
-        const sm = new StreamingMasker(masker);
-        let out = '';
-        for (let i = 0; i < text.length; i += size) out += sm.push(text.slice(i, i + size));
-        out += sm.flush();
-        same &&= out === whole;
+        same &&= streamed(StreamingMasker, masker, text, size) === whole;
       };
       // A round is at least 200 KB of pushes (the prose is ~19 KB: one pass is a few ms).
       const reps = Math.max(1, Math.round(200_000 / text.length));
