@@ -27,6 +27,19 @@ export class DocKeep {
   /** `kind:` starting before here have been looked at. */
   private kindTo = 0;
 
+  /**
+   * Reads what keepFrom(from, …) asks about (document starts at or before `from`, kind lines
+   * before it), when some of it is unread: then all of text from where the last read stopped.
+   * So the text is read once a window's length (about every 1 KB), not at every push: each read
+   * is two indexOf calls, most of their cost per call. (What was read is the same whenever it
+   * is read: the text only grows at its end. kindTo never passes sepTo, so the kind test
+   * decides; both are kept for what each stands for.)
+   */
+  readFor(text: string, base: number, from: number): void {
+    if (this.sepTo > from && this.kindTo >= from) return;
+    this.read(text, base);
+  }
+
   /** Reads text (text[0] at absolute `base`) from where the last call stopped. */
   read(text: string, base: number): void {
     const end = base + text.length;

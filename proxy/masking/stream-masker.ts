@@ -33,6 +33,7 @@
  */
 import { SHORT_REACH, type Detector, type HoldMemo } from './detector.js';
 import { holdWords, openCandidates } from './hold-scan.js';
+import { CharSeek } from './char-seek.js';
 import { DocKeep } from './doc-keep.js';
 import { KeywordCarry } from './keyword-carry.js';
 import { Hits, KeywordIndex, shareIndex } from './keywords.js';
@@ -174,11 +175,14 @@ export class StreamingMasker {
   private readonly carry = new KeywordCarry();
   /** Where YAML documents with a Secret/SealedSecret kind line start (kept whole for their validators). */
   private readonly docs = new DocKeep();
+  /** Where the far detectors' start characters were last found (g.farStarts, in order; see farFrom). */
+  private readonly farSeeks: CharSeek[];
   readonly findings: Finding[] = [];
   /** The detectors' groups (looked up once per stream, not per push). */
   private readonly groups: Groups;
   constructor(private readonly masker: Masker) {
     this.groups = groupsFor(masker.detectors);
+    this.farSeeks = (this.groups.farStarts ?? []).map((c) => new CharSeek(c));
     const shared = {};
     this.memos = this.groups.holders.map(() => ({ base: 0, shared }));
   }
@@ -275,7 +279,7 @@ export class StreamingMasker {
     // a Secret or SealedSecret document from its start: doc-keep.ts).
     let keepFrom = Math.min(holdAt - LOOKBEHIND, alive);
     if (keepFrom >= TRIM) {
-      this.docs.read(text, this.base);
+      this.docs.readFor(text, this.base, keepFrom + this.base);
       keepFrom = this.docs.keepFrom(keepFrom + this.base, end + this.base) - this.base;
     }
     if (keepFrom >= TRIM) {
@@ -365,14 +369,14 @@ export class StreamingMasker {
    * do not all begin with one known character.
    */
   private farFrom(g: Groups, text: string, lo: number, hi: number): number {
-    const cs = g.farStarts;
-    if (cs === null) return lo < hi ? lo : -1;
+    if (g.farStarts === null) return lo < hi ? lo : -1;
+    const seeks = this.farSeeks;
     let first = -1;
-    for (let k = 0; k < cs.length; k++) {
-      const p = text.indexOf(cs[k]!, lo);
-      if (p >= 0 && p < hi && (first < 0 || p < first)) first = p;
+    for (let k = 0; k < seeks.length; k++) {
+      const p = seeks[k]!.find(text, this.base, this.base + lo, this.base + hi);
+      if (p >= 0 && (first < 0 || p < first)) first = p;
     }
-    return first;
+    return first < 0 ? -1 : first - this.base;
   }
 
   /**
