@@ -66,23 +66,25 @@ export class RunFacts {
    * every window that starts at or before it).
    */
   read(text: string, base: number, need = 0): void {
-    const end = base + text.length;
-    if (end === this.scanned) return; // (read already: the other hold's call)
-    let p = Math.max(this.runStart, base);
+    // (Positions in text, not absolute, inside: one subtraction less at each character read.)
+    const end = text.length;
+    if (base + end === this.scanned) return; // (read already: the other hold's call)
+    let p = Math.max(this.runStart - base, 0);
     // [p, clean) is known to have no white space.
-    let clean = Math.max(p, this.scanned);
-    if (need > clean + MIN_VALUE) {
+    let clean = Math.max(p, this.scanned - base);
+    const at = need - base;
+    if (at > clean + MIN_VALUE) {
       // The start of the run that contains `need`, found from `need` back: a break after
       // `scanned` starts it; none: [scanned, need) has no break (the run reaching `scanned`
       // goes on).
-      let r = Math.min(need, end);
-      while (r > clean && !isBreak(text.charCodeAt(r - 1 - base))) r--;
+      let r = Math.min(at, end);
+      while (r > clean && !isBreak(text.charCodeAt(r - 1))) r--;
       if (r > clean) p = r;
-      clean = r > clean ? r : Math.min(need, end);
+      clean = r > clean ? r : Math.min(at, end);
     }
     while (p + MIN_VALUE <= end) {
       let j = p + MIN_VALUE - 1;
-      while (j >= clean && !isBreak(text.charCodeAt(j - base))) j--;
+      while (j >= clean && !isBreak(text.charCodeAt(j))) j--;
       if (j >= clean) {
         p = j + 1;
         clean = p;
@@ -90,17 +92,17 @@ export class RunFacts {
       }
       // A run of 16+ starts at p: where does it end?
       let k = Math.max(p + MIN_VALUE, clean);
-      while (k < end && !isBreak(text.charCodeAt(k - base))) k++;
-      if (this.lastLine < p && (p === 0 || isLineBreak(text.charCodeAt(p - base - 1))) && ownLineRun(text, p - base)) this.lastLine = p;
+      while (k < end && !isBreak(text.charCodeAt(k))) k++;
+      if (this.lastLine < base + p && (base + p === 0 || isLineBreak(text.charCodeAt(p - 1))) && ownLineRun(text, p)) this.lastLine = base + p;
       if (k === end) {
-        this.runStart = p;
-        this.scanned = end;
+        this.runStart = base + p;
+        this.scanned = base + end;
         return;
       }
-      if (isBlank(text.charCodeAt(k - base))) {
-        const start = proseValueStart(text, base, k);
+      if (isBlank(text.charCodeAt(k))) {
+        const start = proseValueStart(text, base, base + k);
         if (start >= 0) {
-          this.lastEnd = k;
+          this.lastEnd = base + k;
           this.lastStart = start;
         }
       }
@@ -109,9 +111,9 @@ export class RunFacts {
     }
     // The run reaching the end is shorter than 16: where it starts.
     let j = end - 1;
-    while (j >= clean && !isBreak(text.charCodeAt(j - base))) j--;
-    this.runStart = j >= clean ? j + 1 : p;
-    this.scanned = end;
+    while (j >= clean && !isBreak(text.charCodeAt(j))) j--;
+    this.runStart = base + (j >= clean ? j + 1 : p);
+    this.scanned = base + end;
   }
 
   /**
