@@ -178,6 +178,12 @@ export class StreamingMasker {
   /** Where the far detectors' start characters were last found (g.farStarts, in order; see farFrom). */
   private readonly farSeeks: CharSeek[];
   readonly findings: Finding[] = [];
+  /** holdPoint()'s answers for the push under way. */
+  private holdAt = 0;
+  private holdAlive = 0;
+  private runStart = 0;
+  /** The buffer and the text pushed since the last search, joined (see release()). */
+  private readonly pair: string[] = ['', ''];
   /** The detectors' groups (looked up once per stream, not per push). */
   private readonly groups: Groups;
   constructor(private readonly masker: Masker) {
@@ -212,7 +218,15 @@ export class StreamingMasker {
     // the first search flattens by copying all the same, but every charCodeAt() and regex call
     // on it afterwards (the automaton, the hold hooks, the detectors) then goes through the
     // cons's indirection.
-    const text = this.tail.length === 0 ? this.buf : [this.buf, this.tail].join('');
+    let text = this.buf;
+    if (this.tail.length > 0) {
+      // (The two-element array is the stream's own: one allocation less a push.)
+      const pair = this.pair;
+      pair[0] = this.buf;
+      pair[1] = this.tail;
+      text = pair.join('');
+      pair[0] = pair[1] = '';
+    }
     this.buf = text;
     this.tail = '';
     const end = text.length;
@@ -251,10 +265,10 @@ export class StreamingMasker {
     // From here on the text is all token characters (the trailing word holdPoint found).
     let runFrom = end;
     if (!final) {
-      const h = this.holdPoint(text, from, nearFrom, farFrom, findings, g, longFrom);
-      runFrom = h.runStart;
-      alive = Math.min(h.alive, scan.openMatchFrom);
-      holdAt = Math.min(h.at, Math.max(scan.openFrom, from));
+      this.holdPoint(text, from, nearFrom, farFrom, findings, g, longFrom);
+      runFrom = this.runStart;
+      alive = Math.min(this.holdAlive, scan.openMatchFrom);
+      holdAt = Math.min(this.holdAt, Math.max(scan.openFrom, from));
       if (end - holdAt > MAX_HOLD) holdAt = end - MAX_HOLD;
     }
     // A finding straddling the hold point is held whole; held findings keep their match alive.
@@ -320,13 +334,14 @@ export class StreamingMasker {
   }
 
   /**
-   * The earliest position (in buf) from which text could still become part of a secret,
-   * and the earliest start of a candidate in progress (for the next push's search).
+   * The earliest position (in buf) from which text could still become part of a secret
+   * (holdAt), the earliest start of a candidate in progress (holdAlive, for the next push's
+   * search) and where the trailing word starts (runStart). (In fields, not a new object a push.)
    */
-  private holdPoint(text: string, pendingStart: number, nearFrom: number, farFrom: number, findings: Finding[], g: Groups, longFrom: number): { at: number; alive: number; runStart: number } {
+  private holdPoint(text: string, pendingStart: number, nearFrom: number, farFrom: number, findings: Finding[], g: Groups, longFrom: number): void {
     let hold = text.length;
     const end = text.length;
-    for (const f of findings) if (f.end >= end) hold = Math.min(hold, f.start);
+    for (let i = 0; i < findings.length; i++) if (findings[i]!.end >= end) hold = Math.min(hold, findings[i]!.start);
 
     // The trailing fragment of a word is held until the word ends: it may be the start
     // of a token. Complete ordinary words are not held. (Found first: the searches below
@@ -359,7 +374,9 @@ export class StreamingMasker {
       if (h !== null && h !== undefined) hold = Math.min(hold, Math.max(h, pendingStart));
     }
 
-    return { at: Math.max(hold, pendingStart), alive, runStart };
+    this.holdAt = Math.max(hold, pendingStart);
+    this.holdAlive = alive;
+    this.runStart = runStart;
   }
 
   /**
