@@ -24,18 +24,9 @@ export function holdUntilKind(text: string, _from: number, memo: HoldMemo = { ba
   const base = memo.base;
   const st = (memo.state ??= { scanned: base, searched: base, dataEnd: -1, kind: false }) as DocState;
   let pos = Math.max(0, st.scanned - base);
-  const first = text.indexOf('\n', Math.max(pos, st.searched - base));
-  if (first >= 0 && text.length - first >= LONG_STRETCH) {
-    // A long stretch (a 1 KB push): the line in progress ends at `first`; of the lines after
-    // it, only those that begin "---", "data:", "stringData:" or "kind:" are read, found by
-    // those starts (four searches, not one per line: ~24 lines a KB of prose).
-    readLine(st, text, pos, first, base);
-    pos = readLinesFrom(st, text, first, text.lastIndexOf('\n'), base);
-  } else {
-    for (let nl = first; nl >= 0; nl = text.indexOf('\n', pos)) {
-      readLine(st, text, pos, nl, base);
-      pos = nl + 1;
-    }
+  for (let nl = text.indexOf('\n', Math.max(pos, st.searched - base)); nl >= 0; nl = text.indexOf('\n', pos)) {
+    readLine(st, text, pos, nl, base);
+    pos = nl + 1;
   }
   st.scanned = base + pos;
   st.searched = base + text.length;
@@ -48,36 +39,6 @@ export function holdUntilKind(text: string, _from: number, memo: HoldMemo = { ba
     if (m) dataEnd = base + pos + m.index + m[0].length;
   }
   return dataEnd < 0 || st.kind ? null : Math.max(0, dataEnd - base);
-}
-
-/** From this many characters after the first new line break on, the lines are found by their starts (readLinesFrom). */
-export const LONG_STRETCH = 384;
-
-/**
- * Reads the complete lines that start after the line break at `first`, up to the last line
- * break `last`, as readLine() does each in turn (readLine() reads no other lines): those that
- * begin "\n---", "\ndata:", "\nstringData:" or "\nkind:" (distinct first characters: one
- * line matches at most one), in order. Returns where the line in progress starts.
- */
-function readLinesFrom(st: DocState, text: string, first: number, last: number, base: number): number {
-  let sep = text.indexOf('\n---', first);
-  let data = text.indexOf('\ndata:', first);
-  let strData = text.indexOf('\nstringData:', first);
-  let kind = text.indexOf('\nkind:', first);
-  for (;;) {
-    // The earliest of them that starts a complete line (its break before `last`).
-    let q = last;
-    if (sep >= 0 && sep < q) q = sep;
-    if (data >= 0 && data < q) q = data;
-    if (strData >= 0 && strData < q) q = strData;
-    if (kind >= 0 && kind < q) q = kind;
-    if (q === last) return last + 1;
-    readLine(st, text, q + 1, text.indexOf('\n', q + 1), base);
-    if (q === sep) sep = text.indexOf('\n---', q + 1);
-    else if (q === data) data = text.indexOf('\ndata:', q + 1);
-    else if (q === strData) strData = text.indexOf('\nstringData:', q + 1);
-    else kind = text.indexOf('\nkind:', q + 1);
-  }
 }
 
 /** Reads the complete line text[pos, nl) (text starts at absolute offset `base`); sliced only when it may matter. */
