@@ -84,6 +84,12 @@ interface HoldPlan {
   rowsCounted: Int32Array;
   /** Per keyword id: the detectors it gates; and the detectors tried always (null ids). */
   gateUsers: number[][];
+  /**
+   * gateUsers flat: keyword id k's detectors are gateList[gateAt[k], gateAt[k + 1]) (most seen
+   * keywords are start literals that gate none: two loads, no array to step into).
+   */
+  gateAt: Int32Array;
+  gateList: Int32Array;
   ungated: number[];
   hits: Hits;
   present: Uint8Array;
@@ -148,6 +154,8 @@ function holdPlanOf(detectors: readonly Detector[]): HoldPlan {
     index,
     ids,
     gateUsers,
+    gateAt: offsetsOf(gateUsers),
+    gateList: Int32Array.from(gateUsers.flat()),
     ungated: ids.flatMap((g, di) => (g === null ? [di] : [])),
     run: new Uint8Array(detectors.length),
     todo: new Int32Array(detectors.length),
@@ -175,6 +183,13 @@ function holdPlanOf(detectors: readonly Detector[]): HoldPlan {
   };
   holdPlans.set(detectors, f);
   return f;
+}
+
+/** Where each list starts in the lists laid end to end, and (last) where they end. */
+function offsetsOf(lists: readonly number[][]): Int32Array {
+  const at = new Int32Array(lists.length + 1);
+  for (let k = 0; k < lists.length; k++) at[k + 1] = at[k]! + lists[k]!.length;
+  return at;
 }
 
 /**
@@ -266,7 +281,11 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   const todo = plan.todo;
   let n = 0;
   for (const di of plan.ungated) n = enlist(run, todo, n, di);
-  for (let k = 0; k < hits.seenCount; k++) for (const di of plan.gateUsers[hits.seen[k]!]!) n = enlist(run, todo, n, di);
+  const { gateAt, gateList } = plan;
+  for (let k = 0; k < hits.seenCount; k++) {
+    const id = hits.seen[k]!;
+    for (let u = gateAt[id]!, e = gateAt[id + 1]!; u < e; u++) n = enlist(run, todo, n, gateList[u]!);
+  }
   for (const di of partialUsers(plan, endState)) n = enlist(run, todo, n, di);
   let afterSpace = -1;
   const rowHits = plan.rowHits;
