@@ -16,6 +16,7 @@ import type { KeywordCarry } from './keyword-carry.js';
 import { afterChecks, literalMayStart, nextStart, type AfterChecks } from './first-chars.js';
 import { Hits, indexFor, type KeywordIndex } from './keywords.js';
 import { anchorsOf, oneCharStart, sortHitsByStart, wants } from './scan.js';
+import { Recent } from './recent.js';
 import { isWhiteSpace } from './white-space.js';
 
 const relaxedCache = new WeakMap<Detector, string>();
@@ -47,6 +48,8 @@ interface EndSearch {
   re: RegExp;
   /** Offset of this search's row in HoldPlan.startMask, or -1 when it is not anchored. */
   row: number;
+  /** The row's number (its counter in HoldPlan.rowHits), or -1 when it is not anchored. */
+  slot: number;
   /** An anchored search of a case-sensitive pattern: its start literals in their own case. */
   exact: string[] | null;
   /**
@@ -70,8 +73,23 @@ interface HoldPlan {
   relaxedAll: RegExp[];
   tailsAll: Array<RegExp | null>;
   startMask: Uint8Array;
+  /** Per keyword id: the rows (HoldPlan.startMask's, by number) it is a start literal of. */
+  startRows: Int32Array[];
+  /**
+   * Per row: the current search's hits at or after its region that the row starts with (zero
+   * between searches), and the rows counted, as a list: a search whose row has none is not
+   * called (its loop over every hit would find nothing to try).
+   */
+  rowHits: Int32Array;
+  rowsCounted: Int32Array;
   /** Per keyword id: the detectors it gates; and the detectors tried always (null ids). */
   gateUsers: number[][];
+  /**
+   * gateUsers flat: keyword id k's detectors are gateList[gateAt[k], gateAt[k + 1]) (most seen
+   * keywords are start literals that gate none: two loads, no array to step into).
+   */
+  gateAt: Int32Array;
+  gateList: Int32Array;
   ungated: number[];
   hits: Hits;
   present: Uint8Array;
@@ -101,7 +119,11 @@ export function holdWords(detectors: readonly Detector[]): string[] {
   return [...detectors.flatMap(words), ...detectors.flatMap((d) => anchorsOf(relaxedPattern(d)) ?? []), ...detectors.flatMap((d) => (d.tail ? (anchorsOf(d.tail) ?? []) : []))];
 }
 
-function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
+/** The plans of the lists a stream searches at every push, found without the WeakMap lookup. */
+const recentPlans = new Recent(4, holdPlanOf);
+const holdPlanFor = (detectors: readonly Detector[]): HoldPlan => recentPlans.get(detectors);
+
+function holdPlanOf(detectors: readonly Detector[]): HoldPlan {
   let f = holdPlans.get(detectors);
   if (f) return f;
   const relaxedRes = detectors.map(relaxedPattern);
@@ -114,14 +136,14 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
   const search = (re: RegExp, lits: string[] | null, row: number): EndSearch => {
     if (!lits) {
       const skipTo = oneCharStart(re);
-      return { re: new RegExp(re.source, baseFlags(re) + 'g'), row: -1, exact: null, after: afterChecks(re, null, skipTo), skipTo };
+      return { re: new RegExp(re.source, baseFlags(re) + 'g'), row: -1, slot: -1, exact: null, after: afterChecks(re, null, skipTo), skipTo };
     }
     for (const l of lits) {
       const id = index.id(l);
       wanted[id] = 1;
       startMask[row * index.size + id] = 1;
     }
-    return { re: new RegExp(re.source, baseFlags(re) + 'y'), row: row * index.size, exact: exactStarts(re), after: afterChecks(re, index.size, null), skipTo: null };
+    return { re: new RegExp(re.source, baseFlags(re) + 'y'), row: row * index.size, slot: row, exact: exactStarts(re), after: afterChecks(re, index.size, null), skipTo: null };
   };
   const ids = detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : words(d).map((k) => index.id(k)).filter((x) => x >= 0)));
   const gateUsers: number[][] = Array.from({ length: index.size }, () => []);
@@ -132,6 +154,8 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
     index,
     ids,
     gateUsers,
+    gateAt: offsetsOf(gateUsers),
+    gateList: Int32Array.from(gateUsers.flat()),
     ungated: ids.flatMap((g, di) => (g === null ? [di] : [])),
     run: new Uint8Array(detectors.length),
     todo: new Int32Array(detectors.length),
@@ -151,11 +175,21 @@ function holdPlanFor(detectors: readonly Detector[]): HoldPlan {
     relaxedAll: relaxedRes.map((re) => new RegExp(re.source, baseFlags(re) + 'g')),
     tailsAll: detectors.map((d) => (d.tail ? new RegExp(d.tail.source, baseFlags(d.tail) + 'g') : null)),
     startMask,
+    startRows: Array.from({ length: index.size }, (_, id) => Int32Array.from({ length: rows }, (_, r) => r).filter((r) => startMask[r * index.size + id] === 1)),
+    rowHits: new Int32Array(rows),
+    rowsCounted: new Int32Array(rows),
     hits: new Hits(wanted),
     present: new Uint8Array(index.size),
   };
   holdPlans.set(detectors, f);
   return f;
+}
+
+/** Where each list starts in the lists laid end to end, and (last) where they end. */
+function offsetsOf(lists: readonly number[][]): Int32Array {
+  const at = new Int32Array(lists.length + 1);
+  for (let k = 0; k < lists.length; k++) at[k + 1] = at[k]! + lists[k]!.length;
+  return at;
 }
 
 /**
@@ -177,6 +211,8 @@ function endMatch(s: EndSearch, text: string, region: number, plan: HoldPlan): R
     return s.re.exec(text);
   }
   const { hits, startMask } = plan;
+  // (No hit of the row's start literals at or after the search's region: nothing to try.)
+  if (plan.rowHits[s.slot] === 0) return null;
   const keywords = plan.index.keywords;
   for (let h = plan.firstHit; h < hits.length; h++) {
     const p = hits.starts[h]!;
@@ -245,12 +281,30 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   const todo = plan.todo;
   let n = 0;
   for (const di of plan.ungated) n = enlist(run, todo, n, di);
-  for (let k = 0; k < hits.seenCount; k++) for (const di of plan.gateUsers[hits.seen[k]!]!) n = enlist(run, todo, n, di);
+  const { gateAt, gateList } = plan;
+  for (let k = 0; k < hits.seenCount; k++) {
+    const id = hits.seen[k]!;
+    for (let u = gateAt[id]!, e = gateAt[id + 1]!; u < e; u++) n = enlist(run, todo, n, gateList[u]!);
+  }
   for (const di of partialUsers(plan, endState)) n = enlist(run, todo, n, di);
   let afterSpace = -1;
+  const rowHits = plan.rowHits;
+  const counted = plan.rowsCounted;
+  let rows = 0;
   try {
+    // Each anchored search's hits at or after the region, counted by row: most detectors
+    // listed have none (listed by a keyword, or one begun at the end, not by a start literal).
+    for (let h = first; h < hits.length; h++) {
+      const r = plan.startRows[hits.ids[h]!]!;
+      for (let k = 0; k < r.length; k++) if (rowHits[r[k]!]!++ === 0) counted[rows++] = r[k]!;
+    }
     for (let k = 0; k < n; k++) {
       const di = todo[k]!;
+      const rs = plan.relaxed[di]!;
+      const ts = plan.tails[di] ?? null;
+      // Every search anchored and none with a hit: nothing can be found (and applies() is a
+      // pure test, so skipping it changes nothing).
+      if (rs.slot >= 0 && rowHits[rs.slot] === 0 && (ts === null || (ts.slot >= 0 && rowHits[ts.slot] === 0))) continue;
       // (Per-detector facts read from the plan: detectors come in many shapes, and reading
       // them off each detector is a megamorphic property load per detector tried.)
       if (plan.applies[di] === 1 && !detectors[di]!.applies!(text)) continue;
@@ -258,9 +312,8 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
       const unbroken = plan.unbroken[di] === 1;
       if (unbroken && afterSpace < 0) afterSpace = afterLastSpace(text, region, noSpaceFrom);
       const start = unbroken ? afterSpace : region;
-      const m = endMatch(plan.relaxed[di]!, text, start, plan);
+      const m = endMatch(rs, text, start, plan);
       if (m) earliest.candidate(m.index, m.index + m[0].length);
-      const ts = plan.tails[di];
       if (ts) {
         const t = endMatch(ts, text, start, plan);
         if (t) earliest.candidate(t.index, text.length);
@@ -269,6 +322,7 @@ export function openCandidates(text: string, detectors: readonly Detector[], fro
   } finally {
     for (let k = 0; k < hits.seenCount; k++) present[hits.seen[k]!] = 0;
     for (let k = 0; k < n; k++) run[todo[k]!] = 0;
+    for (let k = 0; k < rows; k++) rowHits[counted[k]!] = 0;
   }
   return { at: earliest.at, earliest: earliest.min };
 }

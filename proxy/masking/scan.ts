@@ -12,6 +12,7 @@ import { afterChecks, type AfterChecks, literalMayStart, nextStart } from './fir
 import type { KeywordCarry } from './keyword-carry.js';
 import { type Finding, mergeFindings, type OpenScan, quickSpan, type Raw, secretSpan } from './findings.js';
 import { Hits, indexFor, KeywordIndex } from './keywords.js';
+import { Recent } from './recent.js';
 
 export { mergeScans } from './findings.js';
 export type { Finding, OpenScan } from './findings.js';
@@ -35,7 +36,7 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
   // A match contains one of its detector's keywords, so only the scanned part needs them
   // (except for detectors whose keywords are far-away context). The same pass records
   // where the anchored detectors' start literals occur.
-  const plan = planFor(detectors);
+  const plan = recentPlans.get(detectors);
   const present = plan.present;
   const hits = plan.hits;
   hits.reset();
@@ -63,11 +64,13 @@ export function scanOpen(text: string, detectors: readonly Detector[], from = 0,
     for (let k = 0; k < n; k++) {
       const di = todo[k]!;
       const d = detectors[di]!;
-      if (plan.applies[di] === 1 && !d.applies!(text)) continue;
       const search = plan.search[di]!;
-      if (search.sticky) {
-        if (count[di]! > 0) runAnchored(d, search, text, hits, plan.index, plan.bucket, plan.lo[di]!, plan.lo[di]! + count[di]!, raw, out);
-      } else if (search.skipTo !== null) runSkipping(d, search, search.skipTo, text, from, raw, out);
+      // (An anchored detector without a hit of its start literals has nothing to try: its
+      // applies() test, a pure one, is not asked.)
+      if (search.sticky && count[di] === 0) continue;
+      if (plan.applies[di] === 1 && !d.applies!(text)) continue;
+      if (search.sticky) runAnchored(d, search, text, hits, plan.index, plan.bucket, plan.lo[di]!, plan.lo[di]! + count[di]!, raw, out);
+      else if (search.skipTo !== null) runSkipping(d, search, search.skipTo, text, from, raw, out);
       else runGlobal(d, search, text, from, raw, out);
     }
   } finally {
@@ -322,6 +325,9 @@ interface Plan {
 }
 
 const plans = new WeakMap<readonly Detector[], Plan>();
+
+/** The plans of the lists a stream scans at every push, found without the WeakMap lookup. */
+const recentPlans = new Recent(4, planFor);
 
 /**
  * Anchors are used when every start literal has at least two characters: a one-character
