@@ -68,6 +68,10 @@ export function spread(xs: readonly number[]): { p50: number; p99: number; max: 
  * the even rounds at that priority, every thread, and the odd rounds at the default, so raised
  * and normal are measured alternately under the same load (`priority`: each route less direct,
  * and its events over 1 ms, per setting; the figures above mix both).
+ * WITNESS_BENCH_CLIENT_PRIORITY=<same forms>: the clients (this process, relayLocal with them) and
+ * the fake upstream hold that priority through the whole section (upstream-server.ts sets its
+ * own at start), so that on a busy host the two ends of every route wake first and what is left
+ * to the host's scheduling is the proxy's hop alone.
  */
 export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: boolean) {
   // Events per stream (WITNESS_BENCH_PAIRED_EVENTS, default 50): two lengths tell per-event costs from per-stream ones.
@@ -115,10 +119,14 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
   }
   // The proxies' CPU over the rounds (all threads, the /small before each stream and background work included).
   const cpu0 = Object.fromEntries(proxies.map((m) => [m, cpuMs(routes[m]!.pid)]));
+  const mono = () => round(Number(process.hrtime.bigint()) / 1e6);
+  const startMonoMs = mono();
   const wake0 = Object.fromEntries(proxies.map((m) => [m, wakeups(routes[m]!.pid)]));
   // With WITNESS_BENCH_ALLOC_DIR (alloc-probe.mjs loaded): what each proxy allocates and collects over the rounds.
   const alloc0 = await allocMark(proxies.map((m) => routes[m]!.pid));
   const priority = parsePriority(process.env.WITNESS_BENCH_PROXY_PRIORITY);
+  const clientPriority = parsePriority(process.env.WITNESS_BENCH_CLIENT_PRIORITY);
+  if (clientPriority) applyPriority(process.pid, clientPriority);
   const pids = proxies.flatMap((m) => (routes[m]!.pid === undefined ? [] : [routes[m]!.pid!]));
   const setting = { raised: emptyBy(proxies), normal: emptyBy(proxies) };
   for (let r = 0; r < rounds; r++) {
@@ -149,6 +157,8 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
     worst.sort((a, b) => b.addedMs - a.addedMs).splice(10);
   }
   if (priority) for (const pid of pids) applyPriority(pid, null);
+  if (clientPriority) applyPriority(process.pid, null);
+  const roundsMonoMs = { start: startMonoMs, end: mono() };
   const alloc1 = alloc0 && (await allocMark(proxies.map((m) => routes[m]!.pid)));
   const wakeupsPerEvent = (m: Mode) => {
     const w1 = wakeups(routes[m]!.pid);
@@ -177,6 +187,8 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
     over1ms,
     // The ten events Witness added most to (the tenth of 1,000 is p99): round, index, and the direct stream's own delay for that event.
     worst,
+    // The measured rounds on the monotonic clock (ms): the window of a proxy's CPU profile to read (profile-compare.ts).
+    roundsMonoMs,
     ownDelayMs: Object.fromEntries(modes.map((m) => [m, { p50: round(pct(own[m], 50)), p99: round(pct(own[m], 99)) }])),
     // Each proxy's CPU ms per event (10 ms ticks over ~1,000 events; null without /proc).
     cpuMsPerEvent: Object.fromEntries(proxies.map((m) => [m, cpuPerEvent(m)])),
@@ -188,6 +200,7 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
     priority: priority
       ? {
           raised: priorityLabel(priority),
+          clientsAndUpstream: clientPriority ? priorityLabel(clientPriority) : 'default',
           roundsEach: { raised: Math.ceil(rounds / 2), normal: Math.floor(rounds / 2) },
           ...Object.fromEntries((['raised', 'normal'] as const).map((k) => [k === 'raised' ? 'raisedVsDirectMs' : 'normalVsDirectMs', Object.fromEntries(proxies.map((m) => [m, setting[k][m]!.length > 0 ? { ...spread(setting[k][m]!), over1ms: setting[k][m]!.filter((x) => x > 1).length, events: setting[k][m]!.length } : null]))])),
         }
