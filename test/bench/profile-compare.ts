@@ -18,7 +18,7 @@ interface Profile {
 /** Where code lives: Witness's engine, mockttp, another package, Node's own JavaScript, or V8/native. */
 function place(url: string): string {
   if (!url) return '(native/V8)';
-  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[1]?.replace(/\.js$/, '') || url;
+  if (url.startsWith('node:')) return 'node:' + url.slice(5).replace(/^internal\//, '').split('/')[0]!.replace(/\.js$/, '');
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) return url.slice(nm + 13).split('/').slice(0, url.slice(nm + 13).startsWith('@') ? 2 : 1).join('/');
   const dist = /\/(dist\/)?(proxy|test)\/(.+?)\/?[^/]*$/.exec(url);
@@ -31,14 +31,14 @@ function selfTimes(file: string, start: number, end: number) {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const fn = new Map<string, number>();
   const where = new Map<string, number>();
+  // Each sample counts as the profile's sampling interval (the median gap): a long gap after a
+  // sample (the thread descheduled, the sampler late) is not time spent in that sample's function.
+  const us = [...p.timeDeltas].sort((a, b) => a - b)[p.timeDeltas.length >> 1]!;
   let t = p.startTime;
   let total = 0;
   for (let i = 0; i < p.samples.length; i++) {
-    const dt = p.timeDeltas[i]!;
-    t += dt;
+    t += p.timeDeltas[i]!;
     if (t / 1000 < start || t / 1000 > end) continue;
-    // A sample stands for the interval before the next one; the next delta is that interval.
-    const us = p.timeDeltas[i + 1] ?? dt;
     const f = byId.get(p.samples[i]!)!.callFrame;
     if (f.functionName === '(idle)' || f.functionName === '(program)' || f.functionName === '(garbage collector)') {
       where.set(f.functionName, (where.get(f.functionName) ?? 0) + us);
