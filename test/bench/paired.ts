@@ -196,13 +196,14 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
     wakeupsPerEvent: Object.fromEntries(proxies.map((m) => [m, wakeupsPerEvent(m)])),
     // Each proxy's JS heap allocation and collections per event (WITNESS_BENCH_ALLOC_DIR; the per-round connection and `/small` included).
     allocation: alloc1 ? Object.fromEntries(proxies.map((m) => [m, allocBetween(alloc0!.get(routes[m]!.pid!), alloc1.get(routes[m]!.pid!), rounds * n)])) : null,
-    // WITNESS_BENCH_PROXY_PRIORITY: per setting (even rounds raised, odd rounds normal), each proxy less direct and its events over 1 ms.
+    // WITNESS_BENCH_PROXY_PRIORITY: per setting (even rounds raised, odd rounds normal), each proxy less direct and its events over 1 ms
+    // (of which each stream's first, which carries the response head's handling).
     priority: priority
       ? {
           raised: priorityLabel(priority),
           clientsAndUpstream: clientPriority ? priorityLabel(clientPriority) : 'default',
           roundsEach: { raised: Math.ceil(rounds / 2), normal: Math.floor(rounds / 2) },
-          ...Object.fromEntries((['raised', 'normal'] as const).map((k) => [k === 'raised' ? 'raisedVsDirectMs' : 'normalVsDirectMs', Object.fromEntries(proxies.map((m) => [m, setting[k][m]!.length > 0 ? { ...spread(setting[k][m]!), over1ms: setting[k][m]!.filter((x) => x > 1).length, events: setting[k][m]!.length } : null]))])),
+          ...Object.fromEntries((['raised', 'normal'] as const).map((k) => [k === 'raised' ? 'raisedVsDirectMs' : 'normalVsDirectMs', Object.fromEntries(proxies.map((m) => [m, setting[k][m]!.length > 0 ? { ...spread(setting[k][m]!), over1ms: setting[k][m]!.filter((x) => x > 1).length, over1msFirstOfStream: setting[k][m]!.filter((x, i) => i % n === 0 && x > 1).length, events: setting[k][m]!.length } : null]))])),
         }
       : null,
     ...(routes.interceptedB ? { b: { addedVsDirectMs: spread(vsDirect.interceptedB), bMinusAMs: bVsA.length > 0 ? spread(bVsA) : null } } : {}),

@@ -249,6 +249,9 @@ async function agentSessions(routes: MaskingRoutes, sessions: number, pastedToke
  * WITNESS_BENCH_PAIRED_EVENTS (default 50): events per stream in that section.
  * WITNESS_BENCH_ALLOC_DIR=<dir> with NODE_OPTIONS=--import=<abs path>/test/bench/alloc-probe.mjs:
  * each proxy's JS heap allocation and collections per event over the paired rounds (`allocation`).
+ * WITNESS_BENCH_PROXY_PRIORITY=<nice | rr:N | fifo:N> (Linux, as root): the proxies at that priority
+ * in the paired section's even rounds, the default in the odd ones (`priority`);
+ * WITNESS_BENCH_CLIENT_PRIORITY: the clients and the fake upstream at one throughout (paired.ts).
  */
 const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,paired,session').split(',').map((s) => s.trim()));
 
