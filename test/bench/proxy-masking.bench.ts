@@ -17,50 +17,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { pct, request, round, RouteAgent, type Route } from './clients.js';
-import { pairedDifferences, spread } from './paired.js';
-import { allocBetween, allocMark } from './alloc.js';
+import { MODES, pairedPacedStreams, rotated, type Mode } from './paired.js';
+import { cpuMs } from './proc.js';
 import type { ProxyBenchRoutes } from './proxy.bench.js';
-
-type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB' | 'relay' | 'relayLocal';
-const MODES: readonly Mode[] = ['direct', 'mockttp', 'intercepted'];
-
-/** The modes in a different order each round (round robin), so none always goes first. */
-const rotated = <T extends string = Mode>(round: number, modes: readonly T[]): T[] => modes.map((_, i) => modes[(i + round) % modes.length]!);
 
 /** The proxy bench's routes, and a second engine's (WITNESS_BENCH_ENGINE_B) when one runs: it then takes its turn in every section. */
 export type MaskingRoutes = ProxyBenchRoutes & { interceptedB?: Route | null; relay?: Route | null; relayLocal?: Route | null };
-
-/**
- * CPU time (user + system, all threads) a process has used, in ms, from /proc (Linux); null
- * elsewhere. Unlike wall time it hardly moves with the machine's load, so the proxies' CPU
- * per burst is a steadier comparison on a busy machine than their throughput.
- */
-function cpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
-  } catch {
-    return null;
-  }
-}
-
-/**
- * How many times a process's main thread has gone to sleep and been woken (voluntary context
- * switches, /proc, Linux; null elsewhere): each wake-up on a busy host is a chance to wait for
- * a core, so wake-ups per event say how exposed a proxy's path is to the host's scheduling,
- * and unlike wall time they do not move with the load.
- */
-function wakeups(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const m = /voluntary_ctxt_switches:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
 
 type Proxy = 'mockttp' | 'intercepted' | 'interceptedB';
 
@@ -162,132 +124,6 @@ async function pacedStreams(routes: MaskingRoutes, rounds: number) {
           },
         }
       : {}),
-  };
-}
-
-/**
- * Paired paced streams (section `paired`): per round, one group of streams that the fake
- * upstream feeds from one timer (`/sse?pair=ID&of=K`: each event written to all of them in
- * the same turn, one send stamp), read by this process at the same time: direct, bare mockttp,
- * Witness (and engine B). Each event's added delay is its arrival through a proxy less its
- * arrival direct, so the upstream's timer jitter and a stall of this client's loop, which hit
- * every stream of the group, cancel out. The streams' order (requests started, and so the
- * upstream's members) rotates by round; the upstream rotates its write order per event.
- * WITNESS_BENCH_PAIRED_GROUP=duo: instead, per round, direct with one proxy at a time (the
- * proxies in turn), so that the proxies do not compete for the cores over the same event;
- * Witness less mockttp is then not paired (null). Every group also holds a second direct stream
- * (`direct2`): its arrival less direct's (`directVsDirectMs`) is what the method itself leaves
- * (the upstream's writes one after another, the client's reads one after another), no proxy in it.
- * Every group also holds the minimal TLS-terminating relay (`relay`, relay.ts, its own process):
- * no HTTP, no masking, so relay less direct is the floor of any interception hop on this host;
- * WITNESS_BENCH_RELAY_LOCAL=1 adds the same relay run in this (the clients') process (`relayLocal`).
- */
-async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: boolean) {
-  // Events per stream (WITNESS_BENCH_PAIRED_EVENTS, default 50): two lengths tell per-event costs from per-stream ones.
-  const n = Number(process.env.WITNESS_BENCH_PAIRED_EVENTS ?? 50);
-  const modes: Mode[] = [...MODES, ...(routes.interceptedB ? (['interceptedB'] as const) : []), ...(routes.relay ? (['relay'] as const) : []), ...(routes.relayLocal ? (['relayLocal'] as const) : [])];
-  const proxies = modes.filter((m) => m !== 'direct');
-  type Stream = Mode | 'direct2';
-  const routeOf = (s: Stream) => routes[s === 'direct2' ? 'direct' : s]!;
-  const groups: Stream[][] = duo ? proxies.map((p): Stream[] => ['direct', 'direct2', p]) : [[...modes, 'direct2']];
-  const directVsDirect: number[] = [];
-  // Events more than 1 ms late (the aim: at most 1 in 100) through Witness, split by whether mockttp
-  // was as late on the same event (a cause common to the proxies: the host, the hop) or not; and the
-  // second direct stream's (the method's own); mockttp's in all.
-  const over1ms = { witnessOnly: 0, withMockttp: 0, unpaired: 0, mockttp: 0, directAgain: 0, relay: 0, relayLocal: 0, engineB: 0 };
-  // Per event: each proxy less direct; Witness less mockttp and B less A where both ran in the group.
-  const vsDirect = Object.fromEntries(proxies.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
-  const witnessVsMockttp: number[] = [];
-  const bVsA: number[] = [];
-  // Each route's own delay (arrival less the upstream's send stamp): the jitter the pairing takes out.
-  const own = Object.fromEntries(modes.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
-  // atMonoMs: the arrival through Witness on the monotonic clock in ms (CLOCK_MONOTONIC on Linux, the clock of a
-  // V8 CPU profile's timestamps in µs), to find the event in the engine's profile (WITNESS_BENCH_CPU_PROF).
-  const worst: Array<{ round: number; n: number; addedMs: number; mockttpAddedMs: number | null; directMs: number; atMonoMs: number }> = [];
-  const monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
-  // One group's streams read at once; the paired differences against direct.
-  const runGroup = async (order: Stream[], events: number, id: string) => {
-    const agents = Object.fromEntries(order.map((m) => [m, new RouteAgent(routeOf(m), true)])) as Record<Stream, RouteAgent>;
-    try {
-      await Promise.all(order.map((m) => request(routeOf(m), agents[m], '/small')));
-      const path = `/sse?n=${events}&ms=20&pair=${process.pid}-${id}-${Date.now()}&of=${order.length}`;
-      const res = await Promise.all(order.map((m) => request(routeOf(m), agents[m], path)));
-      const streams = Object.fromEntries(order.map((m, i) => [m, res[i]!.events]));
-      return { streams, d: pairedDifferences(streams, 'direct', events) };
-    } finally {
-      for (const a of Object.values(agents)) a.destroy();
-    }
-  };
-  // Not measured: one short group first, so that the first stream through a cold engine (its
-  // code not yet compiled; 16 ms on its first event in a trial) is not counted as per-event
-  // delay; its worst event is reported apart.
-  let warmUpMaxAddedMs = 0;
-  for (const group of groups) {
-    const { d } = await runGroup(group, 10, 'warm');
-    if (d.intercepted) warmUpMaxAddedMs = round(Math.max(...d.intercepted));
-  }
-  // The proxies' CPU over the rounds (all threads, the /small before each stream and background work included).
-  const cpu0 = Object.fromEntries(proxies.map((m) => [m, cpuMs(routes[m]!.pid)]));
-  const wake0 = Object.fromEntries(proxies.map((m) => [m, wakeups(routes[m]!.pid)]));
-  // With WITNESS_BENCH_ALLOC_DIR (alloc-probe.mjs loaded): what each proxy allocates and collects over the rounds.
-  const alloc0 = await allocMark(proxies.map((m) => routes[m]!.pid));
-  for (let r = 0; r < rounds; r++) {
-    for (const [gi, group] of groups.entries()) {
-      const order = rotated(r, group);
-      const { streams, d } = await runGroup(order, n, `${r}-${gi}`);
-      for (const m of order) if (m !== 'direct2') for (const [arrived, sent] of streams[m]!) own[m].push(arrived - sent);
-      for (const m of order) if (m !== 'direct' && m !== 'direct2') vsDirect[m].push(...d[m]!);
-      directVsDirect.push(...d.direct2!);
-      if (d.intercepted && d.mockttp) witnessVsMockttp.push(...d.intercepted.map((x, k) => x - d.mockttp![k]!));
-      if (d.intercepted) for (const [k, x] of d.intercepted.entries()) if (x > 1) over1ms[d.mockttp ? (d.mockttp[k]! > 1 ? 'withMockttp' : 'witnessOnly') : 'unpaired']++;
-      for (const x of d.mockttp ?? []) if (x > 1) over1ms.mockttp++;
-      for (const x of d.direct2!) if (x > 1) over1ms.directAgain++;
-      for (const x of d.relay ?? []) if (x > 1) over1ms.relay++;
-      for (const x of d.relayLocal ?? []) if (x > 1) over1ms.relayLocal++;
-      for (const x of d.interceptedB ?? []) if (x > 1) over1ms.engineB++;
-      if (d.intercepted && d.interceptedB) bVsA.push(...d.interceptedB.map((x, k) => x - d.intercepted![k]!));
-      const at = (epochMs: number) => round(epochMs - performance.timeOrigin + monoOffset);
-      // With each, what mockttp added to the same event (null if not in the group): late on both, the cause was common to the proxies' path.
-      if (d.intercepted) d.intercepted.forEach((x, k) => worst.push({ round: r, n: k, addedMs: round(x), mockttpAddedMs: d.mockttp ? round(d.mockttp[k]!) : null, directMs: round(streams.direct![k]![0] - streams.direct![k]![1]), atMonoMs: at(streams.intercepted![k]![0]) }));
-    }
-    worst.sort((a, b) => b.addedMs - a.addedMs).splice(10);
-  }
-  const alloc1 = alloc0 && (await allocMark(proxies.map((m) => routes[m]!.pid)));
-  const wakeupsPerEvent = (m: Mode) => {
-    const w1 = wakeups(routes[m]!.pid);
-    return w1 !== null && wake0[m] !== null ? round((w1 - wake0[m]!) / (rounds * n), 2) : null;
-  };
-  const cpuPerEvent = (m: Mode) => {
-    const c1 = cpuMs(routes[m]!.pid);
-    return c1 !== null && cpu0[m] !== null ? round((c1 - cpu0[m]!) / (rounds * n), 3) : null;
-  };
-  return {
-    rounds,
-    group: duo ? 'duo' : 'all',
-    eventsPerStream: n,
-    events: vsDirect.intercepted.length,
-    warmUpMaxAddedMs,
-    // The aim: Witness's per-event added delay, p99 ≤ 1 ms.
-    addedVsDirectMs: spread(vsDirect.intercepted),
-    addedVsMockttpMs: witnessVsMockttp.length > 0 ? spread(witnessVsMockttp) : null,
-    mockttpVsDirectMs: spread(vsDirect.mockttp),
-    // The method's own floor: a second direct stream less the first.
-    directVsDirectMs: spread(directVsDirect),
-    // The floor of any interception design here: the minimal TLS-terminating relay (relay.ts) in a
-    // process of its own, and (WITNESS_BENCH_RELAY_LOCAL=1) the same relay in the clients' process.
-    relayVsDirectMs: routes.relay ? spread(vsDirect.relay) : null,
-    relayLocalVsDirectMs: routes.relayLocal ? spread(vsDirect.relayLocal) : null,
-    over1ms,
-    // The ten events Witness added most to (the tenth of 1,000 is p99): round, index, and the direct stream's own delay for that event.
-    worst,
-    ownDelayMs: Object.fromEntries(modes.map((m) => [m, { p50: round(pct(own[m], 50)), p99: round(pct(own[m], 99)) }])),
-    // Each proxy's CPU ms per event (10 ms ticks over ~1,000 events; null without /proc).
-    cpuMsPerEvent: Object.fromEntries(proxies.map((m) => [m, cpuPerEvent(m)])),
-    // Each proxy's main-thread wake-ups per event (voluntary context switches; the per-round connection and `/small` included).
-    wakeupsPerEvent: Object.fromEntries(proxies.map((m) => [m, wakeupsPerEvent(m)])),
-    // Each proxy's JS heap allocation and collections per event (WITNESS_BENCH_ALLOC_DIR; the per-round connection and `/small` included).
-    allocation: alloc1 ? Object.fromEntries(proxies.map((m) => [m, allocBetween(alloc0!.get(routes[m]!.pid!), alloc1.get(routes[m]!.pid!), rounds * n)])) : null,
-    ...(routes.interceptedB ? { b: { addedVsDirectMs: spread(vsDirect.interceptedB), bMinusAMs: bVsA.length > 0 ? spread(bVsA) : null } } : {}),
   };
 }
 
@@ -413,6 +249,9 @@ async function agentSessions(routes: MaskingRoutes, sessions: number, pastedToke
  * WITNESS_BENCH_PAIRED_EVENTS (default 50): events per stream in that section.
  * WITNESS_BENCH_ALLOC_DIR=<dir> with NODE_OPTIONS=--import=<abs path>/test/bench/alloc-probe.mjs:
  * each proxy's JS heap allocation and collections per event over the paired rounds (`allocation`).
+ * WITNESS_BENCH_PROXY_PRIORITY=<nice | rr:N | fifo:N> (Linux, as root): the proxies at that priority
+ * in the paired section's even rounds, the default in the odd ones (`priority`);
+ * WITNESS_BENCH_CLIENT_PRIORITY: the clients and the fake upstream at one throughout (paired.ts).
  */
 const sections = new Set((process.env.WITNESS_BENCH_SECTIONS ?? 'burst,paced,paired,session').split(',').map((s) => s.trim()));
 

@@ -12,6 +12,9 @@ import { pairedDifferences, spread, type PacedEvent } from '../bench/paired.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { startRelay, type Relay } from '../bench/relay.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { applyPriority, hasPriority, parsePriority, threadPriorities } from '../bench/proc.js';
 
 describe('paired differences', () => {
   const stream = (arrivals: number[], sent: number[]): PacedEvent[] => arrivals.map((a, i) => [a, sent[i]!, i]);
@@ -113,5 +116,37 @@ describe('paired paced streams from the fake upstream', () => {
     for (const r of [a, b, u]) expect(r!.events.map((e) => e[2])).toEqual([0, 1, 2, 3]);
     expect(b!.events.map((e) => e[1])).not.toEqual(a!.events.map((e) => e[1]));
     expect(u!.events.map((e) => e[1])).not.toEqual(a!.events.map((e) => e[1]));
+  });
+});
+
+describe('the proxies\' priority in the paired section (WITNESS_BENCH_PROXY_PRIORITY)', () => {
+  it('reads a nice value or a real-time policy, and refuses anything else', () => {
+    expect(parsePriority(undefined)).toBeNull();
+    expect(parsePriority('-10')).toEqual({ kind: 'nice', nice: -10 });
+    expect(parsePriority('rr:10')).toEqual({ kind: 'rr', rt: 10 });
+    expect(parsePriority('fifo:1')).toEqual({ kind: 'fifo', rt: 1 });
+    for (const bad of ['-21', 'high', 'rr:0', 'rr:100', '1.5']) expect(() => parsePriority(bad)).toThrow(/WITNESS_BENCH_PROXY_PRIORITY/);
+  });
+
+  // Linux only, and only where this process may raise a priority (root or CAP_SYS_NICE), as the bench's runs here are.
+  const canRaise = process.platform === 'linux' && process.getuid?.() === 0;
+  it.skipIf(!canRaise)('raises every thread of another process, then puts every thread back', async () => {
+    // A Node child with its libuv pool started: more threads than the main one.
+    const child = spawn(process.execPath, ['-e', "require('node:crypto').pbkdf2Sync('a','b',1,8,'sha1'); require('node:fs').stat('.', () => console.log('up')); setInterval(() => {}, 1000)"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await once(child.stdout!, 'data');
+      const pid = child.pid!;
+      expect(threadPriorities(pid).length).toBeGreaterThan(1);
+      for (const p of [parsePriority('-7')!, parsePriority('rr:3')!]) {
+        applyPriority(pid, p);
+        expect(hasPriority(pid, p)).toBe(true);
+        expect(new Set(threadPriorities(pid).map((t) => (p.kind === 'nice' ? t.nice : t.policy)))).toEqual(new Set([p.kind === 'nice' ? -7 : 2]));
+        applyPriority(pid, null);
+        expect(hasPriority(pid, null)).toBe(true);
+        expect(threadPriorities(pid).every((t) => t.nice === 0 && t.policy === 0)).toBe(true);
+      }
+    } finally {
+      child.kill();
+    }
   });
 });
