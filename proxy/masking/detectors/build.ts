@@ -44,6 +44,7 @@ export interface ContextSpec {
   keywords: string[];
   tail?: RegExp;
   hold?: Detector['hold'];
+  mayStartAt?: Detector['mayStartAt'];
   reach?: number;
   unbroken?: boolean;
   priority?: number;
@@ -60,6 +61,7 @@ export function contextual(spec: ContextSpec): Detector {
     keywords: spec.keywords.map((k) => k.toLowerCase()),
     ...(spec.tail ? { tail: spec.tail } : {}),
     ...(spec.hold ? { hold: spec.hold } : {}),
+    ...(spec.mayStartAt ? { mayStartAt: spec.mayStartAt } : {}),
     ...(spec.reach ? { reach: spec.reach } : {}),
     ...(spec.unbroken ? { unbroken: true } : {}),
     priority: spec.priority ?? 40,
