@@ -56,12 +56,6 @@ export interface Detector {
    * `memo` is the hook's own state for one stream (absent: read the whole text).
    */
   hold?(text: string, from: number, memo?: HoldMemo): number | null;
-  /**
-   * A cheap necessary condition for a match beginning at `at` (false: the pattern cannot match
-   * there). The anchored scan asks it before its regex call at a start literal; a test holds
-   * it true wherever the pattern matches.
-   */
-  mayStartAt?(text: string, at: number): boolean;
   /** Rejects matches that only look like secrets (placeholders, references, low entropy). */
   validate?(secret: string, context: ValidateContext): boolean;
   /**

@@ -186,7 +186,6 @@ function runAnchored(d: Detector, s: Search, text: string, hits: Hits, index: Ke
     if (s.exactStarts !== null && !startsWithAny(text, p, s.exactStarts)) continue;
     const id = ids[h]!;
     if (!literalMayStart(after, id, d.pattern, keywords[id]!, text, p)) continue;
-    if (s.mayStart !== undefined && !s.mayStart(text, p)) continue;
     re.lastIndex = p;
     const m = re.exec(text);
     if (m === null) continue;
@@ -290,8 +289,6 @@ interface Search {
    * skipTo. Checked before the regex call.
    */
   after: AfterChecks;
-  /** The detector's own necessary condition for a match at a start literal (Detector.mayStartAt). */
-  mayStart: Detector['mayStartAt'];
 }
 
 interface Plan {
@@ -367,7 +364,7 @@ function planFor(detectors: readonly Detector[]): Plan {
     const base = d.pattern.flags.replace(/[dgy]/g, '');
     const skipTo = lits ? null : oneCharStart(d.pattern);
     const after = afterChecks(d.pattern, lits ? index.size : null, skipTo);
-    return { re: new RegExp(d.pattern.source, base + (lits || skipTo ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern), exactStarts: lits ? exactStarts(d.pattern) : null, skipTo, after, mayStart: lits ? d.mayStartAt : undefined };
+    return { re: new RegExp(d.pattern.source, base + (lits || skipTo ? 'y' : 'g')), sticky: lits !== null, exact: new RegExp(d.pattern.source, base + 'dy'), lookGroups: groupsInLookarounds(d.pattern), exactStarts: lits ? exactStarts(d.pattern) : null, skipTo, after };
   });
   const gates = detectors.map((d) => (d.keywords.length === 0 || d.keywords.includes('') ? null : d.keywords.map((k) => index.id(k)).filter((x) => x >= 0)));
   const gateUsers: number[][] = Array.from({ length: index.size }, () => []);

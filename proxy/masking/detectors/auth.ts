@@ -5,7 +5,6 @@
 import type { Detector } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { contextual } from './build.js';
-import { urlPasswordMayStart } from './start-checks.js';
 import { holdUntilKind } from './yaml-doc.js';
 
 const notPlaceholderCred = (s: string) =>
@@ -49,7 +48,6 @@ export const authDetectors: Detector[] = [
     // inline; the two forms accept the same code units (test/unit/masking-url-classes.test.ts).
     pattern: /:\/\/(?<=\b[a-z][a-z0-9+.\-]{1,20}:\/\/)(?:(?![:@/?#"'`<>])\S){0,200}:(?<secret>(?:(?![@/?#"'`<>])\S){1,300})@(?:[A-Za-z0-9.\-_[\]:]|(?![\s\S]))/dgi,
     keywords: ['://'],
-    mayStartAt: urlPasswordMayStart,
     // Starts at the colon, the scheme checked by a look-behind: a leading `\b[a-z]…` is tried
     // at every position of the searched region, which cost a tenth of a 64-character push of
     // prose. Holding from the colon is enough: the scheme is never part of the secret, and the

@@ -44,7 +44,6 @@ export interface ContextSpec {
   keywords: string[];
   tail?: RegExp;
   hold?: Detector['hold'];
-  mayStartAt?: Detector['mayStartAt'];
   reach?: number;
   unbroken?: boolean;
   priority?: number;
@@ -61,7 +60,6 @@ export function contextual(spec: ContextSpec): Detector {
     keywords: spec.keywords.map((k) => k.toLowerCase()),
     ...(spec.tail ? { tail: spec.tail } : {}),
     ...(spec.hold ? { hold: spec.hold } : {}),
-    ...(spec.mayStartAt ? { mayStartAt: spec.mayStartAt } : {}),
     ...(spec.reach ? { reach: spec.reach } : {}),
     ...(spec.unbroken ? { unbroken: true } : {}),
     priority: spec.priority ?? 40,

@@ -12,7 +12,6 @@ import { looksLikeRealSecret } from '../entropy.js';
 import { contextual, QUOTED_VALUE } from './build.js';
 import { holdOwnLineValue, holdProseValue, proseWordsAfterValue } from './named-after.js';
 import { isLineBreak } from './run-facts.js';
-import { proseMayStart, quotedArgsMayStart } from './start-checks.js';
 
 // The secret word a key name ends with: DB_PASSWORD, apiKey, client_secret, x-api-key, AUTH_TOKEN, SECRET_KEY_BASE,
 // DB_PW, creds, and with a suffix that names its form: clientSecretValue, token_b64, password_plain.
@@ -67,7 +66,6 @@ export const genericDetectors: Detector[] = [
     description: 'A secret-named key passed with its value as two quoted arguments: setdefault("API_TOKEN", "…")',
     pattern: new RegExp(String.raw`${KW}${QUOTE_NEXT}(?<=["'][A-Za-z0-9_.\-]{0,60}${KW})["'][ \t]*,[ \t]*(?:"(?<s1>[^"\n\\]{1,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n\\]{1,400})(?:'|(?![\s\S])))`, 'dgi'),
     keywords: KEYWORDS,
-    mayStartAt: quotedArgsMayStart,
     priority: 20,
     validate: genericValue,
   }),
@@ -161,7 +159,6 @@ export const genericDetectors: Detector[] = [
       'dgi',
     ),
     keywords: ['key', 'token', 'password', 'secret', 'credential'],
-    mayStartAt: proseMayStart,
     tail: /(?<=\b(?:my|our|the|this|here'?s|here is|use)[ \t]+(?:[\w\-]+[ \t]+){0,3})(?:api[ _\-]?key|access key|token|password|secret|credential)s?(?:[ \t]+(?:is|was))?[:=]?[ \t]*["'\x60]?$/i,
     priority: 15,
     validate: (s, ctx) => looksLikeRealSecret(s, { minLength: 12 }) && !isEncryptedData(ctx.text, ctx.start) && proseWordsAfterValue(ctx),

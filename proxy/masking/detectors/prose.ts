@@ -9,7 +9,6 @@
 import type { Detector } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { contextual, END } from './build.js';
-import { chatMayStart } from './start-checks.js';
 
 const CONNECT = String.raw`\b(?:my|our|the|this|that|its|his|her|their|your|here'?s|here is|use|using|and|with|plus|new|same)[ \t]+(?:[\w\-]+[ \t]+){0,3}`;
 const NAMED = String.raw`(?:password|passphrase|passcode|pwd|pw|secret|token|api[ _\-]?key)s?`;
@@ -39,7 +38,6 @@ export const proseDetectors: Detector[] = [
     description: 'A secret named in prose or chat: "the password is …", "and secret …", "use token … for staging", "secret key …"',
     pattern: new RegExp(String.raw`(?:${STRONG}|${NAMED}(?<=${CONNECT}${NAMED}))(?:[ \t]+(?:is|was|=))?[ \t]*[:=]?[ \t]+${VALUE}`, 'dgi'),
     keywords: ['password', 'passphrase', 'passcode', 'pwd', 'pw', 'secret', 'token', 'api key', 'api_key', 'api-key', 'apikey'],
-    mayStartAt: chatMayStart,
     priority: 14,
     validate: (s) => looksLikeRealSecret(s, { minLength: 8 }) && !WORDS.test(s),
   }),
