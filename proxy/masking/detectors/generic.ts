@@ -167,7 +167,30 @@ export const genericDetectors: Detector[] = [
 ];
 
 function genericValue(s: string, ctx: ValidateContext): boolean {
-  return looksLikeRealSecret(s) && !isCodeExpression(s, ctx) && !isNonSecretKey(ctx.text, ctx.matchStart ?? ctx.start) && !isEncryptedData(ctx.text, ctx.start);
+  return valueLooksReal(s, ctx) && !isNonSecretKey(ctx.text, ctx.matchStart ?? ctx.start) && !isEncryptedData(ctx.text, ctx.start);
+}
+
+let lastText = '';
+let lastStart = -1;
+let lastEnd = -1;
+let lastReal = false;
+
+/**
+ * looksLikeRealSecret and not isCodeExpression: both read only the text and the secret's span
+ * (the secret is text.slice(start, end)), not where the match starts, so the last answer is
+ * kept. The same span comes again right after: each key word of one key name starts a match
+ * with the same value (`AWS_SECRET_ACCESS_KEY=…` at ACCESS and at KEY; 288 of the 1,962
+ * key = value matches of a dense pass, ~15 k instructions each to judge). isNonSecretKey reads
+ * around the match's start, so it is asked every time.
+ */
+function valueLooksReal(s: string, ctx: ValidateContext): boolean {
+  if (ctx.start === lastStart && ctx.end === lastEnd && ctx.text === lastText) return lastReal;
+  const real = looksLikeRealSecret(s) && !isCodeExpression(s, ctx);
+  lastText = ctx.text;
+  lastStart = ctx.start;
+  lastEnd = ctx.end;
+  lastReal = real;
+  return real;
 }
 
 /**
