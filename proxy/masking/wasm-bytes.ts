@@ -108,3 +108,43 @@ export function instantiate<F>(module: object, bytes: number): { walk: F; memory
   const instance = new wasm!.Instance(module, { m: { mem: memory } });
   return { walk: instance.exports.walk as F, memory };
 }
+
+// More i32 opcodes and the bulk-memory ops (hmac-tag.ts's SHA-256).
+export const LOCAL_TEE = 0x22;
+export const CALL = 0x10;
+export const LT_U = 0x49;
+export const SUB = 0x6b;
+export const AND = 0x71;
+export const SHR_U = 0x76;
+export const ROTL = 0x77;
+export const ROTR = 0x78;
+export const I32_STORE8 = (offset = 0) => [0x3a, 0, ...uleb(offset)];
+/** memory.fill (dest, value, length) and memory.copy (dest, source, length) over memory 0. */
+export const MEMORY_FILL = [0xfc, 0x0b, 0x00];
+export const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
+
+/** One function of a module: its i32 parameters, whether it returns an i32, its body (functionBody), and the name it is exported as (none: internal). */
+export interface ModuleFunction {
+  params: number;
+  result: boolean;
+  body: number[];
+  name?: string;
+}
+
+/** A module of several functions (called by their index in `funcs`) over the imported memory `m.mem`. */
+export function moduleOf(funcs: readonly ModuleFunction[]): Uint8Array {
+  const type = [...uleb(funcs.length), ...funcs.flatMap((f) => [0x60, f.params, ...Array<number>(f.params).fill(I32), ...(f.result ? [1, I32] : [0])])];
+  const imports = [1, ...name('m'), ...name('mem'), 0x02, 0x00, 0x01];
+  const decls = [...uleb(funcs.length), ...funcs.map((_, k) => k)];
+  const named = funcs.flatMap((f, k) => (f.name === undefined ? [] : [[...name(f.name), 0x00, k]]));
+  const exports = [...uleb(named.length), ...named.flat()];
+  const code = [...uleb(funcs.length), ...funcs.flatMap((f) => f.body)];
+  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, type), ...section(2, imports), ...section(3, decls), ...section(7, exports), ...section(10, code)]);
+}
+
+/** An instance of a compiled module over a new memory of `bytes` (rounded up to pages): its exports and the memory. */
+export function instantiateAll(module: object, bytes: number): { exports: Record<string, unknown>; memory: WasmMemory } {
+  const memory = new wasm!.Memory({ initial: Math.ceil(bytes / PAGE) });
+  const instance = new wasm!.Instance(module, { m: { mem: memory } });
+  return { exports: instance.exports, memory };
+}
