@@ -1,7 +1,8 @@
 /**
  * Small WebAssembly modules written as their bytes (no build step): the encodings, the
  * opcodes and the parts of the WebAssembly API that the keyword walks use (wasm-walk.ts over a
- * text's UTF-8 bytes, carry-walk.ts over a stream's UTF-16 units). Each module has one
+ * text's UTF-8 bytes, carry-walk.ts over a stream's UTF-16 units) and the placeholder tag's
+ * SHA-256 (hmac-tag.ts; the bulk-memory ops below are its). Each module has one
  * function, `walk`, over one imported memory (`m.mem`), and returns an i32.
  */
 
@@ -27,6 +28,18 @@ export const ELSE = 0x05;
 export const END = 0x0b;
 export const BR = 0x0c;
 export const BR_IF = 0x0d;
+export const LOCAL_TEE = 0x22;
+export const CALL = 0x10;
+export const LT_U = 0x49;
+export const SUB = 0x6b;
+export const AND = 0x71;
+export const SHR_U = 0x76;
+export const ROTL = 0x77;
+export const ROTR = 0x78;
+export const I32_STORE8 = (offset = 0) => [0x3a, 0, ...uleb(offset)];
+/** memory.fill (dest, value, length) and memory.copy (dest, source, length) over memory 0. */
+export const MEMORY_FILL = [0xfc, 0x0b, 0x00];
+export const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
 
 /** Unsigned LEB128. */
 export function uleb(v: number): number[] {
@@ -104,24 +117,9 @@ export function compiledOnce(bytes: () => Uint8Array): () => object | null {
 
 /** An instance of a compiled walk module over a new memory of `bytes` (rounded up to pages): its `walk` and the memory. */
 export function instantiate<F>(module: object, bytes: number): { walk: F; memory: WasmMemory } {
-  const memory = new wasm!.Memory({ initial: Math.ceil(bytes / PAGE) });
-  const instance = new wasm!.Instance(module, { m: { mem: memory } });
-  return { walk: instance.exports.walk as F, memory };
+  const { exports, memory } = instantiateAll(module, bytes);
+  return { walk: exports.walk as F, memory };
 }
-
-// More i32 opcodes and the bulk-memory ops (hmac-tag.ts's SHA-256).
-export const LOCAL_TEE = 0x22;
-export const CALL = 0x10;
-export const LT_U = 0x49;
-export const SUB = 0x6b;
-export const AND = 0x71;
-export const SHR_U = 0x76;
-export const ROTL = 0x77;
-export const ROTR = 0x78;
-export const I32_STORE8 = (offset = 0) => [0x3a, 0, ...uleb(offset)];
-/** memory.fill (dest, value, length) and memory.copy (dest, source, length) over memory 0. */
-export const MEMORY_FILL = [0xfc, 0x0b, 0x00];
-export const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
 
 /** One function of a module: its i32 parameters, whether it returns an i32, its body (functionBody), and the name it is exported as (none: internal). */
 export interface ModuleFunction {

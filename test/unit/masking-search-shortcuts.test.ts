@@ -10,9 +10,10 @@ import { describe, expect, it } from 'vitest';
 import type { Detector } from '../../proxy/masking/detector.js';
 import { ALL_DETECTORS } from '../../proxy/masking/detectors/index.js';
 import { holdWords, openCandidates, openCandidatesReference } from '../../proxy/masking/hold-scan.js';
-import { Masker, StreamingMasker } from '../../proxy/masking/index.js';
+import { Masker } from '../../proxy/masking/index.js';
 import { scanOpen, scanReference } from '../../proxy/masking/scan.js';
 import { loadCorpus, OWN_CORPUS, PROSE_CORPUS, SHARED_CORPUS } from '../helpers/corpus.js';
+import { streamMasked } from '../helpers/streams.js';
 
 /** Every keyword, token prefix and start literal of the in-progress and complete-match searches, with token runs and separators. */
 const words = [...new Set(holdWords(ALL_DETECTORS))];
@@ -96,15 +97,7 @@ describe('a stream with these shortcuts', () => {
     expect(texts.length).toBeGreaterThan(1000);
     const chunkings = fc.sample(fc.array(fc.integer({ min: 1, max: 16 }), { minLength: 1, maxLength: 12 }), { numRuns: texts.length, seed: 20261206 });
     texts.forEach((text, i) => {
-      const cuts = chunkings[i]!;
-      const sm = new StreamingMasker(masker);
-      let out = '';
-      for (let at = 0, k = 0; at < text.length; k++) {
-        const n = cuts[k % cuts.length]!;
-        out += sm.push(text.slice(at, at + n));
-        at += n;
-      }
-      expect(out + sm.flush()).toBe(masker.mask(text).text);
+      expect(streamMasked(masker, text, chunkings[i]!)).toBe(masker.mask(text).text);
     });
   }, 120_000);
 });
