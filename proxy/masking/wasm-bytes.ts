@@ -2,8 +2,8 @@
  * Small WebAssembly modules written as their bytes (no build step): the encodings, the
  * opcodes and the parts of the WebAssembly API that the keyword walks use (wasm-walk.ts over a
  * text's UTF-8 bytes, carry-walk.ts over a stream's UTF-16 units) and the placeholder tag's
- * SHA-256 (hmac-tag.ts; the bulk-memory ops below are its). Each module has one
- * function, `walk`, over one imported memory (`m.mem`), and returns an i32.
+ * SHA-256 (hmac-tag.ts; the bulk-memory ops below are its). Every module works on one
+ * imported memory (`m.mem`); a walk's module has one function, `walk`, returning an i32.
  */
 
 // Opcodes (i32 only).
@@ -78,12 +78,7 @@ export function functionBody(locals: number, code: number[]): number[] {
 
 /** A module of one exported function `walk` taking `params` i32s and returning an i32, over the imported memory `m.mem`. */
 export function walkModule(params: number, body: number[]): Uint8Array {
-  const type = [1, 0x60, params, ...Array<number>(params).fill(I32), 1, I32];
-  const imports = [1, ...name('m'), ...name('mem'), 0x02, 0x00, 0x01];
-  const funcs = [1, 0];
-  const exports = [1, ...name('walk'), 0x00, 0];
-  const code = [1, ...body];
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, type), ...section(2, imports), ...section(3, funcs), ...section(7, exports), ...section(10, code)]);
+  return moduleOf([{ params, result: true, body, name: 'walk' }]);
 }
 
 /** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */

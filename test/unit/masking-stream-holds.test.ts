@@ -12,12 +12,18 @@ import { hasLongRun, holdOwnLineValue, holdProseValue } from '../../proxy/maskin
 import type { HoldMemo } from '../../proxy/masking/detector.js';
 import { RunFacts } from '../../proxy/masking/detectors/run-facts.js';
 import { holdUntilKind } from '../../proxy/masking/detectors/yaml-doc.js';
-import { isWhiteSpace } from '../../proxy/masking/white-space.js';
+import { isLineBreak, isWhiteSpace } from '../../proxy/masking/white-space.js';
 
 describe('white space as a code-point test', () => {
   it('is /\\s/ for every UTF-16 code unit', () => {
     const differing: number[] = [];
     for (let c = 0; c <= 0xffff; c++) if (isWhiteSpace(c) !== /\s/.test(String.fromCharCode(c))) differing.push(c);
+    expect(differing).toEqual([]);
+  });
+
+  it('has the line breaks of `.` and the m flag\'s anchors for every UTF-16 code unit', () => {
+    const differing: number[] = [];
+    for (let c = 0; c <= 0xffff; c++) if (isLineBreak(c) !== !/./.test(String.fromCharCode(c))) differing.push(c);
     expect(differing).toEqual([]);
   });
 });

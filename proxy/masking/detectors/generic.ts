@@ -9,9 +9,9 @@
  */
 import type { Detector, ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
+import { isLineBreak } from '../white-space.js';
 import { contextual, QUOTED_VALUE } from './build.js';
 import { holdOwnLineValue, holdProseValue, proseWordsAfterValue } from './named-after.js';
-import { isLineBreak } from './run-facts.js';
 
 // The secret word a key name ends with: DB_PASSWORD, apiKey, client_secret, x-api-key, AUTH_TOKEN, SECRET_KEY_BASE,
 // DB_PW, creds, and with a suffix that names its form: clientSecretValue, token_b64, password_plain.

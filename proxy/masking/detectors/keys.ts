@@ -1,5 +1,6 @@
 /** Key material: PEM/OpenSSH/PGP private key blocks, PuTTY keys, JWTs. */
 import type { Detector } from '../detector.js';
+import { isLineBreak, isWhiteSpace } from '../white-space.js';
 
 // Body characters of a key block, including escaped newlines ("\n" inside JSON strings),
 // PGP/OpenSSL armor headers ("Version: …", "Proc-Type: 4,ENCRYPTED") and indentation.
@@ -29,13 +30,6 @@ function markerEnd(s: string, i: number): number {
   j = s.indexOf('-', j);
   return j >= 0 && s.startsWith('-----', j) ? j + 5 : -1;
 }
-
-/** The line terminators of `^`, `$` and `.` (`\n`, `\r`, U+2028, U+2029). */
-const isLineEnd = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
-
-/** `\s` but the line terminators. */
-const isBlank = (c: number): boolean =>
-  c === 32 || c === 9 || c === 11 || c === 12 || (c >= 160 && (c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff));
 
 // A line's state while its start may still be a header name ("Proc-Type: …").
 const LINE_START = 0;
@@ -67,7 +61,7 @@ export function keyBodyAtLeast(s: string, min: number): boolean {
       }
     }
     i++;
-    if (isLineEnd(c)) {
+    if (isLineBreak(c)) {
       if (state === NAME || state === COLON) count += name;
       if (backslash) count++;
       backslash = false;
@@ -109,7 +103,7 @@ export function keyBodyAtLeast(s: string, min: number): boolean {
       count++;
     }
     if (c === 92) backslash = true;
-    else if (!isBlank(c)) count++;
+    else if (!isWhiteSpace(c)) count++; // (c is no line break here: those ended the line above)
     if (count >= min) return true;
   }
   if (state === NAME || state === COLON) count += name;

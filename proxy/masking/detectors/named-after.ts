@@ -10,9 +10,9 @@
  */
 import type { HoldMemo, ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
-import { isWhiteSpace } from '../white-space.js';
+import { isLineBreak, isWhiteSpace } from '../white-space.js';
 import { chars, either, optional, prefixToEnd, seq, upTo, words, type Part } from '../prefix-pattern.js';
-import { isBlank, isLineBreak, isOwnLineChar, isValueChar, RunFacts } from './run-facts.js';
+import { isBlank, isOwnLineChar, isValueChar, RunFacts } from './run-facts.js';
 
 /** How far back from the end of the text the holds look (as the streaming masker's own tail rules do). */
 const WINDOW = 600;

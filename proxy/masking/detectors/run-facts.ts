@@ -13,12 +13,12 @@
  * a property test in test/unit/masking-stream-holds.test.ts).
  */
 
+import { isLineBreak } from '../white-space.js';
+
 /** ASCII white space (what hasLongRun() counts): \t \n \v \f \r and the space. */
 const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 /** A blank: the space or a tab. */
 export const isBlank = (c: number) => c === 32 || c === 9;
-/** A line break as `^`/`$` see it with the m flag: \n, \r, U+2028, U+2029. */
-export const isLineBreak = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 /** Where the runs read() looks at end: ASCII white space and the line breaks U+2028/U+2029 (neither hold's value has any). */
 const isBreak = (c: number) => (c <= 32 ? c === 32 || (c >= 9 && c <= 13) : c === 0x2028 || c === 0x2029);
 /** The characters of a bare prose value: [A-Za-z0-9_\-+/=]. */
