@@ -65,14 +65,6 @@ export interface Detector {
    * line before `-p`) say more.
    */
   readonly reach?: number;
-  /**
-   * How many words (runs of characters other than ASCII white space) before the word a match
-   * starts in its look-behinds, validator, tail and hold hook read, besides one character
-   * before them (a `\b`, `^` or `(?<![…])`). A stream keeps that much context before where
-   * its next search can start (look-back.ts). Default 0: the match's own word and the
-   * character before it.
-   */
-  readonly lookBackWords?: number;
   /** Higher wins when two findings overlap (specific formats beat generic assignments). */
   readonly priority: number;
 }

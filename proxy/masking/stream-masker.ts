@@ -35,17 +35,16 @@ import { SHORT_REACH, type Detector, type HoldMemo } from './detector.js';
 import { holdWords, openCandidates } from './hold-scan.js';
 import { CharSeek } from './char-seek.js';
 import { DocKeep } from './doc-keep.js';
-import { contextStart, lookBackWords } from './look-back.js';
 import { KeywordCarry } from './keyword-carry.js';
 import { Hits, KeywordIndex, shareIndex } from './keywords.js';
 import type { Masker } from './masker.js';
 import { anchorsOf, mergeScans, oneCharStart, scanOpen, scanWords, type Finding } from './scan.js';
 
 /**
- * Forwarded text kept for look-behinds and validators: at most this much, trimmed in steps of
- * TRIM. Every push that searches copies it into one flat string again (release()), so only
- * what the next search can read is kept (look-back.ts), mostly far less. (A YAML document's
- * kind line, read further back, is kept apart: doc-keep.ts.)
+ * Forwarded text kept for look-behinds and validators (trimmed in steps of TRIM). Every push
+ * that searches copies the buffer into one flat string again (see release()), so the steps
+ * are small: a buffer of 1–1.1 KB is copied per push. (What a validator reads further back,
+ * a YAML document's kind line, is kept apart: doc-keep.ts.)
  */
 const LOOKBEHIND = 1024;
 const TRIM = 64;
@@ -98,8 +97,6 @@ interface Groups {
   reach: number;
   literals: KeywordIndex;
   longest: number;
-  /** The most words before a match's word that any of the detectors reads (Detector.lookBackWords). */
-  backWords: number;
   hits: Hits;
   present: Uint8Array;
 }
@@ -133,7 +130,6 @@ function groupsFor(detectors: readonly Detector[]): Groups {
     reach: Math.max(SHORT_REACH, ...long.map(reachOf)),
     literals,
     longest: Math.max(0, ...literals.keywords.map((k) => k.length)),
-    backWords: lookBackWords(detectors),
     hits: new Hits(wantedLong),
     present: new Uint8Array(literals.size),
   };
@@ -218,9 +214,10 @@ export class StreamingMasker {
   }
 
   private release(final: boolean): string {
-    // One flat string, made by join(): `buf + tail` would be a cons string, and every
-    // charCodeAt() and regex call on it (automaton, hold hooks, detectors) would go through its
-    // indirection. Only the context the searches read is copied (contextFrom()).
+    // One flat (sequential) string, made by join(): `buf + tail` would be a cons string, which
+    // the first search flattens by copying all the same, but every charCodeAt() and regex call
+    // on it afterwards (the automaton, the hold hooks, the detectors) then goes through the
+    // cons's indirection.
     let text = this.buf;
     if (this.tail.length > 0) {
       // (The two-element array is the stream's own: one allocation less a push.)
@@ -292,10 +289,9 @@ export class StreamingMasker {
     this.alive = alive < holdAt ? alive + this.base : -1;
     // (Read only before the trailing word: that is all token characters.)
     this.runOnly = allRun(text, holdAt, runFrom);
-    // Keep what the next push's searches read (at most LOOKBEHIND characters of forwarded text,
-    // and what an alive candidate needs), and a Secret or SealedSecret document (doc-keep.ts).
+    // Keep LOOKBEHIND characters of forwarded text (and what an alive candidate needs, and
+    // a Secret or SealedSecret document from its start: doc-keep.ts).
     let keepFrom = Math.min(holdAt - LOOKBEHIND, alive);
-    if (!final) keepFrom = Math.max(keepFrom, this.contextFrom(g, text, Math.min(holdAt, alive), Math.max(0, keepFrom)));
     if (keepFrom >= TRIM) {
       this.docs.readFor(text, this.base, keepFrom + this.base);
       keepFrom = this.docs.keepFrom(keepFrom + this.base, end + this.base) - this.base;
@@ -381,26 +377,6 @@ export class StreamingMasker {
     this.holdAt = Math.max(hold, pendingStart);
     this.holdAlive = alive;
     this.runStart = runStart;
-  }
-
-  /**
-   * Where the context of the next push's searches starts (in buf, not before `floor`): they start
-   * SHORT_REACH before its held text or alive candidate (at or after `p`), the far and long ones at
-   * their first start character or literal in reach (text after the end is new), less look-back.
-   */
-  private contextFrom(g: Groups, text: string, p: number, floor: number): number {
-    let from = p - SHORT_REACH;
-    const farLo = Math.max(floor, p - g.farReach);
-    if (g.far.length > 0 && farLo < from) {
-      const first = g.farStarts === null ? farLo : this.farFrom(g, text, farLo, from);
-      if (first >= 0) from = first;
-    }
-    if (g.long.length > 0) {
-      const lo = this.base + p - g.reach;
-      const at = this.longHits.find((h) => h >= lo);
-      if (at !== undefined) from = Math.min(from, at - this.base);
-    }
-    return from <= floor ? floor : contextStart(text, from, g.backWords, floor);
   }
 
   /**

@@ -61,8 +61,6 @@ export const authDetectors: Detector[] = [
     id: 'connection-string-password',
     description: 'Password in an ADO.NET/JDBC/ODBC-style connection string (Password=…;)',
     pattern: /(?:Password|Pwd|PWD|password|pwd|passwd)=(?<=(?:^|[;"'])[ \t]*(?:Password|Pwd|PWD|password|pwd|passwd)=)(?<secret>[^;"'\s]{1,300})(?=;|"|'|\s|$)/dgm,
-    // The look-behind reads the blanks before the key and the character before them.
-    lookBackWords: 1,
     keywords: ['password', 'pwd'],
     tail: /(?:Password|Pwd|passwd)\s*=\s*[^;"'\s]*$/i,
     priority: 45,

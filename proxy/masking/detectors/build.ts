@@ -45,7 +45,6 @@ export interface ContextSpec {
   tail?: RegExp;
   hold?: Detector['hold'];
   reach?: number;
-  lookBackWords?: number;
   unbroken?: boolean;
   priority?: number;
   validate?: Detector['validate'];
@@ -62,7 +61,6 @@ export function contextual(spec: ContextSpec): Detector {
     ...(spec.tail ? { tail: spec.tail } : {}),
     ...(spec.hold ? { hold: spec.hold } : {}),
     ...(spec.reach ? { reach: spec.reach } : {}),
-    ...(spec.lookBackWords ? { lookBackWords: spec.lookBackWords } : {}),
     ...(spec.unbroken ? { unbroken: true } : {}),
     priority: spec.priority ?? 40,
     validate: spec.validate ?? ((s) => looksLikeRealSecret(s)),

@@ -138,8 +138,6 @@ export const genericDetectors: Detector[] = [
     ),
     keywords: ['key', 'token', 'password', 'secret', 'credential'],
     priority: 15,
-    // The value's line (and a `^` before the phrase) are read by the look-behind.
-    lookBackWords: 2,
     validate: (s) => looksLikeRealSecret(s, { minLength: 12 }),
     hold: holdOwnLineValue,
   }),
@@ -149,8 +147,6 @@ export const genericDetectors: Detector[] = [
     pattern: new RegExp(String.raw`[ \t]is[ \t]+(?<=\b(?:new one|the new (?:key|token|secret|password)|it)[ \t]+is[ \t]+)` + '`(?<s2>[^`\\s]{12,400})(?:`|(?![\\s\\S]))', 'dgim'),
     keywords: ['key', 'token', 'password', 'secret', 'credential', 'new one'],
     priority: 15,
-    // "the new" before `key is` (the match starts at the blank after `key`).
-    lookBackWords: 2,
     validate: (s) => looksLikeRealSecret(s, { minLength: 12 }),
   }),
   contextual({
@@ -165,9 +161,6 @@ export const genericDetectors: Detector[] = [
     keywords: ['key', 'token', 'password', 'secret', 'credential'],
     tail: /(?<=\b(?:my|our|the|this|here'?s|here is|use)[ \t]+(?:[\w\-]+[ \t]+){0,3})(?:api[ _\-]?key|access key|token|password|secret|credential)s?(?:[ \t]+(?:is|was))?[:=]?[ \t]*["'\x60]?$/i,
     priority: 15,
-    // Before `key` in `"<value>" is a valid Stripe Live api key`: seven words (the value
-    // first); before the word in `here is the prod deploy api key …`: five.
-    lookBackWords: 7,
     validate: (s, ctx) => looksLikeRealSecret(s, { minLength: 12 }) && !isEncryptedData(ctx.text, ctx.start) && proseWordsAfterValue(ctx),
     hold: holdProseValue,
   }),

@@ -39,8 +39,6 @@ export const proseDetectors: Detector[] = [
     pattern: new RegExp(String.raw`(?:${STRONG}|${NAMED}(?<=${CONNECT}${NAMED}))(?:[ \t]+(?:is|was|=))?[ \t]*[:=]?[ \t]+${VALUE}`, 'dgi'),
     keywords: ['password', 'passphrase', 'passcode', 'pwd', 'pw', 'secret', 'token', 'api key', 'api_key', 'api-key', 'apikey'],
     priority: 14,
-    // The connector and up to three words before the name: `here is the old staging password`.
-    lookBackWords: 5,
     validate: (s) => looksLikeRealSecret(s, { minLength: 8 }) && !WORDS.test(s),
   }),
 ];
