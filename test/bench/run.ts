@@ -109,7 +109,9 @@ async function startProxies(work: string) {
   // (lean-hop.ts: Node's HTTP server in place of mockttp's, the same forward step and data path), for the paired section.
   // WITNESS_BENCH_LEAN_FORWARD=1: another such hop running the forward step with no hooks (no masking, SSE transform, record
   // or audit): the HTTP plumbing alone (`leanForward`).
-  const leanWith = (what: string) => startChild(['test/bench/lean-server.ts', engineRoot, join(work, `witness-lean-${what}`), config, what]);
+  // With WITNESS_BENCH_CPU_PROF, each writes its profile in <dir>/lean-<engine|forward>.
+  const leanProf = (what: string) => (process.env.WITNESS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-interval', process.env.WITNESS_BENCH_CPU_PROF_US ?? '1000', '--cpu-prof-dir', join(process.env.WITNESS_BENCH_CPU_PROF, `lean-${what}`)] : []);
+  const leanWith = (what: string) => startChild([...leanProf(what), 'test/bench/lean-server.ts', engineRoot, join(work, `witness-lean-${what}`), config, what]);
   const leanChild = want('proxy-masking') && process.env.WITNESS_BENCH_LEAN === '1' ? await leanWith('engine') : null;
   const leanForwardChild = want('proxy-masking') && process.env.WITNESS_BENCH_LEAN_FORWARD === '1' ? await leanWith('forward') : null;
 
