@@ -11,7 +11,7 @@ import { allocBetween, allocMark } from './alloc.js';
 import { applyPriority, cpuMs, hasPriority, parsePriority, priorityLabel, threadPriorities, wakeups } from './proc.js';
 import type { MaskingRoutes } from './proxy-masking.bench.js';
 
-export type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB' | 'relay' | 'relayLocal' | 'lean' | 'leanForward';
+export type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB' | 'relay' | 'relayLocal' | 'lean' | 'leanForward' | 'raw';
 export const MODES: readonly Mode[] = ['direct', 'mockttp', 'intercepted'];
 
 /** The modes in a different order each round (round robin), so none always goes first. */
@@ -68,6 +68,7 @@ export function spread(xs: readonly number[]): { p50: number; p99: number; max: 
  * HTTP server instead of mockttp's (lean-hop.ts); it is a proxy like the others for priorities.
  * WITNESS_BENCH_LEAN_FORWARD=1 adds `leanForward`: the same hop whose forward step has no hooks
  * (no masking, SSE transform, record or audit), the HTTP plumbing alone.
+ * WITNESS_BENCH_RAW=1 adds `raw`: an engine's hooks on the relay itself, HTTP framed by hand (raw-hop.ts).
  * WITNESS_BENCH_PROXY_PRIORITY=<nice | rr:N | fifo:N> (proc.ts, Linux, root or CAP_SYS_NICE): every
  * proxy process (relay, mockttp, Witness, engine B; not relayLocal, which is this process) runs
  * the even rounds at that priority, every thread, and the odd rounds at the default, so raised
@@ -81,7 +82,7 @@ export function spread(xs: readonly number[]): { p50: number; p99: number; max: 
 export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: boolean) {
   // Events per stream (WITNESS_BENCH_PAIRED_EVENTS, default 50): two lengths tell per-event costs from per-stream ones.
   const n = Number(process.env.WITNESS_BENCH_PAIRED_EVENTS ?? 50);
-  const modes: Mode[] = [...MODES, ...(routes.interceptedB ? (['interceptedB'] as const) : []), ...(routes.relay ? (['relay'] as const) : []), ...(routes.relayLocal ? (['relayLocal'] as const) : []), ...(routes.lean ? (['lean'] as const) : []), ...(routes.leanForward ? (['leanForward'] as const) : [])];
+  const modes: Mode[] = [...MODES, ...(routes.interceptedB ? (['interceptedB'] as const) : []), ...(routes.relay ? (['relay'] as const) : []), ...(routes.relayLocal ? (['relayLocal'] as const) : []), ...(routes.lean ? (['lean'] as const) : []), ...(routes.leanForward ? (['leanForward'] as const) : []), ...(routes.raw ? (['raw'] as const) : [])];
   const proxies = modes.filter((m) => m !== 'direct');
   type Stream = Mode | 'direct2';
   const routeOf = (s: Stream) => routes[s === 'direct2' ? 'direct' : s]!;
@@ -90,7 +91,7 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
   // Events more than 1 ms late (the aim: at most 1 in 100) through Witness, split by whether mockttp
   // was as late on the same event (a cause common to the proxies: the host, the hop) or not; and the
   // second direct stream's (the method's own); mockttp's in all.
-  const over1ms = { witnessOnly: 0, withMockttp: 0, unpaired: 0, mockttp: 0, directAgain: 0, relay: 0, relayLocal: 0, lean: 0, leanForward: 0, engineB: 0 };
+  const over1ms = { witnessOnly: 0, withMockttp: 0, unpaired: 0, mockttp: 0, directAgain: 0, relay: 0, relayLocal: 0, lean: 0, leanForward: 0, raw: 0, engineB: 0 };
   // Per event: each proxy less direct; Witness less mockttp and B less A where both ran in the group.
   const vsDirect = Object.fromEntries(proxies.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
   const witnessVsMockttp: number[] = [];
@@ -155,6 +156,7 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
       for (const x of d.relayLocal ?? []) if (x > 1) over1ms.relayLocal++;
       for (const x of d.lean ?? []) if (x > 1) over1ms.lean++;
       for (const x of d.leanForward ?? []) if (x > 1) over1ms.leanForward++;
+      for (const x of d.raw ?? []) if (x > 1) over1ms.raw++;
       for (const x of d.interceptedB ?? []) if (x > 1) over1ms.engineB++;
       if (d.intercepted && d.interceptedB) bVsA.push(...d.interceptedB.map((x, k) => x - d.intercepted![k]!));
       const at = (epochMs: number) => round(epochMs - performance.timeOrigin + monoOffset);
@@ -195,6 +197,8 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
     leanVsDirectMs: routes.lean ? spread(vsDirect.lean) : null,
     // WITNESS_BENCH_LEAN_FORWARD=1: the same hop and forward step with no hooks (no masking, SSE transform, record, audit).
     leanForwardVsDirectMs: routes.leanForward ? spread(vsDirect.leanForward) : null,
+    // WITNESS_BENCH_RAW=1: the engine's hooks on the relay, HTTP framed by hand (raw-hop.ts).
+    rawVsDirectMs: routes.raw ? spread(vsDirect.raw) : null,
     over1ms,
     // The ten events Witness added most to (the tenth of 1,000 is p99): round, index, and the direct stream's own delay for that event.
     worst,

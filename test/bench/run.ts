@@ -114,6 +114,8 @@ async function startProxies(work: string) {
   const leanWith = (what: string) => startChild([...leanProf(what), 'test/bench/lean-server.ts', engineRoot, join(work, `witness-lean-${what}`), config, what]);
   const leanChild = want('proxy-masking') && process.env.WITNESS_BENCH_LEAN === '1' ? await leanWith('engine') : null;
   const leanForwardChild = want('proxy-masking') && process.env.WITNESS_BENCH_LEAN_FORWARD === '1' ? await leanWith('forward') : null;
+  // WITNESS_BENCH_RAW=1: an engine of this checkout whose hooks run on the raw hop (raw-hop.ts: the relay, HTTP framed by hand).
+  const rawChild = want('proxy-masking') && process.env.WITNESS_BENCH_RAW === '1' ? await leanWith('raw') : null;
 
   const host = 'api.githubcopilot.com';
   return {
@@ -124,6 +126,7 @@ async function startProxies(work: string) {
     relay: relayChild ? { name: 'relay', host, port: 443, ca: relayChild.first.caPem as string, proxyPort: relayChild.first.port as number, pid: relayChild.child.pid } : null,
     relayLocal: relayLocal ? { name: 'relay-local', host, port: 443, ca: relayLocal.caPem, proxyPort: relayLocal.port } : null,
     lean: leanChild ? { name: 'lean', host, port: 443, ca: leanChild.first.caPem as string, proxyPort: leanChild.first.port as number, pid: leanChild.child.pid } : null,
+    raw: rawChild ? { name: 'raw', host, port: 443, ca: rawChild.first.caPem as string, proxyPort: rawChild.first.port as number, pid: rawChild.child.pid } : null,
     leanForward: leanForwardChild ? { name: 'lean-forward', host, port: 443, ca: leanForwardChild.first.caPem as string, proxyPort: leanForwardChild.first.port as number, pid: leanForwardChild.child.pid } : null,
     interceptedB: b ? { name: 'intercepted-b', host, port: 443, ca: b.ca, proxyPort: b.port, pid: b.pid } : null,
   };
