@@ -11,7 +11,7 @@ import { allocBetween, allocMark } from './alloc.js';
 import { applyPriority, cpuMs, hasPriority, parsePriority, priorityLabel, threadPriorities, wakeups } from './proc.js';
 import type { MaskingRoutes } from './proxy-masking.bench.js';
 
-export type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB' | 'relay' | 'relayLocal';
+export type Mode = 'direct' | 'mockttp' | 'intercepted' | 'interceptedB' | 'relay' | 'relayLocal' | 'lean' | 'leanForward' | 'raw';
 export const MODES: readonly Mode[] = ['direct', 'mockttp', 'intercepted'];
 
 /** The modes in a different order each round (round robin), so none always goes first. */
@@ -63,6 +63,12 @@ export function spread(xs: readonly number[]): { p50: number; p99: number; max: 
  * Every group also holds the minimal TLS-terminating relay (`relay`, relay.ts, its own process):
  * no HTTP, no masking, so relay less direct is the floor of any interception hop on this host;
  * WITNESS_BENCH_RELAY_LOCAL=1 adds the same relay run in this (the clients') process (`relayLocal`).
+ * WITNESS_BENCH_LEAN=1 adds `lean`: a second engine of this checkout, in its own process, whose
+ * forward step and data path (masking, record, audit) sit behind a relay-style hop with Node's
+ * HTTP server instead of mockttp's (lean-hop.ts); it is a proxy like the others for priorities.
+ * WITNESS_BENCH_LEAN_FORWARD=1 adds `leanForward`: the same hop whose forward step has no hooks
+ * (no masking, SSE transform, record or audit), the HTTP plumbing alone.
+ * WITNESS_BENCH_RAW=1 adds `raw`: an engine's hooks on the relay itself, HTTP framed by hand (raw-hop.ts).
  * WITNESS_BENCH_PROXY_PRIORITY=<nice | rr:N | fifo:N> (proc.ts, Linux, root or CAP_SYS_NICE): every
  * proxy process (relay, mockttp, Witness, engine B; not relayLocal, which is this process) runs
  * the even rounds at that priority, every thread, and the odd rounds at the default, so raised
@@ -76,7 +82,7 @@ export function spread(xs: readonly number[]): { p50: number; p99: number; max: 
 export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, duo: boolean) {
   // Events per stream (WITNESS_BENCH_PAIRED_EVENTS, default 50): two lengths tell per-event costs from per-stream ones.
   const n = Number(process.env.WITNESS_BENCH_PAIRED_EVENTS ?? 50);
-  const modes: Mode[] = [...MODES, ...(routes.interceptedB ? (['interceptedB'] as const) : []), ...(routes.relay ? (['relay'] as const) : []), ...(routes.relayLocal ? (['relayLocal'] as const) : [])];
+  const modes: Mode[] = [...MODES, ...(routes.interceptedB ? (['interceptedB'] as const) : []), ...(routes.relay ? (['relay'] as const) : []), ...(routes.relayLocal ? (['relayLocal'] as const) : []), ...(routes.lean ? (['lean'] as const) : []), ...(routes.leanForward ? (['leanForward'] as const) : []), ...(routes.raw ? (['raw'] as const) : [])];
   const proxies = modes.filter((m) => m !== 'direct');
   type Stream = Mode | 'direct2';
   const routeOf = (s: Stream) => routes[s === 'direct2' ? 'direct' : s]!;
@@ -85,7 +91,7 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
   // Events more than 1 ms late (the aim: at most 1 in 100) through Witness, split by whether mockttp
   // was as late on the same event (a cause common to the proxies: the host, the hop) or not; and the
   // second direct stream's (the method's own); mockttp's in all.
-  const over1ms = { witnessOnly: 0, withMockttp: 0, unpaired: 0, mockttp: 0, directAgain: 0, relay: 0, relayLocal: 0, engineB: 0 };
+  const over1ms = { witnessOnly: 0, withMockttp: 0, unpaired: 0, mockttp: 0, directAgain: 0, relay: 0, relayLocal: 0, lean: 0, leanForward: 0, raw: 0, engineB: 0 };
   // Per event: each proxy less direct; Witness less mockttp and B less A where both ran in the group.
   const vsDirect = Object.fromEntries(proxies.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
   const witnessVsMockttp: number[] = [];
@@ -148,6 +154,9 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
       for (const x of d.direct2!) if (x > 1) over1ms.directAgain++;
       for (const x of d.relay ?? []) if (x > 1) over1ms.relay++;
       for (const x of d.relayLocal ?? []) if (x > 1) over1ms.relayLocal++;
+      for (const x of d.lean ?? []) if (x > 1) over1ms.lean++;
+      for (const x of d.leanForward ?? []) if (x > 1) over1ms.leanForward++;
+      for (const x of d.raw ?? []) if (x > 1) over1ms.raw++;
       for (const x of d.interceptedB ?? []) if (x > 1) over1ms.engineB++;
       if (d.intercepted && d.interceptedB) bVsA.push(...d.interceptedB.map((x, k) => x - d.intercepted![k]!));
       const at = (epochMs: number) => round(epochMs - performance.timeOrigin + monoOffset);
@@ -184,6 +193,12 @@ export async function pairedPacedStreams(routes: MaskingRoutes, rounds: number, 
     // process of its own, and (WITNESS_BENCH_RELAY_LOCAL=1) the same relay in the clients' process.
     relayVsDirectMs: routes.relay ? spread(vsDirect.relay) : null,
     relayLocalVsDirectMs: routes.relayLocal ? spread(vsDirect.relayLocal) : null,
+    // WITNESS_BENCH_LEAN=1: Witness's forward step and data path behind the lean hop (lean-hop.ts), no mockttp.
+    leanVsDirectMs: routes.lean ? spread(vsDirect.lean) : null,
+    // WITNESS_BENCH_LEAN_FORWARD=1: the same hop and forward step with no hooks (no masking, SSE transform, record, audit).
+    leanForwardVsDirectMs: routes.leanForward ? spread(vsDirect.leanForward) : null,
+    // WITNESS_BENCH_RAW=1: the engine's hooks on the relay, HTTP framed by hand (raw-hop.ts).
+    rawVsDirectMs: routes.raw ? spread(vsDirect.raw) : null,
     over1ms,
     // The ten events Witness added most to (the tenth of 1,000 is p99): round, index, and the direct stream's own delay for that event.
     worst,

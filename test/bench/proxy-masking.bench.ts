@@ -22,7 +22,7 @@ import { cpuMs } from './proc.js';
 import type { ProxyBenchRoutes } from './proxy.bench.js';
 
 /** The proxy bench's routes, and a second engine's (WITNESS_BENCH_ENGINE_B) when one runs: it then takes its turn in every section. */
-export type MaskingRoutes = ProxyBenchRoutes & { interceptedB?: Route | null; relay?: Route | null; relayLocal?: Route | null };
+export type MaskingRoutes = ProxyBenchRoutes & { interceptedB?: Route | null; relay?: Route | null; relayLocal?: Route | null; lean?: Route | null; leanForward?: Route | null; raw?: Route | null };
 
 type Proxy = 'mockttp' | 'intercepted' | 'interceptedB';
 

@@ -37,6 +37,37 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const ca = await createTestRoot('Witness Bench Relay Root');
   const leaf = await issueLeaf(ca, [hostname]);
   const context = tls.createSecureContext({ key: leaf.keyPem, cert: leaf.certPem });
+  const terminate = (raw: net.Socket) => {
+    const client = new tls.TLSSocket(raw, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
+    const upstream = tls.connect({ host: opts.upstreamHost ?? '127.0.0.1', port: opts.upstreamPort, servername: hostname, ca: opts.upstreamCa, ALPNProtocols: ['http/1.1'] });
+    upstream.setNoDelay(true);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop);
+    upstream.on('error', drop);
+    client.on('close', drop);
+    upstream.on('close', drop);
+    // Bytes the client sends before the upstream's handshake is done wait in the writable buffer.
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+  const listener = await listenForConnects(terminate);
+  return { port: listener.port, caPem: ca.certPem, close: listener.close };
+}
+
+/** A loopback listener that answers CONNECTs and hands each tunnel's socket on (relay.ts, lean-hop.ts). */
+export interface ConnectListener {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on loopback; answers each CONNECT with 200 and hands the raw socket and the CONNECT's
+ * target (`host:port`) to `tunnel`; anything else gets a 405.
+ */
+export async function listenForConnects(tunnel: (raw: net.Socket, target: string) => void): Promise<ConnectListener> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((raw) => {
     sockets.add(raw);
@@ -58,30 +89,13 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       if (!head.subarray(0, 8).toString('latin1').startsWith('CONNECT ')) return void raw.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n');
       if (head.length > end + 4) return void raw.destroy();
       raw.write(CONNECT_OK);
-      terminate(raw);
+      tunnel(raw, head.toString('latin1', 8, head.indexOf(' ', 8)));
     };
     raw.on('data', onHead);
   });
-  const terminate = (raw: net.Socket) => {
-    const client = new tls.TLSSocket(raw, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
-    const upstream = tls.connect({ host: opts.upstreamHost ?? '127.0.0.1', port: opts.upstreamPort, servername: hostname, ca: opts.upstreamCa, ALPNProtocols: ['http/1.1'] });
-    upstream.setNoDelay(true);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', drop);
-    upstream.on('error', drop);
-    client.on('close', drop);
-    upstream.on('close', drop);
-    // Bytes the client sends before the upstream's handshake is done wait in the writable buffer.
-    client.pipe(upstream);
-    upstream.pipe(client);
-  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    caPem: ca.certPem,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -105,6 +105,17 @@ async function startProxies(work: string) {
   const relayChild = want('proxy-masking') ? await startChild(['test/bench/relay-server.ts', String(up.port), up.caFile]) : null;
   // WITNESS_BENCH_RELAY_LOCAL=1: the same relay also in this (the clients') process, no process of its own to schedule.
   const relayLocal = want('proxy-masking') && process.env.WITNESS_BENCH_RELAY_LOCAL === '1' ? await startRelay({ upstreamPort: up.port, upstreamCa }) : null;
+  // WITNESS_BENCH_LEAN=1: another engine of this checkout (its own data dir and process) behind the lean hop
+  // (lean-hop.ts: Node's HTTP server in place of mockttp's, the same forward step and data path), for the paired section.
+  // WITNESS_BENCH_LEAN_FORWARD=1: another such hop running the forward step with no hooks (no masking, SSE transform, record
+  // or audit): the HTTP plumbing alone (`leanForward`).
+  // With WITNESS_BENCH_CPU_PROF, each writes its profile in <dir>/lean-<engine|forward>.
+  const leanProf = (what: string) => (process.env.WITNESS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-interval', process.env.WITNESS_BENCH_CPU_PROF_US ?? '1000', '--cpu-prof-dir', join(process.env.WITNESS_BENCH_CPU_PROF, `lean-${what}`)] : []);
+  const leanWith = (what: string) => startChild([...leanProf(what), 'test/bench/lean-server.ts', engineRoot, join(work, `witness-lean-${what}`), config, what]);
+  const leanChild = want('proxy-masking') && process.env.WITNESS_BENCH_LEAN === '1' ? await leanWith('engine') : null;
+  const leanForwardChild = want('proxy-masking') && process.env.WITNESS_BENCH_LEAN_FORWARD === '1' ? await leanWith('forward') : null;
+  // WITNESS_BENCH_RAW=1: an engine of this checkout whose hooks run on the raw hop (raw-hop.ts: the relay, HTTP framed by hand).
+  const rawChild = want('proxy-masking') && process.env.WITNESS_BENCH_RAW === '1' ? await leanWith('raw') : null;
 
   const host = 'api.githubcopilot.com';
   return {
@@ -114,6 +125,9 @@ async function startProxies(work: string) {
     mockttp: { name: 'mockttp', host, port: 443, ca: base.rootPem, proxyPort: mock.port, pid: mockChild.child.pid },
     relay: relayChild ? { name: 'relay', host, port: 443, ca: relayChild.first.caPem as string, proxyPort: relayChild.first.port as number, pid: relayChild.child.pid } : null,
     relayLocal: relayLocal ? { name: 'relay-local', host, port: 443, ca: relayLocal.caPem, proxyPort: relayLocal.port } : null,
+    lean: leanChild ? { name: 'lean', host, port: 443, ca: leanChild.first.caPem as string, proxyPort: leanChild.first.port as number, pid: leanChild.child.pid } : null,
+    raw: rawChild ? { name: 'raw', host, port: 443, ca: rawChild.first.caPem as string, proxyPort: rawChild.first.port as number, pid: rawChild.child.pid } : null,
+    leanForward: leanForwardChild ? { name: 'lean-forward', host, port: 443, ca: leanForwardChild.first.caPem as string, proxyPort: leanForwardChild.first.port as number, pid: leanForwardChild.child.pid } : null,
     interceptedB: b ? { name: 'intercepted-b', host, port: 443, ca: b.ca, proxyPort: b.port, pid: b.pid } : null,
   };
 }
