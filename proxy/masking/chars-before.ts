@@ -28,6 +28,7 @@ export type BeforeBits = Int32Array;
  * every character is (nothing constrained, or the source not understood).
  */
 export function charsBefore(re: RegExp, literal: string): BeforeBits | null {
+  if (!re.source.includes('(?<')) return null; // no look-behind (a named group too, then read on)
   const tree = parse(re);
   if (tree === null) return null;
   const lit: Array<[number, number]> = [];
@@ -75,6 +76,11 @@ class Walk {
   }
 
   run(n: Node, st: State): State {
+    // Only paths past the literal: nothing after can constrain them (kept as they are, which
+    // admits more, never less), so the rest of the pattern is not walked.
+    let inside = false;
+    for (let j = 0; j < this.past; j++) if (st[j]) inside = true;
+    if (!inside) return st;
     switch (n.k) {
       case 'empty':
         return st;
@@ -151,7 +157,8 @@ class Walk {
       const inside = (c: number) => body.set.ascii[c] === 1 || (this.ignoreCase && letter(c) && body.set.ascii[c ^ 32] === 1);
       return inside(lo) && inside(up) ? none() : null;
     }
-    let r = reverse(body);
+    let r = reversed.get(body);
+    if (r === undefined) reversed.set(body, (r = reverse(body)));
     for (let i = j - 1; i >= 0; i--) r = derive(r, this.lit[i]![0], this.lit[i]![1], this.ignoreCase);
     const first = firstSet(r);
     const empty = nullable(r) ? this.atStart(r) : none();
@@ -234,6 +241,9 @@ function firstSet(n: Node): CharSet | null {
       return n.max >= 1 ? firstSet(n.node) : none();
   }
 }
+
+/** Look-behind bodies reversed, kept: derivatives and `nullable` remember results by node. */
+const reversed = new WeakMap<Node, Node>();
 
 /** The same strings read right to left (look-behinds nested inside keep their place between characters). */
 function reverse(n: Node): Node {

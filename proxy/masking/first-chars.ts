@@ -306,7 +306,7 @@ const NO_BITS = new Int32Array(0);
 /** Whether a match of `re` may begin with `literal` (keyword `id`) at `at`, as far as the characters after it tell. */
 export function literalMayStart(after: AfterChecks, id: number, re: RegExp, literal: string, text: string, at: number): boolean {
   let fc = after[id];
-  if (fc === undefined) fc = after[id] = literalChecks(re, literal);
+  if (fc === undefined) fc = after[id] = charsAfter(re, literal);
   return fc === null || mayStartAt(fc, text, at + literal.length);
 }
 
