@@ -14,6 +14,7 @@
  * generated text, that the check passes wherever the regex matches.
  */
 
+import { charsBefore, type BeforeBits } from './chars-before.js';
 import { EMPTY, FAIL, all, alt, none, parse, seq, type CharSet, type Node } from './regex-tree.js';
 
 /** How many leading offsets are described. */
@@ -29,7 +30,17 @@ export interface FirstChars {
   /** Offsets [from, to) constrain something (the others allow every character). */
   readonly from: number;
   readonly to: number;
+  /**
+   * For a check after a start literal (literalChecks): the characters allowed right before
+   * the literal (BeforeBits, chars-before.ts; ANY_BEFORE when unconstrained) and the
+   * literal's length. Elsewhere ANY_BEFORE and 0.
+   */
+  readonly before: BeforeBits;
+  readonly skip: number;
 }
+
+/** Every character allowed before. */
+const ANY_BEFORE: BeforeBits = Int32Array.of(-1, -1, -1, -1, 1);
 
 /** The offset bit for "at or past FIRST_CHARS". */
 const PAST = 1 << FIRST_CHARS;
@@ -61,6 +72,7 @@ class Flow {
   private step(n: Node, at: number): number {
     switch (n.k) {
       case 'empty':
+      case 'behind':
         return at;
       case 'fail':
         return 0;
@@ -158,7 +170,8 @@ export function charsAfter(re: RegExp, literal: string): FirstChars | null {
 
 const nullables = new WeakMap<Node, boolean>();
 
-function nullable(n: Node): boolean {
+/** Whether `n` may match the empty string (zero-width items pass). */
+export function nullable(n: Node): boolean {
   let v = nullables.get(n);
   if (v === undefined) nullables.set(n, (v = nullableNow(n)));
   return v;
@@ -167,6 +180,7 @@ function nullable(n: Node): boolean {
 function nullableNow(n: Node): boolean {
   switch (n.k) {
     case 'empty':
+    case 'behind':
     case 'wild':
       return true;
     case 'fail':
@@ -186,7 +200,7 @@ function nullableNow(n: Node): boolean {
  * cases of one ASCII character). Zero-width items match nothing once a character is read
  * (they were passed over: a weaker condition, never a stronger one).
  */
-function derive(n: Node, lo: number, up: number, ignoreCase: boolean, memo = new Map<Node, Node>()): Node {
+export function derive(n: Node, lo: number, up: number, ignoreCase: boolean, memo = new Map<Node, Node>()): Node {
   let d = memo.get(n);
   if (d === undefined) {
     d = deriveNow(n, lo, up, ignoreCase, memo);
@@ -198,6 +212,7 @@ function derive(n: Node, lo: number, up: number, ignoreCase: boolean, memo = new
 function deriveNow(n: Node, lo: number, up: number, ignoreCase: boolean, memo: Map<Node, Node>): Node {
   switch (n.k) {
     case 'empty':
+    case 'behind':
     case 'fail':
       return FAIL;
     case 'wild':
@@ -243,7 +258,7 @@ function describe(tree: Node, ignoreCase: boolean): FirstChars | null {
       to = o + 1;
     }
   }
-  return from < 0 ? null : { bits, from, to };
+  return from < 0 ? null : { bits, from, to, before: ANY_BEFORE, skip: 0 };
 }
 
 /** Words per offset in FirstChars.bits. */
@@ -273,6 +288,20 @@ export function afterChecks(re: RegExp, literals: number | null, skipTo: string 
   if (literals !== null) return new Array<FirstChars | null | undefined>(literals).fill(undefined);
   return [skipTo === null ? null : charsAfter(re, skipTo)];
 }
+
+/**
+ * The checks around a start literal of `re`: what may follow it (as charsAfter) and what may
+ * come right before it (charsBefore, in `before`; `skip` is the literal's length), or null
+ * when neither constrains anything.
+ */
+export function literalChecks(re: RegExp, literal: string): FirstChars | null {
+  const after = charsAfter(re, literal);
+  const before = charsBefore(re, literal);
+  if (after === null && before === null) return null;
+  return { bits: after?.bits ?? NO_BITS, from: after?.from ?? 0, to: after?.to ?? 0, before: before ?? ANY_BEFORE, skip: literal.length };
+}
+
+const NO_BITS = new Int32Array(0);
 
 /** Whether a match of `re` may begin with `literal` (keyword `id`) at `at`, as far as the characters after it tell. */
 export function literalMayStart(after: AfterChecks, id: number, re: RegExp, literal: string, text: string, at: number): boolean {

@@ -21,7 +21,12 @@ export type Node =
   /** Matches nothing. */
   | { k: 'fail' }
   /** Anything at all from here: unknown constructs, back references. */
-  | { k: 'wild' };
+  | { k: 'wild' }
+  /**
+   * A look-behind (`neg`: `(?<!…)`): zero-width, read as `empty` by every consumer except
+   * chars-before.ts, which reads what it says about the character before a match.
+   */
+  | { k: 'behind'; neg: boolean; node: Node };
 
 export const EMPTY: Node = { k: 'empty' };
 export const FAIL: Node = { k: 'fail' };
@@ -132,10 +137,12 @@ class Parser {
     if (c === '(') {
       const rest = this.src.slice(this.i, this.i + 4);
       let zeroWidth = false;
+      let behind: boolean | null = null;
       if (rest.startsWith('(?=') || rest.startsWith('(?!')) {
         this.i += 3;
         zeroWidth = true;
       } else if (rest.startsWith('(?<=') || rest.startsWith('(?<!')) {
+        behind = rest[3] === '!';
         this.i += 4;
         zeroWidth = true;
       } else if (rest.startsWith('(?:')) this.i += 3;
@@ -148,6 +155,7 @@ class Parser {
       const inner = this.disjunction();
       if (this.src[this.i] !== ')') throw new Unsupported('group end');
       this.i++;
+      if (behind !== null) return { k: 'behind', neg: behind, node: inner };
       return zeroWidth ? { k: 'empty' } : inner;
     }
     if (c === '^' || c === '$') {
@@ -300,7 +308,7 @@ class Parser {
       max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
     } else return atom;
     if (this.src[this.i] === '?') this.i++; // lazy: the same strings
-    if (atom.k === 'empty') return atom;
+    if (atom.k === 'empty' || atom.k === 'behind') return atom.k === 'behind' && min === 0 ? EMPTY : atom;
     return { k: 'rep', min, max, node: atom };
   }
 }
