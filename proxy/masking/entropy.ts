@@ -124,7 +124,6 @@ export function looksLikeRealSecret(value: string, opts: { minLength?: number; m
   let kinds = 0;
   let t = 0;
   let word = 0;
-  let same = true;
   let d = 0;
   let i = 0;
   for (; i < n; i++) {
@@ -135,7 +134,6 @@ export function looksLikeRealSecret(value: string, opts: { minLength?: number; m
     t = ((t << 5) | (x & 31)) & 0x7fff;
     word |= words[t]!;
     if (seen[c]!++ === 0) order[d++] = c;
-    if (c !== c0) same = false;
   }
   if (i < n) {
     for (let j = 0; j < d; j++) counts[distinct[j]!] = 0;
@@ -143,16 +141,31 @@ export function looksLikeRealSecret(value: string, opts: { minLength?: number; m
   }
   // The entropy (as shannonEntropy sums it: terms in order of first occurrence), the counts cleared.
   let h = 0;
-  const memo = n <= MEMO_MAX;
-  for (let j = 0; j < d; j++) {
-    const c = distinct[j]!;
-    const k = counts[c]!;
-    h -= memo ? term(k, n) : (k / n) * Math.log2(k / n);
-    counts[c] = 0;
+  if (n <= MEMO_MAX) {
+    const memo = terms;
+    const row = n * (MEMO_MAX + 1);
+    for (let j = 0; j < d; j++) {
+      const c = order[j]!;
+      const k = seen[c]!;
+      let x = memo[row + k]!;
+      if (x !== x) {
+        const p = k / n;
+        x = memo[row + k] = p * Math.log2(p);
+      }
+      h -= x;
+      seen[c] = 0;
+    }
+  } else {
+    for (let j = 0; j < d; j++) {
+      const c = order[j]!;
+      const k = seen[c]!;
+      h -= (k / n) * Math.log2(k / n);
+      seen[c] = 0;
+    }
   }
   if ((word !== 0 && PLACEHOLDER_WORDS.test(v)) || (mayBeReference(c0) && REFERENCE.test(v))) return false;
-  // oneRepeatedChar: two or more of one character, not a line terminator.
-  if (same && n >= 2 && c0 !== 10 && c0 !== 13) return false;
+  // oneRepeatedChar: two or more of one character (one distinct), not a line terminator.
+  if (d === 1 && n >= 2 && c0 !== 10 && c0 !== 13) return false;
   if (!shapeMayBeSecret(v, c0)) return false;
   const classes = ((kinds >> 5) & 1) + ((kinds >> 6) & 1) + ((kinds >> 7) & 1) + ((kinds >> 8) & 1);
   if (classes < 2 && !(n >= 20 && h >= 3.5)) return false;
