@@ -25,31 +25,40 @@ export const PLACEHOLDER_TRIGRAMS: readonly string[] = [
   'non', 'nul', 'nil', 'und', 'tru', 'fal', 'pas', 'sec', 'str', 'req', 'opt', '...',
 ];
 
-/** Character classes of the sequences: letters by lower case 1–26, `*` 27, `.` 28, anything else 0. */
-const classOf = new Uint8Array(128);
-for (let c = 0; c < 26; c++) classOf[97 + c] = classOf[65 + c] = c + 1;
-classOf[42] = 27;
-classOf[46] = 28;
+/**
+ * Character classes of the sequences: letters by lower case 1–26, `*` 27, `.` 28, `<` and `>`
+ * ANGLE, anything else 0.
+ */
+export const PLACEHOLDER_CLASS = new Uint8Array(128);
+for (let c = 0; c < 26; c++) PLACEHOLDER_CLASS[97 + c] = PLACEHOLDER_CLASS[65 + c] = c + 1;
+PLACEHOLDER_CLASS[42] = 27;
+PLACEHOLDER_CLASS[46] = 28;
+const ANGLE = 31;
+PLACEHOLDER_CLASS[60] = PLACEHOLDER_CLASS[62] = ANGLE;
 
 function cls(ch: string): number {
   const c = ch.charCodeAt(0);
-  const k = c < 128 ? classOf[c]! : 0;
-  if (k === 0) throw new Error(`placeholder sequence character ${JSON.stringify(ch)} has no class`);
+  const k = c < 128 ? PLACEHOLDER_CLASS[c]! : 0;
+  if (k === 0 || k === ANGLE) throw new Error(`placeholder sequence character ${JSON.stringify(ch)} has no class`);
   return k;
 }
 
-/** The sequences as a table by their three classes, five bits each (a rolling index: shift, or, mask). */
-const TRIGRAMS = new Uint8Array(1 << 15);
-for (const t of PLACEHOLDER_TRIGRAMS) if (t.length === 3) TRIGRAMS[(cls(t[0]!) << 10) | (cls(t[1]!) << 5) | cls(t[2]!)] = 1;
+/**
+ * The sequences as a table by their three classes, five bits each (a rolling index: shift,
+ * or, mask), and every index whose last class is ANGLE (a `<` or `>` anywhere is enough). No
+ * sequence has ANGLE in its first two places, so a `<` two characters back completes none.
+ */
+export const PLACEHOLDER_TRIGRAM_TABLE = new Uint8Array(1 << 15);
+for (const t of PLACEHOLDER_TRIGRAMS) if (t.length === 3) PLACEHOLDER_TRIGRAM_TABLE[(cls(t[0]!) << 10) | (cls(t[1]!) << 5) | cls(t[2]!)] = 1;
+for (let hi = 0; hi < 1 << 10; hi++) PLACEHOLDER_TRIGRAM_TABLE[(hi << 5) | ANGLE] = 1;
 
 /** False when `v` cannot match PLACEHOLDER_WORDS: it contains no `<`, `>` and none of the sequences. */
 export function mayHavePlaceholderWord(v: string): boolean {
-  const classes = classOf;
-  const table = TRIGRAMS;
+  const classes = PLACEHOLDER_CLASS;
+  const table = PLACEHOLDER_TRIGRAM_TABLE;
   let t = 0;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
-    if (c === 60 || c === 62) return true;
     t = ((t << 5) | (c < 128 ? classes[c]! : 0)) & 0x7fff;
     if (table[t] === 1) return true;
   }

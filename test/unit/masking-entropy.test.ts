@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { looksLikeRealSecret, oneRepeatedChar, shannonEntropy } from '../../proxy/masking/entropy.js';
+import { looksLikeRealSecret, mayBeReference, oneRepeatedChar, shannonEntropy } from '../../proxy/masking/entropy.js';
 import { PLACEHOLDER_WORDS } from '../../proxy/masking/placeholder-words.js';
 import { loadCorpus, OWN_CORPUS, PROSE_CORPUS, SHARED_CORPUS } from '../helpers/corpus.js';
 
@@ -54,7 +54,8 @@ const PIECES = [
   'example', 'test', '<', '${', 'process.env', 'f(', 'h', 'H', 'w', 'W', 'f', 'F', 'g', 'G', 'x', 'X',
 ];
 const value = fc.array(fc.constantFrom(...PIECES), { maxLength: 12 }).map((ps) => ps.join(''));
-const opts = fc.constantFrom({}, { minLength: 6 }, { minLength: 12 }, { minEntropy: 3.5 });
+// minEntropy 0: the entropy then rejects nothing, so the repeated-character check decides alone.
+const opts = fc.constantFrom({}, { minLength: 6 }, { minLength: 12 }, { minEntropy: 3.5 }, { minLength: 2, minEntropy: 0 });
 
 describe('looksLikeRealSecret', () => {
   it('answers as its plain form (every check a regex) on generated values', () => {
@@ -88,6 +89,39 @@ describe('looksLikeRealSecret', () => {
       }
     }
     expect(n).toBeGreaterThan(10000);
+  });
+
+  it('judges a value the same whatever was judged before it (the one walk leaves its counts clean, also when it stops at a character beyond ASCII)', () => {
+    // The walk counts characters in a shared table and stops at the first one beyond ASCII:
+    // what it counted before stopping must be cleared, or the next value's entropy is off.
+    const values = ['Zq8Rk4Tw9xK2mQ7p', 'Zq8Rk4Tw9xK2mQ7pé', 'éZq8Rk4Tw9xK2mQ7p', 'Zq8Rk4Tw\u{1F642}9xK2mQ7p', 'aaaaaaaaaaaaaaaaaaaaé', 'Zq8Rk4Tw<9xK2mQ7p', 'Zq8Rk4Tw', 'Zq8Rk4Tw9xK2mQ7pZq8Rk4Tw9xK2mQ7p'];
+    const alone = values.map((v) => referenceLooksLikeRealSecret(v));
+    expect(alone).toContain(true);
+    for (const first of values) {
+      for (const [i, v] of values.entries()) {
+        looksLikeRealSecret(first);
+        expect(looksLikeRealSecret(v), `${JSON.stringify(v)} after ${JSON.stringify(first)}`).toBe(alone[i]);
+      }
+    }
+  });
+
+  it('asks the reference regex wherever one of its alternatives can begin (mayBeReference)', () => {
+    // One value per alternative of REFERENCE; each is rejected, by the guard and regex together.
+    const samples = ['pk.', 'pk_', '-', ':', '$', '${', '%HOME%', '{{', 'process.env', 'os.environ', 'os.getenv', 'env.', 'ENV[', 'var.', 'local.', 'data.', 'module.', 'secrets.', 'vault:', 'arn:', 'ref+', '@', '!', '&', '*', 'file:', 'config.', 'settings.', 'self.', 'this.', 'getX', 'get_', 'System.getenv', 'Environment.', 'os.Getenv', 'sha1:', 'sha256-', 'md5:', 'f(', 'zq(', '/'];
+    for (const p of samples) {
+      const v = `${p}Zq8Rk4Tw9xK2mQ7p`;
+      expect(REFERENCE.test(v), v).toBe(true);
+      expect(mayBeReference(v.charCodeAt(0)), v).toBe(true);
+      expect(looksLikeRealSecret(v), v).toBe(false);
+    }
+    // Where the guard says no, no alternative matches: every code unit before each sample's rest.
+    const rests = [...new Set(samples.flatMap((p) => [p, p.slice(1)]))];
+    const missed: string[] = [];
+    for (let c = 0; c < 0x10000; c += c < 0x300 ? 1 : 97) {
+      if (mayBeReference(c)) continue;
+      for (const r of rests) if (REFERENCE.test(String.fromCharCode(c) + r + 'x(')) missed.push(String.fromCharCode(c) + r);
+    }
+    expect(missed).toEqual([]);
   });
 
   it('rejects what each first-character-guarded check rejects', () => {
