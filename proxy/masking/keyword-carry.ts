@@ -112,10 +112,13 @@ class CarriedKeywords {
       mid = Math.max(from, Math.min(end, log.to - base));
     }
     let s = this.state;
-    if (mid > from) s = mid - from >= WASM_FROM ? this.walkWasm(this.wasm(), text, from, mid, shift, s, null, base) : this.walkString(text, from, mid, shift, s);
+    if (mid > from) {
+      const walker = mid - from >= WASM_FROM ? this.wasm() : null;
+      s = walker === null ? this.walkString(text, from, mid, shift, s) : this.walkWasm(walker, text, from, mid, shift, s);
+    }
     if (mid < end) {
-      log.room();
-      s = end - mid >= WASM_FROM ? this.walkWasm(this.wasm(), text, mid, end, shift, s, log, base) : this.walkStringRuns(text, mid, end, shift, s, log, base);
+      const walker = end - mid >= WASM_FROM ? this.wasm() : null;
+      s = walker === null ? this.walkStringRuns(text, mid, end, shift, s, log, base) : this.walkWasmRuns(walker, text, mid, end, shift, s, log, base);
       log.to = base + end;
     }
     this.state = s;
@@ -160,6 +163,7 @@ class CarriedKeywords {
     const t = this.index.delta;
     const classes = this.index.classesAt;
     const runs = log.runs;
+    let n = log.count;
     let rs = log.runStart - base;
     let i = from;
     while (i < end) {
@@ -167,7 +171,16 @@ class CarriedKeywords {
       for (; i < end; i++) {
         const c = text.charCodeAt(i);
         if (isBreak(c)) {
-          if (i - rs >= MIN_RUN) runs.push(base + rs, base + i);
+          if (i - rs >= MIN_RUN) {
+            // (Full, without WebAssembly: a long stretch. What is left goes, as in room().)
+            if (n === runs.length) {
+              n = 0;
+              log.from = base + rs;
+            }
+            runs[n] = base + rs;
+            runs[n + 1] = base + i;
+            n += 2;
+          }
           rs = i + 1;
         }
         v = t[s + (t[classes + (c & 127)]! & ((c - ALPHA) >> 31))]!;
@@ -179,38 +192,53 @@ class CarriedKeywords {
       i++;
       this.found(s, i + shift);
     }
+    log.count = n;
     log.runStart = base + rs;
     return s;
   }
 
-  /**
-   * The WebAssembly walk from state s, in slices of CARRY_SLICE characters; returns the state
-   * reached. With `log`, records the runs its breaks end (text[from] is at absolute
-   * base + from = log.to).
-   */
-  private walkWasm(walker: CarryWalker | null, text: string, from: number, end: number, shift: number, s: number, log: RunLog | null, base: number): number {
-    if (walker === null) return log === null ? this.walkString(text, from, end, shift, s) : this.walkStringRuns(text, from, end, shift, s, log, base);
+  /** The WebAssembly walk from state s, in slices of CARRY_SLICE characters; returns the state reached. */
+  private walkWasm(walker: CarryWalker, text: string, from: number, end: number, shift: number, s: number): number {
     const words = walker.words;
     const first = walker.out >> 2;
     for (let i = from; i < end; i += CARRY_SLICE) {
       const n = Math.min(CARRY_SLICE, end - i);
       walker.units.write(text.substring(i, i + n), 0, 'utf16le');
-      if (log === null) s = walker.walk(n, s);
-      else {
-        const at = base + i;
-        s = walker.walkRuns(n, s, log.runStart - at);
-        // Byte addresses to absolute positions; a start before the slice is the run carried in.
-        const runs = log.runs;
-        const last = words[RUNS_END_WORD]! >> 2;
-        for (let r = walker.runs >> 2; r < last; r += 2) {
-          const a = words[r]!;
-          runs.push(a < walker.text ? log.runStart : at + ((a - walker.text) >> 1), at + ((words[r + 1]! - walker.text) >> 1));
-        }
-        const rs = words[RUN_START_WORD]!;
-        if (rs >= walker.text) log.runStart = at + ((rs - walker.text) >> 1);
-      }
+      s = walker.walk(n, s);
       const last = words[0]! >> 2;
       for (let r = first; r < last; r += 2) this.found(words[r + 1]! >> 2, i + ((words[r]! - walker.text) >> 1) + shift);
+    }
+    return s;
+  }
+
+  /** walkWasm(), recording in `log` the runs its breaks end (text[from] is at absolute base + from = log.to). */
+  private walkWasmRuns(walker: CarryWalker, text: string, from: number, end: number, shift: number, s: number, log: RunLog, base: number): number {
+    const words = walker.words;
+    const first = walker.out >> 2;
+    const unit0 = walker.text;
+    for (let i = from; i < end; i += CARRY_SLICE) {
+      const n = Math.min(CARRY_SLICE, end - i);
+      walker.units.write(text.substring(i, i + n), 0, 'utf16le');
+      const at = base + i;
+      const carried = log.runStart;
+      s = walker.walkRuns(n, s, carried - at);
+      const last = words[0]! >> 2;
+      for (let r = first; r < last; r += 2) this.found(words[r + 1]! >> 2, i + ((words[r]! - unit0) >> 1) + shift);
+      // Byte addresses to absolute positions; a start before the slice is the run carried in.
+      const lastRun = words[RUNS_END_WORD]! >> 2;
+      const rs = words[RUN_START_WORD]!;
+      if (rs >= unit0) log.runStart = at + ((rs - unit0) >> 1);
+      if (lastRun === walker.runs >> 2) continue;
+      log.room();
+      const runs = log.runs;
+      let c = log.count;
+      for (let r = walker.runs >> 2; r < lastRun; r += 2) {
+        const a = words[r]!;
+        runs[c] = a < unit0 ? carried : at + ((a - unit0) >> 1);
+        runs[c + 1] = at + ((words[r + 1]! - unit0) >> 1);
+        c += 2;
+      }
+      log.count = c;
     }
     return s;
   }

@@ -16,6 +16,8 @@ export const MIN_RUN = 16;
 
 /** Kept runs beyond this many (a reader that stopped reading) are dropped, and the log starts again after them. */
 const MAX_RUNS = 4096;
+/** The most runs a walk appends at once: a WebAssembly slice's or a string walk's (a run and its break take MIN_RUN + 1 characters; one more carried in). */
+export const WALK_RUNS = 1024;
 
 export class RunLog {
   /** Whether a reader uses the log: the walks record runs only then. */
@@ -27,20 +29,22 @@ export class RunLog {
   runStart = 0;
   /**
    * The runs of MIN_RUN+ characters ended by a break in [from, to), as (start, break) pairs
-   * in order (a start of `from`: the run may start earlier). The reader empties it.
+   * in order at runs[0, count) (a start of `from`: the run may start earlier). The reader
+   * empties it (count = 0).
    */
-  readonly runs: number[] = [];
+  readonly runs = new Float64Array(2 * (MAX_RUNS + WALK_RUNS));
+  count = 0;
 
   /** Starts again at `at`, where a walk begins past `to`: nothing before it is known. */
   restart(at: number): void {
     this.from = this.to = this.runStart = at;
-    this.runs.length = 0;
+    this.count = 0;
   }
 
-  /** Makes room before a walk appends runs: when the reader has left too many, they go, and the log knows breaks from the current run's start on only. */
+  /** Makes room for a walk of up to WALK_RUNS runs: when the reader has left too many, they go, and the log knows breaks from the current run's start on only. */
   room(): void {
-    if (this.runs.length < 2 * MAX_RUNS) return;
-    this.runs.length = 0;
+    if (this.count < 2 * MAX_RUNS) return;
+    this.count = 0;
     this.from = this.runStart;
   }
 }

@@ -110,13 +110,17 @@ describe('RunFacts from the run log', () => {
     expect(stream(t, [t.length], [0], [0], [CARRY_SLICE * 3]).fromLog).toBe(1); // (one push of three slices, read from the log)
     expect(stream(t, [5000, 3000, 40], [0, 7], [0], [600, 20]).fromLog).toBeGreaterThan(0);
     expect(stream('q'.repeat(3 * CARRY_SLICE) + ' ' + t, [10, 3 * CARRY_SLICE, 100], [0], [0], [600]).fromLog).toBeGreaterThan(0);
+    // More runs in one push than the log keeps: it drops them and starts again (the read is the text's).
+    const many = `${'q'.repeat(16)} ${'r'.repeat(20)}\n`.repeat(6000);
+    expect(stream(many + t, [many.length + 100, 50], [0], [0], [600, 20000]).fromLog).toBeGreaterThan(0);
   });
 
-  it('leave the streaming masker’s output as whole-text masking’s, and answer its reads from the log', () => {
+  it('leave the streaming masker’s output as whole-text masking’s, and answer every read of a stream but its first from the log', () => {
     const masker = new Masker({ key: Buffer.alloc(32, 7) });
     const v = 'sk9Qw2Zr7Tb4Lp1Xn8Vc3Md6';
     const input = `say ${v} is my Stripe key and then\n${v}xY7\n\n^ that's the api key\n"${v}" a valid token `.repeat(20);
     const read = vi.spyOn(RunFacts.prototype as unknown as { readLog: () => void }, 'readLog');
+    const fromText = vi.spyOn(RunFacts.prototype as unknown as { readText: () => void }, 'readText');
     for (const n of [3, 16, 64, 700]) {
       const s = new StreamingMasker(masker);
       let out = '';
@@ -125,5 +129,8 @@ describe('RunFacts from the run log', () => {
       expect(out).toBe(masker.mask(input).text);
     }
     expect(read.mock.calls.length).toBeGreaterThan(100);
+    // (The first read: the log is used from the first hold on, after that push's walk. From
+    // then on the log goes on from what that read found.)
+    expect(fromText.mock.calls.length).toBe(4);
   });
 });

@@ -81,8 +81,15 @@ export class RunFacts {
     if (log !== null) {
       // Every break from the run that reaches `scanned` to the end known: the runs from the log.
       if (log.to === base + end && log.from <= this.runStart) this.readLog(text, base, need, log);
-      else this.readText(text, base, need);
-      log.runs.length = 0;
+      else {
+        // Read from the text (the first read, or after the carry began past what the log knew):
+        // the log goes on from what this read found, the run reaching the end (no break after
+        // its start), so the next push's is read from the log.
+        this.readText(text, base, need);
+        log.from = log.runStart = this.runStart;
+        log.to = this.scanned;
+      }
+      log.count = 0;
     } else this.readText(text, base, need);
   }
 
@@ -147,7 +154,8 @@ export class RunFacts {
     // The runs ended by a break at or after `from`: readText() looks at those.
     const from = need > clean + MIN_VALUE ? Math.min(need, end) : clean;
     const runs = log.runs;
-    for (let r = 0; r < runs.length; r += 2) {
+    const n = log.count;
+    for (let r = 0; r < n; r += 2) {
       const k = runs[r + 1]!;
       if (k < from) continue;
       const p = Math.max(runs[r]!, base);
