@@ -7,9 +7,14 @@
  * walks: it writes, in order, where the walk reached a state with outputs and which state,
  * and keyword-carry.ts turns those records into occurrences exactly as its string walk does.
  *
+ * walkRuns is the same walk that also records the runs between breaks of 16 units or more
+ * for the stream's run log (run-log.ts), so that the named-after holds need not read the
+ * characters again.
+ *
  * Memory (one per automaton, shared by every stream: a walk runs to its end before another
- * begins): the record end at 0, the class of each ASCII character, the hot table
- * (KeywordIndex.delta's rows), the records, then the text's units.
+ * begins): the record end, the run records' end and the run start reached at 0, 4 and 8, the
+ * class of each unit, whether each unit is a break, the hot table (KeywordIndex.delta's rows),
+ * the records, the text's units, then the run records.
  */
 import { ADD, BLOCK, BR, BR_IF, compiledOnce, ELSE, END, functionBody, GE_U, I32_CONST, I32_LOAD, I32_LOAD16_U, I32_LOAD8_U, I32_STORE, IF, instantiateAll, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, LT_S, moduleOf, SUB, XOR } from './wasm-bytes.js';
 import { isBreak, MIN_RUN } from './run-log.js';

@@ -1,7 +1,8 @@
 /**
  * Keyword occurrences carried from push to push of one stream (the streaming masker's): each
  * new character is read once by each automaton, and a search from any recent point is
- * answered from the occurrences kept.
+ * answered from the occurrences kept. The first automaton to read a new character also
+ * records the stream's runs between breaks (run-log.ts) while a reader uses them.
  */
 import { CARRY_SLICE, CarryWalker, RUN_START_WORD, RUNS_END_WORD } from './carry-walk.js';
 import type { Hits, KeywordIndex } from './keywords.js';
@@ -162,7 +163,8 @@ class CarriedKeywords {
   private walkStringRuns(text: string, from: number, end: number, shift: number, s: number, log: RunLog, base: number): number {
     const t = this.index.delta;
     const classes = this.index.classesAt;
-    const runs = log.runs;
+    // (A run and its break take MIN_RUN + 1 characters; one more run may be carried in.)
+    const runs = log.room(Math.floor((end - from) / (MIN_RUN + 1)) + 1);
     let n = log.count;
     let rs = log.runStart - base;
     let i = from;
@@ -172,11 +174,6 @@ class CarriedKeywords {
         const c = text.charCodeAt(i);
         if (isBreak(c)) {
           if (i - rs >= MIN_RUN) {
-            // (Full, without WebAssembly: a long stretch. What is left goes, as in room().)
-            if (n === runs.length) {
-              n = 0;
-              log.from = base + rs;
-            }
             runs[n] = base + rs;
             runs[n + 1] = base + i;
             n += 2;
@@ -226,19 +223,19 @@ class CarriedKeywords {
       for (let r = first; r < last; r += 2) this.found(words[r + 1]! >> 2, i + ((words[r]! - unit0) >> 1) + shift);
       // Byte addresses to absolute positions; a start before the slice is the run carried in.
       const lastRun = words[RUNS_END_WORD]! >> 2;
+      if (lastRun > walker.runs >> 2) {
+        const runs = log.room((lastRun - (walker.runs >> 2)) >> 1);
+        let c = log.count;
+        for (let r = walker.runs >> 2; r < lastRun; r += 2) {
+          const a = words[r]!;
+          runs[c] = a < unit0 ? carried : at + ((a - unit0) >> 1);
+          runs[c + 1] = at + ((words[r + 1]! - unit0) >> 1);
+          c += 2;
+        }
+        log.count = c;
+      }
       const rs = words[RUN_START_WORD]!;
       if (rs >= unit0) log.runStart = at + ((rs - unit0) >> 1);
-      if (lastRun === walker.runs >> 2) continue;
-      log.room();
-      const runs = log.runs;
-      let c = log.count;
-      for (let r = walker.runs >> 2; r < lastRun; r += 2) {
-        const a = words[r]!;
-        runs[c] = a < unit0 ? carried : at + ((a - unit0) >> 1);
-        runs[c + 1] = at + ((words[r + 1]! - unit0) >> 1);
-        c += 2;
-      }
-      log.count = c;
     }
     return s;
   }

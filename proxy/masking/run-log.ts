@@ -16,8 +16,6 @@ export const MIN_RUN = 16;
 
 /** Kept runs beyond this many (a reader that stopped reading) are dropped, and the log starts again after them. */
 const MAX_RUNS = 4096;
-/** The most runs a walk appends at once: a WebAssembly slice's or a string walk's (a run and its break take MIN_RUN + 1 characters; one more carried in). */
-export const WALK_RUNS = 1024;
 
 export class RunLog {
   /** Whether a reader uses the log: the walks record runs only then. */
@@ -32,7 +30,7 @@ export class RunLog {
    * in order at runs[0, count) (a start of `from`: the run may start earlier). The reader
    * empties it (count = 0).
    */
-  readonly runs = new Float64Array(2 * (MAX_RUNS + WALK_RUNS));
+  runs = new Float64Array(32);
   count = 0;
 
   /** Starts again at `at`, where a walk begins past `to`: nothing before it is known. */
@@ -41,10 +39,21 @@ export class RunLog {
     this.count = 0;
   }
 
-  /** Makes room for a walk of up to WALK_RUNS runs: when the reader has left too many, they go, and the log knows breaks from the current run's start on only. */
-  room(): void {
-    if (this.count < 2 * MAX_RUNS) return;
-    this.count = 0;
-    this.from = this.runStart;
+  /**
+   * Makes room for `more` runs (a walk's most): when the reader has left too many, they go,
+   * and the log knows breaks from the current run's start on only; else the array grows.
+   * Returns the array.
+   */
+  room(more: number): Float64Array {
+    const need = this.count + 2 * more;
+    if (need <= this.runs.length) return this.runs;
+    if (this.count >= 2 * MAX_RUNS) {
+      this.count = 0;
+      this.from = this.runStart;
+      if (2 * more <= this.runs.length) return this.runs;
+    }
+    const runs = new Float64Array(Math.max(2 * this.runs.length, this.count + 2 * more));
+    runs.set(this.runs.subarray(0, this.count));
+    return (this.runs = runs);
   }
 }

@@ -11,6 +11,11 @@
  * that starts at a line start in it. These facts say where the latest such value could be,
  * so that a push without one is answered without a search (the holds' answers are the same:
  * a property test in test/unit/masking-stream-holds.test.ts).
+ *
+ * In a stream the runs come from its run log (run-log.ts), which the carried keyword walk
+ * writes as it reads each new character (in WebAssembly for 32 or more): read() then reads
+ * no character but those of the runs of 16+ it looks at closely, and gives the facts that
+ * reading the text gives (test/unit/masking-run-log.test.ts).
  */
 
 import { isBreak, RunLog } from '../run-log.js';
