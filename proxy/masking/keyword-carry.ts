@@ -1,10 +1,12 @@
 /**
  * Keyword occurrences carried from push to push of one stream (the streaming masker's): each
  * new character is read once by each automaton, and a search from any recent point is
- * answered from the occurrences kept.
+ * answered from the occurrences kept. The first automaton to read a new character also
+ * records the stream's runs between breaks (run-log.ts) while a reader uses them.
  */
-import { CARRY_SLICE, CarryWalker } from './carry-walk.js';
+import { CARRY_SLICE, CarryWalker, RUN_START_WORD, RUNS_END_WORD } from './carry-walk.js';
 import type { Hits, KeywordIndex } from './keywords.js';
+import { isBreak, MIN_RUN, RunLog } from './run-log.js';
 
 /** Characters below this have a class of their own in the hot table; every other is class 0 (as in KeywordIndex). */
 const ALPHA = 128;
@@ -59,6 +61,7 @@ class CarriedKeywords {
   constructor(
     private readonly index: KeywordIndex,
     private readonly rebaseAt: number,
+    private readonly log: RunLog,
   ) {}
 
   /**
@@ -87,7 +90,10 @@ class CarriedKeywords {
   /**
    * Reads text[to − base, end) on from the carried state and appends its occurrences: from
    * WASM_FROM new characters on with the WebAssembly walk (carry-walk.ts), else with the
-   * string walk below. Both give the same states and occurrences.
+   * string walk below. Both give the same states and occurrences. When the stream's run log
+   * is in use, the part of the stretch past what it knows is read by the walks that also
+   * record runs (the stream's first automaton to read new text records them; the others read
+   * it again without).
    */
   private read(text: string, base: number): void {
     const shift = base - this.origin;
@@ -99,19 +105,39 @@ class CarriedKeywords {
     this.head = h;
     const from = this.to - base;
     const end = text.length;
-    const walker = end - from >= WASM_FROM ? (this.walker === undefined ? (this.walker = walkerFor(this.index)) : this.walker) : null;
-    this.state = walker === null ? this.walkString(text, from, end, shift) : this.walkWasm(walker, text, from, end, shift);
+    const log = this.log;
+    // [from, mid) is read without recording runs, [mid, end) with.
+    let mid = end;
+    if (log.active) {
+      if (log.to < this.to) log.restart(this.to);
+      mid = Math.max(from, Math.min(end, log.to - base));
+    }
+    let s = this.state;
+    if (mid > from) {
+      const walker = mid - from >= WASM_FROM ? this.wasm() : null;
+      s = walker === null ? this.walkString(text, from, mid, shift, s) : this.walkWasm(walker, text, from, mid, shift, s);
+    }
+    if (mid < end) {
+      const walker = end - mid >= WASM_FROM ? this.wasm() : null;
+      s = walker === null ? this.walkStringRuns(text, mid, end, shift, s, log, base) : this.walkWasmRuns(walker, text, mid, end, shift, s, log, base);
+      log.to = base + end;
+    }
+    this.state = s;
     this.to = base + end;
   }
 
+  /** The automaton's WebAssembly walker (null: none), looked up once. */
+  private wasm(): CarryWalker | null {
+    return this.walker === undefined ? (this.walker = walkerFor(this.index)) : this.walker;
+  }
+
   /**
-   * The string walk. The character loop has no call in it (an occurrence leaves it), so V8
-   * keeps its registers; returns the state reached.
+   * The string walk from state s. The character loop has no call in it (an occurrence leaves
+   * it), so V8 keeps its registers; returns the state reached.
    */
-  private walkString(text: string, from: number, end: number, shift: number): number {
+  private walkString(text: string, from: number, end: number, shift: number, s: number): number {
     const t = this.index.delta;
     const classes = this.index.classesAt;
-    let s = this.state;
     let i = from;
     while (i < end) {
       let v = 0;
@@ -133,17 +159,83 @@ class CarriedKeywords {
     return s;
   }
 
-  /** The WebAssembly walk, in slices of CARRY_SLICE characters; returns the state reached. */
-  private walkWasm(walker: CarryWalker, text: string, from: number, end: number, shift: number): number {
+  /** walkString(), recording in `log` the runs its breaks end (text[from] is at absolute base + from = log.to). */
+  private walkStringRuns(text: string, from: number, end: number, shift: number, s: number, log: RunLog, base: number): number {
+    const t = this.index.delta;
+    const classes = this.index.classesAt;
+    // (A run and its break take MIN_RUN + 1 characters; one more run may be carried in.)
+    const runs = log.room(Math.floor((end - from) / (MIN_RUN + 1)) + 1);
+    let n = log.count;
+    let rs = log.runStart - base;
+    let i = from;
+    while (i < end) {
+      let v = 0;
+      for (; i < end; i++) {
+        const c = text.charCodeAt(i);
+        if (isBreak(c)) {
+          if (i - rs >= MIN_RUN) {
+            runs[n] = base + rs;
+            runs[n + 1] = base + i;
+            n += 2;
+          }
+          rs = i + 1;
+        }
+        v = t[s + (t[classes + (c & 127)]! & ((c - ALPHA) >> 31))]!;
+        if (v < 0) break;
+        s = v;
+      }
+      if (i === end) break;
+      s = ~v;
+      i++;
+      this.found(s, i + shift);
+    }
+    log.count = n;
+    log.runStart = base + rs;
+    return s;
+  }
+
+  /** The WebAssembly walk from state s, in slices of CARRY_SLICE characters; returns the state reached. */
+  private walkWasm(walker: CarryWalker, text: string, from: number, end: number, shift: number, s: number): number {
     const words = walker.words;
     const first = walker.out >> 2;
-    let s = this.state;
     for (let i = from; i < end; i += CARRY_SLICE) {
       const n = Math.min(CARRY_SLICE, end - i);
       walker.units.write(text.substring(i, i + n), 0, 'utf16le');
       s = walker.walk(n, s);
       const last = words[0]! >> 2;
       for (let r = first; r < last; r += 2) this.found(words[r + 1]! >> 2, i + ((words[r]! - walker.text) >> 1) + shift);
+    }
+    return s;
+  }
+
+  /** walkWasm(), recording in `log` the runs its breaks end (text[from] is at absolute base + from = log.to). */
+  private walkWasmRuns(walker: CarryWalker, text: string, from: number, end: number, shift: number, s: number, log: RunLog, base: number): number {
+    const words = walker.words;
+    const first = walker.out >> 2;
+    const unit0 = walker.text;
+    for (let i = from; i < end; i += CARRY_SLICE) {
+      const n = Math.min(CARRY_SLICE, end - i);
+      walker.units.write(text.substring(i, i + n), 0, 'utf16le');
+      const at = base + i;
+      const carried = log.runStart;
+      s = walker.walkRuns(n, s, carried - at);
+      const last = words[0]! >> 2;
+      for (let r = first; r < last; r += 2) this.found(words[r + 1]! >> 2, i + ((words[r]! - unit0) >> 1) + shift);
+      // Byte addresses to absolute positions; a start before the slice is the run carried in.
+      const lastRun = words[RUNS_END_WORD]! >> 2;
+      if (lastRun > walker.runs >> 2) {
+        const runs = log.room((lastRun - (walker.runs >> 2)) >> 1);
+        let c = log.count;
+        for (let r = walker.runs >> 2; r < lastRun; r += 2) {
+          const a = words[r]!;
+          runs[c] = a < unit0 ? carried : at + ((a - unit0) >> 1);
+          runs[c + 1] = at + ((words[r + 1]! - unit0) >> 1);
+          c += 2;
+        }
+        log.count = c;
+      }
+      const rs = words[RUN_START_WORD]!;
+      if (rs >= unit0) log.runStart = at + ((rs - unit0) >> 1);
     }
     return s;
   }
@@ -232,6 +324,8 @@ class CarriedKeywords {
 /** The carried keyword scans of one stream, one per automaton; `base` is where the stream's current text starts. */
 export class KeywordCarry {
   base = 0;
+  /** The runs of the stream's text, recorded by the first of its automata to read each new character (run-log.ts; while a reader uses it). */
+  readonly runs = new RunLog();
   private readonly byIndex = new Map<KeywordIndex, CarriedKeywords>();
   /** The automaton of the last call and its scans (a stream's plans share one automaton: no map lookup per call). */
   private lastIndex: KeywordIndex | null = null;
@@ -244,7 +338,7 @@ export class KeywordCarry {
     let c = this.last;
     if (index !== this.lastIndex || c === null) {
       c = this.byIndex.get(index) ?? null;
-      if (c === null) this.byIndex.set(index, (c = new CarriedKeywords(index, this.rebaseAt)));
+      if (c === null) this.byIndex.set(index, (c = new CarriedKeywords(index, this.rebaseAt, this.runs)));
       this.lastIndex = index;
       this.last = c;
     }

@@ -189,7 +189,10 @@ export class StreamingMasker {
   constructor(private readonly masker: Masker) {
     this.groups = groupsFor(masker.detectors);
     this.farSeeks = (this.groups.farStarts ?? []).map((c) => new CharSeek(c));
-    const shared = {};
+    // (The carried keyword walk records the text's runs for the named-after holds from the
+    // first push on: run-log.ts.)
+    this.carry.runs.active = true;
+    const shared = { runLog: this.carry.runs };
     this.memos = this.groups.holders.map(() => ({ base: 0, shared }));
   }
 

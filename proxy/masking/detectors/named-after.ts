@@ -12,6 +12,7 @@ import type { HoldMemo, ValidateContext } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { isLineBreak, isWhiteSpace } from '../white-space.js';
 import { chars, either, optional, prefixToEnd, seq, upTo, words, type Part } from '../prefix-pattern.js';
+import type { RunLog } from '../run-log.js';
 import { isBlank, isOwnLineChar, isValueChar, RunFacts } from './run-facts.js';
 
 /** How far back from the end of the text the holds look (as the streaming masker's own tail rules do). */
@@ -89,9 +90,9 @@ export function hasLongRun(text: string, from: number, to: number, n: number): b
   return false;
 }
 
-/** The stream's RunFacts: one for both holds when the stream shares state between its hooks. */
+/** The stream's RunFacts: one for both holds when the stream shares state between its hooks (with the stream's run log when it shares one: stream-masker.ts). */
 function runFacts(memo: HoldMemo): RunFacts {
-  if (memo.shared) return (memo.shared.runFacts ??= new RunFacts(memo.base)) as RunFacts;
+  if (memo.shared) return (memo.shared.runFacts ??= new RunFacts(memo.base, (memo.shared.runLog as RunLog | undefined) ?? null)) as RunFacts;
   return (memo.state ??= new RunFacts(memo.base)) as RunFacts;
 }
 

@@ -11,16 +11,20 @@
  * that starts at a line start in it. These facts say where the latest such value could be,
  * so that a push without one is answered without a search (the holds' answers are the same:
  * a property test in test/unit/masking-stream-holds.test.ts).
+ *
+ * In a stream the runs come from its run log (run-log.ts), which the carried keyword walk
+ * writes as it reads each new character (in WebAssembly for 32 or more): read() then reads
+ * no character but those of the runs of 16+ it looks at closely, and gives the facts that
+ * reading the text gives (test/unit/masking-run-log.test.ts).
  */
 
+import { isBreak, RunLog } from '../run-log.js';
 import { isLineBreak } from '../white-space.js';
 
 /** ASCII white space (what hasLongRun() counts): \t \n \v \f \r and the space. */
 const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 /** A blank: the space or a tab. */
 export const isBlank = (c: number) => c === 32 || c === 9;
-/** Where the runs read() looks at end: ASCII white space and the line breaks U+2028/U+2029 (neither hold's value has any). */
-const isBreak = (c: number) => (c <= 32 ? c === 32 || (c >= 9 && c <= 13) : c === 0x2028 || c === 0x2029);
 /** The characters of a bare prose value: [A-Za-z0-9_\-+/=]. */
 export const isValueChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61;
 /** The characters of the own-line value: [A-Za-z0-9_\-+/=.~]. */
@@ -51,9 +55,18 @@ export class RunFacts {
   /** The latest line start followed by 16 characters an own-line value may have (-1: none; a run reaching the end counts once it has 16). */
   lastLine = -1;
 
-  constructor(base: number) {
+  /**
+   * `log`: the stream's run log (run-log.ts), written by its carried keyword walk before the
+   * holds run. Where it knows the breaks read() would look for, read() takes the runs from
+   * it instead of reading characters.
+   */
+  constructor(
+    base: number,
+    private readonly log: RunLog | null = null,
+  ) {
     this.scanned = base;
     this.runStart = base;
+    if (log) log.active = true;
   }
 
   /**
@@ -69,6 +82,25 @@ export class RunFacts {
     // (Positions in text, not absolute, inside: one subtraction less at each character read.)
     const end = text.length;
     if (base + end === this.scanned) return; // (read already: the other hold's call)
+    const log = this.log;
+    if (log !== null) {
+      // Every break from the run that reaches `scanned` to the end known: the runs from the log.
+      if (log.to === base + end && log.from <= this.runStart) this.readLog(text, base, need, log);
+      else {
+        // Read from the text (the first read, or after the carry began past what the log knew):
+        // the log goes on from what this read found, the run reaching the end (no break after
+        // its start), so the next push's is read from the log.
+        this.readText(text, base, need);
+        log.from = log.runStart = this.runStart;
+        log.to = this.scanned;
+      }
+      log.count = 0;
+    } else this.readText(text, base, need);
+  }
+
+  /** read() from the characters. */
+  private readText(text: string, base: number, need: number): void {
+    const end = text.length;
     let p = Math.max(this.runStart - base, 0);
     // [p, clean) is known to have no white space.
     let clean = Math.max(p, this.scanned - base);
@@ -93,7 +125,7 @@ export class RunFacts {
       // A run of 16+ starts at p: where does it end?
       let k = Math.max(p + MIN_VALUE, clean);
       while (k < end && !isBreak(text.charCodeAt(k))) k++;
-      if (this.lastLine < base + p && (base + p === 0 || isLineBreak(text.charCodeAt(p - 1))) && ownLineRun(text, p)) this.lastLine = base + p;
+      this.runFound(text, base, p);
       if (k === end) {
         this.runStart = base + p;
         this.scanned = base + end;
@@ -114,6 +146,43 @@ export class RunFacts {
     while (j >= clean && !isBreak(text.charCodeAt(j))) j--;
     this.runStart = base + (j >= clean ? j + 1 : p);
     this.scanned = base + end;
+  }
+
+  /**
+   * read() from the runs the log recorded: the same facts as readText() (the same runs, from
+   * the same place on). readText() skips to the run that holds `need` when `need` is more than
+   * MIN_VALUE past what was read, and starts a run no earlier than the text does.
+   */
+  private readLog(text: string, base: number, need: number, log: RunLog): void {
+    const end = base + text.length;
+    const clean = Math.max(this.scanned, base);
+    // The runs ended by a break at or after `from`: readText() looks at those.
+    const from = need > clean + MIN_VALUE ? Math.min(need, end) : clean;
+    const runs = log.runs;
+    const n = log.count;
+    for (let r = 0; r < n; r += 2) {
+      const k = runs[r + 1]!;
+      if (k < from) continue;
+      const p = Math.max(runs[r]!, base);
+      if (k - p < MIN_VALUE) continue;
+      this.runFound(text, base, p - base);
+      if (isBlank(text.charCodeAt(k - base))) {
+        const start = proseValueStart(text, base, k);
+        if (start >= 0) {
+          this.lastEnd = k;
+          this.lastStart = start;
+        }
+      }
+    }
+    const p = Math.max(log.runStart, base);
+    if (end - p >= MIN_VALUE) this.runFound(text, base, p - base);
+    this.runStart = p;
+    this.scanned = end;
+  }
+
+  /** A run of 16+ starts at text[p]: an own-line value's place when it starts a line with 16 of its characters. */
+  private runFound(text: string, base: number, p: number): void {
+    if (this.lastLine < base + p && (base + p === 0 || isLineBreak(text.charCodeAt(p - 1))) && ownLineRun(text, p)) this.lastLine = base + p;
   }
 
   /**
