@@ -56,6 +56,13 @@ export interface Detector {
    * `memo` is the hook's own state for one stream (absent: read the whole text).
    */
   hold?(text: string, from: number, memo?: HoldMemo): number | null;
+  /**
+   * The hook reads only lines that begin with one of these words (each given with the line
+   * break before it, matched case-insensitively): a stream that finds them in its carried
+   * keyword scan passes where they occur (HoldMemo.lines), so the hook need not find every
+   * line break itself.
+   */
+  readonly holdLines?: readonly string[];
   /** Rejects matches that only look like secrets (placeholders, references, low entropy). */
   validate?(secret: string, context: ValidateContext): boolean;
   /**
@@ -88,4 +95,10 @@ export interface HoldMemo {
   state?: unknown;
   /** State the stream's hooks share (the same object in each of its memos), keyed by hook family. */
   shared?: Record<string, unknown>;
+  /**
+   * Where the detector's holdLines occur (absolute offsets of their line breaks, ascending),
+   * each at least once from where the hook last read on; the hook drops those it has read
+   * past. Absent: the stream does not find them, and the hook reads every line itself.
+   */
+  lines?: number[];
 }

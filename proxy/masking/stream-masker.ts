@@ -94,6 +94,12 @@ interface Groups {
   long: readonly Detector[];
   /** Detectors with a hold hook. */
   holders: readonly Detector[];
+  /**
+   * Per literal id: 1 + the index in `holders` of the hook whose holdLines it is (0: none).
+   * Found by longFrom()'s scan, passed to the hooks (HoldMemo.lines); empty without long
+   * detectors (no such scan: the hooks read every line themselves).
+   */
+  lineOf: Int32Array;
   reach: number;
   literals: KeywordIndex;
   longest: number;
@@ -115,10 +121,19 @@ function groupsFor(detectors: readonly Detector[]): Groups {
   const farChars = far.flatMap((d) => [d.pattern, ...(d.tail ? [d.tail] : [])].map(oneCharStart));
   const longLits = long.flatMap((d) => litsOf(d).flatMap((l) => l ?? []));
   // One automaton for every plan of this stream's detectors: each new character is read once.
-  const literals = new KeywordIndex([...longLits, ...scanWords(near), ...scanWords(long), ...holdWords(near), ...holdWords(long)]);
+  const holders = detectors.filter((d) => d.hold);
+  const lineWords = long.length > 0 ? holders.flatMap((d) => d.holdLines ?? []) : [];
+  const literals = new KeywordIndex([...longLits, ...scanWords(near), ...scanWords(long), ...holdWords(near), ...holdWords(long), ...lineWords]);
   shareIndex([near, short, far, long], literals);
   const wantedLong = new Uint8Array(literals.size);
   for (const l of longLits) wantedLong[literals.id(l)] = 1;
+  const lineOf = new Int32Array(lineWords.length > 0 ? literals.size : 0);
+  holders.forEach((d, k) => {
+    for (const w of lineWords.length > 0 ? (d.holdLines ?? []) : []) {
+      lineOf[literals.id(w)] = k + 1;
+      wantedLong[literals.id(w)] = 1;
+    }
+  });
   g = {
     near,
     short,
@@ -126,7 +141,8 @@ function groupsFor(detectors: readonly Detector[]): Groups {
     farReach: Math.max(SHORT_REACH, ...far.map(reachOf)),
     farStarts: farChars.every((c) => c !== null) ? [...new Set(farChars as string[])] : null,
     long,
-    holders: detectors.filter((d) => d.hold),
+    holders,
+    lineOf,
     reach: Math.max(SHORT_REACH, ...long.map(reachOf)),
     literals,
     longest: Math.max(0, ...literals.keywords.map((k) => k.length)),
@@ -189,11 +205,11 @@ export class StreamingMasker {
   constructor(private readonly masker: Masker) {
     this.groups = groupsFor(masker.detectors);
     this.farSeeks = (this.groups.farStarts ?? []).map((c) => new CharSeek(c));
-    // (The carried keyword walk records the text's runs for the named-after holds from the
-    // first push on: run-log.ts.)
+    // (The carried walk logs the text's runs for the named-after holds from the first push: run-log.ts.)
     this.carry.runs.active = true;
     const shared = { runLog: this.carry.runs };
-    this.memos = this.groups.holders.map(() => ({ base: 0, shared }));
+    const g = this.groups;
+    this.memos = g.holders.map((d) => (g.lineOf.length > 0 && d.holdLines ? { base: 0, shared, lines: [] } : { base: 0, shared }));
   }
 
   /** Adds text; returns the masked text that may be forwarded now (possibly ""). */
@@ -409,9 +425,14 @@ export class StreamingMasker {
     this.carry.scan(g.literals, text, g.present, start, g.hits);
     const last = this.longHits.length ? this.longHits[this.longHits.length - 1]! : -1;
     const fresh: number[] = [];
+    const lineOf = g.lineOf;
     for (let h = 0; h < g.hits.length; h++) {
       const at = this.base + g.hits.starts[h]!;
-      if (at > last) fresh.push(at);
+      // (A hook's line start: passed on once, the scan's overlap with the last push's left out.)
+      if (lineOf.length > 0 && lineOf[g.hits.ids[h]!]! > 0) {
+        const lines = this.memos[lineOf[g.hits.ids[h]!]! - 1]!.lines!;
+        if (lines.length === 0 || at > lines[lines.length - 1]!) lines.push(at);
+      } else if (at > last) fresh.push(at);
     }
     for (let k = 0; k < g.hits.seenCount; k++) g.present[g.hits.seen[k]!] = 0;
     this.longScanned = this.base + text.length;

@@ -5,7 +5,7 @@
 import type { Detector } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { contextual } from './build.js';
-import { holdUntilKind } from './yaml-doc.js';
+import { holdUntilKind, KIND_LINES } from './yaml-doc.js';
 
 const notPlaceholderCred = (s: string) =>
   s.length >= 3 &&
@@ -120,6 +120,7 @@ export const authDetectors: Detector[] = [
     // `kind: Secret` often comes after `data:` (kubectl sorts keys): until the document's
     // kind is known, values under data:/stringData: are held.
     hold: holdUntilKind,
+    holdLines: KIND_LINES,
   },
 ];
 
