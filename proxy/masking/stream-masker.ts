@@ -308,9 +308,13 @@ export class StreamingMasker {
     this.alive = alive < holdAt ? alive + this.base : -1;
     // (Read only before the trailing word: that is all token characters.)
     this.runOnly = allRun(text, holdAt, runFrom);
-    // Keep LOOKBEHIND characters of forwarded text (and what an alive candidate needs, and
-    // a Secret or SealedSecret document from its start: doc-keep.ts).
-    let keepFrom = Math.min(holdAt - LOOKBEHIND, alive);
+    // Keep LOOKBEHIND characters before the held text and before an alive candidate (and a
+    // Secret or SealedSecret document from its start: doc-keep.ts). The next search starts at
+    // most 512 (the longest Detector.reach) before either, and no pattern reads more than ~480
+    // characters before where it is tried (its fillers are bounded: docs/masking.md, "What a
+    // stream keeps"), so no search reads up to the window's first character, where `^`, `\b`
+    // and look-behinds would see no context the whole text has.
+    let keepFrom = Math.min(holdAt, alive) - LOOKBEHIND;
     if (keepFrom >= TRIM) {
       this.docs.readFor(text, this.base, keepFrom + this.base);
       keepFrom = this.docs.keepFrom(keepFrom + this.base, end + this.base) - this.base;

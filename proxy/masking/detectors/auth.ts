@@ -17,7 +17,7 @@ export const authDetectors: Detector[] = [
   contextual({
     id: 'bearer-token',
     description: 'Authorization: Bearer / token credentials',
-    pattern: /(?:\b(?:Bearer|token)\s+)(?<secret>[A-Za-z0-9_\-.~+/]{16,2000}=*)(?![A-Za-z0-9_\-.~+/=])/dg,
+    pattern: /(?:\b(?:Bearer|token)\s{1,64})(?<secret>[A-Za-z0-9_\-.~+/]{16,2000}=*)(?![A-Za-z0-9_\-.~+/=])/dg,
     keywords: ['bearer', 'token'],
     tail: /\b(?:Bearer|token)\s*[A-Za-z0-9_\-.~+/]*$/,
     priority: 35,
@@ -26,7 +26,7 @@ export const authDetectors: Detector[] = [
   contextual({
     id: 'basic-auth',
     description: 'Authorization: Basic credentials (base64 of user:password)',
-    pattern: /\bBasic\s+(?<secret>[A-Za-z0-9+/]{8,1000}={0,2})(?![A-Za-z0-9+/=])/dg,
+    pattern: /\bBasic\s{1,64}(?<secret>[A-Za-z0-9+/]{8,1000}={0,2})(?![A-Za-z0-9+/=])/dg,
     keywords: ['basic'],
     tail: /\bBasic\s*[A-Za-z0-9+/=]*$/,
     priority: 45,
@@ -60,7 +60,7 @@ export const authDetectors: Detector[] = [
   contextual({
     id: 'connection-string-password',
     description: 'Password in an ADO.NET/JDBC/ODBC-style connection string (Password=…;)',
-    pattern: /(?:Password|Pwd|PWD|password|pwd|passwd)=(?<=(?:^|[;"'])[ \t]*(?:Password|Pwd|PWD|password|pwd|passwd)=)(?<secret>[^;"'\s]{1,300})(?=;|"|'|\s|$)/dgm,
+    pattern: /(?:Password|Pwd|PWD|password|pwd|passwd)=(?<=(?:^|[;"'])[ \t]{0,64}(?:Password|Pwd|PWD|password|pwd|passwd)=)(?<secret>[^;"'\s]{1,300})(?=;|"|'|\s|$)/dgm,
     keywords: ['password', 'pwd'],
     tail: /(?:Password|Pwd|passwd)\s*=\s*[^;"'\s]*$/i,
     priority: 45,
@@ -79,7 +79,7 @@ export const authDetectors: Detector[] = [
     id: 'cli-secret-flag',
     description: 'Secret given on a command line (--password X, --account-key X, -p\'X\' for mysql, curl -u user:pass)',
     pattern:
-      /(?:--(?:password|passwd|account-key|api-key|apikey|access-key|secret-key|secret|client-secret|token|auth-token|private-key-password|registry-password|db-password)(?:=|[ \t]+)|\bmysql(?:dump|admin)?\b[^\n]{0,200}?[ \t]-p|\bIDENTIFIED BY[ \t]+|(?:\bcurl\b[^\n]{0,300}?[ \t])(?:-u|--user)[ \t]+["']?[^\s:"']{1,100}:)(?:"(?<s1>[^"\n]{4,300})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{4,300})(?:'|(?![\s\S]))|(?<s4>[^\s"'\\]{4,300}))/dgi,
+      /(?:--(?:password|passwd|account-key|api-key|apikey|access-key|secret-key|secret|client-secret|token|auth-token|private-key-password|registry-password|db-password)(?:=|[ \t]{1,64})|\bmysql(?:dump|admin)?\b[^\n]{0,200}?[ \t]-p|\bIDENTIFIED BY[ \t]{1,64}|(?:\bcurl\b[^\n]{0,300}?[ \t])(?:-u|--user)[ \t]{1,64}["']?[^\s:"']{1,100}:)(?:"(?<s1>[^"\n]{4,300})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{4,300})(?:'|(?![\s\S]))|(?<s4>[^\s"'\\]{4,300}))/dgi,
     keywords: ['--', 'mysql', 'identified by', 'curl'],
     reach: 512,
     tail: /(?:--(?:password|passwd|account-key|api-key|apikey|access-key|secret-key|secret|client-secret|token|auth-token)(?:=|[ \t]+)|[ \t]-p|IDENTIFIED BY[ \t]+|(?:-u|--user)[ \t]+["']?[^\s:"']{1,100}:)["']?[^\s"']*$/i,
@@ -89,7 +89,7 @@ export const authDetectors: Detector[] = [
   contextual({
     id: 'npmrc-auth',
     description: '.npmrc _authToken / _auth / _password',
-    pattern: /:(?:_authToken|_auth|_password)\s*=\s*["']?(?<secret>[^\s"'$][^\s"']{7,500})/dg,
+    pattern: /:(?:_authToken|_auth|_password)\s{0,64}=\s{0,64}["']?(?<secret>[^\s"'$][^\s"']{7,500})/dg,
     keywords: ['_authtoken', '_auth', '_password'],
     tail: /:_(?:a(?:u(?:t(?:h(?:T(?:o(?:k(?:e(?:n)?)?)?)?)?)?)?)?|p(?:a(?:s(?:s(?:w(?:o(?:r(?:d)?)?)?)?)?)?)?)?(?:\s*=\s*["']?[^\s"']*)?$/,
     priority: 55,
@@ -98,7 +98,7 @@ export const authDetectors: Detector[] = [
   contextual({
     id: 'docker-config-auth',
     description: 'Docker config.json "auth" (base64 of user:password) and identitytoken',
-    pattern: /"(?:auth|identitytoken|registrytoken)"\s*:\s*"(?<secret>[A-Za-z0-9+/=_\-.]{8,4000})(?:"|(?![\s\S]))/dg,
+    pattern: /"(?:auth|identitytoken|registrytoken)"\s{0,64}:\s{0,64}"(?<secret>[A-Za-z0-9+/=_\-.]{8,4000})(?:"|(?![\s\S]))/dg,
     keywords: ['"auth"', '"identitytoken"', '"registrytoken"'],
     tail: /"(?:auth|identitytoken|registrytoken)"\s*:?\s*"?[A-Za-z0-9+/=_\-.]*$/,
     priority: 50,
@@ -108,7 +108,7 @@ export const authDetectors: Detector[] = [
     id: 'kubernetes-secret',
     description: 'Kubernetes Secret data/stringData values (YAML)',
     // Values of `data:` / `stringData:` entries in a document that declares `kind: Secret`.
-    pattern: /^(?<indent>[ \t]+)(?<key>[A-Za-z0-9_.\-]{1,253}):[ \t]+["']?(?<secret>[A-Za-z0-9+/=_\-.!@#$%^&*~]{4,20000})["']?[ \t]*$/dgm,
+    pattern: /^(?<indent>[ \t]{1,64})(?<key>[A-Za-z0-9_.\-]{1,253}):[ \t]{1,64}["']?(?<secret>[A-Za-z0-9+/=_\-.!@#$%^&*~]{4,20000})["']?[ \t]*$/dgm,
     // Every candidate is a "key: value" line; whether the document is a Secret is checked by
     // validate() on the whole text, so the prefilter only needs the ": " inside the match.
     keywords: [': '],

@@ -16,7 +16,7 @@ export const cloudDetectors: Detector[] = [
     id: 'aws-secret-access-key',
     description: 'AWS secret access key (40 base64 characters next to its key name)',
     pattern:
-      /(?:secret[_.\-]?(?:access)?[_.\-]?key|secretAccessKey|aws[_.\-]?secret)[A-Za-z_]*["']?\s*(?:[:=]|=>|,)\s*["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dgi,
+      /(?:secret[_.\-]?(?:access)?[_.\-]?key|secretAccessKey|aws[_.\-]?secret)[A-Za-z_]*["']?\s{0,16}(?:[:=]|=>|,)\s{0,16}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dgi,
     keywords: ['secret'],
     priority: 55,
     validate: (s) => !/EXAMPLE/.test(s) && looksLikeRealSecret(s),
@@ -62,7 +62,7 @@ export const cloudDetectors: Detector[] = [
   contextual({
     id: 'azure-storage-key',
     description: 'Azure storage account key / shared access key in a connection string (also with JSON-escaped slashes)',
-    pattern: /(?:AccountKey|SharedAccessKey|SharedSecretValue)\s*=\s*(?<secret>(?:[A-Za-z0-9+/]|\\\/){20,120}={0,2})/dgi,
+    pattern: /(?:AccountKey|SharedAccessKey|SharedSecretValue)\s{0,64}=\s{0,64}(?<secret>(?:[A-Za-z0-9+/]|\\\/){20,120}={0,2})/dgi,
     keywords: ['accountkey', 'sharedaccesskey', 'sharedsecretvalue'],
     tail: /(?:AccountKey|SharedAccessKey|SharedSecretValue)\s*=?\s*(?:[A-Za-z0-9+/=]|\\\/?)*$/i,
     priority: 55,
@@ -71,7 +71,7 @@ export const cloudDetectors: Detector[] = [
   contextual({
     id: 'aws-secret-access-key',
     description: 'AWS secret access key right after its access key id (e.g. new BasicAWSCredentials("AKIA…", "…"))',
-    pattern: /(?:AKIA|ASIA)[A-Z0-9]{16}["']?\s*[,:;]?\s*\n?\s*["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dg,
+    pattern: /(?:AKIA|ASIA)[A-Z0-9]{16}["']?\s{0,12}[,:;]?\s{0,12}\n?\s{0,12}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dg,
     keywords: ['akia', 'asia'],
     priority: 55,
     validate: (s) => !/EXAMPLE/.test(s) && looksLikeRealSecret(s),

@@ -28,7 +28,7 @@ const KEY = String.raw`[A-Za-z0-9_.\-]{0,${KEY_PREFIX_MAX}}?${KW}`;
  */
 const TAG_MAX = KEY_PREFIX_MAX + 25;
 const KEYWORDS = ['pass', 'pwd', 'pw', 'cred', 'secret', 'token', 'key', 'auth', 'credential'];
-const SEPARATOR = String.raw`["'\]]{0,2}[ \t]*(?::[ \t]*[A-Za-z][A-Za-z0-9<>\[\]|]{0,30}[ \t]*=|\|\|=|\?\?=|:=|=>|[:=]|\)\s*=)[ \t]*(?:[rbuf]?(?=["']))?`;
+const SEPARATOR = String.raw`["'\]]{0,2}[ \t]{0,64}(?::[ \t]{0,64}[A-Za-z][A-Za-z0-9<>\[\]|]{0,30}[ \t]{0,64}=|\|\|=|\?\?=|:=|=>|[:=]|\)\s{0,64}=)[ \t]{0,64}(?:[rbuf]?(?=["']))?`;
 
 // Cheap necessary conditions put before a costly look-behind, so the engine rarely runs it
 // (~3% of the instructions of a dense corpus pass). Each only restates what the rest of the
@@ -64,7 +64,7 @@ export const genericDetectors: Detector[] = [
   contextual({
     id: 'generic-secret',
     description: 'A secret-named key passed with its value as two quoted arguments: setdefault("API_TOKEN", "…")',
-    pattern: new RegExp(String.raw`${KW}${QUOTE_NEXT}(?<=["'][A-Za-z0-9_.\-]{0,60}${KW})["'][ \t]*,[ \t]*(?:"(?<s1>[^"\n\\]{1,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n\\]{1,400})(?:'|(?![\s\S])))`, 'dgi'),
+    pattern: new RegExp(String.raw`${KW}${QUOTE_NEXT}(?<=["'][A-Za-z0-9_.\-]{0,60}${KW})["'][ \t]{0,64},[ \t]{0,64}(?:"(?<s1>[^"\n\\]{1,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n\\]{1,400})(?:'|(?![\s\S])))`, 'dgi'),
     keywords: KEYWORDS,
     priority: 20,
     validate: genericValue,
@@ -81,7 +81,7 @@ export const genericDetectors: Detector[] = [
   contextual({
     id: 'generic-secret',
     description: 'Fallback value of a secret-named variable (process.env.API_KEY ?? "…", ENV["TOKEN"] || "…")',
-    pattern: new RegExp(String.raw`${KW}["'\]]{0,2}\)?[ \t]*(?:\?\?|\|\||\bor\b)[ \t]*(?:"(?<s1>[^"\n\\]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n\\]{8,400})(?:'|(?![\s\S])))`, 'dgi'),
+    pattern: new RegExp(String.raw`${KW}["'\]]{0,2}\)?[ \t]{0,64}(?:\?\?|\|\||\bor\b)[ \t]{0,64}(?:"(?<s1>[^"\n\\]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n\\]{8,400})(?:'|(?![\s\S])))`, 'dgi'),
     keywords: KEYWORDS,
     priority: 22,
     validate: genericValue,
@@ -90,7 +90,7 @@ export const genericDetectors: Detector[] = [
     id: 'generic-secret',
     description: 'Secret-named XML settings: <add key="ApiKey" value="…"/>, <password>…</password>',
     pattern: new RegExp(
-      String.raw`(?:<add[ \t]+key="${KEY}"[ \t]+value="(?<s1>[^"]{8,400})(?:"|(?![\s\S]))|<(?<tag>${KEY})>(?<s2>[^<\s]{6,400})(?:<\/\k<tag>>|<\/?[A-Za-z0-9_.\-]{0,${TAG_MAX}}(?![\s\S])|(?![\s\S])))`,
+      String.raw`(?:<add[ \t]{1,8}key="${KEY}"[ \t]{1,8}value="(?<s1>[^"]{8,400})(?:"|(?![\s\S]))|<(?<tag>${KEY})>(?<s2>[^<\s]{6,400})(?:<\/\k<tag>>|<\/?[A-Za-z0-9_.\-]{0,${TAG_MAX}}(?![\s\S])|(?![\s\S])))`,
       'dgi',
     ),
     keywords: KEYWORDS,
@@ -102,7 +102,7 @@ export const genericDetectors: Detector[] = [
     id: 'generic-secret',
     description: 'Secret-named variable in a Kubernetes/compose env list (- name: API_KEY / value: "…") or a Terraform variable default',
     pattern: new RegExp(
-      String.raw`(?:name:[ \t]*["']?${KEY}["']?[ \t]*\r?\n[ \t]*value:|variable[ \t]+"${KEY}"[ \t]*\{[^}]{0,300}?default[ \t]*=)[ \t]*(?:"(?<s1>[^"\n]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{8,400})(?:'|(?![\s\S]))|(?<s4>[^\s"'#]{8,400}))`,
+      String.raw`(?:name:[ \t]{0,24}["']?${KEY}["']?[ \t]{0,24}\r?\n[ \t]{0,24}value:|variable[ \t]{1,24}"${KEY}"[ \t]{0,24}\{[^}]{0,300}?default[ \t]{0,24}=)[ \t]{0,24}(?:"(?<s1>[^"\n]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{8,400})(?:'|(?![\s\S]))|(?<s4>[^\s"'#]{8,400}))`,
       'dgi',
     ),
     keywords: KEYWORDS,
@@ -113,7 +113,7 @@ export const genericDetectors: Detector[] = [
   contextual({
     id: 'generic-secret',
     description: 'Signing secret passed to a JWT library: jwt.sign(payload, "…"), jwt.encode(claims, "…")',
-    pattern: /\bjwt\.(?:sign|encode)\([^;\n]{0,300}?,[ \t]*(?:"(?<s1>[^"\n]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{8,400})(?:'|(?![\s\S])))/dg,
+    pattern: /\bjwt\.(?:sign|encode)\([^;\n]{0,300}?,[ \t]{0,64}(?:"(?<s1>[^"\n]{8,400})(?:"|(?![\s\S]))|'(?<s2>[^'\n]{8,400})(?:'|(?![\s\S])))/dg,
     keywords: ['jwt.'],
     reach: 512,
     priority: 30,
@@ -122,7 +122,7 @@ export const genericDetectors: Detector[] = [
   contextual({
     id: 'generic-secret',
     description: '.netrc password entries',
-    pattern: /password(?<=(?:^|[ \t\n])password)[ \t]+(?<secret>\S{6,300})/dgm,
+    pattern: /password(?<=(?:^|[ \t\n])password)[ \t]{1,32}(?<secret>\S{6,300})/dgm,
     keywords: ['password'],
     priority: 25,
     validate: (s, ctx) => looksLikeRealSecret(s, { minLength: 6 }) && !isEncryptedData(ctx.text, ctx.start),
@@ -133,7 +133,7 @@ export const genericDetectors: Detector[] = [
     // Starts at the phrase and finds the value with a look-behind, so the search runs where
     // the phrase occurs instead of at every line start.
     pattern: new RegExp(
-      String.raw`(?:that'?s|this is|it'?s)(?<=^(?<s1>[A-Za-z0-9_\-+/=.~]{16,400})[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*\^?[ \t]*(?:that'?s|this is|it'?s))[ \t]+(?:the|my|our)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|key|token|password|secret|credential)`,
+      String.raw`(?:that'?s|this is|it'?s)(?<=^(?<s1>[A-Za-z0-9_\-+/=.~]{16,400})[ \t]{0,16}\r?\n(?:[ \t]{0,16}\r?\n)?[ \t]{0,16}\^?[ \t]{0,16}(?:that'?s|this is|it'?s))[ \t]{1,16}(?:the|my|our)[ \t]{1,16}(?:[\w\-]+[ \t]{1,16}){0,3}(?:api[ _\-]?key|key|token|password|secret|credential)`,
       'dgim',
     ),
     keywords: ['key', 'token', 'password', 'secret', 'credential'],
@@ -144,7 +144,7 @@ export const genericDetectors: Detector[] = [
   contextual({
     id: 'generic-secret',
     description: 'A value in backticks that the same sentence calls the new secret ("the new one is `X`")',
-    pattern: new RegExp(String.raw`[ \t]is[ \t]+(?<=\b(?:new one|the new (?:key|token|secret|password)|it)[ \t]+is[ \t]+)` + '`(?<s2>[^`\\s]{12,400})(?:`|(?![\\s\\S]))', 'dgim'),
+    pattern: new RegExp(String.raw`[ \t]is[ \t]{1,16}(?<=\b(?:new one|the new (?:key|token|secret|password)|it)[ \t]{1,16}is[ \t]{1,16})` + '`(?<s2>[^`\\s]{12,400})(?:`|(?![\\s\\S]))', 'dgim'),
     keywords: ['key', 'token', 'password', 'secret', 'credential', 'new one'],
     priority: 15,
     validate: (s) => looksLikeRealSecret(s, { minLength: 12 }),
@@ -153,9 +153,9 @@ export const genericDetectors: Detector[] = [
     id: 'generic-secret',
     description: 'A key or password given in prose ("my API key is …", "… is my token")',
     pattern: new RegExp(
-      String.raw`(?:${BLANK_BEFORE}(?:api[ _\-]?key|access key|token|password|secret|credential)s?${VALUE_NEXT}(?<=\b(?:my|our|the|this|here'?s|here is|use)[ \t]+(?:[\w\-]+[ \t]+){0,3}(?:api[ _\-]?key|access key|token|password|secret|credential)s?)(?:[ \t]+(?:is|was))?[:=]?[ \t]+(?:"(?<s1>[^"\s]{12,400})(?:"|(?![\s\S]))|'(?<s2>[^'\s]{12,400})(?:'|(?![\s\S]))|` +
+      String.raw`(?:${BLANK_BEFORE}(?:api[ _\-]?key|access key|token|password|secret|credential)s?${VALUE_NEXT}(?<=\b(?:my|our|the|this|here'?s|here is|use)[ \t]{1,16}(?:[\w\-]{1,64}[ \t]{1,16}){0,3}(?:api[ _\-]?key|access key|token|password|secret|credential)s?)(?:[ \t]{1,16}(?:is|was))?[:=]?[ \t]{1,16}(?:"(?<s1>[^"\s]{12,400})(?:"|(?![\s\S]))|'(?<s2>[^'\s]{12,400})(?:'|(?![\s\S]))|` +
         '`(?<s3>[^`\\s]{12,400})(?:`|(?![\\s\\S]))' +
-        String.raw`|(?<s4>[A-Za-z0-9_+/=.~][A-Za-z0-9_\-+/=.~]{15,399}))|(?:${BLANK_BEFORE_WORD}(?:token|password|secret)|api[ _\-]?key|key)\b${SPACE_BEFORE}(?<=(?:"(?<p1>[^"\s]{16,400})"|(?<![A-Za-z0-9_\-+/=])(?<p2>[A-Za-z0-9_+/=][A-Za-z0-9_\-+/=]{23,399}))[ \t]+(?:is )?(?:a |my |the |our )?(?:valid |real |prod(?:uction)? )?(?:[A-Z][\w\-]* ){0,2}(?:api[ _\-]?key|key|token|password|secret)))`,
+        String.raw`|(?<s4>[A-Za-z0-9_+/=.~][A-Za-z0-9_\-+/=.~]{15,399}))|(?:${BLANK_BEFORE_WORD}(?:token|password|secret)|api[ _\-]?key|key)\b${SPACE_BEFORE}(?<=(?:"(?<p1>[^"\s]{16,400})"|(?<![A-Za-z0-9_\-+/=])(?<p2>[A-Za-z0-9_+/=][A-Za-z0-9_\-+/=]{23,399}))[ \t]{1,16}(?:is )?(?:a |my |the |our )?(?:valid |real |prod(?:uction)? )?(?:[A-Z][\w\-]{0,63} ){0,2}(?:api[ _\-]?key|key|token|password|secret)))`,
       'dgi',
     ),
     keywords: ['key', 'token', 'password', 'secret', 'credential'],

@@ -8,7 +8,7 @@ export const infraDetectors: Detector[] = [
   contextual({
     id: 'vault-token',
     description: 'HashiCorp Vault legacy token (s.…) next to a Vault key name',
-    pattern: /(?:vault[A-Za-z_.\-]{0,30}token[A-Za-z_]{0,10}|X-Vault-Token)["'\]]{0,2}\s*(?:[:=]|\|\|=|=>|,)?\s*["']?(?<secret>s\.[A-Za-z0-9]{24})(?![A-Za-z0-9])/dgi,
+    pattern: /(?:vault[A-Za-z_.\-]{0,30}token[A-Za-z_]{0,10}|X-Vault-Token)["'\]]{0,2}\s{0,16}(?:[:=]|\|\|=|=>|,)?\s{0,16}["']?(?<secret>s\.[A-Za-z0-9]{24})(?![A-Za-z0-9])/dgi,
     keywords: ['vault'],
     priority: 60,
     validate: () => true,
@@ -27,7 +27,7 @@ export const infraDetectors: Detector[] = [
     id: 'heroku-api-key',
     description: 'Heroku API key (UUID) in .netrc or a HEROKU_* variable',
     pattern:
-      /(?:heroku[A-Za-z_]*(?:key|token)["']?\s*(?:[:=]|=>)\s*["']?|machine\s+(?:api|git)\.heroku\.com\s+login\s+\S+\s+password\s+)(?<secret>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/dgi,
+      /(?:heroku[A-Za-z_]*(?:key|token)["']?\s{0,64}(?:[:=]|=>)\s{0,64}["']?|machine\s{1,64}(?:api|git)\.heroku\.com\s{1,64}login\s{1,64}\S+\s{1,64}password\s{1,64})(?<secret>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/dgi,
     keywords: ['heroku'],
     reach: 512,
     tail: /(?:heroku[A-Za-z_]*(?:key|token)["']?\s*(?:[:=]|=>)\s*["']?[0-9a-f-]*|machine\s+(?:api|git)\.heroku\.com(?:\s+login(?:\s+\S+(?:\s+password(?:\s+[0-9a-f-]*)?)?)?)?)$/i,
@@ -37,7 +37,7 @@ export const infraDetectors: Detector[] = [
   contextual({
     id: 'datadog-api-key',
     description: 'Datadog API or application key (32/40 hex next to a Datadog key name)',
-    pattern: /(?:datadog|dd)[A-Za-z_.\-]*(?:api|app|application)[_.\-]?key["'>]?\s*(?:[:=]|=>|,|>)?\s*["']?(?<secret>[a-f0-9]{32}|[a-f0-9]{40})(?![A-Za-z0-9])/dgi,
+    pattern: /(?:datadog|dd)[A-Za-z_.\-]*(?:api|app|application)[_.\-]?key["'>]?\s{0,16}(?:[:=]|=>|,|>)?\s{0,16}["']?(?<secret>[a-f0-9]{32}|[a-f0-9]{40})(?![A-Za-z0-9])/dgi,
     keywords: ['datadog', 'dd'],
     priority: 55,
     validate: () => true,
@@ -46,7 +46,7 @@ export const infraDetectors: Detector[] = [
   contextual({
     id: 'twilio-auth-token',
     description: 'Twilio auth token (32 hex next to a Twilio key name or an AC… account SID)',
-    pattern: /(?:twilio[A-Za-z_.\-]*(?:token|secret|key)|auth[_.\-]?token)["']?\s*(?:[:=]|=>|,)\s*["']?(?<secret>[a-f0-9]{32})(?![A-Za-z0-9])/dgi,
+    pattern: /(?:twilio[A-Za-z_.\-]*(?:token|secret|key)|auth[_.\-]?token)["']?\s{0,16}(?:[:=]|=>|,)\s{0,16}["']?(?<secret>[a-f0-9]{32})(?![A-Za-z0-9])/dgi,
     keywords: ['twilio', 'auth_token', 'authtoken', 'auth-token', 'auth.token'],
     priority: 50,
     validate: () => true,
@@ -65,7 +65,7 @@ export const infraDetectors: Detector[] = [
   contextual({
     id: 'twilio-auth-token',
     description: 'Twilio auth token / API secret passed to the Twilio client, or as curl -u ACxxx:token',
-    pattern: /(?:twilio\(\s*\+?\s*["'](?:SK|AC)[a-f0-9]{32}["']\s*,\s*\+?\s*["'](?<s1>[A-Za-z0-9]{32})(?:["']|(?![\s\S]))|(?:-u|--user)\s+["']?AC[a-f0-9]{32}:(?<s2>[A-Za-z0-9]{32}))/dg,
+    pattern: /(?:twilio\(\s{0,8}\+?\s{0,8}["'](?:SK|AC)[a-f0-9]{32}["']\s{0,8},\s{0,8}\+?\s{0,8}["'](?<s1>[A-Za-z0-9]{32})(?:["']|(?![\s\S]))|(?:-u|--user)\s{1,16}["']?AC[a-f0-9]{32}:(?<s2>[A-Za-z0-9]{32}))/dg,
     keywords: ['twilio(', '-u ac', '--user ac'],
     reach: 160,
     priority: 55,
@@ -87,7 +87,7 @@ export const infraDetectors: Detector[] = [
   contextual({
     id: 'vault-unseal-key',
     description: 'Vault unseal key / recovery key printed by `vault operator init`',
-    pattern: /(?:Unseal|Recovery) Key \d+:\s*(?<secret>[A-Za-z0-9+/=]{40,100})/dg,
+    pattern: /(?:Unseal|Recovery) Key \d+:\s{0,32}(?<secret>[A-Za-z0-9+/=]{40,100})/dg,
     keywords: ['unseal key', 'recovery key'],
     priority: 55,
     validate: () => true,
@@ -95,7 +95,7 @@ export const infraDetectors: Detector[] = [
   contextual({
     id: 'generic-api-key',
     description: 'Mailgun/other keys passed as the password of an "api" user',
-    pattern: new RegExp(String.raw`(?:auth\s*=\s*\(\s*["']api["']\s*,\s*|--user\s+["']?api:|-u\s+["']?api:)` + QUOTED_VALUE, 'dg'),
+    pattern: new RegExp(String.raw`(?:auth\s{0,8}=\s{0,8}\(\s{0,8}["']api["']\s{0,8},\s{0,8}|--user\s{1,16}["']?api:|-u\s{1,16}["']?api:)` + QUOTED_VALUE, 'dg'),
     keywords: ['api'],
     priority: 45,
     validate: (s) => looksLikeRealSecret(s),

@@ -10,9 +10,9 @@ import type { Detector } from '../detector.js';
 import { looksLikeRealSecret } from '../entropy.js';
 import { contextual, END } from './build.js';
 
-const CONNECT = String.raw`\b(?:my|our|the|this|that|its|his|her|their|your|here'?s|here is|use|using|and|with|plus|new|same)[ \t]+(?:[\w\-]+[ \t]+){0,3}`;
+const CONNECT = String.raw`\b(?:my|our|the|this|that|its|his|her|their|your|here'?s|here is|use|using|and|with|plus|new|same)[ \t]{1,16}(?:[\w\-]{1,64}[ \t]{1,16}){0,3}`;
 const NAMED = String.raw`(?:password|passphrase|passcode|pwd|pw|secret|token|api[ _\-]?key)s?`;
-const STRONG = String.raw`(?:secret[ \t]+(?:access[ \t]+)?key|(?:client|app|api|consumer|shared|signing|webhook)[ \t]+secret|access[ \t]+key[ \t]+secret)`;
+const STRONG = String.raw`(?:secret[ \t]{1,16}(?:access[ \t]{1,16})?key|(?:client|app|api|consumer|shared|signing|webhook)[ \t]{1,16}secret|access[ \t]{1,16}key[ \t]{1,16}secret)`;
 /**
  * A quoted value, or a bare one that ends before white space, closing punctuation or the end
  * of the text. Trailing punctuation counts only when white space follows it: at the end of
@@ -36,7 +36,7 @@ export const proseDetectors: Detector[] = [
   contextual({
     id: 'generic-secret',
     description: 'A secret named in prose or chat: "the password is …", "and secret …", "use token … for staging", "secret key …"',
-    pattern: new RegExp(String.raw`(?:${STRONG}|${NAMED}(?<=${CONNECT}${NAMED}))(?:[ \t]+(?:is|was|=))?[ \t]*[:=]?[ \t]+${VALUE}`, 'dgi'),
+    pattern: new RegExp(String.raw`(?:${STRONG}|${NAMED}(?<=${CONNECT}${NAMED}))(?:[ \t]{1,16}(?:is|was|=))?[ \t]{0,16}[:=]?[ \t]{1,16}${VALUE}`, 'dgi'),
     keywords: ['password', 'passphrase', 'passcode', 'pwd', 'pw', 'secret', 'token', 'api key', 'api_key', 'api-key', 'apikey'],
     priority: 14,
     validate: (s) => looksLikeRealSecret(s, { minLength: 8 }) && !WORDS.test(s),
