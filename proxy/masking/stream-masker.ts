@@ -94,11 +94,8 @@ interface Groups {
   long: readonly Detector[];
   /** Detectors with a hold hook. */
   holders: readonly Detector[];
-  /**
-   * Per literal id: 1 + the index in `holders` of the hook whose holdLines it is (0: none).
-   * Found by longFrom()'s scan, passed to the hooks (HoldMemo.lines); empty without long
-   * detectors (no such scan: the hooks read every line themselves).
-   */
+  /** Per literal id: 1 + the index in `holders` of the hook whose holdLines it is (0: none), found by
+   *  longFrom()'s scan for HoldMemo.lines; empty without long detectors (the hooks read every line). */
   lineOf: Int32Array;
   reach: number;
   literals: KeywordIndex;
@@ -308,12 +305,10 @@ export class StreamingMasker {
     this.alive = alive < holdAt ? alive + this.base : -1;
     // (Read only before the trailing word: that is all token characters.)
     this.runOnly = allRun(text, holdAt, runFrom);
-    // Keep LOOKBEHIND characters before the held text and before an alive candidate (and a
-    // Secret or SealedSecret document from its start: doc-keep.ts). The next search starts at
-    // most 512 (the longest Detector.reach) before either, and no pattern reads more than ~480
-    // characters before where it is tried (its fillers are bounded: docs/masking.md, "What a
-    // stream keeps"), so no search reads up to the window's first character, where `^`, `\b`
-    // and look-behinds would see no context the whole text has.
+    // Keep LOOKBEHIND characters before the held text and before an alive candidate (and a Secret
+    // or SealedSecret document from its start: doc-keep.ts). A search starts ≤ 512 (the longest
+    // reach) before either and no pattern reads ~480 further back (bounded fillers: docs/masking.md,
+    // "What a stream keeps"): none reads the window's first character, where `^`/`\b` lack context.
     let keepFrom = Math.min(holdAt, alive) - LOOKBEHIND;
     if (keepFrom >= TRIM) {
       this.docs.readFor(text, this.base, keepFrom + this.base);
