@@ -16,7 +16,7 @@ export const cloudDetectors: Detector[] = [
     id: 'aws-secret-access-key',
     description: 'AWS secret access key (40 base64 characters next to its key name)',
     pattern:
-      /(?:secret[_.\-]?(?:access)?[_.\-]?key|secretAccessKey|aws[_.\-]?secret)[A-Za-z_]*["']?\s{0,16}(?:[:=]|=>|,)\s{0,16}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dgi,
+      /(?:secret[_.\-]?(?:access)?[_.\-]?key|secretAccessKey|aws[_.\-]?secret)[A-Za-z_]{0,24}["']?\s{0,16}(?:[:=]|=>|,)\s{0,16}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dgi,
     keywords: ['secret'],
     priority: 55,
     validate: (s) => !/EXAMPLE/.test(s) && looksLikeRealSecret(s),

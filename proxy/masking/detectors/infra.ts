@@ -27,7 +27,7 @@ export const infraDetectors: Detector[] = [
     id: 'heroku-api-key',
     description: 'Heroku API key (UUID) in .netrc or a HEROKU_* variable',
     pattern:
-      /(?:heroku[A-Za-z_]*(?:key|token)["']?\s{0,64}(?:[:=]|=>)\s{0,64}["']?|machine\s{1,64}(?:api|git)\.heroku\.com\s{1,64}login\s{1,64}\S+\s{1,64}password\s{1,64})(?<secret>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/dgi,
+      /(?:heroku[A-Za-z_]{0,24}(?:key|token)["']?\s{0,64}(?:[:=]|=>)\s{0,64}["']?|machine\s{1,64}(?:api|git)\.heroku\.com\s{1,64}login\s{1,64}\S{1,64}\s{1,64}password\s{1,64})(?<secret>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/dgi,
     keywords: ['heroku'],
     reach: 512,
     tail: /(?:heroku[A-Za-z_]*(?:key|token)["']?\s*(?:[:=]|=>)\s*["']?[0-9a-f-]*|machine\s+(?:api|git)\.heroku\.com(?:\s+login(?:\s+\S+(?:\s+password(?:\s+[0-9a-f-]*)?)?)?)?)$/i,
@@ -37,7 +37,7 @@ export const infraDetectors: Detector[] = [
   contextual({
     id: 'datadog-api-key',
     description: 'Datadog API or application key (32/40 hex next to a Datadog key name)',
-    pattern: /(?:datadog|dd)[A-Za-z_.\-]*(?:api|app|application)[_.\-]?key["'>]?\s{0,16}(?:[:=]|=>|,|>)?\s{0,16}["']?(?<secret>[a-f0-9]{32}|[a-f0-9]{40})(?![A-Za-z0-9])/dgi,
+    pattern: /(?:datadog|dd)[A-Za-z_.\-]{0,24}(?:api|app|application)[_.\-]?key["'>]?\s{0,16}(?:[:=]|=>|,|>)?\s{0,16}["']?(?<secret>[a-f0-9]{32}|[a-f0-9]{40})(?![A-Za-z0-9])/dgi,
     keywords: ['datadog', 'dd'],
     priority: 55,
     validate: () => true,
@@ -46,7 +46,7 @@ export const infraDetectors: Detector[] = [
   contextual({
     id: 'twilio-auth-token',
     description: 'Twilio auth token (32 hex next to a Twilio key name or an AC… account SID)',
-    pattern: /(?:twilio[A-Za-z_.\-]*(?:token|secret|key)|auth[_.\-]?token)["']?\s{0,16}(?:[:=]|=>|,)\s{0,16}["']?(?<secret>[a-f0-9]{32})(?![A-Za-z0-9])/dgi,
+    pattern: /(?:twilio[A-Za-z_.\-]{0,24}(?:token|secret|key)|auth[_.\-]?token)["']?\s{0,16}(?:[:=]|=>|,)\s{0,16}["']?(?<secret>[a-f0-9]{32})(?![A-Za-z0-9])/dgi,
     keywords: ['twilio', 'auth_token', 'authtoken', 'auth-token', 'auth.token'],
     priority: 50,
     validate: () => true,
@@ -87,7 +87,7 @@ export const infraDetectors: Detector[] = [
   contextual({
     id: 'vault-unseal-key',
     description: 'Vault unseal key / recovery key printed by `vault operator init`',
-    pattern: /(?:Unseal|Recovery) Key \d+:\s{0,32}(?<secret>[A-Za-z0-9+/=]{40,100})/dg,
+    pattern: /(?:Unseal|Recovery) Key \d{1,8}:\s{0,32}(?<secret>[A-Za-z0-9+/=]{40,100})/dg,
     keywords: ['unseal key', 'recovery key'],
     priority: 55,
     validate: () => true,
