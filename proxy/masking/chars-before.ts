@@ -16,7 +16,7 @@
  * and a match at the text's start is never ruled out (the caller tries it).
  */
 
-import { derive, nullable } from './first-chars.js';
+import { ANY_BEFORE, charsAfter, derive, nullable, type FirstChars } from './first-chars.js';
 import { none, parse, type CharSet, type Node } from './regex-tree.js';
 
 /** Four 32-bit words for ASCII codes (bit c), a fifth whose bit 0 stands for every non-ASCII character. */
@@ -306,3 +306,17 @@ function sameStates(a: State, b: State): boolean {
   }
   return true;
 }
+
+/**
+ * The checks around a start literal of `re`: what may follow it (as charsAfter) and what may
+ * come right before it (charsBefore, in `before`; `skip` is the literal's length), or null
+ * when neither constrains anything.
+ */
+export function literalChecks(re: RegExp, literal: string): FirstChars | null {
+  const after = charsAfter(re, literal);
+  const before = charsBefore(re, literal);
+  if (after === null && before === null) return null;
+  return { bits: after?.bits ?? NO_BITS, from: after?.from ?? 0, to: after?.to ?? 0, before: before ?? ANY_BEFORE, skip: literal.length };
+}
+
+const NO_BITS = new Int32Array(0);

@@ -14,7 +14,6 @@
  * generated text, that the check passes wherever the regex matches.
  */
 
-import { charsBefore, type BeforeBits } from './chars-before.js';
 import { EMPTY, FAIL, all, alt, none, parse, seq, type CharSet, type Node } from './regex-tree.js';
 
 /** How many leading offsets are described. */
@@ -31,16 +30,16 @@ export interface FirstChars {
   readonly from: number;
   readonly to: number;
   /**
-   * For a check after a start literal (literalChecks): the characters allowed right before
-   * the literal (BeforeBits, chars-before.ts; ANY_BEFORE when unconstrained) and the
-   * literal's length. Elsewhere ANY_BEFORE and 0.
+   * For a check after a start literal (literalChecks, chars-before.ts): the characters
+   * allowed right before the literal (chars-before.ts's BeforeBits; ANY_BEFORE when
+   * unconstrained) and the literal's length. Elsewhere ANY_BEFORE and 0.
    */
-  readonly before: BeforeBits;
+  readonly before: Int32Array;
   readonly skip: number;
 }
 
 /** Every character allowed before. */
-const ANY_BEFORE: BeforeBits = Int32Array.of(-1, -1, -1, -1, 1);
+export const ANY_BEFORE: Int32Array = Int32Array.of(-1, -1, -1, -1, 1);
 
 /** The offset bit for "at or past FIRST_CHARS". */
 const PAST = 1 << FIRST_CHARS;
@@ -140,7 +139,6 @@ class Flow {
   }
 }
 
-
 /**
  * What any match of `re` (sticky, from where it is tried) can have at each of its first
  * FIRST_CHARS offsets, or null when nothing is constrained or the source is not understood.
@@ -166,7 +164,6 @@ export function charsAfter(re: RegExp, literal: string): FirstChars | null {
   }
   return describe(tree, re.ignoreCase);
 }
-
 
 const nullables = new WeakMap<Node, boolean>();
 
@@ -288,20 +285,6 @@ export function afterChecks(re: RegExp, literals: number | null, skipTo: string 
   if (literals !== null) return new Array<FirstChars | null | undefined>(literals).fill(undefined);
   return [skipTo === null ? null : charsAfter(re, skipTo)];
 }
-
-/**
- * The checks around a start literal of `re`: what may follow it (as charsAfter) and what may
- * come right before it (charsBefore, in `before`; `skip` is the literal's length), or null
- * when neither constrains anything.
- */
-export function literalChecks(re: RegExp, literal: string): FirstChars | null {
-  const after = charsAfter(re, literal);
-  const before = charsBefore(re, literal);
-  if (after === null && before === null) return null;
-  return { bits: after?.bits ?? NO_BITS, from: after?.from ?? 0, to: after?.to ?? 0, before: before ?? ANY_BEFORE, skip: literal.length };
-}
-
-const NO_BITS = new Int32Array(0);
 
 /** Whether a match of `re` may begin with `literal` (keyword `id`) at `at`, as far as the characters after it tell. */
 export function literalMayStart(after: AfterChecks, id: number, re: RegExp, literal: string, text: string, at: number): boolean {

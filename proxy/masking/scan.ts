@@ -8,7 +8,8 @@
 import { exactStarts, groupsInLookarounds, literalStarts, startsWithAny } from './anchors.js';
 import type { Detector } from './detector.js';
 import { enlist, sortSmall } from './detector-list.js';
-import { afterChecks, type AfterChecks, literalChecks, mayStartAt, nextStart } from './first-chars.js';
+import { literalChecks } from './chars-before.js';
+import { afterChecks, type AfterChecks, mayStartAt, nextStart } from './first-chars.js';
 import type { KeywordCarry } from './keyword-carry.js';
 import { type Finding, mergeFindings, type OpenScan, quickSpan, type Raw, secretSpan } from './findings.js';
 import { Hits, indexFor, KeywordIndex } from './keywords.js';
