@@ -6,8 +6,9 @@
  * longer than that window would mask the stream differently from the whole text
  * (docs/masking.md, "What a stream keeps").
  */
-import { Masker, StreamingMasker } from '../../proxy/masking/index.js';
+import type { Masker } from '../../proxy/masking/index.js';
 import type { CorpusEntry } from './corpus.js';
+import { streamMasked } from './streams.js';
 
 export const BLANKS = { spaces: ' ', tabs: '\t', lines: '\n' } as const;
 export type BlankKind = keyof typeof BLANKS;
@@ -55,18 +56,6 @@ export function blankVariants(masker: Masker, entry: CorpusEntry, lengths: numbe
   return out;
 }
 
-/** `text` streamed in pushes of sizes[0], sizes[1], … (repeated), flushed. */
-export function streamed(masker: Masker, text: string, sizes: number[]): string {
-  const sm = new StreamingMasker(masker);
-  let out = '';
-  for (let pos = 0, k = 0; pos < text.length; k++) {
-    const n = sizes[k % sizes.length]!;
-    out += sm.push(text.slice(pos, pos + n));
-    pos += n;
-  }
-  return out + sm.flush();
-}
-
 /** A fixed pseudo-random chunking (1–97 characters), the same for every text. */
 export const MIXED_SIZES = Array.from({ length: 61 }, (_, i) => 1 + ((i * 37 + 11) % 97));
 
@@ -81,7 +70,7 @@ export function divergences(masker: Masker, variants: BlankVariant[], chunkings:
   for (const v of variants) {
     const whole = masker.mask(v.text).text;
     for (const sizes of chunkings) {
-      if (streamed(masker, v.text, sizes) !== whole) {
+      if (streamMasked(masker, v.text, sizes) !== whole) {
         out.push({ variant: v, sizes: sizes.length === 1 ? String(sizes[0]) : 'mixed' });
         break;
       }

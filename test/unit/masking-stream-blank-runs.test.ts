@@ -9,9 +9,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Masker } from '../../proxy/masking/index.js';
-import { StreamingMasker } from '../../proxy/masking/index.js';
-import { blankVariants, divergences, MIXED_SIZES, streamed } from '../helpers/blank-runs.js';
+import { Masker, StreamingMasker } from '../../proxy/masking/index.js';
+import { blankVariants, divergences, MIXED_SIZES } from '../helpers/blank-runs.js';
+import { streamMasked } from '../helpers/streams.js';
 import { loadCorpus, OWN_CORPUS, PROSE_CORPUS, SHARED_CORPUS } from '../helpers/corpus.js';
 
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
@@ -33,7 +33,7 @@ describe('streamed = whole text after long blank runs', () => {
     const token = 'aB3dE5fG7hJ9kL1mN3pQ5rS7tV';
     const text = `Authorization: Bearer${' '.repeat(1100)}${token}\nnext line\n`;
     const whole = masker.mask(text).text;
-    for (const sizes of CHUNKINGS) expect(streamed(masker, text, sizes), `pushes of ${sizes.join(',')}`).toBe(whole);
+    for (const sizes of CHUNKINGS) expect(streamMasked(masker, text, sizes), `pushes of ${sizes.join(',')}`).toBe(whole);
   });
 
   it('the same token 40 spaces after `Bearer` is masked, whole and streamed', () => {
@@ -41,7 +41,7 @@ describe('streamed = whole text after long blank runs', () => {
     const text = `Authorization: Bearer${' '.repeat(40)}${token}\n`;
     const whole = masker.mask(text).text;
     expect(whole).not.toContain(token);
-    for (const sizes of CHUNKINGS) expect(streamed(masker, text, sizes), `pushes of ${sizes.join(',')}`).toBe(whole);
+    for (const sizes of CHUNKINGS) expect(streamMasked(masker, text, sizes), `pushes of ${sizes.join(',')}`).toBe(whole);
   });
 
   it('`Password=` 1,100 spaces into a line keeps its whole-text tag when streamed', () => {
@@ -49,7 +49,7 @@ describe('streamed = whole text after long blank runs', () => {
     const whole = masker.mask(text);
     const tags = whole.findings.map((f) => `${f.type}@${f.start}-${f.end}`);
     for (const sizes of CHUNKINGS) {
-      expect(streamed(masker, text, sizes), `pushes of ${sizes.join(',')}`).toBe(whole.text);
+      expect(streamMasked(masker, text, sizes), `pushes of ${sizes.join(',')}`).toBe(whole.text);
       expect(streamedFindings(text, sizes), `pushes of ${sizes.join(',')}`).toEqual(tags);
     }
   });
@@ -71,7 +71,7 @@ describe('streamed = whole text after long blank runs', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 20 }), head, blank, value, sizes, (pre, h, b, v, chunks) => {
         const text = `${pre}${h}${b}${v}\n`;
-        expect(streamed(masker, text, chunks)).toBe(masker.mask(text).text);
+        expect(streamMasked(masker, text, chunks)).toBe(masker.mask(text).text);
       }),
       { numRuns: 300, seed: 2026_1204 },
     );

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Masker } from '../../proxy/masking/index.js';
-import { streamed } from '../helpers/blank-runs.js';
+import { streamMasked } from '../helpers/streams.js';
 
 const masker = new Masker({ key: Buffer.alloc(32, 7) });
 
@@ -45,7 +45,7 @@ describe('a long key name before a secret streams as whole text masks it', () =>
         for (const [s, sep] of [['plain', ' = '], ['wide', `${' '.repeat(16)}=${' '.repeat(16)}`]] as const) {
           const text = around(c.text(n, sep));
           const whole = masker.mask(text).text;
-          for (const size of [16, 64]) if (streamed(masker, text, [size]) !== whole) bad.push(`+${n} ${s} pushes ${size}`);
+          for (const size of [16, 64]) if (streamMasked(masker, text, [size]) !== whole) bad.push(`+${n} ${s} pushes ${size}`);
         }
       }
       expect(bad).toEqual([]);
